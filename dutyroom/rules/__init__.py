@@ -1,0 +1,96 @@
+"""DutyRoom's pure rules core: rulebooks, deadlines, lateness, grading and channel policy.
+
+Imports only the standard library, PyYAML and itself (an import-linter contract enforces it) and never
+reads a clock, so every decision is a function of its inputs and can be replayed from the audit trail.
+"""
+
+from .channels import channel_forbidden
+from .deadlines import (
+    Evaluation,
+    PlannedClock,
+    Severity,
+    clock_set,
+    escalation_clocks,
+    evaluate,
+    final_report_due,
+    followup_due,
+    followup_interval,
+    initial_clocks,
+    receipt_due,
+    report_meets,
+    verification_reply_due,
+)
+from .enums import (
+    Anchor,
+    Category,
+    Channel,
+    Classification,
+    Flag,
+    Grade,
+    ObligationKind,
+    ObligationState,
+    ReportKind,
+    grade_severity,
+)
+from .figures import FIGURE_FIELDS, Figures
+from .grading import GradeSuggestion, applicable_table, suggest_grade
+from .rulebook import (
+    ClockRule,
+    FollowupRule,
+    GradeTier,
+    GradingCriterion,
+    GradingTable,
+    ImmediateRule,
+    Rulebook,
+    RulebookError,
+    default_directory,
+    load_rulebook,
+    load_rulebook_text,
+    parse_rulebook,
+    rulebook_text,
+)
+
+__all__ = [
+    "FIGURE_FIELDS",
+    "Anchor",
+    "Category",
+    "Channel",
+    "Classification",
+    "ClockRule",
+    "Evaluation",
+    "Figures",
+    "Flag",
+    "FollowupRule",
+    "Grade",
+    "GradeSuggestion",
+    "GradeTier",
+    "GradingCriterion",
+    "GradingTable",
+    "ImmediateRule",
+    "ObligationKind",
+    "ObligationState",
+    "PlannedClock",
+    "ReportKind",
+    "Rulebook",
+    "RulebookError",
+    "Severity",
+    "applicable_table",
+    "channel_forbidden",
+    "clock_set",
+    "default_directory",
+    "escalation_clocks",
+    "evaluate",
+    "final_report_due",
+    "followup_due",
+    "followup_interval",
+    "grade_severity",
+    "initial_clocks",
+    "load_rulebook",
+    "load_rulebook_text",
+    "parse_rulebook",
+    "receipt_due",
+    "report_meets",
+    "rulebook_text",
+    "suggest_grade",
+    "verification_reply_due",
+]
