@@ -1,0 +1,36 @@
+"""Small helpers shared by the route modules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from django.http import HttpRequest
+
+from dutyroom.accounts.models import User
+from dutyroom.common.errors import ValidationFailed
+
+
+def caller(request: HttpRequest) -> User:
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationFailed.one("since", "时间格式无效，请使用 ISO 8601", "invalid ISO 8601 time") from error
+    if parsed.tzinfo is None:
+        raise ValidationFailed.one("since", "时间必须带时区偏移（如 +08:00）", "time must carry a UTC offset")
+    return parsed
+
+
+def check_choice(field: str, value: str | None, allowed: list[str] | tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise ValidationFailed.one(field, f"取值无效，可选：{', '.join(allowed)}",
+                                   f"invalid value; expected one of {', '.join(allowed)}")
+
+
+Body = dict[str, Any]

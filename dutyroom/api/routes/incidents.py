@@ -1,0 +1,157 @@
+"""Incidents, their reports and receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Router
+from ninja.responses import Status
+
+from dutyroom.api.idempotency import idempotent
+from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
+from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
+from dutyroom.api.serializers import incident_view, report_view
+from dutyroom.audit.services import audit_record
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import ValidationFailed
+from dutyroom.incidents.access import access_incident, visible_incidents
+from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_mark_handled
+from dutyroom.incidents.services import incident_update as incident_update_service
+from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.reports.services import ReportInput, access_report, report_confirm_receipt, report_submit
+
+router = Router(tags=["incidents"])
+
+
+def _report_input(payload: ReportIn) -> ReportInput:
+    data = payload.model_dump(exclude={"casualties"})
+    casualties = payload.casualties.model_dump(exclude_unset=True) if payload.casualties else None
+    return ReportInput(**data, casualties=casualties)
+
+
+def _prefix(error: ValidationFailed, prefix: str) -> ValidationFailed:
+    return ValidationFailed({f"{prefix}.{field}": why for field, why in error.errors.items()})
+
+
+@router.post("/incidents", response={201: Body})
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
+    """Open an incident; with ``report`` the unit's first report is filed in the same transaction."""
+    user = caller(request)
+
+    def action() -> tuple[int, Any]:
+        now = clock_now()
+        location = payload.location
+        data = IncidentInput(
+            title=payload.title, category=payload.category, subtype=payload.subtype, grade=payload.grade,
+            sensitive=payload.sensitive, may_escalate=payload.may_escalate, hotspot=payload.hotspot,
+            exercise=payload.exercise, occurred_at=payload.occurred_at, learned_at=payload.learned_at,
+            unit=payload.unit, area=location.area if location else None,
+            address=location.address if location else "", lat=location.lat if location else None,
+            lon=location.lon if location else None, classification=payload.classification,
+        )
+        with transaction.atomic():
+            incident = incident_create(actor=user, data=data, now=now)
+            if payload.report is not None:
+                try:
+                    report_submit(actor=user, incident=incident, data=_report_input(payload.report), now=now)
+                except ValidationFailed as error:
+                    raise _prefix(error, "report") from error
+        incident = Incident.objects.select_related("unit", "area", "rulebook").get(pk=incident.pk)
+        return 201, incident_view(incident, clock_now(), with_reports=True)
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/incidents", response=list[Body])
+def list_incidents(request: HttpRequest, unit: str | None = None, state: str | None = None,
+                   since: str | None = None) -> list[Any]:
+    """Incidents the caller may see, newest first. ``since`` = occurred or changed at/after that time."""
+    check_choice("state", state, IncidentState.values)
+    qs = visible_incidents(caller(request))
+    if unit:
+        found = unit_by_code(unit)
+        if found is None:
+            raise ValidationFailed.one("unit", f"单位代码 {unit} 不存在", f"unknown unit code {unit}")
+        qs = qs.filter(unit=found)
+    if state:
+        qs = qs.filter(state=state)
+    after = parse_since(since)
+    if after is not None:
+        qs = qs.filter(Q(occurred_at__gte=after) | Q(updated_at__gte=after))
+    now = clock_now()
+    return [incident_view(incident, now) for incident in qs[:500]]
+
+
+@router.get("/incidents/{incident_id}", response=Body)
+def get_incident(request: HttpRequest, incident_id: int) -> Any:
+    user = caller(request)
+    incident = access_incident(user, incident_id)
+    now = clock_now()
+    if incident.classification == "work_secret":
+        with transaction.atomic():  # need-to-know: every read of a protected item is audited
+            audit_record(actor=user, action="incident.read", object_type="incident", object_id=incident.pk,
+                         at=now, incident_id=incident.pk, unit_code=incident.unit.code)
+    return incident_view(incident, now, with_reports=True)
+
+
+@router.patch("/incidents/{incident_id}", response=Body)
+def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Any:
+    user = caller(request)
+    incident = access_incident(user, incident_id)
+    given = payload.model_fields_set
+
+    def action() -> tuple[int, Any]:
+        changes = IncidentChanges(
+            set_grade="grade" in given, grade=payload.grade,
+            sensitive=payload.sensitive if "sensitive" in given else None,
+            may_escalate=payload.may_escalate if "may_escalate" in given else None,
+            hotspot=payload.hotspot if "hotspot" in given else None,
+            occurred_at=payload.occurred_at if "occurred_at" in given else None,
+            category=payload.category if "category" in given else None,
+            subtype=payload.subtype if "subtype" in given else None,
+            reason=payload.reason,
+        )
+        updated = incident_update_service(actor=user, incident=incident, changes=changes, now=clock_now())
+        return 200, incident_view(updated, clock_now(), with_reports=True)
+
+    return idempotent(request, action)[1]
+
+
+@router.post("/incidents/{incident_id}/handled", response=Body)
+def mark_handled(request: HttpRequest, incident_id: int) -> Any:
+    user = caller(request)
+    incident = access_incident(user, incident_id)
+
+    def action() -> tuple[int, Any]:
+        handled = incident_mark_handled(actor=user, incident=incident, now=clock_now())
+        return 200, incident_view(handled, clock_now(), with_reports=True)
+
+    return idempotent(request, action)[1]
+
+
+@router.post("/incidents/{incident_id}/reports", response={201: Body})
+def submit_report(request: HttpRequest, incident_id: int, payload: ReportIn) -> Status[Any]:
+    user = caller(request)
+    incident = access_incident(user, incident_id)
+
+    def action() -> tuple[int, Any]:
+        report = report_submit(actor=user, incident=incident, data=_report_input(payload), now=clock_now())
+        return 201, report_view(report)
+
+    return Status(*idempotent(request, action))
+
+
+@router.post("/reports/{report_id}/receipt", response=Body)
+def confirm_receipt(request: HttpRequest, report_id: int) -> Any:
+    user = caller(request)
+    report = access_report(user, report_id)
+
+    def action() -> tuple[int, Any]:
+        confirmed = report_confirm_receipt(actor=user, report=report, now=clock_now())
+        return 200, report_view(confirmed)
+
+    return idempotent(request, action)[1]

@@ -1,0 +1,93 @@
+"""Obligations (the statutory clocks) and verification requests (核报)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.responses import Status
+
+from dutyroom.api.idempotency import idempotent
+from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.schemas import VerificationRequestIn, WaiveIn
+from dutyroom.api.serializers import obligation_view, verification_request_view
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import ValidationFailed
+from dutyroom.incidents.access import access_incident
+from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.reports.access import access_obligation, access_verification_request, visible_obligations
+from dutyroom.reports.access import visible_verification_requests
+from dutyroom.reports.services import VerificationInput, obligation_waive, verification_request_create
+from dutyroom.rules import ObligationKind, ObligationState
+
+router = Router(tags=["obligations"])
+
+
+@router.get("/obligations", response=list[Body])
+def list_obligations(request: HttpRequest, state: str | None = None, unit: str | None = None,
+                     kind: str | None = None) -> list[Any]:
+    """Clocks the caller may see, soonest due first. ``state`` is evaluated now (pending past due = overdue)."""
+    check_choice("state", state, [s.value for s in ObligationState])
+    check_choice("kind", kind, [k.value for k in ObligationKind])
+    now = clock_now()
+    qs = visible_obligations(caller(request))
+    if unit:
+        found = unit_by_code(unit)
+        if found is None:
+            raise ValidationFailed.one("unit", f"单位代码 {unit} 不存在", f"unknown unit code {unit}")
+        qs = qs.filter(unit=found)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state == ObligationState.OVERDUE:
+        qs = qs.filter(state__in=[ObligationState.PENDING, ObligationState.OVERDUE], due_at__lte=now)
+    elif state == ObligationState.PENDING:
+        qs = qs.filter(state=ObligationState.PENDING, due_at__gt=now)
+    elif state:
+        qs = qs.filter(state=state)
+    return [obligation_view(o, now) for o in qs.order_by("due_at", "id")[:1000]]
+
+
+@router.get("/obligations/{obligation_id}", response=Body)
+def get_obligation(request: HttpRequest, obligation_id: int) -> Any:
+    return obligation_view(access_obligation(caller(request), obligation_id), clock_now())
+
+
+@router.post("/obligations/{obligation_id}/waive", response=Body)
+def waive_obligation(request: HttpRequest, obligation_id: int, payload: WaiveIn) -> Any:
+    user = caller(request)
+    obligation = access_obligation(user, obligation_id)
+
+    def action() -> tuple[int, Any]:
+        waived = obligation_waive(actor=user, obligation=obligation, reason=payload.reason, now=clock_now())
+        return 200, obligation_view(waived, clock_now())
+
+    return idempotent(request, action)[1]
+
+
+@router.post("/verification-requests", response={201: Body})
+def create_verification_request(request: HttpRequest, payload: VerificationRequestIn) -> Status[Any]:
+    user = caller(request)
+
+    def action() -> tuple[int, Any]:
+        incident = access_incident(user, payload.incident) if payload.incident is not None else None
+        created = verification_request_create(
+            actor=user,
+            data=VerificationInput(unit=payload.unit, authority=payload.authority, question=payload.question,
+                                   incident=incident, due_at=payload.due_at),
+            now=clock_now(),
+        )
+        return 201, verification_request_view(created, clock_now())
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/verification-requests", response=list[Body])
+def list_verification_requests(request: HttpRequest) -> list[Any]:
+    now = clock_now()
+    return [verification_request_view(v, now) for v in visible_verification_requests(caller(request))[:500]]
+
+
+@router.get("/verification-requests/{request_id}", response=Body)
+def get_verification_request(request: HttpRequest, request_id: int) -> Any:
+    return verification_request_view(access_verification_request(caller(request), request_id), clock_now())

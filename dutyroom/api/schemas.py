@@ -1,0 +1,91 @@
+"""Request bodies of API v1 (shared/docs/api.md). Unknown fields are refused so typos never vanish."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, ConfigDict, Field
+
+GradeIn = Literal["I", "II", "III", "IV"]
+CategoryIn = Literal["natural", "accident", "public_health", "social_security"]
+ReportKindIn = Literal["phone", "written", "followup", "final", "verification_reply"]
+ChannelIn = Literal["platform", "phone", "fax", "email", "qq", "wechat", "weibo", "other"]
+NonNegative = Field(default=0, ge=0, le=10_000_000)
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CasualtiesIn(Strict):
+    deaths: int = NonNegative
+    missing: int = NonNegative
+    trapped: int = NonNegative
+    serious_injuries: int = NonNegative
+    injuries: int = NonNegative
+    evacuated: int = NonNegative
+
+
+class ReportIn(Strict):
+    kind: ReportKindIn
+    channel: ChannelIn = "platform"
+    summary: str = Field(default="", max_length=20000)
+    casualties: CasualtiesIn | None = None
+    direct_loss_cny: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    measures: str = Field(default="", max_length=10000)
+    trend: str = Field(default="", max_length=5000)
+    signer: str = Field(default="", max_length=100)
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)
+    verification_request: int | None = None
+    called_at: AwareDatetime | None = None
+    unit: str | None = Field(default=None, max_length=64)
+
+
+class LocationIn(Strict):
+    area: str | None = Field(default=None, max_length=64)
+    address: str = Field(default="", max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+
+
+class IncidentIn(Strict):
+    title: str = Field(max_length=200)
+    category: CategoryIn
+    subtype: str = Field(default="", max_length=40)
+    grade: GradeIn | None = None
+    sensitive: bool = False
+    may_escalate: bool = False
+    hotspot: bool = False
+    exercise: bool = False
+    occurred_at: AwareDatetime
+    learned_at: AwareDatetime | None = None
+    unit: str | None = Field(default=None, max_length=64)
+    location: LocationIn | None = None
+    classification: str = Field(default="internal", max_length=40)
+    report: ReportIn | None = None
+
+
+class IncidentPatch(Strict):
+    grade: GradeIn | None = None
+    sensitive: bool | None = None
+    may_escalate: bool | None = None
+    hotspot: bool | None = None
+    occurred_at: AwareDatetime | None = None
+    category: CategoryIn | None = None
+    subtype: str | None = Field(default=None, max_length=40)
+    reason: str = Field(default="", max_length=2000)
+
+
+class WaiveIn(Strict):
+    reason: str = Field(max_length=2000)
+
+
+class VerificationRequestIn(Strict):
+    unit: str = Field(max_length=64)
+    authority: Literal["state_council", "jiangsu", "suzhou", "city"]
+    question: str = Field(max_length=5000)
+    incident: int | None = None
+    due_at: AwareDatetime | None = None

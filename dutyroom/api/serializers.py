@@ -1,0 +1,117 @@
+"""Turning rows into the API's JSON. Obligation states are evaluated at read time, so every reader
+sees the same clock to the second even before the worker has written the transition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dutyroom.common.timefmt import iso_local
+from dutyroom.incidents.models import Incident
+from dutyroom.reports.models import Obligation, Report, VerificationRequest
+from dutyroom.rules import ObligationKind, ObligationState, evaluate
+
+
+def obligation_view(obligation: Obligation, now: datetime) -> dict[str, Any]:
+    state, late_by = obligation.state, obligation.late_by_seconds
+    if state in (ObligationState.PENDING, ObligationState.OVERDUE):
+        result = evaluate(obligation.due_at, obligation.met_at, now)
+        state, late_by = result.state.value, result.late_by_seconds
+    return {
+        "id": obligation.pk,
+        "incident": obligation.incident_id,
+        "unit": obligation.unit.code,
+        "kind": obligation.kind,
+        "kind_label": ObligationKind(obligation.kind).label_zh,
+        "due_at": iso_local(obligation.due_at),
+        "state": state,
+        "state_label": ObligationState(state).label_zh,
+        "met_at": iso_local(obligation.met_at),
+        "late_by_seconds": late_by,
+        "rule": obligation.rule,
+        "anchor_at": iso_local(obligation.anchor_at),
+        "report": obligation.report_id,
+        "verification_request": obligation.verification_request_id,
+        "waived_reason": obligation.waived_reason or None,
+    }
+
+
+def report_view(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "incident": report.incident_id,
+        "unit": report.unit.code,
+        "kind": report.kind,
+        "channel": report.channel,
+        "number": report.number,
+        "summary": report.summary,
+        "casualties": {
+            "deaths": report.deaths, "missing": report.missing, "trapped": report.trapped,
+            "serious_injuries": report.serious_injuries, "injuries": report.injuries,
+            "evacuated": report.evacuated,
+        } if report.has_figures else None,
+        "direct_loss_cny": str(report.direct_loss_cny) if report.direct_loss_cny is not None else None,
+        "measures": report.measures,
+        "trend": report.trend,
+        "signer": report.signer,
+        "contact_name": report.contact_name,
+        "contact_phone": report.contact_phone,
+        "verification_request": report.verification_request_id,
+        "called_at": iso_local(report.called_at),
+        "received_at": iso_local(report.received_at),
+        "confirmed_at": iso_local(report.confirmed_at),
+        "confirmed_by": report.confirmed_by.username if report.confirmed_by else None,
+        "forbidden_channel": report.forbidden_channel,
+        "submitted_by": report.submitted_by.username if report.submitted_by else None,
+    }
+
+
+def incident_view(incident: Incident, now: datetime, *, with_reports: bool = False) -> dict[str, Any]:
+    obligations = incident.obligations.select_related("unit").order_by("due_at", "id")
+    body: dict[str, Any] = {
+        "id": incident.pk,
+        "title": incident.title,
+        "category": incident.category,
+        "subtype": incident.subtype,
+        "grade": incident.grade,
+        "suggested_grade": incident.suggested_grade,
+        "grade_basis": incident.grade_basis,
+        "sensitive": incident.sensitive,
+        "may_escalate": incident.may_escalate,
+        "hotspot": incident.hotspot,
+        "exercise": incident.exercise,
+        "occurred_at": iso_local(incident.occurred_at),
+        "learned_at": iso_local(incident.learned_at),
+        "unit": incident.unit.code,
+        "location": {
+            "area": incident.area.code if incident.area else None,
+            "address": incident.address,
+            "lat": incident.lat,
+            "lon": incident.lon,
+        },
+        "classification": incident.classification,
+        "state": incident.state,
+        "handled_at": iso_local(incident.handled_at),
+        "rulebook": incident.rulebook.ref,
+        "created_at": iso_local(incident.created_at),
+        "updated_at": iso_local(incident.updated_at),
+        "obligations": [obligation_view(o, now) for o in obligations],
+    }
+    if with_reports:
+        reports = incident.reports.select_related("unit", "confirmed_by", "submitted_by")
+        body["reports"] = [report_view(r) for r in reports]
+    return body
+
+
+def verification_request_view(request: VerificationRequest, now: datetime) -> dict[str, Any]:
+    obligation = request.obligations.select_related("unit").first()
+    return {
+        "id": request.pk,
+        "unit": request.unit.code,
+        "authority": request.authority,
+        "question": request.question,
+        "incident": request.incident_id,
+        "due_at": iso_local(request.due_at),
+        "created_at": iso_local(request.created_at),
+        "obligation": obligation_view(obligation, now) if obligation else None,
+    }

@@ -1,0 +1,51 @@
+"""HTTP API v1 (shared/docs/api.md). Thin: parse, fetch with access checks, call a service, serialise."""
+
+from __future__ import annotations
+
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from dutyroom.api import errors
+from dutyroom.api.auth import BearerToken
+from dutyroom.api.routes import incidents, obligations, system
+from dutyroom.common.errors import DomainError
+
+api = NinjaAPI(
+    title="DutyRoom API",
+    version="1",
+    description="突发事件信息报告 — incidents, reports, statutory clocks. See shared/docs/api.md.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+api.add_router("/", incidents.router)
+api.add_router("/", obligations.router)
+api.add_router("/", system.router)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    body = errors.validation_body(request, errors.pydantic_errors(list(exc.errors)))
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, errors.domain_body(request, exc), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    english = errors.wants_english(request)
+    detail = "Missing or invalid API token" if english else "缺少或无效的 API 令牌（Authorization: Bearer <token>）"
+    return api.create_response(request, {"detail": detail}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+

@@ -1,0 +1,40 @@
+"""Field checks shared by services; each failure names the field in Chinese and English."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dutyroom.common.errors import ValidationFailed
+
+# Clocks of phones and PCs drift; a time up to this far in the future is accepted as "now".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Errors:
+    """Collects every bad field of one request so the caller hears about all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[str, str]] = {}
+
+    def add(self, field: str, zh: str, en: str) -> None:
+        self.items.setdefault(field, (zh, en))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationFailed(dict(self.items))
+
+
+def check_past(errors: Errors, field: str, value: datetime | None, now: datetime) -> None:
+    if value is None:
+        return
+    if value.tzinfo is None:
+        errors.add(field, "时间必须带时区偏移（如 +08:00）", "time must carry a UTC offset such as +08:00")
+    elif value > now + CLOCK_SKEW:
+        errors.add(field, "时间不能晚于当前时间", "time cannot be in the future")
+
+
+def check_text(errors: Errors, field: str, value: str, *, required: bool = False, max_length: int = 0) -> None:
+    if required and not value.strip():
+        errors.add(field, "不能为空", "is required")
+    elif max_length and len(value) > max_length:
+        errors.add(field, f"不能超过 {max_length} 个字符", f"must be at most {max_length} characters")

@@ -1,0 +1,77 @@
+"""Incidents (突发事件) and the rulebook snapshots they were judged under."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dutyroom.common.choices import choices
+from dutyroom.rules import Category, Classification, Grade, Severity
+
+
+class RulebookSnapshot(models.Model):
+    """The exact rulebook text an incident was judged under, so editing a YAML file never rewrites history."""
+
+    ref = models.CharField(max_length=80, unique=True)
+    rulebook_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    text = models.TextField()
+    loaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.ref
+
+
+class IncidentState(models.TextChoices):
+    OPEN = "open", "处置中"
+    HANDLED = "handled", "处置结束"
+    CLOSED = "closed", "已办结"
+
+
+class Incident(models.Model):
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=choices(Category))
+    secondary_category = models.CharField(max_length=20, choices=choices(Category), blank=True)
+    subtype = models.CharField(max_length=40, blank=True)
+    grade = models.CharField(max_length=3, choices=choices(Grade), null=True, blank=True)
+    sensitive = models.BooleanField(default=False)
+    may_escalate = models.BooleanField(default=False)
+    hotspot = models.BooleanField(default=False)
+    exercise = models.BooleanField(default=False)
+    occurred_at = models.DateTimeField()
+    learned_at = models.DateTimeField(null=True, blank=True)
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="incidents")
+    area = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=300, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    classification = models.CharField(max_length=12, choices=choices(Classification), default="internal")
+    state = models.CharField(max_length=10, choices=IncidentState.choices, default=IncidentState.OPEN)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    rulebook = models.ForeignKey(RulebookSnapshot, on_delete=models.PROTECT, related_name="incidents")
+    figures = models.JSONField(default=dict, blank=True)
+    suggested_grade = models.CharField(max_length=3, choices=choices(Grade), null=True, blank=True)
+    grade_basis = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["state", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def severity(self) -> Severity:
+        return Severity(
+            grade=Grade(self.grade) if self.grade else None,
+            sensitive=self.sensitive,
+            may_escalate=self.may_escalate,
+            hotspot=self.hotspot,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == IncidentState.OPEN

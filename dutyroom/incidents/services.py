@@ -1,0 +1,279 @@
+"""Every write to an incident: one transaction, one audit row, outbox events for whoever must know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from dutyroom.accounts.models import User
+from dutyroom.audit.services import audit_record
+from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.validation import Errors, check_past, check_text
+from dutyroom.incidents.grading import incident_refresh_suggestion
+from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
+from dutyroom.notifications.services import outbox_emit
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import duty_room_unit, unit_by_code
+from dutyroom.reports import obligations as engine
+from dutyroom.rules import (
+    Category,
+    Classification,
+    Grade,
+    ObligationKind,
+    PlannedClock,
+    Severity,
+    escalation_clocks,
+    final_report_due,
+    initial_clocks,
+)
+
+CREATOR_ROLES = frozenset({"duty_officer", "duty_leader", "unit_reporter", "unit_leader"})
+
+
+@dataclass
+class IncidentInput:
+    title: str
+    category: str
+    occurred_at: datetime
+    subtype: str = ""
+    grade: str | None = None
+    sensitive: bool = False
+    may_escalate: bool = False
+    hotspot: bool = False
+    exercise: bool = False
+    learned_at: datetime | None = None
+    unit: str | None = None
+    area: str | None = None
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    classification: str = Classification.INTERNAL.value
+    secondary_category: str = ""
+
+
+@dataclass
+class IncidentChanges:
+    """Fields the duty room may change; ``None`` means unchanged (``grade`` uses ``set_grade``)."""
+
+    set_grade: bool = False
+    grade: str | None = None
+    sensitive: bool | None = None
+    may_escalate: bool | None = None
+    hotspot: bool | None = None
+    occurred_at: datetime | None = None
+    category: str | None = None
+    subtype: str | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Unit | None, Unit | None]:
+    unit: Unit | None
+    if data.unit:
+        unit = unit_by_code(data.unit)
+        if unit is None:
+            errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
+        elif not actor.is_duty_room and unit.pk != actor.unit_id:
+            errors.add("unit", "只能为本单位报告事件", "you can only report incidents for your own unit")
+    else:
+        unit = actor.unit
+        if unit is None:
+            errors.add("unit", "请指定责任单位", "unit is required")
+    area = None
+    if data.area:
+        area = unit_by_code(data.area)
+        if area is None:
+            errors.add("location.area", f"地区代码 {data.area} 不存在", f"unknown area code {data.area}")
+    return unit, area
+
+
+def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
+    check_text(errors, "title", data.title, required=True, max_length=200)
+    check_text(errors, "location.address", data.address, max_length=300)
+    if data.category not in {c.value for c in Category}:
+        errors.add("category", "事件类别无效", "unknown category")
+    if data.grade is not None and data.grade not in {g.value for g in Grade}:
+        errors.add("grade", "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
+    if data.classification not in {c.value for c in Classification}:
+        errors.add(
+            "classification",
+            "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
+            "state secrets (秘密 and above) must not be entered here; use the secure channel",
+        )
+    check_past(errors, "occurred_at", data.occurred_at, now)
+    check_past(errors, "learned_at", data.learned_at, now)
+    if data.learned_at and data.occurred_at and data.learned_at < data.occurred_at:
+        errors.add("learned_at", "获悉时间不能早于事发时间", "learned_at cannot be before occurred_at")
+    if data.lat is not None and not -90 <= data.lat <= 90:
+        errors.add("location.lat", "纬度必须在 -90 到 90 之间", "lat must be between -90 and 90")
+    if data.lon is not None and not -180 <= data.lon <= 180:
+        errors.add("location.lon", "经度必须在 -180 到 180 之间", "lon must be between -180 and 180")
+
+
+def _plan_initial(incident: Incident, now: datetime) -> None:
+    rulebook = rulebook_of(incident.rulebook)
+    for planned in initial_clocks(rulebook, incident.severity, incident.occurred_at, incident.learned_at):
+        engine.obligation_upsert(
+            incident=incident, unit=incident.unit, planned=planned,
+            key=engine.incident_key(incident, planned.key), now=now,
+        )
+
+
+def _audience(incident: Incident) -> list[Unit]:
+    return [incident.unit, duty_room_unit()]
+
+
+def _event_payload(incident: Incident) -> dict[str, Any]:
+    return {"incident": incident.pk, "title": incident.title, "grade": incident.grade, "unit": incident.unit.code}
+
+
+def is_protected(incident: Incident) -> bool:
+    """Major, sensitive or work-secret: content never leaves the system (domain.md §6)."""
+    severity = incident.severity
+    return (
+        severity.immediate
+        or incident.grade in (Grade.I, Grade.II)
+        or incident.classification == Classification.WORK_SECRET
+    )
+
+
+def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incident:
+    """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction."""
+    if actor.role not in CREATOR_ROLES:
+        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）", "this role cannot report incidents; submit a lead")
+    errors = Errors()
+    _validate_input(data, errors, now)
+    unit, area = _resolve_units(actor, data, errors)
+    errors.raise_if_any()
+    assert unit is not None
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=data.title.strip(), category=data.category, subtype=data.subtype, grade=data.grade,
+            secondary_category=data.secondary_category,
+            sensitive=data.sensitive, may_escalate=data.may_escalate, hotspot=data.hotspot,
+            exercise=data.exercise, occurred_at=data.occurred_at, learned_at=data.learned_at, unit=unit,
+            area=area, address=data.address, lat=data.lat, lon=data.lon, classification=data.classification,
+            rulebook=current_snapshot(), created_by=actor, created_at=now, updated_at=now,
+        )
+        incident_refresh_suggestion(incident)
+        _plan_initial(incident, now)
+        audit_record(
+            actor=actor, action="incident.create", object_type="incident", object_id=incident.pk, at=now,
+            incident_id=incident.pk, unit_code=unit.code,
+            data={"title": incident.title, "category": incident.category, "grade": incident.grade,
+                  "flags": sorted(incident.severity.flags), "occurred_at": incident.occurred_at,
+                  "rulebook": incident.rulebook.ref, "classification": incident.classification},
+        )
+        outbox_emit(topic="incident.created", units=_audience(incident), at=now, payload=_event_payload(incident),
+                    incident_id=incident.pk, sensitive=is_protected(incident))
+    return incident
+
+
+def _apply_changes(incident: Incident, changes: IncidentChanges, errors: Errors, now: datetime) -> dict[str, Any]:
+    diff: dict[str, Any] = {}
+
+    def put(name: str, value: Any) -> None:
+        old = getattr(incident, name)
+        if old != value:
+            diff[name] = {"from": old, "to": value}
+            setattr(incident, name, value)
+
+    if changes.set_grade:
+        if changes.grade is not None and changes.grade not in {g.value for g in Grade}:
+            errors.add("grade", "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
+        else:
+            put("grade", changes.grade)
+    for flag in ("sensitive", "may_escalate", "hotspot"):
+        value = getattr(changes, flag)
+        if value is not None:
+            put(flag, value)
+    if changes.category is not None:
+        if changes.category not in {c.value for c in Category}:
+            errors.add("category", "事件类别无效", "unknown category")
+        else:
+            put("category", changes.category)
+    if changes.subtype is not None:
+        put("subtype", changes.subtype)
+    if changes.occurred_at is not None:
+        check_past(errors, "occurred_at", changes.occurred_at, now)
+        if incident.learned_at and changes.occurred_at > incident.learned_at:
+            errors.add("occurred_at", "事发时间不能晚于获悉时间", "occurred_at cannot be after learned_at")
+        put("occurred_at", changes.occurred_at)
+    return diff
+
+
+def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges, now: datetime) -> Incident:
+    """Duty-room correction: re-grade, flags, occurrence time, category. Clocks follow, history is kept.
+
+    Raising severity adds the new grade's clocks anchored at this moment; correcting the occurrence time
+    moves every clock anchored at occurrence and re-evaluates it (a met clock may become late).
+    """
+    if not actor.is_duty_room:
+        raise Forbidden("只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        before: Severity = incident.severity
+        errors = Errors()
+        diff = _apply_changes(incident, changes, errors, now)
+        errors.raise_if_any()
+        if not diff:
+            return incident
+        incident.updated_at = now
+        incident.save()
+        rulebook = rulebook_of(incident.rulebook)
+        if "occurred_at" in diff:
+            _plan_initial(incident, now)
+        created: list[PlannedClock] = []
+        if before != incident.severity:
+            created = escalation_clocks(rulebook, before, incident.severity, now)
+            for planned in created:
+                engine.obligation_upsert(
+                    incident=incident, unit=incident.unit, planned=planned,
+                    key=engine.incident_key(incident, planned.key), now=now,
+                )
+            engine.followups_regrade(rulebook=rulebook, incident=incident, now=now)
+        if "category" in diff or "subtype" in diff:
+            incident_refresh_suggestion(incident)
+        audit_record(
+            actor=actor, action="incident.update", object_type="incident", object_id=incident.pk, at=now,
+            incident_id=incident.pk, unit_code=incident.unit.code,
+            data={"changes": diff, "reason": changes.reason, "new_clocks": [p.key for p in created]},
+        )
+        outbox_emit(topic="incident.updated", units=_audience(incident), at=now,
+                    payload={**_event_payload(incident), "changed": sorted(diff)},
+                    incident_id=incident.pk, sensitive=is_protected(incident))
+    return incident
+
+
+def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> Incident:
+    """Handling finished: stop the follow-up clock and open the final-report clock."""
+    if not (actor.is_duty_room or (actor.unit_id == incident.unit_id and actor.role in CREATOR_ROLES)):
+        raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        if incident.state != IncidentState.OPEN:
+            raise Conflict("事件已标记处置结束", "the incident is already marked handled")
+        incident.state = IncidentState.HANDLED
+        incident.handled_at = now
+        incident.updated_at = now
+        incident.save(update_fields=["state", "handled_at", "updated_at"])
+        stopped = engine.obligations_close_for_handled(incident=incident, actor=actor, now=now)
+        rulebook = rulebook_of(incident.rulebook)
+        planned = PlannedClock(
+            key="final_report", kind=ObligationKind.FINAL_REPORT, due_at=final_report_due(rulebook, now),
+            rule=f"{rulebook.ref}/{rulebook.final_report.id}", anchor_at=now,
+        )
+        engine.obligation_upsert(incident=incident, unit=incident.unit, planned=planned,
+                                 key=engine.incident_key(incident, planned.key), now=now)
+        audit_record(
+            actor=actor, action="incident.handled", object_type="incident", object_id=incident.pk, at=now,
+            incident_id=incident.pk, unit_code=incident.unit.code,
+            data={"handled_at": now, "followups_stopped": [o.pk for o in stopped]},
+        )
+        outbox_emit(topic="incident.handled", units=_audience(incident), at=now, payload=_event_payload(incident),
+                    incident_id=incident.pk, sensitive=is_protected(incident))
+    return incident

@@ -1,0 +1,149 @@
+"""The demo city (`dutyroom init --demo`): Taicang's units, one user per role, and a live board.
+
+Sample incidents are placed relative to *now* so that on first start some clocks are met, some late,
+one overdue and one about to run out while the duty officer watches.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from dutyroom.accounts.models import Role, User
+from dutyroom.accounts.services import user_add
+from dutyroom.incidents.models import Incident
+from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_update
+from dutyroom.orgs.models import Unit, UnitKind
+from dutyroom.reports.services import ReportInput, VerificationInput, report_submit, verification_request_create
+
+ALL = ["natural", "accident", "public_health", "social_security"]
+UNITS: list[tuple[str, str, str, str, list[str]]] = [
+    ("duty-room", "太仓市人民政府值班室", "City Government Duty Room", UnitKind.DUTY_ROOM, ALL),
+    ("chengxiang", "城厢镇人民政府", "Chengxiang Town", UnitKind.TOWN, ALL),
+    ("shaxi", "沙溪镇人民政府", "Shaxi Town", UnitKind.TOWN, ALL),
+    ("liuhe", "浏河镇人民政府", "Liuhe Town", UnitKind.TOWN, ALL),
+    ("fuqiao", "浮桥镇人民政府", "Fuqiao Town", UnitKind.TOWN, ALL),
+    ("huangjing", "璜泾镇人民政府", "Huangjing Town", UnitKind.TOWN, ALL),
+    ("shuangfeng", "双凤镇人民政府", "Shuangfeng Town", UnitKind.TOWN, ALL),
+    ("port-zone", "太仓港经济技术开发区管委会", "Taicang Port Economic Development Zone", UnitKind.ZONE, ALL),
+    ("hitech-zone", "太仓高新区管委会", "Taicang Hi-tech Zone", UnitKind.ZONE, ALL),
+    ("science-city", "科教新城管委会", "Science and Education New Town", UnitKind.ZONE, ALL),
+    ("resort-zone", "旅游度假区管委会", "Tourist Resort Zone", UnitKind.ZONE, ALL),
+    ("loudong", "娄东街道办事处", "Loudong Subdistrict", UnitKind.SUBDISTRICT, ALL),
+    ("ludu", "陆渡街道办事处", "Ludu Subdistrict", UnitKind.SUBDISTRICT, ALL),
+    ("police", "市公安局", "Public Security Bureau", UnitKind.DEPARTMENT, ["social_security", "accident"]),
+    ("propaganda", "市委宣传部", "Propaganda Department", UnitKind.DEPARTMENT, ["social_security"]),
+    ("emergency", "市应急管理局", "Emergency Management Bureau", UnitKind.DEPARTMENT, ["natural", "accident"]),
+    ("health", "市卫生健康委员会", "Health Commission", UnitKind.DEPARTMENT, ["public_health"]),
+    ("ecology", "市生态环境局", "Ecology and Environment Bureau", UnitKind.DEPARTMENT, ["accident"]),
+    ("housing", "市住房和城乡建设局", "Housing and Construction Bureau", UnitKind.DEPARTMENT, ["accident"]),
+    ("transport", "市交通运输局", "Transport Bureau", UnitKind.DEPARTMENT, ["accident"]),
+    ("market", "市市场监督管理局", "Market Regulation Bureau", UnitKind.DEPARTMENT, ["public_health", "accident"]),
+]
+TOWNS = ["chengxiang", "shaxi", "liuhe", "fuqiao", "huangjing", "shuangfeng"]
+DUTY_ROOM_USERS = [
+    ("duty-officer", Role.DUTY_OFFICER, "值班员"),
+    ("duty-leader", Role.DUTY_LEADER, "带班领导"),
+    ("assessor", Role.ASSESSOR, "考评人员"),
+    ("admin", Role.ADMIN, "系统管理员"),
+]
+
+
+def demo_password() -> str:
+    return os.environ.get("DUTYROOM_DEMO_PASSWORD", "dutyroom-demo")
+
+
+def units_load() -> int:
+    """Create or update the demo units (idempotent). Returns how many were created."""
+    created = 0
+    root = None
+    for code, name, name_en, kind, categories in UNITS:
+        unit, was_created = Unit.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "name_en": name_en, "kind": kind, "categories": categories, "parent": root},
+        )
+        created += was_created
+        if kind == UnitKind.DUTY_ROOM:
+            root = unit
+    return created
+
+
+def users_load(now: datetime) -> int:
+    password = demo_password()
+    wanted: list[tuple[str, str, str, str]] = [(n, r, "duty-room", label) for n, r, label in DUTY_ROOM_USERS]
+    for code, name, *_ in UNITS[1:]:
+        wanted.append((f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员"))
+        wanted.append((f"{code}-leader", Role.UNIT_LEADER, code, f"{name} 签发人"))
+    for town in TOWNS:
+        wanted.append((f"grid-{town}", Role.INFORMANT, town, f"{town} 网格员"))
+    created = 0
+    for username, role, unit, label in wanted:
+        if not User.objects.filter(username=username).exists():
+            user_add(username=username, role=role, unit_code=unit, password=password, now=now, display_name=label)
+            created += 1
+    return created
+
+
+@dataclass
+class Sample:
+    title: str
+    unit: str
+    category: str
+    subtype: str
+    grade: str | None
+    minutes_ago: int
+    report_kind: str | None = None
+    sensitive: bool = False
+    exercise: bool = False
+    address: str = ""
+
+
+SAMPLES = [
+    Sample("浏河镇某化工企业储罐泄漏", "liuhe", "accident", "hazardous_chemicals", "IV", 44, address="浏河镇新闸路"),
+    Sample("G15沈海高速太仓段多车追尾", "police", "accident", "traffic", "III", 12, "written",
+           address="G15沈海高速太仓段"),
+    Sample("沙溪镇居民楼火灾", "shaxi", "accident", "fire", "IV", 58, "written", address="沙溪镇白云路"),
+    Sample("港区码头吊机倒塌", "port-zone", "accident", "special_equipment", "II", 9, address="太仓港区三期码头"),
+    Sample("城厢镇群众聚集上访", "chengxiang", "social_security", "mass_incident", None, 130, sensitive=True,
+           address="城厢镇政府门前"),
+    Sample("科教新城防汛应急演练", "science-city", "natural", "flood", "IV", 30, "phone", exercise=True),
+]
+
+
+def incidents_load(now: datetime) -> int:
+    """Sample incidents, only into an empty city (running init again must duplicate nothing)."""
+    if Incident.objects.exists():
+        return 0
+    officer = User.objects.get(username="duty-officer")
+    with transaction.atomic():
+        for sample in SAMPLES:
+            reporter = User.objects.get(username=f"{sample.unit}-reporter")
+            incident = incident_create(
+                actor=reporter,
+                data=IncidentInput(
+                    title=sample.title, category=sample.category, subtype=sample.subtype, grade=sample.grade,
+                    sensitive=sample.sensitive, exercise=sample.exercise,
+                    occurred_at=now - timedelta(minutes=sample.minutes_ago),
+                    learned_at=now - timedelta(minutes=max(sample.minutes_ago - 3, 0)),
+                    address=sample.address,
+                ),
+                now=now,
+            )
+            if sample.report_kind == "phone":
+                report_submit(actor=officer, incident=incident, now=now,
+                              data=ReportInput(kind="phone", summary="电话报告：演练开始", contact_name="张三",
+                                               contact_phone="0512-53500000"))
+            elif sample.report_kind:
+                report_submit(actor=reporter, incident=incident, now=now, data=ReportInput(
+                    kind="written", summary=f"{sample.title}，现场处置中。", casualties={"injuries": 3},
+                    signer="李四", contact_name="王五", contact_phone="13800000000", measures="已调派力量赶赴现场"))
+        chemical = Incident.objects.get(title=SAMPLES[0].title)
+        incident_update(actor=officer, incident=chemical, now=now,
+                        changes=IncidentChanges(may_escalate=True, reason="周边有居民区，可能演化"))
+        verification_request_create(actor=officer, now=now, data=VerificationInput(
+            unit="shaxi", authority="suzhou", question="苏州市应急办要求核实沙溪镇火灾伤亡人数", incident=Incident.objects.get(
+                title=SAMPLES[2].title)))
+    return len(SAMPLES)

@@ -1,0 +1,294 @@
+"""Every write about reports and clocks: submit, log a phone call, confirm receipt, waive, ask for verification.
+
+``received_at`` is always the server's clock. A phone report's clock time is ``called_at`` when the duty
+officer gives it (they log the call after hanging up), bounded to the last two hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from dutyroom.accounts.models import User
+from dutyroom.audit.services import audit_record
+from dutyroom.common.errors import Conflict, Forbidden, NotFound
+from dutyroom.common.validation import Errors, check_past, check_text
+from dutyroom.incidents.grading import FIGURE_FIELDS, incident_refresh_suggestion
+from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
+from dutyroom.incidents.services import CREATOR_ROLES, is_protected
+from dutyroom.notifications.services import outbox_emit
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import duty_room_unit, unit_by_code
+from dutyroom.reports import obligations as engine
+from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
+from dutyroom.rules import (
+    Channel,
+    ObligationKind,
+    ObligationState,
+    PlannedClock,
+    ReportKind,
+    channel_forbidden,
+    receipt_due,
+    verification_reply_due,
+)
+
+PHONE_LOOKBACK = timedelta(hours=2)
+CASUALTY_FIELDS = ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated")
+
+
+@dataclass
+class ReportInput:
+    kind: str
+    channel: str = Channel.PLATFORM.value
+    summary: str = ""
+    casualties: dict[str, int] | None = None
+    direct_loss_cny: Decimal | None = None
+    measures: str = ""
+    trend: str = ""
+    signer: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    verification_request: int | None = None
+    called_at: datetime | None = None
+    unit: str | None = None
+
+
+def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime, errors: Errors) -> Unit | None:
+    if data.kind not in {k.value for k in ReportKind}:
+        errors.add("kind", "报告类型无效", "unknown report kind")
+    if data.channel not in {c.value for c in Channel}:
+        errors.add("channel", "报送渠道无效", "unknown channel")
+    for name, value in (data.casualties or {}).items():
+        if name not in CASUALTY_FIELDS:
+            errors.add(f"casualties.{name}", "未知的伤亡项", "unknown casualty field")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.add(f"casualties.{name}", "必须是非负整数", "must be a non-negative integer")
+    if data.direct_loss_cny is not None and data.direct_loss_cny < 0:
+        errors.add("direct_loss_cny", "直接经济损失不能为负数", "direct_loss_cny cannot be negative")
+    for name, limit in (("summary", 20000), ("measures", 10000), ("trend", 5000), ("signer", 100),
+                        ("contact_name", 100), ("contact_phone", 40)):
+        check_text(errors, name, getattr(data, name), max_length=limit)
+    if data.kind == ReportKind.PHONE:
+        if not actor.is_duty_room:
+            raise Forbidden("电话报告由值班室登记", "phone reports are logged by the duty room")
+        check_past(errors, "called_at", data.called_at, now)
+        if data.called_at and data.called_at < now - PHONE_LOOKBACK:
+            errors.add("called_at", "来电时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
+    elif data.called_at is not None:
+        errors.add("called_at", "只有电话报告可以填写来电时间", "called_at is only for phone reports")
+    if data.kind == ReportKind.VERIFICATION_REPLY and data.verification_request is None:
+        errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
+    unit: Unit | None = actor.unit
+    if data.unit:
+        unit = unit_by_code(data.unit)
+        if unit is None:
+            errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
+        elif not actor.is_duty_room and unit.pk != actor.unit_id:
+            errors.add("unit", "只能以本单位名义报告", "you can only report for your own unit")
+    elif actor.is_duty_room:
+        unit = incident.unit  # the duty room logs on behalf of the responsible unit by default
+    return unit
+
+
+def _verification_request(data: ReportInput, unit: Unit | None, incident: Incident, errors: Errors
+                          ) -> VerificationRequest | None:
+    if data.verification_request is None:
+        return None
+    request = VerificationRequest.objects.filter(pk=data.verification_request).first()
+    if request is None or (unit is not None and request.unit_id != unit.pk):
+        errors.add("verification_request", "核实请求不存在或不是发给本单位的", "no such request for this unit")
+        return None
+    if request.incident_id not in (None, incident.pk):
+        errors.add("verification_request", "该核实请求属于另一事件", "the request belongs to another incident")
+    return request
+
+
+def _figures(data: ReportInput) -> dict[str, Any]:
+    values: dict[str, Any] = {name: int((data.casualties or {}).get(name, 0)) for name in CASUALTY_FIELDS}
+    if data.direct_loss_cny is not None:
+        values["direct_loss_cny"] = str(data.direct_loss_cny)
+    return values
+
+
+def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: datetime) -> Report:
+    """File a report; meet every clock it satisfies; open its receipt clock; keep follow-ups rolling."""
+    if actor.role not in CREATOR_ROLES:
+        raise Forbidden("当前角色不能报送事件信息", "this role cannot submit reports")
+    errors = Errors()
+    unit = _validate(actor, incident, data, now, errors)
+    request = _verification_request(data, unit, incident, errors)
+    errors.raise_if_any()
+    assert unit is not None
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        rulebook = rulebook_of(incident.rulebook)
+        kind = ReportKind(data.kind)
+        channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
+        number = None
+        if kind == ReportKind.FOLLOWUP:
+            number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
+        has_figures = bool(data.casualties) or data.direct_loss_cny is not None
+        figures = _figures(data)
+        report = Report.objects.create(
+            incident=incident, unit=unit, kind=kind, channel=channel, number=number, summary=data.summary,
+            has_figures=has_figures, direct_loss_cny=data.direct_loss_cny, measures=data.measures,
+            trend=data.trend, signer=data.signer, contact_name=data.contact_name, contact_phone=data.contact_phone,
+            verification_request=request, called_at=data.called_at, received_at=now, submitted_by=actor,
+            forbidden_channel=channel_forbidden(rulebook, channel, incident.severity, incident.classification),
+            **{name: figures[name] for name in CASUALTY_FIELDS},
+        )
+        effective_at = data.called_at if kind == ReportKind.PHONE and data.called_at else now
+        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
+            _implicit_handled(actor, incident, now)
+        met = engine.obligations_apply_report(
+            rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
+        )
+        _after_report(rulebook_incident=(rulebook, incident), report=report, unit=unit, now=now)
+        if has_figures:
+            incident.figures = {k: figures.get(k, 0) for k in FIGURE_FIELDS}
+            incident.save(update_fields=["figures"])
+            incident_refresh_suggestion(incident)
+        audit_record(
+            actor=actor, action="report.submit", object_type="report", object_id=report.pk, at=now,
+            incident_id=incident.pk, unit_code=unit.code,
+            data={"kind": kind, "channel": channel, "number": number, "received_at": now,
+                  "called_at": data.called_at, "figures": figures if has_figures else None,
+                  "met": [{"obligation": o.pk, "kind": o.kind, "state": o.state, "late_by_seconds": o.late_by_seconds}
+                          for o in met],
+                  "forbidden_channel": report.forbidden_channel},
+        )
+        payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
+                   "title": incident.title, "forbidden_channel": report.forbidden_channel}
+        outbox_emit(topic="report.received", units=[duty_room_unit(), unit], at=now, payload=payload,
+                    incident_id=incident.pk, sensitive=is_protected(incident))
+    return report
+
+
+def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
+    """A final report on an open incident says handling is over: mark it so, which opens the final clock."""
+    from dutyroom.incidents.services import incident_mark_handled
+
+    incident_mark_handled(actor=actor, incident=incident, now=now)
+    incident.refresh_from_db()
+
+
+def _after_report(*, rulebook_incident: tuple[Any, Incident], report: Report, unit: Unit, now: datetime) -> None:
+    rulebook, incident = rulebook_incident
+    kind = ReportKind(report.kind)
+    if kind != ReportKind.PHONE:
+        planned = PlannedClock(
+            key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
+            rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
+        )
+        engine.obligation_upsert(incident=incident, unit=duty_room_unit(), planned=planned,
+                                 key=f"report:{report.pk}:receipt", now=now, report=report)
+    if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
+        engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now)
+    if kind == ReportKind.FINAL:
+        incident.state = IncidentState.CLOSED
+        incident.save(update_fields=["state"])
+
+
+def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Report:
+    """The duty room confirms it received a report (签收, 核对确认接收)."""
+    if not actor.is_duty_room:
+        raise Forbidden("只有值班室可以签收", "only the duty room confirms receipt")
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("incident", "unit").get(pk=report.pk)
+        if report.confirmed_at is not None:
+            raise Conflict("该报告已签收", "this report was already confirmed")
+        if report.kind == ReportKind.PHONE:
+            raise Conflict("电话报告由值班室登记，无需签收", "phone reports need no receipt")
+        report.confirmed_at = now
+        report.confirmed_by = actor
+        report.save(update_fields=["confirmed_at", "confirmed_by"])
+        for obligation in Obligation.objects.select_for_update().filter(
+            report=report, kind=ObligationKind.RECEIPT, state__in=engine.OPEN_STATES
+        ):
+            engine.obligation_meet(obligation, report=None, at=now, now=now)
+        audit_record(actor=actor, action="report.receipt", object_type="report", object_id=report.pk, at=now,
+                     incident_id=report.incident_id, unit_code=report.unit.code, data={"confirmed_at": now})
+        outbox_emit(topic="report.confirmed", units=[report.unit], at=now,
+                    payload={"incident": report.incident_id, "report": report.pk}, incident_id=report.incident_id,
+                    sensitive=is_protected(report.incident))
+    return report
+
+
+def obligation_waive(*, actor: User, obligation: Obligation, reason: str, now: datetime) -> Obligation:
+    if not actor.is_duty_room:
+        raise Forbidden("只有值班室可以豁免时限", "only the duty room may waive an obligation")
+    errors = Errors()
+    check_text(errors, "reason", reason, required=True, max_length=2000)
+    errors.raise_if_any()
+    with transaction.atomic():
+        obligation = Obligation.objects.select_for_update().select_related("unit").get(pk=obligation.pk)
+        if obligation.state not in engine.OPEN_STATES:
+            raise Conflict(f"该时限已是“{ObligationState(obligation.state).label_zh}”，不能豁免",
+                           f"an obligation that is {obligation.state} cannot be waived")
+        previous = obligation.state
+        obligation.state = ObligationState.WAIVED
+        obligation.waived_reason = reason.strip()
+        obligation.waived_by = actor
+        obligation.waived_at = now
+        obligation.save(update_fields=["state", "waived_reason", "waived_by", "waived_at"])
+        engine.audit_obligation(obligation, action="obligation.waive", actor=actor, now=now,
+                                extra={"reason": obligation.waived_reason, "previous_state": previous})
+    return obligation
+
+
+@dataclass
+class VerificationInput:
+    unit: str
+    authority: str
+    question: str
+    incident: Incident | None = None
+    due_at: datetime | None = None
+
+
+def verification_request_create(*, actor: User, data: VerificationInput, now: datetime) -> VerificationRequest:
+    """A question from above (or the city) that a unit must answer by a deadline (核报)."""
+    if not actor.is_duty_room:
+        raise Forbidden("只有值班室可以发起核实请求", "only the duty room issues verification requests")
+    errors = Errors()
+    unit = unit_by_code(data.unit)
+    if unit is None:
+        errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
+    if data.authority not in Authority.values:
+        errors.add("authority", "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
+    check_text(errors, "question", data.question, required=True, max_length=5000)
+    if data.due_at is not None and data.due_at <= now:
+        errors.add("due_at", "反馈时限必须晚于当前时间", "due_at must be in the future")
+    errors.raise_if_any()
+    assert unit is not None
+    with transaction.atomic():
+        rulebook = rulebook_of(data.incident.rulebook if data.incident else current_snapshot())
+        due = verification_reply_due(rulebook, now, data.due_at)
+        request = VerificationRequest.objects.create(
+            unit=unit, authority=data.authority, question=data.question.strip(), incident=data.incident,
+            due_at=due, requested_by=actor, created_at=now,
+        )
+        planned = PlannedClock(key="verification_reply", kind=ObligationKind.VERIFICATION_REPLY, due_at=due,
+                               rule=f"{rulebook.ref}/{rulebook.verification_reply.id}", anchor_at=now)
+        engine.obligation_upsert(incident=data.incident, unit=unit, planned=planned,
+                                 key=f"verification:{request.pk}:reply", now=now, verification_request=request)
+        audit_record(actor=actor, action="verification.request", object_type="verification_request",
+                     object_id=request.pk, at=now, incident_id=data.incident.pk if data.incident else None,
+                     unit_code=unit.code, data={"authority": data.authority, "due_at": due})
+        outbox_emit(topic="verification.requested", units=[unit], at=now,
+                    payload={"request": request.pk, "incident": data.incident.pk if data.incident else None},
+                    incident_id=data.incident.pk if data.incident else None, sensitive=True)
+    return request
+
+
+def access_report(user: User, report_id: int) -> Report:
+    from dutyroom.incidents.access import visible_incidents
+
+    report = Report.objects.select_related("incident", "unit").filter(pk=report_id).first()
+    if report is None or not visible_incidents(user).filter(pk=report.incident_id).exists():
+        raise NotFound("报告")
+    return report

@@ -1,0 +1,93 @@
+"""The deadline worker turns clocks overdue on time with no request, and two workers fire each clock once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dutyroom.accounts.models import User
+from dutyroom.audit.models import AuditEntry
+from dutyroom.incidents.services import IncidentInput, incident_create
+from dutyroom.notifications.models import OutboxEvent
+from dutyroom.reports.models import Obligation
+from dutyroom.worker.loop import Worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_incident(minutes_ago: float, title: str = "浏河镇储罐泄漏") -> int:
+    reporter = User.objects.get(username="liuhe-reporter")
+    now = datetime.now(UTC)
+    incident = incident_create(actor=reporter, now=now, data=IncidentInput(
+        title=title, category="accident", subtype="hazardous_chemicals", grade="IV",
+        occurred_at=now - timedelta(minutes=minutes_ago)))
+    return incident.pk
+
+
+def run_workers(count: int) -> tuple[list[threading.Thread], threading.Event]:
+    stop = threading.Event()
+    threads = [threading.Thread(target=Worker(stop).run_forever, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, stop
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_deadline_turns_overdue_with_no_request_within_two_seconds(city):
+    incident_id = open_incident(45 - 1.5 / 60)  # first report due 1.5 s from now
+    obligation = Obligation.objects.get(incident_id=incident_id, kind="first_report")
+    assert obligation.state == "pending"
+    threads, stop = run_workers(1)
+    try:
+        assert wait_until(lambda: Obligation.objects.get(pk=obligation.pk).state == "overdue")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    fired = Obligation.objects.get(pk=obligation.pk)
+    assert timedelta(0) <= fired.overdue_at - fired.due_at < timedelta(seconds=2)
+    events = OutboxEvent.objects.filter(topic="obligation.overdue", obligation_id=obligation.pk)
+    assert {e.unit.code for e in events} == {"liuhe", "duty-room"}
+    assert AuditEntry.objects.filter(action="obligation.overdue", object_id=str(obligation.pk)).count() == 1
+
+
+def test_two_workers_fire_each_deadline_exactly_once(city):
+    ids = [open_incident(46, title=f"事件{n}") for n in range(25)]
+    assert Obligation.objects.filter(incident_id__in=ids, state="pending").count() == 25
+    threads, stop = run_workers(2)
+    try:
+        assert wait_until(lambda: not Obligation.objects.filter(incident_id__in=ids, state="pending").exists())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    assert AuditEntry.objects.filter(action="obligation.overdue").count() == 25
+    assert OutboxEvent.objects.filter(topic="obligation.overdue").count() == 50
+    from dutyroom.audit.services import audit_verify
+
+    assert audit_verify().ok
+
+
+def test_a_report_that_meets_the_clock_first_is_never_fired(city):
+    from dutyroom.reports.services import ReportInput, report_submit
+    from dutyroom.worker.loop import obligations_sweep
+
+    incident_id = open_incident(44)
+    from dutyroom.incidents.models import Incident
+
+    report_submit(actor=User.objects.get(username="liuhe-reporter"), incident=Incident.objects.get(pk=incident_id),
+                  data=ReportInput(kind="written", summary="已报"), now=datetime.now(UTC))
+    assert obligations_sweep(datetime.now(UTC) + timedelta(minutes=6)) == 1  # only the duty room receipt clock
+    first = Obligation.objects.get(incident_id=incident_id, kind="first_report")
+    assert first.state == "met"
