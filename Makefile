@@ -37,7 +37,7 @@ check-migrations: setup
 	DUTYROOM_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test: lint check-migrations pytest
 

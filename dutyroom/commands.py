@@ -56,7 +56,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
 
             start_in_thread()
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", max(1, workers))

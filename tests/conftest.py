@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 
 
-
 @pytest.fixture
 def city(db: None) -> None:
     """Units and one user per role, as `dutyroom init --demo` makes them (without sample incidents)."""

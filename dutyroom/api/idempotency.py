@@ -25,7 +25,7 @@ Result = tuple[int, Any]
 
 
 def _request_hash(request: HttpRequest) -> str:
-    return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.body).hexdigest()
+    return hashlib.sha256((request.method or "").encode() + request.path.encode() + b"\n" + request.body).hexdigest()
 
 
 def _stored(user: User, key: str, digest: str) -> Result | None:

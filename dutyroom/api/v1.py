@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError

@@ -144,7 +144,8 @@ def is_protected(incident: Incident) -> bool:
 def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incident:
     """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction."""
     if actor.role not in CREATOR_ROLES:
-        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）", "this role cannot report incidents; submit a lead")
+        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）",
+                        "this role cannot report incidents; submit a lead")
     errors = Errors()
     _validate_input(data, errors, now)
     unit, area = _resolve_units(actor, data, errors)

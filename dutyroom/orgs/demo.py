@@ -17,7 +17,12 @@ from dutyroom.accounts.services import user_add
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_update
 from dutyroom.orgs.models import Unit, UnitKind
-from dutyroom.reports.services import ReportInput, VerificationInput, report_submit, verification_request_create
+from dutyroom.reports.services import (
+    ReportInput,
+    VerificationInput,
+    report_submit,
+    verification_request_create,
+)
 
 ALL = ["natural", "accident", "public_health", "social_security"]
 UNITS: list[tuple[str, str, str, str, list[str]]] = [
@@ -143,7 +148,7 @@ def incidents_load(now: datetime) -> int:
         chemical = Incident.objects.get(title=SAMPLES[0].title)
         incident_update(actor=officer, incident=chemical, now=now,
                         changes=IncidentChanges(may_escalate=True, reason="周边有居民区，可能演化"))
+        fire = Incident.objects.get(title=SAMPLES[2].title)
         verification_request_create(actor=officer, now=now, data=VerificationInput(
-            unit="shaxi", authority="suzhou", question="苏州市应急办要求核实沙溪镇火灾伤亡人数", incident=Incident.objects.get(
-                title=SAMPLES[2].title)))
+            unit="shaxi", authority="suzhou", question="苏州市应急办要求核实沙溪镇火灾伤亡人数", incident=fire))
     return len(SAMPLES)

@@ -28,6 +28,7 @@ from dutyroom.reports import obligations as engine
 from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
 from dutyroom.rules import (
     Channel,
+    Classification,
     ObligationKind,
     ObligationState,
     PlannedClock,
@@ -134,12 +135,13 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
             number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
         has_figures = bool(data.casualties) or data.direct_loss_cny is not None
         figures = _figures(data)
+        forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
         report = Report.objects.create(
             incident=incident, unit=unit, kind=kind, channel=channel, number=number, summary=data.summary,
             has_figures=has_figures, direct_loss_cny=data.direct_loss_cny, measures=data.measures,
             trend=data.trend, signer=data.signer, contact_name=data.contact_name, contact_phone=data.contact_phone,
             verification_request=request, called_at=data.called_at, received_at=now, submitted_by=actor,
-            forbidden_channel=channel_forbidden(rulebook, channel, incident.severity, incident.classification),
+            forbidden_channel=forbidden,
             **{name: figures[name] for name in CASUALTY_FIELDS},
         )
         effective_at = data.called_at if kind == ReportKind.PHONE and data.called_at else now
@@ -149,9 +151,11 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
         )
         _after_report(rulebook_incident=(rulebook, incident), report=report, unit=unit, now=now)
+        incident.updated_at = now
         if has_figures:
             incident.figures = {k: figures.get(k, 0) for k in FIGURE_FIELDS}
-            incident.save(update_fields=["figures"])
+        incident.save(update_fields=["figures", "updated_at"])
+        if has_figures:
             incident_refresh_suggestion(incident)
         audit_record(
             actor=actor, action="report.submit", object_type="report", object_id=report.pk, at=now,

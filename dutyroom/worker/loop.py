@@ -20,7 +20,6 @@ from datetime import datetime
 from django.db import close_old_connections, transaction
 from django.db.models import Min
 
-from dutyroom.audit.services import audit_record
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.incidents.services import is_protected

@@ -16,8 +16,12 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.orgs.selectors import unit_by_code
-from dutyroom.reports.access import access_obligation, access_verification_request, visible_obligations
-from dutyroom.reports.access import visible_verification_requests
+from dutyroom.reports.access import (
+    access_obligation,
+    access_verification_request,
+    visible_obligations,
+    visible_verification_requests,
+)
 from dutyroom.reports.services import VerificationInput, obligation_waive, verification_request_create
 from dutyroom.rules import ObligationKind, ObligationState
 
