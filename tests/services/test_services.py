@@ -9,8 +9,13 @@ import pytest
 from dutyroom.audit.models import AuditEntry
 from dutyroom.common.errors import Conflict, ValidationFailed
 from dutyroom.incidents.models import Incident
-from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_mark_handled
-from dutyroom.incidents.services import incident_update
+from dutyroom.incidents.services import (
+    IncidentChanges,
+    IncidentInput,
+    incident_create,
+    incident_mark_handled,
+    incident_update,
+)
 from dutyroom.notifications.models import OutboxEvent
 from dutyroom.reports.models import Obligation
 from dutyroom.reports.services import ReportInput, VerificationInput, report_submit, verification_request_create
