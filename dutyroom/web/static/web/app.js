@@ -1,0 +1,223 @@
+/* DutyRoom web UI: live countdowns, the self-refreshing board and small form helpers.
+ *
+ * Countdowns run on the SERVER's clock: the page carries the server time it was rendered at
+ * (body[data-server-now]) and every board.json poll carries it again, so a phone whose clock is
+ * minutes off still shows the statutory deadline correctly. Plain JS, no build step; htmx, when
+ * present, is only an enhancement (see templatetags/dutyroom_web.py htmx_script).
+ */
+(function () {
+  "use strict";
+
+  var SOON_MS = 5 * 60 * 1000; // amber: due within 5 minutes (views/present.py SOON)
+  var FAR_MS = 2 * 3600 * 1000; // smaller: more than 2 hours to go (views/present.py FAR)
+  var POLL_MS = 5000;
+  var offset = 0; // server clock minus this device's clock, in ms
+  var body = document.body;
+  var t = {
+    overdue: body.dataset.tOverdue || "已超时",
+    live: body.dataset.tLive || "实时更新",
+    offline: body.dataset.tOffline || "连接中断，正在重试…",
+    expired: body.dataset.tExpired || "登录已过期，请重新登录",
+  };
+
+  function initialOffset() {
+    var serverNow = Number(body.dataset.serverNow);
+    if (!serverNow) return 0;
+    var nav = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    var received = nav && nav.responseStart ? performance.timeOrigin + nav.responseStart : Date.now();
+    return serverNow - received;
+  }
+
+  function serverNow() {
+    return Date.now() + offset;
+  }
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  // Same format as templatetags/dutyroom_web.py clock_text: mm:ss below an hour, h:mm:ss above.
+  function clockText(seconds) {
+    var h = Math.floor(seconds / 3600);
+    var m = Math.floor((seconds % 3600) / 60);
+    var s = seconds % 60;
+    return h ? h + ":" + pad(m) + ":" + pad(s) : pad(m) + ":" + pad(s);
+  }
+
+  function tick() {
+    var now = serverNow();
+    var nodes = document.querySelectorAll(".countdown[data-due]");
+    for (var i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      var clock = el.closest(".clock");
+      var state = clock ? clock.dataset.state : "pending";
+      if (state !== "pending" && state !== "overdue") continue;
+      var left = Number(el.dataset.due) - now;
+      var text;
+      if (left > 0) {
+        text = clockText(Math.ceil(left / 1000));
+        if (clock) {
+          clock.classList.toggle("soon", left <= SOON_MS);
+          clock.classList.toggle("far", left > FAR_MS);
+        }
+      } else {
+        text = t.overdue + " +" + clockText(Math.floor(-left / 1000));
+        if (clock && state !== "overdue") {
+          clock.dataset.state = "overdue";
+          clock.classList.remove("state-pending", "soon", "far");
+          clock.classList.add("state-overdue", "just-overdue");
+          var card = clock.closest(".card");
+          if (card) card.classList.add("has-overdue");
+        }
+      }
+      if (el.textContent !== text) el.textContent = text;
+    }
+  }
+
+  // ---- the board: poll a cheap JSON, swap the server-rendered fragment only when something changed ----
+  function setLive(kind, at) {
+    var el = document.getElementById("live-status");
+    if (!el) return;
+    el.className = "live live-" + kind;
+    if (kind === "live") {
+      var d = new Date(at);
+      el.textContent = t.live + " · " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    } else {
+      el.textContent = kind === "expired" ? t.expired : t.offline;
+    }
+  }
+
+  function startBoard() {
+    var board = document.getElementById("board");
+    if (!board || !board.dataset.poll) return;
+    var stopped = false;
+    var busy = false;
+
+    function poll() {
+      if (stopped || busy) return;
+      busy = true;
+      var t0 = Date.now();
+      fetch(board.dataset.poll, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (resp) {
+          if (resp.status === 401) {
+            stopped = true;
+            setLive("expired");
+            return null;
+          }
+          if (!resp.ok) throw new Error("HTTP " + resp.status);
+          return resp.json().then(function (data) {
+            var t1 = Date.now();
+            offset = data.now_ms - (t0 + t1) / 2;
+            setLive("live", data.now_ms);
+            var current = board.querySelector(".board-body");
+            if (current && current.dataset.fingerprint === data.fingerprint) return null;
+            return fetch(board.dataset.fragment, { credentials: "same-origin", cache: "no-store" }).then(function (frag) {
+              if (!frag.ok || frag.redirected) throw new Error("fragment " + frag.status);
+              return frag.text().then(function (html) {
+                board.innerHTML = html;
+                tick();
+              });
+            });
+          });
+        })
+        .catch(function () {
+          setLive("offline");
+        })
+        .then(function () {
+          busy = false;
+        });
+    }
+
+    setInterval(poll, POLL_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) poll();
+    });
+  }
+
+  // ---- forms ----
+  function subtypeFilter(root) {
+    var form = root.querySelector("[data-subtype-filter]");
+    if (!form || form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    var category = form.querySelector("select[name=category]");
+    var subtype = form.querySelector("select[name=subtype]");
+    if (!category || !subtype) return;
+    var groups = Array.prototype.slice.call(subtype.querySelectorAll("optgroup"));
+    function apply() {
+      var label = category.options[category.selectedIndex].text;
+      var chosen = subtype.value;
+      groups.forEach(function (g) {
+        if (g.parentNode) g.parentNode.removeChild(g);
+      });
+      groups.forEach(function (g) {
+        if (g.label === label) subtype.appendChild(g);
+      });
+      subtype.value = chosen;
+      if (subtype.value !== chosen) subtype.value = "";
+    }
+    category.addEventListener("change", apply);
+    apply();
+  }
+
+  function reportKind(root) {
+    var form = root.querySelector("[data-report-form]");
+    if (!form || form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    function apply() {
+      var checked = form.querySelector("input[name=kind]:checked");
+      var kind = checked ? checked.value : "";
+      var calledAt = form.querySelector(".field-called_at");
+      var channel = form.querySelector(".field-channel");
+      if (calledAt) calledAt.hidden = kind !== "phone";
+      if (channel) channel.hidden = kind === "phone";
+      form.querySelectorAll("[data-kind-help]").forEach(function (p) {
+        p.hidden = p.dataset.kindHelp !== kind;
+      });
+    }
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "kind") apply();
+    });
+    apply();
+  }
+
+  function focusFirstError(root) {
+    var bad = root.querySelector(".has-error input, .has-error select, .has-error textarea");
+    if (bad) {
+      bad.focus({ preventScroll: true });
+      bad.scrollIntoView({ block: "center" });
+    }
+  }
+
+  // Capture phase, so a "no" stops the submit before htmx (listening on the form itself) sees it.
+  document.addEventListener(
+    "submit",
+    function (e) {
+      var form = e.target;
+      if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    },
+    true
+  );
+
+  function enhance(root) {
+    subtypeFilter(root);
+    reportKind(root);
+    focusFirstError(root);
+  }
+
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) window.location.reload(); // a page from the back/forward cache has a stale server time
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    enhance(document);
+    tick();
+  });
+
+  offset = initialOffset();
+  enhance(document);
+  tick();
+  setInterval(tick, 250);
+  startBoard();
+})();

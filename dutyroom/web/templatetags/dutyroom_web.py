@@ -1,0 +1,86 @@
+"""Template filters of the web UI: local (Asia/Shanghai) times and the countdown text duty officers read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.timefmt import LOCAL
+
+register = template.Library()
+
+
+@register.filter
+def local_dt(value: datetime | None, style: str = "minute") -> str:
+    """``2024-05-01 10:30`` in Asia/Shanghai (``seconds`` adds :ss, ``time`` gives only HH:MM)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(LOCAL)
+    if style == "time":
+        return local.strftime("%H:%M")
+    if style == "seconds":
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def epoch_ms(value: datetime | None) -> str:
+    """Milliseconds since the epoch, for ``data-due`` attributes the countdown script reads."""
+    if value is None:
+        return ""
+    return str(int(value.timestamp() * 1000))
+
+
+def clock_text(seconds: int) -> str:
+    """``mm:ss`` below an hour, ``h:mm:ss`` from an hour on (the same format as static/web/app.js)."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def countdown_text(due_at: datetime, now: datetime) -> str:
+    """What the countdown shows before the script takes over: time left, or ``已超时 +mm:ss``."""
+    left_ms = (due_at - now).total_seconds() * 1000
+    if left_ms > 0:
+        return clock_text(-(-int(left_ms) // 1000))  # ceil: 00:01 until the very last moment
+    return _("已超时 +%(elapsed)s") % {"elapsed": clock_text(int(-left_ms) // 1000)}
+
+
+@register.filter
+def late_text(seconds: int | None) -> str:
+    """``12 分 5 秒`` (or ``1 小时 3 分``): how late a late obligation was met."""
+    if not seconds:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
+    return _("%(m)d 分 %(s)d 秒") % {"m": minutes, "s": secs}
+
+
+@register.simple_tag
+def server_now_ms() -> str:
+    """The server's clock for the page's countdowns, so a phone whose clock is wrong still counts right."""
+    return str(int(clock_now().timestamp() * 1000))
+
+
+@register.simple_tag
+def htmx_script() -> SafeString:
+    """htmx as an enhancement: included only where its npm package is on STATICFILES_DIRS.
+
+    Every page works without it (plain forms, POST/redirect/GET); with it, the incident page's actions
+    swap the page in place instead of reloading it.
+    """
+    if not finders.find("htmx.min.js"):
+        return SafeString("")
+    return format_html('<script src="{}" defer></script>', static("htmx.min.js"))

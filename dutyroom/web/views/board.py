@@ -1,0 +1,58 @@
+"""The board (/): every open incident the user may see, with a big live countdown per running clock.
+
+The page polls ``board.json`` every few seconds; only when its ``fingerprint`` changes does it fetch
+``board/fragment/`` (the same template the page used) and swap it in, so there is one rendering of the
+board, not a second one in JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from dutyroom.common.clock import now as clock_now
+from dutyroom.web.views.common import actor, can_report
+from dutyroom.web.views.present import board_data, board_json
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    user = actor(request)
+    now = clock_now()
+    data = board_data(user, now)
+    # The page starts with the same fingerprint board.json would answer now, so the first poll swaps nothing.
+    print_ = board_json(user, now, data)["fingerprint"]
+    return {
+        **data,
+        "now": now,
+        "fingerprint": print_,
+        "can_report": can_report(user),
+        "duty_room": user.is_duty_room,
+    }
+
+
+@require_GET
+@login_required
+@never_cache
+def board(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/board.html", _context(request))
+
+
+@require_GET
+@login_required
+@never_cache
+def board_fragment(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/_board.html", _context(request))
+
+
+@require_GET
+@never_cache
+def board_json_view(request: HttpRequest) -> JsonResponse:
+    """JSON for the poller. Not logged in → 401: a redirect to the login page would be useless to a script."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "login required", "error_zh": "登录已过期，请重新登录"}, status=401)
+    return JsonResponse(board_json(actor(request), clock_now()), json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,67 @@
+"""Helpers shared by the web views: the signed-in user, domain errors turned into pages and form errors."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from dutyroom.accounts.models import User
+from dutyroom.common.errors import DomainError, ValidationFailed
+from dutyroom.incidents.services import CREATOR_ROLES
+
+# Service field names (the API's JSON paths) → form field names.
+FIELD_ALIASES = {"location.address": "address", "location.area": "area"}
+
+
+def actor(request: HttpRequest) -> User:
+    """The signed-in user (every view that calls this is behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+def can_report(user: User) -> bool:
+    """Roles that may file incidents and reports (the services enforce the same set)."""
+    return user.role in CREATOR_ROLES
+
+
+def message_of(error: DomainError) -> str:
+    """The error in the UI language: Chinese unless the user switched to English."""
+    language = get_language() or "zh-hans"
+    return error.message_en if language.startswith("en") else error.message
+
+
+def add_service_errors(form: forms.Form, error: ValidationFailed) -> None:
+    """Put each ``ValidationFailed`` field error next to the form field it concerns."""
+    english = (get_language() or "").startswith("en")
+    for field, (zh, en) in error.errors.items():
+        name = FIELD_ALIASES.get(field, field)
+        if name.startswith("casualties."):
+            name = name.split(".", 1)[1]
+        text = en if english else zh
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, text)
+        elif name not in form.fields:
+            form.add_error(None, f"{form_label(form, field)}：{text}")
+
+
+def form_label(form: forms.Form, field: str) -> str:
+    name = FIELD_ALIASES.get(field, field)
+    found = form.fields.get(name)
+    return str(found.label) if found is not None and found.label else field
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Missing and forbidden look the same (architecture convention 5)."""
+    return render(request, "web/not_found.html", status=404)
+
+
+def forbidden(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "web/forbidden.html", {"message": message_of(error)}, status=403)
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Re-show a form with its errors. 200, as Django does, so progressive enhancement can swap it in."""
+    return render(request, template, context)

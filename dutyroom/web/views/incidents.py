@@ -1,0 +1,116 @@
+"""The incident page: header, clocks with countdowns, reports in time order, and what the role may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dutyroom.accounts.models import User
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import NotFound
+from dutyroom.incidents.access import access_incident
+from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.reports.models import Report
+from dutyroom.rules import Channel, ReportKind
+from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
+from dutyroom.web.views.common import actor, can_report, not_found
+from dutyroom.web.views.present import clock_scope, incident_card
+
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (续报 numbers as officers write them)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[ones] if ones else ''}"
+    return str(n)
+
+
+def report_row(report: Report) -> dict[str, Any]:
+    kind = ReportKind(report.kind)
+    title = kind.label_zh
+    if kind == ReportKind.FOLLOWUP and report.number:
+        title = f"{title}{cn_number(report.number)}"
+    # The model stores an unreported figure as 0, so only the non-zero ones are worth a line.
+    figures = [(CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS if getattr(report, name)]
+    return {
+        "report": report,
+        "title": title,
+        "channel_label": Channel(report.channel).label_zh,
+        "figures": figures,
+        "no_casualties": report.has_figures and not figures,
+        "needs_receipt": kind != ReportKind.PHONE and report.confirmed_at is None,
+        "is_phone": kind == ReportKind.PHONE,
+    }
+
+
+def waive_prefix(obligation_id: int) -> str:
+    """One prefix per clock, so every waive form on the page has its own field ids."""
+    return f"waive-{obligation_id}"
+
+
+def edit_initial(incident: Incident) -> dict[str, Any]:
+    return {
+        "grade": incident.grade or "",
+        "sensitive": incident.sensitive,
+        "may_escalate": incident.may_escalate,
+        "hotspot": incident.hotspot,
+        "occurred_at": incident.occurred_at,
+    }
+
+
+def may_mark_handled(user: User, incident: Incident) -> bool:
+    if incident.state != IncidentState.OPEN:
+        return False
+    return user.is_duty_room or (user.unit_id == incident.unit_id and can_report(user))
+
+
+def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> dict[str, Any]:
+    user = actor(request)
+    now = clock_now()
+    obligations = list(incident.obligations.select_related("unit", "waived_by"))
+    reports = list(
+        incident.reports.select_related("unit", "confirmed_by", "submitted_by").order_by("received_at", "id")
+    )
+    card = incident_card(incident, obligations, now, clock_scope(user))
+    waive_target = extra.pop("waive_target", None)
+    bound_waive = extra.pop("waive_form", None)
+    for clock in card["open_clocks"]:
+        pk = clock["obligation"].pk
+        clock["waive_form"] = bound_waive if pk == waive_target and bound_waive else WaiveForm(prefix=waive_prefix(pk))
+    context: dict[str, Any] = {
+        "card": card,
+        "incident": incident,
+        "reports": [report_row(r) for r in reports],
+        "now": now,
+        "duty_room": user.is_duty_room,
+        "can_report": can_report(user) and incident.state != IncidentState.CLOSED,
+        "can_mark_handled": may_mark_handled(user, incident),
+        "has_written": any(r.kind == ReportKind.WRITTEN for r in reports),
+        "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
+        "waive_target": waive_target,
+        "grade_basis": (incident.grade_basis or {}).get("basis", ""),
+    }
+    context.update(extra)
+    return context
+
+
+def render_incident(request: HttpRequest, incident: Incident, **extra: Any) -> HttpResponse:
+    return render(request, "web/incident.html", incident_context(request, incident, **extra))
+
+
+@require_GET
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        incident = access_incident(actor(request), pk)
+    except NotFound:
+        return not_found(request)
+    return render_incident(request, incident)

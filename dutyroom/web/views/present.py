@@ -1,0 +1,207 @@
+"""What the pages show about incidents and their clocks, computed once and shared by board and incident page.
+
+Clock states come from ``dutyroom.api.serializers.obligation_view``, evaluated at read time, so the board,
+the incident page, board.json and the API agree to the second (a pending clock past due reads overdue
+even before the worker has written the transition).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dutyroom.accounts.models import User
+from dutyroom.api.serializers import obligation_view
+from dutyroom.common.timefmt import LOCAL, iso_local
+from dutyroom.incidents.access import visible_incidents
+from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.rulebooks import rulebook_of
+from dutyroom.orgs.selectors import unit_subtree_ids
+from dutyroom.reports.access import visible_obligations
+from dutyroom.reports.models import Obligation
+from dutyroom.rules import Category, Classification, Flag, Grade, ObligationState
+from dutyroom.web.templatetags.dutyroom_web import countdown_text
+
+OPEN = (ObligationState.PENDING.value, ObligationState.OVERDUE.value)
+SOON = timedelta(minutes=5)
+# Clocks further off than this (a 24-hour follow-up) are drawn smaller so they do not shout over urgent ones.
+FAR = timedelta(hours=2)
+BOARD_STATES = (IncidentState.OPEN, IncidentState.HANDLED)
+
+
+def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = None) -> dict[str, Any]:
+    """One statutory clock as the templates need it (``view`` is exactly the API/board.json shape)."""
+    view = obligation_view(obligation, now)
+    state = view["state"]
+    is_open = state in OPEN
+    css = f"state-{state}"
+    if state == ObligationState.PENDING and obligation.due_at - now <= SOON:
+        css += " soon"
+    elif state == ObligationState.PENDING and obligation.due_at - now > FAR:
+        css += " far"
+    return {
+        "obligation": obligation,
+        "view": view,
+        "state": state,
+        "is_open": is_open,
+        "css": css,
+        "countdown": countdown_text(obligation.due_at, now) if is_open else "",
+        "unit_name": _("值班室") if obligation.unit.is_duty_room else obligation.unit.name,
+        "other_unit": incident_unit_id is not None and obligation.unit_id != incident_unit_id,
+    }
+
+
+def incident_flags(incident: Incident) -> list[tuple[str, str]]:
+    flags = [(flag.value, flag.label_zh) for flag in Flag if getattr(incident, flag.value)]
+    if incident.exercise:
+        flags.append(("exercise", _("演练")))
+    return flags
+
+
+def grade_label(grade: str | None) -> str:
+    return Grade(grade).label_zh if grade else _("未定级")
+
+
+def subtype_label(incident: Incident) -> str:
+    if not incident.subtype:
+        return ""
+    subtypes = rulebook_of(incident.rulebook).subtypes.get(Category(incident.category), {})
+    return subtypes.get(incident.subtype, incident.subtype)
+
+
+def clock_scope(user: User) -> set[int] | None:
+    """Units whose clocks are the user's to watch: None = every clock (duty room, city-wide readers).
+
+    A unit's reporter watches the clocks of their own unit (and units below it); the duty room's receipt
+    clock on their report is shown to them as "waiting for the duty room", not as their own countdown.
+    """
+    if user.is_duty_room or user.sees_whole_city:
+        return None
+    return unit_subtree_ids(user.unit) if user.unit is not None else set()
+
+
+def incident_card(
+    incident: Incident, obligations: list[Obligation], now: datetime, scope: set[int] | None = None
+) -> dict[str, Any]:
+    """An incident with its clocks: the user's running ones by due time (most urgent first), the running
+    clocks of others (``waiting``), then the settled ones."""
+    clocks = [clock(o, now, incident.unit_id) for o in obligations]
+    clocks.sort(key=lambda c: (c["obligation"].due_at, c["obligation"].pk))
+    mine = [c for c in clocks if scope is None or c["obligation"].unit_id in scope]
+    open_clocks = [c for c in mine if c["is_open"]]
+    waiting = [c for c in clocks if c["is_open"] and c not in mine]
+    done_clocks = [c for c in clocks if not c["is_open"]]
+    return {
+        "incident": incident,
+        "url": reverse("web:incident", args=[incident.pk]),
+        "category_label": Category(incident.category).label_zh,
+        "subtype_label": subtype_label(incident),
+        "grade_label": grade_label(incident.grade),
+        "suggested_label": grade_label(incident.suggested_grade) if incident.suggested_grade else "",
+        "classification_label": Classification(incident.classification).label_zh,
+        "state_label": incident.get_state_display(),
+        "flags": incident_flags(incident),
+        "open_clocks": open_clocks,
+        "waiting_clocks": waiting,
+        "done_clocks": done_clocks,
+        "overdue": sum(c["state"] == ObligationState.OVERDUE for c in open_clocks),
+        "next_due": open_clocks[0]["obligation"].due_at if open_clocks else None,
+    }
+
+
+def _urgency(card: dict[str, Any]) -> tuple[int, float, float]:
+    """Clocks running (earliest due first, so the longest overdue leads), then the rest, newest first."""
+    incident: Incident = card["incident"]
+    if card["next_due"] is not None:
+        return (0, card["next_due"].timestamp(), 0.0)
+    return (1, 0.0, -incident.occurred_at.timestamp())
+
+
+def board_incidents(user: User) -> list[Incident]:
+    """Open or handled incidents, and any incident that still has a clock running (e.g. a receipt)."""
+    running = Q(obligations__state__in=OPEN)
+    return list(visible_incidents(user).filter(Q(state__in=BOARD_STATES) | running).distinct())
+
+
+def board_data(user: User, now: datetime) -> dict[str, Any]:
+    incidents = board_incidents(user)
+    by_incident: dict[int, list[Obligation]] = defaultdict(list)
+    obligations = visible_obligations(user).filter(incident_id__in=[i.pk for i in incidents]).select_related("unit")
+    for obligation in obligations:
+        by_incident[obligation.incident_id or 0].append(obligation)
+    scope = clock_scope(user)
+    cards = sorted((incident_card(i, by_incident[i.pk], now, scope) for i in incidents), key=_urgency)
+    loose = [
+        clock(o, now)
+        for o in visible_obligations(user).filter(incident__isnull=True, state__in=OPEN).select_related("unit")
+    ]
+    return {"cards": cards, "loose": loose, "counters": counters(user, now, scope)}
+
+
+def counters(user: User, now: datetime, scope: set[int] | None = None) -> dict[str, int]:
+    """待完成 / 已超时 (evaluated now, as every screen does) and 迟报 met late since local midnight,
+    counting the clocks the user watches (``clock_scope``)."""
+    watched = visible_obligations(user)
+    if scope is not None:
+        watched = watched.filter(unit_id__in=scope)
+    open_due = list(watched.filter(state__in=OPEN).values_list("due_at", flat=True))
+    overdue = sum(due <= now for due in open_due)
+    midnight = now.astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0)
+    late_today = watched.filter(state=ObligationState.LATE, met_at__gte=midnight).count()
+    return {"pending": len(open_due) - overdue, "overdue": overdue, "late_today": late_today}
+
+
+def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The cheap polling payload. ``fingerprint`` changes whenever anything shown on the board changes."""
+    data = data if data is not None else board_data(user, now)
+    body: dict[str, Any] = {
+        "counters": data["counters"],
+        "incidents": [
+            {
+                "id": card["incident"].pk,
+                "title": card["incident"].title,
+                "unit": card["incident"].unit.code,
+                "unit_name": card["incident"].unit.name,
+                "state": card["incident"].state,
+                "grade": card["incident"].grade,
+                "flags": [code for code, _label in card["flags"]],
+                "updated_at": iso_local(card["incident"].updated_at),
+                "url": card["url"],
+                "obligations": [c["view"] for c in card["open_clocks"] + card["waiting_clocks"] + card["done_clocks"]],
+            }
+            for card in data["cards"]
+        ],
+        "obligations": [c["view"] for c in data["loose"]],
+    }
+    body["fingerprint"] = fingerprint(body)
+    body["now"] = iso_local(now)
+    body["now_ms"] = int(now.timestamp() * 1000)
+    return body
+
+
+def fingerprint(body: dict[str, Any]) -> str:
+    """Hash of what the board shows, minus what ticks by itself (an overdue clock's running lateness)."""
+    shown = [
+        body["counters"],
+        [
+            (
+                i["id"],
+                i["title"],
+                i["state"],
+                i["grade"],
+                i["flags"],
+                i["updated_at"],
+                [(o["id"], o["state"], o["due_at"], o["met_at"]) for o in i["obligations"]],
+            )
+            for i in body["incidents"]
+        ],
+        [(o["id"], o["state"], o["due_at"]) for o in body["obligations"]],
+    ]
+    return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:16]
