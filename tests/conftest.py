@@ -69,3 +69,9 @@ def api(city: None) -> Callable[[str | None], Api]:
         return Api(token_create(user=person, name="test", now=datetime.now(UTC)))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests create dozens of users per case and need no brute-force resistance."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -142,3 +142,20 @@ def test_unit_board_counts_and_sorts_by_the_units_own_clocks(login: Login, make_
     duty = login("duty-officer").get("/board.json").json()
     assert duty["incidents"][0]["title"] == reported.title  # for the duty room the receipt is most urgent
     assert duty["counters"]["pending"] == 3
+
+
+def test_verification_request_without_incident_shows_on_the_board(login: Login) -> None:
+    from dutyroom.accounts.models import User
+    from dutyroom.reports.services import VerificationInput, verification_request_create
+
+    verification_request_create(
+        actor=User.objects.get(username="duty-officer"),
+        data=VerificationInput(unit="shaxi", authority="suzhou", question="核实网传沙溪镇火情"),
+        now=clock_now(),
+    )
+    for username in ("duty-officer", "shaxi-reporter"):
+        html = login(username).get("/").content.decode()
+        assert "核实请求（未关联事件）" in html and "核报反馈" in html
+    body = login("shaxi-reporter").get("/board.json").json()
+    assert [o["kind"] for o in body["obligations"]] == ["verification_reply"]
+    assert "核实请求" not in login("liuhe-reporter").get("/").content.decode()

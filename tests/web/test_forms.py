@@ -202,3 +202,12 @@ def test_final_report_closes_the_incident(login: Login, make_incident: MakeIncid
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.state == "closed"
+
+
+def test_errors_stay_chinese_for_an_english_browser(login: Login) -> None:
+    client = login("shaxi-reporter")
+    english = {"accept-language": "en-US,en;q=0.9"}
+    service = client.post("/incidents/new/", new_incident(title=""), headers=english).content.decode()
+    assert "不能为空" in service and "is required" not in service
+    django = client.post("/incidents/new/", new_incident(injuries="x"), headers=english).content.decode()
+    assert "输入整数" in django and "Enter a whole number" not in django

@@ -19,10 +19,14 @@ register = template.Library()
 
 @register.filter
 def local_dt(value: datetime | None, style: str = "minute") -> str:
-    """``2024-05-01 10:30`` in Asia/Shanghai (``seconds`` adds :ss, ``time`` gives only HH:MM)."""
+    """``2024-05-01 10:30`` in Asia/Shanghai; ``seconds`` adds :ss, ``time`` gives HH:MM, ``short`` is for deadlines."""
     if value is None:
         return "—"
     local = value.astimezone(LOCAL)
+    if style == "short":  # a deadline: the time alone today, with the date otherwise
+        if local.date() == clock_now().astimezone(LOCAL).date():
+            return local.strftime("%H:%M")
+        return local.strftime("%m-%d %H:%M")
     if style == "time":
         return local.strftime("%H:%M")
     if style == "seconds":

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.response import SimpleTemplateResponse
+from django.utils import translation
 from django.utils.translation import get_language
 
 from dutyroom.accounts.models import User
@@ -65,3 +71,25 @@ def forbidden(request: HttpRequest, error: DomainError) -> HttpResponse:
 def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """Re-show a form with its errors. 200, as Django does, so progressive enhancement can swap it in."""
     return render(request, template, context)
+
+
+def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie).
+
+    LocaleMiddleware would otherwise follow the browser's Accept-Language, and an English-language
+    browser would get Django's and the services' messages in English around Chinese page text (the
+    English catalogue does not exist yet). Template responses are rendered inside the override.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response.render()
+        return response
+
+    return wrapped
