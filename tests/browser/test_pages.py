@@ -90,7 +90,7 @@ def test_board_countdown_ticks_and_new_incidents_appear_without_reload(
 
 def test_a_clock_turns_red_and_reads_overdue_without_reload(open_page: OpenPage) -> None:
     page = open_page("duty-officer")
-    incident = incident_open("即将超时的事件", occurred_ago=timedelta(minutes=45) - timedelta(seconds=3))
+    incident = incident_open("即将超时的事件", occurred_ago=timedelta(minutes=45) - timedelta(seconds=4))
     page.goto("/")
     page.evaluate("window.__sameDocument = true")
     first = incident.obligations.get(kind="first_report")
