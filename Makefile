@@ -42,6 +42,7 @@ pytest: setup
 test: lint check-migrations pytest
 
 bench: setup
+	@echo "worker lateness and fire cost (SQLite unless DATABASE_URL is set; BENCH_N clocks)"
 	$(BIN)/python bench/run.py
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
@@ -17,7 +18,8 @@ def incident_refresh_suggestion(incident: Incident) -> None:
         incident.suggested_grade = None
         incident.grade_basis = {"basis": "尚无伤亡和损失数据，由值班室研判", "basis_en": "no figures reported yet"}
     else:
-        figures = Figures(**{k: int(incident.figures.get(k) or 0) for k in FIGURE_FIELDS})
+        # the loss is stored as a decimal string ("1234.50"); grading thresholds are whole yuan
+        figures = Figures(**{k: int(Decimal(str(incident.figures.get(k) or 0))) for k in FIGURE_FIELDS})
         on = incident.occurred_at  # the rules core takes the day in the rulebook's time zone
         suggestion = suggest_grade(rulebook_of(incident.rulebook), Category(incident.category), incident.subtype,
                                    figures, on)

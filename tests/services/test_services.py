@@ -143,3 +143,13 @@ def test_suggested_grade_follows_the_latest_figures_and_records_its_basis(user):
     assert incident.suggested_grade == "III"
     assert incident.grade_basis["table"] == "gb-493-production-safety"
     assert incident.grade == "IV"  # advice only: the duty room decides
+
+
+def test_a_fractional_direct_loss_is_accepted_and_graded_in_whole_yuan(user):
+    from decimal import Decimal
+
+    incident = create(user)
+    report_submit(actor=user("shaxi-reporter"), incident=incident, now=NOW,
+                  data=ReportInput(kind="written", direct_loss_cny=Decimal("10000000.50")))
+    incident.refresh_from_db()
+    assert incident.suggested_grade == "III"
