@@ -26,7 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DUTYROOM_EMBEDDED_WORKER"] = "0"
 os.environ.setdefault("DUTYROOM_LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -55,9 +55,8 @@ def seed(count: int, due_in: float) -> list[int]:
         ids.append(incident.pk)
     start = datetime.now(UTC) + timedelta(seconds=1)
     with transaction.atomic():  # then pull the deadlines in, so seeding time never counts as lateness
-        for n, obligation_id in enumerate(
-            Obligation.objects.filter(incident_id__in=ids, kind="first_report").order_by("id").values_list("id", flat=True)
-        ):
+        clocks = Obligation.objects.filter(incident_id__in=ids, kind="first_report").order_by("id")
+        for n, obligation_id in enumerate(clocks.values_list("id", flat=True)):
             due = start + timedelta(seconds=due_in * n / count)
             Obligation.objects.filter(id=obligation_id).update(due_at=due)
     return ids
