@@ -45,6 +45,9 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # the framework's own 400s (e.g. unparsable JSON) get the same shape as ours
+        body = errors.validation_body(request, {"body": ("请求体不是有效的 JSON 对象", f"invalid request body: {exc}")})
+        return api.create_response(request, body, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

@@ -82,9 +82,7 @@ def parse_rulebook(data: Mapping[str, Any], source_name: str) -> Rulebook:
         immediate=_immediate(c, doc["immediate"], tiers),
         followup=_followup(c, doc["followup"]),
         final_report=c.clock(doc["final_report"], "final_report", ObligationKind.FINAL_REPORT),
-        verification_reply=c.clock(
-            doc["verification_reply"], "verification_reply", ObligationKind.VERIFICATION_REPLY
-        ),
+        verification_reply=c.clock(doc["verification_reply"], "verification_reply", ObligationKind.VERIFICATION_REPLY),
         receipt=c.clock(doc["receipt"], "receipt", ObligationKind.RECEIPT),
         forbidden_channels=c.members(Channel, doc["forbidden_channels"], "forbidden_channels"),
         subtypes=subtypes,
@@ -104,9 +102,7 @@ def _tiers(c: Checker, value: object) -> tuple[GradeTier, ...]:
         tier_id = c.text(data["id"], f"{path}.id", ID)
         if any(t.id == tier_id for t in tiers):
             c.fail(f"{path}.id", f"duplicate tier id {tier_id!r}")
-        grades = c.unique(
-            c.items(data["grades"], f"{path}.grades", allow_empty=False), f"{path}.grades", c.grade
-        )
+        grades = c.unique(c.items(data["grades"], f"{path}.grades", allow_empty=False), f"{path}.grades", c.grade)
         for g, grade in enumerate(grades):
             if grade in covered:
                 c.fail(
@@ -142,9 +138,7 @@ def _tiers(c: Checker, value: object) -> tuple[GradeTier, ...]:
         tiers.append(tier)
     for grade in _ALL_GRADES:
         if grade not in covered:
-            c.fail(
-                "tiers", f"{grade_name(grade)} is not covered by any tier (use null in grades for ungraded)"
-            )
+            c.fail("tiers", f"{grade_name(grade)} is not covered by any tier (use null in grades for ungraded)")
     _check_monotone(c, tiers)
     return tuple(tiers)
 
@@ -193,9 +187,7 @@ def _followup(c: Checker, value: object) -> FollowupRule:
         intervals[c.grade(key, path)] = c.minutes(value, path)
     for grade in _ALL_GRADES:
         if grade not in intervals:
-            c.fail(
-                f"followup.interval_minutes.{'null' if grade is None else grade}", "required key is missing"
-            )
+            c.fail(f"followup.interval_minutes.{'null' if grade is None else grade}", "required key is missing")
     return FollowupRule(
         id=c.text(data["id"], "followup.id", ID),
         interval=MappingProxyType(intervals),
@@ -219,15 +211,11 @@ def _subtypes(c: Checker, value: object) -> Mapping[Category, Mapping[str, str]]
     return MappingProxyType(out)
 
 
-def _grading(
-    c: Checker, value: object, subtypes: Mapping[Category, Mapping[str, str]]
-) -> tuple[GradingTable, ...]:
+def _grading(c: Checker, value: object, subtypes: Mapping[Category, Mapping[str, str]]) -> tuple[GradingTable, ...]:
     tables: list[GradingTable] = []
     for i, raw in enumerate(c.items(value, "grading")):
         path = f"grading[{i}]"
-        data = c.mapping(
-            raw, path, ("id", "title", "source", "categories", "subtypes", "effective_from", "criteria")
-        )
+        data = c.mapping(raw, path, ("id", "title", "source", "categories", "subtypes", "effective_from", "criteria"))
         categories = c.members(Category, data["categories"], f"{path}.categories", allow_empty=False)
         known = {code for category in categories for code in subtypes[category]}
         codes = c.unique(
@@ -237,9 +225,7 @@ def _grading(
         )
         for k, code in enumerate(codes):
             if code not in known:
-                c.fail(
-                    f"{path}.subtypes[{k}]", f"{code!r} is not a subtype of {', '.join(sorted(categories))}"
-                )
+                c.fail(f"{path}.subtypes[{k}]", f"{code!r} is not a subtype of {', '.join(sorted(categories))}")
         criteria: list[GradingCriterion] = []
         for k, raw_criterion in enumerate(c.items(data["criteria"], f"{path}.criteria", allow_empty=False)):
             criterion = _criterion(c, raw_criterion, f"{path}.criteria[{k}]")
@@ -259,11 +245,7 @@ def _grading(
             if other.id == table.id:
                 c.fail(f"{path}.id", f"duplicate table id {table.id!r}")
             same_scope = bool(other.subtypes & table.subtypes) or (not other.subtypes and not table.subtypes)
-            if (
-                other.categories & table.categories
-                and same_scope
-                and other.effective_from == table.effective_from
-            ):
+            if other.categories & table.categories and same_scope and other.effective_from == table.effective_from:
                 c.fail(
                     path,
                     f"covers the same incidents from the same date as grading[{j}] ({other.id}); "

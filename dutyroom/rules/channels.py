@@ -9,9 +9,7 @@ from .model import Rulebook
 _MAJOR = frozenset({Grade.I, Grade.II})
 
 
-def channel_forbidden(
-    rb: Rulebook, channel: Channel, severity: Severity, classification: Classification
-) -> bool:
+def channel_forbidden(rb: Rulebook, channel: Channel, severity: Severity, classification: Classification) -> bool:
     """True when using ``channel`` for this incident breaks the notice.
 
     Notice §五: "严禁通过QQ、微信、微博等互联网平台报告、传播重特大突发事件信息和敏感信息。" The ban covers
@@ -23,7 +21,5 @@ def channel_forbidden(
     if Channel(channel) not in rb.forbidden_channels:
         return False
     return (
-        severity.grade in _MAJOR
-        or severity.immediate
-        or Classification(classification) == Classification.WORK_SECRET
+        severity.grade in _MAJOR or severity.immediate or Classification(classification) == Classification.WORK_SECRET
     )

@@ -119,9 +119,7 @@ def final_report_due(rb: Rulebook, handled_at: datetime) -> datetime:
     return add_elapsed(handled_at, rb.final_report.within, "handled_at")
 
 
-def verification_reply_due(
-    rb: Rulebook, requested_at: datetime, requested_due: datetime | None = None
-) -> datetime:
+def verification_reply_due(rb: Rulebook, requested_at: datetime, requested_due: datetime | None = None) -> datetime:
     """A request that sets its own limit wins (notice §三 "按照有关要求"); otherwise the rulebook default."""
     require_aware(requested_at, "requested_at")
     if requested_due is not None:

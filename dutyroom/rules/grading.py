@@ -50,9 +50,7 @@ def applicable_table(rb: Rulebook, category: Category, subtype: str | None, on: 
     return None
 
 
-def suggest_grade(
-    rb: Rulebook, category: Category, subtype: str | None, figures: Figures, on: date
-) -> GradeSuggestion:
+def suggest_grade(rb: Rulebook, category: Category, subtype: str | None, figures: Figures, on: date) -> GradeSuggestion:
     """Highest grade any criterion reaches ("以上" includes the bound); on a tie the earlier criterion in
     the table is named. Nothing reaching Ⅲ suggests Ⅳ; no table at all suggests nothing."""
     if isinstance(on, datetime):

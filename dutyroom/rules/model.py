@@ -20,9 +20,7 @@ from .enums import Anchor, Category, Channel, Flag, Grade, ObligationKind, Repor
 IMMEDIATE_WRITTEN_PREFIX = "immediate.written@tier-"
 
 #: Kinds a grade tier may hold; the other kinds have rulebook-wide clocks.
-TIER_KINDS = frozenset(
-    {ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT}
-)
+TIER_KINDS = frozenset({ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT})
 
 
 class RulebookError(ValueError):

@@ -81,15 +81,11 @@ def load_rulebook_text(text: str, source_name: str) -> Rulebook:
         problem = getattr(error, "problem", None) or str(error)
         raise RulebookError(f"{source_name}: {where}invalid YAML: {problem}") from error
     if not isinstance(data, Mapping):
-        raise RulebookError(
-            f"{source_name}: the document must be a mapping of keys, got {type(data).__name__}"
-        )
+        raise RulebookError(f"{source_name}: the document must be a mapping of keys, got {type(data).__name__}")
     return parse_rulebook(data, source_name)
 
 
-def rulebook_text(
-    name: str, version: int | None = None, directory: Path | None = None
-) -> tuple[Rulebook, str]:
+def rulebook_text(name: str, version: int | None = None, directory: Path | None = None) -> tuple[Rulebook, str]:
     """Like ``load_rulebook`` but also returns the file's text, which the database snapshots verbatim."""
     if _looks_like_path(name):
         path = Path(name)
@@ -98,9 +94,7 @@ def rulebook_text(
         text = path.read_text(encoding="utf-8")
         rulebook = load_rulebook_text(text, path.name)
         if version is not None and rulebook.version != version:
-            raise RulebookError(
-                f"{path.name}: version: asked for version {version}, the file is {rulebook.version}"
-            )
+            raise RulebookError(f"{path.name}: version: asked for version {version}, the file is {rulebook.version}")
         return rulebook, text
 
     folder = directory if directory is not None else default_directory()
@@ -113,9 +107,7 @@ def rulebook_text(
         text = path.read_text(encoding="utf-8")
         rulebook = load_rulebook_text(text, path.name)
         if rulebook.id != name:
-            raise RulebookError(
-                f"{path.name}: id: the file name says {name!r}, the file says {rulebook.id!r}"
-            )
+            raise RulebookError(f"{path.name}: id: the file name says {name!r}, the file says {rulebook.id!r}")
         if file_version is not None and rulebook.version != file_version:
             raise RulebookError(
                 f"{path.name}: version: the file name says {file_version}, the file says {rulebook.version}"
