@@ -278,3 +278,12 @@ def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> 
         outbox_emit(topic="incident.handled", units=_audience(incident), at=now, payload=_event_payload(incident),
                     incident_id=incident.pk, sensitive=is_protected(incident))
     return incident
+
+
+def incident_record_read(*, actor: User, incident: Incident, now: datetime) -> None:
+    """Need-to-know (domain.md §6): every read of a work-secret incident leaves an audit row."""
+    if incident.classification != Classification.WORK_SECRET:
+        return
+    with transaction.atomic():
+        audit_record(actor=actor, action="incident.read", object_type="incident", object_id=incident.pk, at=now,
+                     incident_id=incident.pk, unit_code=incident.unit.code)

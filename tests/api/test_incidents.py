@@ -224,3 +224,15 @@ def test_forbidden_channel_for_a_major_incident_is_recorded(api):
     created = api("shaxi-reporter").post("/incidents", incident_body(grade="II", report=written(channel="wechat")))
     assert created.status_code == 201
     assert created.json_body["reports"][0]["forbidden_channel"] is True
+
+
+def test_every_read_of_a_work_secret_incident_is_audited(api):
+    from dutyroom.audit.models import AuditEntry
+
+    created = api("shaxi-reporter").post("/incidents", incident_body(classification="work_secret")).json_body
+    assert api("shaxi-reporter").get(f"/incidents/{created['id']}").status_code == 200
+    assert api("duty-officer").get(f"/incidents/{created['id']}").status_code == 200
+    assert api("shaxi-leader").get(f"/incidents/{created['id']}").status_code == 200
+    assert api("assessor").get(f"/incidents/{created['id']}").status_code == 404  # need-to-know
+    reads = AuditEntry.objects.filter(action="incident.read", incident_id=created["id"])
+    assert sorted(e.actor_label for e in reads) == ["duty-officer", "shaxi-leader", "shaxi-reporter"]

@@ -14,12 +14,17 @@ from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
 from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
 from dutyroom.api.serializers import incident_view, report_view
-from dutyroom.audit.services import audit_record
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
-from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_mark_handled
+from dutyroom.incidents.services import (
+    IncidentChanges,
+    IncidentInput,
+    incident_create,
+    incident_mark_handled,
+    incident_record_read,
+)
 from dutyroom.incidents.services import incident_update as incident_update_service
 from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.reports.services import ReportInput, access_report, report_confirm_receipt, report_submit
@@ -91,10 +96,7 @@ def get_incident(request: HttpRequest, incident_id: int) -> Any:
     user = caller(request)
     incident = access_incident(user, incident_id)
     now = clock_now()
-    if incident.classification == "work_secret":
-        with transaction.atomic():  # need-to-know: every read of a protected item is audited
-            audit_record(actor=user, action="incident.read", object_type="incident", object_id=incident.pk,
-                         at=now, incident_id=incident.pk, unit_code=incident.unit.code)
+    incident_record_read(actor=user, incident=incident, now=now)
     return incident_view(incident, now, with_reports=True)
 
 

@@ -14,6 +14,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import NotFound
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.services import incident_record_read
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
@@ -113,4 +114,5 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         incident = access_incident(actor(request), pk)
     except NotFound:
         return not_found(request)
+    incident_record_read(actor=actor(request), incident=incident, now=clock_now())
     return render_incident(request, incident)
