@@ -89,3 +89,11 @@ class VerificationRequestIn(Strict):
     question: str = Field(max_length=5000)
     incident: int | None = None
     due_at: AwareDatetime | None = None
+
+
+class VerificationReplyIn(Strict):
+    summary: str = Field(max_length=20000)
+    channel: ChannelIn = "platform"
+    signer: str = Field(default="", max_length=100)
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)

@@ -34,7 +34,10 @@ class VerificationRequest(models.Model):
 class Report(models.Model):
     """One report as received. ``received_at`` is always the server's clock, never the sender's."""
 
-    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="reports")
+    # null only for a verification reply to a request that concerns no incident (e.g. checking a rumour)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(max_length=20, choices=choices(ReportKind))
     channel = models.CharField(max_length=10, choices=choices(Channel), default="platform")

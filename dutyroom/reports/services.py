@@ -33,6 +33,7 @@ from dutyroom.rules import (
     ObligationState,
     PlannedClock,
     ReportKind,
+    Rulebook,
     channel_forbidden,
     receipt_due,
     verification_reply_due,
@@ -181,16 +182,22 @@ def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
     incident.refresh_from_db()
 
 
+def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime) -> Obligation:
+    """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call."""
+    planned = PlannedClock(
+        key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
+        rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
+    )
+    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room_unit(), planned=planned,
+                                             key=f"report:{report.pk}:receipt", now=now, report=report)
+    return obligation
+
+
 def _after_report(*, rulebook_incident: tuple[Any, Incident], report: Report, unit: Unit, now: datetime) -> None:
     rulebook, incident = rulebook_incident
     kind = ReportKind(report.kind)
     if kind != ReportKind.PHONE:
-        planned = PlannedClock(
-            key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
-            rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
-        )
-        engine.obligation_upsert(incident=incident, unit=duty_room_unit(), planned=planned,
-                                 key=f"report:{report.pk}:receipt", now=now, report=report)
+        receipt_open(rulebook=rulebook, report=report, now=now)
     if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
         engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now)
     if kind == ReportKind.FINAL:
@@ -219,7 +226,7 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
                      incident_id=report.incident_id, unit_code=report.unit.code, data={"confirmed_at": now})
         outbox_emit(topic="report.confirmed", units=[report.unit], at=now,
                     payload={"incident": report.incident_id, "report": report.pk}, incident_id=report.incident_id,
-                    sensitive=is_protected(report.incident))
+                    sensitive=is_protected(report.incident) if report.incident else True)
     return report
 
 
@@ -291,8 +298,15 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
 
 def access_report(user: User, report_id: int) -> Report:
     from dutyroom.incidents.access import visible_incidents
+    from dutyroom.reports.access import visible_verification_requests
 
     report = Report.objects.select_related("incident", "unit").filter(pk=report_id).first()
-    if report is None or not visible_incidents(user).filter(pk=report.incident_id).exists():
+    if report is None:
+        raise NotFound("报告")
+    if report.incident_id is None:  # a reply about no incident: visible with the request it answers
+        visible = visible_verification_requests(user).filter(replies=report).exists()
+    else:
+        visible = visible_incidents(user).filter(pk=report.incident_id).exists()
+    if not visible:
         raise NotFound("报告")
     return report

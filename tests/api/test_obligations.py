@@ -77,3 +77,35 @@ def test_audit_chain_verifies_and_names_the_first_tampered_entry(api):
         cursor.execute("UPDATE audit_auditentry SET action = 'forged' WHERE seq = 3")
     broken = admin.get("/audit/verify").json_body
     assert broken == {**broken, "ok": False, "first_bad": 3}
+
+
+def test_a_request_about_no_incident_is_answered_through_its_own_reply_endpoint(api):
+    officer = api("duty-officer")
+    asked = officer.post("/verification-requests", {"unit": "shaxi", "authority": "jiangsu",
+                                                     "question": "网传沙溪镇化工厂爆炸，请核实"}).json_body
+    assert asked["incident"] is None
+    assert api("liuhe-reporter").post(f"/verification-requests/{asked['id']}/reply",
+                                      {"summary": "x"}).status_code == 404  # not asked, cannot see it
+    empty = api("shaxi-reporter").post(f"/verification-requests/{asked['id']}/reply", {"summary": " "})
+    assert empty.status_code == 400 and empty.json_body["errors"][0]["field"] == "summary"
+    reply = api("shaxi-reporter").post(f"/verification-requests/{asked['id']}/reply",
+                                       {"summary": "经核实，系谣言，无爆炸发生", "contact_name": "王五"})
+    assert reply.status_code == 201 and reply.json_body["incident"] is None
+    detail = officer.get(f"/verification-requests/{asked['id']}").json_body
+    assert detail["obligation"]["state"] == "met"
+    confirmed = officer.post(f"/reports/{reply.json_body['id']}/receipt")
+    assert confirmed.status_code == 200
+    assert api("liuhe-reporter").get(f"/verification-requests/{asked['id']}").status_code == 404
+
+
+def test_objects_of_another_unit_are_404(api):
+    created = api("liuhe-reporter").post("/incidents", incident_body(location={"area": "liuhe"}, report=written()))
+    body = created.json_body
+    shaxi = api("shaxi-reporter")
+    assert shaxi.get(f"/obligations/{body['obligations'][0]['id']}").status_code == 404
+    assert shaxi.post(f"/obligations/{body['obligations'][0]['id']}/waive", {"reason": "x"}).status_code == 404
+    assert shaxi.post(f"/reports/{body['reports'][0]['id']}/receipt").status_code == 404
+    assert shaxi.post(f"/incidents/{body['id']}/handled").status_code == 404
+    assert shaxi.patch(f"/incidents/{body['id']}", {"grade": "I"}).status_code == 404
+    assert api("shaxi-reporter").get("/me").json_body == {"username": "shaxi-reporter", "role": "unit_reporter",
+                                                          "unit": "shaxi"}

@@ -10,8 +10,8 @@ from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller, check_choice
-from dutyroom.api.schemas import VerificationRequestIn, WaiveIn
-from dutyroom.api.serializers import obligation_view, verification_request_view
+from dutyroom.api.schemas import VerificationReplyIn, VerificationRequestIn, WaiveIn
+from dutyroom.api.serializers import obligation_view, report_view, verification_request_view
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.incidents.access import access_incident
@@ -22,7 +22,8 @@ from dutyroom.reports.access import (
     visible_obligations,
     visible_verification_requests,
 )
-from dutyroom.reports.services import VerificationInput, obligation_waive, verification_request_create
+from dutyroom.reports.services import ReportInput, VerificationInput, obligation_waive, verification_request_create
+from dutyroom.reports.verification import verification_reply_submit
 from dutyroom.rules import ObligationKind, ObligationState
 
 router = Router(tags=["obligations"])
@@ -95,3 +96,17 @@ def list_verification_requests(request: HttpRequest) -> list[Any]:
 @router.get("/verification-requests/{request_id}", response=Body)
 def get_verification_request(request: HttpRequest, request_id: int) -> Any:
     return verification_request_view(access_verification_request(caller(request), request_id), clock_now())
+
+
+@router.post("/verification-requests/{request_id}/reply", response={201: Body})
+def reply_to_verification_request(request: HttpRequest, request_id: int, payload: VerificationReplyIn) -> Status[Any]:
+    """The unit's answer (核报反馈); works whether or not the request concerns an incident."""
+    user = caller(request)
+    asked = access_verification_request(user, request_id)
+
+    def action() -> tuple[int, Any]:
+        data = ReportInput(kind="verification_reply", **payload.model_dump())
+        report = verification_reply_submit(actor=user, request=asked, data=data, now=clock_now())
+        return 201, report_view(report)
+
+    return Status(*idempotent(request, action))

@@ -46,7 +46,8 @@ def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, message_of(error))
     else:
-        messages.success(request, _("已签收：%(title)s") % {"title": report.incident.title})
+        title = report.incident.title if report.incident else _("核报反馈")
+        messages.success(request, _("已签收：%(title)s") % {"title": title})
     return _back(report.incident_id, f"report-{report.pk}")
 
 
