@@ -80,8 +80,9 @@
     if (!el) return;
     el.className = "live live-" + kind;
     if (kind === "live") {
-      var d = new Date(at);
-      el.textContent = t.live + " · " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      // Shown in the city's time (Asia/Shanghai, UTC+8, no daylight saving), whatever the device's zone.
+      var d = new Date(at + 8 * 3600 * 1000);
+      el.textContent = t.live + " · " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
     } else {
       el.textContent = kind === "expired" ? t.expired : t.offline;
     }
