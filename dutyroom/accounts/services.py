@@ -10,7 +10,7 @@ from dutyroom.accounts.models import Role, User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict
 from dutyroom.common.validation import Errors
-from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.orgs.selectors import unit_for_code
 
 
 def user_add(*, username: str, role: str, unit_code: str, password: str | None, now: datetime,
@@ -21,9 +21,7 @@ def user_add(*, username: str, role: str, unit_code: str, password: str | None, 
     if role not in Role.values:
         errors.add("role", f"未知角色 {role}，可选：{', '.join(Role.values)}",
                    f"unknown role {role}; choose one of {', '.join(Role.values)}")
-    unit = unit_by_code(unit_code)
-    if unit is None:
-        errors.add("unit", f"单位代码 {unit_code} 不存在", f"unknown unit code {unit_code}")
+    unit = unit_for_code(unit_code, errors)
     if password is not None and len(password) < 8:
         errors.add("password", "密码至少 8 位", "password must be at least 8 characters")
     errors.raise_if_any()

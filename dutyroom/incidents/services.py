@@ -17,7 +17,7 @@ from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, unit_by_code
+from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
 from dutyroom.reports import obligations as engine
 from dutyroom.rules import (
     Category,
@@ -72,22 +72,10 @@ class IncidentChanges:
 
 
 def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Unit | None, Unit | None]:
-    unit: Unit | None
-    if data.unit:
-        unit = unit_by_code(data.unit)
-        if unit is None:
-            errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
-        elif not actor.is_duty_room and unit.pk != actor.unit_id:
-            errors.add("unit", "只能为本单位报告事件", "you can only report incidents for your own unit")
-    else:
-        unit = actor.unit
-        if unit is None:
-            errors.add("unit", "请指定责任单位", "unit is required")
-    area = None
-    if data.area:
-        area = unit_by_code(data.area)
-        if area is None:
-            errors.add("location.area", f"地区代码 {data.area} 不存在", f"unknown area code {data.area}")
+    unit = acting_unit(actor, data.unit, errors, default=actor.unit)
+    if unit is None and not data.unit:
+        errors.add("unit", "请指定责任单位", "unit is required")
+    area = unit_for_code(data.area, errors, "location.area") if data.area else None
     return unit, area
 
 

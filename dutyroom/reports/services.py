@@ -23,7 +23,7 @@ from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import CREATOR_ROLES, is_protected
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, unit_by_code
+from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
 from dutyroom.reports import obligations as engine
 from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
 from dutyroom.rules import (
@@ -85,16 +85,8 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
         errors.add("called_at", "只有电话报告可以填写来电时间", "called_at is only for phone reports")
     if data.kind == ReportKind.VERIFICATION_REPLY and data.verification_request is None:
         errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
-    unit: Unit | None = actor.unit
-    if data.unit:
-        unit = unit_by_code(data.unit)
-        if unit is None:
-            errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
-        elif not actor.is_duty_room and unit.pk != actor.unit_id:
-            errors.add("unit", "只能以本单位名义报告", "you can only report for your own unit")
-    elif actor.is_duty_room:
-        unit = incident.unit  # the duty room logs on behalf of the responsible unit by default
-    return unit
+    # the duty room logs on behalf of the responsible unit by default
+    return acting_unit(actor, data.unit, errors, default=incident.unit if actor.is_duty_room else actor.unit)
 
 
 def _verification_request(data: ReportInput, unit: Unit | None, incident: Incident, errors: Errors
@@ -266,9 +258,7 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以发起核实请求", "only the duty room issues verification requests")
     errors = Errors()
-    unit = unit_by_code(data.unit)
-    if unit is None:
-        errors.add("unit", f"单位代码 {data.unit} 不存在", f"unknown unit code {data.unit}")
+    unit = unit_for_code(data.unit, errors)
     if data.authority not in Authority.values:
         errors.add("authority", "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
     check_text(errors, "question", data.question, required=True, max_length=5000)

@@ -9,6 +9,9 @@ from django.http import HttpRequest
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.validation import Errors
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_for_code
 
 
 def caller(request: HttpRequest) -> User:
@@ -34,3 +37,12 @@ def check_choice(field: str, value: str | None, allowed: list[str] | tuple[str, 
 
 
 Body = dict[str, Any]
+
+
+def unit_filter(code: str) -> Unit:
+    """A list filter's unit: an unknown code is a 400 naming ``unit``, not an empty list."""
+    errors = Errors()
+    unit = unit_for_code(code, errors)
+    errors.raise_if_any()
+    assert unit is not None
+    return unit

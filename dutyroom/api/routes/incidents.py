@@ -11,7 +11,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
-from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
+from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
 from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
 from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
@@ -26,7 +26,6 @@ from dutyroom.incidents.services import (
     incident_record_read,
 )
 from dutyroom.incidents.services import incident_update as incident_update_service
-from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.reports.services import ReportInput, access_report, report_confirm_receipt, report_submit
 
 router = Router(tags=["incidents"])
@@ -78,10 +77,7 @@ def list_incidents(request: HttpRequest, unit: str | None = None, state: str | N
     check_choice("state", state, IncidentState.values)
     qs = visible_incidents(caller(request))
     if unit:
-        found = unit_by_code(unit)
-        if found is None:
-            raise ValidationFailed.one("unit", f"单位代码 {unit} 不存在", f"unknown unit code {unit}")
-        qs = qs.filter(unit=found)
+        qs = qs.filter(unit=unit_filter(unit))
     if state:
         qs = qs.filter(state=state)
     after = parse_since(since)

@@ -9,13 +9,11 @@ from ninja import Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
-from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
 from dutyroom.api.schemas import VerificationReplyIn, VerificationRequestIn, WaiveIn
 from dutyroom.api.serializers import obligation_view, report_view, verification_request_view
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import ValidationFailed
 from dutyroom.incidents.access import access_incident
-from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.reports.access import (
     access_obligation,
     access_verification_request,
@@ -38,10 +36,7 @@ def list_obligations(request: HttpRequest, state: str | None = None, unit: str |
     now = clock_now()
     qs = visible_obligations(caller(request))
     if unit:
-        found = unit_by_code(unit)
-        if found is None:
-            raise ValidationFailed.one("unit", f"单位代码 {unit} 不存在", f"unknown unit code {unit}")
-        qs = qs.filter(unit=found)
+        qs = qs.filter(unit=unit_filter(unit))
     if kind:
         qs = qs.filter(kind=kind)
     if state == ObligationState.OVERDUE:
