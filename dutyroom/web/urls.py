@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, incidents, reports
+from dutyroom.web.views import actions, board, create, incidents, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -29,5 +29,8 @@ urlpatterns = [
     path("incidents/<int:pk>/handled/", zh(actions.incident_handled), name="incident-handled"),
     path("reports/<int:pk>/receipt/", zh(actions.report_confirm), name="report-confirm"),
     path("obligations/<int:pk>/waive/", zh(actions.obligation_waive_view), name="obligation-waive"),
+    path("verification-requests/", zh(verification.verification_list), name="verification-list"),
+    path("verification-requests/new/", zh(verification.verification_new), name="verification-new"),
+    path("verification-requests/<int:pk>/reply/", zh(verification.verification_reply), name="verification-reply"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
