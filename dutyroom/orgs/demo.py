@@ -73,17 +73,25 @@ def units_load() -> int:
         created += was_created
         if kind == UnitKind.DUTY_ROOM:
             root = unit
+    for town in TOWNS:  # the tree goes down to the grid (网格) where informants work
+        parent = Unit.objects.get(code=town)
+        _, was_created = Unit.objects.update_or_create(
+            code=f"grid-{town}",
+            defaults={"name": f"{parent.name.removesuffix('人民政府')}第一网格", "name_en": f"{town} grid 1",
+                      "kind": UnitKind.GRID, "categories": ALL, "parent": parent},
+        )
+        created += was_created
     return created
 
 
 def users_load(now: datetime) -> int:
     password = demo_password()
     wanted: list[tuple[str, str, str, str]] = [(n, r, "duty-room", label) for n, r, label in DUTY_ROOM_USERS]
-    for code, name, *_ in UNITS[1:]:
+    for code, name, *_ in UNITS[1:]:  # reporting units; grids report through leads, not reports
         wanted.append((f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员"))
         wanted.append((f"{code}-leader", Role.UNIT_LEADER, code, f"{name} 签发人"))
     for town in TOWNS:
-        wanted.append((f"grid-{town}", Role.INFORMANT, town, f"{town} 网格员"))
+        wanted.append((f"grid-{town}", Role.INFORMANT, f"grid-{town}", f"{town} 网格员"))
     created = 0
     for username, role, unit, label in wanted:
         if not User.objects.filter(username=username).exists():

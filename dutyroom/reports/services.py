@@ -83,8 +83,10 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
             errors.add("called_at", "来电时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
     elif data.called_at is not None:
         errors.add("called_at", "只有电话报告可以填写来电时间", "called_at is only for phone reports")
-    if data.kind == ReportKind.VERIFICATION_REPLY and data.verification_request is None:
-        errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
+    if data.kind == ReportKind.VERIFICATION_REPLY:
+        if data.verification_request is None:
+            errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
+        check_text(errors, "summary", data.summary, required=True)  # the answer is the content
     # the duty room logs on behalf of the responsible unit by default
     return acting_unit(actor, data.unit, errors, default=incident.unit if actor.is_duty_room else actor.unit)
 

@@ -109,3 +109,12 @@ def test_objects_of_another_unit_are_404(api):
     assert shaxi.patch(f"/incidents/{body['id']}", {"grade": "I"}).status_code == 404
     assert api("shaxi-reporter").get("/me").json_body == {"username": "shaxi-reporter", "role": "unit_reporter",
                                                           "unit": "shaxi"}
+
+
+def test_a_verification_reply_must_say_something(api):
+    created = api("shaxi-reporter").post("/incidents", incident_body()).json_body
+    asked = api("duty-officer").post("/verification-requests", {"unit": "shaxi", "authority": "city",
+                                                                "question": "伤亡？", "incident": created["id"]})
+    empty = api("shaxi-reporter").post(f"/incidents/{created['id']}/reports", {
+        "kind": "verification_reply", "verification_request": asked.json_body["id"]})
+    assert empty.status_code == 400 and empty.json_body["errors"][0]["field"] == "summary"

@@ -158,4 +158,4 @@ def test_verification_request_without_incident_shows_on_the_board(login: Login) 
         assert "核实请求（未关联事件）" in html and "核报反馈" in html
     body = login("shaxi-reporter").get("/board.json").json()
     assert [o["kind"] for o in body["obligations"]] == ["verification_reply"]
-    assert "核实请求" not in login("liuhe-reporter").get("/").content.decode()
+    assert "核实请求（未关联事件）" not in login("liuhe-reporter").get("/").content.decode()

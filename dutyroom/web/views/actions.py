@@ -48,6 +48,8 @@ def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         title = report.incident.title if report.incident else _("核报反馈")
         messages.success(request, _("已签收：%(title)s") % {"title": title})
+    if report.incident_id is None:  # a reply about no incident lives on the verification list
+        return redirect(reverse("web:verification-list") + f"#verification-{report.verification_request_id}")
     return _back(report.incident_id, f"report-{report.pk}")
 
 
