@@ -49,6 +49,9 @@ class Incident(models.Model):
     state = models.CharField(max_length=10, choices=IncidentState.choices, default=IncidentState.OPEN)
     handled_at = models.DateTimeField(null=True, blank=True)
     rulebook = models.ForeignKey(RulebookSnapshot, on_delete=models.PROTECT, related_name="incidents")
+    # The severity at creation: the initial clocks are recomputed from it when the occurrence time is
+    # corrected, so a later re-grade never turns into clocks anchored at occurrence.
+    initial_severity = models.JSONField(default=dict, blank=True)
     figures = models.JSONField(default=dict, blank=True)
     suggested_grade = models.CharField(max_length=3, choices=choices(Grade), null=True, blank=True)
     grade_basis = models.JSONField(default=dict, blank=True)
@@ -70,6 +73,18 @@ class Incident(models.Model):
             sensitive=self.sensitive,
             may_escalate=self.may_escalate,
             hotspot=self.hotspot,
+        )
+
+    @property
+    def severity_at_creation(self) -> Severity:
+        stored = self.initial_severity or {}
+        if not stored:
+            return self.severity
+        return Severity(
+            grade=Grade(stored["grade"]) if stored.get("grade") else None,
+            sensitive=bool(stored.get("sensitive")),
+            may_escalate=bool(stored.get("may_escalate")),
+            hotspot=bool(stored.get("hotspot")),
         )
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +68,6 @@ class IncidentChanges:
     category: str | None = None
     subtype: str | None = None
     reason: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Unit | None, Unit | None]:
@@ -104,7 +103,8 @@ def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
 
 def _plan_initial(incident: Incident, now: datetime) -> None:
     rulebook = rulebook_of(incident.rulebook)
-    for planned in initial_clocks(rulebook, incident.severity, incident.occurred_at, incident.learned_at):
+    severity = incident.severity_at_creation
+    for planned in initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at):
         engine.obligation_upsert(
             incident=incident, unit=incident.unit, planned=planned,
             key=engine.incident_key(incident, planned.key), now=now,
@@ -147,6 +147,8 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incid
             exercise=data.exercise, occurred_at=data.occurred_at, learned_at=data.learned_at, unit=unit,
             area=area, address=data.address, lat=data.lat, lon=data.lon, classification=data.classification,
             rulebook=current_snapshot(), created_by=actor, created_at=now, updated_at=now,
+            initial_severity={"grade": data.grade, "sensitive": data.sensitive, "may_escalate": data.may_escalate,
+                              "hotspot": data.hotspot},
         )
         incident_refresh_suggestion(incident)
         _plan_initial(incident, now)

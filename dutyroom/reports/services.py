@@ -145,7 +145,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         met = engine.obligations_apply_report(
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
         )
-        _after_report(rulebook_incident=(rulebook, incident), report=report, unit=unit, now=now)
+        _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now)
         incident.updated_at = now
         if has_figures:
             incident.figures = {k: figures.get(k, 0) for k in FIGURE_FIELDS}
@@ -187,8 +187,8 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime) -> Obliga
     return obligation
 
 
-def _after_report(*, rulebook_incident: tuple[Any, Incident], report: Report, unit: Unit, now: datetime) -> None:
-    rulebook, incident = rulebook_incident
+def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, unit: Unit, now: datetime) -> None:
+    """What a report sets running: the duty room's receipt clock, the next follow-up, closure on a final."""
     kind = ReportKind(report.kind)
     if kind != ReportKind.PHONE:
         receipt_open(rulebook=rulebook, report=report, now=now)

@@ -153,3 +153,21 @@ def test_a_fractional_direct_loss_is_accepted_and_graded_in_whole_yuan(user):
                   data=ReportInput(kind="written", direct_loss_cny=Decimal("10000000.50")))
     incident.refresh_from_db()
     assert incident.suggested_grade == "III"
+
+
+def test_correcting_occurrence_after_a_regrade_moves_only_the_original_clocks(user):
+    incident = create(user, minutes_ago=10)
+    officer = user("duty-officer")
+    regraded_at = NOW + timedelta(minutes=5)
+    incident_update(actor=officer, incident=incident, changes=IncidentChanges(set_grade=True, grade="II"),
+                    now=regraded_at)
+    corrected = NOW - timedelta(minutes=30)
+    incident_update(actor=officer, incident=incident, changes=IncidentChanges(occurred_at=corrected),
+                    now=regraded_at + timedelta(minutes=1))
+    found = Obligation.objects.filter(incident=incident).order_by("id")
+    assert [(o.kind, o.anchor_at) for o in found] == [
+        ("first_report", corrected),
+        ("phone_report", regraded_at),
+        ("written_report", regraded_at),
+    ]
+    assert found[0].due_at == corrected + timedelta(minutes=45)
