@@ -206,7 +206,7 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
         before: Severity = incident.severity
         errors = Errors()
         diff = _apply_changes(incident, changes, errors, now)
@@ -245,7 +245,7 @@ def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> 
     if not (actor.is_duty_room or (actor.unit_id == incident.unit_id and actor.role in CREATOR_ROLES)):
         raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
         if incident.state != IncidentState.OPEN:
             raise Conflict("事件已标记处置结束", "the incident is already marked handled")
         incident.state = IncidentState.HANDLED

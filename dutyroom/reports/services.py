@@ -121,7 +121,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
     errors.raise_if_any()
     assert unit is not None
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
         rulebook = rulebook_of(incident.rulebook)
         kind = ReportKind(data.kind)
         channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
@@ -204,7 +204,7 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以签收", "only the duty room confirms receipt")
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("incident", "unit").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("incident", "unit").get(pk=report.pk)
         if report.confirmed_at is not None:
             raise Conflict("该报告已签收", "this report was already confirmed")
         if report.kind == ReportKind.PHONE:
@@ -231,7 +231,7 @@ def obligation_waive(*, actor: User, obligation: Obligation, reason: str, now: d
     check_text(errors, "reason", reason, required=True, max_length=2000)
     errors.raise_if_any()
     with transaction.atomic():
-        obligation = Obligation.objects.select_for_update().select_related("unit").get(pk=obligation.pk)
+        obligation = Obligation.objects.select_for_update(of=("self",)).select_related("unit").get(pk=obligation.pk)
         if obligation.state not in engine.OPEN_STATES:
             raise Conflict(f"该时限已是“{ObligationState(obligation.state).label_zh}”，不能豁免",
                            f"an obligation that is {obligation.state} cannot be waived")
