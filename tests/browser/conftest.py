@@ -76,7 +76,7 @@ def open_page(chromium: Browser, city_live: str) -> Iterator[Callable[..., Page]
         page.goto("/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", demo_password())
-        page.click("button[type=submit]")
+        page.click("main form button[type=submit]")  # not the header's language switch
         page.wait_for_url(f"{city_live}/")
         return page
 
