@@ -101,6 +101,11 @@ def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
         errors.add("location.lon", "经度必须在 -180 到 180 之间", "lon must be between -180 and 180")
 
 
+def incident_lock(incident_id: int) -> Incident:
+    """Re-read and lock the incident row (only that row: its unit and rulebook are read, not locked)."""
+    return Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident_id)
+
+
 def _plan_initial(incident: Incident, now: datetime) -> None:
     rulebook = rulebook_of(incident.rulebook)
     severity = incident.severity_at_creation
@@ -206,7 +211,7 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = incident_lock(incident.pk)
         before: Severity = incident.severity
         errors = Errors()
         diff = _apply_changes(incident, changes, errors, now)
@@ -245,7 +250,7 @@ def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> 
     if not (actor.is_duty_room or (actor.unit_id == incident.unit_id and actor.role in CREATOR_ROLES)):
         raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = incident_lock(incident.pk)
         if incident.state != IncidentState.OPEN:
             raise Conflict("事件已标记处置结束", "the incident is already marked handled")
         incident.state = IncidentState.HANDLED

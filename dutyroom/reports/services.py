@@ -20,7 +20,7 @@ from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.grading import FIGURE_FIELDS, incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
-from dutyroom.incidents.services import CREATOR_ROLES, is_protected
+from dutyroom.incidents.services import CREATOR_ROLES, incident_lock, is_protected
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
@@ -121,7 +121,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
     errors.raise_if_any()
     assert unit is not None
     with transaction.atomic():
-        incident = Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident.pk)
+        incident = incident_lock(incident.pk)
         rulebook = rulebook_of(incident.rulebook)
         kind = ReportKind(data.kind)
         channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
