@@ -3,6 +3,7 @@
 Every enum is a ``StrEnum`` so its value is the string stored in the database, written in rulebook YAML
 and sent over the API: one spelling everywhere, no mapping tables to drift apart. ``label_zh`` is the
 Chinese label duty officers read; it lives here (not in templates) so forms, exports and notices agree.
+``label_en`` is its English counterpart (domain.md §10), shown on pages the user switched to English.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ class Grade(StrEnum):
     def label_zh(self) -> str:
         return _GRADE_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _GRADE_LABELS_EN[self]
+
 
 def grade_severity(grade: Grade | None) -> int:
     """Orders grades for comparison; ungraded sorts below Ⅳ because nothing says it is serious yet."""
@@ -40,6 +45,10 @@ class Category(StrEnum):
     def label_zh(self) -> str:
         return _CATEGORY_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _CATEGORY_LABELS_EN[self]
+
 
 class Flag(StrEnum):
     """Notice §二/§三: any of these puts an incident on the "report immediately" path."""
@@ -51,6 +60,10 @@ class Flag(StrEnum):
     @property
     def label_zh(self) -> str:
         return _FLAG_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return _FLAG_LABELS_EN[self]
 
 
 class ObligationKind(StrEnum):
@@ -68,6 +81,10 @@ class ObligationKind(StrEnum):
     def label_zh(self) -> str:
         return _OBLIGATION_KIND_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _OBLIGATION_KIND_LABELS_EN[self]
+
 
 class ObligationState(StrEnum):
     """State of a clock. All but ``WAIVED`` are computed by ``evaluate``; waiving is a human decision."""
@@ -82,6 +99,10 @@ class ObligationState(StrEnum):
     def label_zh(self) -> str:
         return _OBLIGATION_STATE_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _OBLIGATION_STATE_LABELS_EN[self]
+
 
 class ReportKind(StrEnum):
     """What a unit actually sent; rulebooks say which kinds meet which obligation (``met_by``)."""
@@ -95,6 +116,10 @@ class ReportKind(StrEnum):
     @property
     def label_zh(self) -> str:
         return _REPORT_KIND_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return _REPORT_KIND_LABELS_EN[self]
 
 
 class Channel(StrEnum):
@@ -113,6 +138,10 @@ class Channel(StrEnum):
     def label_zh(self) -> str:
         return _CHANNEL_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _CHANNEL_LABELS_EN[self]
+
 
 class Classification(StrEnum):
     """Levels the system may hold. State secrets (秘密 and above) are refused, so they have no member."""
@@ -125,6 +154,10 @@ class Classification(StrEnum):
     def label_zh(self) -> str:
         return _CLASSIFICATION_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _CLASSIFICATION_LABELS_EN[self]
+
 
 class Anchor(StrEnum):
     """What a rulebook's initial clocks count from: Taicang counts from occurrence, Wuhan from learning."""
@@ -135,6 +168,10 @@ class Anchor(StrEnum):
     @property
     def label_zh(self) -> str:
         return _ANCHOR_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return _ANCHOR_LABELS_EN[self]
 
 
 # Label tables sit outside the classes: a dict assigned in an Enum body would become a member.
@@ -186,3 +223,61 @@ _CLASSIFICATION_LABELS = {
     Classification.WORK_SECRET: "工作秘密",
 }
 _ANCHOR_LABELS = {Anchor.OCCURRED: "事发时间", Anchor.LEARNED: "获悉时间"}
+
+# English labels (domain.md §10 glossary), for pages the user switched to English.
+_GRADE_LABELS_EN = {
+    Grade.I: "Grade I (extraordinarily serious)",
+    Grade.II: "Grade II (serious)",
+    Grade.III: "Grade III (major)",
+    Grade.IV: "Grade IV (ordinary)",
+}
+_CATEGORY_LABELS_EN = {
+    Category.NATURAL: "Natural disaster",
+    Category.ACCIDENT: "Accident",
+    Category.PUBLIC_HEALTH: "Public health event",
+    Category.SOCIAL_SECURITY: "Social security event",
+}
+_FLAG_LABELS_EN = {
+    Flag.SENSITIVE: "Sensitive",
+    Flag.MAY_ESCALATE: "May escalate to grade III or above",
+    Flag.HOTSPOT: "Public-opinion hotspot",
+}
+_OBLIGATION_KIND_LABELS_EN = {
+    ObligationKind.FIRST_REPORT: "First report",
+    ObligationKind.PHONE_REPORT: "Phone report",
+    ObligationKind.WRITTEN_REPORT: "Written report",
+    ObligationKind.FOLLOWUP: "Follow-up",
+    ObligationKind.FINAL_REPORT: "Final report",
+    ObligationKind.VERIFICATION_REPLY: "Verification reply",
+    ObligationKind.RECEIPT: "Receipt",
+}
+_OBLIGATION_STATE_LABELS_EN = {
+    ObligationState.PENDING: "Pending",
+    ObligationState.MET: "Met",
+    ObligationState.LATE: "Late",
+    ObligationState.OVERDUE: "Overdue",
+    ObligationState.WAIVED: "Waived",
+}
+_REPORT_KIND_LABELS_EN = {
+    ReportKind.PHONE: "Phone report",
+    ReportKind.WRITTEN: "Written report",
+    ReportKind.FOLLOWUP: "Follow-up",
+    ReportKind.FINAL: "Final report",
+    ReportKind.VERIFICATION_REPLY: "Verification reply",
+}
+_CHANNEL_LABELS_EN = {
+    Channel.PLATFORM: "Platform",
+    Channel.PHONE: "Phone",
+    Channel.FAX: "Fax",
+    Channel.EMAIL: "E-mail",
+    Channel.QQ: "QQ",
+    Channel.WECHAT: "WeChat",
+    Channel.WEIBO: "Weibo",
+    Channel.OTHER: "Other",
+}
+_CLASSIFICATION_LABELS_EN = {
+    Classification.PUBLIC: "Public",
+    Classification.INTERNAL: "Internal",
+    Classification.WORK_SECRET: "Work secret",
+}
+_ANCHOR_LABELS_EN = {Anchor.OCCURRED: "Time of occurrence", Anchor.LEARNED: "Time learned"}

@@ -21,6 +21,7 @@ from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.orgs.models import TERRITORIAL_KINDS
 from dutyroom.orgs.selectors import reporting_units
 from dutyroom.rules import Category, Channel, Classification, Grade, ReportKind
+from dutyroom.web import labels
 
 CASUALTY_FIELDS = ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated")
 CASUALTY_LABELS = {
@@ -57,17 +58,22 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 def _grade_choices() -> list[tuple[str, str]]:
-    return [("", str(_("未定级"))), *[(g.value, g.label_zh) for g in Grade]]
+    return [("", str(_("未定级"))), *labels.member_choices(Grade)]
 
 
 def _subtype_choices() -> list[tuple[str, Any]]:
-    """Grouped by category (``<optgroup>``); the page's script hides the groups of other categories."""
+    """Grouped by category (``<optgroup>``); the page's script hides the groups of other categories.
+
+    A group's label is the category's option text (the script matches them), in the page's language.
+    """
     rulebook = configured_rulebook()[0]
     groups: list[tuple[str, Any]] = [("", str(_("—— 未细分 ——")))]
     for category in Category:
-        options = [(code, label) for code, label in rulebook.subtypes.get(category, {}).items()]
+        options = [
+            (code, labels.subtype_label(code, name)) for code, name in rulebook.subtypes.get(category, {}).items()
+        ]
         if options:
-            groups.append((category.label_zh, options))
+            groups.append((labels.label(category), options))
     return groups
 
 
@@ -146,11 +152,7 @@ class IncidentNewForm(ReportFieldsMixin):
 
     unit = forms.ChoiceField(label=_("责任单位"), choices=())
     title = _text(_("事件标题"), max_length=None, required=True, placeholder=_("如：沙溪镇某小区居民楼火灾"))
-    category = forms.ChoiceField(
-        label=_("事件类别"),
-        choices=[(c.value, c.label_zh) for c in Category],
-        initial=Category.ACCIDENT.value,
-    )
+    category = forms.ChoiceField(label=_("事件类别"), choices=(), initial=Category.ACCIDENT.value)
     subtype = forms.ChoiceField(label=_("事件类型"), required=False, choices=())
     grade = forms.ChoiceField(label=_("事件分级"), required=False, choices=())
     sensitive = forms.BooleanField(label=_("敏感"), required=False)
@@ -162,10 +164,7 @@ class IncidentNewForm(ReportFieldsMixin):
     area = forms.ChoiceField(label=_("事发地（镇、区、街道）"), required=False, choices=())
     address = _text(_("详细地址"), placeholder=_("如：沙溪镇白云路 88 号"))
     classification = forms.ChoiceField(
-        label=_("密级"),
-        choices=[(c.value, c.label_zh) for c in Classification],
-        initial=Classification.INTERNAL.value,
-        widget=forms.RadioSelect,
+        label=_("密级"), choices=(), initial=Classification.INTERNAL.value, widget=forms.RadioSelect
     )
 
     field_order = [
@@ -194,6 +193,9 @@ class IncidentNewForm(ReportFieldsMixin):
 
     def __init__(self, *args: Any, choose_unit: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Choices are built here, per request, so their labels are in the page's language.
+        _choices(self, "category").choices = labels.member_choices(Category)
+        _choices(self, "classification").choices = labels.member_choices(Classification)
         _choices(self, "subtype").choices = _subtype_choices()
         _choices(self, "grade").choices = _grade_choices()
         _choices(self, "area").choices = _area_choices()
@@ -245,8 +247,8 @@ class ReportForm(ReportFieldsMixin):
             del self.fields["unit"]
             del self.fields["called_at"]
             channels = UNIT_CHANNELS
-        _choices(self, "kind").choices = [(k.value, k.label_zh) for k in kinds]
-        _choices(self, "channel").choices = [(c.value, c.label_zh) for c in channels if c != Channel.PHONE]
+        _choices(self, "kind").choices = labels.member_choices(kinds)
+        _choices(self, "channel").choices = labels.member_choices(c for c in channels if c != Channel.PHONE)
 
 
 class IncidentEditForm(forms.Form):

@@ -43,6 +43,30 @@ def test_every_member_has_a_chinese_label(enum: type[StrEnum]) -> None:
         assert isinstance(member.label_zh, str) and member.label_zh  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("enum", ALL_ENUMS, ids=lambda e: f"every {e.__name__} has an English label")
+def test_every_member_has_an_english_label(enum: type[StrEnum]) -> None:
+    labels = [member.label_en for member in enum]  # type: ignore[attr-defined]
+    assert all(isinstance(label, str) and label.strip() for label in labels)
+    assert len(set(labels)) == len(labels)  # no two members read the same
+    assert all(label.isascii() for label in labels)  # English, not a copied Chinese label
+
+
+@pytest.mark.parametrize(
+    ("member", "label"),
+    [
+        (Grade.I, "Grade I (extraordinarily serious)"),
+        (Grade.IV, "Grade IV (ordinary)"),
+        (ObligationKind.FIRST_REPORT, "First report"),
+        (ObligationState.OVERDUE, "Overdue"),
+        (Channel.WECHAT, "WeChat"),
+        (Classification.WORK_SECRET, "Work secret"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_english_labels(member: StrEnum, label: str) -> None:
+    assert member.label_en == label  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     ("member", "label"),
     [

@@ -1,7 +1,8 @@
 """The English translation: Chinese first, English when the user picks it with the header's language switch.
 
 The switch posts to Django's ``set_language`` (/i18n/setlang/), which sets the language cookie that
-``chinese_first`` honours. Data (titles, unit names) and the rules core's enum labels (``label_zh``) stay Chinese.
+``chinese_first`` honours. Data (titles, unit names, the grading basis the rules core writes) stays Chinese;
+enum, role and subtype labels are English (``dutyroom.web.labels``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.models import Incident
+from dutyroom.reports.services import ReportInput, report_submit
 from tests.web.test_forms import new_incident
+from tests.web.test_verification import ask
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +100,115 @@ def test_the_incident_page_in_english(login: Login, make_incident: MakeIncident)
     assert f'<input type="hidden" name="next" value="/incidents/{incident.pk}/">' in html
 
 
+def test_english_board_labels_grades_clocks_and_subtypes_in_english(login: Login, make_incident: MakeIncident) -> None:
+    make_incident(title="沙溪镇居民楼火灾", sensitive=True)  # phone and written report clocks running
+    make_incident(title="浮桥镇仓库火灾", minutes_ago=90, written=True)  # first report late; receipt, follow-up
+    client = english(login("duty-officer"))
+    html = client.get("/").content.decode()
+    for text in (
+        "Grade IV (ordinary)",
+        "First report",
+        "Receipt",
+        "Phone report",
+        "Written report",
+        "First report · Late",
+        "Accident / Fire",
+        "Sensitive",
+        "Duty officer",
+    ):
+        assert text in html, text
+    assert "Pending" in html and "Overdue" in html
+    for text in (
+        "Ⅳ级",
+        "一般",
+        "首报",
+        "签收确认",
+        "电话报告",
+        "书面报告",
+        "迟报",
+        "事故灾难",
+        "火灾／",
+        "／火灾",
+        "敏感",
+    ):
+        assert text not in html, text
+    assert "沙溪镇居民楼火灾" in html and "浮桥镇仓库火灾" in html  # data is never translated
+    fragment = client.get("/board/fragment/").content.decode()  # what the poller swaps in
+    assert "Grade IV (ordinary)" in fragment and "一般" not in fragment
+
+
+def _with_followup(make_incident: MakeIncident) -> Incident:
+    """A written report without figures (so the grading basis is the rules core's English one) and a follow-up."""
+    incident = make_incident()
+    reporter = User.objects.get(username="shaxi-reporter")
+    for kind in ("written", "followup"):
+        report_submit(
+            actor=reporter, incident=incident, data=ReportInput(kind=kind, summary="消防已到场"), now=clock_now()
+        )
+    return incident
+
+
+def test_english_incident_page_labels(login: Login, make_incident: MakeIncident) -> None:
+    incident = _with_followup(make_incident)
+    client = english(login("duty-officer"), f"/incidents/{incident.pk}/")
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    for text in (
+        "Grade IV (ordinary)",
+        "Grade I (extraordinarily serious)",  # the grade correction form's options
+        "Being handled",
+        "Internal",
+        "Accident / Fire",
+        "Written report",
+        "Follow-up 1",
+        "First report",
+        '<span class="chip state-met">Met</span>',
+        "Platform",
+        "No figures reported yet",
+    ):
+        assert text in html, text
+    for text in ("一般", "首报", "续报", "书面报告", "按时", "平台", "处置中", "内部", "事故灾难", "尚无伤亡"):
+        assert text not in html, text
+
+
+def test_chinese_incident_page_keeps_chinese_labels(login: Login, make_incident: MakeIncident) -> None:
+    incident = _with_followup(make_incident)
+    html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
+    for text in (
+        "Ⅳ级 一般",
+        "续报一",
+        "书面报告",
+        "首报",
+        "按时",
+        "平台",
+        "处置中",
+        "内部",
+        "事故灾难／火灾",
+        "值班员",
+    ):
+        assert text in html, text
+    for text in ("Grade IV", "Follow-up 1", "Written report", "Platform", "Being handled", "Accident / Fire"):
+        assert text not in html, text
+
+
+def test_english_report_and_verification_forms(login: Login, make_incident: MakeIncident) -> None:
+    incident = make_incident(written=True)
+    ask(incident=incident)
+    client = english(login("duty-officer"))
+    html = client.get(f"/incidents/{incident.pk}/report/?kind=phone").content.decode()
+    for text in ("Follow-up", "Final report", "Written report", "Phone report", "E-mail", "WeChat"):
+        assert text in html, text
+    for text in ("终报", "电子邮件", "微信"):
+        assert text not in html, text
+    html = client.get("/verification-requests/").content.decode()
+    assert "Verification requested by Suzhou City" in html and "苏州市" not in html
+    assert "Verification reply" in html and "核报反馈" not in html
+    html = client.get("/verification-requests/new/").content.decode()
+    assert ">State Council</option>" in html and "国务院" not in html
+    reporter = english(login("shaxi-reporter"))
+    html = reporter.get("/verification-requests/").content.decode()
+    assert "Reporter (unit)" in html
+
+
 def test_the_new_incident_form_in_english(login: Login) -> None:
     client = english(login("shaxi-reporter"), "/incidents/new/")
     html = client.get("/incidents/new/").content.decode()
@@ -113,6 +226,18 @@ def test_the_new_incident_form_in_english(login: Login) -> None:
     ):
         assert text in html, text
     for text in ("事件标题", "事件类别", "事发时间", "舆论热点", "密级", "首报内容", "提交报告"):
+        assert text not in html, text
+    # category, subtype, grade and classification choices too; the subtype groups are labelled with the
+    # category options' own text, which the page's script matches to show the chosen category's subtypes
+    for text in (
+        '<option value="accident" selected>Accident</option>',
+        '<optgroup label="Accident">',
+        ">Fire</option>",
+    ):
+        assert text in html, text
+    for text in (">Grade IV (ordinary)</option>", "Work secret</label>", ">Online public-opinion incident</option>"):
+        assert text in html, text
+    for text in ("事故灾难", "火灾", "一般", "工作秘密", "网络舆情事件"):
         assert text not in html, text
 
 

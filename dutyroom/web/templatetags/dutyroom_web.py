@@ -1,4 +1,5 @@
-"""Template filters of the web UI: local (Asia/Shanghai) times and the countdown text duty officers read."""
+"""Template filters of the web UI: local (Asia/Shanghai) times, the countdown text duty officers read, and
+labels of stored values in the page's language (``dutyroom.web.labels``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.timefmt import LOCAL
+from dutyroom.web import labels
 
 register = template.Library()
 
@@ -70,6 +72,18 @@ def late_text(seconds: int | None) -> str:
     if hours:
         return _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
     return _("%(m)d 分 %(s)d 秒") % {"m": minutes, "s": secs}
+
+
+@register.filter
+def role_label(role: str | None) -> str:
+    """A user's role (``accounts.Role``) in the page's language."""
+    return labels.role_label(role)
+
+
+@register.filter
+def unit_kind_label(kind: str | None) -> str:
+    """A unit's kind (``orgs.UnitKind``) in the page's language."""
+    return labels.unit_kind_label(kind)
 
 
 @register.simple_tag

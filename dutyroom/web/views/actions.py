@@ -23,7 +23,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
 from dutyroom.reports.access import access_obligation
 from dutyroom.reports.services import access_report, obligation_waive, report_confirm_receipt
-from dutyroom.rules import ObligationKind
+from dutyroom.web import labels
 from dutyroom.web.forms import IncidentEditForm, WaiveForm
 from dutyroom.web.views.common import actor, add_service_errors, message_of, not_found
 from dutyroom.web.views.incidents import render_incident, waive_prefix
@@ -78,7 +78,7 @@ def obligation_waive_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, message_of(error))
     else:
-        messages.success(request, _("已豁免：%(kind)s") % {"kind": ObligationKind(obligation.kind).label_zh})
+        messages.success(request, _("已豁免：%(kind)s") % {"kind": labels.obligation_kind_label(obligation.kind)})
     return _back(obligation.incident_id, "clocks")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from dutyroom.accounts.models import User
@@ -17,39 +18,33 @@ from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import incident_record_read
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ReportKind
+from dutyroom.web import labels
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
 from dutyroom.web.views.common import actor, can_report, not_found
 from dutyroom.web.views.present import clock_scope, incident_card
 
-CN_DIGITS = "零一二三四五六七八九"
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 23 → 二十三 (续报 numbers as officers write them)."""
-    if n < 10:
-        return CN_DIGITS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[ones] if ones else ''}"
-    return str(n)
-
 
 def report_row(report: Report) -> dict[str, Any]:
     kind = ReportKind(report.kind)
-    title = kind.label_zh
-    if kind == ReportKind.FOLLOWUP and report.number:
-        title = f"{title}{cn_number(report.number)}"
     # The model stores an unreported figure as 0, so only the non-zero ones are worth a line.
     figures = [(CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS if getattr(report, name)]
     return {
         "report": report,
-        "title": title,
-        "channel_label": Channel(report.channel).label_zh,
+        "title": labels.report_title(kind, report.number),  # 续报一 / Follow-up 1
+        "channel_label": labels.label(Channel(report.channel)),
         "figures": figures,
         "no_casualties": report.has_figures and not figures,
         "needs_receipt": kind != ReportKind.PHONE and report.confirmed_at is None,
         "is_phone": kind == ReportKind.PHONE,
     }
+
+
+def grade_basis(incident: Incident) -> str:
+    """Why the grade is suggested: the rules core writes it in Chinese; English when it also gave English."""
+    basis = incident.grade_basis or {}
+    if labels.english() and basis.get("basis_en"):
+        return capfirst(str(basis["basis_en"])) or ""
+    return str(basis.get("basis", ""))
 
 
 def waive_prefix(obligation_id: int) -> str:
@@ -97,7 +92,7 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "has_written": any(r.kind == ReportKind.WRITTEN for r in reports),
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
         "waive_target": waive_target,
-        "grade_basis": (incident.grade_basis or {}).get("basis", ""),
+        "grade_basis": grade_basis(incident),
     }
     context.update(extra)
     return context

@@ -26,7 +26,8 @@ from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.access import visible_obligations
 from dutyroom.reports.models import Obligation
-from dutyroom.rules import Category, Classification, Flag, Grade, ObligationState
+from dutyroom.rules import Category, Flag, ObligationState
+from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import countdown_text
 
 OPEN = (ObligationState.PENDING.value, ObligationState.OVERDUE.value)
@@ -37,7 +38,8 @@ BOARD_STATES = (IncidentState.OPEN, IncidentState.HANDLED)
 
 
 def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = None) -> dict[str, Any]:
-    """One statutory clock as the templates need it (``view`` is exactly the API/board.json shape)."""
+    """One statutory clock as the templates need it. ``view`` is exactly the API/board.json shape (its labels
+    stay Chinese); the clock's own ``kind_label``/``state_label`` are in the page's language."""
     view = obligation_view(obligation, now)
     state = view["state"]
     is_open = state in OPEN
@@ -50,6 +52,8 @@ def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = 
         "obligation": obligation,
         "view": view,
         "state": state,
+        "kind_label": labels.obligation_kind_label(obligation.kind),
+        "state_label": labels.obligation_state_label(state),
         "is_open": is_open,
         "css": css,
         "countdown": countdown_text(obligation.due_at, now) if is_open else "",
@@ -59,21 +63,21 @@ def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = 
 
 
 def incident_flags(incident: Incident) -> list[tuple[str, str]]:
-    flags = [(flag.value, flag.label_zh) for flag in Flag if getattr(incident, flag.value)]
+    flags = [(flag.value, labels.label(flag)) for flag in Flag if getattr(incident, flag.value)]
     if incident.exercise:
         flags.append(("exercise", _("演练")))
     return flags
 
 
 def grade_label(grade: str | None) -> str:
-    return Grade(grade).label_zh if grade else _("未定级")
+    return labels.grade_label(grade, ungraded=_("未定级"))
 
 
 def subtype_label(incident: Incident) -> str:
     if not incident.subtype:
         return ""
     subtypes = rulebook_of(incident.rulebook).subtypes.get(Category(incident.category), {})
-    return subtypes.get(incident.subtype, incident.subtype)
+    return labels.subtype_label(incident.subtype, subtypes.get(incident.subtype, incident.subtype))
 
 
 def clock_scope(user: User) -> set[int] | None:
@@ -101,12 +105,12 @@ def incident_card(
     return {
         "incident": incident,
         "url": reverse("web:incident", args=[incident.pk]),
-        "category_label": Category(incident.category).label_zh,
+        "category_label": labels.category_label(incident.category),
         "subtype_label": subtype_label(incident),
         "grade_label": grade_label(incident.grade),
         "suggested_label": grade_label(incident.suggested_grade) if incident.suggested_grade else "",
-        "classification_label": Classification(incident.classification).label_zh,
-        "state_label": incident.get_state_display(),
+        "classification_label": labels.classification_label(incident.classification),
+        "state_label": labels.incident_state_label(incident.state),
         "flags": incident_flags(incident),
         "open_clocks": open_clocks,
         "waiting_clocks": waiting,

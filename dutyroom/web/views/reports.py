@@ -21,6 +21,7 @@ from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
 from dutyroom.reports.services import ReportInput, report_submit
 from dutyroom.rules import Channel, ReportKind
+from dutyroom.web import labels
 from dutyroom.web.forms import ReportForm
 from dutyroom.web.views.common import actor, add_service_errors, can_report, forbidden, message_of, not_found
 from dutyroom.web.views.common import render_form as render_page
@@ -96,7 +97,7 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(kind)s已提交，接收时间以服务器时间为准") % {"kind": ReportKind(report.kind).label_zh},
+                _("%(kind)s已提交，接收时间以服务器时间为准") % {"kind": labels.report_kind_label(report.kind)},
             )
             return redirect(reverse("web:incident", args=[incident.pk]) + f"#report-{report.pk}")
     return render_page(request, TEMPLATE, _context(user, incident, form))

@@ -32,6 +32,7 @@ from dutyroom.reports.models import Authority, Obligation, Report, VerificationR
 from dutyroom.reports.services import ReportInput, VerificationInput, verification_request_create
 from dutyroom.reports.verification import verification_reply_submit
 from dutyroom.rules import Channel, ObligationKind, ReportKind
+from dutyroom.web import labels
 from dutyroom.web.forms import UNIT_CHANNELS, LocalDateTimeField
 from dutyroom.web.views.common import actor, add_service_errors, can_report, forbidden, message_of, not_found
 from dutyroom.web.views.common import render_form as render_page
@@ -51,13 +52,14 @@ class VerificationNewForm(forms.Form):
     """The duty room passes on a question from above to the unit that must answer it."""
 
     unit = forms.ChoiceField(label=gettext_lazy("被核实单位"), choices=())
-    authority = forms.ChoiceField(label=gettext_lazy("来源"), choices=Authority.choices, initial=Authority.CITY)
+    authority = forms.ChoiceField(label=gettext_lazy("来源"), choices=(), initial=Authority.CITY)
     question = _text(gettext_lazy("核实事项"), rows=4, required=True)
     incident = forms.ChoiceField(label=gettext_lazy("关联事件（可选）"), required=False, choices=())
     due_at = LocalDateTimeField(label=gettext_lazy("反馈时限（可选）"), required=False)
 
     def __init__(self, *args: Any, incidents: list[Incident], default_minutes: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
         units = [(u.code, u.name) for u in reporting_units().order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
         listed = [(str(i.pk), f"#{i.pk} {i.title}（{i.unit.name}）") for i in incidents]
@@ -79,14 +81,17 @@ class VerificationReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     channel = forms.ChoiceField(
-        label=gettext_lazy("报送渠道"),
-        required=False,
-        choices=[(c.value, c.label_zh) for c in UNIT_CHANNELS],
-        initial=Channel.PLATFORM.value,
+        label=gettext_lazy("报送渠道"), required=False, choices=(), initial=Channel.PLATFORM.value
     )
     signer = _text(gettext_lazy("签发人"), autocomplete="name")
     contact_name = _text(gettext_lazy("联系人"), autocomplete="name")
     contact_phone = _text(gettext_lazy("联系电话"), type="tel", autocomplete="tel", inputmode="tel")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channel = self.fields["channel"]
+        assert isinstance(channel, forms.ChoiceField)
+        channel.choices = labels.member_choices(UNIT_CHANNELS)  # per request: the page's language
 
 
 def default_minutes() -> int:
@@ -111,7 +116,7 @@ def request_row(user: User, request: VerificationRequest, now: datetime, seen: s
         "request": request,
         "clock": c,
         "is_open": is_open,
-        "authority_label": request.get_authority_display(),
+        "authority_label": labels.authority_label(request.authority),
         "incident_shown": request.incident_id in seen,
         "replies": [
             {"report": r, "needs_receipt": r.confirmed_at is None, "on_incident": r.incident_id in seen}
