@@ -26,6 +26,7 @@ from dutyroom.rules import (
     ObligationKind,
     PlannedClock,
     Severity,
+    content_protected,
     escalation_clocks,
     final_report_due,
     initial_clocks,
@@ -126,12 +127,7 @@ def _event_payload(incident: Incident) -> dict[str, Any]:
 
 def is_protected(incident: Incident) -> bool:
     """Major, sensitive or work-secret: content never leaves the system (domain.md §6)."""
-    severity = incident.severity
-    return (
-        severity.immediate
-        or incident.grade in (Grade.I, Grade.II)
-        or incident.classification == Classification.WORK_SECRET
-    )
+    return content_protected(incident.severity, Classification(incident.classification))
 
 
 def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incident:

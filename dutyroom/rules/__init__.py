@@ -4,7 +4,7 @@ Imports only the standard library, PyYAML and itself (an import-linter contract 
 reads a clock, so every decision is a function of its inputs and can be replayed from the audit trail.
 """
 
-from .channels import channel_forbidden
+from .channels import channel_forbidden, content_protected
 from .deadlines import (
     Evaluation,
     PlannedClock,
@@ -77,6 +77,7 @@ __all__ = [
     "applicable_table",
     "channel_forbidden",
     "clock_set",
+    "content_protected",
     "default_directory",
     "escalation_clocks",
     "evaluate",

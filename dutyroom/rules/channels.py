@@ -20,6 +20,14 @@ def channel_forbidden(rb: Rulebook, channel: Channel, severity: Severity, classi
     """
     if Channel(channel) not in rb.forbidden_channels:
         return False
+    return content_protected(severity, classification)
+
+
+def content_protected(severity: Severity, classification: Classification) -> bool:
+    """Major (Ⅰ/Ⅱ), flagged or work-secret: the incident's content must not leave the system (domain.md §6).
+
+    The same test decides which channels are violations and which notifications may carry content.
+    """
     return (
         severity.grade in _MAJOR or severity.immediate or Classification(classification) == Classification.WORK_SECRET
     )
