@@ -20,6 +20,7 @@ from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
+from dutyroom.web.history import history_rows
 from dutyroom.web.views.common import actor, can_report, not_found
 from dutyroom.web.views.present import clock_scope, incident_card
 
@@ -93,6 +94,7 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
         "waive_target": waive_target,
         "grade_basis": grade_basis(incident),
+        "history": history_rows(incident.pk),
     }
     context.update(extra)
     return context

@@ -1,0 +1,79 @@
+"""An incident's change history (变更记录) from the audit log, phrased for a duty officer or an auditor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from dutyroom.audit.models import AuditEntry
+from dutyroom.audit.selectors import incident_history
+from dutyroom.web.labels import grade_label, obligation_kind_label, obligation_state_label, report_kind_label
+from dutyroom.web.templatetags.dutyroom_web import local_dt
+
+
+def _action(entry: AuditEntry) -> str:
+    names = {
+        "incident.create": _("创建事件"),
+        "incident.update": _("修改事件"),
+        "incident.handled": _("标记处置结束"),
+        "report.submit": _("收到报告"),
+        "report.receipt": _("签收报告"),
+        "obligation.waive": _("豁免时限"),
+        "obligation.overdue": _("时限超时"),
+        "verification.request": _("发起核实请求"),
+    }
+    return names.get(entry.action, entry.action)
+
+
+def _field_label(field: str) -> str:
+    names = {
+        "grade": _("分级"), "sensitive": _("敏感"), "may_escalate": _("可能演化为较大以上"),
+        "hotspot": _("舆论热点"), "occurred_at": _("事发时间"), "category": _("事件类别"), "subtype": _("事件类型"),
+    }
+    return names.get(field, field)
+
+
+def _value(field: str, value: Any) -> str:
+    if field == "grade":
+        return grade_label(value, _("未定级"))
+    if field == "occurred_at" and value:
+        return local_dt(datetime.fromisoformat(str(value)), "seconds")
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return str(value)
+
+
+def _changes(data: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{_field_label(field)}: {_value(field, change.get('from'))} → {_value(field, change.get('to'))}"
+        for field, change in (data.get("changes") or {}).items()
+    )
+
+
+def _detail(entry: AuditEntry) -> str:
+    data = entry.data or {}
+    if entry.action == "incident.update":
+        reason = data.get("reason")
+        return _changes(data) + (f" — {reason}" if reason else "")
+    if entry.action == "report.submit":
+        kind = report_kind_label(str(data.get("kind", "")))
+        met = ", ".join(
+            f"{obligation_kind_label(m['kind'])} {obligation_state_label(m['state'])}"
+            for m in data.get("met") or [] if "kind" in m
+        )
+        return kind + (f" ({met})" if met else "")
+    if entry.action in ("obligation.waive", "obligation.overdue"):
+        kind = obligation_kind_label(str(data.get("kind", "")))
+        reason = data.get("reason")
+        return kind + (f" — {reason}" if reason else "")
+    return ""
+
+
+def history_rows(incident_id: int) -> list[dict[str, Any]]:
+    return [
+        {"at": entry.at, "who": entry.actor_label if entry.actor_id else _("系统"), "what": _action(entry),
+         "detail": _detail(entry), "seq": entry.seq}
+        for entry in incident_history(incident_id)
+    ]
