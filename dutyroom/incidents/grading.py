@@ -7,9 +7,7 @@ from decimal import Decimal
 
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
-from dutyroom.rules import Category, Figures, suggest_grade
-
-FIGURE_FIELDS = ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated", "direct_loss_cny")
+from dutyroom.rules import FIGURE_FIELDS, Category, Figures, suggest_grade
 
 
 def incident_refresh_suggestion(incident: Incident) -> None:

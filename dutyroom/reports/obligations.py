@@ -1,7 +1,7 @@
 """The obligation engine: turns the rules core's planned clocks into rows and keeps their states true.
 
-Called only from services (inside their transaction). Every state change here is audited by the
-caller's action or by ``_audit_state`` below, and every new or moved deadline wakes the worker.
+Called only from services and the worker (inside their transaction). Every state change here is audited by
+the caller's action or through ``audit_obligation`` below, and every new or moved deadline wakes the worker.
 """
 
 from __future__ import annotations
@@ -76,15 +76,11 @@ def _reevaluate(obligation: Obligation, now: datetime) -> None:
             obligation.overdue_at = None
 
 
-def obligations_reevaluate(obligations: Iterable[Obligation], now: datetime) -> list[Obligation]:
-    changed = []
+def obligations_reevaluate(obligations: Iterable[Obligation], now: datetime) -> None:
+    """Save moved clocks with their state recomputed from the new times."""
     for obligation in obligations:
-        before = (obligation.state, obligation.late_by_seconds)
         _reevaluate(obligation, now)
         obligation.save(update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule"])
-        if before != (obligation.state, obligation.late_by_seconds):
-            changed.append(obligation)
-    return changed
 
 
 def obligation_meet(obligation: Obligation, *, report: Report | None, at: datetime, now: datetime) -> None:

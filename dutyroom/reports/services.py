@@ -17,7 +17,7 @@ from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden, NotFound
 from dutyroom.common.validation import Errors, check_past, check_text
-from dutyroom.incidents.grading import FIGURE_FIELDS, incident_refresh_suggestion
+from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import CREATOR_ROLES, incident_lock, is_protected
@@ -27,6 +27,7 @@ from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
 from dutyroom.reports import obligations as engine
 from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
 from dutyroom.rules import (
+    FIGURE_FIELDS,
     Channel,
     Classification,
     ObligationKind,
@@ -40,7 +41,8 @@ from dutyroom.rules import (
 )
 
 PHONE_LOOKBACK = timedelta(hours=2)
-CASUALTY_FIELDS = ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated")
+# the people counts of a report: every figure of the rules core except the money
+CASUALTY_FIELDS = tuple(name for name in FIGURE_FIELDS if name != "direct_loss_cny")
 
 
 @dataclass

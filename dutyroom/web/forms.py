@@ -20,10 +20,10 @@ from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.orgs.models import TERRITORIAL_KINDS
 from dutyroom.orgs.selectors import reporting_units
+from dutyroom.reports.services import CASUALTY_FIELDS
 from dutyroom.rules import Category, Channel, Classification, Grade, ReportKind
 from dutyroom.web import labels
 
-CASUALTY_FIELDS = ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated")
 CASUALTY_LABELS = {
     "deaths": _("死亡"),
     "missing": _("失踪"),

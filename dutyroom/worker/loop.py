@@ -25,6 +25,7 @@ from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.incidents.services import is_protected
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports import obligations as engine
 from dutyroom.reports.models import Obligation
@@ -52,10 +53,13 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         due_ids = [o.pk for o in due.only("id")[:batch]]
-        return sum(1 for obligation_id in due_ids if _fire_overdue(obligation_id, now))
+        if not due_ids:
+            return 0
+        duty_room = duty_room_unit()  # once per batch, not once per clock
+        return sum(1 for obligation_id in due_ids if _fire_overdue(obligation_id, now, duty_room))
 
 
-def _fire_overdue(obligation_id: int, now: datetime) -> bool:
+def _fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) -> bool:
     with transaction.atomic():
         claimed = Obligation.objects.filter(
             id=obligation_id, state=ObligationState.PENDING, due_at__lte=now
@@ -70,7 +74,7 @@ def _fire_overdue(obligation_id: int, now: datetime) -> bool:
             "due_at": obligation.due_at.isoformat(), "incident": incident.pk if incident else None,
             "title": incident.title if incident else "",
         }
-        outbox_emit(topic="obligation.overdue", units=[obligation.unit, duty_room_unit()], at=now, payload=payload,
+        outbox_emit(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now, payload=payload,
                     incident_id=incident.pk if incident else None, obligation_id=obligation.pk,
                     sensitive=is_protected(incident) if incident else True)
         if obligation.kind == ObligationKind.FOLLOWUP and incident is not None:
@@ -124,7 +128,6 @@ class Worker:
                 pause = 0.0 if fired >= BATCH else seconds_until_next_due(clock_now())
             except Exception:  # the loop must survive a lost connection; state is safe in the database
                 log.exception("worker step failed; retrying")
-                close_old_connections()
                 pause = 1.0
             finally:
                 close_old_connections()
