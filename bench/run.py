@@ -33,9 +33,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from dutyroom.accounts.models import User  # noqa: E402
+from dutyroom.demo import units_load, users_load  # noqa: E402
 from dutyroom.incidents.services import IncidentInput, incident_create  # noqa: E402
-from dutyroom.orgs.demo import units_load, users_load  # noqa: E402
-from dutyroom.reports.models import Obligation  # noqa: E402
+from dutyroom.obligations.models import Obligation  # noqa: E402
 from dutyroom.worker.loop import Worker  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "400"))

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "dutyroom.orgs",
     "dutyroom.accounts",
     "dutyroom.audit",
+    "dutyroom.obligations",
     "dutyroom.incidents",
     "dutyroom.reports",
     "dutyroom.notifications",

@@ -23,7 +23,7 @@ def init(*, demo: bool) -> int:
     _migrate()
     print("database ready (migrated)")
     if demo:
-        from dutyroom.orgs.demo import demo_password, incidents_load, units_load, users_load
+        from dutyroom.demo import demo_password, incidents_load, units_load, users_load
 
         now = clock_now()
         units = units_load()

@@ -14,7 +14,7 @@ from django.test import Client
 @pytest.fixture
 def city(db: None) -> None:
     """Units and one user per role, as `dutyroom init --demo` makes them (without sample incidents)."""
-    from dutyroom.orgs.demo import units_load, users_load
+    from dutyroom.demo import units_load, users_load
 
     units_load()
     users_load(datetime.now(UTC))

@@ -8,11 +8,13 @@ from typing import Literal
 from ninja import Schema
 from pydantic import AwareDatetime, ConfigDict, Field
 
+from dutyroom.common import limits
+
 GradeIn = Literal["I", "II", "III", "IV"]
 CategoryIn = Literal["natural", "accident", "public_health", "social_security"]
 ReportKindIn = Literal["phone", "written", "followup", "final", "verification_reply"]
 ChannelIn = Literal["platform", "phone", "fax", "email", "qq", "wechat", "weibo", "other"]
-NonNegative = Field(default=0, ge=0, le=10_000_000)
+NonNegative = Field(default=0, ge=0, le=limits.COUNT_MAX)
 
 
 class Strict(Schema):
@@ -31,30 +33,30 @@ class CasualtiesIn(Strict):
 class ReportIn(Strict):
     kind: ReportKindIn
     channel: ChannelIn = "platform"
-    summary: str = Field(default="", max_length=20000)
+    summary: str = Field(default="", max_length=limits.SUMMARY)
     casualties: CasualtiesIn | None = None
     direct_loss_cny: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
-    measures: str = Field(default="", max_length=10000)
-    trend: str = Field(default="", max_length=5000)
-    signer: str = Field(default="", max_length=100)
-    contact_name: str = Field(default="", max_length=100)
-    contact_phone: str = Field(default="", max_length=40)
+    measures: str = Field(default="", max_length=limits.MEASURES)
+    trend: str = Field(default="", max_length=limits.TREND)
+    signer: str = Field(default="", max_length=limits.SIGNER)
+    contact_name: str = Field(default="", max_length=limits.CONTACT_NAME)
+    contact_phone: str = Field(default="", max_length=limits.CONTACT_PHONE)
     verification_request: int | None = None
     called_at: AwareDatetime | None = None
-    unit: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=limits.UNIT_CODE)
 
 
 class LocationIn(Strict):
-    area: str | None = Field(default=None, max_length=64)
-    address: str = Field(default="", max_length=300)
+    area: str | None = Field(default=None, max_length=limits.UNIT_CODE)
+    address: str = Field(default="", max_length=limits.ADDRESS)
     lat: float | None = None
     lon: float | None = None
 
 
 class IncidentIn(Strict):
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=limits.TITLE)
     category: CategoryIn
-    subtype: str = Field(default="", max_length=40)
+    subtype: str = Field(default="", max_length=limits.SUBTYPE)
     grade: GradeIn | None = None
     sensitive: bool = False
     may_escalate: bool = False
@@ -62,7 +64,7 @@ class IncidentIn(Strict):
     exercise: bool = False
     occurred_at: AwareDatetime
     learned_at: AwareDatetime | None = None
-    unit: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=limits.UNIT_CODE)
     location: LocationIn | None = None
     classification: str = Field(default="internal", max_length=40)
     report: ReportIn | None = None
@@ -75,25 +77,25 @@ class IncidentPatch(Strict):
     hotspot: bool | None = None
     occurred_at: AwareDatetime | None = None
     category: CategoryIn | None = None
-    subtype: str | None = Field(default=None, max_length=40)
-    reason: str = Field(default="", max_length=2000)
+    subtype: str | None = Field(default=None, max_length=limits.SUBTYPE)
+    reason: str = Field(default="", max_length=limits.REASON)
 
 
 class WaiveIn(Strict):
-    reason: str = Field(max_length=2000)
+    reason: str = Field(max_length=limits.REASON)
 
 
 class VerificationRequestIn(Strict):
-    unit: str = Field(max_length=64)
+    unit: str = Field(max_length=limits.UNIT_CODE)
     authority: Literal["state_council", "jiangsu", "suzhou", "city"]
-    question: str = Field(max_length=5000)
+    question: str = Field(max_length=limits.QUESTION)
     incident: int | None = None
     due_at: AwareDatetime | None = None
 
 
 class VerificationReplyIn(Strict):
-    summary: str = Field(max_length=20000)
+    summary: str = Field(max_length=limits.SUMMARY)
     channel: ChannelIn = "platform"
-    signer: str = Field(default="", max_length=100)
-    contact_name: str = Field(default="", max_length=100)
-    contact_phone: str = Field(default="", max_length=40)
+    signer: str = Field(default="", max_length=limits.SIGNER)
+    contact_name: str = Field(default="", max_length=limits.CONTACT_NAME)
+    contact_phone: str = Field(default="", max_length=limits.CONTACT_PHONE)

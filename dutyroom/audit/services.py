@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from dutyroom.accounts.models import User
 from dutyroom.audit.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -51,7 +51,7 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     action: str,
     object_type: str,
     object_id: object,
@@ -67,8 +67,8 @@ def audit_record(
     entry = AuditEntry(
         seq=head.count + 1,
         at=at,
-        actor=actor,
-        actor_label=actor.username if actor else "system",
+        actor_id=actor.pk if actor else None,
+        actor_label=actor.get_username() if actor else "system",
         action=action,
         object_type=object_type,
         object_id=str(object_id),

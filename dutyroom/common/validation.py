@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from dutyroom.common.errors import ValidationFailed
@@ -38,3 +39,11 @@ def check_text(errors: Errors, field: str, value: str, *, required: bool = False
         errors.add(field, "不能为空", "is required")
     elif max_length and len(value) > max_length:
         errors.add(field, f"不能超过 {max_length} 个字符", f"must be at most {max_length} characters")
+
+
+def check_choice(errors: Errors, field: str, value: str | None, allowed: Iterable[str], zh: str, en: str) -> bool:
+    """Enum check with the field's own message; ``None`` passes (optional fields). True when the value is valid."""
+    if value is None or value in set(allowed):
+        return True
+    errors.add(field, zh, en)
+    return False

@@ -1,4 +1,6 @@
-"""Permission-checked fetches. Missing and forbidden both answer NotFound, so ids leak nothing.
+"""Who may see and do what with incidents. Services enforce these; views and the API ask them to show or hide.
+
+Permission-checked fetches: missing and forbidden both answer NotFound, so ids leak nothing.
 
 Need-to-know (domain.md §6): the duty room, assessors and admins see every incident; a unit sees the
 incidents it is responsible for or that happen in its territory, including those of units below it.
@@ -10,11 +12,45 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from dutyroom.accounts.models import Role, User
-from dutyroom.common.errors import NotFound
+from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.models import Incident
 from dutyroom.orgs.selectors import unit_subtree_ids
+from dutyroom.rules import Classification, content_protected
 
 RESPONSIBLE_STAFF_ROLES = frozenset({Role.UNIT_REPORTER, Role.UNIT_LEADER})
+# Roles that file incidents and reports; informants and grid workers send leads instead.
+CREATOR_ROLES = frozenset({Role.DUTY_OFFICER, Role.DUTY_LEADER, Role.UNIT_REPORTER, Role.UNIT_LEADER})
+
+
+def may_report(user: User) -> bool:
+    """Whether the user's role files incidents and reports at all."""
+    return user.role in CREATOR_ROLES
+
+
+def require_may_create_incident(user: User) -> None:
+    if not may_report(user):
+        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）",
+                        "this role cannot report incidents; submit a lead")
+
+
+def require_duty_room(user: User, message: str, message_en: str) -> None:
+    """Duty-room-only actions (re-grade, waive, confirm receipt, ask for verification): 403 for everyone else."""
+    if not user.is_duty_room:
+        raise Forbidden(message, message_en)
+
+
+def may_act_for_incident(user: User, incident: Incident) -> bool:
+    """The responsible unit's reporters and leaders, or the duty room."""
+    return user.is_duty_room or (user.unit_id == incident.unit_id and may_report(user))
+
+
+def may_mark_handled(user: User, incident: Incident) -> bool:
+    return incident.is_open and may_act_for_incident(user, incident)
+
+
+def require_may_mark_handled(user: User, incident: Incident) -> None:
+    if not may_act_for_incident(user, incident):
+        raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
 
 
 def visible_incidents(user: User) -> QuerySet[Incident]:
@@ -39,3 +75,8 @@ def access_incident(user: User, incident_id: int) -> Incident:
     if incident is None:
         raise NotFound("事件")
     return incident
+
+
+def is_protected(incident: Incident) -> bool:
+    """Major, sensitive or work-secret: content never leaves the system (domain.md §6)."""
+    return content_protected(incident.severity, Classification(incident.classification))

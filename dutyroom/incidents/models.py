@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from dutyroom.common import limits
 from dutyroom.common.choices import choices
 from dutyroom.rules import Category, Classification, Grade, Severity
 
@@ -29,10 +30,10 @@ class IncidentState(models.TextChoices):
 
 
 class Incident(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.TITLE)
     category = models.CharField(max_length=20, choices=choices(Category))
     secondary_category = models.CharField(max_length=20, choices=choices(Category), blank=True)
-    subtype = models.CharField(max_length=40, blank=True)
+    subtype = models.CharField(max_length=limits.SUBTYPE, blank=True)
     grade = models.CharField(max_length=3, choices=choices(Grade), null=True, blank=True)
     sensitive = models.BooleanField(default=False)
     may_escalate = models.BooleanField(default=False)
@@ -42,7 +43,7 @@ class Incident(models.Model):
     learned_at = models.DateTimeField(null=True, blank=True)
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="incidents")
     area = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    address = models.CharField(max_length=300, blank=True)
+    address = models.CharField(max_length=limits.ADDRESS, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     classification = models.CharField(max_length=12, choices=choices(Classification), default="internal")

@@ -9,16 +9,24 @@ from typing import Any
 from django.db import transaction
 
 from dutyroom.accounts.models import User
+from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
-from dutyroom.common.errors import Conflict, Forbidden
-from dutyroom.common.validation import Errors, check_past, check_text
+from dutyroom.common import limits
+from dutyroom.common.errors import Conflict
+from dutyroom.common.validation import Errors, check_choice, check_past, check_text
+from dutyroom.incidents.access import (
+    is_protected,
+    require_duty_room,
+    require_may_create_incident,
+    require_may_mark_handled,
+)
 from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
-from dutyroom.reports import obligations as engine
+from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.rules import (
     Category,
     Classification,
@@ -26,13 +34,10 @@ from dutyroom.rules import (
     ObligationKind,
     PlannedClock,
     Severity,
-    content_protected,
     escalation_clocks,
     final_report_due,
     initial_clocks,
 )
-
-CREATOR_ROLES = frozenset({"duty_officer", "duty_leader", "unit_reporter", "unit_leader"})
 
 
 @dataclass
@@ -71,6 +76,15 @@ class IncidentChanges:
     reason: str = ""
 
 
+def check_category(errors: Errors, category: str) -> bool:
+    return check_choice(errors, "category", category, (c.value for c in Category), "事件类别无效", "unknown category")
+
+
+def check_grade(errors: Errors, grade: str | None) -> bool:
+    return check_choice(errors, "grade", grade, (g.value for g in Grade),
+                        "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
+
+
 def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Unit | None, Unit | None]:
     unit = acting_unit(actor, data.unit, errors, default=actor.unit)
     if unit is None and not data.unit:
@@ -80,18 +94,13 @@ def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Un
 
 
 def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
-    check_text(errors, "title", data.title, required=True, max_length=200)
-    check_text(errors, "location.address", data.address, max_length=300)
-    if data.category not in {c.value for c in Category}:
-        errors.add("category", "事件类别无效", "unknown category")
-    if data.grade is not None and data.grade not in {g.value for g in Grade}:
-        errors.add("grade", "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
-    if data.classification not in {c.value for c in Classification}:
-        errors.add(
-            "classification",
-            "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
-            "state secrets (秘密 and above) must not be entered here; use the secure channel",
-        )
+    check_text(errors, "title", data.title, required=True, max_length=limits.TITLE)
+    check_text(errors, "location.address", data.address, max_length=limits.ADDRESS)
+    check_category(errors, data.category)
+    check_grade(errors, data.grade)
+    check_choice(errors, "classification", data.classification, (c.value for c in Classification),
+                 "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
+                 "state secrets (秘密 and above) must not be entered here; use the secure channel")
     check_past(errors, "occurred_at", data.occurred_at, now)
     check_past(errors, "learned_at", data.learned_at, now)
     if data.learned_at and data.occurred_at and data.learned_at < data.occurred_at:
@@ -125,16 +134,9 @@ def _event_payload(incident: Incident) -> dict[str, Any]:
     return {"incident": incident.pk, "title": incident.title, "grade": incident.grade, "unit": incident.unit.code}
 
 
-def is_protected(incident: Incident) -> bool:
-    """Major, sensitive or work-secret: content never leaves the system (domain.md §6)."""
-    return content_protected(incident.severity, Classification(incident.classification))
-
-
 def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incident:
     """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction."""
-    if actor.role not in CREATOR_ROLES:
-        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）",
-                        "this role cannot report incidents; submit a lead")
+    require_may_create_incident(actor)
     errors = Errors()
     _validate_input(data, errors, now)
     unit, area = _resolve_units(actor, data, errors)
@@ -174,20 +176,14 @@ def _apply_changes(incident: Incident, changes: IncidentChanges, errors: Errors,
             diff[name] = {"from": old, "to": value}
             setattr(incident, name, value)
 
-    if changes.set_grade:
-        if changes.grade is not None and changes.grade not in {g.value for g in Grade}:
-            errors.add("grade", "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
-        else:
-            put("grade", changes.grade)
+    if changes.set_grade and check_grade(errors, changes.grade):
+        put("grade", changes.grade)
     for flag in ("sensitive", "may_escalate", "hotspot"):
         value = getattr(changes, flag)
         if value is not None:
             put(flag, value)
-    if changes.category is not None:
-        if changes.category not in {c.value for c in Category}:
-            errors.add("category", "事件类别无效", "unknown category")
-        else:
-            put("category", changes.category)
+    if changes.category is not None and check_category(errors, changes.category):
+        put("category", changes.category)
     if changes.subtype is not None:
         put("subtype", changes.subtype)
     if changes.occurred_at is not None:
@@ -204,8 +200,7 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
     Raising severity adds the new grade's clocks anchored at this moment; correcting the occurrence time
     moves every clock anchored at occurrence and re-evaluates it (a met clock may become late).
     """
-    if not actor.is_duty_room:
-        raise Forbidden("只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
+    require_duty_room(actor, "只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
     with transaction.atomic():
         incident = incident_lock(incident.pk)
         before: Severity = incident.severity
@@ -243,8 +238,7 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
 
 def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> Incident:
     """Handling finished: stop the follow-up clock and open the final-report clock."""
-    if not (actor.is_duty_room or (actor.unit_id == incident.unit_id and actor.role in CREATOR_ROLES)):
-        raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
+    require_may_mark_handled(actor, incident)
     with transaction.atomic():
         incident = incident_lock(incident.pk)
         if incident.state != IncidentState.OPEN:

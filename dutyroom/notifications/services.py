@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dutyroom.notifications.models import OutboxEvent
+from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.orgs.models import Unit
 
 
@@ -39,3 +39,18 @@ def outbox_emit(
             )
         )
     return OutboxEvent.objects.bulk_create(events)
+
+
+def outbox_deliver_in_app(now: datetime, batch: int = 100) -> int:
+    """Mark pending events delivered to the in-app feed, each claimed by compare-and-set (any number of workers)."""
+    ids = list(
+        OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:batch]
+    )
+    delivered = 0
+    for event_id in ids:
+        delivered += OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
+            state=OutboxState.DELIVERED, delivered_at=now, attempts=1
+        )
+    return delivered

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.models import Unit, UnitKind
-
-if TYPE_CHECKING:
-    from dutyroom.accounts.models import User
 
 
 def unit_by_code(code: str) -> Unit | None:
@@ -42,14 +37,4 @@ def unit_for_code(code: str, errors: Errors, field: str = "unit") -> Unit | None
     unit = unit_by_code(code)
     if unit is None:
         errors.add(field, f"单位代码 {code} 不存在", f"unknown unit code {code}")
-    return unit
-
-
-def acting_unit(actor: User, code: str | None, errors: Errors, *, default: Unit | None) -> Unit | None:
-    """The unit a user acts for: their own; the duty room may name any unit (it logs on others' behalf)."""
-    if not code:
-        return default
-    unit = unit_for_code(code, errors)
-    if unit is not None and not actor.is_duty_room and unit.pk != actor.unit_id:
-        errors.add("unit", "只能以本单位名义报告", "you can only act for your own unit")
     return unit

@@ -1,14 +1,19 @@
-"""Permission-checked reads of obligations and verification requests (missing or forbidden → NotFound)."""
+"""Who may see and do what with reports, obligations and verification requests.
+
+Permission-checked reads answer NotFound for missing or forbidden alike; ``may_*`` answer the questions the
+views and the API ask to show an action, with the same rule the services enforce through ``require_*``.
+"""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from dutyroom.accounts.models import User
-from dutyroom.common.errors import NotFound
-from dutyroom.incidents.access import visible_incidents
+from dutyroom.common.errors import Forbidden, NotFound
+from dutyroom.incidents.access import may_report, visible_incidents
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import unit_subtree_ids
-from dutyroom.reports.models import Obligation, VerificationRequest
+from dutyroom.reports.models import Report, VerificationRequest
 
 
 def visible_obligations(user: User) -> QuerySet[Obligation]:
@@ -43,3 +48,32 @@ def access_verification_request(user: User, request_id: int) -> VerificationRequ
     if found is None:
         raise NotFound("核实请求")
     return found
+
+
+def access_report(user: User, report_id: int) -> Report:
+    report = Report.objects.select_related("incident", "unit").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("报告")
+    if report.incident_id is None:  # a reply about no incident: visible with the request it answers
+        visible = visible_verification_requests(user).filter(replies=report).exists()
+    else:
+        visible = visible_incidents(user).filter(pk=report.incident_id).exists()
+    if not visible:
+        raise NotFound("报告")
+    return report
+
+
+def require_may_submit(user: User) -> None:
+    if not may_report(user):
+        raise Forbidden("当前角色不能报送事件信息", "this role cannot submit reports")
+
+
+def may_reply(user: User, request: VerificationRequest) -> bool:
+    """The asked unit's own reporters and leaders see the reply form."""
+    return may_report(user) and not user.is_duty_room and user.unit_id == request.unit_id
+
+
+def require_may_reply(user: User, request: VerificationRequest) -> None:
+    """The asked unit replies; the duty room may also log a reply it received by phone on the unit's behalf."""
+    if not may_report(user) or not (user.is_duty_room or user.unit_id == request.unit_id):
+        raise Forbidden("只有被核实单位可以反馈", "only the unit asked may reply")

@@ -1,12 +1,12 @@
-"""Reports, the obligations (statutory clocks) they meet, and verification requests (核报)."""
+"""Reports and verification requests (核报). The clocks they meet live in ``dutyroom.obligations``."""
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 
+from dutyroom.common import limits
 from dutyroom.common.choices import choices
-from dutyroom.rules import Channel, ObligationKind, ObligationState, ReportKind
+from dutyroom.rules import Channel, ReportKind
 
 
 class Authority(models.TextChoices):
@@ -53,9 +53,9 @@ class Report(models.Model):
     direct_loss_cny = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     measures = models.TextField(blank=True)
     trend = models.TextField(blank=True)
-    signer = models.CharField(max_length=100, blank=True)
-    contact_name = models.CharField(max_length=100, blank=True)
-    contact_phone = models.CharField(max_length=40, blank=True)
+    signer = models.CharField(max_length=limits.SIGNER, blank=True)
+    contact_name = models.CharField(max_length=limits.CONTACT_NAME, blank=True)
+    contact_phone = models.CharField(max_length=limits.CONTACT_PHONE, blank=True)
     verification_request = models.ForeignKey(
         VerificationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
     )
@@ -70,43 +70,3 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
-
-
-class Obligation(models.Model):
-    """A statutory clock: ``unit`` must do ``kind`` by ``due_at``. ``key`` makes planning idempotent."""
-
-    key = models.CharField(max_length=160, unique=True)
-    incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="obligations"
-    )
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="obligations")
-    kind = models.CharField(max_length=20, choices=choices(ObligationKind))
-    state = models.CharField(max_length=10, choices=choices(ObligationState), default="pending")
-    due_at = models.DateTimeField()
-    anchor_at = models.DateTimeField()
-    rule = models.CharField(max_length=120)
-    met_at = models.DateTimeField(null=True, blank=True)
-    met_by = models.ForeignKey(Report, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    late_by_seconds = models.BigIntegerField(null=True, blank=True)
-    report = models.ForeignKey(
-        Report, null=True, blank=True, on_delete=models.PROTECT, related_name="receipt_obligations"
-    )
-    verification_request = models.ForeignKey(
-        VerificationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="obligations"
-    )
-    overdue_at = models.DateTimeField(null=True, blank=True)
-    waived_reason = models.TextField(blank=True)
-    waived_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    waived_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [
-            models.Index(fields=["due_at"], name="obligation_pending_due", condition=Q(state="pending")),
-            models.Index(fields=["unit", "state"]),
-            models.Index(fields=["incident", "kind"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.unit_id} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -14,18 +14,24 @@ from typing import Any
 from django.db import transaction
 
 from dutyroom.accounts.models import User
+from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
-from dutyroom.common.errors import Conflict, Forbidden, NotFound
-from dutyroom.common.validation import Errors, check_past, check_text
+from dutyroom.common import limits
+from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.validation import Errors, check_choice, check_past, check_text
+from dutyroom.incidents.access import is_protected, require_duty_room
 from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
-from dutyroom.incidents.services import CREATOR_ROLES, incident_lock, is_protected
+from dutyroom.incidents.services import incident_lock, incident_mark_handled
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import acting_unit, duty_room_unit, unit_for_code
-from dutyroom.reports import obligations as engine
-from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
+from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
+from dutyroom.reports.access import require_may_submit
+from dutyroom.reports.clocks import obligations_apply_report
+from dutyroom.reports.models import Authority, Report, VerificationRequest
 from dutyroom.rules import (
     FIGURE_FIELDS,
     Channel,
@@ -43,6 +49,10 @@ from dutyroom.rules import (
 PHONE_LOOKBACK = timedelta(hours=2)
 # the people counts of a report: every figure of the rules core except the money
 CASUALTY_FIELDS = tuple(name for name in FIGURE_FIELDS if name != "direct_loss_cny")
+
+
+def check_channel(errors: Errors, channel: str) -> None:
+    check_choice(errors, "channel", channel, (c.value for c in Channel), "报送渠道无效", "unknown channel")
 
 
 @dataclass
@@ -63,10 +73,8 @@ class ReportInput:
 
 
 def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime, errors: Errors) -> Unit | None:
-    if data.kind not in {k.value for k in ReportKind}:
-        errors.add("kind", "报告类型无效", "unknown report kind")
-    if data.channel not in {c.value for c in Channel}:
-        errors.add("channel", "报送渠道无效", "unknown channel")
+    check_choice(errors, "kind", data.kind, (k.value for k in ReportKind), "报告类型无效", "unknown report kind")
+    check_channel(errors, data.channel)
     for name, value in (data.casualties or {}).items():
         if name not in CASUALTY_FIELDS:
             errors.add(f"casualties.{name}", "未知的伤亡项", "unknown casualty field")
@@ -74,8 +82,7 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
             errors.add(f"casualties.{name}", "必须是非负整数", "must be a non-negative integer")
     if data.direct_loss_cny is not None and data.direct_loss_cny < 0:
         errors.add("direct_loss_cny", "直接经济损失不能为负数", "direct_loss_cny cannot be negative")
-    for name, limit in (("summary", 20000), ("measures", 10000), ("trend", 5000), ("signer", 100),
-                        ("contact_name", 100), ("contact_phone", 40)):
+    for name, limit in limits.REPORT_TEXT.items():
         check_text(errors, name, getattr(data, name), max_length=limit)
     if data.kind == ReportKind.PHONE:
         if not actor.is_duty_room:
@@ -115,8 +122,7 @@ def _figures(data: ReportInput) -> dict[str, Any]:
 
 def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: datetime) -> Report:
     """File a report; meet every clock it satisfies; open its receipt clock; keep follow-ups rolling."""
-    if actor.role not in CREATOR_ROLES:
-        raise Forbidden("当前角色不能报送事件信息", "this role cannot submit reports")
+    require_may_submit(actor)
     errors = Errors()
     unit = _validate(actor, incident, data, now, errors)
     request = _verification_request(data, unit, incident, errors)
@@ -144,7 +150,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         effective_at = data.called_at if kind == ReportKind.PHONE and data.called_at else now
         if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
             _implicit_handled(actor, incident, now)
-        met = engine.obligations_apply_report(
+        met = obligations_apply_report(
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
         )
         _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now)
@@ -172,8 +178,6 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
 
 def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
     """A final report on an open incident says handling is over: mark it so, which opens the final clock."""
-    from dutyroom.incidents.services import incident_mark_handled
-
     incident_mark_handled(actor=actor, incident=incident, now=now)
     incident.refresh_from_db()
 
@@ -185,7 +189,7 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime) -> Obliga
         rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
     )
     obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room_unit(), planned=planned,
-                                             key=f"report:{report.pk}:receipt", now=now, report=report)
+                                             key=f"report:{report.pk}:receipt", now=now, report_id=report.pk)
     return obligation
 
 
@@ -203,8 +207,7 @@ def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, uni
 
 def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Report:
     """The duty room confirms it received a report (签收, 核对确认接收)."""
-    if not actor.is_duty_room:
-        raise Forbidden("只有值班室可以签收", "only the duty room confirms receipt")
+    require_duty_room(actor, "只有值班室可以签收", "only the duty room confirms receipt")
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("incident", "unit").get(pk=report.pk)
         if report.confirmed_at is not None:
@@ -217,7 +220,7 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
         for obligation in Obligation.objects.select_for_update().filter(
             report=report, kind=ObligationKind.RECEIPT, state__in=engine.OPEN_STATES
         ):
-            engine.obligation_meet(obligation, report=None, at=now, now=now)
+            engine.obligation_meet(obligation, report_id=None, at=now, now=now)
         audit_record(actor=actor, action="report.receipt", object_type="report", object_id=report.pk, at=now,
                      incident_id=report.incident_id, unit_code=report.unit.code, data={"confirmed_at": now})
         outbox_emit(topic="report.confirmed", units=[report.unit], at=now,
@@ -227,10 +230,9 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
 
 
 def obligation_waive(*, actor: User, obligation: Obligation, reason: str, now: datetime) -> Obligation:
-    if not actor.is_duty_room:
-        raise Forbidden("只有值班室可以豁免时限", "only the duty room may waive an obligation")
+    require_duty_room(actor, "只有值班室可以豁免时限", "only the duty room may waive an obligation")
     errors = Errors()
-    check_text(errors, "reason", reason, required=True, max_length=2000)
+    check_text(errors, "reason", reason, required=True, max_length=limits.REASON)
     errors.raise_if_any()
     with transaction.atomic():
         obligation = Obligation.objects.select_for_update(of=("self",)).select_related("unit").get(pk=obligation.pk)
@@ -259,13 +261,12 @@ class VerificationInput:
 
 def verification_request_create(*, actor: User, data: VerificationInput, now: datetime) -> VerificationRequest:
     """A question from above (or the city) that a unit must answer by a deadline (核报)."""
-    if not actor.is_duty_room:
-        raise Forbidden("只有值班室可以发起核实请求", "only the duty room issues verification requests")
+    require_duty_room(actor, "只有值班室可以发起核实请求", "only the duty room issues verification requests")
     errors = Errors()
     unit = unit_for_code(data.unit, errors)
-    if data.authority not in Authority.values:
-        errors.add("authority", "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
-    check_text(errors, "question", data.question, required=True, max_length=5000)
+    check_choice(errors, "authority", data.authority, Authority.values,
+                 "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
+    check_text(errors, "question", data.question, required=True, max_length=limits.QUESTION)
     if data.due_at is not None and data.due_at <= now:
         errors.add("due_at", "反馈时限必须晚于当前时间", "due_at must be in the future")
     errors.raise_if_any()
@@ -280,7 +281,8 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
         planned = PlannedClock(key="verification_reply", kind=ObligationKind.VERIFICATION_REPLY, due_at=due,
                                rule=f"{rulebook.ref}/{rulebook.verification_reply.id}", anchor_at=now)
         engine.obligation_upsert(incident=data.incident, unit=unit, planned=planned,
-                                 key=f"verification:{request.pk}:reply", now=now, verification_request=request)
+                                 key=f"verification:{request.pk}:reply", now=now,
+                                 verification_request_id=request.pk)
         audit_record(actor=actor, action="verification.request", object_type="verification_request",
                      object_id=request.pk, at=now, incident_id=data.incident.pk if data.incident else None,
                      unit_code=unit.code, data={"authority": data.authority, "due_at": due})
@@ -288,19 +290,3 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
                     payload={"request": request.pk, "incident": data.incident.pk if data.incident else None},
                     incident_id=data.incident.pk if data.incident else None, sensitive=True)
     return request
-
-
-def access_report(user: User, report_id: int) -> Report:
-    from dutyroom.incidents.access import visible_incidents
-    from dutyroom.reports.access import visible_verification_requests
-
-    report = Report.objects.select_related("incident", "unit").filter(pk=report_id).first()
-    if report is None:
-        raise NotFound("报告")
-    if report.incident_id is None:  # a reply about no incident: visible with the request it answers
-        visible = visible_verification_requests(user).filter(replies=report).exists()
-    else:
-        visible = visible_incidents(user).filter(pk=report.incident_id).exists()
-    if not visible:
-        raise NotFound("报告")
-    return report

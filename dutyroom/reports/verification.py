@@ -13,16 +13,17 @@ from django.db import transaction
 
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
-from dutyroom.common.errors import Forbidden
+from dutyroom.common import limits
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
-from dutyroom.incidents.services import CREATOR_ROLES
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports import obligations as engine
-from dutyroom.reports.models import Obligation, Report, VerificationRequest
-from dutyroom.reports.services import ReportInput, receipt_open, report_submit
-from dutyroom.rules import Channel, ObligationKind
+from dutyroom.reports.access import require_may_reply
+from dutyroom.reports.models import Report, VerificationRequest
+from dutyroom.reports.services import ReportInput, check_channel, receipt_open, report_submit
+from dutyroom.rules import ObligationKind
 
 
 def verification_reply_submit(*, actor: User, request: VerificationRequest, data: ReportInput,
@@ -31,14 +32,11 @@ def verification_reply_submit(*, actor: User, request: VerificationRequest, data
     data = replace(data, kind="verification_reply", verification_request=request.pk, called_at=None)
     if request.incident is not None:
         return report_submit(actor=actor, incident=request.incident, data=data, now=now)
-    if actor.role not in CREATOR_ROLES or not (actor.is_duty_room or actor.unit_id == request.unit_id):
-        raise Forbidden("只有被核实单位可以反馈", "only the unit asked may reply")
+    require_may_reply(actor, request)
     errors = Errors()
-    check_text(errors, "summary", data.summary, required=True, max_length=20000)
-    for name, limit in (("signer", 100), ("contact_name", 100), ("contact_phone", 40)):
-        check_text(errors, name, getattr(data, name), max_length=limit)
-    if data.channel not in {c.value for c in Channel}:
-        errors.add("channel", "报送渠道无效", "unknown channel")
+    for name, limit in limits.REPORT_TEXT.items():
+        check_text(errors, name, getattr(data, name), required=name == "summary", max_length=limit)
+    check_channel(errors, data.channel)
     errors.raise_if_any()
     with transaction.atomic():
         report = Report.objects.create(
@@ -50,7 +48,7 @@ def verification_reply_submit(*, actor: User, request: VerificationRequest, data
         for obligation in Obligation.objects.select_for_update().filter(
             verification_request=request, kind=ObligationKind.VERIFICATION_REPLY, state__in=engine.OPEN_STATES
         ):
-            engine.obligation_meet(obligation, report=report, at=now, now=now)
+            engine.obligation_meet(obligation, report_id=report.pk, at=now, now=now)
             met.append(obligation)
         receipt_open(rulebook=rulebook_of(current_snapshot()), report=report, now=now)
         audit_record(

@@ -16,11 +16,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dutyroom.common import limits
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.orgs.models import TERRITORIAL_KINDS
 from dutyroom.orgs.selectors import reporting_units
-from dutyroom.reports.services import CASUALTY_FIELDS
+from dutyroom.reports.services import CASUALTY_FIELDS, ReportInput
 from dutyroom.rules import Category, Channel, Classification, Grade, ReportKind
 from dutyroom.web import labels
 
@@ -113,6 +114,16 @@ def _count(label: Any) -> forms.IntegerField:
         min_value=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "placeholder": "—"}),
     )
+
+
+def report_input_from(
+    cleaned: dict[str, Any], *, kind: str, channel: str = Channel.PLATFORM.value,
+    casualties: dict[str, int] | None = None, **given: Any,
+) -> ReportInput:
+    """One builder for every page that files a report: an absent text box is empty text, never ``None``."""
+    text: dict[str, Any] = {name: cleaned.get(name) or "" for name in limits.REPORT_TEXT}
+    return ReportInput(kind=kind, channel=channel, casualties=casualties,
+                       direct_loss_cny=cleaned.get("direct_loss_cny"), **text, **given)
 
 
 class ReportFieldsMixin(forms.Form):

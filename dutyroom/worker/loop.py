@@ -20,17 +20,14 @@ from datetime import datetime
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Min
 
+from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
-from dutyroom.incidents.rulebooks import rulebook_of
-from dutyroom.incidents.services import is_protected
-from dutyroom.notifications.models import OutboxEvent, OutboxState
-from dutyroom.notifications.services import outbox_emit
-from dutyroom.orgs.models import Unit
+from dutyroom.notifications.services import outbox_deliver_in_app
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports import obligations as engine
-from dutyroom.reports.models import Obligation
-from dutyroom.rules import ObligationKind, ObligationState
-from dutyroom.worker import wakeup
+from dutyroom.reports.clocks import obligation_fire_overdue
+from dutyroom.rules import ObligationState
+from dutyroom.worker.jobs import jobs_run
 
 log = logging.getLogger("dutyroom.worker")
 MAX_SLEEP = 0.5
@@ -56,47 +53,7 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
         if not due_ids:
             return 0
         duty_room = duty_room_unit()  # once per batch, not once per clock
-        return sum(1 for obligation_id in due_ids if _fire_overdue(obligation_id, now, duty_room))
-
-
-def _fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) -> bool:
-    with transaction.atomic():
-        claimed = Obligation.objects.filter(
-            id=obligation_id, state=ObligationState.PENDING, due_at__lte=now
-        ).update(state=ObligationState.OVERDUE, overdue_at=now)
-        if claimed != 1:
-            return False  # another worker fired it, or a report met it first
-        obligation = Obligation.objects.select_related("unit", "incident", "incident__rulebook").get(id=obligation_id)
-        engine.audit_obligation(obligation, action="obligation.overdue", actor=None, now=now)
-        incident = obligation.incident
-        payload = {
-            "obligation": obligation.pk, "kind": obligation.kind, "unit": obligation.unit.code,
-            "due_at": obligation.due_at.isoformat(), "incident": incident.pk if incident else None,
-            "title": incident.title if incident else "",
-        }
-        outbox_emit(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now, payload=payload,
-                    incident_id=incident.pk if incident else None, obligation_id=obligation.pk,
-                    sensitive=is_protected(incident) if incident else True)
-        if obligation.kind == ObligationKind.FOLLOWUP and incident is not None:
-            # a silent unit owes one follow-up per period: start the next period's clock
-            engine.followup_schedule(rulebook=rulebook_of(incident.rulebook), incident=incident,
-                                     unit=obligation.unit, basis_at=obligation.due_at, now=now)
-    return True
-
-
-def outbox_deliver(now: datetime, batch: int = BATCH) -> int:
-    """Deliver pending events. This version's only transport is the in-app feed; claiming is still CAS."""
-    ids = list(
-        OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
-        .order_by("id")
-        .values_list("id", flat=True)[:batch]
-    )
-    delivered = 0
-    for event_id in ids:
-        delivered += OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
-            state=OutboxState.DELIVERED, delivered_at=now, attempts=1
-        )
-    return delivered
+        return sum(1 for obligation_id in due_ids if obligation_fire_overdue(obligation_id, now, duty_room))
 
 
 def seconds_until_next_due(now: datetime) -> float:
@@ -112,11 +69,24 @@ class Worker:
 
     stop: threading.Event
 
+    next_job_at: datetime | None = None
+
     def run_once(self) -> tuple[int, int]:
         now = clock_now()
         fired = obligations_sweep(now)
-        delivered = outbox_deliver(now)
+        delivered = outbox_deliver_in_app(now)
+        self.next_job_at = jobs_run(now)
         return fired, delivered
+
+    def pause_after(self, fired: int) -> float:
+        """Seconds to sleep: none while a full batch was fired, else until the next deadline or job."""
+        if fired >= BATCH:
+            return 0.0
+        now = clock_now()
+        pause = seconds_until_next_due(now)
+        if self.next_job_at is not None:
+            pause = max(0.0, min(pause, (self.next_job_at - now).total_seconds()))
+        return pause
 
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())
@@ -125,7 +95,7 @@ class Worker:
                 fired, _ = self.run_once()
                 if fired:
                     log.info("marked %d obligation(s) overdue", fired)
-                pause = 0.0 if fired >= BATCH else seconds_until_next_due(clock_now())
+                pause = self.pause_after(fired)
             except Exception:  # the loop must survive a lost connection; state is safe in the database
                 log.exception("worker step failed; retrying")
                 pause = 1.0

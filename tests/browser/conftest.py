@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from dutyroom.common.clock import now as clock_now
-from dutyroom.orgs.demo import demo_password, units_load, users_load
+from dutyroom.demo import demo_password, units_load, users_load
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

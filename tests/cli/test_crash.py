@@ -20,7 +20,7 @@ django.setup()
 from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.incidents.services import IncidentInput, incident_create
-from dutyroom.reports.models import Obligation
+from dutyroom.obligations.models import Obligation
 reporter = User.objects.get(username="liuhe-reporter")
 now = datetime.now(UTC)
 ids = [incident_create(actor=reporter, now=now, data=IncidentInput(title=f"crash {n}", category="accident",

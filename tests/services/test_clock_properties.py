@@ -19,7 +19,7 @@ from dutyroom.incidents.services import (
     incident_mark_handled,
     incident_update,
 )
-from dutyroom.reports.models import Obligation
+from dutyroom.obligations.models import Obligation
 from dutyroom.reports.services import ReportInput, report_submit
 from dutyroom.worker.loop import obligations_sweep
 

@@ -17,7 +17,7 @@ from dutyroom.incidents.services import (
     incident_update,
 )
 from dutyroom.notifications.models import OutboxEvent
-from dutyroom.reports.models import Obligation
+from dutyroom.obligations.models import Obligation
 from dutyroom.reports.services import ReportInput, VerificationInput, report_submit, verification_request_create
 from dutyroom.worker.loop import obligations_sweep
 

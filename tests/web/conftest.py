@@ -11,9 +11,9 @@ from django.test import Client
 
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
+from dutyroom.demo import units_load, users_load
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
-from dutyroom.orgs.demo import units_load, users_load
 from dutyroom.reports.services import ReportInput, report_submit
 
 

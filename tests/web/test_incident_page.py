@@ -10,7 +10,8 @@ from django.test import Client
 
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.models import Incident
-from dutyroom.reports.models import Obligation, Report
+from dutyroom.obligations.models import Obligation
+from dutyroom.reports.models import Report
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from dutyroom.accounts.models import User
 from dutyroom.audit.models import AuditEntry
 from dutyroom.incidents.services import IncidentInput, incident_create
 from dutyroom.notifications.models import OutboxEvent
-from dutyroom.reports.models import Obligation
+from dutyroom.obligations.models import Obligation
 from dutyroom.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router
@@ -15,18 +14,18 @@ from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, 
 from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
 from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import ValidationFailed
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import (
     IncidentChanges,
     IncidentInput,
-    incident_create,
     incident_mark_handled,
     incident_record_read,
 )
 from dutyroom.incidents.services import incident_update as incident_update_service
-from dutyroom.reports.services import ReportInput, access_report, report_confirm_receipt, report_submit
+from dutyroom.reports.access import access_report
+from dutyroom.reports.intake import incident_create_with_report
+from dutyroom.reports.services import ReportInput, report_confirm_receipt, report_submit
 
 router = Router(tags=["incidents"])
 
@@ -35,10 +34,6 @@ def _report_input(payload: ReportIn) -> ReportInput:
     data = payload.model_dump(exclude={"casualties"})
     casualties = payload.casualties.model_dump(exclude_unset=True) if payload.casualties else None
     return ReportInput(**data, casualties=casualties)
-
-
-def _prefix(error: ValidationFailed, prefix: str) -> ValidationFailed:
-    return ValidationFailed({f"{prefix}.{field}": why for field, why in error.errors.items()})
 
 
 @router.post("/incidents", response={201: Body})
@@ -57,13 +52,8 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
             address=location.address if location else "", lat=location.lat if location else None,
             lon=location.lon if location else None, classification=payload.classification,
         )
-        with transaction.atomic():
-            incident = incident_create(actor=user, data=data, now=now)
-            if payload.report is not None:
-                try:
-                    report_submit(actor=user, incident=incident, data=_report_input(payload.report), now=now)
-                except ValidationFailed as error:
-                    raise _prefix(error, "report") from error
+        report = _report_input(payload.report) if payload.report is not None else None
+        incident = incident_create_with_report(actor=user, data=data, report=report, now=now)
         incident = Incident.objects.select_related("unit", "area", "rulebook").get(pk=incident.pk)
         return 201, incident_view(incident, clock_now(), with_reports=True)
 

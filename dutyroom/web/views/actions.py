@@ -21,8 +21,8 @@ from dutyroom.common.errors import DomainError, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
-from dutyroom.reports.access import access_obligation
-from dutyroom.reports.services import access_report, obligation_waive, report_confirm_receipt
+from dutyroom.reports.access import access_obligation, access_report
+from dutyroom.reports.services import obligation_waive, report_confirm_receipt
 from dutyroom.web import labels
 from dutyroom.web.forms import IncidentEditForm, WaiveForm
 from dutyroom.web.views.common import actor, add_service_errors, message_of, not_found

@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dutyroom.common.clock import now as clock_now
-from dutyroom.web.views.common import actor, can_report
+from dutyroom.incidents.access import may_report
+from dutyroom.web.views.common import actor
 from dutyroom.web.views.present import board_data, board_json
 
 
@@ -30,7 +31,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         **data,
         "now": now,
         "fingerprint": print_,
-        "can_report": can_report(user),
+        "can_report": may_report(user),
         "duty_room": user.is_duty_room,
     }
 

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import DomainError, ValidationFailed
-from dutyroom.incidents.services import CREATOR_ROLES
+from dutyroom.reports.intake import REPORT_PREFIX
 
 # Service field names (the API's JSON paths) → form field names.
 FIELD_ALIASES = {"location.address": "address", "location.area": "area"}
@@ -26,11 +26,6 @@ FIELD_ALIASES = {"location.address": "address", "location.area": "area"}
 def actor(request: HttpRequest) -> User:
     """The signed-in user (every view that calls this is behind ``login_required``)."""
     return cast(User, request.user)
-
-
-def can_report(user: User) -> bool:
-    """Roles that may file incidents and reports (the services enforce the same set)."""
-    return user.role in CREATOR_ROLES
 
 
 def message_of(error: DomainError) -> str:
@@ -43,7 +38,7 @@ def add_service_errors(form: forms.Form, error: ValidationFailed) -> None:
     """Put each ``ValidationFailed`` field error next to the form field it concerns."""
     english = (get_language() or "").startswith("en")
     for field, (zh, en) in error.errors.items():
-        name = FIELD_ALIASES.get(field, field)
+        name = FIELD_ALIASES.get(field.removeprefix(REPORT_PREFIX), field.removeprefix(REPORT_PREFIX))
         if name.startswith("casualties."):
             name = name.split(".", 1)[1]
         text = en if english else zh

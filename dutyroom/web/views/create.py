@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,15 +14,15 @@ from django.utils.translation import gettext as _
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, ValidationFailed
-from dutyroom.incidents.models import Incident
-from dutyroom.incidents.services import IncidentInput, incident_create
-from dutyroom.reports.services import ReportInput, report_submit
-from dutyroom.rules import Channel, ReportKind
-from dutyroom.web.forms import IncidentNewForm
+from dutyroom.incidents.access import require_may_create_incident
+from dutyroom.incidents.services import IncidentInput
+from dutyroom.reports.intake import incident_create_with_report
+from dutyroom.reports.services import ReportInput
+from dutyroom.rules import ReportKind
+from dutyroom.web.forms import IncidentNewForm, report_input_from
 from dutyroom.web.views.common import (
     actor,
     add_service_errors,
-    can_report,
     forbidden,
     message_of,
     render_form,
@@ -55,26 +53,8 @@ def incident_input(form: IncidentNewForm, user: User) -> IncidentInput:
 
 def first_report_input(form: IncidentNewForm) -> ReportInput:
     data = form.cleaned_data
-    return ReportInput(
-        kind=ReportKind.WRITTEN.value,
-        channel=Channel.PLATFORM.value,
-        summary=data.get("summary") or "",
-        casualties=form.casualties(),
-        direct_loss_cny=data.get("direct_loss_cny"),
-        measures=data.get("measures") or "",
-        signer=data.get("signer") or "",
-        contact_name=data.get("contact_name") or "",
-        contact_phone=data.get("contact_phone") or "",
-        unit=data.get("unit") or None,
-    )
-
-
-def create_with_first_report(user: User, form: IncidentNewForm, now: datetime) -> Incident:
-    """Both or neither: a report that fails validation rolls the incident back."""
-    with transaction.atomic():
-        incident = incident_create(actor=user, data=incident_input(form, user), now=now)
-        report_submit(actor=user, incident=incident, data=first_report_input(form), now=now)
-    return incident
+    return report_input_from(data, kind=ReportKind.WRITTEN.value, casualties=form.casualties(),
+                             unit=data.get("unit") or None)
 
 
 def _initial(user: User) -> dict[str, Any]:
@@ -89,14 +69,10 @@ def _initial(user: User) -> dict[str, Any]:
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    if not can_report(user):
-        return forbidden(
-            request,
-            Forbidden(
-                "当前角色不能直接报告事件（网格员请提交线索）",
-                "this role cannot report incidents; submit a lead",
-            ),
-        )
+    try:
+        require_may_create_incident(user)
+    except Forbidden as error:
+        return forbidden(request, error)
     choose_unit = user.is_duty_room
     if request.method != "POST":
         form = IncidentNewForm(initial=_initial(user), choose_unit=choose_unit)
@@ -104,7 +80,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     form = IncidentNewForm(request.POST, choose_unit=choose_unit)
     if form.is_valid():
         try:
-            incident = create_with_first_report(user, form, clock_now())
+            incident = incident_create_with_report(
+                actor=user, data=incident_input(form, user), report=first_report_input(form), now=clock_now()
+            )
         except ValidationFailed as error:
             add_service_errors(form, error)
         except DomainError as error:

@@ -10,10 +10,9 @@ from django.shortcuts import render
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
-from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import NotFound
-from dutyroom.incidents.access import access_incident
+from dutyroom.incidents.access import access_incident, may_mark_handled, may_report
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import incident_record_read
 from dutyroom.reports.models import Report
@@ -21,7 +20,7 @@ from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
 from dutyroom.web.history import history_rows
-from dutyroom.web.views.common import actor, can_report, not_found
+from dutyroom.web.views.common import actor, not_found
 from dutyroom.web.views.present import clock_scope, incident_card
 
 
@@ -63,12 +62,6 @@ def edit_initial(incident: Incident) -> dict[str, Any]:
     }
 
 
-def may_mark_handled(user: User, incident: Incident) -> bool:
-    if incident.state != IncidentState.OPEN:
-        return False
-    return user.is_duty_room or (user.unit_id == incident.unit_id and can_report(user))
-
-
 def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> dict[str, Any]:
     user = actor(request)
     now = clock_now()
@@ -88,7 +81,7 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "reports": [report_row(r) for r in reports],
         "now": now,
         "duty_room": user.is_duty_room,
-        "can_report": can_report(user) and incident.state != IncidentState.CLOSED,
+        "can_report": may_report(user) and incident.state != IncidentState.CLOSED,
         "can_mark_handled": may_mark_handled(user, incident),
         "has_written": any(r.kind == ReportKind.WRITTEN for r in reports),
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),

@@ -1,6 +1,6 @@
 """What the pages show about incidents and their clocks, computed once and shared by board and incident page.
 
-Clock states come from ``dutyroom.api.serializers.obligation_view``, evaluated at read time, so the board,
+Clock states come from ``dutyroom.obligations.selectors.obligation_view``, evaluated at read time, so the board,
 the incident page, board.json and the API agree to the second (a pending clock past due reads overdue
 even before the worker has written the transition).
 """
@@ -18,14 +18,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dutyroom.accounts.models import User
-from dutyroom.api.serializers import obligation_view
 from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import rulebook_of
+from dutyroom.obligations.models import Obligation
+from dutyroom.obligations.selectors import obligation_view
 from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.access import visible_obligations
-from dutyroom.reports.models import Obligation
 from dutyroom.rules import Category, Flag, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import countdown_text

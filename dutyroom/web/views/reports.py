@@ -19,11 +19,12 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
+from dutyroom.reports.access import require_may_submit
 from dutyroom.reports.services import ReportInput, report_submit
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
-from dutyroom.web.forms import ReportForm
-from dutyroom.web.views.common import actor, add_service_errors, can_report, forbidden, message_of, not_found
+from dutyroom.web.forms import ReportForm, report_input_from
+from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
 from dutyroom.web.views.common import render_form as render_page
 from dutyroom.web.views.present import clock_scope, incident_card
 
@@ -33,17 +34,9 @@ TEMPLATE = "web/report_new.html"
 def report_input(form: ReportForm, duty_room: bool) -> ReportInput:
     data = form.cleaned_data
     kind = data["kind"]
-    return ReportInput(
-        kind=kind,
-        channel=Channel.PHONE.value if kind == ReportKind.PHONE else data.get("channel") or "platform",
-        summary=data.get("summary") or "",
-        casualties=form.casualties(),
-        direct_loss_cny=data.get("direct_loss_cny"),
-        measures=data.get("measures") or "",
-        trend=data.get("trend") or "",
-        signer=data.get("signer") or "",
-        contact_name=data.get("contact_name") or "",
-        contact_phone=data.get("contact_phone") or "",
+    return report_input_from(
+        data, kind=kind, casualties=form.casualties(),
+        channel=Channel.PHONE.value if kind == ReportKind.PHONE else data.get("channel") or Channel.PLATFORM.value,
         called_at=data.get("called_at") if kind == ReportKind.PHONE else None,
         unit=(data.get("unit") or None) if duty_room else None,
     )
@@ -79,8 +72,10 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         incident = access_incident(user, pk)
     except NotFound:
         return not_found(request)
-    if not can_report(user):
-        return forbidden(request, Forbidden("当前角色不能报送事件信息", "this role cannot submit reports"))
+    try:
+        require_may_submit(user)
+    except Forbidden as error:
+        return forbidden(request, error)
     if request.method != "POST":
         form = ReportForm(initial=_initial(user, incident, request.GET.get("kind", "")), duty_room=user.is_duty_room)
         return render_page(request, TEMPLATE, _context(user, incident, form))

@@ -26,15 +26,16 @@ from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationF
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import configured_rulebook
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import reporting_units
-from dutyroom.reports.access import access_verification_request, visible_verification_requests
-from dutyroom.reports.models import Authority, Obligation, Report, VerificationRequest
-from dutyroom.reports.services import ReportInput, VerificationInput, verification_request_create
+from dutyroom.reports.access import access_verification_request, may_reply, visible_verification_requests
+from dutyroom.reports.models import Authority, Report, VerificationRequest
+from dutyroom.reports.services import VerificationInput, verification_request_create
 from dutyroom.reports.verification import verification_reply_submit
 from dutyroom.rules import Channel, ObligationKind, ReportKind
 from dutyroom.web import labels
-from dutyroom.web.forms import UNIT_CHANNELS, LocalDateTimeField
-from dutyroom.web.views.common import actor, add_service_errors, can_report, forbidden, message_of, not_found
+from dutyroom.web.forms import UNIT_CHANNELS, LocalDateTimeField, report_input_from
+from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
 from dutyroom.web.views.common import render_form as render_page
 from dutyroom.web.views.present import BOARD_STATES, OPEN, clock
 
@@ -96,11 +97,6 @@ class VerificationReplyForm(forms.Form):
 
 def default_minutes() -> int:
     return int(configured_rulebook()[0].verification_reply.within.total_seconds() // 60)
-
-
-def may_reply(user: User, request: VerificationRequest) -> bool:
-    """The asked unit's own reporters and leaders (the service enforces the same)."""
-    return can_report(user) and not user.is_duty_room and user.unit_id == request.unit_id
 
 
 def reply_clock(request: VerificationRequest, now: datetime) -> dict[str, Any] | None:
@@ -243,14 +239,8 @@ def verification_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerificationReplyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        reply = ReportInput(
-            kind=ReportKind.VERIFICATION_REPLY.value,
-            channel=data.get("channel") or Channel.PLATFORM.value,
-            summary=data["summary"],
-            signer=data.get("signer") or "",
-            contact_name=data.get("contact_name") or "",
-            contact_phone=data.get("contact_phone") or "",
-        )
+        reply = report_input_from(data, kind=ReportKind.VERIFICATION_REPLY.value,
+                                  channel=data.get("channel") or Channel.PLATFORM.value)
         try:
             report = verification_reply_submit(actor=user, request=found, data=reply, now=clock_now())
         except ValidationFailed as error:

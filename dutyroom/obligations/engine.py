@@ -1,52 +1,65 @@
-"""The obligation engine: turns the rules core's planned clocks into rows and keeps their states true.
+"""The clocks engine: turns the rules core's planned clocks into rows and keeps their states true.
 
-Called only from services and the worker (inside their transaction). Every state change here is audited by
-the caller's action or through ``audit_obligation`` below, and every new or moved deadline wakes the worker.
+Called only from services (inside their transaction). Every state change here is audited by the caller's
+action or through ``audit_obligation`` below, and every new or moved deadline wakes the worker.
+
+It sits below incidents and reports, so it knows an incident only as a ``ClockSubject`` (its id, whether it
+is open, its severity) and a report only by id; the incident- and report-aware services live above it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Q
 
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
-from dutyroom.incidents.models import Incident
+from dutyroom.common import wakeup
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.reports.models import Obligation, Report, VerificationRequest
 from dutyroom.rules import (
     ObligationKind,
     ObligationState,
     PlannedClock,
-    ReportKind,
     Rulebook,
+    Severity,
     evaluate,
     followup_due,
-    report_meets,
 )
-from dutyroom.worker import wakeup
 
 OPEN_STATES = (ObligationState.PENDING, ObligationState.OVERDUE)
 
 
-def incident_key(incident: Incident, key: str) -> str:
+class ClockSubject(Protocol):
+    """What the engine needs of an incident (``incidents.Incident`` is one)."""
+
+    pk: Any
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+def incident_key(incident: ClockSubject, key: str) -> str:
     return f"incident:{incident.pk}:{key}"
 
 
 def obligation_upsert(
-    *, incident: Incident | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
-    report: Report | None = None, verification_request: VerificationRequest | None = None,
+    *, incident: ClockSubject | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
+    report_id: int | None = None, verification_request_id: int | None = None,
 ) -> tuple[Obligation, bool]:
     """Create the obligation for ``key`` or move its deadline; returns (obligation, created)."""
     obligation = Obligation.objects.select_for_update().filter(key=key).first()
     created = obligation is None
     if obligation is None:
         obligation = Obligation(
-            key=key, incident=incident, unit=unit, kind=planned.kind, created_at=now,
-            report=report, verification_request=verification_request,
+            key=key, incident_id=incident.pk if incident is not None else None, unit=unit, kind=planned.kind,
+            created_at=now, report_id=report_id, verification_request_id=verification_request_id,
         )
     obligation.due_at = planned.due_at
     obligation.anchor_at = planned.anchor_at
@@ -83,52 +96,34 @@ def obligations_reevaluate(obligations: Iterable[Obligation], now: datetime) -> 
         obligation.save(update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule"])
 
 
-def obligation_meet(obligation: Obligation, *, report: Report | None, at: datetime, now: datetime) -> None:
+def obligation_meet(obligation: Obligation, *, report_id: int | None, at: datetime, now: datetime) -> None:
     obligation.met_at = at
-    obligation.met_by = report
+    obligation.met_by_id = report_id
     _reevaluate(obligation, now)
     obligation.save(update_fields=["met_at", "met_by", "state", "late_by_seconds", "overdue_at"])
 
 
-def obligations_apply_report(
-    *, rulebook: Rulebook, incident: Incident, report: Report, effective_at: datetime, now: datetime
-) -> list[Obligation]:
-    """Meet every open obligation of the reporting unit that this report satisfies.
-
-    A follow-up meets only the oldest open follow-up clock (each missing period is a separate miss);
-    a verification reply meets only the clock of the request it answers.
-    """
-    kind = ReportKind(report.kind)
-    scope = Q(incident=incident, unit=report.unit)
-    if report.verification_request_id is not None:  # a request may concern no incident at all
-        scope |= Q(verification_request_id=report.verification_request_id, unit=report.unit)
-    candidates = Obligation.objects.select_for_update().filter(
-        scope, state__in=OPEN_STATES
-    ).exclude(kind=ObligationKind.RECEIPT).order_by("due_at", "id")
-    met: list[Obligation] = []
-    for obligation in candidates:
-        if not report_meets(rulebook, ObligationKind(obligation.kind), kind):
-            continue
-        if obligation.kind == ObligationKind.VERIFICATION_REPLY and (
-            obligation.verification_request_id != report.verification_request_id
-        ):
-            continue
-        if obligation.kind == ObligationKind.FOLLOWUP and any(o.kind == ObligationKind.FOLLOWUP for o in met):
-            continue
-        obligation_meet(obligation, report=report, at=effective_at, now=now)
-        met.append(obligation)
-    return met
+def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | None:
+    """Compare-and-set pending → overdue; the winner gets the row, everyone else ``None`` (already fired or met)."""
+    claimed = Obligation.objects.filter(
+        id=obligation_id, state=ObligationState.PENDING, due_at__lte=now
+    ).update(state=ObligationState.OVERDUE, overdue_at=now)
+    if claimed != 1:
+        return None
+    obligation = Obligation.objects.select_related("unit", "incident", "incident__rulebook").get(id=obligation_id)
+    audit_obligation(obligation, action="obligation.overdue", actor=None, now=now)
+    return obligation
 
 
 def followup_schedule(
-    *, rulebook: Rulebook, incident: Incident, unit: Unit, basis_at: datetime, now: datetime
+    *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
     pending = Obligation.objects.select_for_update().filter(
-        incident=incident, unit=unit, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
+        incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
     ).first()
     due = followup_due(rulebook, grade, basis_at)
     rule = f"{rulebook.ref}/{rulebook.followup.id}"
@@ -137,7 +132,7 @@ def followup_schedule(
         obligations_reevaluate([pending], now)
         transaction.on_commit(wakeup.notify)
         return pending
-    number = Obligation.objects.filter(incident=incident, unit=unit, kind=ObligationKind.FOLLOWUP).count() + 1
+    number = Obligation.objects.filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP).count() + 1
     planned = PlannedClock(key=f"followup:{number}", kind=ObligationKind.FOLLOWUP, due_at=due, rule=rule,
                            anchor_at=basis_at)
     obligation, _ = obligation_upsert(
@@ -147,21 +142,21 @@ def followup_schedule(
     return obligation
 
 
-def followups_regrade(*, rulebook: Rulebook, incident: Incident, now: datetime) -> None:
+def followups_regrade(*, rulebook: Rulebook, incident: ClockSubject, now: datetime) -> None:
     """A new grade changes the follow-up cadence of the clock that is still running."""
     for pending in Obligation.objects.select_for_update().filter(
-        incident=incident, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
+        incident_id=incident.pk, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
     ):
         pending.due_at = followup_due(rulebook, incident.severity.grade, pending.anchor_at)
         obligations_reevaluate([pending], now)
     transaction.on_commit(wakeup.notify)
 
 
-def obligations_close_for_handled(*, incident: Incident, actor: User | None, now: datetime) -> list[Obligation]:
+def obligations_close_for_handled(*, incident: ClockSubject, actor: User | None, now: datetime) -> list[Obligation]:
     """Handling finished: follow-up clocks not yet due stop (waived by the system, with the reason)."""
     stopped = list(
         Obligation.objects.select_for_update().filter(
-            incident=incident, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
+            incident_id=incident.pk, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
         )
     )
     for obligation in stopped:

@@ -1,0 +1,35 @@
+"""Opening an incident together with the unit's first report: one service for the API and the web form.
+
+Both or neither: a first report that fails validation rolls the incident back, so a retried request never
+leaves an incident without the report its sender thinks was filed. Report field errors are named under
+``report.`` (the API's JSON path); the web form strips that prefix to put each error beside its box.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from dutyroom.accounts.models import User
+from dutyroom.common.errors import ValidationFailed
+from dutyroom.incidents.models import Incident
+from dutyroom.incidents.services import IncidentInput, incident_create
+from dutyroom.reports.services import ReportInput, report_submit
+
+REPORT_PREFIX = "report."
+
+
+def incident_create_with_report(
+    *, actor: User, data: IncidentInput, report: ReportInput | None, now: datetime
+) -> Incident:
+    with transaction.atomic():
+        incident = incident_create(actor=actor, data=data, now=now)
+        if report is not None:
+            try:
+                report_submit(actor=actor, incident=incident, data=report, now=now)
+            except ValidationFailed as error:
+                raise ValidationFailed(
+                    {f"{REPORT_PREFIX}{field}": why for field, why in error.errors.items()}
+                ) from error
+    return incident
