@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint check-migrations pytest bench clean
+.PHONY: run test lint check-migrations pytest bench structure clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,7 @@ lint: setup
 	$(BIN)/ruff format --check dutyroom/rules
 	$(BIN)/mypy dutyroom config
 	$(BIN)/lint-imports
+	$(BIN)/python tools/structure.py
 
 check-migrations: setup
 	DUTYROOM_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -41,9 +42,13 @@ pytest: setup
 
 test: lint check-migrations pytest
 
+# Every group (bench/<group>.py), or one: make bench ONLY=worker. Figures: var/bench/<group>.json.
 bench: setup
-	@echo "worker lateness and fire cost (SQLite unless DATABASE_URL is set; BENCH_N clocks)"
-	$(BIN)/python bench/run.py
+	ONLY=$(ONLY) $(BIN)/python bench/run.py
+
+# Issue 5's measure: pairs of top-level packages that import each other (goal 0).
+structure: setup
+	$(BIN)/python tools/structure.py
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts

@@ -1,0 +1,136 @@
+"""Group `worker`: how late do statutory clocks turn overdue in a burst, and what does one fire cost?
+
+- burst: BENCH_N clocks (default 100,000) due spread over BENCH_SPREAD seconds (default 60), fired by two
+  workers in this process; lateness = overdue_at − due_at (p99, max); duplicates = clocks with more than one
+  overdue audit entry; missing = clocks still pending 10 s after the last due time.
+- fire_cost_ratio: one fire (CAS + audit row + outbox events) over the bare compare-and-set UPDATE of the same
+  rows, measured in the same process.
+- idle_cpu_percent: one worker's CPU over BENCH_IDLE seconds (default 5) with nothing due.
+Seeding bulk-inserts the clocks (on real incidents) so that only firing is measured.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from figures import Figure, figure, run_per_database
+
+N = int(os.environ.get("BENCH_N", "100000"))
+SPREAD = float(os.environ.get("BENCH_SPREAD", "60"))
+IDLE = float(os.environ.get("BENCH_IDLE", "5"))
+COST_N = int(os.environ.get("BENCH_COST_N", "2000"))
+
+
+def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
+    from django.db import transaction
+
+    from dutyroom.accounts.models import User
+    from dutyroom.incidents.services import IncidentInput, incident_create
+    from dutyroom.obligations.models import Obligation
+
+    reporter = User.objects.get(username="liuhe-reporter")
+    now = datetime.now(UTC)
+    incidents = [
+        incident_create(actor=reporter, now=now, data=IncidentInput(
+            title=f"bench {tag} {n}", category="accident", subtype="fire", grade="IV",
+            occurred_at=now - timedelta(minutes=15)))
+        for n in range(min(count, 200))
+    ]
+    rows = []
+    for n in range(count):
+        incident = incidents[n % len(incidents)]
+        due = first_due + timedelta(seconds=spread * n / max(count, 1))
+        rows.append(Obligation(key=f"bench:{tag}:{n}", incident=incident, unit=incident.unit, kind="first_report",
+                               due_at=due, anchor_at=now, rule="bench", created_at=now))
+    with transaction.atomic():
+        Obligation.objects.filter(incident__in=incidents).delete()  # only the bench clocks on these incidents
+        created = Obligation.objects.bulk_create(rows, batch_size=2000)
+    return [o.pk for o in created]
+
+
+def burst(db: str) -> list[Figure]:
+    from django.db.models import Count
+
+    from dutyroom.audit.models import AuditEntry
+    from dutyroom.obligations.models import Obligation
+    from dutyroom.worker.loop import Worker
+
+    first_due = datetime.now(UTC) + timedelta(seconds=30 if N > 20000 else 5)
+    ids = seed(N, first_due, SPREAD, "burst")
+    first_due = Obligation.objects.filter(id__in=ids[:1]).values_list("due_at", flat=True)[0]
+    wait = (first_due - datetime.now(UTC)).total_seconds()
+    if wait < 1:
+        print(f"seeding took too long ({-wait:.0f} s late); results include seeding lag")
+    stop = threading.Event()
+    threads = [threading.Thread(target=Worker(stop).run_forever, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    end = first_due + timedelta(seconds=SPREAD + 10)
+    while datetime.now(UTC) < end and Obligation.objects.filter(id__in=ids[-1:], state="pending").exists():
+        time.sleep(0.5)
+    time.sleep(1)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    late_ms = sorted(
+        (o.overdue_at - o.due_at).total_seconds() * 1000
+        for o in Obligation.objects.filter(id__in=ids, state="overdue").only("overdue_at", "due_at").iterator()
+    )
+    missing = N - len(late_ms)
+    dupes = (AuditEntry.objects.filter(action="obligation.overdue").values("object_id")
+             .annotate(n=Count("id")).filter(n__gt=1).count())
+    p99 = late_ms[min(len(late_ms) - 1, int(len(late_ms) * 0.99))] if late_ms else None
+    return [
+        figure("burst_p99_ms", p99, "ms", goal="<= 1000 ms", met=p99 is not None and p99 <= 1000, db=db),
+        figure("burst_max_ms", late_ms[-1] if late_ms else None, "ms", db=db),
+        figure("burst_duplicates", dupes, "clocks", goal="0", met=dupes == 0, db=db),
+        figure("burst_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
+        figure("burst_clocks", N, "clocks", db=db),
+    ]
+
+
+def fire_cost(db: str) -> list[Figure]:
+    from dutyroom.obligations.models import Obligation
+    from dutyroom.worker.loop import obligations_sweep
+
+    ids = seed(COST_N, datetime.now(UTC) - timedelta(seconds=1), 0.0, "cost")
+    start = time.perf_counter()
+    fired = 0
+    while fired < COST_N:
+        step = obligations_sweep(datetime.now(UTC))
+        if step == 0:
+            break
+        fired += step
+    fire_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for obligation_id in ids:  # baseline: the bare compare-and-set on the same rows
+        Obligation.objects.filter(id=obligation_id, state="overdue").update(state="overdue")
+    bare_s = time.perf_counter() - start
+    return [figure("fire_cost_ratio", round(fire_s / max(bare_s, 1e-9), 2), "x", db=db),
+            figure("fire_ms", round(fire_s / max(fired, 1) * 1000, 3), "ms",
+                   baseline=round(bare_s / len(ids) * 1000, 3), db=db)]
+
+
+def idle_cpu(db: str) -> list[Figure]:
+    from dutyroom.worker.loop import Worker
+
+    stop = threading.Event()
+    thread = threading.Thread(target=Worker(stop).run_forever, daemon=True)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    thread.start()
+    time.sleep(IDLE)
+    stop.set()
+    thread.join(timeout=5)
+    percent = (time.process_time() - cpu0) / (time.perf_counter() - wall0) * 100
+    return [figure("idle_cpu_percent", round(percent, 2), "%", goal="<= 5 %", met=percent <= 5, db=db)]
+
+
+def measure(db: str) -> list[Figure]:
+    return idle_cpu(db) + fire_cost(db) + burst(db)
+
+
+if __name__ == "__main__":
+    run_per_database("worker", measure)
