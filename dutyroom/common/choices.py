@@ -7,7 +7,3 @@ from enum import StrEnum
 
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     return [(member.value, getattr(member, "label_zh", member.value)) for member in enum]
-
-
-def max_len(enum: type[StrEnum]) -> int:
-    return max(len(member.value) for member in enum)

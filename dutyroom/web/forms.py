@@ -279,7 +279,3 @@ class IncidentEditForm(forms.Form):
 
 class WaiveForm(forms.Form):
     reason = _text(_("豁免原因"), rows=2)
-
-
-class ConfirmForm(forms.Form):
-    """Empty: the POST itself (with its CSRF token) is the confirmation."""

@@ -46,7 +46,9 @@ def test_create_writes_one_audit_row_and_tells_the_unit_and_the_duty_room(user):
 
 def test_sensitive_incident_outbox_events_are_marked_protected(user):
     incident = create(user, sensitive=True)
-    assert all(e.sensitive for e in OutboxEvent.objects.filter(incident_id=incident.pk))
+    events = list(OutboxEvent.objects.filter(incident_id=incident.pk))
+    assert {e.unit.code for e in events} == {"shaxi", "duty-room"}  # not vacuous: both audiences got one
+    assert all(e.sensitive for e in events)
 
 
 def test_invalid_input_creates_nothing_and_names_every_field(user):

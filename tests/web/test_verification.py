@@ -175,11 +175,16 @@ def test_open_requests_come_first_and_bad_incident_ids_are_ignored(login: Login)
 
 def test_pages_render_in_english_too(login: Login) -> None:
     request = ask()
-    for username, url in (
-        ("duty-officer", "/verification-requests/"),
-        ("duty-officer", "/verification-requests/new/"),
-        ("shaxi-reporter", f"/verification-requests/{request.pk}/reply/"),
+    for username, url, heading, chinese in (
+        ("duty-officer", "/verification-requests/", "Verification requests", "核实请求"),
+        ("duty-officer", "/verification-requests/new/", "Issue verification request", "发起核实请求"),
+        ("shaxi-reporter", f"/verification-requests/{request.pk}/reply/", "Submit reply", "提交反馈"),
     ):
         client = login(username)
         client.cookies["django_language"] = "en"
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in html, url
+        assert heading in html, (url, heading)
+        assert chinese not in html, (url, chinese)  # the page's own words are translated, not left in Chinese

@@ -71,9 +71,9 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
 def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie).
 
-    LocaleMiddleware would otherwise follow the browser's Accept-Language, and an English-language
-    browser would get Django's and the services' messages in English around Chinese page text (the
-    English catalogue does not exist yet). Template responses are rendered inside the override.
+    LocaleMiddleware would otherwise follow the browser's Accept-Language, so an English-language browser
+    in a Taicang office would get English pages nobody there asked for; English is a choice made with the
+    header's switch, which sets the cookie. Template responses are rendered inside the override.
     """
 
     @wraps(view)
