@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
@@ -18,6 +18,8 @@ from django.utils.translation import get_language
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import DomainError, ValidationFailed
 from dutyroom.reports.intake import REPORT_PREFIX
+
+T = TypeVar("T")
 
 # Service field names (the API's JSON paths) → form field names.
 FIELD_ALIASES = {"location.address": "address", "location.area": "area"}
@@ -46,6 +48,21 @@ def add_service_errors(form: forms.Form, error: ValidationFailed) -> None:
             form.add_error(name, text)
         elif name not in form.fields:
             form.add_error(None, f"{form_label(form, field)}：{text}")
+
+
+def form_service(form: forms.Form, call: Callable[[], T]) -> T | None:
+    """Run a service for a submitted form: its result, or ``None`` with the refusal written onto the form.
+
+    Field errors go beside their boxes (``add_service_errors``); any other refusal (forbidden, conflict)
+    goes at the top of the form, in the page's language.
+    """
+    try:
+        return call()
+    except ValidationFailed as error:
+        add_service_errors(form, error)
+    except DomainError as error:
+        form.add_error(None, message_of(error))
+    return None
 
 
 def form_label(form: forms.Form, field: str) -> str:

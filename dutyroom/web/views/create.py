@@ -13,20 +13,14 @@ from django.utils.translation import gettext as _
 
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, Forbidden, ValidationFailed
+from dutyroom.common.errors import Forbidden
 from dutyroom.incidents.access import require_may_create_incident
 from dutyroom.incidents.services import IncidentInput
 from dutyroom.reports.intake import incident_create_with_report
 from dutyroom.reports.services import ReportInput
 from dutyroom.rules import ReportKind
 from dutyroom.web.forms import IncidentNewForm, report_input_from
-from dutyroom.web.views.common import (
-    actor,
-    add_service_errors,
-    forbidden,
-    message_of,
-    render_form,
-)
+from dutyroom.web.views.common import actor, forbidden, form_service, render_form
 
 TEMPLATE = "web/incident_new.html"
 
@@ -79,15 +73,10 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         return render_form(request, TEMPLATE, {"form": form})
     form = IncidentNewForm(request.POST, choose_unit=choose_unit)
     if form.is_valid():
-        try:
-            incident = incident_create_with_report(
-                actor=user, data=incident_input(form, user), report=first_report_input(form), now=clock_now()
-            )
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except DomainError as error:
-            form.add_error(None, message_of(error))
-        else:
+        incident = form_service(form, lambda: incident_create_with_report(
+            actor=user, data=incident_input(form, user), report=first_report_input(form), now=clock_now()
+        ))
+        if incident is not None:
             messages.success(request, _("事件已报告，首报已送达值班室"))
             return redirect(reverse("web:incident", args=[incident.pk]))
     return render_form(request, TEMPLATE, {"form": form})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
 from dutyroom.reports.access import require_may_submit
@@ -24,7 +24,7 @@ from dutyroom.reports.services import ReportInput, report_submit
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
 from dutyroom.web.forms import ReportForm, report_input_from
-from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
+from dutyroom.web.views.common import actor, forbidden, form_service, not_found
 from dutyroom.web.views.common import render_form as render_page
 from dutyroom.web.views.present import clock_scope, incident_card
 
@@ -81,15 +81,10 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(request, TEMPLATE, _context(user, incident, form))
     form = ReportForm(request.POST, duty_room=user.is_duty_room)
     if form.is_valid():
-        try:
-            report = report_submit(
-                actor=user, incident=incident, data=report_input(form, user.is_duty_room), now=clock_now()
-            )
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except DomainError as error:
-            form.add_error(None, message_of(error))
-        else:
+        report = form_service(form, lambda: report_submit(
+            actor=user, incident=incident, data=report_input(form, user.is_duty_room), now=clock_now()
+        ))
+        if report is not None:
             messages.success(
                 request,
                 _("%(kind)s已提交，接收时间以服务器时间为准") % {"kind": labels.report_kind_label(report.kind)},

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import configured_rulebook
@@ -35,7 +35,7 @@ from dutyroom.reports.verification import verification_reply_submit
 from dutyroom.rules import Channel, ObligationKind, ReportKind
 from dutyroom.web import labels
 from dutyroom.web.forms import UNIT_CHANNELS, LocalDateTimeField, report_input_from
-from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
+from dutyroom.web.views.common import actor, forbidden, form_service, not_found
 from dutyroom.web.views.common import render_form as render_page
 from dutyroom.web.views.present import BOARD_STATES, OPEN, clock
 
@@ -196,23 +196,11 @@ def verification_new(request: HttpRequest) -> HttpResponse:
         if data.get("incident") and incident is None:
             form.add_error("incident", _("事件不存在或无权查看"))
         else:
-            try:
-                verification_request_create(
-                    actor=user,
-                    data=VerificationInput(
-                        unit=data["unit"],
-                        authority=data["authority"],
-                        question=data.get("question") or "",
-                        incident=incident,
-                        due_at=data.get("due_at"),
-                    ),
-                    now=clock_now(),
-                )
-            except ValidationFailed as error:
-                add_service_errors(form, error)
-            except DomainError as error:
-                form.add_error(None, message_of(error))
-            else:
+            asked = VerificationInput(unit=data["unit"], authority=data["authority"],
+                                      question=data.get("question") or "", incident=incident,
+                                      due_at=data.get("due_at"))
+            created = form_service(form, lambda: verification_request_create(actor=user, data=asked, now=clock_now()))
+            if created is not None:
                 messages.success(request, _("核实请求已发出，反馈时限开始计时"))
                 return redirect(reverse("web:verification-list"))
     return render_page(request, "web/verification_new.html", _new_context(form, wanted))
@@ -241,13 +229,9 @@ def verification_reply(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         reply = report_input_from(data, kind=ReportKind.VERIFICATION_REPLY.value,
                                   channel=data.get("channel") or Channel.PLATFORM.value)
-        try:
-            report = verification_reply_submit(actor=user, request=found, data=reply, now=clock_now())
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except DomainError as error:
-            form.add_error(None, message_of(error))
-        else:
+        report = form_service(form, lambda: verification_reply_submit(actor=user, request=found, data=reply,
+                                                                       now=clock_now()))
+        if report is not None:
             messages.success(request, _("核报反馈已提交，接收时间以服务器时间为准"))
             if report.incident_id is not None and _seen(user, [found]):
                 return redirect(reverse("web:incident", args=[report.incident_id]) + f"#report-{report.pk}")
