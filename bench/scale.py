@@ -1,0 +1,174 @@
+"""Group `scale`: the write path against the stack's own limits, and a cold start (issue 11).
+
+- submit: BENCH_CLIENTS (default 64) kept-alive clients, each filing follow-ups on its own incident through
+  `POST /api/v1/incidents/{id}/reports` for BENCH_SECONDS (default 15), against `dutyroom serve` in production
+  mode (PostgreSQL: BENCH_WEB_WORKERS processes, default 2; SQLite: one process). Baseline, same server, same
+  run: a bare view that inserts one row (`bench/_bare.py`). Figures `submit_ratio_to_bare` (goal ≥ 0.5 on
+  PostgreSQL) and `submit_p99_ms` (goal ≤ 250 ms), plus errors and lost/duplicated follow-up numbers.
+- cold_start_s: `make run` with dependencies installed, on a fresh data dir, until the board answers (goal < 10 s).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from _loadgen import LoadResult, run_load
+from figures import ROOT, Figure, figure, run_per_database
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 60) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return time.monotonic() - start
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="_bare_settings", PYTHONPATH=f"{HERE}:{ROOT}",
+               DUTYROOM_EMBEDDED_WORKER="0", DUTYROOM_LOG_LEVEL="WARNING")
+    workers = WEB_WORKERS if db == "postgresql" else 1
+    command = [str(Path(sys.executable).parent / "dutyroom"), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
+
+
+def seed_incidents(count: int) -> list[tuple[int, str]]:
+    """One open incident per client, each with its responsible unit's reporter token."""
+    from dutyroom.accounts.models import User
+    from dutyroom.accounts.tokens import token_create
+    from dutyroom.incidents.services import IncidentInput, incident_create
+
+    reporters = list(User.objects.filter(role="unit_reporter").select_related("unit").order_by("username"))
+    now = datetime.now(UTC)
+    tokens = {u.pk: token_create(user=u, name="bench", now=now) for u in reporters}
+    seeded = []
+    for n in range(count):
+        reporter = reporters[n % len(reporters)]
+        incident = incident_create(actor=reporter, now=now, data=IncidentInput(
+            title=f"scale bench {n}", category="accident", subtype="fire", grade="IV",
+            occurred_at=now - timedelta(minutes=10)))
+        seeded.append((incident.pk, tokens[reporter.pk]))
+    return seeded
+
+
+def submit_load(port: int, seeded: list[tuple[int, str]]) -> LoadResult:
+    def make(client: int, n: int) -> tuple[str, str, dict[str, str], object]:
+        incident, token = seeded[client]
+        return ("POST", f"/api/v1/incidents/{incident}/reports",
+                {"Authorization": f"Bearer {token}"},
+                {"kind": "followup", "summary": f"续报 {client}-{n}：现场处置中"})
+
+    return run_load("127.0.0.1", port, make, clients=len(seeded), seconds=SECONDS, keep_bodies=True)
+
+
+def bare_load(port: int) -> LoadResult:
+    return run_load("127.0.0.1", port, lambda c, n: ("POST", "/bench/bare", {}, {"c": c}),
+                    clients=CLIENTS, seconds=SECONDS)
+
+
+def follow_up_integrity(seeded: list[tuple[int, str]], result: LoadResult) -> tuple[int, int]:
+    """(lost, duplicated): acknowledged reports missing from the database, and follow-up numbers used twice."""
+    from django.db.models import Count
+
+    from dutyroom.reports.models import Report
+
+    acknowledged = {body["id"] for body in result.bodies if isinstance(body, dict) and "id" in body}
+    ids = [incident for incident, _ in seeded]
+    stored = set(Report.objects.filter(incident_id__in=ids, kind="followup").values_list("id", flat=True))
+    duplicated = (Report.objects.filter(incident_id__in=ids, kind="followup").values("incident_id", "number")
+                  .annotate(n=Count("id")).filter(n__gt=1).count())
+    return len(acknowledged - stored), duplicated
+
+
+def submit(db: str) -> list[Figure]:
+    import _bare
+    from django.db import connections
+
+    _bare.ensure_table()
+    seeded = seed_incidents(CLIENTS)
+    connections.close_all()
+    port = free_port()
+    server = start_server(db, port)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/login/")
+        run_load("127.0.0.1", port, lambda c, n: ("POST", "/bench/bare", {}, {}), clients=4, seconds=1)  # warm
+        bare = bare_load(port)
+        print(bare.describe(f"  bare insert ({db})"), flush=True)
+        sub = submit_load(port, seeded)
+        print(sub.describe(f"  report submit ({db})"), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lost, duplicated = follow_up_integrity(seeded, sub)
+    errors = len(sub.errors) + sum(n for status, n in sub.statuses.items() if status >= 400)
+    ratio_goal = ">= 0.5" if db == "postgresql" else None
+    ratio = round(sub.per_second / bare.per_second, 3) if bare.per_second else None
+    p99 = sub.percentile(0.99)
+    return [
+        figure("submit_ratio_to_bare", ratio, "x", goal=ratio_goal,
+               met=(ratio is not None and ratio >= 0.5) if ratio_goal else None, db=db),
+        figure("submit_per_s", round(sub.per_second, 1), "req/s", baseline=round(bare.per_second, 1), db=db),
+        figure("submit_p99_ms", p99, "ms", goal="<= 250 ms", met=p99 is not None and p99 <= 250, db=db),
+        figure("submit_p50_ms", sub.percentile(0.5), "ms", db=db),
+        figure("bare_p99_ms", bare.percentile(0.99), "ms", db=db),
+        figure("submit_errors", errors, "requests", goal="0", met=errors == 0, db=db),
+        figure("submit_lost", lost, "reports", goal="0", met=lost == 0, db=db),
+        figure("submit_duplicated_numbers", duplicated, "numbers", goal="0", met=duplicated == 0, db=db),
+    ]
+
+
+def cold_start() -> list[Figure]:
+    """`make run` on a machine with the dependencies installed, to a served login page, fresh data dir."""
+    if os.environ.get("BENCH_SKIP_COLD_START"):
+        return []
+    data = tempfile.mkdtemp(prefix="dutyroom-cold-")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(DUTYROOM_DATA_DIR=data, PORT=str(port))
+    start = time.monotonic()
+    process = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/login/", timeout=120)
+        seconds = time.monotonic() - start
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+    return [figure("cold_start_s", round(seconds, 2), "s", goal="< 10 s", met=seconds < 10)]
+
+
+def measure(db: str) -> list[Figure]:
+    figures = submit(db)
+    if db == "sqlite":
+        figures += cold_start()
+    return figures
+
+
+if __name__ == "__main__":
+    run_per_database("scale", measure)
