@@ -98,7 +98,7 @@ def replica_config() -> dict[str, Any] | None:
 
 def _sqlite(path: str) -> dict[str, Any]:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "config.sqlite",  # Django's SQLite backend with one queued writer per process
         "NAME": path,
         "OPTIONS": {
             "timeout": 20,

@@ -8,8 +8,13 @@ import sys
 from typing import Any
 
 from django.core.management import call_command
+from django.db import connection
 
 from dutyroom.common.clock import now as clock_now
+
+# gthread threads per web process: each keeps one database connection (CONN_MAX_AGE), so PostgreSQL needs
+# max_connections ≥ processes × THREADS + workers + admin head-room (deploy/postgresql/dutyroom.conf).
+THREADS = int(os.environ.get("DUTYROOM_THREADS", "8"))
 
 
 def _migrate() -> None:
@@ -49,6 +54,12 @@ def serve(*, host: str, port: int, workers: int) -> int:
     _migrate()
     call_command("collectstatic", interactive=False, verbosity=0)
     embedded = settings.DUTYROOM_EMBEDDED_WORKER
+    if connection.vendor == "sqlite" and workers > 1:
+        # One writer at a time: in one process writers queue on a lock (config/sqlite); across processes they
+        # would poll SQLite's lock with sleeps and the unlucky ones wait seconds. Threads give the concurrency.
+        print(f"SQLite: serving from one process with {THREADS} threads (asked for {workers}); "
+              "set DATABASE_URL=postgresql://… for several processes", flush=True)
+        workers = 1
 
     def post_worker_init(_worker: Any) -> None:
         if embedded:
@@ -61,7 +72,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", max(1, workers))
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 8)
+            self.cfg.set("threads", THREADS)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-" if os.environ.get("DUTYROOM_ACCESS_LOG") else None)
             self.cfg.set("post_worker_init", post_worker_init)
