@@ -5,6 +5,11 @@
   mode (PostgreSQL: BENCH_WEB_WORKERS processes, default 2; SQLite: one process). Baseline, same server, same
   run: a bare view that inserts one row (`bench/_bare.py`). Figures `submit_ratio_to_bare` (goal ≥ 0.5 on
   PostgreSQL) and `submit_p99_ms` (goal ≤ 250 ms), plus errors and lost/duplicated follow-up numbers.
+- board: BENCH_INCIDENTS (default 1,000,000) closed incidents with BENCH_PER_INCIDENT (default 10) settled
+  clocks each, written in SQL (`bench/_history.py`), plus 20 open incidents: `board_p95_ms` (the duty officer's
+  board, server time in-process) and `incident_p95_ms` over BENCH_ROUNDS requests, `board_queries` per page;
+  then 480 more open incidents (a typhoon day): `board_500_ms` (first paint) and `board_unchanged_ms` (a refresh
+  of `/board.json` when nothing changed, with `If-None-Match`).
 - cold_start_s: `make run` with dependencies installed, on a fresh data dir, until the board answers (goal < 10 s).
 """
 
@@ -163,8 +168,85 @@ def cold_start() -> list[Figure]:
     return [figure("cold_start_s", round(seconds, 2), "s", goal="< 10 s", met=seconds < 10)]
 
 
+INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "1000000"))
+PER_INCIDENT = int(os.environ.get("BENCH_PER_INCIDENT", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+
+
+def open_incidents(count: int, tag: str) -> list[int]:
+    from dutyroom.accounts.models import User
+    from dutyroom.incidents.services import IncidentInput, incident_create
+
+    reporters = list(User.objects.filter(role="unit_reporter").order_by("username"))
+    now = datetime.now(UTC)
+    return [
+        incident_create(actor=reporters[n % len(reporters)], now=now, data=IncidentInput(
+            title=f"{tag} {n}", category="natural", subtype="typhoon", grade="IV",
+            occurred_at=now - timedelta(minutes=n % 40))).pk
+        for n in range(count)
+    ]
+
+
+def timed_gets(client: object, url: str, rounds: int, **headers: str) -> tuple[list[float], int, int]:
+    """Server time of ``rounds`` GETs in this process (ms, sorted), the last status and its query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    status = queries = 0
+    for _ in range(rounds):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)  # type: ignore[attr-defined]
+            times.append((time.perf_counter() - start) * 1000)
+        status, queries = response.status_code, len(captured.captured_queries)
+    return sorted(times), status, queries
+
+
+def p95(values: list[float]) -> float:
+    return round(values[min(len(values) - 1, int(len(values) * 0.95))], 2)
+
+
+def board(db: str) -> list[Figure]:
+    from _history import history_load
+    from django.test import Client
+
+    from dutyroom.accounts.models import User
+
+    start = time.monotonic()
+    history_load(INCIDENTS, PER_INCIDENT)
+    print(f"  history: {INCIDENTS:,} incidents, {INCIDENTS * PER_INCIDENT:,} clocks in "
+          f"{time.monotonic() - start:.0f} s", flush=True)
+    few = open_incidents(20, "今日事件")
+    client = Client()
+    client.force_login(User.objects.get(username="duty-officer"))
+    board_ms, status, board_queries = timed_gets(client, "/", ROUNDS)
+    assert status == 200, status
+    page_ms, status, page_queries = timed_gets(client, f"/incidents/{few[0]}/", ROUNDS)
+    assert status == 200, status
+    open_incidents(480, "台风")
+    first_paint, status, _ = timed_gets(client, "/", 3)
+    assert status == 200, status
+    first = client.get("/board.json")
+    etag = first.headers.get("ETag", "")
+    unchanged, status, unchanged_queries = timed_gets(client, "/board.json", ROUNDS, **{"If-None-Match": etag})
+    size = len(first.content)
+    return [
+        figure("board_p95_ms", p95(board_ms), "ms", goal="< 100 ms", met=p95(board_ms) < 100, db=db),
+        figure("incident_p95_ms", p95(page_ms), "ms", goal="< 100 ms", met=p95(page_ms) < 100, db=db),
+        figure("board_queries", board_queries, "queries", db=db),
+        figure("incident_queries", page_queries, "queries", db=db),
+        figure("board_500_ms", round(first_paint[0], 2), "ms", goal="< 100 ms", met=first_paint[0] < 100, db=db),
+        figure("board_unchanged_ms", p95(unchanged), "ms", db=db),
+        figure("board_unchanged_status", status, "http", goal="304", met=status == 304, db=db),
+        figure("board_unchanged_queries", unchanged_queries, "queries", db=db),
+        figure("board_json_500_bytes", size, "bytes", db=db),
+        figure("history_incidents", INCIDENTS, "incidents", db=db),
+    ]
+
+
 def measure(db: str) -> list[Figure]:
-    figures = submit(db)
+    figures = board(db) if os.environ.get("BENCH_ONLY_BOARD") else submit(db) + board(db)
     if db == "sqlite":
         figures += cold_start()
     return figures
