@@ -15,16 +15,31 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import may_report
+from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.web.views.common import actor
 from dutyroom.web.views.present import board_data, board_json
+
+
+def _page(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+
+
+def _unit(request: HttpRequest) -> int | None:
+    """``?unit=<code>`` narrows the board to one unit (the per-unit summary links here); unknown codes are ignored."""
+    code = request.GET.get("unit", "")
+    found = unit_by_code(code) if code and len(code) <= limits.UNIT_CODE else None
+    return found.pk if found is not None else None
 
 
 def _context(request: HttpRequest) -> dict[str, Any]:
     user = actor(request)
     now = clock_now()
-    data = board_data(user, now)
+    unit = _unit(request)
+    data = board_data(user, now, page=_page(request), unit=unit)
     # The page starts with the same fingerprint board.json would answer now, so the first poll swaps nothing.
     print_ = board_json(user, now, data)["fingerprint"]
     return {
@@ -33,6 +48,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "fingerprint": print_,
         "can_report": may_report(user),
         "duty_room": user.is_duty_room,
+        "unit_filter": request.GET.get("unit", "") if unit is not None else "",
+        "query": request.GET.urlencode(),
     }
 
 
