@@ -112,7 +112,7 @@ def _validate(root: etree._Element, ns: str, notes: list[str]) -> None:
     first = schema.error_log[0]
     dropped: list[str] = []
     if _repair(root, ns, dropped) and schema.validate(root):
-        notes.append("info/area 子元素顺序不符合规范，已按规范顺序读取 (children out of schema order, re-read in order)")
+        notes.append("info/area 子元素顺序不符合规范，已按规范顺序读取 (re-read in schema order)")
         if dropped:
             notes.append(f"忽略非 CAP 元素 (ignored non-CAP elements): {', '.join(sorted(set(dropped)))}")
         return

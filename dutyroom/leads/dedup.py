@@ -59,7 +59,8 @@ def duplicate_candidates(lead: Lead) -> list[Match]:
     )
     matches: list[Match] = []
     for incident in incidents:
-        other = Doc.of(incident.title, incident.address, incident.area.code if incident.area else None, incident.occurred_at)
+        area = incident.area.code if incident.area else None
+        other = Doc.of(incident.title, incident.address, area, incident.occurred_at)
         score = duplicate_score(doc, other)
         if score >= DUPLICATE_THRESHOLD:
             matches.append(Match(score, incident=incident))

@@ -121,7 +121,7 @@ class LeadVerifier(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="verifiers")
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
-    obligation = models.OneToOneField("reports.Obligation", on_delete=models.PROTECT, related_name="+")
+    obligation = models.OneToOneField("obligations.Obligation", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "unit"], name="lead_verifier_once")]
@@ -170,7 +170,7 @@ class LeadEvidence(models.Model):
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
     lead_received_at = models.DateTimeField()
     first_report_at = models.DateTimeField(null=True, blank=True)
-    obligation = models.ForeignKey("reports.Obligation", null=True, blank=True, on_delete=models.PROTECT,
+    obligation = models.ForeignKey("obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     kind = models.CharField(max_length=10, choices=[("late", "迟报"), ("omitted", "漏报")])
     state = models.CharField(max_length=10, choices=EvidenceState.choices, default=EvidenceState.CANDIDATE)

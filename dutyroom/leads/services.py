@@ -15,14 +15,14 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.validation import Errors, check_past, check_text
-from dutyroom.incidents.rulebooks import rulebook_of, current_snapshot
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads import dedup, watch
 from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier
 from dutyroom.leads.photos import Upload, photo_store, photos_check
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_by_code, unit_for_code
-from dutyroom.reports import obligations as engine
 from dutyroom.rules import LeadChannel, ObligationKind, PlannedClock, lead_verification_due
 
 
@@ -120,7 +120,8 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
             data={"channel": lead.channel, "title": lead.title, "source": lead.source, "received_at": now,
                   "verifiers": [v.unit.code for v in verifiers], "photos": [p.sha256 for p in stored],
                   "watch_hits": [h.term_text for h in hits],
-                  "duplicates": [{"incident": d.incident_id, "lead": d.other_id, "score": d.score} for d in duplicates]},
+                  "duplicates": [{"incident": d.incident_id, "lead": d.other_id, "score": d.score}
+                                 for d in duplicates]},
         )
         outbox_emit(topic="lead.received", units=[v.unit for v in verifiers] + [duty_room_unit()], at=now,
                     payload={"lead": lead.pk, "title": lead.title, "channel": lead.channel,

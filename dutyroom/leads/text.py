@@ -16,7 +16,9 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-_INVISIBLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"}
+_INVISIBLE = {
+    ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+}
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +26,7 @@ def _table() -> dict[int, int | str | None]:
     """Traditional → simplified (one character to one character), plus invisible characters → nothing."""
     table: dict[int, int | str | None] = dict(_INVISIBLE)
     try:
-        import zhconv  # type: ignore[import-untyped]
+        import zhconv
 
         zhconv.zhconv.loaddict()
         for trad, simp in zhconv.zhconv.zhcdicts["zh2Hans"].items():

@@ -28,9 +28,10 @@ from dutyroom.leads.models import (
     LeadState,
 )
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports import obligations as engine
-from dutyroom.reports.models import Obligation, Report
+from dutyroom.reports.models import Report
 from dutyroom.rules import Category, LeadChannel, ObligationKind
 
 VERIFIER_ROLES = frozenset({Role.VERIFIER, Role.UNIT_REPORTER, Role.UNIT_LEADER})
@@ -54,7 +55,8 @@ class VerifyInput:
 def may_verify(user: User, lead: Lead) -> bool:
     if user.is_duty_room:
         return True
-    return user.role in VERIFIER_ROLES and lead.verifiers.filter(unit_id=user.unit_id).exists()
+    return (user.role in VERIFIER_ROLES and user.unit_id is not None
+            and lead.verifiers.filter(unit_id=user.unit_id).exists())
 
 
 def lead_lock(lead_id: int) -> Lead:
@@ -87,7 +89,8 @@ def _default_category(lead: Lead, data: VerifyInput) -> str:
 def _new_incident(actor: User, lead: Lead, data: VerifyInput, now: datetime) -> Incident:
     unit = data.unit or (lead.area.code if lead.area else None)
     if unit is None:
-        raise ValidationFailed.one("unit", "线索未写明属地，请指定责任单位", "the lead names no area; give the responsible unit")
+        raise ValidationFailed.one("unit", "线索未写明属地，请指定责任单位",
+                                   "the lead names no area; give the responsible unit")
     incident_data = IncidentInput(
         title=lead.title, category=_default_category(lead, data), subtype=data.subtype, grade=data.grade,
         occurred_at=lead.event_at, unit=unit, area=lead.area.code if lead.area else None, address=lead.address,
@@ -182,7 +185,7 @@ def _meet_clocks(lead: Lead, now: datetime) -> list[Obligation]:
     for verifier in lead.verifiers.select_related("obligation"):
         obligation = Obligation.objects.select_for_update().get(pk=verifier.obligation_id)
         if obligation.state in engine.OPEN_STATES:
-            engine.obligation_meet(obligation, report=None, at=now, now=now)
+            engine.obligation_meet(obligation, report_id=None, at=now, now=now)
             met.append(obligation)
     return met
 
