@@ -22,26 +22,32 @@ _INVISIBLE = {
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[int, int | str | None]:
-    """Traditional → simplified (one character to one character), plus invisible characters → nothing."""
-    table: dict[int, int | str | None] = dict(_INVISIBLE)
+def _folding() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Traditional → simplified (one character to one character) and invisible characters → nothing, as one
+    regular expression: scanning in C and replacing only what matched is ~10× faster than ``str.translate``
+    with a dict of thousands of entries on text that is nearly all simplified already."""
+    table: dict[str, str] = {chr(code): "" for code in _INVISIBLE}
     try:
         import zhconv
 
         zhconv.zhconv.loaddict()
         for trad, simp in zhconv.zhconv.zhcdicts["zh2Hans"].items():
             if len(trad) == 1 and len(simp) == 1 and trad != simp:
-                table[ord(trad)] = simp
+                table[trad] = simp
     except (ImportError, KeyError, AttributeError):  # the table is an improvement, not a requirement
         pass
-    return table
+    pattern = re.compile("[" + "".join(re.escape(c) for c in table) + "]")
+    return pattern, table
 
 
 def normalize(text: str) -> str:
     """Fold width (NFKC), case and traditional forms; drop invisible characters."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKC", text).translate(_table()).lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    pattern, table = _folding()
+    return pattern.sub(lambda m: table[m.group()], text).lower()
 
 
 _NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百千万两几]+")

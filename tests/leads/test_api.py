@@ -72,7 +72,8 @@ def test_police_confirms_a_media_lead_which_opens_an_incident_and_records_who_kn
 
 
 def test_a_unit_outside_the_verifiers_may_see_its_territory_lead_but_not_verify_it(api):
-    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇河道有人落水", "area": "shaxi"}).json_body
+    body = {"channel": "grid", "title": "沙溪镇河道有人落水", "area": "shaxi"}
+    lead = api("grid-shaxi").post("/leads", body).json_body
     town = api("shaxi-reporter")
     assert town.get(f"/leads/{lead['id']}").status_code == 200
     assert town.post(f"/leads/{lead['id']}/verify", {"outcome": "false"}).status_code == 403

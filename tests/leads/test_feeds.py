@@ -29,7 +29,7 @@ def feed_server() -> Iterator[tuple[str, Feed]]:
     feed = Feed()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             feed.requests.append(dict(self.headers))
             if feed.status != 200:
                 self.send_response(feed.status)
