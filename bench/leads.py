@@ -86,8 +86,8 @@ def watch(db: str) -> list[Figure]:
     e2e_1k, _ = _watch_rate(max(1, TERMS // 10), items, random.Random(8))
     return [
         figure("watch_items_per_s_10k", round(e2e), "items/s", goal=">= 15000", met=e2e >= 15000, db=db),
-        figure("watch_ratio_to_bare", round(e2e / bare, 3), "x", baseline=round(bare), goal=">= 0.5",
-               met=e2e / bare >= 0.5, db=db),
+        figure("watch_ratio_to_bare", round(e2e / bare, 3), "x", goal=">= 0.5", met=e2e / bare >= 0.5, db=db),
+        figure("watch_bare_items_per_s_10k", round(bare), "items/s", db=db),
         figure("watch_items_per_s_1k", round(e2e_1k), "items/s", db=db),
         figure("watch_cost_ratio_10k_over_1k", round(e2e_1k / e2e, 2), "x", goal="~1 (cost grows with text)",
                db=db),
@@ -175,8 +175,8 @@ def intake(db: str) -> list[Figure]:
             off += rate / 2
     routes.lead_submit = original
     return [figure("intake_leads_per_s_scoring_on", round(on, 1), "leads/s", db=db),
-            figure("intake_ratio_scoring_on", round(on / off, 3), "x", baseline=round(off, 1), goal=">= 0.5",
-                   met=on / off >= 0.5, db=db)]
+            figure("intake_leads_per_s_scoring_off", round(off, 1), "leads/s", db=db),
+            figure("intake_ratio_scoring_on", round(on / off, 3), "x", goal=">= 0.5", met=on / off >= 0.5, db=db)]
 
 
 def measure(db: str) -> list[Figure]:
