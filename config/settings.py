@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "dutyroom.incidents",
     "dutyroom.reports",
     "dutyroom.notifications",
+    "dutyroom.leads",
     "dutyroom.api",
     "dutyroom.web",
 ]
@@ -98,6 +99,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
 DUTYROOM_RULEBOOK = env.rulebook_name()
+# Lead photos live here, outside every static path; they are served only through an access check.
+DUTYROOM_UPLOADS_DIR = env.data_dir() / "uploads"
 # Run the deadline worker inside `dutyroom serve` (the embedded default); production runs `dutyroom worker`.
 DUTYROOM_EMBEDDED_WORKER = os.environ.get("DUTYROOM_EMBEDDED_WORKER", "1") == "1"
 

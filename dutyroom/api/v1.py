@@ -9,7 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
-from dutyroom.api.routes import incidents, obligations, system
+from dutyroom.api.routes import incidents, leads, obligations, system
 from dutyroom.common.errors import DomainError
 
 api = NinjaAPI(
@@ -23,6 +23,7 @@ api = NinjaAPI(
 api.add_router("/", incidents.router)
 api.add_router("/", obligations.router)
 api.add_router("/", system.router)
+api.add_router("/", leads.router)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -85,8 +85,12 @@ def check_grade(errors: Errors, grade: str | None) -> bool:
                         "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
 
 
-def _resolve_units(actor: User, data: IncidentInput, errors: Errors) -> tuple[Unit | None, Unit | None]:
-    unit = acting_unit(actor, data.unit, errors, default=actor.unit)
+def _resolve_units(actor: User, data: IncidentInput, errors: Errors,
+                   any_unit: bool = False) -> tuple[Unit | None, Unit | None]:
+    if any_unit:  # a confirmed lead opens the incident in the city's name for the unit responsible
+        unit = unit_for_code(data.unit, errors) if data.unit else None
+    else:
+        unit = acting_unit(actor, data.unit, errors, default=actor.unit)
     if unit is None and not data.unit:
         errors.add("unit", "请指定责任单位", "unit is required")
     area = unit_for_code(data.area, errors, "location.area") if data.area else None
@@ -134,12 +138,16 @@ def _event_payload(incident: Incident) -> dict[str, Any]:
     return {"incident": incident.pk, "title": incident.title, "grade": incident.grade, "unit": incident.unit.code}
 
 
-def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incident:
-    """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction."""
-    require_may_create_incident(actor)
+def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lead: bool = False) -> Incident:
+    """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction.
+
+    ``from_lead``: a verifier confirmed a lead (notice §四) and the incident is opened in the city's name for
+    the responsible unit; the leads service checked that the actor may verify that lead."""
+    if not from_lead:
+        require_may_create_incident(actor)
     errors = Errors()
     _validate_input(data, errors, now)
-    unit, area = _resolve_units(actor, data, errors)
+    unit, area = _resolve_units(actor, data, errors, any_unit=from_lead)
     errors.raise_if_any()
     assert unit is not None
     with transaction.atomic():
@@ -160,7 +168,8 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime) -> Incid
             incident_id=incident.pk, unit_code=unit.code,
             data={"title": incident.title, "category": incident.category, "grade": incident.grade,
                   "flags": sorted(incident.severity.flags), "occurred_at": incident.occurred_at,
-                  "rulebook": incident.rulebook.ref, "classification": incident.classification},
+                  "rulebook": incident.rulebook.ref, "classification": incident.classification,
+                  **({"from_lead": True} if from_lead else {})},
         )
         outbox_emit(topic="incident.created", units=_audience(incident), at=now, payload=_event_payload(incident),
                     incident_id=incident.pk, sensitive=is_protected(incident))

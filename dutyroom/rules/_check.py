@@ -113,12 +113,12 @@ class Checker:
         if actual is None or (kind is not None and actual != kind):
             self.fail(f"{path}.kind", f"must be {kind} here, got {actual}")
         within = self.minutes(data["within_minutes"], f"{path}.within_minutes")
-        receipt = actual == ObligationKind.RECEIPT
+        receipt = actual in (ObligationKind.RECEIPT, ObligationKind.LEAD_VERIFICATION)
         met_by = self.members(ReportKind, data["met_by"], f"{path}.met_by", allow_empty=receipt)
         if receipt and met_by:
             self.fail(
                 f"{path}.met_by",
-                "must be [] (a receipt is met by the duty room's confirmation, not a report)",
+                f"must be [] (a {actual} clock is met by a person's decision, not a report)",
             )
         return ClockRule(rule_id, actual, within, met_by)
 

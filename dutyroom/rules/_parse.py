@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._check import ID, Checker, grade_name, kinds, minutes, show
-from .enums import Anchor, Category, Channel, Flag, Grade, ObligationKind, ReportKind
+from .enums import Anchor, Category, Channel, Flag, Grade, LeadChannel, ObligationKind, ReportKind
 from .figures import FIGURE_FIELDS
 from .model import (
     TIER_KINDS,
@@ -26,6 +26,7 @@ from .model import (
     GradingCriterion,
     GradingTable,
     ImmediateRule,
+    LeadRule,
     Rulebook,
 )
 
@@ -55,7 +56,7 @@ _TOP_KEYS = (
 def parse_rulebook(data: Mapping[str, Any], source_name: str) -> Rulebook:
     """Validate a decoded document and build the ``Rulebook``; any defect raises ``RulebookError``."""
     c = Checker(source_name)
-    doc = c.mapping(data, "(document)", _TOP_KEYS)
+    doc = c.mapping(data, "(document)", _TOP_KEYS, ("leads",))
     # Checked in file order, so the first error reported is the first one a reader meets.
     rulebook_id = c.text(doc["id"], "id", _RULEBOOK_ID)
     version = c.positive(doc["version"], "version")
@@ -87,6 +88,7 @@ def parse_rulebook(data: Mapping[str, Any], source_name: str) -> Rulebook:
         forbidden_channels=c.members(Channel, doc["forbidden_channels"], "forbidden_channels"),
         subtypes=subtypes,
         grading=_grading(c, doc["grading"], subtypes),
+        leads=_leads(c, doc["leads"]) if "leads" in doc else None,
     )
     _check_clock_ids(c, rulebook)
     _check_met_by_agrees(c, rulebook)
@@ -294,6 +296,27 @@ def _criterion(c: Checker, value: object, path: str) -> GradingCriterion:
     )
 
 
+_UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _unit_codes(c: Checker, value: object, path: str) -> tuple[str, ...]:
+    codes = c.items(value, path, allow_empty=False)
+    return tuple(c.unique(codes, path, lambda raw, p: c.text(raw, p, _UNIT_CODE)))
+
+
+def _leads(c: Checker, value: object) -> LeadRule:
+    """``leads``: the verification clock and the verifier units per lead channel (unit codes are checked
+    against the database at start-up by the leads app, since the rules core knows no units)."""
+    data = c.mapping(value, "leads", ("verification", "verifiers", "default"))
+    clock = c.clock(data["verification"], "leads.verification", ObligationKind.LEAD_VERIFICATION)
+    raw = c.mapping(data["verifiers"], "leads.verifiers", (), tuple(ch.value for ch in LeadChannel))
+    verifiers = {
+        LeadChannel(channel): _unit_codes(c, codes, f"leads.verifiers.{channel}") for channel, codes in raw.items()
+    }
+    default = _unit_codes(c, data["default"], "leads.default")
+    return LeadRule(verification=clock, verifiers=MappingProxyType(verifiers), default=default)
+
+
 def _check_clock_ids(c: Checker, rulebook: Rulebook) -> None:
     seen: dict[str, str] = {}
     located = [
@@ -307,6 +330,8 @@ def _check_clock_ids(c: Checker, rulebook: Rulebook) -> None:
         ("verification_reply.id", rulebook.verification_reply),
         ("receipt.id", rulebook.receipt),
     ]
+    if rulebook.leads is not None:
+        located.append(("leads.verification.id", rulebook.leads.verification))
     ids = [(path, clock.id) for path, clock in located] + [("followup.id", rulebook.followup.id)]
     for path, rule_id in ids:
         if rule_id in seen:

@@ -131,6 +131,13 @@ def receipt_due(rb: Rulebook, received_at: datetime) -> datetime:
     return add_elapsed(received_at, rb.receipt.within, "received_at")
 
 
+def lead_verification_due(rb: Rulebook, received_at: datetime) -> datetime:
+    """A lead must be verified within the rulebook's limit of its receipt by the city (notice §四 "及时核实")."""
+    if rb.leads is None:
+        raise ValueError(f"{rb.ref}: the rulebook has no `leads` section")
+    return add_elapsed(received_at, rb.leads.verification.within, "received_at")
+
+
 def report_meets(rb: Rulebook, obligation_kind: ObligationKind, report_kind: ReportKind) -> bool:
     """Whether a report of ``report_kind`` satisfies an obligation of ``obligation_kind`` (the rulebook's
     ``met_by``). A receipt is never met by a report: the duty room confirms it."""

@@ -76,6 +76,8 @@ class ObligationKind(StrEnum):
     FINAL_REPORT = "final_report"
     VERIFICATION_REPLY = "verification_reply"
     RECEIPT = "receipt"
+    #: A lead (线索) must be verified (核实) by its verifier unit; met by the verifier's outcome, not a report.
+    LEAD_VERIFICATION = "lead_verification"
 
     @property
     def label_zh(self) -> str:
@@ -84,6 +86,21 @@ class ObligationKind(StrEnum):
     @property
     def label_en(self) -> str:
         return _OBLIGATION_KIND_LABELS_EN[self]
+
+
+class LeadChannel(StrEnum):
+    """Where a lead (线索) came from (notice §四). Internet and media leads are verified by the departments the
+    rulebook names (propaganda, police); the others by the duty room."""
+
+    MEDIA = "media"
+    INTERNET = "internet"
+    NEW_MEDIA = "new_media"
+    INFORMANT = "informant"
+    GRID = "grid"
+    HOTLINE = "hotline"
+    AUTHORITY = "authority"
+    PUBLIC = "public"
+    CAP_FEED = "cap_feed"
 
 
 class ObligationState(StrEnum):
@@ -192,6 +209,7 @@ _OBLIGATION_KIND_LABELS = {
     ObligationKind.FINAL_REPORT: "终报",
     ObligationKind.VERIFICATION_REPLY: "核报反馈",
     ObligationKind.RECEIPT: "签收确认",
+    ObligationKind.LEAD_VERIFICATION: "线索核实",
 }
 _OBLIGATION_STATE_LABELS = {
     ObligationState.PENDING: "待完成",
@@ -250,6 +268,7 @@ _OBLIGATION_KIND_LABELS_EN = {
     ObligationKind.FINAL_REPORT: "Final report",
     ObligationKind.VERIFICATION_REPLY: "Verification reply",
     ObligationKind.RECEIPT: "Receipt",
+    ObligationKind.LEAD_VERIFICATION: "Lead verification",
 }
 _OBLIGATION_STATE_LABELS_EN = {
     ObligationState.PENDING: "Pending",

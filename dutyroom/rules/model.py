@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from .enums import Anchor, Category, Channel, Flag, Grade, ObligationKind, ReportKind
+from .enums import Anchor, Category, Channel, Flag, Grade, LeadChannel, ObligationKind, ReportKind
 
 #: Prefix of the derived written clock on the immediate path; the tier id follows it.
 IMMEDIATE_WRITTEN_PREFIX = "immediate.written@tier-"
@@ -103,6 +103,20 @@ class GradingTable:
 
 
 @dataclass(frozen=True)
+class LeadRule:
+    """Verifying leads (notice §四): the verification clock and which units verify leads of each channel.
+
+    ``verifiers`` maps a channel to unit codes; channels not listed go to ``default`` (the duty room)."""
+
+    verification: ClockRule
+    verifiers: Mapping[LeadChannel, tuple[str, ...]] = field(hash=False)
+    default: tuple[str, ...]
+
+    def verifiers_for(self, channel: LeadChannel | str) -> tuple[str, ...]:
+        return self.verifiers.get(LeadChannel(channel), self.default)
+
+
+@dataclass(frozen=True)
 class Rulebook:
     """One jurisdiction's reporting rules at one version. Build it with ``parse_rulebook``/``load_rulebook``,
     which validate; constructing it directly skips every check."""
@@ -123,6 +137,8 @@ class Rulebook:
     forbidden_channels: frozenset[Channel]
     subtypes: Mapping[Category, Mapping[str, str]] = field(hash=False)
     grading: tuple[GradingTable, ...]
+    #: Optional: a rulebook without ``leads`` cannot route lead verification (the leads service says so).
+    leads: LeadRule | None = field(default=None, hash=False)
 
     @property
     def ref(self) -> str:
@@ -183,7 +199,15 @@ class Rulebook:
     @cached_property
     def _all_clocks(self) -> tuple[ClockRule, ...]:
         tier_clocks = tuple(clock for tier in self.tiers for clock in tier.clocks)
-        return (*tier_clocks, self.immediate.phone, self.final_report, self.verification_reply, self.receipt)
+        lead_clocks = (self.leads.verification,) if self.leads is not None else ()
+        return (
+            *tier_clocks,
+            self.immediate.phone,
+            self.final_report,
+            self.verification_reply,
+            self.receipt,
+            *lead_clocks,
+        )
 
     @cached_property
     def _written_met_by(self) -> frozenset[ReportKind]:

@@ -24,6 +24,7 @@ from .model import (
     GradingCriterion,
     GradingTable,
     ImmediateRule,
+    LeadRule,
     Rulebook,
     RulebookError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "GradingCriterion",
     "GradingTable",
     "ImmediateRule",
+    "LeadRule",
     "Rulebook",
     "RulebookError",
     "default_directory",

@@ -32,5 +32,6 @@ urlpatterns = [
     path("verification-requests/", zh(verification.verification_list), name="verification-list"),
     path("verification-requests/new/", zh(verification.verification_new), name="verification-new"),
     path("verification-requests/<int:pk>/reply/", zh(verification.verification_reply), name="verification-reply"),
+    path("leads/", include("dutyroom.web.leads_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

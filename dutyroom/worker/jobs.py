@@ -12,11 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from dutyroom.leads.feeds import feeds_job
+
 log = logging.getLogger("dutyroom.worker")
 
 Job = Callable[[datetime], datetime | None]
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [feeds_job]
 
 
 def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:

@@ -1,0 +1,187 @@
+"""Leads: watch-list matching throughput, duplicate precision/recall, intake cost of duplicate scoring.
+
+Sizes (env): BENCH_WATCH_TERMS (10,000), BENCH_WATCH_ITEMS (3,000 items of ~650 characters),
+BENCH_LEADS_OPEN (100,000 open leads to score against), BENCH_LEADS_INTAKE (200 leads per mode).
+Watch "end to end" = normalise + match + the hit rows a lead would store (objects built, not inserted:
+inserting is the intake's cost, measured below); the baseline is the bare automaton on the raw text in
+the same run. Duplicate figures come from the labelled set ``dutyroom/leads/data/dedup_pairs.jsonl``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from figures import Figure, figure, run_per_database
+
+TERMS = int(os.environ.get("BENCH_WATCH_TERMS", "10000"))
+ITEMS = int(os.environ.get("BENCH_WATCH_ITEMS", "3000"))
+OPEN = int(os.environ.get("BENCH_LEADS_OPEN", "100000"))
+INTAKE = int(os.environ.get("BENCH_LEADS_INTAKE", "200"))
+POOL = ("太仓沙溪浏河浮桥璜泾双凤城厢娄东陆渡港区高新科教新城旅游度假化工企业储罐泄漏火灾爆炸追尾事故群众聚集"
+        "上访讨薪学校医院食堂中毒暴雨积水内涝台风码头吊机坍塌工地安全生产环境污染河道落水网传视频热议舆情"
+        "政府部门通报处置救援消防公安交警应急管理局卫健委市场监管住建交通运输生态环境宣传部街道社区村民网格")
+
+
+def _simplified_pool() -> list[str]:
+    """News in the city is written in simplified characters: draw from 3,500 CJK characters that are not
+    traditional forms (a traditional character costs one extra replacement in ``normalize``)."""
+    from dutyroom.leads.text import _folding
+
+    table = _folding()[1]
+    return [chr(c) for c in range(0x4E00, 0x9FA5) if chr(c) not in table][:3500]
+
+
+WIDE = _simplified_pool()
+
+
+def _terms(n: int, rng: random.Random) -> list[str]:
+    out: set[str] = set()
+    while len(out) < n:
+        out.add("".join(rng.choice(WIDE) for _ in range(rng.randint(2, 6))))
+    return sorted(out)
+
+
+def _items(n: int, terms: list[str], rng: random.Random) -> list[str]:
+    items = []
+    for _ in range(n):
+        parts = ["".join(rng.choice(WIDE) for _ in range(rng.randint(20, 40))) for _ in range(20)]
+        for _ in range(3):
+            parts.insert(rng.randrange(len(parts)), rng.choice(terms))
+        items.append("，".join(parts)[:650].upper() if rng.random() < 0.1 else "，".join(parts)[:650])
+    return items
+
+
+def _watch_rate(term_count: int, items: list[str], rng: random.Random) -> tuple[float, float]:
+    from dutyroom.leads.models import Lead
+    from dutyroom.leads.watch import Term, hits_rows, index_of
+
+    terms = _terms(term_count, rng)
+    index = index_of([Term(i, t, "keyword", None, None) for i, t in enumerate(terms)])
+    automaton = index.automaton
+    assert automaton is not None
+    now = datetime.now(UTC)
+    lead = Lead(id=1, received_at=now)
+    start = time.perf_counter()
+    for text in items:
+        hits_rows(lead, index.scan(text, now), now)
+    e2e = len(items) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for text in items:
+        automaton.find_matches_as_indexes(text, overlapping=True)
+    bare = len(items) / (time.perf_counter() - start)
+    return e2e, bare
+
+
+def watch(db: str) -> list[Figure]:
+    rng = random.Random(8)
+    items = _items(ITEMS, _terms(TERMS, random.Random(8)), rng)
+    print(f"   watch: {TERMS:,} terms, {len(items):,} items of ~{sum(map(len, items)) // len(items)} characters")
+    e2e, bare = _watch_rate(TERMS, items, random.Random(8))
+    e2e_1k, _ = _watch_rate(max(1, TERMS // 10), items, random.Random(8))
+    return [
+        figure("watch_items_per_s_10k", round(e2e), "items/s", goal=">= 15000", met=e2e >= 15000, db=db),
+        figure("watch_ratio_to_bare", round(e2e / bare, 3), "x", goal=">= 0.5", met=e2e / bare >= 0.5, db=db),
+        figure("watch_bare_items_per_s_10k", round(bare), "items/s", db=db),
+        figure("watch_items_per_s_1k", round(e2e_1k), "items/s", db=db),
+        figure("watch_cost_ratio_10k_over_1k", round(e2e_1k / e2e, 2), "x", goal="~1 (cost grows with text)",
+               db=db),
+    ]
+
+
+def dedup(db: str) -> list[Figure]:
+    from dutyroom.leads.similarity import DUPLICATE_THRESHOLD, Doc, duplicate_score
+
+    path = Path(__file__).resolve().parent.parent / "dutyroom" / "leads" / "data" / "dedup_pairs.jsonl"
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def doc(x: dict) -> Doc:
+        return Doc.of(x["title"], x["text"], x["area"], base + timedelta(minutes=x["minutes"]))
+
+    tp = fp = fn = 0
+    for pair in pairs:
+        said = duplicate_score(doc(pair["a"]), doc(pair["b"])) >= DUPLICATE_THRESHOLD
+        tp += said and pair["duplicate"]
+        fp += said and not pair["duplicate"]
+        fn += (not said) and pair["duplicate"]
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    print(f"   dedup: {len(pairs)} labelled pairs, threshold {DUPLICATE_THRESHOLD}")
+    return [figure("dedup_precision", round(precision, 3), "", goal=">= 0.9", met=precision >= 0.9, db=db),
+            figure("dedup_recall", round(recall, 3), "", goal=">= 0.9", met=recall >= 0.9, db=db)]
+
+
+def _seed_open(count: int) -> None:
+    from django.db import transaction
+
+    from dutyroom.leads.models import Lead
+    from dutyroom.orgs.models import Unit
+
+    areas = list(Unit.objects.filter(kind__in=["town", "zone", "subdistrict"]))
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    batch = []
+    with transaction.atomic():
+        for _ in range(count):
+            at = now - timedelta(minutes=rng.randint(0, 30 * 24 * 60))
+            batch.append(Lead(channel="grid", title=f"{rng.choice(areas).name}{''.join(rng.sample(POOL, 8))}",
+                              text="".join(rng.sample(POOL, 30)), area=rng.choice(areas), received_at=at,
+                              source="bench", state="new"))
+            if len(batch) == 5000:
+                Lead.objects.bulk_create(batch)
+                batch = []
+        Lead.objects.bulk_create(batch)
+
+
+def intake(db: str) -> list[Figure]:
+    from django.test import Client
+
+    from dutyroom.accounts.models import User
+    from dutyroom.accounts.tokens import token_create
+    from dutyroom.leads import services
+
+    print(f"   intake: seeding {OPEN:,} open leads", flush=True)
+    _seed_open(OPEN)
+    token = token_create(user=User.objects.get(username="grid-shaxi"), name="bench", now=datetime.now(UTC))
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(5)
+
+    def run(n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            body = {"channel": "grid", "title": f"沙溪镇白云路{''.join(rng.sample(POOL, 6))}",
+                    "text": "".join(rng.sample(POOL, 40)), "area": "shaxi"}
+            response = client.post("/api/v1/leads", data=json.dumps(body), content_type="application/json",
+                                   headers=headers)
+            assert response.status_code == 201, response.content
+        return n / (time.perf_counter() - start)
+
+    import dutyroom.api.routes.leads as routes
+
+    original = services.lead_submit
+    off = on = 0.0
+    for scoring in (False, True, False, True):  # interleaved so drift hits both modes alike
+        routes.lead_submit = functools.partial(original, score_duplicates=scoring)  # type: ignore[assignment]
+        rate = run(max(1, INTAKE // 2))
+        if scoring:
+            on += rate / 2
+        else:
+            off += rate / 2
+    routes.lead_submit = original
+    return [figure("intake_leads_per_s_scoring_on", round(on, 1), "leads/s", db=db),
+            figure("intake_leads_per_s_scoring_off", round(off, 1), "leads/s", db=db),
+            figure("intake_ratio_scoring_on", round(on / off, 3), "x", goal=">= 0.5", met=on / off >= 0.5, db=db)]
+
+
+def measure(db: str) -> list[Figure]:
+    return watch(db) + dedup(db) + intake(db)
+
+
+if __name__ == "__main__":
+    run_per_database("leads", measure)

@@ -1,0 +1,234 @@
+"""Leads (线索), their verification, duplicates, watch lists and feeds (domain.md §5, notice §四).
+
+A lead is what the city heard, from whom and when (server clock), kept in its raw form so the record of
+"who knew first" can be re-read later. Verification runs on the obligation machinery: the lead keeps no
+clock of its own, only the outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+
+from dutyroom.common.choices import choices
+from dutyroom.rules import LeadChannel
+
+
+class LeadState(models.TextChoices):
+    NEW = "new", "待核实"
+    VERIFYING = "verifying", "核实中"
+    CONFIRMED = "confirmed", "属实"
+    FALSE = "false", "不实"
+    DUPLICATE = "duplicate", "重复"
+    NOT_INCIDENT = "not_incident", "非突发事件"
+
+
+OPEN_LEAD_STATES = (LeadState.NEW, LeadState.VERIFYING)
+OUTCOMES = (LeadState.CONFIRMED, LeadState.FALSE, LeadState.DUPLICATE, LeadState.NOT_INCIDENT)
+
+
+class FeedSource(models.Model):
+    """An RSS/Atom feed polled by the worker; its last error stays visible until a poll succeeds."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500)
+    channel = models.CharField(max_length=12, choices=choices(LeadChannel), default=LeadChannel.MEDIA)
+    interval_seconds = models.PositiveIntegerField(default=300)
+    active = models.BooleanField(default=True)
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    next_poll_at = models.DateTimeField()
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.IntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    items_imported = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(models.Model):
+    channel = models.CharField(max_length=12, choices=choices(LeadChannel))
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    area = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    #: who or what sent it: "user:grid-shaxi", "feed:新华日报", "cap:<sender>/<identifier>"
+    source = models.CharField(max_length=300)
+    sender = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    feed = models.ForeignKey(FeedSource, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
+    raw = models.TextField(blank=True)
+    raw_type = models.CharField(max_length=40, blank=True)
+    category_hint = models.CharField(max_length=20, blank=True)
+    state = models.CharField(max_length=12, choices=LeadState.choices, default=LeadState.NEW)
+    verifier_unit = models.ForeignKey("orgs.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    watch_level = models.PositiveSmallIntegerField(default=0)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome_reason = models.TextField(blank=True)
+    verified_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["area", "received_at"]),
+            models.Index(fields=["verifier_unit", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"线索#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_LEAD_STATES
+
+    @property
+    def event_at(self) -> datetime:
+        """When it happened if the sender said so, else when the city heard of it."""
+        return self.occurred_at or self.received_at
+
+
+class LeadPhoto(models.Model):
+    """A photo stored outside every static path; served only through an access check."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="photos")
+    path = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+
+class LeadVerifier(models.Model):
+    """One verifier unit's clock on one lead (a media lead has two: propaganda and police)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="verifiers")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
+    obligation = models.OneToOneField("obligations.Obligation", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lead", "unit"], name="lead_verifier_once")]
+
+
+class DuplicateState(models.TextChoices):
+    PROPOSED = "proposed", "待确认"
+    CONFIRMED = "confirmed", "已确认重复"
+    REJECTED = "rejected", "不是重复"
+
+
+class LeadDuplicate(models.Model):
+    """A probable duplicate offered with its score; the duty officer confirms or rejects it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="duplicates")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+
+
+class EvidenceState(models.TextChoices):
+    CANDIDATE = "candidate", "待处理"
+    RAISED = "raised", "已提出"
+    DISMISSED = "dismissed", "已驳回"
+
+
+class LeadEvidence(models.Model):
+    """"Who knew first": the city learned of an incident from a lead before the responsible unit reported it.
+
+    Stored when a confirmed lead becomes or joins an incident; the assessment turns a candidate into a
+    迟报/漏报 finding with one click (``kind`` says which: ``late`` if the unit had reported after the lead,
+    ``omitted`` if it had not reported at all when the lead was confirmed)."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="lead_evidence")
+    lead = models.OneToOneField(Lead, on_delete=models.PROTECT, related_name="evidence")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
+    lead_received_at = models.DateTimeField()
+    first_report_at = models.DateTimeField(null=True, blank=True)
+    obligation = models.ForeignKey("obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    kind = models.CharField(max_length=10, choices=[("late", "迟报"), ("omitted", "漏报")])
+    state = models.CharField(max_length=10, choices=EvidenceState.choices, default=EvidenceState.CANDIDATE)
+    created_at = models.DateTimeField()
+
+
+class WatchKind(models.TextChoices):
+    KEYWORD = "keyword", "关键词"
+    PLACE = "place", "地名"
+    TOPIC = "topic", "敏感话题"
+    EVENT = "event", "重大活动/节假日"
+
+
+class WatchTerm(models.Model):
+    """A watch-list term: topics, places, events and periods, never a person (domain.md §5)."""
+
+    term = models.CharField(max_length=100)
+    normalized = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=WatchKind.choices)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["normalized"], condition=Q(deleted_at__isnull=True),
+                                    name="watch_term_live_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class WatchHit(models.Model):
+    """A watch term found in a lead; ``level`` 2 = inside the term's sensitive period."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="watch_hits")
+    term = models.ForeignKey(WatchTerm, on_delete=models.PROTECT, related_name="hits")
+    term_text = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=WatchKind.choices)
+    level = models.PositiveSmallIntegerField(default=1)
+    count = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-level", "term_text"]
+
+
+class FeedSeen(models.Model):
+    """Memory of feed entries already imported, so a re-poll never imports an item twice."""
+
+    source = models.ForeignKey(FeedSource, on_delete=models.CASCADE, related_name="seen")
+    key = models.CharField(max_length=64)
+    lead = models.ForeignKey(Lead, null=True, on_delete=models.SET_NULL, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="feed_entry_once")]

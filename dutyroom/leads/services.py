@@ -1,0 +1,129 @@
+"""Lead intake (线索接收): one transaction records the lead, starts its verification clocks, stores its
+watch hits and probable duplicates, audits it and tells the verifiers.
+
+Every channel comes through ``lead_submit``: the API, the mobile form, CAP messages and feed items, so a
+lead from a grid worker's phone and one from a news feed are verified, matched and audited the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from dutyroom.accounts.models import User
+from dutyroom.audit.services import audit_record
+from dutyroom.common.validation import Errors, check_past, check_text
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
+from dutyroom.leads import dedup, watch
+from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier
+from dutyroom.leads.photos import Upload, photo_store, photos_check
+from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations import engine
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import duty_room_unit, unit_by_code, unit_for_code
+from dutyroom.rules import LeadChannel, ObligationKind, PlannedClock, lead_verification_due
+
+
+@dataclass
+class LeadInput:
+    channel: str
+    title: str
+    text: str = ""
+    url: str = ""
+    occurred_at: datetime | None = None
+    area: str | None = None
+    address: str = ""
+
+
+@dataclass
+class LeadOrigin:
+    """Who or what sent the lead and in what raw form (kept verbatim for later proof)."""
+
+    source: str
+    raw: str = ""
+    raw_type: str = ""
+    sender: User | None = None
+    feed: FeedSource | None = None
+    category_hint: str = ""
+    photos: list[Upload] = field(default_factory=list)
+
+
+def _validate(data: LeadInput, errors: Errors, now: datetime) -> Unit | None:
+    if data.channel not in {c.value for c in LeadChannel}:
+        errors.add("channel", "线索来源渠道无效", "unknown channel")
+    check_text(errors, "title", data.title, required=True, max_length=200)
+    check_text(errors, "text", data.text, max_length=20000)
+    check_text(errors, "address", data.address, max_length=300)
+    if data.url and not data.url.startswith(("http://", "https://")):
+        errors.add("url", "链接必须以 http:// 或 https:// 开头", "url must start with http:// or https://")
+    check_text(errors, "url", data.url, max_length=500)
+    check_past(errors, "occurred_at", data.occurred_at, now)
+    return unit_for_code(data.area, errors, "area") if data.area else None
+
+
+def verifier_units(channel: str) -> list[Unit]:
+    """The rulebook's verifiers for this channel (unknown codes fall back to the duty room)."""
+    rulebook = rulebook_of(current_snapshot())
+    codes = rulebook.leads.verifiers_for(channel) if rulebook.leads is not None else ()
+    units = [u for u in (unit_by_code(code) for code in codes) if u is not None]
+    return units or [duty_room_unit()]
+
+
+def _start_clocks(lead: Lead, now: datetime) -> list[LeadVerifier]:
+    snapshot = current_snapshot()
+    rulebook = rulebook_of(snapshot)
+    assert rulebook.leads is not None, f"{rulebook.ref} has no leads section"
+    due = lead_verification_due(rulebook, lead.received_at)
+    rows = []
+    for unit in verifier_units(lead.channel):
+        planned = PlannedClock(key=f"lead:{lead.pk}:verify:{unit.code}", kind=ObligationKind.LEAD_VERIFICATION,
+                               due_at=due, rule=f"{rulebook.ref}/{rulebook.leads.verification.id}",
+                               anchor_at=lead.received_at)
+        obligation, _ = engine.obligation_upsert(incident=None, unit=unit, planned=planned, key=planned.key, now=now)
+        rows.append(LeadVerifier.objects.create(lead=lead, unit=unit, obligation=obligation))
+    return rows
+
+
+def _record_duplicates(lead: Lead, now: datetime) -> list[LeadDuplicate]:
+    rows = [LeadDuplicate(lead=lead, incident=m.incident, other=m.lead, score=m.score, created_at=now)
+            for m in dedup.duplicate_candidates(lead)]
+    return LeadDuplicate.objects.bulk_create(rows)
+
+
+def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_duplicates: bool = True) -> Lead:
+    """Record a lead as received now (server clock) and start its verification on the clock."""
+    errors = Errors()
+    area = _validate(data, errors, now)
+    errors.raise_if_any()
+    checked = photos_check(origin.photos)
+    stored = [photo_store(upload, content_type, ext) for upload, content_type, ext in checked]
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            channel=data.channel, title=data.title.strip(), text=data.text.strip(), url=data.url,
+            occurred_at=data.occurred_at, area=area, address=data.address.strip(), received_at=now,
+            source=origin.source[:300], sender=origin.sender, feed=origin.feed, raw=origin.raw,
+            raw_type=origin.raw_type, category_hint=origin.category_hint,
+        )
+        for photo in stored:
+            LeadPhoto.objects.create(lead=lead, path=photo.path, content_type=photo.content_type, size=photo.size,
+                                     sha256=photo.sha256, created_at=now)
+        verifiers = _start_clocks(lead, now)
+        lead.verifier_unit = verifiers[0].unit
+        hits = watch.watch_record(lead, now)
+        lead.save(update_fields=["verifier_unit", "watch_level"])
+        duplicates = _record_duplicates(lead, now) if score_duplicates else []
+        audit_record(
+            actor=origin.sender, action="lead.create", object_type="lead", object_id=lead.pk, at=now,
+            unit_code=lead.verifier_unit.code,
+            data={"channel": lead.channel, "title": lead.title, "source": lead.source, "received_at": now,
+                  "verifiers": [v.unit.code for v in verifiers], "photos": [p.sha256 for p in stored],
+                  "watch_hits": [h.term_text for h in hits],
+                  "duplicates": [{"incident": d.incident_id, "lead": d.other_id, "score": d.score}
+                                 for d in duplicates]},
+        )
+        outbox_emit(topic="lead.received", units=[v.unit for v in verifiers] + [duty_room_unit()], at=now,
+                    payload={"lead": lead.pk, "title": lead.title, "channel": lead.channel,
+                             "watch_level": lead.watch_level}, sensitive=True)
+    return lead

@@ -1,0 +1,81 @@
+"""Text normalisation and similarity for leads (pure: no Django, no database).
+
+Watch-list matching and duplicate scoring must see "ＸＸ化工厂", "xx化工厂", "XX化\u200b工厂" and the
+traditional "化工廠" as one string, or a sender can dodge a watch list with a different input method.
+``normalize`` folds full-width forms to half-width (NFKC), letter case, traditional to simplified
+characters (single-character table from zhconv, applied with ``str.translate`` so it costs one pass),
+and drops zero-width and other invisible format characters. It keeps every other character, so match
+offsets stay meaningful.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+_INVISIBLE = {
+    ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+}
+
+
+@lru_cache(maxsize=1)
+def _folding() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Traditional → simplified (one character to one character) and invisible characters → nothing, as one
+    regular expression: scanning in C and replacing only what matched is ~10× faster than ``str.translate``
+    with a dict of thousands of entries on text that is nearly all simplified already."""
+    table: dict[str, str] = {chr(code): "" for code in _INVISIBLE}
+    try:
+        import zhconv
+
+        zhconv.zhconv.loaddict()
+        for trad, simp in zhconv.zhconv.zhcdicts["zh2Hans"].items():
+            if len(trad) == 1 and len(simp) == 1 and trad != simp:
+                table[trad] = simp
+    except (ImportError, KeyError, AttributeError):  # the table is an improvement, not a requirement
+        pass
+    pattern = re.compile("[" + "".join(re.escape(c) for c in table) + "]")
+    return pattern, table
+
+
+def normalize(text: str) -> str:
+    """Fold width (NFKC), case and traditional forms; drop invisible characters."""
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    pattern, table = _folding()
+    return pattern.sub(lambda m: table[m.group()], text).lower()
+
+
+_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百千万两几]+")
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def shingle_text(text: str) -> str:
+    """The text duplicate scoring compares: normalised, numbers collapsed to one mark (a re-report with new
+    figures is the same event), punctuation and spaces dropped."""
+    folded = _NUMBER.sub("#", normalize(text))
+    return _NOISE.sub("", folded)
+
+
+def bigrams(text: str) -> Counter[str]:
+    """Character bigrams: Chinese needs no segmentation for this and short texts keep enough of them."""
+    s = shingle_text(text)
+    if len(s) < 2:
+        return Counter([s]) if s else Counter()
+    return Counter(s[i : i + 2] for i in range(len(s) - 1))
+
+
+def cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(count * b.get(gram, 0) for gram, count in a.items())
+    if not dot:
+        return 0.0
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm

@@ -1,0 +1,16 @@
+"""Lead pages, included under /leads/ by ``dutyroom/web/urls.py`` (inside the ``web`` namespace)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from dutyroom.web.views import leads
+from dutyroom.web.views.common import chinese_first as zh
+
+urlpatterns = [
+    path("", zh(leads.lead_list), name="leads"),
+    path("new/", zh(leads.lead_new), name="lead-new"),
+    path("<int:pk>/", zh(leads.lead_detail), name="lead"),
+    path("photos/<int:pk>/", leads.lead_photo, name="lead-photo"),
+    path("watch/", zh(leads.watch_terms), name="watch-terms"),
+]
