@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('incidents', '0002_incident_initial_severity'),
-        ('obligations', '0001_initial'),
+        ('obligations', '0002_issue8_lead_verification_kind'),
         ('orgs', '0001_initial'),
         ('reports', '0003_obligation_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
