@@ -5,7 +5,7 @@ Places are Taicang's towns, subdistricts, zones and roads; enterprises are descr
 Positives: the same event told by different senders in different words, often with different figures and
 up to 90 minutes apart. Negatives: the same place with another event; the same kind of event in another
 town; the same kind of event in the same town on another road many hours later; unrelated pairs.
-Run: ``.venv/bin/python bench/make_dedup_pairs.py`` (the output is committed; the bench reads it).
+Run: ``.venv/bin/python bench/_make_dedup_pairs.py`` (the output is committed; the bench reads it).
 """
 
 from __future__ import annotations
