@@ -75,3 +75,13 @@ def api(city: None) -> Callable[[str | None], Api]:
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests create dozens of users per case and need no brute-force resistance."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def bus_listener_closed_afterwards() -> Any:
+    """A worker started by a test opens the bus's LISTEN connection (PostgreSQL); close it after the test, or
+    the test database could not be dropped while it is open."""
+    yield
+    from dutyroom.common import bus
+
+    bus.stop()

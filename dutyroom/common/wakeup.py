@@ -1,17 +1,42 @@
-"""In-process wake-up for the deadline worker: a nearer deadline written by a request wakes it at once.
+"""Wake-up for the deadline worker: a nearer deadline written by a request wakes it at once.
 
-Other processes (production workers on PostgreSQL) fall back to their capped sleep of under a second.
+In this process through an event; in other processes (``dutyroom worker`` beside the web processes on
+PostgreSQL) through the bus's LISTEN/NOTIFY. Without either, a worker still wakes within its capped sleep.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+
+from dutyroom.common import bus
+
+TOPIC = "wakeup"
+# A burst of writes publishes once: one wake-up makes the worker look at everything that is due.
+COALESCE_SECONDS = 0.05
 
 _event = threading.Event()
+_last_published = 0.0
+_subscribed = False
 
 
 def notify() -> None:
+    """After a commit that wrote or moved a deadline (or queued an alert): wake every worker."""
+    global _last_published
     _event.set()
+    now = time.monotonic()
+    if now - _last_published >= COALESCE_SECONDS:
+        _last_published = now
+        bus.publish(TOPIC)
+
+
+def listen() -> None:
+    """Hear other processes' wake-ups too (a worker calls this once)."""
+    global _subscribed
+    if not _subscribed:
+        _subscribed = True
+        bus.subscribe(TOPIC, lambda _topic: _event.set())
+    bus.ensure_listener()
 
 
 def wait(timeout: float) -> bool:

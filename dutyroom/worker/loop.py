@@ -90,6 +90,7 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())
+        wakeup.listen()
         while not self.stop.is_set():
             try:
                 fired, _ = self.run_once()
