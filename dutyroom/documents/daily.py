@@ -14,8 +14,9 @@ from django.db.models import Q
 
 from dutyroom.documents.layout import LOCAL, Block, Heading, OfficialDocument, Paragraph, Table, cn_date, cn_time
 from dutyroom.incidents.models import Incident
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports.models import Obligation, VerificationRequest
+from dutyroom.reports.models import VerificationRequest
 from dutyroom.rules import Grade, ObligationKind, ObligationState
 
 MASTHEAD = "值班日报"
@@ -31,7 +32,8 @@ def incident_line(incident: Incident) -> str:
     grade = Grade(incident.grade).label_zh if incident.grade else "未定级"
     title = "［工作秘密］详情限值班室查阅" if incident.classification == "work_secret" else incident.title
     drill = "（演练）" if incident.exercise else ""
-    return f"{cn_time(incident.occurred_at)}　{incident.unit.name}：{title}{drill}，{grade}，{incident.get_state_display()}。"
+    state = incident.get_state_display()
+    return f"{cn_time(incident.occurred_at)}　{incident.unit.name}：{title}{drill}，{grade}，{state}。"
 
 
 def _incidents(start: datetime, end: datetime) -> list[Block]:

@@ -26,8 +26,9 @@ from dutyroom.documents.layout import (
 from dutyroom.documents.models import SpecialReport
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports.models import Obligation, Report
+from dutyroom.reports.models import Report
 from dutyroom.rules import Category, Classification, Grade, ObligationKind, ReportKind
 
 MASTHEAD = "值班信息专报"

@@ -96,7 +96,7 @@ def _stamp(moment: datetime) -> str:
 def msg_type(source: CapSource) -> str:
     if source.state == "closed":
         return "Cancel"
-    first = source.changed_at.replace(microsecond=0) <= source.created_at.replace(microsecond=0)
+    first = source.changed_at <= source.created_at  # a first report filed with the incident is part of it
     return "Alert" if source.state == "open" and first else "Update"
 
 

@@ -56,7 +56,7 @@ def daily_view(report: DailyReport) -> dict[str, Any]:
 
 
 @router.get("/incidents/{incident_id}/document", response={200: None})
-def incident_document(request: HttpRequest, incident_id: int, format: str = "docx") -> HttpResponse:  # noqa: A002
+def incident_document(request: HttpRequest, incident_id: int, format: str = "docx") -> HttpResponse:
     """值班信息专报 (docx or pdf): the incident's latest issue; the duty room's first request issues number one."""
     user = caller(request)
     incident = access_incident(user, incident_id)
@@ -117,7 +117,7 @@ def generate_daily_report(request: HttpRequest, payload: DailyReportIn) -> Statu
 
 
 @router.get("/daily-reports/{report_id}/document", response={200: None})
-def daily_report_document(request: HttpRequest, report_id: int, format: str = "docx") -> HttpResponse:  # noqa: A002
+def daily_report_document(request: HttpRequest, report_id: int, format: str = "docx") -> HttpResponse:
     _daily_reader(request)
     report = DailyReport.objects.filter(pk=report_id).first()
     if report is None:

@@ -27,27 +27,27 @@ class SitRepCasualties(Schema):
 class SitRepReport(Schema):
     """One report of the chain, named as EDXL-SitRep names its elements."""
 
-    messageID: str  # noqa: N815 - EDXL element names
-    reportNumber: int  # noqa: N815
-    reportVersion: Literal["Initial", "Update", "Final"]  # noqa: N815
-    reportKind: Literal["phone", "written", "followup", "final"]  # noqa: N815
-    followupNumber: int | None  # noqa: N815
-    precedingMessageID: str | None  # noqa: N815
-    originatingMessageID: str  # noqa: N815
-    preparedBy: str  # noqa: N815
-    preparedByName: str  # noqa: N815
-    authorizedBy: str | None  # noqa: N815
-    dateTimeReceived: str  # noqa: N815
-    situationSummary: str  # noqa: N815
-    casualtyAndIllnessSummary: SitRepCasualties | None  # noqa: N815
+    messageID: str
+    reportNumber: int
+    reportVersion: Literal["Initial", "Update", "Final"]
+    reportKind: Literal["phone", "written", "followup", "final"]
+    followupNumber: int | None
+    precedingMessageID: str | None
+    originatingMessageID: str
+    preparedBy: str
+    preparedByName: str
+    authorizedBy: str | None
+    dateTimeReceived: str
+    situationSummary: str
+    casualtyAndIllnessSummary: SitRepCasualties | None
 
 
 class SitRep(Schema):
     """The report chain of an incident: Initial, then Updates (续报), then Final (终报)."""
 
-    incidentID: str  # noqa: N815
-    incidentName: str  # noqa: N815
-    incidentLifecyclePhase: Literal["Response", "Recovery", "Closed"]  # noqa: N815
+    incidentID: str
+    incidentName: str
+    incidentLifecyclePhase: Literal["Response", "Recovery", "Closed"]
     reports: list[SitRepReport]
 
 
