@@ -78,15 +78,17 @@ def _receipts(start: datetime, end: datetime) -> list[Block]:
 
 def _verifications(start: datetime, end: datetime) -> list[Block]:
     requests = list(VerificationRequest.objects.filter(created_at__gte=start, created_at__lt=end)
-                    .select_related("unit").prefetch_related("obligations"))
+                    .select_related("unit", "incident").prefetch_related("obligations"))
     blocks: list[Block] = [Heading(f"四、核报情况（{len(requests)}件）")]
     if not requests:
         blocks.append(Paragraph("当日无核实请求。"))
     for request in requests:
         states = {o.state for o in request.obligations.all()}
         answer = "已按时反馈" if "met" in states else "超时反馈" if "late" in states else "尚未反馈"
+        secret = request.incident is not None and request.incident.classification == "work_secret"
+        question = "［工作秘密］" if secret else f"“{request.question[:60]}”"
         blocks.append(Paragraph(f"{cn_time(request.created_at)}　{request.get_authority_display()}要求"
-                                f"{request.unit.name}核报（时限{cn_time(request.due_at)}）：{answer}。"))
+                                f"{request.unit.name}核报{question}（时限{cn_time(request.due_at)}）：{answer}。"))
     return blocks
 
 
