@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "dutyroom.notifications",
     "dutyroom.leads",
     "dutyroom.api",
+    "dutyroom.instructions",
     "dutyroom.documents",
     "dutyroom.interop",
     "dutyroom.web",

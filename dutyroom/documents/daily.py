@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from dutyroom.documents.layout import LOCAL, Block, Heading, OfficialDocument, Paragraph, Table, cn_date, cn_time
 from dutyroom.incidents.models import Incident
+from dutyroom.instructions.models import Instruction
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports.models import VerificationRequest
@@ -92,15 +93,32 @@ def _verifications(start: datetime, end: datetime) -> list[Block]:
     return blocks
 
 
+def _instructions(start: datetime, end: datetime) -> list[Block]:
+    given = list(Instruction.objects.filter(given_at__gte=start, given_at__lt=end)
+                 .select_related("incident").prefetch_related("tasks__unit"))
+    blocks: list[Block] = [Heading(f"五、领导批示（{len(given)}件）")]
+    if not given:
+        blocks.append(Paragraph("当日无领导批示。"))
+    for instruction in given:
+        secret = instruction.incident.classification == "work_secret"
+        text = "［工作秘密］" if secret else instruction.text
+        answered = [t.unit.name for t in instruction.tasks.all() if t.feedback]
+        owing = [t.unit.name for t in instruction.tasks.all() if not t.feedback]
+        state = "；".join(p for p in (f"已反馈：{'、'.join(answered)}" if answered else "",
+                                      f"未反馈：{'、'.join(owing)}" if owing else "") if p)
+        blocks.append(Paragraph(f"{cn_time(instruction.given_at)}　{instruction.leader}批示：{text}（{state}）"))
+    return blocks
+
+
 def _handovers(start: datetime, end: datetime) -> list[Block]:
     """Handovers live in the duty app when it is installed; without it the section says so."""
-    return [Heading("五、交接班"), Paragraph("当日交接班记录见值班日志。")]
+    return [Heading("六、交接班"), Paragraph("当日交接班记录见值班日志。")]
 
 
 def daily_content(day: date, *, number: str, now: datetime) -> OfficialDocument:
     start, end = day_window(day)
     blocks = [*_incidents(start, end), *_clocks(start, end, now), *_receipts(start, end),
-              *_verifications(start, end), *_handovers(start, end)]
+              *_verifications(start, end), *_instructions(start, end), *_handovers(start, end)]
     office = duty_room_unit().name
     return OfficialDocument(masthead=MASTHEAD, number=number, office=office, title=f"{cn_date(day)}值班情况",
                             classification="内部", blocks=blocks, closing=[office],

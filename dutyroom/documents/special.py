@@ -26,6 +26,7 @@ from dutyroom.documents.layout import (
 from dutyroom.documents.models import SpecialReport
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
+from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports.models import Report
@@ -144,16 +145,34 @@ def timeline(incident: Incident, reports: list[Report]) -> list[tuple[datetime, 
             events.append((entry.at, f"值班室调整事件分级：{old or '未定级'} → {new or '未定级'}"))
     for request in incident.verification_requests.all():
         events.append((request.created_at, f"{request.get_authority_display()}要求核报：{request.question}"))
+    for instruction in incident.instructions.all():
+        events.append((instruction.given_at, f"{instruction.leader}作出批示"))
     if incident.handled_at:
         events.append((incident.handled_at, "处置结束"))
     return sorted(events, key=lambda event: event[0])
 
 
+def instructions_blocks(incident: Incident) -> list[Block]:
+    """领导批示及落实情况: each instruction, then each unit's feedback or how long it is still owed."""
+    instructions = incident_instructions(incident)
+    if not instructions:
+        return []
+    blocks: list[Block] = [Heading("领导批示及落实情况")]
+    for instruction in instructions:
+        blocks.append(Paragraph(f"{cn_time(instruction.given_at)}，{instruction.leader}批示：{instruction.text}"))
+        for task in instruction.tasks.all():
+            if task.feedback:
+                blocks.append(Paragraph(f"{task.unit.name}于{cn_time(task.feedback_at)}反馈：{task.feedback}"))
+            else:
+                blocks.append(Paragraph(f"{task.unit.name}：尚未反馈（时限{cn_time(task.due_at)}）。"))
+    return blocks
+
+
 def special_report_document(issue: SpecialReport) -> OfficialDocument:
     incident = issue.incident
     reports = list(Report.objects.filter(incident=incident).select_related("unit").order_by("received_at", "id"))
-    blocks = [*_facts(incident), *_chain(reports), Heading("伤亡和损失情况"), casualties_table(reports),
-              Heading("事件时间线")]
+    blocks = [*_facts(incident), *_chain(reports), *instructions_blocks(incident), Heading("伤亡和损失情况"),
+              casualties_table(reports), Heading("事件时间线")]
     blocks.extend(Paragraph(f"{cn_time(at)}　{text}") for at, text in timeline(incident, reports))
     office = duty_room_unit().name
     return OfficialDocument(
