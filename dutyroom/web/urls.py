@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, documents, incidents, reports, verification
+from dutyroom.web.views import actions, board, create, documents, incidents, instructions, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -38,5 +38,7 @@ urlpatterns = [
     path("daily-reports/", zh(documents.daily_report_list), name="daily-reports"),
     path("daily-reports/new/", zh(documents.daily_report_make), name="daily-report-make"),
     path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
+    path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
+    path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -15,7 +15,9 @@ from dutyroom.common.errors import NotFound
 from dutyroom.incidents.access import access_incident, may_mark_handled, may_report
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import incident_record_read
+from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.interop.selectors import incident_forwarding_view
+from dutyroom.orgs.selectors import reporting_units
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
@@ -99,6 +101,8 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "grade_basis": grade_basis(incident),
         "history": history_rows(incident.pk),
         "has_special_report": incident.special_reports.exists(),
+        "instructions": incident_instructions(incident),
+        "instruction_units": reporting_units() if user.is_duty_room else [],
         "upward": upward_rows(incident) if user.is_duty_room else None,
     }
     context.update(extra)
