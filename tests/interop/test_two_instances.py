@@ -160,7 +160,11 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     assert stuck[0]["last_error"]
 
     parent.start()  # and comes back
-    wait_for(lambda: not call(child, down_officer, "GET", "/forwardings?state=pending"), "the backlog to drain")
+    def drained() -> bool:  # nothing pending and nothing in flight (a claimed send is "sending")
+        rows = call(child, down_officer, "GET", "/forwardings")
+        return all(r["state"] == "delivered" for r in rows)
+
+    wait_for(drained, "the backlog to drain")
     upstairs = ours(call(parent, up_officer, "GET", "/incidents?unit=taicang"))
     assert len(upstairs) == 1
     filed = call(parent, up_officer, "GET", f"/incidents/{upstairs[0]['id']}")
