@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('incidents', '0002_incident_initial_severity'),
-        ('obligations', '0002_alter_obligation_kind'),
+        ('obligations', '0001_initial'),
         ('orgs', '0002_issue10_child_city'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
