@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "dutyroom.notifications",
     "dutyroom.leads",
     "dutyroom.api",
+    "dutyroom.instructions",
+    "dutyroom.documents",
+    "dutyroom.interop",
     "dutyroom.web",
 ]
 
@@ -112,3 +115,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DUTYROOM_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Documents and interop (issue 10): this instance's name, its parent instance (分级报送), its children, and
+# when the worker writes the daily duty report. See dutyroom/interop/config.py for what each means.
+DUTYROOM_INSTANCE_CODE = os.environ.get("DUTYROOM_INSTANCE_CODE", "taicang")
+DUTYROOM_INSTANCE_NAME = os.environ.get("DUTYROOM_INSTANCE_NAME", "太仓市")
+DUTYROOM_CAP_SENDER = os.environ.get("DUTYROOM_CAP_SENDER", "dutyroom.taicang.gov.cn")
+DUTYROOM_PUBLIC_URL = os.environ.get("DUTYROOM_PUBLIC_URL", "")
+DUTYROOM_PARENT_URL = os.environ.get("DUTYROOM_PARENT_URL", "")
+DUTYROOM_PARENT_KEY = os.environ.get("DUTYROOM_PARENT_KEY", "")
+DUTYROOM_PARENT_AUTHORITY = os.environ.get("DUTYROOM_PARENT_AUTHORITY", "suzhou")
+DUTYROOM_CHILDREN = os.environ.get("DUTYROOM_CHILDREN", "")
+DUTYROOM_FORWARD_BACKOFF_MAX = float(os.environ.get("DUTYROOM_FORWARD_BACKOFF_MAX", "300"))
+DUTYROOM_DAILY_REPORT_AT = os.environ.get("DUTYROOM_DAILY_REPORT_AT", "07:30")

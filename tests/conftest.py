@@ -44,7 +44,8 @@ class Api:
         response = getattr(self.client, method)(
             f"/api/v1{path}", data=data, content_type="application/json", headers=self._headers(headers)
         )
-        response.json_body = response.json() if response.content else None
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        response.json_body = response.json() if response.content and is_json else None
         return response
 
     def get(self, path: str, **kw: Any) -> Any:

@@ -14,6 +14,7 @@ class UnitKind(models.TextChoices):
     VILLAGE = "village", "村"
     COMMUNITY = "community", "社区"
     GRID = "grid", "网格"
+    CHILD_CITY = "child_city", "下级市（县）"
 
 
 TERRITORIAL_KINDS = frozenset({UnitKind.TOWN, UnitKind.ZONE, UnitKind.SUBDISTRICT})

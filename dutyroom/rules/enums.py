@@ -78,6 +78,7 @@ class ObligationKind(StrEnum):
     RECEIPT = "receipt"
     #: A lead (线索) must be verified (核实) by its verifier unit; met by the verifier's outcome, not a report.
     LEAD_VERIFICATION = "lead_verification"
+    INSTRUCTION_FEEDBACK = "instruction_feedback"  # 督办: a unit's feedback on a leader's instruction (批示)
 
     @property
     def label_zh(self) -> str:
@@ -210,6 +211,7 @@ _OBLIGATION_KIND_LABELS = {
     ObligationKind.VERIFICATION_REPLY: "核报反馈",
     ObligationKind.RECEIPT: "签收确认",
     ObligationKind.LEAD_VERIFICATION: "线索核实",
+    ObligationKind.INSTRUCTION_FEEDBACK: "批示反馈",
 }
 _OBLIGATION_STATE_LABELS = {
     ObligationState.PENDING: "待完成",
@@ -269,6 +271,7 @@ _OBLIGATION_KIND_LABELS_EN = {
     ObligationKind.VERIFICATION_REPLY: "Verification reply",
     ObligationKind.RECEIPT: "Receipt",
     ObligationKind.LEAD_VERIFICATION: "Lead verification",
+    ObligationKind.INSTRUCTION_FEEDBACK: "Instruction feedback",
 }
 _OBLIGATION_STATE_LABELS_EN = {
     ObligationState.PENDING: "Pending",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, incidents, reports, verification
+from dutyroom.web.views import actions, board, create, documents, incidents, instructions, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -33,5 +33,12 @@ urlpatterns = [
     path("verification-requests/new/", zh(verification.verification_new), name="verification-new"),
     path("verification-requests/<int:pk>/reply/", zh(verification.verification_reply), name="verification-reply"),
     path("leads/", include("dutyroom.web.leads_urls")),
+    path("incidents/<int:pk>/special-report.<str:fmt>", zh(documents.special_report_download), name="special-report"),
+    path("incidents/<int:pk>/cap.xml", zh(documents.cap_download), name="incident-cap"),
+    path("daily-reports/", zh(documents.daily_report_list), name="daily-reports"),
+    path("daily-reports/new/", zh(documents.daily_report_make), name="daily-report-make"),
+    path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
+    path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
+    path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -12,13 +12,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from dutyroom.documents.jobs import daily_report_job
+from dutyroom.interop.outbound import forwarding_job
 from dutyroom.leads.feeds import feeds_job
 
 log = logging.getLogger("dutyroom.worker")
 
 Job = Callable[[datetime], datetime | None]
 
-JOBS: list[Job] = [feeds_job]
+JOBS: list[Job] = [feeds_job, forwarding_job, daily_report_job]
 
 
 def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:

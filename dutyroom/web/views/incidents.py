@@ -15,6 +15,9 @@ from dutyroom.common.errors import NotFound
 from dutyroom.incidents.access import access_incident, may_mark_handled, may_report
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import incident_record_read
+from dutyroom.instructions.selectors import incident_instructions
+from dutyroom.interop.selectors import incident_forwarding_view
+from dutyroom.orgs.selectors import reporting_units
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ReportKind
 from dutyroom.web import labels
@@ -22,6 +25,15 @@ from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditFor
 from dutyroom.web.history import history_rows
 from dutyroom.web.views.common import actor, not_found
 from dutyroom.web.views.present import clock_scope, incident_card
+
+
+def upward_rows(incident: Incident) -> dict[str, Any]:
+    """Receipts from the level above, for the duty room ("received by Suzhou at 14:32")."""
+    view = incident_forwarding_view(incident)
+    for row in view["reports"]:
+        row["kind_label"] = labels.report_kind_label(row["kind"])
+        row["received_at_local"] = row["received_at"][5:16].replace("T", " ")
+    return view
 
 
 def report_row(report: Report) -> dict[str, Any]:
@@ -88,6 +100,10 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "waive_target": waive_target,
         "grade_basis": grade_basis(incident),
         "history": history_rows(incident.pk),
+        "has_special_report": incident.special_reports.exists(),
+        "instructions": incident_instructions(incident),
+        "instruction_units": reporting_units() if user.is_duty_room else [],
+        "upward": upward_rows(incident) if user.is_duty_room else None,
     }
     context.update(extra)
     return context

@@ -1,0 +1,246 @@
+"""Sending upward (and verification requests down): plan from the outbox, deliver with retries, keep receipts.
+
+The services that change incidents and reports already write outbox events in their own transactions; the
+planner reads those events in id order (a cursor row) and turns the ones the level above must know into
+:class:`Forwarding` rows, so nothing said in a committed transaction is ever missed. The sender claims due
+rows by compare-and-set, POSTs them signed, and on a receipt records it; on any failure it backs off
+(1 s, 2 s, 4 s … up to ``DUTYROOM_FORWARD_BACKOFF_MAX``) and tries again. The receiver deduplicates by
+forwarding id, so a delivery whose receipt was lost is answered again and filed once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+
+from dutyroom.incidents.models import Incident
+from dutyroom.interop import config
+from dutyroom.interop.models import (
+    ForwardedReport,
+    Forwarding,
+    ForwardingCursor,
+    ForwardingKind,
+    ForwardingState,
+    RemoteLink,
+)
+from dutyroom.interop.signing import FORWARDING_HEADER, INSTANCE_HEADER, SIGNATURE_HEADER, sign
+from dutyroom.notifications.models import OutboxEvent
+from dutyroom.reports.models import Report, VerificationRequest
+from dutyroom.rules import Grade
+
+log = logging.getLogger("dutyroom.interop")
+TOPICS = ("incident.created", "incident.updated", "incident.handled", "report.received", "verification.requested")
+CLAIM = timedelta(seconds=60)
+TIMEOUT = 10.0
+BATCH = 50
+
+
+def forwards_upward(incident: Incident) -> bool:
+    """Grade Ⅲ and above, and every sensitive or may-escalate incident, go to the level above."""
+    return incident.grade in (Grade.I, Grade.II, Grade.III) or incident.sensitive or incident.may_escalate
+
+
+def _plan_event(event: OutboxEvent, now: datetime) -> Forwarding | None:
+    parent, children = config.parent(), config.children()
+    if event.topic == "verification.requested":
+        child = children.get(event.unit.code)
+        request = VerificationRequest.objects.filter(pk=event.payload.get("request")).first()
+        if child is None or request is None:
+            return None
+        return Forwarding(direction="down", target=child.code, kind=ForwardingKind.VERIFICATION_REQUEST,
+                          verification_request=request, incident=request.incident)
+    if parent is None:
+        return None
+    report = Report.objects.filter(pk=event.payload.get("report")).select_related("verification_request").first()
+    if report is not None and report.verification_request is not None and RemoteLink.objects.filter(
+            sender="parent", kind="verification_request", local_id=report.verification_request.pk).exists():
+        return Forwarding(target=parent.name, kind=ForwardingKind.VERIFICATION_REPLY, report=report,
+                          verification_request=report.verification_request)
+    incident = Incident.objects.filter(pk=event.incident_id).first() if event.incident_id else None
+    if incident is None or not forwards_upward(incident):
+        return None
+    if Forwarding.objects.filter(incident=incident, kind=ForwardingKind.INCIDENT,
+                                 state=ForwardingState.PENDING).exists():
+        return None  # the pending one is built when it is sent, so it will carry this change too
+    return Forwarding(target=parent.name, kind=ForwardingKind.INCIDENT, incident=incident)
+
+
+def forwarding_plan(now: datetime) -> int:
+    """Turn new outbox events into forwardings; returns how many were planned."""
+    if config.parent() is None and not config.children():
+        return 0
+    with transaction.atomic():
+        cursor, _ = ForwardingCursor.objects.select_for_update().get_or_create(id=1)
+        events = list(OutboxEvent.objects.filter(id__gt=cursor.last_event_id, topic__in=TOPICS)
+                      .select_related("unit").order_by("id")[:500])
+        if not events:
+            return 0
+        planned, seen = 0, set()
+        for event in events:
+            key = (event.topic, json.dumps(event.payload, sort_keys=True))
+            if key in seen:  # one event per audience unit: plan once
+                continue
+            seen.add(key)
+            forwarding = _plan_event(event, now)
+            if forwarding is not None:
+                forwarding.source_event_id = event.pk
+                forwarding.next_attempt_at = now
+                forwarding.created_at = now
+                forwarding.save()
+                planned += 1
+        cursor.last_event_id = events[-1].pk
+        cursor.save(update_fields=["last_event_id"])
+    return planned
+
+
+def report_payload(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.pk, "kind": report.kind, "number": report.number, "summary": report.summary,
+        "casualties": {f: getattr(report, f) for f in ("deaths", "missing", "trapped", "serious_injuries",
+                                                        "injuries", "evacuated")} if report.has_figures else None,
+        "direct_loss_cny": str(report.direct_loss_cny) if report.direct_loss_cny is not None else None,
+        "measures": report.measures, "trend": report.trend, "signer": report.signer,
+        "contact_name": report.contact_name, "contact_phone": report.contact_phone,
+        "unit_name": report.unit.name, "received_at": report.received_at.isoformat(),
+    }
+
+
+def incident_payload(incident: Incident) -> dict[str, Any]:
+    """The incident as it stands now, with every report of its chain (the receiver files what it lacks)."""
+    reports = Report.objects.filter(incident=incident).exclude(kind="verification_reply").select_related("unit")
+    return {
+        "incident": {
+            "id": incident.pk, "title": incident.title, "category": incident.category, "subtype": incident.subtype,
+            "grade": incident.grade, "sensitive": incident.sensitive, "may_escalate": incident.may_escalate,
+            "hotspot": incident.hotspot, "exercise": incident.exercise,
+            "occurred_at": incident.occurred_at.isoformat(),
+            "learned_at": incident.learned_at.isoformat() if incident.learned_at else None,
+            "place": " ".join(p for p in ((incident.area.name if incident.area else ""), incident.address) if p),
+            "lat": incident.lat, "lon": incident.lon, "classification": incident.classification,
+            "state": incident.state, "unit_name": incident.unit.name,
+        },
+        "reports": [report_payload(r) for r in reports.order_by("received_at", "id")],
+    }
+
+
+def forwarding_body(forwarding: Forwarding) -> dict[str, Any]:
+    body: dict[str, Any] = {"forwarding_id": str(forwarding.forwarding_id), "kind": forwarding.kind,
+                            "sender": config.instance_code(), "sender_name": config.instance_name()}
+    if forwarding.kind == ForwardingKind.INCIDENT:
+        assert forwarding.incident is not None
+        body.update(incident_payload(forwarding.incident))
+    elif forwarding.kind == ForwardingKind.VERIFICATION_REPLY:
+        assert forwarding.report is not None and forwarding.verification_request is not None
+        link = RemoteLink.objects.get(sender="parent", kind="verification_request",
+                                      local_id=forwarding.verification_request.pk)
+        body.update({"request": link.remote_id, "report": report_payload(forwarding.report)})
+    else:
+        request = forwarding.verification_request
+        assert request is not None
+        # the child's own id of the incident, when the incident came from that child
+        child_incident = (RemoteLink.objects.filter(sender=forwarding.target, kind="incident",
+                                                    local_id=request.incident_id)
+                          .values_list("remote_id", flat=True).first() if request.incident_id else None)
+        body.update({"request": {"id": request.pk, "question": request.question,
+                                 "due_at": request.due_at.isoformat(), "incident": child_incident}})
+    return body
+
+
+def _peer_for(forwarding: Forwarding) -> config.Peer | None:
+    if forwarding.direction == "up":
+        return config.parent()
+    return config.children().get(forwarding.target)
+
+
+def _post(peer: config.Peer, forwarding: Forwarding, body: bytes) -> dict[str, Any]:
+    request = urllib.request.Request(
+        peer.url.rstrip("/") + "/api/v1/interop/inbox", data=body, method="POST",
+        headers={"Content-Type": "application/json", INSTANCE_HEADER: config.instance_code(),
+                 FORWARDING_HEADER: str(forwarding.forwarding_id), SIGNATURE_HEADER: sign(peer.key, body)},
+    )
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        answer: dict[str, Any] = json.loads(response.read() or b"{}")
+        return answer
+
+
+def _claim(now: datetime) -> list[int]:
+    due = Forwarding.objects.filter(
+        Q(state=ForwardingState.PENDING, next_attempt_at__lte=now)
+        | Q(state=ForwardingState.SENDING, claimed_until__lt=now)  # a worker died mid-send
+    ).order_by("next_attempt_at", "id").values_list("id", "state")[:BATCH]
+    claimed = []
+    for forwarding_id, state in due:
+        if Forwarding.objects.filter(id=forwarding_id, state=state).update(
+                state=ForwardingState.SENDING, claimed_until=now + CLAIM) == 1:
+            claimed.append(forwarding_id)
+    return claimed
+
+
+def _record_receipt(forwarding: Forwarding, receipt: dict[str, Any], now: datetime) -> None:
+    with transaction.atomic():
+        Forwarding.objects.filter(pk=forwarding.pk).update(
+            state=ForwardingState.DELIVERED, delivered_at=now, receipt=receipt, last_error="",
+            attempts=forwarding.attempts + 1)
+        by = receipt.get("received_by", forwarding.target)
+        for local_id, remote in (receipt.get("reports") or {}).items():
+            ForwardedReport.objects.get_or_create(
+                report_id=int(local_id),
+                defaults={"received_at": datetime.fromisoformat(remote["received_at"]), "received_by": by,
+                          "remote_id": remote.get("id")})
+        remote_incident = receipt.get("incident")
+        if forwarding.incident_id and remote_incident and forwarding.direction == "up":
+            RemoteLink.objects.get_or_create(sender="parent", kind="incident", remote_id=remote_incident,
+                                             defaults={"local_id": forwarding.incident_id})
+
+
+def _fail(forwarding: Forwarding, error: str, now: datetime) -> None:
+    attempts = forwarding.attempts + 1
+    delay = min(2 ** (attempts - 1), config.backoff_max())
+    Forwarding.objects.filter(pk=forwarding.pk, state=ForwardingState.SENDING).update(
+        state=ForwardingState.PENDING, attempts=attempts, last_error=error[:500],
+        next_attempt_at=now + timedelta(seconds=delay), claimed_until=None)
+
+
+def forwarding_send(now: datetime) -> int:
+    """Deliver due forwardings; returns how many were delivered (failures are rescheduled)."""
+    delivered = 0
+    for forwarding_id in _claim(now):
+        forwarding = Forwarding.objects.select_related("incident", "report", "verification_request").get(
+            pk=forwarding_id)
+        peer = _peer_for(forwarding)
+        if peer is None:
+            _fail(forwarding, "no peer configured", now)
+            continue
+        body = json.dumps(forwarding_body(forwarding), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+        try:
+            receipt = _post(peer, forwarding, body)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            log.info("forwarding %s to %s failed: %s", forwarding.forwarding_id, peer.name, error)
+            _fail(forwarding, str(error), now)
+            continue
+        _record_receipt(forwarding, receipt, now)
+        delivered += 1
+    return delivered
+
+
+def next_forwarding_at() -> datetime | None:
+    row = Forwarding.objects.exclude(state=ForwardingState.DELIVERED).order_by("next_attempt_at").first()
+    return row.next_attempt_at if row else None
+
+
+def forwarding_job(now: datetime) -> datetime | None:
+    """The worker's job: plan from the outbox, send what is due, say when the next retry falls due."""
+    if config.parent() is None and not config.children():
+        return None
+    forwarding_plan(now)
+    forwarding_send(now)
+    upcoming = next_forwarding_at()
+    return max(upcoming, now) if upcoming else now + timedelta(seconds=1)

@@ -1,0 +1,67 @@
+"""Incident page forms for leaders' instructions (批示): the duty room records one, a tasked unit answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import DomainError, NotFound
+from dutyroom.common.timefmt import LOCAL
+from dutyroom.incidents.access import access_incident
+from dutyroom.instructions.selectors import access_instruction_task
+from dutyroom.instructions.services import InstructionInput, instruction_feedback, instruction_record
+from dutyroom.web.views.common import actor, message_of, not_found
+
+
+def _local(value: str) -> datetime | None:
+    """A ``datetime-local`` box is Beijing time without an offset."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=LOCAL) if value else None
+    except ValueError:
+        return None
+
+
+def _back(incident_id: int) -> HttpResponse:
+    return redirect(reverse("web:incident", args=[incident_id]) + "#instructions")
+
+
+@require_POST
+@login_required
+def instruction_new(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        incident = access_incident(actor(request), pk)
+    except NotFound:
+        return not_found(request)
+    data = InstructionInput(leader=request.POST.get("leader", ""), text=request.POST.get("text", ""),
+                            units=request.POST.getlist("units"), due_at=_local(request.POST.get("due_at", "")))
+    try:
+        instruction_record(actor=actor(request), incident=incident, data=data, now=clock_now())
+    except DomainError as error:
+        messages.error(request, message_of(error))
+    else:
+        messages.success(request, _("批示已登记并转承办单位，反馈时限开始计时"))
+    return _back(incident.pk)
+
+
+@require_POST
+@login_required
+def instruction_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        task = access_instruction_task(actor(request), pk)
+    except NotFound:
+        return not_found(request)
+    try:
+        instruction_feedback(actor=actor(request), task=task, text=request.POST.get("text", ""), now=clock_now())
+    except DomainError as error:
+        messages.error(request, message_of(error))
+    else:
+        messages.success(request, _("落实情况已反馈"))
+    return _back(task.instruction.incident_id)
