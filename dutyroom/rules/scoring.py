@@ -23,7 +23,9 @@ from .scoring_book import Edition, FactKind, GradeBand, ScoringBook
 
 K = TypeVar("K", bound=Hashable)
 
-FIRST_REPORT_KINDS = frozenset({ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT})
+FIRST_REPORT_KINDS = frozenset(
+    {ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT}
+)
 #: Obligation kinds that are scored, and the fact each outcome becomes.
 _OBLIGATION_FACTS: Mapping[ObligationKind, tuple[FactKind, FactKind]] = {
     ObligationKind.FIRST_REPORT: (FactKind.FIRST_REPORT_LATE, FactKind.FIRST_REPORT_MISSING),
@@ -107,8 +109,16 @@ def _fact_lines(book: ScoringBook, fact: Fact, closed_at: datetime | None) -> li
     counted_at_close = closed_at is not None and not late_change and fact.cancelled_at > closed_at
     if not counted_at_close:
         return []  # cancelled before anyone published it: it never counted
-    reversal = LedgerLine(-delta, fact.kind.value, rule, f"更正：{fact.reason}（已豁免，撤销扣分）", fact.incident,
-                          fact.source, True, fact.cancelled_at)
+    reversal = LedgerLine(
+        -delta,
+        fact.kind.value,
+        rule,
+        f"更正：{fact.reason}（已豁免，撤销扣分）",
+        fact.incident,
+        fact.source,
+        True,
+        fact.cancelled_at,
+    )
     return [line, reversal]
 
 
@@ -121,8 +131,11 @@ def ledger(book: ScoringBook, period: Period, facts: Iterable[Fact], closed_at: 
         lines.extend(line for line in _fact_lines(book, fact, closed_at) if line.delta != 0)
     raw = sum((line.delta for line in lines), Decimal(0))
     if raw < edition.floor:
-        lines.append(LedgerLine(edition.floor - raw, "floor", edition.rule_ref(book.id, "floor"),
-                                f"保底：得分不低于 {edition.floor}"))
+        lines.append(
+            LedgerLine(
+                edition.floor - raw, "floor", edition.rule_ref(book.id, "floor"), f"保底：得分不低于 {edition.floor}"
+            )
+        )
     score = sum((line.delta for line in lines), Decimal(0))
     return Ledger(tuple(lines), score, edition.grade_of(score))
 

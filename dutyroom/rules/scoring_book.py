@@ -110,8 +110,10 @@ def parse_scoring_book(data: Mapping[str, Any], source_name: str) -> ScoringBook
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         c.fail("timezone", f"unknown time zone {timezone!r}")
-    editions = tuple(_edition(c, raw, f"editions[{i}]")
-                     for i, raw in enumerate(c.items(doc["editions"], "editions", allow_empty=False)))
+    editions = tuple(
+        _edition(c, raw, f"editions[{i}]")
+        for i, raw in enumerate(c.items(doc["editions"], "editions", allow_empty=False))
+    )
     for i in range(1, len(editions)):
         if editions[i].effective_from <= editions[i - 1].effective_from:
             c.fail(f"editions[{i}].effective_from", "editions must be in order of effective_from, each later")
@@ -175,8 +177,13 @@ def _grades(c: Checker, value: object, path: str, floor: Decimal) -> tuple[Grade
     bands = []
     for i, raw in enumerate(c.items(value, path, allow_empty=False)):
         band = c.mapping(raw, f"{path}[{i}]", ("id", "label", "min"))
-        bands.append(GradeBand(c.text(band["id"], f"{path}[{i}].id", ID), c.text(band["label"], f"{path}[{i}].label"),
-                               _number(c, band["min"], f"{path}[{i}].min")))
+        bands.append(
+            GradeBand(
+                c.text(band["id"], f"{path}[{i}].id", ID),
+                c.text(band["label"], f"{path}[{i}].label"),
+                _number(c, band["min"], f"{path}[{i}].min"),
+            )
+        )
     for i in range(1, len(bands)):
         if bands[i].min >= bands[i - 1].min:
             c.fail(f"{path}[{i}].min", "grade bands must be listed highest first, each lower than the one before")

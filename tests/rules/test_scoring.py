@@ -63,7 +63,16 @@ def test_each_default_of_domain_7_moves_the_score_by_its_points(kind: FactKind, 
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(100, "优秀"), (90, "优秀"), (89.5, "良好"), (75, "良好"), (74.5, "合格"), (60, "合格"), (59.5, "不合格"), (0, "不合格")],
+    [
+        (100, "优秀"),
+        (90, "优秀"),
+        (89.5, "良好"),
+        (75, "良好"),
+        (74.5, "合格"),
+        (60, "合格"),
+        (59.5, "不合格"),
+        (0, "不合格"),
+    ],
 )
 def test_grade_bands_include_their_lower_bound(score: float, grade: str) -> None:
     assert BOOK.edition_for(M).grade_of(Decimal(str(score))).label == grade
@@ -93,8 +102,9 @@ def test_a_finding_upheld_after_the_period_closed_is_a_correction_in_that_period
 
 def test_a_waiver_after_close_shows_the_deduction_and_its_reversal() -> None:
     closed = period_closes_at(BOOK, NOV)
-    waived = Fact(FactKind.FIRST_REPORT_MISSING, M, "obligation:1", "首报缺报", at=at(2),
-                  cancelled_at=closed + timedelta(days=1))
+    waived = Fact(
+        FactKind.FIRST_REPORT_MISSING, M, "obligation:1", "首报缺报", at=at(2), cancelled_at=closed + timedelta(days=1)
+    )
     result = ledger(BOOK, NOV, [waived], closed)
     assert [(line.delta, line.correction) for line in result.lines[1:]] == [(-1, False), (1, True)]
     assert result.score == 100
@@ -107,8 +117,13 @@ def test_a_waiver_before_close_leaves_no_trace_in_the_score() -> None:
 
 
 def test_ties_share_a_rank_within_a_group_and_groups_rank_apart() -> None:
-    rows = [("a", "territorial", Decimal(99)), ("b", "territorial", Decimal(100)), ("c", "territorial", Decimal(99)),
-            ("d", "territorial", Decimal(90)), ("x", "department", Decimal(80))]
+    rows = [
+        ("a", "territorial", Decimal(99)),
+        ("b", "territorial", Decimal(100)),
+        ("c", "territorial", Decimal(99)),
+        ("d", "territorial", Decimal(90)),
+        ("x", "department", Decimal(80)),
+    ]
     assert rank_within_groups(rows) == {"b": 1, "a": 2, "c": 2, "d": 4, "x": 1}
 
 
@@ -186,7 +201,10 @@ def test_a_new_edition_applies_from_its_month_and_old_periods_keep_their_rules()
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["editions"][0].update(effective_from=date(2017, 10, 2)), r"editions\[0\].effective_from: must be the first"),
+        (
+            lambda d: d["editions"][0].update(effective_from=date(2017, 10, 2)),
+            r"editions\[0\].effective_from: must be the first",
+        ),
         (lambda d: d["editions"][0]["points"].update(adopted_suzhou=-1), r"points.adopted_suzhou: must be ≥ 0"),
         (lambda d: d["editions"][0]["points"].update(finding_false=2), r"points.finding_false: must be ≤ 0"),
         (lambda d: d["editions"][0]["points"].pop("final_missing"), r"points.final_missing: required key"),
@@ -257,8 +275,13 @@ def test_one_more_deduction_never_raises_a_score(facts: list[Fact], extra: Fact)
         assert after >= before
 
 
-@given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["territorial", "department"]),
-                          st.integers(0, 100).map(Decimal)), max_size=25, unique_by=lambda row: row[0]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 20), st.sampled_from(["territorial", "department"]), st.integers(0, 100).map(Decimal)),
+        max_size=25,
+        unique_by=lambda row: row[0],
+    )
+)
 def test_ranks_start_at_one_and_a_higher_score_always_ranks_better(rows: list[tuple[int, str, Decimal]]) -> None:
     ranks = rank_within_groups(rows)
     for key, group, score in rows:
@@ -273,8 +296,10 @@ def test_ranks_start_at_one_and_a_higher_score_always_ranks_better(rows: list[tu
             assert min(ranks[key] for key, g, _ in rows if g == group) == 1
 
 
-@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20), timezones=st.just(SHANGHAI)),
-       st.integers(0, 15))
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20), timezones=st.just(SHANGHAI)),
+    st.integers(0, 15),
+)
 def test_an_appeal_window_is_never_shorter_than_its_working_days(raised: datetime, days: int) -> None:
     deadline = working_day_deadline(raised, days, BOOK.calendar, SHANGHAI)
     assert deadline > raised
