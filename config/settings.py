@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "dutyroom.reports",
     "dutyroom.notifications",
     "dutyroom.leads",
+    "dutyroom.assessment",
     "dutyroom.api",
     "dutyroom.web",
 ]

@@ -1,0 +1,206 @@
+"""Gathering a period's facts from the database, by aggregate queries.
+
+The ranking table of every unit for a year is three GROUP BY queries (clocks, upheld findings, adoptions) by
+unit, kind and month: the database counts a million clocks, Python only adds up a few thousand counts. The
+per-line ledger (``ledger_facts``) fetches only rows that move a score (late or missing clocks, upheld
+findings, adoptions, waivers after the close), never the clocks that were met.
+
+A clock, finding or adoption belongs to the month its incident occurred in (local time); a verification
+request about no incident belongs to the month it was asked. Exercise incidents never count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from dutyroom.assessment.models import Adoption, Finding, FindingState
+from dutyroom.reports.models import Obligation
+from dutyroom.rules import ObligationKind, ObligationState
+from dutyroom.rules.periods import Period, month_of
+from dutyroom.rules.scoring import (
+    ADOPTION_FACTS,
+    FINDING_FACTS,
+    SCORED_OBLIGATION_KINDS,
+    Fact,
+    obligation_fact,
+)
+from dutyroom.rules.scoring_book import FactKind, ScoringBook
+
+SCORED_KINDS = sorted(k.value for k in SCORED_OBLIGATION_KINDS)
+#: Upper bounds (seconds) of the first-report delay buckets charted on the assessment page.
+DELAY_BUCKETS = (15 * 60, 30 * 60, 60 * 60, 2 * 3600)
+
+
+def _missing(now: datetime) -> Q:
+    """Overdue, or pending past due (the worker may not have flipped it yet): read-time truth, as everywhere."""
+    return Q(state=ObligationState.OVERDUE) | Q(state=ObligationState.PENDING, due_at__lte=now)
+
+
+def _month_index(period: Period, book: ScoringBook, field: str) -> Case:
+    """Which month of the period a moment falls in, as plain SQL comparisons (no per-row date functions, which
+    SQLite would run as Python callbacks a million times)."""
+    tz = book.tzinfo
+    whens = [When(**{f"{field}__lt": Period(m, m, period.kind, "").bounds(tz)[0]}, then=Value(i - 1))
+             for i, m in enumerate(period.months) if i > 0]
+    return Case(*whens, default=Value(len(period.months) - 1), output_field=IntegerField())
+
+
+def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> QuerySet[Obligation]:
+    start, end = period.bounds(book.tzinfo)
+    return (
+        Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids))
+        .filter(Q(incident__isnull=True) | Q(incident__exercise=False))
+        .annotate(moment=Coalesce(F("incident__occurred_at"), F("anchor_at"), output_field=DateTimeField()))
+        .filter(moment__gte=start, moment__lt=end)
+    )
+
+
+def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
+                      ) -> list[dict[str, Any]]:
+    """Per unit, kind and month: clocks met on time, late, missing, and the worst delay."""
+    return list(
+        period_obligations(period, book, unit_ids)
+        .annotate(month=_month_index(period, book, "moment"))
+        .values("unit_id", "kind", "month")
+        .annotate(
+            on_time=Count("id", filter=Q(state=ObligationState.MET)),
+            late=Count("id", filter=Q(state=ObligationState.LATE)),
+            missing=Count("id", filter=_missing(now)),
+            worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
+        )
+        .order_by()
+    )
+
+
+def _incident_in(period: Period, book: ScoringBook) -> Q:
+    start, end = period.bounds(book.tzinfo)
+    return Q(incident__occurred_at__gte=start, incident__occurred_at__lt=end, incident__exercise=False)
+
+
+def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
+    return list(
+        Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD)
+        .annotate(month=_month_index(period, book, "incident__occurred_at"))
+        .values("unit_id", "kind", "month").annotate(n=Count("id")).order_by()
+    )
+
+
+def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
+    return list(
+        Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids))
+        .annotate(month=_month_index(period, book, "incident__occurred_at"))
+        .values("unit_id", "by", "month").annotate(n=Count("id")).order_by()
+    )
+
+
+def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
+                        ) -> dict[str, int]:
+    """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
+    qs = period_obligations(period, book, unit_ids).filter(kind__in=["first_report", "phone_report",
+                                                                      "written_report"])
+    buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
+    lower = 0
+    for upper in DELAY_BUCKETS:
+        buckets[f"le_{upper}"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower,
+                                                      late_by_seconds__lte=upper))
+        lower = upper
+    buckets["gt"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower))
+    buckets["missing"] = Count("id", filter=_missing(now))
+    return {key: int(value or 0) for key, value in qs.aggregate(**buckets).items()}
+
+
+def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int) -> list[int]:
+    """One unit's first-report delays (for its median); a unit has at most a few hundred a year."""
+    return [int(v) for v in period_obligations(period, book, [unit_id])
+            .filter(kind__in=["first_report", "phone_report", "written_report"], state=ObligationState.LATE)
+            .values_list("late_by_seconds", flat=True) if v is not None]
+
+
+# --- the ledger's facts ------------------------------------------------------------------------------------
+
+
+def _obligation_reason(row: dict[str, Any], missing: bool) -> str:
+    what = ObligationKind(row["kind"]).label_zh
+    title = row.get("incident__title") or "（无关联事件的核实请求）"
+    if missing:
+        return f"{title}：{what}缺报（超过时限仍未报送）"
+    minutes = (row["late_by_seconds"] or 0) // 60
+    return f"{title}：{what}迟报 {minutes} 分钟"
+
+
+def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime
+                      ) -> Iterable[tuple[int, Fact]]:
+    waived_after_close = Q(state=ObligationState.WAIVED, due_at__lte=closed_at, waived_at__gt=closed_at)
+    rows = (period_obligations(period, book, unit_ids)
+            .filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
+            .values("id", "unit_id", "kind", "state", "due_at", "late_by_seconds", "waived_at", "waived_reason",
+                    "incident_id", "incident__title", "moment").order_by("moment", "id"))
+    for row in rows:
+        missing = row["state"] != ObligationState.LATE
+        kind = obligation_fact(row["kind"], missing)
+        if kind is None:
+            continue
+        reason = _obligation_reason(row, missing)
+        yield row["unit_id"], Fact(kind, month_of(row["moment"], book.tzinfo).start, f"obligation:{row['id']}",
+                                   reason, row["incident_id"], row["due_at"], row["waived_at"])
+
+
+def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> Iterable[tuple[int, Fact]]:
+    rows = (Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD)
+            .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__title",
+                    "incident__occurred_at").order_by("incident__occurred_at", "id"))
+    for row in rows:
+        label = dict(Finding._meta.get_field("kind").choices or [])[row["kind"]]  # type: ignore[arg-type]
+        reason = f"{row['incident__title']}：认定{label}（{row['decision_reason']}）"
+        yield row["unit_id"], Fact(FINDING_FACTS[row["kind"]], month_of(row["incident__occurred_at"], book.tzinfo)
+                                   .start, f"finding:{row['id']}", reason, row["incident_id"], row["decided_at"])
+
+
+def _adoption_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> Iterable[tuple[int, Fact]]:
+    rows = (Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
+            .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__title", "incident__occurred_at")
+            .order_by("incident__occurred_at", "id"))
+    for row in rows:
+        label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]  # type: ignore[arg-type]
+        reason = f"{row['incident__title']}：信息被{label}采用"
+        yield row["unit_id"], Fact(ADOPTION_FACTS[row["by"]], month_of(row["incident__occurred_at"], book.tzinfo)
+                                   .start, f"adoption:{row['id']}", reason, row["incident_id"], row["recorded_at"])
+
+
+def ledger_facts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, closed_at: datetime
+                 ) -> dict[int, list[Fact]]:
+    """Every fact that moves a score, grouped by unit."""
+    ids = list(unit_ids)
+    grouped: dict[int, list[Fact]] = defaultdict(list)
+    for source in (_obligation_facts(period, book, ids, now, closed_at), _finding_facts(period, book, ids),
+                   _adoption_facts(period, book, ids)):
+        for unit_id, fact in source:
+            grouped[unit_id].append(fact)
+    return grouped
+
+
+def month_start(period: Period, index: int) -> date:
+    return period.months[index]
+
+
+def fact_counts(period: Period, obligations: list[dict[str, Any]], findings: list[dict[str, Any]],
+                adoptions: list[dict[str, Any]]) -> dict[int, dict[tuple[date, FactKind], int]]:
+    """Counts of facts per unit and (month, kind), for ``score_from_counts``."""
+    counts: dict[int, dict[tuple[date, FactKind], int]] = defaultdict(lambda: defaultdict(int))
+    for row in obligations:
+        month = month_start(period, row["month"])
+        for missing, n in ((False, row["late"]), (True, row["missing"])):
+            kind = obligation_fact(row["kind"], missing)
+            if kind is not None and n:
+                counts[row["unit_id"]][(month, kind)] += n
+    for row in findings:
+        counts[row["unit_id"]][(month_start(period, row["month"]), FINDING_FACTS[row["kind"]])] += row["n"]
+    for row in adoptions:
+        counts[row["unit_id"]][(month_start(period, row["month"]), ADOPTION_FACTS[row["by"]])] += row["n"]
+    return counts
