@@ -9,7 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
-from dutyroom.api.routes import incidents, leads, obligations, system
+from dutyroom.api.routes import assessment, incidents, leads, obligations, system
 from dutyroom.common.errors import DomainError
 
 api = NinjaAPI(
@@ -24,6 +24,7 @@ api.add_router("/", incidents.router)
 api.add_router("/", obligations.router)
 api.add_router("/", system.router)
 api.add_router("/", leads.router)
+api.add_router("/", assessment.router)
 
 
 @api.exception_handler(NinjaValidationError)

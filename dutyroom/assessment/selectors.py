@@ -20,7 +20,7 @@ from django.db.models import Case, Count, DateTimeField, F, IntegerField, Max, Q
 from django.db.models.functions import Coalesce
 
 from dutyroom.assessment.models import Adoption, Finding, FindingState
-from dutyroom.reports.models import Obligation
+from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.rules.periods import Period, month_of
 from dutyroom.rules.scoring import (

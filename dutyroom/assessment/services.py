@@ -20,8 +20,8 @@ from dutyroom.assessment.models import RAISED_KINDS, Adoption, AdoptionLevel, Fi
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.validation import Errors, check_text
+from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
-from dutyroom.incidents.services import is_protected
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
@@ -181,15 +181,18 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
     return adoption
 
 
-def findings_propose_forbidden_channel(*, now: datetime, limit: int = 200) -> int:
+def findings_propose_forbidden_channel(*, now: datetime, after_report: int = 0, up_to_report: int | None = None
+                                       ) -> int:
     """Reports marked ``forbidden_channel`` (QQ/WeChat/Weibo for a protected incident) each propose one
     ``forbidden_channel`` finding, open to appeal like any other. Idempotent: the finding is unique per report,
-    so any number of workers may run this. Returns how many were proposed."""
-    pending = (Report.objects.filter(forbidden_channel=True, finding__isnull=True, incident__isnull=False,
-                                     incident__exercise=False, unit__kind__in=ASSESSED_KINDS)
-               .select_related("incident", "unit").order_by("id")[:limit])
+    so any number of workers may run this. ``after_report``/``up_to_report`` bound the report ids looked at
+    (the worker job keeps a cursor so a pass never rescans old reports). Returns how many were proposed."""
+    pending = Report.objects.filter(id__gt=after_report, forbidden_channel=True, finding__isnull=True,
+                                    incident__isnull=False, incident__exercise=False, unit__kind__in=ASSESSED_KINDS)
+    if up_to_report is not None:
+        pending = pending.filter(id__lte=up_to_report)
     made = 0
-    for report in pending:
+    for report in pending.select_related("incident", "unit").order_by("id"):
         try:
             with transaction.atomic():
                 finding = Finding.objects.create(

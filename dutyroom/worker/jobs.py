@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from dutyroom.assessment.jobs import forbidden_channel_findings_job
 from dutyroom.leads.feeds import feeds_job
 
 log = logging.getLogger("dutyroom.worker")
 
 Job = Callable[[datetime], datetime | None]
 
-JOBS: list[Job] = [feeds_job]
+JOBS: list[Job] = [feeds_job, forbidden_channel_findings_job]
 
 
 def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:

@@ -30,10 +30,15 @@ from dutyroom.assessment.services import (
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.reports.models import Obligation
-from dutyroom.reports.services import ReportInput, VerificationInput, obligation_waive, report_submit, \
-    verification_request_create
+from dutyroom.reports.services import (
+    ReportInput,
+    VerificationInput,
+    obligation_waive,
+    report_submit,
+    verification_request_create,
+)
 from dutyroom.reports.verification import verification_reply_submit
 from dutyroom.rules.periods import parse_period
 
