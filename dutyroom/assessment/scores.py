@@ -98,7 +98,7 @@ def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with
     obligations = selectors.obligation_counts(period, book, ids, now)
     findings = selectors.finding_counts(period, book, ids)
     adoptions = selectors.adoption_counts(period, book, ids)
-    counts = selectors.fact_counts(period, obligations, findings, adoptions)
+    counts = selectors.fact_counts(period, book, obligations, findings, adoptions)
     rows = {}
     for unit in units:
         score = score_from_counts(book, period, counts.get(unit.pk, {}))
@@ -153,7 +153,7 @@ def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime) -> lis
     """On-time rate of first reports per month of ``period`` (all units together), for the chart."""
     book = scoring_book()
     totals: dict[int, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "missing": 0})
-    for entry in selectors.obligation_counts(period, book, [u.pk for u in units], now):
+    for entry in selectors.obligation_counts(period, book, [u.pk for u in units], now, by_month=True):
         if entry["kind"] in _FIRST:
             for key in ("on_time", "late", "missing"):
                 totals[entry["month"]][key] += entry[key]

@@ -42,40 +42,64 @@ def _missing(now: datetime) -> Q:
     return Q(state=ObligationState.OVERDUE) | Q(state=ObligationState.PENDING, due_at__lte=now)
 
 
-def _month_index(period: Period, book: ScoringBook, field: str) -> Case:
-    """Which month of the period a moment falls in, as plain SQL comparisons (no per-row date functions, which
+def _segment_index(period: Period, book: ScoringBook, field: str) -> Case | Value:
+    """Which scoring segment of the period a moment falls in. A segment is a run of months under one edition of
+    the rules; almost every period has one, so the database groups by unit and kind only. Where an edition
+    starts inside the period, one plain comparison per boundary splits it (no per-row date functions, which
     SQLite would run as Python callbacks a million times)."""
+    starts = segment_starts(period, book)
+    if len(starts) == 1:
+        return Value(0, output_field=IntegerField())
     tz = book.tzinfo
-    whens = [When(**{f"{field}__lt": Period(m, m, period.kind, "").bounds(tz)[0]}, then=Value(i - 1))
-             for i, m in enumerate(period.months) if i > 0]
-    return Case(*whens, default=Value(len(period.months) - 1), output_field=IntegerField())
+    whens = [When(**{f"{field}__lt": Period(day, day, period.kind, "").bounds(tz)[0]}, then=Value(i - 1))
+             for i, day in enumerate(starts) if i > 0]
+    return Case(*whens, default=Value(len(starts) - 1), output_field=IntegerField())
 
 
-def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> QuerySet[Obligation]:
+def segment_starts(period: Period, book: ScoringBook) -> list[date]:
+    """First month of each run of months scored under the same edition."""
+    starts: list[date] = []
+    for month in period.months:
+        if not starts or book.edition_for(month) != book.edition_for(starts[-1]):
+            starts.append(month)
+    return starts
+
+
+def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[QuerySet[Obligation]]:
+    """Scored clocks of the period, as two queries that each stay simple for the planner: clocks of incidents
+    that occurred in it (an inner join and plain column comparisons), and verification clocks about no
+    incident, by the time they were asked. Each row carries ``moment``, the instant that places it."""
     start, end = period.bounds(book.tzinfo)
-    return (
-        Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids))
-        .filter(Q(incident__isnull=True) | Q(incident__exercise=False))
-        .annotate(moment=Coalesce(F("incident__occurred_at"), F("anchor_at"), output_field=DateTimeField()))
-        .filter(moment__gte=start, moment__lt=end)
-    )
+    base = Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids))
+    about_incident = base.filter(incident__occurred_at__gte=start, incident__occurred_at__lt=end,
+                                 incident__exercise=False).annotate(moment=F("incident__occurred_at"))
+    about_nothing = base.filter(incident__isnull=True, anchor_at__gte=start, anchor_at__lt=end).annotate(
+        moment=F("anchor_at"))
+    return [about_incident, about_nothing]
 
 
-def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
-                      ) -> list[dict[str, Any]]:
-    """Per unit, kind and month: clocks met on time, late, missing, and the worst delay."""
-    return list(
-        period_obligations(period, book, unit_ids)
-        .annotate(month=_month_index(period, book, "moment"))
-        .values("unit_id", "kind", "month")
-        .annotate(
+def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, *,
+                      by_month: bool = False) -> list[dict[str, Any]]:
+    """Per unit, kind and scoring segment (or month, for charts): clocks met on time, late, missing, and the
+    worst delay. ``month`` in each row indexes ``segment_starts`` (or ``period.months`` with ``by_month``).
+    A (unit, kind, month) may appear twice (once per query); consumers add rows up."""
+    index = _month_index(period, book) if by_month else _segment_index(period, book, "moment")
+    rows: list[dict[str, Any]] = []
+    for qs in period_obligations(period, book, unit_ids):
+        rows += qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
             on_time=Count("id", filter=Q(state=ObligationState.MET)),
             late=Count("id", filter=Q(state=ObligationState.LATE)),
             missing=Count("id", filter=_missing(now)),
             worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
-        )
-        .order_by()
-    )
+        ).order_by()
+    return rows
+
+
+def _month_index(period: Period, book: ScoringBook) -> Case:
+    tz = book.tzinfo
+    whens = [When(moment__lt=Period(m, m, period.kind, "").bounds(tz)[0], then=Value(i - 1))
+             for i, m in enumerate(period.months) if i > 0]
+    return Case(*whens, default=Value(len(period.months) - 1), output_field=IntegerField())
 
 
 def _incident_in(period: Period, book: ScoringBook) -> Q:
@@ -86,7 +110,7 @@ def _incident_in(period: Period, book: ScoringBook) -> Q:
 def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
     return list(
         Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD)
-        .annotate(month=_month_index(period, book, "incident__occurred_at"))
+        .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "kind", "month").annotate(n=Count("id")).order_by()
     )
 
@@ -94,7 +118,7 @@ def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -
 def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
     return list(
         Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids))
-        .annotate(month=_month_index(period, book, "incident__occurred_at"))
+        .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "by", "month").annotate(n=Count("id")).order_by()
     )
 
@@ -102,8 +126,6 @@ def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) 
 def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
                         ) -> dict[str, int]:
     """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
-    qs = period_obligations(period, book, unit_ids).filter(kind__in=["first_report", "phone_report",
-                                                                      "written_report"])
     buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
     lower = 0
     for upper in DELAY_BUCKETS:
@@ -112,14 +134,20 @@ def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[in
         lower = upper
     buckets["gt"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower))
     buckets["missing"] = Count("id", filter=_missing(now))
-    return {key: int(value or 0) for key, value in qs.aggregate(**buckets).items()}
+    totals: dict[str, int] = defaultdict(int)
+    for qs in period_obligations(period, book, unit_ids):
+        first = qs.filter(kind__in=["first_report", "phone_report", "written_report"])
+        for key, value in first.aggregate(**buckets).items():
+            totals[key] += int(value or 0)
+    return dict(totals)
 
 
 def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int) -> list[int]:
     """One unit's first-report delays (for its median); a unit has at most a few hundred a year."""
-    return [int(v) for v in period_obligations(period, book, [unit_id])
-            .filter(kind__in=["first_report", "phone_report", "written_report"], state=ObligationState.LATE)
-            .values_list("late_by_seconds", flat=True) if v is not None]
+    return [int(v) for qs in period_obligations(period, book, [unit_id])
+            for v in qs.filter(kind__in=["first_report", "phone_report", "written_report"],
+                               state=ObligationState.LATE).values_list("late_by_seconds", flat=True)
+            if v is not None]
 
 
 # --- the ledger's facts ------------------------------------------------------------------------------------
@@ -137,10 +165,11 @@ def _obligation_reason(row: dict[str, Any], missing: bool) -> str:
 def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime
                       ) -> Iterable[tuple[int, Fact]]:
     waived_after_close = Q(state=ObligationState.WAIVED, due_at__lte=closed_at, waived_at__gt=closed_at)
-    rows = (period_obligations(period, book, unit_ids)
-            .filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
-            .values("id", "unit_id", "kind", "state", "due_at", "late_by_seconds", "waived_at", "waived_reason",
-                    "incident_id", "incident__title", "moment").order_by("moment", "id"))
+    fields = ("id", "unit_id", "kind", "state", "due_at", "late_by_seconds", "waived_at", "waived_reason",
+              "incident_id", "incident__title", "moment")
+    rows = [row for qs in period_obligations(period, book, unit_ids)
+            for row in qs.filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
+            .values(*fields).order_by("moment", "id")]
     for row in rows:
         missing = row["state"] != ObligationState.LATE
         kind = obligation_fact(row["kind"], missing)
@@ -185,22 +214,19 @@ def ledger_facts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now
     return grouped
 
 
-def month_start(period: Period, index: int) -> date:
-    return period.months[index]
-
-
-def fact_counts(period: Period, obligations: list[dict[str, Any]], findings: list[dict[str, Any]],
+def fact_counts(period: Period, book: ScoringBook, obligations: list[dict[str, Any]], findings: list[dict[str, Any]],
                 adoptions: list[dict[str, Any]]) -> dict[int, dict[tuple[date, FactKind], int]]:
     """Counts of facts per unit and (month, kind), for ``score_from_counts``."""
+    starts = segment_starts(period, book)
     counts: dict[int, dict[tuple[date, FactKind], int]] = defaultdict(lambda: defaultdict(int))
     for row in obligations:
-        month = month_start(period, row["month"])
+        month = starts[row["month"]]
         for missing, n in ((False, row["late"]), (True, row["missing"])):
             kind = obligation_fact(row["kind"], missing)
             if kind is not None and n:
                 counts[row["unit_id"]][(month, kind)] += n
     for row in findings:
-        counts[row["unit_id"]][(month_start(period, row["month"]), FINDING_FACTS[row["kind"]])] += row["n"]
+        counts[row["unit_id"]][(starts[row["month"]], FINDING_FACTS[row["kind"]])] += row["n"]
     for row in adoptions:
-        counts[row["unit_id"]][(month_start(period, row["month"]), ADOPTION_FACTS[row["by"]])] += row["n"]
+        counts[row["unit_id"]][(starts[row["month"]], ADOPTION_FACTS[row["by"]])] += row["n"]
     return counts

@@ -164,7 +164,8 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
         raise Forbidden("只有值班室或考评人员可以登记采用", "only the duty room or the assessor may record adoptions")
     errors = Errors()
     if data.by not in AdoptionLevel.values:
-        errors.add("by", "取值无效，可选：suzhou, jiangsu, state_council", "by must be suzhou, jiangsu or state_council")
+        errors.add("by", "取值无效，可选：suzhou, jiangsu, state_council",
+                   "by must be suzhou, jiangsu or state_council")
     check_text(errors, "note", data.note, max_length=2000)
     unit = _assessed_unit(data.unit, errors)
     errors.raise_if_any()
