@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Max, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 
 from dutyroom.assessment.models import Adoption, Finding, FindingState
 from dutyroom.obligations.models import Obligation
@@ -86,13 +85,18 @@ def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]
     index = _month_index(period, book) if by_month else _segment_index(period, book, "moment")
     rows: list[dict[str, Any]] = []
     for qs in period_obligations(period, book, unit_ids):
-        rows += qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
+        rows += _dicts(qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
             on_time=Count("id", filter=Q(state=ObligationState.MET)),
             late=Count("id", filter=Q(state=ObligationState.LATE)),
             missing=Count("id", filter=_missing(now)),
             worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
-        ).order_by()
+        ).order_by())
     return rows
+
+
+def _dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """``values()`` rows as plain dicts (the stubs type them per query; callers only need the keys)."""
+    return [dict(row) for row in rows]
 
 
 def _month_index(period: Period, book: ScoringBook) -> Case:
@@ -108,7 +112,7 @@ def _incident_in(period: Period, book: ScoringBook) -> Q:
 
 
 def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
-    return list(
+    return _dicts(
         Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD)
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "kind", "month").annotate(n=Count("id")).order_by()
@@ -116,7 +120,7 @@ def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -
 
 
 def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
-    return list(
+    return _dicts(
         Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids))
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "by", "month").annotate(n=Count("id")).order_by()
@@ -185,7 +189,7 @@ def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> It
             .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__title",
                     "incident__occurred_at").order_by("incident__occurred_at", "id"))
     for row in rows:
-        label = dict(Finding._meta.get_field("kind").choices or [])[row["kind"]]  # type: ignore[arg-type]
+        label = dict(Finding._meta.get_field("kind").choices or [])[row["kind"]]
         reason = f"{row['incident__title']}：认定{label}（{row['decision_reason']}）"
         yield row["unit_id"], Fact(FINDING_FACTS[row["kind"]], month_of(row["incident__occurred_at"], book.tzinfo)
                                    .start, f"finding:{row['id']}", reason, row["incident_id"], row["decided_at"])
@@ -196,7 +200,7 @@ def _adoption_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> I
             .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__title", "incident__occurred_at")
             .order_by("incident__occurred_at", "id"))
     for row in rows:
-        label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]  # type: ignore[arg-type]
+        label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]
         reason = f"{row['incident__title']}：信息被{label}采用"
         yield row["unit_id"], Fact(ADOPTION_FACTS[row["by"]], month_of(row["incident__occurred_at"], book.tzinfo)
                                    .start, f"adoption:{row['id']}", reason, row["incident_id"], row["recorded_at"])

@@ -194,6 +194,7 @@ def findings_propose_forbidden_channel(*, now: datetime, after_report: int = 0, 
         pending = pending.filter(id__lte=up_to_report)
     made = 0
     for report in pending.select_related("incident", "unit").order_by("id"):
+        assert report.incident is not None  # filtered above
         try:
             with transaction.atomic():
                 finding = Finding.objects.create(

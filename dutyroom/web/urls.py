@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, incidents, reports, verification
+from dutyroom.web.views import actions, assessment, board, create, incidents, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -33,5 +33,10 @@ urlpatterns = [
     path("verification-requests/new/", zh(verification.verification_new), name="verification-new"),
     path("verification-requests/<int:pk>/reply/", zh(verification.verification_reply), name="verification-reply"),
     path("leads/", include("dutyroom.web.leads_urls")),
+    path("assessment/", zh(assessment.assessment_page), name="assessment"),
+    path("assessment/units/<slug:code>/", zh(assessment.unit_page), name="assessment-unit"),
+    path("assessment/notice.docx", zh(assessment.notice_view), name="assessment-notice"),
+    path("findings/", zh(assessment.findings_page), name="findings"),
+    path("findings/<int:pk>/", zh(assessment.finding_page), name="finding"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

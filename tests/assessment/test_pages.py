@@ -1,0 +1,90 @@
+"""Assessment pages and the Word 通报: opened and read, as a person would."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from docx import Document
+
+from tests.assessment.conftest import OCT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(city: None) -> Callable[[str], Client]:
+    from dutyroom.accounts.models import User
+
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=name))
+        return client
+
+    return make
+
+
+def text_of(response: Any) -> str:
+    return response.content.decode()
+
+
+def test_the_ranking_page_shows_both_groups_and_a_chart_fed_by_json(login: Callable[[str], Client],
+                                                                    october: dict[str, Any]) -> None:
+    page = login("assessor").get(f"/assessment/?period={OCT.code}")
+    html = text_of(page)
+    assert page.status_code == 200
+    assert "沙溪镇" in html and "公安局" in html and "2026年10月" in html
+    assert 'id="assessment-chart-data" type="application/json"' in html
+    assert "echarts/echarts.min.js" in html and "<script>" not in html  # no inline script
+
+
+def test_a_units_ledger_explains_every_point(login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    html = text_of(login("shaxi-leader").get(f"/assessment/units/shaxi/?period={OCT.code}"))
+    assert "沙溪镇厂房火灾：首报迟报 15 分钟" in html or "迟报 15 分钟" in html
+    assert "认定谎报" in html and "被苏州市采用" in html and ">97<" in html
+    assert login("shaxi-leader").get(f"/assessment/units/liuhe/?period={OCT.code}").status_code == 404
+
+
+def test_a_correction_is_marked_in_the_old_period(login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    html = text_of(login("assessor").get(f"/assessment/units/liuhe/?period={OCT.code}"))
+    assert 'class="correction"' in html and "更正" in html
+
+
+def test_the_unit_appeals_and_the_assessor_decides_through_the_forms(login: Callable[[str], Client],
+                                                                     october: dict[str, Any]) -> None:
+    from dutyroom.accounts.models import User
+    from dutyroom.assessment.services import FindingInput, finding_raise
+    from dutyroom.common.clock import now as clock_now
+
+    finding = finding_raise(actor=User.objects.get(username="assessor"), incident=october["A"], now=clock_now(),
+                            data=FindingInput(unit="shaxi", kind="omitted", evidence="未报送续报"))
+    unit = login("shaxi-reporter")
+    assert 'id="appeal-form"' in text_of(unit.get(f"/findings/{finding.pk}/"))
+    unit.post(f"/findings/{finding.pk}/", {"action": "appeal", "text": "当时平台故障，已电话报告"})
+    finding.refresh_from_db()
+    assert finding.state == "appealed"
+    login("assessor").post(f"/findings/{finding.pk}/", {"action": "decide", "upheld": "false", "reason": "情况属实"})
+    finding.refresh_from_db()
+    assert finding.state == "rejected"
+    history = text_of(login("duty-officer").get(f"/incidents/{finding.incident_id}/"))
+    assert "单位申诉" in history and "考评决定" in history
+
+
+def test_the_notice_is_a_word_document_that_names_ranks_and_facts(login: Callable[[str], Client],
+                                                                  october: dict[str, Any]) -> None:
+    response = login("assessor").get(f"/assessment/notice.docx?period={OCT.code}")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "关于2026年10月突发事件信息报送工作情况的通报" in text
+    assert "太政办考〔" in text and "太仓市人民政府办公室" in text
+    assert "予以通报批评的单位及事实" in text
+    assert "沙溪镇厂房火灾：" in text and "迟报 15 分钟" in text
+    assert {"沙溪镇人民政府", "97", "市公安局"} <= set(cells)
+    with open("test-artifacts/notice-2026-10.docx", "wb") as out:  # for a person to open
+        out.write(response.content)
+    assert login("shaxi-leader").get(f"/assessment/notice.docx?period={OCT.code}").status_code == 404
