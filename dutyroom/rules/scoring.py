@@ -113,7 +113,7 @@ def _fact_lines(book: ScoringBook, fact: Fact, closed_at: datetime | None) -> li
         -delta,
         fact.kind.value,
         rule,
-        f"更正：{fact.reason}（已豁免，撤销扣分）",
+        f"{fact.reason}（已豁免，撤销扣分）",
         fact.incident,
         fact.source,
         True,

@@ -60,6 +60,11 @@ def incident(unit: str, title: str, occurred: datetime, *, written_after: int | 
 
 @pytest.fixture
 def october(city: None) -> dict[str, Incident]:
+    return october_build()
+
+
+def october_build() -> dict[str, Incident]:
+    """October's incidents, reports, findings, adoptions and waiver, made through the services."""
     made = {
         "A": incident("shaxi", "沙溪镇仓库火灾", t(3), written_after=10),
         "B": incident("shaxi", "沙溪镇厂房火灾", t(5), written_after=60),  # 45-minute clock: 15 minutes late

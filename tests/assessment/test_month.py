@@ -92,3 +92,13 @@ def test_the_unit_ledger_has_its_rank_among_peers_and_median_delay(october: dict
     assert detail.row.rank == 11 and detail.peers == 12
     assert detail.ledger.score == detail.row.score == 97
     assert detail.median_delay_seconds == 15 * 60
+
+
+def test_the_on_time_chart_has_one_point_per_month(october: dict[str, Incident]) -> None:
+    from dutyroom.assessment.scores import monthly_on_time
+    from dutyroom.rules.periods import parse_period
+
+    months = monthly_on_time(parse_period("2026"), list(assessed_units()), EVALUATED)
+    assert [m["month"] for m in months][9] == "2026-10" and len(months) == 12
+    assert months[9] | {"rate": None} == {"month": "2026-10", "on_time": 4, "late": 1, "missing": 1, "rate": None}
+    assert months[9]["rate"] == pytest.approx(4 / 6) and months[8]["rate"] is None

@@ -12,7 +12,7 @@
       xAxis: { type: "category", data: months.map(function (m) { return m.month; }) },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       tooltip: { trigger: "axis" },
-      series: [{ type: "line", name: zh ? "首报及时率" : "on time", connectNulls: true,
+      series: [{ type: "line", name: zh ? "首报及时率" : "on time", connectNulls: true, showSymbol: true, symbolSize: 8,
         data: months.map(function (m) { return m.rate === null ? null : Math.round(m.rate * 1000) / 10; }) }]
     });
     var v = data.violations || {};
