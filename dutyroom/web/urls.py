@@ -35,7 +35,7 @@ urlpatterns = [
     path("leads/", include("dutyroom.web.leads_urls")),
     path("assessment/", zh(assessment.assessment_page), name="assessment"),
     path("assessment/units/<slug:code>/", zh(assessment.unit_page), name="assessment-unit"),
-    path("assessment/notice.docx", zh(assessment.notice_view), name="assessment-notice"),
+    path("assessment/notice.<str:fmt>", zh(assessment.notice_view), name="assessment-notice"),
     path("findings/", zh(assessment.findings_page), name="findings"),
     path("findings/<int:pk>/", zh(assessment.finding_page), name="finding"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -88,3 +88,28 @@ def test_the_notice_is_a_word_document_that_names_ranks_and_facts(login: Callabl
     with open("test-artifacts/notice-2026-10.docx", "wb") as out:  # for a person to open
         out.write(response.content)
     assert login("shaxi-leader").get(f"/assessment/notice.docx?period={OCT.code}").status_code == 404
+
+
+def test_the_notice_as_pdf_reads_in_chinese_and_a_page_is_rendered_for_a_person(
+        login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    import pypdfium2
+
+    response = login("assessor").get(f"/assessment/notice.pdf?period={OCT.code}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = pypdfium2.PdfDocument(response.content)
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "关于2026年10月突发事件信息报送工作情况的通报" in text  # real CJK glyphs, not boxes or blanks
+    assert "沙溪镇人民政府" in text and "迟报 15 分钟" in text and "太仓市人民政府办公室" in text
+    pdf[0].render(scale=1.5).to_pil().save("test-artifacts/notice-2026-10-page1.png")
+    with open("test-artifacts/notice-2026-10.pdf", "wb") as out:
+        out.write(response.content)
+
+
+def test_the_table_exports_to_xlsx(login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    response = login("assessor").get(f"/assessment/notice.xlsx?period={OCT.code}")
+    book = load_workbook(io.BytesIO(response.content))
+    rows = {row[1]: row for row in book["镇（区）、街道"].iter_rows(min_row=2, values_only=True)}
+    assert rows["shaxi"][3] == 97 and rows["liuhe"][3] == 94.5 and rows["liuhe"][0] == 12
+    assert next(r[1] for r in book["部门"].iter_rows(min_row=2, values_only=True)) == "police"

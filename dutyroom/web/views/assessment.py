@@ -23,7 +23,7 @@ from dutyroom.assessment.access import (
 )
 from dutyroom.assessment.book import scoring_book
 from dutyroom.assessment.models import FindingKind, FindingState
-from dutyroom.assessment.notice import notice_docx
+from dutyroom.assessment.notice import notice_content, notice_docx, notice_pdf, table_xlsx
 from dutyroom.assessment.scores import assessment_for, monthly_on_time, unit_ledger
 from dutyroom.assessment.selectors import first_report_delays
 from dutyroom.assessment.services import APPELLANT_ROLES, DECIDER_ROLES, finding_appeal, finding_decide
@@ -80,19 +80,31 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
                                                          "lines": detail.ledger.lines})
 
 
+DOCUMENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 @login_required
-def notice_view(request: HttpRequest) -> HttpResponse:
+def notice_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The draft 通报 (Word or PDF) or the table (XLSX) of the period; for the office that sees every unit."""
     user = actor(request)
-    if not sees_all_units(user):
+    if not sees_all_units(user) or fmt not in DOCUMENT_TYPES:
         return not_found(request)
     period = _period(request)
     now = clock_now()
-    table = assessment_for(period, visible_assessed_units(user), now, with_points=True)
-    number = f"太政办考〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号"
-    content = notice_docx(table, number=number, issuer="太仓市人民政府办公室", now=now)
-    response = HttpResponse(content, content_type=(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
-    response["Content-Disposition"] = f'attachment; filename="notice-{period.code}.docx"'
+    table = assessment_for(period, visible_assessed_units(user), now, with_points=fmt != "xlsx")
+    if fmt == "xlsx":
+        content = table_xlsx(table)
+    else:
+        notice = notice_content(table, number=f"太政办考〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号",
+                                issuer="太仓市人民政府办公室", now=now)
+        content = notice_docx(notice) if fmt == "docx" else notice_pdf(notice)
+    response = HttpResponse(content, content_type=DOCUMENT_TYPES[fmt])
+    name = "table" if fmt == "xlsx" else "notice"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{period.code}.{fmt}"'
     return response
 
 
