@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, assessment, board, create, incidents, reports, verification
+from dutyroom.web.views import actions, assessment, assessment_forms, board, create, incidents, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -38,5 +38,7 @@ urlpatterns = [
     path("assessment/notice.<str:fmt>", zh(assessment.notice_view), name="assessment-notice"),
     path("findings/", zh(assessment.findings_page), name="findings"),
     path("findings/<int:pk>/", zh(assessment.finding_page), name="finding"),
+    path("findings/new/", zh(assessment_forms.finding_new), name="finding-new"),
+    path("adoptions/new/", zh(assessment_forms.adoption_new), name="adoption-new"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

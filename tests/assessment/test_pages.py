@@ -113,3 +113,35 @@ def test_the_table_exports_to_xlsx(login: Callable[[str], Client], october: dict
     rows = {row[1]: row for row in book["镇（区）、街道"].iter_rows(min_row=2, values_only=True)}
     assert rows["shaxi"][3] == 97 and rows["liuhe"][3] == 94.5 and rows["liuhe"][0] == 12
     assert next(r[1] for r in book["部门"].iter_rows(min_row=2, values_only=True)) == "police"
+
+
+def test_the_assessor_raises_a_finding_and_records_an_adoption_through_forms(
+        login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    from dutyroom.assessment.models import Adoption, Finding
+
+    assessor = login("assessor")
+    incident = october["C"].pk
+    response = assessor.post("/findings/new/", {"incident": incident, "unit": "shaxi", "kind": "concealed",
+                                                "evidence": "网格员先于单位上报"})
+    finding = Finding.objects.get(kind="concealed", incident_id=incident)
+    assert response.status_code == 302 and response["Location"] == f"/findings/{finding.pk}/"
+    again = assessor.post("/adoptions/new/", {"incident": incident, "unit": "shaxi", "by": "jiangsu", "note": ""})
+    assert again.status_code == 302 and Adoption.objects.filter(incident_id=incident, by="jiangsu").count() == 1
+    twice = assessor.post("/adoptions/new/", {"incident": incident, "unit": "shaxi", "by": "jiangsu", "note": ""})
+    assert twice.status_code == 200 and "已登记过" in twice.content.decode()
+    drill = assessor.post("/findings/new/", {"incident": october["D"].pk, "unit": "shaxi", "kind": "omitted",
+                                             "evidence": "x"})
+    assert "演练事件不计入考评" in drill.content.decode()
+    assert login("shaxi-leader").get("/findings/new/").status_code == 403
+
+
+def test_the_assessment_pages_in_english(login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    from django.conf import settings
+
+    client = login("assessor")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = text_of(client.get(f"/assessment/?period={OCT.code}"))
+    assert "Towns, zones and subdistricts" in html and "Rank" in html and "First-report delays" in html
+    html = text_of(client.get(f"/assessment/units/liuhe/?period={OCT.code}"))
+    assert "Points ledger" in html and "Correction" in html
+    assert "Findings and appeals" in text_of(client.get("/findings/"))

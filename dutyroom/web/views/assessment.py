@@ -116,7 +116,8 @@ def findings_page(request: HttpRequest) -> HttpResponse:
     if state in FindingState.values:
         qs = qs.filter(state=state)
     return render(request, "web/findings.html", {"findings": list(qs[:300]), "state": state,
-                                                  "states": FindingState.choices, "now": clock_now()})
+                                                  "states": FindingState.choices, "now": clock_now(),
+                                                  "may_raise": user.is_duty_room or user.role == "assessor"})
 
 
 @login_required
