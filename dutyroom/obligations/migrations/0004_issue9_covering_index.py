@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('incidents', '0003_issue9_occurred_index'),
-        ('obligations', '0001_initial'),
+        ('obligations', '0003_board_indexes'),
         ('orgs', '0001_initial'),
         ('reports', '0003_obligation_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
