@@ -12,6 +12,7 @@ from dutyroom.accounts.models import User
 from dutyroom.assessment.models import Finding
 from dutyroom.common.errors import NotFound
 from dutyroom.incidents.access import visible_incidents
+from dutyroom.leads.models import EvidenceState, LeadEvidence
 from dutyroom.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 
 ASSESSED_KINDS = frozenset({*TERRITORIAL_KINDS, UnitKind.DEPARTMENT})
@@ -47,6 +48,16 @@ def access_finding(user: User, finding_id: int) -> Finding:
     if finding is None:
         raise NotFound("认定")
     return finding
+
+
+def evidence_candidates(user: User) -> list[LeadEvidence]:
+    """"The city learned of it from a lead first" candidates (issue 8) not yet raised or dismissed, for the
+    people who raise findings; exercise incidents never count."""
+    if not sees_all_units(user):
+        return []
+    return list(LeadEvidence.objects.filter(state=EvidenceState.CANDIDATE, incident__exercise=False,
+                                            incident__in=visible_incidents(user))
+                .select_related("incident", "unit", "lead").order_by("-lead_received_at")[:100])
 
 
 def access_assessed_unit(user: User, code: str) -> Unit:

@@ -22,6 +22,7 @@ from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
+from dutyroom.leads.models import EvidenceState, LeadEvidence
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
@@ -93,8 +94,9 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
             incident=incident, unit=unit, kind=data.kind, evidence=data.evidence.strip(), lead_id=data.lead,
             raised_by=actor, raised_at=now, appeal_due_at=_appeal_due(now),
         )
+        used = _evidence_use(data.lead, incident, unit)
         _audit(finding, actor=actor, action="finding.raise", now=now, appeal_due_at=finding.appeal_due_at,
-               evidence=finding.evidence[:500], lead=data.lead)
+               evidence=finding.evidence[:500], lead=data.lead, lead_evidence=used)
         _notify(finding, units=[unit], now=now, step="raised")
     return finding
 
@@ -102,6 +104,35 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
 def _fresh(finding: Finding) -> Finding:
     """The state as stored now: the caller's object may be older than another user's action."""
     return Finding.objects.select_related("incident", "unit").get(pk=finding.pk)
+
+
+def _evidence_use(lead: int | None, incident: Incident, unit: Unit) -> int | None:
+    """A finding raised on the lead intake's "who knew first" candidate (issue 8's ``LeadEvidence``) takes it
+    off the candidates list, by compare-and-set so it is used once. Returns the evidence id used."""
+    if lead is None:
+        return None
+    evidence = LeadEvidence.objects.filter(lead_id=lead, incident=incident, unit=unit).first()
+    if evidence is None:
+        return None
+    LeadEvidence.objects.filter(pk=evidence.pk, state=EvidenceState.CANDIDATE).update(state=EvidenceState.RAISED)
+    return evidence.pk
+
+
+def lead_evidence_dismiss(*, actor: User, evidence: LeadEvidence, reason: str, now: datetime) -> LeadEvidence:
+    """The assessor (or duty room) decides a "lead came first" candidate is no finding, with a reason."""
+    if not _may_raise(actor):
+        raise Forbidden("只有值班室或考评人员可以处理", "only the duty room or the assessor may dismiss evidence")
+    errors = Errors()
+    check_text(errors, "reason", reason, required=True, max_length=2000)
+    errors.raise_if_any()
+    with transaction.atomic():
+        if LeadEvidence.objects.filter(pk=evidence.pk, state=EvidenceState.CANDIDATE).update(
+                state=EvidenceState.DISMISSED) != 1:
+            raise Conflict("该候选已处理", "this candidate was already handled")
+        audit_record(actor=actor, action="lead_evidence.dismiss", object_type="lead_evidence", object_id=evidence.pk,
+                     at=now, incident_id=evidence.incident_id, unit_code=evidence.unit.code,
+                     data={"lead": evidence.lead_id, "reason": reason.strip()})
+    return LeadEvidence.objects.select_related("unit").get(pk=evidence.pk)
 
 
 def _transition(finding: Finding, old: tuple[str, ...], **changes: object) -> Finding:

@@ -40,5 +40,6 @@ urlpatterns = [
     path("findings/<int:pk>/", zh(assessment.finding_page), name="finding"),
     path("findings/new/", zh(assessment_forms.finding_new), name="finding-new"),
     path("adoptions/new/", zh(assessment_forms.adoption_new), name="adoption-new"),
+    path("findings/evidence/<int:pk>/dismiss/", zh(assessment_forms.evidence_dismiss), name="evidence-dismiss"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dutyroom.assessment.access import (
     access_assessed_unit,
+    evidence_candidates,
     access_finding,
     sees_all_units,
     visible_assessed_units,
@@ -111,13 +112,15 @@ def notice_view(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 def findings_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
+    may_raise = user.is_duty_room or user.role == "assessor"
     state = request.GET.get("state", "")
     qs = visible_findings(user)
     if state in FindingState.values:
         qs = qs.filter(state=state)
     return render(request, "web/findings.html", {"findings": list(qs[:300]), "state": state,
                                                   "states": FindingState.choices, "now": clock_now(),
-                                                  "may_raise": user.is_duty_room or user.role == "assessor"})
+                                                  "may_raise": may_raise,
+                                                  "candidates": evidence_candidates(user) if may_raise else []})
 
 
 @login_required
