@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from dutyroom.assessment.access import (
     access_assessed_unit,
-    evidence_candidates,
     access_finding,
+    evidence_candidates,
     sees_all_units,
     visible_assessed_units,
     visible_findings,
