@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from dutyroom.assessment import selectors
+from dutyroom.assessment.access import assessed_units
 from dutyroom.assessment.book import scoring_book
 from dutyroom.orgs.models import Unit
 from dutyroom.rules.periods import Period
@@ -136,8 +137,6 @@ class UnitLedger:
 
 def unit_ledger(period: Period, unit: Unit, now: datetime) -> UnitLedger:
     """One unit's row with its rank among its peers, every line of its score, and its median delay."""
-    from dutyroom.assessment.access import assessed_units
-
     peers = [u for u in assessed_units() if u.peer_group == unit.peer_group]
     table = assessment_for(period, peers, now, with_points=False)
     row = next(r for r in table.rows if r.unit.pk == unit.pk)

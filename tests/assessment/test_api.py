@@ -143,3 +143,26 @@ def test_the_idempotency_key_makes_a_retried_finding_one_finding(api: Api) -> No
     again = client.post("/findings", body, headers={"Idempotency-Key": "k1"})
     assert first.json_body["id"] == again.json_body["id"]
     assert len(client.get("/findings").json_body) == 1
+
+
+def test_the_worker_job_proposes_a_forbidden_channel_finding_once(api: Api) -> None:
+    from dutyroom.assessment import jobs
+    from dutyroom.assessment.models import Finding
+    from dutyroom.worker.jobs import jobs_run
+
+    jobs._cursor["report_id"] = 0  # ids restart in each test's database; in service they only grow
+    incident = make_incident(sensitive=True)
+    filed = api("shaxi-reporter").post(f"/incidents/{incident}/reports",
+                                       {"kind": "written", "channel": "wechat", "summary": "现场处置中"})
+    assert filed.status_code == 201 and filed.json_body["forbidden_channel"] is True
+    jobs_run(clock_now())
+    jobs_run(clock_now())
+    finding = Finding.objects.get()
+    assert (finding.kind, finding.unit.code, finding.state, finding.report_id) == (
+        "forbidden_channel", "shaxi", "open", filed.json_body["id"])
+    assert OutboxEvent.objects.filter(topic="finding", unit__code="shaxi").count() == 1
+    plain = make_incident()
+    api("shaxi-reporter").post(f"/incidents/{plain}/reports", {"kind": "written", "channel": "wechat",
+                                                                "summary": "一般事件"})
+    jobs_run(clock_now())
+    assert Finding.objects.count() == 1  # WeChat for an ordinary incident is no violation (notice §五)
