@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from docx import Document
 from tests.assessment.conftest import OCT
 
 pytestmark = pytest.mark.django_db
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
@@ -85,8 +87,8 @@ def test_the_notice_is_a_word_document_that_names_ranks_and_facts(login: Callabl
     assert "予以通报批评的单位及事实" in text
     assert "沙溪镇厂房火灾：" in text and "迟报 15 分钟" in text
     assert {"沙溪镇人民政府", "97", "市公安局"} <= set(cells)
-    with open("test-artifacts/notice-2026-10.docx", "wb") as out:  # for a person to open
-        out.write(response.content)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "notice-2026-10.docx").write_bytes(response.content)  # for a person to open
     assert login("shaxi-leader").get(f"/assessment/notice.docx?period={OCT.code}").status_code == 404
 
 
@@ -100,9 +102,9 @@ def test_the_notice_as_pdf_reads_in_chinese_and_a_page_is_rendered_for_a_person(
     text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "关于2026年10月突发事件信息报送工作情况的通报" in text  # real CJK glyphs, not boxes or blanks
     assert "沙溪镇人民政府" in text and "迟报 15 分钟" in text and "太仓市人民政府办公室" in text
-    pdf[0].render(scale=1.5).to_pil().save("test-artifacts/notice-2026-10-page1.png")
-    with open("test-artifacts/notice-2026-10.pdf", "wb") as out:
-        out.write(response.content)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf[0].render(scale=1.5).to_pil().save(ARTIFACTS / "notice-2026-10-page1.png")
+    (ARTIFACTS / "notice-2026-10.pdf").write_bytes(response.content)
 
 
 def test_the_table_exports_to_xlsx(login: Callable[[str], Client], october: dict[str, Any]) -> None:
