@@ -27,6 +27,7 @@ def _action(entry: AuditEntry) -> str:
         "finding.appeal": _("单位申诉"),
         "finding.decide": _("考评决定"),
         "adoption.record": _("登记信息采用"),
+        "lead_evidence.dismiss": _("驳回线索在先候选"),
     }
     return names.get(entry.action, entry.action)
 
@@ -72,6 +73,8 @@ def _detail(entry: AuditEntry) -> str:
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")
         return kind + (f" — {reason}" if reason else "")
+    if entry.action == "lead_evidence.dismiss":
+        return str(data.get("reason", ""))
     if entry.action.startswith("finding."):
         kinds = {"omitted": _("漏报"), "false": _("谎报"), "concealed": _("瞒报"),
                  "forbidden_channel": _("违规渠道报送")}

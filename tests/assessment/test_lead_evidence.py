@@ -61,5 +61,7 @@ def test_a_candidate_can_be_dismissed_once_with_a_reason(api: Api) -> None:
     assert evidence.state == "dismissed" and not Finding.objects.exists()
     page = assessor.post(f"/findings/evidence/{evidence.pk}/dismiss/", {"reason": "again"}, follow=True)
     assert "该候选已处理" in page.content.decode()
+    history = signed_in("duty-officer").get(f"/incidents/{lead['incident']}/").content.decode()
+    assert "驳回线索在先候选" in history and "单位已电话报告，平台未录入" in history
     assert signed_in("liuhe-leader").post(f"/findings/evidence/{evidence.pk}/dismiss/",
                                           {"reason": "x"}).status_code == 403
