@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from config import env
 
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "dutyroom.reports",
     "dutyroom.notifications",
     "dutyroom.leads",
+    "dutyroom.assessment",
     "dutyroom.api",
     "dutyroom.instructions",
     "dutyroom.documents",
@@ -90,7 +92,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.data_dir() / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Front-end libraries come from npm (node_modules), never copied into the repository.
-STATICFILES_DIRS = [p for p in [BASE_DIR / "node_modules" / "htmx.org" / "dist"] if p.is_dir()]
+STATICFILES_DIRS: list[Any] = [p for p in [BASE_DIR / "node_modules" / "htmx.org" / "dist"] if p.is_dir()]
+STATICFILES_DIRS += [("echarts", p) for p in [BASE_DIR / "node_modules" / "echarts" / "dist"] if p.is_dir()]
 # Tests and `serve` without collectstatic still find files (whitenoise looks in the finders).
 WHITENOISE_USE_FINDERS = True
 

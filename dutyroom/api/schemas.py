@@ -99,3 +99,27 @@ class VerificationReplyIn(Strict):
     signer: str = Field(default="", max_length=limits.SIGNER)
     contact_name: str = Field(default="", max_length=limits.CONTACT_NAME)
     contact_phone: str = Field(default="", max_length=limits.CONTACT_PHONE)
+
+
+class FindingIn(Strict):
+    incident: int
+    unit: str = Field(max_length=64)
+    kind: Literal["omitted", "false", "concealed"]
+    evidence: str = Field(max_length=20000)
+    lead: int | None = None
+
+
+class AppealIn(Strict):
+    text: str = Field(max_length=20000)
+
+
+class DecisionIn(Strict):
+    upheld: bool
+    reason: str = Field(max_length=20000)
+
+
+class AdoptionIn(Strict):
+    incident: int
+    unit: str = Field(max_length=64)
+    by: Literal["suzhou", "jiangsu", "state_council"]
+    note: str = Field(default="", max_length=2000)

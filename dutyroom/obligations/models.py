@@ -56,7 +56,10 @@ class Obligation(models.Model):
             # "迟报 today" on the board: late clocks by the time they were met
             models.Index(fields=["met_at"], name="obligation_late_met", condition=Q(state="late")),
             models.Index(fields=["unit", "state"], name="reports_obl_unit_id_cebc30_idx"),
-            models.Index(fields=["incident", "kind"], name="reports_obl_inciden_d3a8ec_idx"),
+            # (incident, kind) lookups, and it covers the assessment's yearly GROUP BY (issue 9): the database
+            # answers from the index alone instead of visiting a million table rows.
+            models.Index(fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
+                         name="obligation_incident_cover"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,11 @@ def _action(entry: AuditEntry) -> str:
         "obligation.waive": _("豁免时限"),
         "obligation.overdue": _("时限超时"),
         "verification.request": _("发起核实请求"),
+        "finding.raise": _("提出考评认定"),
+        "finding.appeal": _("单位申诉"),
+        "finding.decide": _("考评决定"),
+        "adoption.record": _("登记信息采用"),
+        "lead_evidence.dismiss": _("驳回线索在先候选"),
     }
     return names.get(entry.action, entry.action)
 
@@ -68,6 +73,16 @@ def _detail(entry: AuditEntry) -> str:
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")
         return kind + (f" — {reason}" if reason else "")
+    if entry.action == "lead_evidence.dismiss":
+        return str(data.get("reason", ""))
+    if entry.action.startswith("finding."):
+        kinds = {"omitted": _("漏报"), "false": _("谎报"), "concealed": _("瞒报"),
+                 "forbidden_channel": _("违规渠道报送")}
+        text = kinds.get(str(data.get("kind")), str(data.get("kind", "")))
+        detail = data.get("reason") or data.get("text") or data.get("evidence") or ""
+        if entry.action == "finding.decide":
+            text += " " + (_("成立") if data.get("upheld") else _("不成立"))
+        return text + (f" — {detail}" if detail else "")
     return ""
 
 

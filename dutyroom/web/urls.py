@@ -9,7 +9,18 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, documents, incidents, instructions, reports, verification
+from dutyroom.web.views import (
+    actions,
+    assessment,
+    assessment_forms,
+    board,
+    create,
+    documents,
+    incidents,
+    instructions,
+    reports,
+    verification,
+)
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -40,5 +51,13 @@ urlpatterns = [
     path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
     path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
     path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
+    path("assessment/", zh(assessment.assessment_page), name="assessment"),
+    path("assessment/units/<slug:code>/", zh(assessment.unit_page), name="assessment-unit"),
+    path("assessment/notice.<str:fmt>", zh(assessment.notice_view), name="assessment-notice"),
+    path("findings/", zh(assessment.findings_page), name="findings"),
+    path("findings/<int:pk>/", zh(assessment.finding_page), name="finding"),
+    path("findings/new/", zh(assessment_forms.finding_new), name="finding-new"),
+    path("adoptions/new/", zh(assessment_forms.adoption_new), name="adoption-new"),
+    path("findings/evidence/<int:pk>/dismiss/", zh(assessment_forms.evidence_dismiss), name="evidence-dismiss"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

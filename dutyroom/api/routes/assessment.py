@@ -1,0 +1,123 @@
+"""Assessment (考评): findings with appeal and decision, adoptions, and the period table with its points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.responses import Status
+
+from dutyroom.api.idempotency import idempotent
+from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
+from dutyroom.api.schemas import AdoptionIn, AppealIn, DecisionIn, FindingIn
+from dutyroom.assessment.access import access_finding, visible_assessed_units, visible_findings
+from dutyroom.assessment.book import scoring_book
+from dutyroom.assessment.models import FindingState
+from dutyroom.assessment.present import adoption_view, finding_view, row_view
+from dutyroom.assessment.scores import assessment_for
+from dutyroom.assessment.services import (
+    AdoptionInput,
+    FindingInput,
+    adoption_record,
+    finding_appeal,
+    finding_decide,
+    finding_raise,
+)
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import ValidationFailed
+from dutyroom.incidents.access import access_incident
+from dutyroom.rules.periods import Period, parse_period
+
+router = Router(tags=["assessment"])
+
+
+def period_param(value: str | None) -> Period:
+    try:
+        return parse_period(value or "")
+    except ValueError as error:
+        raise ValidationFailed.one("period", "考评期格式应为 YYYY-MM、YYYY-Qn 或 YYYY",
+                                   "period must be YYYY-MM, YYYY-Qn or YYYY") from error
+
+
+@router.post("/findings", response={201: Body})
+def create_finding(request: HttpRequest, payload: FindingIn) -> Status[Any]:
+    user = caller(request)
+
+    def action() -> tuple[int, Any]:
+        incident = access_incident(user, payload.incident)
+        finding = finding_raise(actor=user, incident=incident, now=clock_now(), data=FindingInput(
+            unit=payload.unit, kind=payload.kind, evidence=payload.evidence, lead=payload.lead))
+        return 201, finding_view(finding, clock_now())
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/findings", response=list[Body])
+def list_findings(request: HttpRequest, unit: str | None = None, state: str | None = None,
+                  period: str | None = None) -> list[Any]:
+    """Findings the caller may see (a unit: only its own), newest first."""
+    check_choice("state", state, FindingState.values)
+    qs = visible_findings(caller(request))
+    if unit:
+        qs = qs.filter(unit=unit_filter(unit))
+    if state:
+        qs = qs.filter(state=state)
+    if period:
+        start, end = period_param(period).bounds(scoring_book().tzinfo)
+        qs = qs.filter(incident__occurred_at__gte=start, incident__occurred_at__lt=end)
+    now = clock_now()
+    return [finding_view(f, now) for f in qs[:1000]]
+
+
+@router.get("/findings/{finding_id}", response=Body)
+def get_finding(request: HttpRequest, finding_id: int) -> Any:
+    return finding_view(access_finding(caller(request), finding_id), clock_now())
+
+
+@router.post("/findings/{finding_id}/appeal", response=Body)
+def appeal_finding(request: HttpRequest, finding_id: int, payload: AppealIn) -> Any:
+    user = caller(request)
+    finding = access_finding(user, finding_id)
+
+    def action() -> tuple[int, Any]:
+        appealed = finding_appeal(actor=user, finding=finding, text=payload.text, now=clock_now())
+        return 200, finding_view(appealed, clock_now())
+
+    return idempotent(request, action)[1]
+
+
+@router.post("/findings/{finding_id}/decision", response=Body)
+def decide_finding(request: HttpRequest, finding_id: int, payload: DecisionIn) -> Any:
+    user = caller(request)
+    finding = access_finding(user, finding_id)
+
+    def action() -> tuple[int, Any]:
+        decided = finding_decide(actor=user, finding=finding, upheld=payload.upheld, reason=payload.reason,
+                                 now=clock_now())
+        return 200, finding_view(decided, clock_now())
+
+    return idempotent(request, action)[1]
+
+
+@router.post("/adoptions", response={201: Body})
+def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
+    user = caller(request)
+
+    def action() -> tuple[int, Any]:
+        incident = access_incident(user, payload.incident)
+        adoption = adoption_record(actor=user, incident=incident, now=clock_now(),
+                                   data=AdoptionInput(unit=payload.unit, by=payload.by, note=payload.note))
+        return 201, adoption_view(adoption)
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/assessment", response=list[Body])
+def get_assessment(request: HttpRequest, period: str | None = None) -> list[Any]:
+    """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
+    and the points that add up to the score. Exercise incidents never count."""
+    chosen = period_param(period)
+    table = assessment_for(chosen, visible_assessed_units(caller(request)), clock_now(), with_points=True)
+    extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
+    return [{**row_view(row), **extra} for row in table.rows]

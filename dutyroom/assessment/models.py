@@ -1,0 +1,82 @@
+"""Findings (迟报/漏报/谎报/瞒报 and forbidden channels) with their appeal and decision, and adoptions (采用).
+
+Late reports (迟报) are not stored here: they come from the clocks themselves. A finding belongs to the
+period of its incident; only an upheld finding moves a score.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class FindingKind(models.TextChoices):
+    OMITTED = "omitted", "漏报"
+    FALSE = "false", "谎报"
+    CONCEALED = "concealed", "瞒报"
+    FORBIDDEN_CHANNEL = "forbidden_channel", "违规渠道报送"
+
+
+#: Kinds a person raises; ``forbidden_channel`` is proposed by the system from the report's own mark.
+RAISED_KINDS = (FindingKind.OMITTED, FindingKind.FALSE, FindingKind.CONCEALED)
+
+
+class FindingState(models.TextChoices):
+    OPEN = "open", "待申诉"
+    APPEALED = "appealed", "已申诉"
+    UPHELD = "upheld", "成立"
+    REJECTED = "rejected", "不成立"
+
+
+class Finding(models.Model):
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="findings")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="findings")
+    kind = models.CharField(max_length=20, choices=FindingKind.choices)
+    state = models.CharField(max_length=10, choices=FindingState.choices, default=FindingState.OPEN)
+    evidence = models.TextField()
+    # The lead that reached the duty room before the unit's report (evidence of 漏报/瞒报), when lead intake
+    # offers one; a plain id so this app does not depend on the leads app.
+    lead_id = models.BigIntegerField(null=True, blank=True)
+    report = models.OneToOneField(
+        "reports.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="finding"
+    )
+    raised_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    appeal_due_at = models.DateTimeField()
+    appeal_text = models.TextField(blank=True)
+    appealed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["state", "appeal_due_at"])]
+
+    def __str__(self) -> str:
+        return f"finding #{self.pk} {self.kind} {self.unit_id} ({self.state})"
+
+
+class AdoptionLevel(models.TextChoices):
+    SUZHOU = "suzhou", "苏州市"
+    JIANGSU = "jiangsu", "江苏省"
+    STATE_COUNCIL = "state_council", "国务院"
+
+
+class Adoption(models.Model):
+    """A unit's information about an incident was used (采用) by a higher level."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="adoptions")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="adoptions")
+    by = models.CharField(max_length=20, choices=AdoptionLevel.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "unit", "by"], name="adoption_once_per_level"),
+        ]

@@ -1,0 +1,160 @@
+"""A period's assessment: one row per unit (counts, score, grade, rank within its peer group) and, on demand,
+the ledger of points that explains each score.
+
+The table's scores come from aggregate counts (``score_from_counts``); a ledger comes from the facts
+(``ledger``). The rules core proves the two agree; ``tests/assessment`` checks it end to end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from dutyroom.assessment import selectors
+from dutyroom.assessment.access import assessed_units
+from dutyroom.assessment.book import scoring_book
+from dutyroom.orgs.models import Unit
+from dutyroom.rules.periods import Period
+from dutyroom.rules.scoring import (
+    FIRST_REPORT_KINDS,
+    Ledger,
+    LedgerLine,
+    grade_for,
+    ledger,
+    median,
+    on_time_rate,
+    period_closes_at,
+    rank_within_groups,
+    score_from_counts,
+)
+from dutyroom.rules.scoring_book import GradeBand
+
+_FIRST = {k.value for k in FIRST_REPORT_KINDS}
+
+
+def chase_counts_hook(period: Period, unit_ids: list[int]) -> dict[int, int] | None:
+    """催报 per unit, shown beside the score (not scored). The chases are recorded by the alert engine
+    (``dutyroom.alerts``, another issue), which is not on main yet: until it is, this returns ``None`` and the
+    pages say "not recorded yet". Replace the body with one aggregate over the chase table by unit."""
+    return None
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    group: str
+    score: Decimal
+    grade: GradeBand
+    rank: int = 0
+    first_reports: dict[str, int] = field(default_factory=lambda: {"on_time": 0, "late": 0, "missing": 0})
+    verification_replies: dict[str, int] = field(default_factory=lambda: {"on_time": 0, "late": 0, "missing": 0})
+    followups_missing: int = 0
+    finals_missing: int = 0
+    findings: dict[str, int] = field(
+        default_factory=lambda: {"late": 0, "omitted": 0, "false": 0, "concealed": 0, "forbidden_channel": 0})
+    adopted: int = 0
+    worst_delay_seconds: int | None = None
+    chases: int | None = None
+    points: tuple[LedgerLine, ...] | None = None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return on_time_rate(**self.first_reports)
+
+
+def _tally(row: UnitRow, counts: dict[str, Any]) -> None:
+    kind = counts["kind"]
+    if kind in _FIRST:
+        bucket = row.first_reports
+    elif kind == "verification_reply":
+        bucket = row.verification_replies
+    else:
+        row.followups_missing += counts["missing"] if kind == "followup" else 0
+        row.finals_missing += counts["missing"] if kind == "final_report" else 0
+        return
+    for key in ("on_time", "late", "missing"):
+        bucket[key] += counts[key]
+    if counts["worst"] is not None and kind in _FIRST:
+        row.worst_delay_seconds = max(row.worst_delay_seconds or 0, int(counts["worst"]))
+
+
+@dataclass
+class Assessment:
+    period: Period
+    rows: list[UnitRow]
+    closed_at: datetime
+    chases_recorded: bool
+
+
+def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False
+                   ) -> Assessment:
+    """Every unit's row for ``period``; ``with_points`` adds each unit's ledger (and takes the score from it)."""
+    book = scoring_book()
+    units = list(units)
+    ids = [u.pk for u in units]
+    obligations = selectors.obligation_counts(period, book, ids, now)
+    findings = selectors.finding_counts(period, book, ids)
+    adoptions = selectors.adoption_counts(period, book, ids)
+    counts = selectors.fact_counts(period, book, obligations, findings, adoptions)
+    rows = {}
+    for unit in units:
+        score = score_from_counts(book, period, counts.get(unit.pk, {}))
+        rows[unit.pk] = UnitRow(unit, unit.peer_group, score, grade_for(book, period, score))
+    for entry in obligations:
+        _tally(rows[entry["unit_id"]], entry)
+    for entry in findings:
+        rows[entry["unit_id"]].findings[entry["kind"]] += entry["n"]
+    for entry in adoptions:
+        rows[entry["unit_id"]].adopted += entry["n"]
+    closed_at = period_closes_at(book, period)
+    if with_points:
+        facts = selectors.ledger_facts(period, book, ids, now, closed_at)
+        for unit_id, row in rows.items():
+            explained = ledger(book, period, facts.get(unit_id, []), closed_at)
+            row.points, row.score, row.grade = explained.lines, explained.score, explained.grade
+    chases = chase_counts_hook(period, ids)
+    for row in rows.values():
+        row.findings["late"] = row.first_reports["late"]
+        row.chases = None if chases is None else chases.get(row.unit.pk, 0)
+    ranks = rank_within_groups((r.unit.pk, r.group, r.score) for r in rows.values())
+    for unit_id, rank in ranks.items():
+        rows[unit_id].rank = rank
+    ordered = sorted(rows.values(), key=lambda r: (r.group != "territorial", r.rank, r.unit.pk))
+    return Assessment(period, ordered, closed_at, chases is not None)
+
+
+@dataclass
+class UnitLedger:
+    row: UnitRow
+    ledger: Ledger
+    median_delay_seconds: float | None
+    peers: int
+
+
+def unit_ledger(period: Period, unit: Unit, now: datetime) -> UnitLedger:
+    """One unit's row with its rank among its peers, every line of its score, and its median delay."""
+    peers = [u for u in assessed_units() if u.peer_group == unit.peer_group]
+    table = assessment_for(period, peers, now, with_points=False)
+    row = next(r for r in table.rows if r.unit.pk == unit.pk)
+    book = scoring_book()
+    facts = selectors.ledger_facts(period, book, [unit.pk], now, table.closed_at)
+    explained = ledger(book, period, facts.get(unit.pk, []), table.closed_at)
+    row.points = explained.lines
+    delays = selectors.late_first_report_seconds(period, book, unit.pk)
+    return UnitLedger(row, explained, median(delays), len(peers))
+
+
+def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime) -> list[dict[str, Any]]:
+    """On-time rate of first reports per month of ``period`` (all units together), for the chart."""
+    book = scoring_book()
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "missing": 0})
+    for entry in selectors.obligation_counts(period, book, [u.pk for u in units], now, by_month=True):
+        if entry["kind"] in _FIRST:
+            for key in ("on_time", "late", "missing"):
+                totals[entry["month"]][key] += entry[key]
+    return [{"month": month.strftime("%Y-%m"), **totals[i], "rate": on_time_rate(**totals[i])}
+            for i, month in enumerate(period.months)]
