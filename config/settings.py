@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # Swagger UI served from the package's own static files, never a CDN
     "dutyroom.common",
     "dutyroom.orgs",
     "dutyroom.accounts",
@@ -35,6 +36,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dutyroom.common.middleware.BodyLimitMiddleware",  # outermost: every body is read or refused (413)
+    "dutyroom.common.middleware.ApiErrorShapeMiddleware",
+    "dutyroom.common.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,6 +104,19 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS (DUTYROOM_TLS=1): cookies only over HTTPS, HSTS, and trust the proxy's X-Forwarded-Proto.
+DUTYROOM_TLS = os.environ.get("DUTYROOM_TLS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DUTYROOM_TLS
+SECURE_HSTS_SECONDS = 31_536_000 if DUTYROOM_TLS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DUTYROOM_TLS else None
+# A session ends after this many seconds without a request (default 12 hours, one duty shift).
+SESSION_COOKIE_AGE = int(os.environ.get("DUTYROOM_SESSION_IDLE_SECONDS", str(12 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+# Request bodies over this are refused with 413 (dutyroom.common.middleware); Django's own cap matches it.
+DUTYROOM_MAX_BODY_BYTES = int(os.environ.get("DUTYROOM_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
 
 DUTYROOM_RULEBOOK = env.rulebook_name()
 # Lead photos live here, outside every static path; they are served only through an access check.

@@ -35,7 +35,8 @@ def init(*, demo: bool) -> int:
         users = users_load(now)
         incidents = incidents_load(now)
         print(f"demo city: {units} new units, {users} new users, {incidents} new sample incidents")
-        print("log in at http://127.0.0.1:8000/ as one of:")
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        print(f"log in at http://{host}:{port}/ as one of:")
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
     return 0

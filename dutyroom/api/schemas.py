@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt
 
 from dutyroom.common import limits
 
@@ -22,12 +22,12 @@ class Strict(Schema):
 
 
 class CasualtiesIn(Strict):
-    deaths: int = NonNegative
-    missing: int = NonNegative
-    trapped: int = NonNegative
-    serious_injuries: int = NonNegative
-    injuries: int = NonNegative
-    evacuated: int = NonNegative
+    deaths: StrictInt = NonNegative  # true is not 1
+    missing: StrictInt = NonNegative  # true is not 1
+    trapped: StrictInt = NonNegative  # true is not 1
+    serious_injuries: StrictInt = NonNegative  # true is not 1
+    injuries: StrictInt = NonNegative  # true is not 1
+    evacuated: StrictInt = NonNegative  # true is not 1
 
 
 class ReportIn(Strict):
