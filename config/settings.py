@@ -121,6 +121,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
 DUTYROOM_RULEBOOK = env.rulebook_name()
 # Lead photos live here, outside every static path; they are served only through an access check.
 DUTYROOM_UPLOADS_DIR = env.data_dir() / "uploads"
+# The audit chain's HMAC key and append-only anchor file live outside the database (dutyroom.audit.anchor).
+DUTYROOM_AUDIT_KEY = env.audit_key()
+DUTYROOM_AUDIT_ANCHOR = env.audit_anchor_path()
 # Run the deadline worker inside `dutyroom serve` (the embedded default); production runs `dutyroom worker`.
 DUTYROOM_EMBEDDED_WORKER = os.environ.get("DUTYROOM_EMBEDDED_WORKER", "1") == "1"
 

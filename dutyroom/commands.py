@@ -27,6 +27,7 @@ def _migrate() -> None:
 def init(*, demo: bool) -> int:
     _migrate()
     print("database ready (migrated)")
+    _retire_stale_anchor()
     if demo:
         from dutyroom.demo import demo_password, incidents_load, units_load, users_load
 
@@ -40,6 +41,19 @@ def init(*, demo: bool) -> int:
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
     return 0
+
+
+def _retire_stale_anchor() -> None:
+    """A new, empty database starts a new chain: an anchor file left from an old one is moved aside, loudly."""
+    from dutyroom.audit.anchor import anchor_retire
+    from dutyroom.audit.models import AuditEntry
+
+    if AuditEntry.objects.exists():
+        return
+    moved = anchor_retire("empty-database")
+    if moved is not None:
+        print(f"warning: the database has no audit entries; the old audit anchor was moved to {moved}",
+              file=sys.stderr)
 
 
 def serve(*, host: str, port: int, workers: int) -> int:

@@ -86,3 +86,9 @@ def bus_listener_closed_afterwards() -> Any:
     from dutyroom.common import bus
 
     bus.stop()
+
+
+@pytest.fixture(autouse=True)
+def audit_anchor_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test's database starts empty, so each gets its own audit anchor file (a stale one reads as truncation)."""
+    settings.DUTYROOM_AUDIT_ANCHOR = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"

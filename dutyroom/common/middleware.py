@@ -82,7 +82,7 @@ class BodyLimitMiddleware:
             if len(body) > limit:
                 _discard(stream, None)
                 return _too_large(request, limit)
-            request._body = body  # type: ignore[attr-defined]  # Django ignores chunked bodies otherwise
+            request._body = body  # Django ignores chunked bodies otherwise
         elif length > limit:
             if stream is not None:
                 _discard(stream, length)
