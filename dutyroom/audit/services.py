@@ -2,8 +2,8 @@
 
 Each entry's hash (an HMAC with a key kept outside the database, see ``dutyroom.audit.anchor``) covers its
 content and the previous entry's hash, so changing or deleting any row breaks every hash after it, and the
-anchor file catches a truncated tail or a rebuilt chain. Appends lock the single ``AuditHead`` row: on PostgreSQL that serialises
-concurrent writers (the chain must be linear); on SQLite IMMEDIATE transactions already do.
+anchor file catches a truncated tail or a rebuilt chain. Appends lock the single ``AuditHead`` row: on
+PostgreSQL that serialises concurrent writers (the chain must be linear); on SQLite IMMEDIATE transactions already do.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ def sql(*statements: str) -> None:
             cursor.execute(statement)
 
 
-COLUMNS = "seq, at, actor_id, actor_label, action, object_type, object_id, incident_id, unit_code, data, prev_hash, hash"
+COLUMNS = ("seq, at, actor_id, actor_label, action, object_type, object_id, incident_id, unit_code, data, "
+           "prev_hash, hash")
 
 
 def shift_and_insert(b: int) -> None:
