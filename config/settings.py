@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from config import env
@@ -18,6 +19,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login throttling and lock-out (dutyroom.accounts.security)
     "ninja",  # Swagger UI served from the package's own static files, never a CDN
     "dutyroom.common",
     "dutyroom.orgs",
@@ -48,6 +50,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lock-out page
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username before checking the password
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +124,20 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Request bodies over this are refused with 413 (dutyroom.common.middleware); Django's own cap matches it.
 DUTYROOM_MAX_BODY_BYTES = int(os.environ.get("DUTYROOM_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
+
+# Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked for
+# AXES_COOLOFF_TIME (or until `dutyroom user unlock NAME`). Per username, not per address: a duty room sits
+# behind one NAT address, and locking that would lock the whole room out.
+AXES_FAILURE_LIMIT = int(os.environ.get("DUTYROOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DUTYROOM_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 warns that a lock keyed without the address can be dodged by rotating cookies; ours is keyed on the
+# username, which rotating cookies does not change.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 DUTYROOM_RULEBOOK = env.rulebook_name()
 # Lead photos live here, outside every static path; they are served only through an access check.

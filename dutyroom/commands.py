@@ -145,3 +145,63 @@ def audit_verify() -> int:
         return 0
     print(f"audit chain BROKEN at entry {result.first_bad}: {result.reason}", file=sys.stderr)
     return 1
+
+
+def user_password(name: str, *, password: str | None) -> int:
+    import secrets
+
+    from dutyroom.accounts.services import user_set_password
+
+    chosen = password or secrets.token_urlsafe(12)
+    user_set_password(username=name, password=chosen, now=clock_now())
+    print(f"password of {name} set; their open sessions have ended")
+    if password is None:
+        print(chosen)
+    return 0
+
+
+def user_unlock(name: str) -> int:
+    from dutyroom.accounts.services import user_unlock as unlock
+
+    cleared = unlock(username=name, now=clock_now())
+    print(f"{name} unlocked ({cleared} lock-out records cleared)")
+    return 0
+
+
+def token_list(name: str | None) -> int:
+    from dutyroom.accounts.tokens import token_list as listed
+    from dutyroom.common.timefmt import iso_local
+
+    print(f"{'id':>5}  {'prefix':<11} {'user':<20} {'name':<12} {'created':<25} {'last used':<25} revoked")
+    for row in listed(username=name):
+        used = iso_local(row.last_used_at) or "never"
+        revoked = iso_local(row.revoked_at) or "-"
+        print(f"{row.pk:>5}  {row.prefix:<11} {row.user.username:<20} {row.name:<12} "
+              f"{iso_local(row.created_at) or '':<25} {used:<25} {revoked}")
+    return 0
+
+
+def token_revoke(token_id: int) -> int:
+    from dutyroom.accounts.tokens import token_revoke as revoke
+
+    row = revoke(token_id=token_id, now=clock_now())
+    print(f"token {row.pk} ({row.prefix}…, {row.user.username}) revoked")
+    return 0
+
+
+def backup(file: str) -> int:
+    from pathlib import Path
+
+    from dutyroom.backup import backup as write
+
+    print(write(Path(file)))
+    return 0
+
+
+def restore(file: str) -> int:
+    from pathlib import Path
+
+    from dutyroom.backup import restore as load
+
+    print(load(Path(file)))
+    return 0
