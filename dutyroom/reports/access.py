@@ -46,7 +46,8 @@ def visible_verification_requests(user: User) -> QuerySet[VerificationRequest]:
         return qs.filter(about_visible)
     if user.unit is None:
         return qs.none()
-    return qs.filter(Q(unit_id__in=unit_subtree_ids(user.unit)) & (about_visible | Q(unit_id=user.unit_id)))
+    asked = Q(unit_id=user.unit_id) if may_report(user) else Q(pk__in=[])  # those who must answer
+    return qs.filter(Q(unit_id__in=unit_subtree_ids(user.unit)) & (about_visible | asked))
 
 
 def access_verification_request(user: User, request_id: int) -> VerificationRequest:
