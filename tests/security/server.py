@@ -54,7 +54,7 @@ def serve(data_dir: Path, *, workers: int = 1, environ: dict[str, str] | None = 
         subprocess.run([*BIN, "init", "--demo"], env=environ, check=True, capture_output=True, timeout=180)
     port = free_port()
     process = subprocess.Popen([*BIN, "serve", "--port", str(port), "--workers", str(workers)], env=environ,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
