@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 
+from _loadgen import run_load
 from figures import Figure, figure, run_per_database
 from scale import follow_up_integrity, free_port, seed_incidents, start_server, wait_until_up
-
-from _loadgen import run_load
 
 CLIENTS = {"postgresql": int(os.environ.get("BENCH_LOAD_CLIENTS_PG", "200")),
            "sqlite": int(os.environ.get("BENCH_LOAD_CLIENTS_SQLITE", "50"))}
