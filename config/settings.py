@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",  # TOTP second factor (dutyroom.accounts.otp)
+    "django_otp.plugins.otp_totp",
     "axes",  # login throttling and lock-out (dutyroom.accounts.security)
     "ninja",  # Swagger UI served from the package's own static files, never a CDN
     "dutyroom.common",
@@ -48,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dutyroom.accounts.otp.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lock-out page
@@ -138,6 +142,12 @@ AXES_VERBOSE = False
 # axes.W006 warns that a lock keyed without the address can be dodged by rotating cookies; ours is keyed on the
 # username, which rotating cookies does not change.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Roles that must give a TOTP code after their password. Production default: the duty room and administrators;
+# `make run` (the demo city) sets DUTYROOM_OTP_ROLES to empty so a first look logs straight in.
+DUTYROOM_OTP_ROLES = frozenset(r.strip() for r in os.environ.get(
+    "DUTYROOM_OTP_ROLES", "duty_officer,duty_leader,admin").split(",") if r.strip())
+OTP_TOTP_ISSUER = "DutyRoom"
 
 DUTYROOM_RULEBOOK = env.rulebook_name()
 # Lead photos live here, outside every static path; they are served only through an access check.

@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     password.add_argument("name")
     password.add_argument("--password")
     user.add_parser("unlock", help="lift a login lock-out").add_argument("name")
+    user.add_parser("otp-reset", help="remove a user's TOTP device (lost phone)").add_argument("name")
     token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="print a new API token for a user")
     create.add_argument("name")
@@ -84,6 +85,7 @@ def _handler(args: argparse.Namespace) -> Callable[[], int | None]:
             "add": lambda: commands.user_add(args.name, role=args.role, unit=args.unit, password=args.password),
             "password": lambda: commands.user_password(args.name, password=args.password),
             "unlock": lambda: commands.user_unlock(args.name),
+            "otp-reset": lambda: commands.user_otp_reset(args.name),
         }[args.user_command]
     if args.command == "token":
         return {

@@ -40,6 +40,8 @@ def init(*, demo: bool) -> int:
         print(f"log in at http://{host}:{port}/ as one of:")
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
+        print("second factor (TOTP) is off under `make run` (demo); in production the duty room and admins must")
+        print("enrol an authenticator at first login (DUTYROOM_OTP_ROLES, default duty_officer,duty_leader,admin)")
     return 0
 
 
@@ -157,6 +159,14 @@ def user_password(name: str, *, password: str | None) -> int:
     print(f"password of {name} set; their open sessions have ended")
     if password is None:
         print(chosen)
+    return 0
+
+
+def user_otp_reset(name: str) -> int:
+    from dutyroom.accounts.otp import otp_reset
+
+    removed = otp_reset(username=name, now=clock_now())
+    print(f"{name}: {removed} second-factor device(s) removed; they enrol again at their next login")
     return 0
 
 

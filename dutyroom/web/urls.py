@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, documents, incidents, instructions, reports, verification
+from dutyroom.web.views import actions, board, create, documents, incidents, instructions, otp, reports, verification
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -40,5 +40,7 @@ urlpatterns = [
     path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
     path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
     path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
+    path("otp/", zh(otp.otp_verify), name="otp"),
+    path("otp/qr.svg", otp.otp_qr, name="otp-qr"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
