@@ -58,6 +58,14 @@ class Op:
     expect: Callable[[str, str], int | None] | None = None  # an override for cells the rule does not cover
 
 
+# the demo lead is about Shaxi: the city-wide readers and Shaxi's own staff see it, the grid worker does not
+SEES_LEAD = DUTY_ROOM | {"assessor", "admin"} | SHAXI_STAFF | {"shaxi-verifier", "shaxi-viewer"}
+
+
+def city_wide(caller: str, _target: str) -> bool:
+    return caller in DUTY_ROOM | {"assessor", "admin"}
+
+
 def anyone(_caller: str, _target: str) -> bool:
     return True
 
@@ -109,6 +117,23 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        targeted=False),
     Op("GET", "/audit/verify", lambda caller, _t: caller == "admin", targeted=False),
     Op("GET", "/me", anyone, targeted=False),
+    # leads: one media lead about Shaxi (verified by propaganda and police), one watch term, one duplicate proposal
+    Op("POST", "/leads", anyone, 201, {"channel": "public", "title": "矩阵线索"}, targeted=False),
+    # like POST /leads, anyone may send a CAP message; this one is not valid CAP, so each caller hears why
+    Op("POST", "/leads/cap", anyone, 201, targeted=False, expect=lambda c, t: 400),
+    Op("GET", "/leads", anyone, targeted=False),
+    Op("GET", "/leads/{lead}", anyone, targeted=False, expect=lambda c, t: None if c in SEES_LEAD else 404),
+    Op("POST", "/leads/{lead}/start", duty_room, targeted=False,
+       expect=lambda c, t: None if c in SEES_LEAD else 404),
+    Op("POST", "/leads/{lead}/verify", duty_room, body={"outcome": "false", "reason": "矩阵"}, targeted=False,
+       expect=lambda c, t: None if c in SEES_LEAD else 404),
+    Op("POST", "/lead-duplicates/{duplicate}/decision", duty_room, body={"duplicate": True}, targeted=False,
+       expect=lambda c, t: None if c in SEES_LEAD else 404),
+    Op("GET", "/watch-terms", city_wide, targeted=False),
+    Op("POST", "/watch-terms", duty_room, 201, {"term": "矩阵词", "kind": "keyword"}, targeted=False),
+    Op("DELETE", "/watch-terms/{term}", duty_room, 204, targeted=False),
+    Op("GET", "/feeds", city_wide, targeted=False),
+    Op("POST", "/feeds", duty_room, 201, {"name": "矩阵源", "url": "https://example.invalid/rss"}, targeted=False),
 ]}
 
 
@@ -117,7 +142,8 @@ def _published() -> set[str]:
     import re
 
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
-             "request_id": "request", "username": "username"}
+             "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
+             "term_id": "term"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
@@ -173,22 +199,42 @@ def world(city: None) -> World:
         assert pending is not None
         ids[target] = {"incident": incident.pk, "report": incident.reports.get().pk, "obligation": pending.pk,
                        "request": request.pk}
+    ids["leads"] = _lead_world(officer, now)
     return World(ids)
 
 
+def _lead_world(officer: User, now: Any) -> dict[str, int]:
+    from dutyroom.leads.models import LeadDuplicate
+    from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
+    from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create
+
+    made = [lead_submit(now=now, origin=LeadOrigin(source="matrix", sender=officer), data=LeadInput(
+        channel="media", title="沙溪镇化工厂爆炸冒烟", text="沙溪镇化工厂发生爆炸，浓烟滚滚", area="shaxi"))
+        for _ in range(2)]
+    duplicate = LeadDuplicate.objects.filter(lead__in=made).first()
+    term = watch_term_create(actor=officer, now=now, data=WatchTermInput(term="化工厂", kind="keyword"))
+    return {"lead": made[0].pk, "duplicate": duplicate.pk if duplicate else 99999999, "term": term.pk}
+
+
 def expected(op: Op, caller: str, target: str | None) -> int:
-    if target is not None and target not in VISIBLE[caller]:
+    override = op.expect(caller, target or "") if op.expect is not None else None
+    if (target is not None and target not in VISIBLE[caller]) or (override == 404 and not op.may(caller, "")):
         return 404
     if not op.may(caller, target or ""):
         return 403
-    if op.expect is not None:
-        override = op.expect(caller, target or "")
-        if override is not None:
-            return override
-    return op.ok
+    return override or op.ok
 
 
-def _body(op: Op) -> dict[str, Any] | None:
+def _send(client: Any, op: Op, path: str) -> Any:
+    if op.path == "/leads/cap":  # XML, not JSON
+        response = client.client.post(f"/api/v1{path}", data="<alert/>", content_type="application/cap+xml",
+                                      headers=client._headers(None))
+        response.json_body = response.json() if response.content else None
+        return response
+    return client.call(op.method.lower(), path, _body(op))
+
+
+def _body(op: Op) -> Any:
     if op.path == "/incidents" and op.method == "POST":
         return {"title": "矩阵新事件", "category": "accident", "grade": "IV",
                 "occurred_at": (clock_now() - timedelta(minutes=3)).isoformat()}
@@ -199,20 +245,20 @@ def _body(op: Op) -> dict[str, Any] | None:
 def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
-    nothing = dict.fromkeys(("incident", "report", "obligation", "request"), 99999999)
+    nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term"), 99999999)
     wrong: list[str] = []
     for caller in CALLERS:
         for target in (TARGETS if op.targeted else [None]):
-            path = op.path.format(**world.ids[target]) if target else op.path
+            path = op.path.format(**world.ids[target] if target else world.ids["leads"])
             with transaction.atomic():
-                response = clients[caller].call(op.method.lower(), path, _body(op))
+                response = _send(clients[caller], op, path)
                 transaction.set_rollback(True)
             want = expected(op, caller, target)
             if response.status_code != want:
                 wrong.append(f"{caller} × {target}: {response.status_code} (want {want}) {response.json_body}")
-            elif want == 404 and target is not None and target not in VISIBLE[caller]:
+            elif want == 404 and (target not in VISIBLE[caller] if target else "{" in op.path):
                 with transaction.atomic():
-                    missing = clients[caller].call(op.method.lower(), op.path.format(**nothing), _body(op))
+                    missing = _send(clients[caller], op, op.path.format(**nothing))
                     transaction.set_rollback(True)
                 if (missing.status_code, missing.json_body) != (404, response.json_body):
                     wrong.append(f"{caller} × {target}: 404 body differs from a missing id's")
