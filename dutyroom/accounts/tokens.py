@@ -60,7 +60,8 @@ def token_list(*, username: str | None = None) -> list[ApiToken]:
 
 def token_revoke(*, token_id: int, now: datetime, actor: User | None = None) -> ApiToken:
     with transaction.atomic():
-        row = ApiToken.objects.select_for_update().select_related("user__unit").filter(pk=token_id).first()
+        locked = ApiToken.objects.select_for_update(of=("self",))  # PostgreSQL: the user's unit may be null
+        row = locked.select_related("user__unit").filter(pk=token_id).first()
         if row is None:
             raise NotFound("API 令牌")
         if row.revoked_at is not None:
