@@ -77,6 +77,7 @@ class IncidentIn(Strict):
     unit: str | None = Field(default=None, max_length=limits.UNIT_CODE)
     location: LocationIn | None = None
     classification: str = Field(default="internal", max_length=40)
+    classified_stub: bool = False  # content went by the secure channel: times, grade and unit only
     report: ReportIn | None = None
 
 

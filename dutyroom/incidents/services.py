@@ -60,6 +60,7 @@ class IncidentInput:
     lon: float | None = None
     classification: str = Classification.INTERNAL.value
     secondary_category: str = ""
+    classified_stub: bool = False
 
 
 @dataclass
@@ -151,6 +152,19 @@ def _event_payload(incident: Incident) -> dict[str, Any]:
     return {"incident": incident.pk, "title": incident.title, "grade": incident.grade, "unit": incident.unit.code}
 
 
+STUB_TITLE = "涉密事件（内容经保密渠道报送）"
+
+
+def _stub_content(data: IncidentInput, errors: Errors) -> None:
+    """A classified stub carries no content: a generic title, no place, no subtype; work secret by default."""
+    if data.title.strip() not in ("", STUB_TITLE) or data.address.strip() or data.lat is not None \
+            or data.lon is not None or data.area or data.subtype:
+        errors.add("classified_stub", "涉密事件只登记时间、分级和责任单位，内容经保密渠道报送，不得录入",
+                   "a classified stub records times, grade and unit only; its content goes by the secure channel")
+    data.title = STUB_TITLE
+    data.classification = Classification.WORK_SECRET.value
+
+
 def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lead: bool = False) -> Incident:
     """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction.
 
@@ -159,6 +173,9 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
     if not from_lead:
         require_may_create_incident(actor)
     errors = Errors()
+    if data.classified_stub:
+        require_duty_room(actor, "涉密事件由值班室根据保密渠道来件登记", "the duty room records classified stubs")
+        _stub_content(data, errors)
     _validate_input(data, errors, now)
     unit, area = _resolve_units(actor, data, errors, any_unit=from_lead)
     errors.raise_if_any()
@@ -170,6 +187,7 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
             sensitive=data.sensitive, may_escalate=data.may_escalate, hotspot=data.hotspot,
             exercise=data.exercise, occurred_at=data.occurred_at, learned_at=data.learned_at, unit=unit,
             area=area, address=data.address, lat=data.lat, lon=data.lon, classification=data.classification,
+            classified_stub=data.classified_stub,
             rulebook=current_snapshot(), created_by=actor, created_at=now, updated_at=now,
             initial_severity={"grade": data.grade, "sensitive": data.sensitive, "may_escalate": data.may_escalate,
                               "hotspot": data.hotspot},

@@ -78,6 +78,18 @@ def _loss_fits(value: Decimal) -> bool:
     return isinstance(exponent, int) and exponent >= -limits.LOSS_CNY_PLACES and value <= limits.LOSS_CNY_MAX
 
 
+def _stub_report(actor: User, data: ReportInput, errors: Errors) -> None:
+    """On a classified stub the duty room logs only that a report arrived by the secure channel, and when."""
+    if not actor.is_duty_room and data.kind != ReportKind.VERIFICATION_REPLY:
+        raise Forbidden("涉密事件的报告经保密渠道报送，由值班室登记送达时间",
+                        "reports on a classified stub go by the secure channel; the duty room logs their arrival")
+    for name in limits.REPORT_TEXT:
+        if getattr(data, name).strip():
+            errors.add(name, "涉密事件不得录入报告内容（经保密渠道报送）", "a classified stub takes no report content")
+    if data.casualties or data.direct_loss_cny is not None:
+        errors.add("casualties", "涉密事件不得录入伤亡和损失数字", "a classified stub takes no figures")
+
+
 def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime, errors: Errors) -> Unit | None:
     check_choice(errors, "kind", data.kind, (k.value for k in ReportKind), "报告类型无效", "unknown report kind")
     check_channel(errors, data.channel)
@@ -99,8 +111,14 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
         check_past(errors, "called_at", data.called_at, now)
         if data.called_at and data.called_at < now - PHONE_LOOKBACK:
             errors.add("called_at", "来电时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
+    elif incident.classified_stub:  # when the document arrived through the secure channel
+        check_past(errors, "called_at", data.called_at, now)
+        if data.called_at and data.called_at < now - PHONE_LOOKBACK:
+            errors.add("called_at", "送达时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
     elif data.called_at is not None:
         errors.add("called_at", "只有电话报告可以填写来电时间", "called_at is only for phone reports")
+    if incident.classified_stub:
+        _stub_report(actor, data, errors)
     if data.kind == ReportKind.VERIFICATION_REPLY:
         if data.verification_request is None:
             errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
@@ -157,7 +175,8 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
             forbidden_channel=forbidden,
             **{name: figures[name] for name in CASUALTY_FIELDS},
         )
-        effective_at = data.called_at if kind == ReportKind.PHONE and data.called_at else now
+        delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
+        effective_at = data.called_at if delivered and data.called_at else now
         if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
             _implicit_handled(actor, incident, now)
         met = obligations_apply_report(
