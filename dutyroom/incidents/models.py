@@ -49,7 +49,7 @@ class Incident(models.Model):
     classification = models.CharField(max_length=12, choices=choices(Classification), default="internal")
     # A classified stub: the incident's content went through the secure channel (秘密 and above never enters
     # this system); only that it happened, its grade and its delivery times are recorded, and its clocks run.
-    classified_stub = models.BooleanField(default=False)
+    classified_stub = models.BooleanField(default=False, db_default=False)  # rows written by older code too
     state = models.CharField(max_length=10, choices=IncidentState.choices, default=IncidentState.OPEN)
     handled_at = models.DateTimeField(null=True, blank=True)
     rulebook = models.ForeignKey(RulebookSnapshot, on_delete=models.PROTECT, related_name="incidents")
