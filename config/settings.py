@@ -40,9 +40,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "dutyroom.common.middleware.BodyLimitMiddleware",  # outermost: every body is read or refused (413)
+    "dutyroom.common.middleware.SecurityHeadersMiddleware",  # outermost: headers on every answer, 413 included
+    "dutyroom.common.middleware.BodyLimitMiddleware",  # every body is read or refused (413) before any view
     "dutyroom.common.middleware.ApiErrorShapeMiddleware",
-    "dutyroom.common.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

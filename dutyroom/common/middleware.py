@@ -140,7 +140,7 @@ class SecurityHeadersMiddleware:
     """CSP without inline script or style, no caching of anything but static files, a narrow Permissions-Policy.
 
     Referrer-Policy, X-Content-Type-Options, HSTS and X-Frame-Options come from Django's own middleware
-    (settings); this adds what Django does not.
+    (settings); this adds what Django does not, and the same defaults on answers that never reach Django's.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -150,6 +150,10 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        # Django's own middleware sets these on answers that reach it; an early 413 does not, so set them here too
+        response.setdefault("X-Frame-Options", "DENY")
+        response.setdefault("X-Content-Type-Options", "nosniff")
+        response.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin")
         if not request.path.startswith(settings.STATIC_URL):
             # Incident pages and API answers carry protected content: no shared or browser cache keeps them.
             response["Cache-Control"] = "no-store"

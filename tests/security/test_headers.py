@@ -79,6 +79,7 @@ def test_a_body_over_the_limit_is_a_json_413(api: Any, settings: Any) -> None:
     settings.DUTYROOM_MAX_BODY_BYTES = 1000
     response = api("duty-officer").post("/incidents", {"title": "x" * 2000})
     assert response.status_code == 413
+    _check_headers(response)
     assert "1000" in response.json_body["detail"]
 
 
