@@ -66,6 +66,11 @@ def city_wide(caller: str, _target: str) -> bool:
     return caller in DUTY_ROOM | {"assessor", "admin"}
 
 
+def hidden_unless_city_wide(caller: str, target: str) -> int | None:
+    """Daily reports cover the whole city: to anyone else they do not exist (404, not 403)."""
+    return None if city_wide(caller, target) else 404
+
+
 def anyone(_caller: str, _target: str) -> bool:
     return True
 
@@ -134,6 +139,25 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     Op("DELETE", "/watch-terms/{term}", duty_room, 204, targeted=False),
     Op("GET", "/feeds", city_wide, targeted=False),
     Op("POST", "/feeds", duty_room, 201, {"name": "矩阵源", "url": "https://example.invalid/rss"}, targeted=False),
+    # documents: the first 专报 of an incident is issued by the duty room; until then others are refused (403)
+    Op("GET", "/incidents/{incident}/document", duty_room),
+    Op("POST", "/incidents/{incident}/special-reports", duty_room, 201, {}),
+    Op("GET", "/incidents/{incident}/special-reports", anyone),
+    Op("GET", "/daily-reports", city_wide, targeted=False, expect=hidden_unless_city_wide),
+    Op("POST", "/daily-reports", city_wide, 201, {}, targeted=False, expect=hidden_unless_city_wide),
+    Op("GET", "/daily-reports/{daily}/document", city_wide, targeted=False, expect=hidden_unless_city_wide),
+    # interop: exports follow the incident's visibility; the inbox takes only HMAC-signed peers (401 otherwise)
+    Op("GET", "/incidents/{incident}/cap", anyone),
+    Op("GET", "/incidents/{incident}/sitrep", anyone),
+    Op("GET", "/incidents/{incident}/forwarding", anyone),
+    Op("GET", "/forwardings", duty_room, targeted=False),
+    Op("POST", "/interop/inbox", anyone, targeted=False, body={"forwarding_id": "x", "kind": "report"},
+       expect=lambda c, t: 401),
+    # leaders' instructions: recorded by the duty room; each tasked unit (the incident's) answers its own task
+    Op("POST", "/incidents/{incident}/instructions", duty_room, 201, targeted=True,
+       body={"leader": "市长", "text": "全力救治", "units": ["shaxi"], "due_at": "2199-01-01T08:00:00+08:00"}),
+    Op("GET", "/incidents/{incident}/instructions", anyone),
+    Op("POST", "/instruction-tasks/{task}/feedback", responsible, body={"text": "已落实"}),
 ]}
 
 
@@ -143,11 +167,12 @@ def _published() -> set[str]:
 
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
              "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
-             "term_id": "term"}
+             "term_id": "term", "task_id": "task"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
         path = re.sub(r"\{(\w+)\}", lambda m: "{" + names.get(m.group(1), m.group(1)) + "}", path)
+        path = path.replace("/daily-reports/{report}", "/daily-reports/{daily}")  # a daily report, not a report
         for method in methods:
             published.add(f"{method.upper()} {path}")
     return published
@@ -170,6 +195,7 @@ class World:
 def world(city: None) -> World:
     from dutyroom.accounts.services import user_add
     from dutyroom.incidents.services import IncidentInput
+    from dutyroom.instructions.services import InstructionInput, instruction_record
     from dutyroom.obligations.models import Obligation
     from dutyroom.reports.intake import incident_create_with_report
     from dutyroom.reports.services import ReportInput, VerificationInput, verification_request_create
@@ -197,8 +223,10 @@ def world(city: None) -> World:
             unit=incident.unit.code, authority="city", question=f"核实 {target}", incident=incident))
         pending = Obligation.objects.filter(incident=incident, state="pending").order_by("id").first()
         assert pending is not None
+        given = instruction_record(actor=officer, incident=incident, now=now, data=InstructionInput(
+            leader="市长", text="全力处置", units=[incident.unit.code], due_at=now + timedelta(hours=2)))
         ids[target] = {"incident": incident.pk, "report": incident.reports.get().pk, "obligation": pending.pk,
-                       "request": request.pk}
+                       "request": request.pk, "task": given.tasks.get().pk}
     ids["leads"] = _lead_world(officer, now)
     return World(ids)
 
@@ -213,7 +241,11 @@ def _lead_world(officer: User, now: Any) -> dict[str, int]:
         for _ in range(2)]
     duplicate = LeadDuplicate.objects.filter(lead__in=made).first()
     term = watch_term_create(actor=officer, now=now, data=WatchTermInput(term="化工厂", kind="keyword"))
-    return {"lead": made[0].pk, "duplicate": duplicate.pk if duplicate else 99999999, "term": term.pk}
+    from dutyroom.documents.services import daily_report_generate
+
+    daily = daily_report_generate(actor=officer, day=now.date(), now=now)
+    return {"lead": made[0].pk, "duplicate": duplicate.pk if duplicate else 99999999, "term": term.pk,
+            "daily": daily.pk}
 
 
 def expected(op: Op, caller: str, target: str | None) -> int:
@@ -245,7 +277,8 @@ def _body(op: Op) -> Any:
 def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
-    nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term"), 99999999)
+    nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
+                             "task"), 99999999)
     wrong: list[str] = []
     for caller in CALLERS:
         for target in (TARGETS if op.targeted else [None]):

@@ -55,7 +55,8 @@ def test_garbage_bodies_on_every_write_never_break_the_server_or_the_connection(
     try:
         for key in WRITES:
             method, path = key.split(" ", 1)
-            path = "/api/v1" + path.format(incident=1, report=1, obligation=1, request=1, lead=1, duplicate=1, term=1)
+            path = "/api/v1" + path.format(incident=1, report=1, obligation=1, request=1, lead=1, duplicate=1, term=1,
+                                             daily=1, task=1)
             for name, body, content_type in GARBAGE:
                 headers = {"Authorization": f"Bearer {token}"}
                 if content_type:
