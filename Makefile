@@ -25,7 +25,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 run: setup
 	$(BIN)/dutyroom init --demo
-	$(BIN)/dutyroom serve --host $(HOST) --port $(PORT)
+	DUTYROOM_OTP_ROLES="$${DUTYROOM_OTP_ROLES-}" $(BIN)/dutyroom serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

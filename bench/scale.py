@@ -181,7 +181,7 @@ def open_incidents(count: int, tag: str) -> list[int]:
     now = datetime.now(UTC)
     return [
         incident_create(actor=reporters[n % len(reporters)], now=now, data=IncidentInput(
-            title=f"{tag} {n}", category="natural", subtype="typhoon", grade="IV",
+            title=f"{tag} {n}", category="natural", subtype="meteorological", grade="IV",
             occurred_at=now - timedelta(minutes=n % 40))).pk
         for n in range(count)
     ]

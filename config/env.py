@@ -112,3 +112,24 @@ def _sqlite(path: str) -> dict[str, Any]:
 
 def rulebook_name() -> str:
     return os.environ.get("DUTYROOM_RULEBOOK", "taicang-2017")
+
+
+def audit_key() -> bytes:
+    """The key of the audit chain's HMAC, kept outside the database (``DUTYROOM_AUDIT_KEY`` or a 0600 file).
+
+    Whoever can write the database but not read this key cannot recompute a chain after an edit.
+    """
+    configured = os.environ.get("DUTYROOM_AUDIT_KEY")
+    if configured:
+        return configured.encode()
+    key_file = data_dir() / "audit_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip().encode()
+
+
+def audit_anchor_path() -> Path:
+    """The append-only anchor file (one ``seq hash`` line per committed entry); ``DUTYROOM_AUDIT_ANCHOR``."""
+    configured = os.environ.get("DUTYROOM_AUDIT_ANCHOR")
+    return Path(configured).resolve() if configured else data_dir() / "audit-anchor.log"

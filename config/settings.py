@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",  # TOTP second factor (dutyroom.accounts.otp)
+    "django_otp.plugins.otp_totp",
+    "axes",  # login throttling and lock-out (dutyroom.accounts.security)
+    "ninja",  # Swagger UI served from the package's own static files, never a CDN
     "dutyroom.common",
     "dutyroom.orgs",
     "dutyroom.accounts",
@@ -37,6 +42,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dutyroom.common.middleware.SecurityHeadersMiddleware",  # outermost: headers on every answer, 413 included
+    "dutyroom.common.middleware.BodyLimitMiddleware",  # every body is read or refused (413) before any view
+    "dutyroom.common.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -44,8 +52,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dutyroom.accounts.otp.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lock-out page
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username before checking the password
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,10 +118,46 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS (DUTYROOM_TLS=1): cookies only over HTTPS, HSTS, and trust the proxy's X-Forwarded-Proto.
+DUTYROOM_TLS = os.environ.get("DUTYROOM_TLS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DUTYROOM_TLS
+SECURE_HSTS_SECONDS = 31_536_000 if DUTYROOM_TLS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DUTYROOM_TLS else None
+# A session ends after this many seconds without a request (default 12 hours, one duty shift).
+SESSION_COOKIE_AGE = int(os.environ.get("DUTYROOM_SESSION_IDLE_SECONDS", str(12 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+# Request bodies over this are refused with 413 (dutyroom.common.middleware); Django's own cap matches it.
+DUTYROOM_MAX_BODY_BYTES = int(os.environ.get("DUTYROOM_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
+
+# Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked for
+# AXES_COOLOFF_TIME (or until `dutyroom user unlock NAME`). Per username, not per address: a duty room sits
+# behind one NAT address, and locking that would lock the whole room out.
+AXES_FAILURE_LIMIT = int(os.environ.get("DUTYROOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DUTYROOM_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 warns that a lock keyed without the address can be dodged by rotating cookies; ours is keyed on the
+# username, which rotating cookies does not change.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Roles that must give a TOTP code after their password. Production default: the duty room and administrators;
+# `make run` (the demo city) sets DUTYROOM_OTP_ROLES to empty so a first look logs straight in.
+DUTYROOM_OTP_ROLES = frozenset(r.strip() for r in os.environ.get(
+    "DUTYROOM_OTP_ROLES", "duty_officer,duty_leader,admin").split(",") if r.strip())
+OTP_TOTP_ISSUER = "DutyRoom"
 
 DUTYROOM_RULEBOOK = env.rulebook_name()
 # Lead photos live here, outside every static path; they are served only through an access check.
 DUTYROOM_UPLOADS_DIR = env.data_dir() / "uploads"
+# The audit chain's HMAC key and append-only anchor file live outside the database (dutyroom.audit.anchor).
+DUTYROOM_AUDIT_KEY = env.audit_key()
+DUTYROOM_AUDIT_ANCHOR = env.audit_anchor_path()
 # Run the deadline worker inside `dutyroom serve` (the embedded default); production runs `dutyroom worker`.
 DUTYROOM_EMBEDDED_WORKER = os.environ.get("DUTYROOM_EMBEDDED_WORKER", "1") == "1"
 

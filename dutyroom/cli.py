@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 EXIT_USAGE = 2
 
@@ -59,34 +59,63 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True)
     add.add_argument("--unit", required=True)
     add.add_argument("--password")
+    password = user.add_parser("password", help="set (reset) a user's password; prints a new one if none given")
+    password.add_argument("name")
+    password.add_argument("--password")
+    user.add_parser("unlock", help="lift a login lock-out").add_argument("name")
+    user.add_parser("otp-reset", help="remove a user's TOTP device (lost phone)").add_argument("name")
     token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="print a new API token for a user")
     create.add_argument("name")
+    token.add_parser("list", help="list tokens: id, prefix, user, created, last used, revoked").add_argument(
+        "name", nargs="?")
+    token.add_parser("revoke", help="revoke a token by its id (from token list)").add_argument("id", type=int)
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the audit chain")
+    sub.add_parser("backup", help="copy the database to FILE (SQLite backup API / pg_dump)").add_argument("file")
+    sub.add_parser("restore", help="replace the database with FILE (stop the server first)").add_argument("file")
     return parser
+
+
+def _handler(args: argparse.Namespace) -> Callable[[], int | None]:
+    from dutyroom import commands
+
+    if args.command == "user":
+        return {
+            "add": lambda: commands.user_add(args.name, role=args.role, unit=args.unit, password=args.password),
+            "password": lambda: commands.user_password(args.name, password=args.password),
+            "unlock": lambda: commands.user_unlock(args.name),
+            "otp-reset": lambda: commands.user_otp_reset(args.name),
+        }[args.user_command]
+    if args.command == "token":
+        return {
+            "create": lambda: commands.token_create(args.name),
+            "list": lambda: commands.token_list(args.name),
+            "revoke": lambda: commands.token_revoke(args.id),
+        }[args.token_command]
+    return {
+        "init": lambda: commands.init(demo=args.demo),
+        "serve": lambda: commands.serve(host=args.host, port=args.port, workers=args.workers),
+        "worker": commands.worker,
+        "audit": commands.audit_verify,
+        "backup": lambda: commands.backup(args.file),
+        "restore": lambda: commands.restore(args.file),
+    }[args.command]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_django()
     _check_database()
-    from dutyroom import commands
-
-    handlers = {
-        "init": lambda: commands.init(demo=args.demo),
-        "serve": lambda: commands.serve(host=args.host, port=args.port, workers=args.workers),
-        "worker": commands.worker,
-        "user": lambda: commands.user_add(args.name, role=args.role, unit=args.unit, password=args.password),
-        "token": lambda: commands.token_create(args.name),
-        "audit": commands.audit_verify,
-    }
+    from dutyroom.backup import BackupError
     from dutyroom.common.errors import DomainError
 
     try:
-        return int(handlers[args.command]() or 0)
+        return int(_handler(args)() or 0)
     except DomainError as error:
         _fail(error.message_en if os.environ.get("LANG", "").startswith("en") else error.message)
+    except BackupError as error:
+        _fail(str(error))
     except KeyboardInterrupt:
         return 130
     return 0

@@ -27,6 +27,7 @@ def _migrate() -> None:
 def init(*, demo: bool) -> int:
     _migrate()
     print("database ready (migrated)")
+    _retire_stale_anchor()
     if demo:
         from dutyroom.demo import demo_password, incidents_load, units_load, users_load
 
@@ -35,10 +36,26 @@ def init(*, demo: bool) -> int:
         users = users_load(now)
         incidents = incidents_load(now)
         print(f"demo city: {units} new units, {users} new users, {incidents} new sample incidents")
-        print("log in at http://127.0.0.1:8000/ as one of:")
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        print(f"log in at http://{host}:{port}/ as one of:")
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
+        print("second factor (TOTP) is off under `make run` (demo); in production the duty room and admins must")
+        print("enrol an authenticator at first login (DUTYROOM_OTP_ROLES, default duty_officer,duty_leader,admin)")
     return 0
+
+
+def _retire_stale_anchor() -> None:
+    """A new, empty database starts a new chain: an anchor file left from an old one is moved aside, loudly."""
+    from dutyroom.audit.anchor import anchor_retire
+    from dutyroom.audit.models import AuditEntry
+
+    if AuditEntry.objects.exists():
+        return
+    moved = anchor_retire("empty-database")
+    if moved is not None:
+        print(f"warning: the database has no audit entries; the old audit anchor was moved to {moved}",
+              file=sys.stderr)
 
 
 def serve(*, host: str, port: int, workers: int) -> int:
@@ -130,3 +147,71 @@ def audit_verify() -> int:
         return 0
     print(f"audit chain BROKEN at entry {result.first_bad}: {result.reason}", file=sys.stderr)
     return 1
+
+
+def user_password(name: str, *, password: str | None) -> int:
+    import secrets
+
+    from dutyroom.accounts.services import user_set_password
+
+    chosen = password or secrets.token_urlsafe(12)
+    user_set_password(username=name, password=chosen, now=clock_now())
+    print(f"password of {name} set; their open sessions have ended")
+    if password is None:
+        print(chosen)
+    return 0
+
+
+def user_otp_reset(name: str) -> int:
+    from dutyroom.accounts.otp import otp_reset
+
+    removed = otp_reset(username=name, now=clock_now())
+    print(f"{name}: {removed} second-factor device(s) removed; they enrol again at their next login")
+    return 0
+
+
+def user_unlock(name: str) -> int:
+    from dutyroom.accounts.services import user_unlock as unlock
+
+    cleared = unlock(username=name, now=clock_now())
+    print(f"{name} unlocked ({cleared} lock-out records cleared)")
+    return 0
+
+
+def token_list(name: str | None) -> int:
+    from dutyroom.accounts.tokens import token_list as listed
+    from dutyroom.common.timefmt import iso_local
+
+    print(f"{'id':>5}  {'prefix':<11} {'user':<20} {'name':<12} {'created':<25} {'last used':<25} revoked")
+    for row in listed(username=name):
+        used = iso_local(row.last_used_at) or "never"
+        revoked = iso_local(row.revoked_at) or "-"
+        print(f"{row.pk:>5}  {row.prefix:<11} {row.user.username:<20} {row.name:<12} "
+              f"{iso_local(row.created_at) or '':<25} {used:<25} {revoked}")
+    return 0
+
+
+def token_revoke(token_id: int) -> int:
+    from dutyroom.accounts.tokens import token_revoke as revoke
+
+    row = revoke(token_id=token_id, now=clock_now())
+    print(f"token {row.pk} ({row.prefix}…, {row.user.username}) revoked")
+    return 0
+
+
+def backup(file: str) -> int:
+    from pathlib import Path
+
+    from dutyroom.backup import backup as write
+
+    print(write(Path(file)))
+    return 0
+
+
+def restore(file: str) -> int:
+    from pathlib import Path
+
+    from dutyroom.backup import restore as load
+
+    print(load(Path(file)))
+    return 0

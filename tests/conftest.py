@@ -86,3 +86,15 @@ def bus_listener_closed_afterwards() -> Any:
     from dutyroom.common import bus
 
     bus.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_second_factor(settings: Any) -> None:
+    """Tests sign in with force_login; the TOTP step has its own tests (tests/security/test_otp.py)."""
+    settings.DUTYROOM_OTP_ROLES = frozenset()
+
+
+@pytest.fixture(autouse=True)
+def audit_anchor_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test's database starts empty, so each gets its own audit anchor file (a stale one reads as truncation)."""
+    settings.DUTYROOM_AUDIT_ANCHOR = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"

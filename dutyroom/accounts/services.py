@@ -8,7 +8,7 @@ from django.db import transaction
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.audit.services import audit_record
-from dutyroom.common.errors import Conflict
+from dutyroom.common.errors import Conflict, NotFound, ValidationFailed
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.selectors import unit_for_code
 
@@ -41,3 +41,31 @@ def user_add(*, username: str, role: str, unit_code: str, password: str | None, 
         audit_record(actor=actor, action="user.add", object_type="user", object_id=user.pk, at=now,
                      unit_code=unit_code, data={"username": username, "role": role})
     return user
+
+
+def user_set_password(*, username: str, password: str, now: datetime, actor: User | None = None) -> User:
+    """An administrator sets (resets) a password. The user's open sessions end with it: Django checks each
+    session's password hash on every request."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("用户")
+    if len(password) < 8:
+        raise ValidationFailed.one("password", "密码至少 8 位", "password must be at least 8 characters")
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, action="user.password", object_type="user", object_id=user.pk, at=now,
+                     unit_code=user.unit.code if user.unit else "", data={"username": username})
+    return user
+
+
+def user_unlock(*, username: str, now: datetime, actor: User | None = None) -> int:
+    """Lift a login lock-out (django-axes) before its cool-off ends; returns the attempt records cleared."""
+    from axes.utils import reset
+
+    with transaction.atomic():
+        cleared = int(reset(username=username))
+        audit_record(actor=actor, action="user.unlock", object_type="user", object_id=username, at=now,
+                     data={"username": username, "records_cleared": cleared})
+    return cleared
+

@@ -20,12 +20,15 @@ from dutyroom.accounts.models import User
 from dutyroom.api.models import IdempotencyRecord
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import Conflict, ValidationFailed
+from dutyroom.common.middleware import parsed_json
 
 Result = tuple[int, Any]
 
 
 def _request_hash(request: HttpRequest) -> str:
-    return hashlib.sha256((request.method or "").encode() + request.path.encode() + b"\n" + request.body).hexdigest()
+    """Hash of what the request means: the same JSON re-indented or with keys reordered is the same request."""
+    body = json.dumps(parsed_json(request.body), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
 def _stored(user: User, key: str, digest: str) -> Result | None:

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from dutyroom.common import limits
 
@@ -20,14 +21,22 @@ NonNegative = Field(default=0, ge=0, le=limits.COUNT_MAX)
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul(cls, value: object) -> object:
+        """A NUL character is never text a person typed, and PostgreSQL cannot store it: a 400 naming the field."""
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "must not contain NUL characters")
+        return value
+
 
 class CasualtiesIn(Strict):
-    deaths: int = NonNegative
-    missing: int = NonNegative
-    trapped: int = NonNegative
-    serious_injuries: int = NonNegative
-    injuries: int = NonNegative
-    evacuated: int = NonNegative
+    deaths: StrictInt = NonNegative  # true is not 1
+    missing: StrictInt = NonNegative  # true is not 1
+    trapped: StrictInt = NonNegative  # true is not 1
+    serious_injuries: StrictInt = NonNegative  # true is not 1
+    injuries: StrictInt = NonNegative  # true is not 1
+    evacuated: StrictInt = NonNegative  # true is not 1
 
 
 class ReportIn(Strict):
@@ -35,7 +44,8 @@ class ReportIn(Strict):
     channel: ChannelIn = "platform"
     summary: str = Field(default="", max_length=limits.SUMMARY)
     casualties: CasualtiesIn | None = None
-    direct_loss_cny: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    direct_loss_cny: Decimal | None = Field(default=None, ge=0, le=limits.LOSS_CNY_MAX,
+                                            decimal_places=limits.LOSS_CNY_PLACES)
     measures: str = Field(default="", max_length=limits.MEASURES)
     trend: str = Field(default="", max_length=limits.TREND)
     signer: str = Field(default="", max_length=limits.SIGNER)
@@ -67,6 +77,7 @@ class IncidentIn(Strict):
     unit: str | None = Field(default=None, max_length=limits.UNIT_CODE)
     location: LocationIn | None = None
     classification: str = Field(default="internal", max_length=40)
+    classified_stub: bool = False  # content went by the secure channel: times, grade and unit only
     report: ReportIn | None = None
 
 

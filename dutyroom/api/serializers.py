@@ -66,6 +66,7 @@ def incident_view(incident: Incident, now: datetime, *, with_reports: bool = Fal
             "lon": incident.lon,
         },
         "classification": incident.classification,
+        "classified_stub": incident.classified_stub,
         "state": incident.state,
         "handled_at": iso_local(incident.handled_at),
         "rulebook": incident.rulebook.ref,

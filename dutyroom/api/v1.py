@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
-from dutyroom.api.routes import assessment, documents, incidents, instructions, interop, leads, obligations, system
+from dutyroom.api.openapi import DutyRoomAPI
+from dutyroom.api.routes import (
+    assessment,
+    documents,
+    grants,
+    incidents,
+    instructions,
+    interop,
+    leads,
+    obligations,
+    system,
+)
 from dutyroom.common.errors import DomainError
 
-api = NinjaAPI(
+api = DutyRoomAPI(
     title="DutyRoom API",
     version="1",
     description="突发事件信息报告 — incidents, reports, statutory clocks. See shared/docs/api.md.",
@@ -28,6 +38,7 @@ api.add_router("/", documents.router)
 api.add_router("/", interop.router)
 api.add_router("/", instructions.router)
 api.add_router("/", assessment.router)
+api.add_router("/", grants.router)
 
 
 @api.exception_handler(NinjaValidationError)

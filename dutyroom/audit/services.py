@@ -1,13 +1,13 @@
 """Writing and verifying the hash-chained audit log.
 
-Each entry's hash covers its content and the previous entry's hash, so changing or deleting any row
-breaks every hash after it. Appends lock the single ``AuditHead`` row: on PostgreSQL that serialises
-concurrent writers (the chain must be linear); on SQLite IMMEDIATE transactions already do.
+Each entry's hash (an HMAC with a key kept outside the database, see ``dutyroom.audit.anchor``) covers its
+content and the previous entry's hash, so changing or deleting any row breaks every hash after it, and the
+anchor file catches a truncated tail or a rebuilt chain. Appends lock the single ``AuditHead`` row: on
+PostgreSQL that serialises concurrent writers (the chain must be linear); on SQLite IMMEDIATE transactions already do.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from dutyroom.audit.anchor import anchor_append, anchor_map, digest
 from dutyroom.audit.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -40,7 +41,19 @@ def _canonical(entry: AuditEntry) -> str:
 
 
 def _digest(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry).encode()).hexdigest()
+    return digest(_canonical(entry))
+
+
+def _head() -> AuditHead:
+    """The locked chain tip. If someone deleted the head row, it is rebuilt from the last entry, so writes go on
+    (verification still reports whatever else was removed, through the anchor)."""
+    head = AuditHead.objects.select_for_update().filter(id=1).first()
+    if head is not None:
+        return head
+    last = AuditEntry.objects.order_by("-seq").first()
+    if last is None:
+        return AuditHead.objects.create(id=1)
+    return AuditHead.objects.create(id=1, last_hash=last.hash, count=last.seq)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +76,7 @@ def audit_record(
     """Append one entry. Must run inside the caller's transaction (the change and its audit commit together)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction of the change it records")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    head = _head()
     entry = AuditEntry(
         seq=head.count + 1,
         at=at,
@@ -82,6 +95,8 @@ def audit_record(
     head.last_hash = entry.hash
     head.count = entry.seq
     head.save(update_fields=["last_hash", "count"])
+    seq, entry_hash = entry.seq, entry.hash
+    transaction.on_commit(lambda: anchor_append(seq, entry_hash), robust=True)
     return entry
 
 
@@ -94,7 +109,8 @@ class ChainCheck:
 
 
 def audit_verify() -> ChainCheck:
-    """Walk the chain in order; report the first entry whose link or hash does not hold."""
+    """Walk the chain in order; report the first entry whose link, hash or anchor does not hold."""
+    anchored = anchor_map()
     previous = GENESIS
     count = 0
     expected_seq = 1
@@ -106,8 +122,14 @@ def audit_verify() -> ChainCheck:
             return ChainCheck(False, count, entry.seq, "link to the previous entry is broken")
         if _digest(entry) != entry.hash:
             return ChainCheck(False, count, entry.seq, "content does not match its hash")
+        if anchored.get(entry.seq, entry.hash) != entry.hash:
+            return ChainCheck(False, count, entry.seq, "differs from the hash anchored outside the database")
         previous = entry.hash
         expected_seq += 1
+    last_anchored = max(anchored, default=0)
+    if last_anchored > count:
+        return ChainCheck(False, count, count + 1,
+                          f"entries {count + 1}–{last_anchored} were deleted (they are anchored outside the database)")
     head = AuditHead.objects.filter(id=1).first()
     if head is not None and head.count != count:
         return ChainCheck(False, count, count + 1, f"entries after {count} were deleted")

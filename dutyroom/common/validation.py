@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dutyroom.common.errors import ValidationFailed
 
 # Clocks of phones and PCs drift; a time up to this far in the future is accepted as "now".
 CLOCK_SKEW = timedelta(minutes=5)
+# Times outside these bounds are typing mistakes or attacks; at year 1 or 9999 converting to UTC overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class Errors:
@@ -25,17 +28,30 @@ class Errors:
             raise ValidationFailed(dict(self.items))
 
 
-def check_past(errors: Errors, field: str, value: datetime | None, now: datetime) -> None:
+def check_time(errors: Errors, field: str, value: datetime | None) -> bool:
+    """An aware time between 1900 and 2200 (comparing aware times never overflows; converting them can)."""
     if value is None:
-        return
+        return True
     if value.tzinfo is None:
         errors.add(field, "时间必须带时区偏移（如 +08:00）", "time must carry a UTC offset such as +08:00")
-    elif value > now + CLOCK_SKEW:
+        return False
+    if not EARLIEST <= value < LATEST:
+        errors.add(field, "时间超出可接受范围（1900 年至 2199 年）", "time must be between 1900 and 2199")
+        return False
+    return True
+
+
+def check_past(errors: Errors, field: str, value: datetime | None, now: datetime) -> None:
+    if value is None or not check_time(errors, field, value):
+        return
+    if value > now + CLOCK_SKEW:
         errors.add(field, "时间不能晚于当前时间", "time cannot be in the future")
 
 
 def check_text(errors: Errors, field: str, value: str, *, required: bool = False, max_length: int = 0) -> None:
-    if required and not value.strip():
+    if "\x00" in value:
+        errors.add(field, "不能包含空字符（NUL）", "must not contain NUL characters")
+    elif required and not value.strip():
         errors.add(field, "不能为空", "is required")
     elif max_length and len(value) > max_length:
         errors.add(field, f"不能超过 {max_length} 个字符", f"must be at most {max_length} characters")

@@ -47,6 +47,9 @@ class Incident(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     classification = models.CharField(max_length=12, choices=choices(Classification), default="internal")
+    # A classified stub: the incident's content went through the secure channel (秘密 and above never enters
+    # this system); only that it happened, its grade and its delivery times are recorded, and its clocks run.
+    classified_stub = models.BooleanField(default=False, db_default=False)  # rows written by older code too
     state = models.CharField(max_length=10, choices=IncidentState.choices, default=IncidentState.OPEN)
     handled_at = models.DateTimeField(null=True, blank=True)
     rulebook = models.ForeignKey(RulebookSnapshot, on_delete=models.PROTECT, related_name="incidents")
@@ -93,3 +96,25 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == IncidentState.OPEN
+
+
+class IncidentGrant(models.Model):
+    """Need-to-know for a work-secret incident: one named person beyond the responsible unit and the duty room.
+
+    Rows are never deleted: revoking stamps ``revoked_at``, so who could read what, and when, stays on record.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="incident_grants")
+    reason = models.CharField(max_length=limits.REASON)
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], condition=models.Q(revoked_at__isnull=True),
+                                    name="one_live_grant_per_person"),
+        ]

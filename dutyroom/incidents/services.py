@@ -33,6 +33,7 @@ from dutyroom.rules import (
     Grade,
     ObligationKind,
     PlannedClock,
+    Rulebook,
     Severity,
     escalation_clocks,
     final_report_due,
@@ -59,6 +60,7 @@ class IncidentInput:
     lon: float | None = None
     classification: str = Classification.INTERNAL.value
     secondary_category: str = ""
+    classified_stub: bool = False
 
 
 @dataclass
@@ -85,6 +87,17 @@ def check_grade(errors: Errors, grade: str | None) -> bool:
                         "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
 
 
+def check_subtype(errors: Errors, category: str, subtype: str, rulebook: Rulebook) -> None:
+    """A subtype is one of the rulebook's codes for the category (or empty): never free text."""
+    if not subtype or category not in {c.value for c in Category}:
+        return
+    known = rulebook.subtypes.get(Category(category), {})
+    if subtype not in known:
+        listed = ", ".join(sorted(known)) or "—"
+        errors.add("subtype", f"该类别没有此子类，可选：{listed}",
+                   f"not a subtype of {category}; choose one of {listed}")
+
+
 def _resolve_units(actor: User, data: IncidentInput, errors: Errors,
                    any_unit: bool = False) -> tuple[Unit | None, Unit | None]:
     if any_unit:  # a confirmed lead opens the incident in the city's name for the unit responsible
@@ -105,6 +118,7 @@ def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
     check_choice(errors, "classification", data.classification, (c.value for c in Classification),
                  "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
                  "state secrets (秘密 and above) must not be entered here; use the secure channel")
+    check_subtype(errors, data.category, data.subtype, rulebook_of(current_snapshot()))
     check_past(errors, "occurred_at", data.occurred_at, now)
     check_past(errors, "learned_at", data.learned_at, now)
     if data.learned_at and data.occurred_at and data.learned_at < data.occurred_at:
@@ -138,6 +152,19 @@ def _event_payload(incident: Incident) -> dict[str, Any]:
     return {"incident": incident.pk, "title": incident.title, "grade": incident.grade, "unit": incident.unit.code}
 
 
+STUB_TITLE = "涉密事件（内容经保密渠道报送）"
+
+
+def _stub_content(data: IncidentInput, errors: Errors) -> None:
+    """A classified stub carries no content: a generic title, no place, no subtype; work secret by default."""
+    if data.title.strip() not in ("", STUB_TITLE) or data.address.strip() or data.lat is not None \
+            or data.lon is not None or data.area or data.subtype:
+        errors.add("classified_stub", "涉密事件只登记时间、分级和责任单位，内容经保密渠道报送，不得录入",
+                   "a classified stub records times, grade and unit only; its content goes by the secure channel")
+    data.title = STUB_TITLE
+    data.classification = Classification.WORK_SECRET.value
+
+
 def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lead: bool = False) -> Incident:
     """Open an incident and start its clocks. Reports (if any) are filed by the caller in the same transaction.
 
@@ -146,6 +173,9 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
     if not from_lead:
         require_may_create_incident(actor)
     errors = Errors()
+    if data.classified_stub:
+        require_duty_room(actor, "涉密事件由值班室根据保密渠道来件登记", "the duty room records classified stubs")
+        _stub_content(data, errors)
     _validate_input(data, errors, now)
     unit, area = _resolve_units(actor, data, errors, any_unit=from_lead)
     errors.raise_if_any()
@@ -157,6 +187,7 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
             sensitive=data.sensitive, may_escalate=data.may_escalate, hotspot=data.hotspot,
             exercise=data.exercise, occurred_at=data.occurred_at, learned_at=data.learned_at, unit=unit,
             area=area, address=data.address, lat=data.lat, lon=data.lon, classification=data.classification,
+            classified_stub=data.classified_stub,
             rulebook=current_snapshot(), created_by=actor, created_at=now, updated_at=now,
             initial_severity={"grade": data.grade, "sensitive": data.sensitive, "may_escalate": data.may_escalate,
                               "hotspot": data.hotspot},
@@ -193,8 +224,10 @@ def _apply_changes(incident: Incident, changes: IncidentChanges, errors: Errors,
             put(flag, value)
     if changes.category is not None and check_category(errors, changes.category):
         put("category", changes.category)
-    if changes.subtype is not None:
-        put("subtype", changes.subtype)
+    if changes.subtype is not None or (changes.category is not None and incident.subtype):
+        subtype = changes.subtype if changes.subtype is not None else incident.subtype
+        check_subtype(errors, changes.category or incident.category, subtype, rulebook_of(incident.rulebook))
+        put("subtype", subtype)
     if changes.occurred_at is not None:
         check_past(errors, "occurred_at", changes.occurred_at, now)
         if incident.learned_at and changes.occurred_at > incident.learned_at:
@@ -212,6 +245,9 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
     require_duty_room(actor, "只有值班室可以修改事件分级和事发时间", "only the duty room may change an incident")
     with transaction.atomic():
         incident = incident_lock(incident.pk)
+        if incident.state == IncidentState.CLOSED:
+            # a re-grade would start clocks nobody can meet: a closed incident's record is final
+            raise Conflict("事件已结案，不能再修改分级、标记或事发时间", "the incident is closed and cannot be changed")
         before: Severity = incident.severity
         errors = Errors()
         diff = _apply_changes(incident, changes, errors, now)

@@ -35,12 +35,19 @@ def access_obligation(user: User, obligation_id: int) -> Obligation:
 
 
 def visible_verification_requests(user: User) -> QuerySet[VerificationRequest]:
+    """The duty room sees every request; others see requests about incidents they may see (so a work-secret
+    incident's question text never reaches an assessor), plus those addressed to their own unit, which must
+    answer them whatever the incident's classification (the duty room chose to ask that unit)."""
     qs = VerificationRequest.objects.select_related("unit", "incident")
-    if user.is_duty_room or user.sees_whole_city:
+    if user.is_duty_room:
         return qs
+    about_visible = Q(incident__isnull=True) | Q(incident_id__in=visible_incidents(user).values("id"))
+    if user.sees_whole_city:
+        return qs.filter(about_visible)
     if user.unit is None:
         return qs.none()
-    return qs.filter(unit_id__in=unit_subtree_ids(user.unit))
+    asked = Q(unit_id=user.unit_id) if may_report(user) else Q(pk__in=[])  # those who must answer
+    return qs.filter(Q(unit_id__in=unit_subtree_ids(user.unit)) & (about_visible | asked))
 
 
 def access_verification_request(user: User, request_id: int) -> VerificationRequest:

@@ -50,7 +50,8 @@ class Report(models.Model):
     injuries = models.PositiveIntegerField(default=0)
     evacuated = models.PositiveIntegerField(default=0)
     has_figures = models.BooleanField(default=False)
-    direct_loss_cny = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    direct_loss_cny = models.DecimalField(max_digits=limits.LOSS_CNY_DIGITS, decimal_places=limits.LOSS_CNY_PLACES,
+                                          null=True, blank=True)
     measures = models.TextField(blank=True)
     trend = models.TextField(blank=True)
     signer = models.CharField(max_length=limits.SIGNER, blank=True)

@@ -18,7 +18,7 @@ from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
 from dutyroom.common import limits
 from dutyroom.common.errors import Conflict, Forbidden
-from dutyroom.common.validation import Errors, check_choice, check_past, check_text
+from dutyroom.common.validation import Errors, check_choice, check_past, check_text, check_time
 from dutyroom.incidents.access import is_protected, require_duty_room
 from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
@@ -72,6 +72,24 @@ class ReportInput:
     unit: str | None = None
 
 
+def _loss_fits(value: Decimal) -> bool:
+    """Within the one money limit (limits.LOSS_CNY_*): finite, at most the maximum, at most two decimal places."""
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -limits.LOSS_CNY_PLACES and value <= limits.LOSS_CNY_MAX
+
+
+def _stub_report(actor: User, data: ReportInput, errors: Errors) -> None:
+    """On a classified stub the duty room logs only that a report arrived by the secure channel, and when."""
+    if not actor.is_duty_room and data.kind != ReportKind.VERIFICATION_REPLY:
+        raise Forbidden("涉密事件的报告经保密渠道报送，由值班室登记送达时间",
+                        "reports on a classified stub go by the secure channel; the duty room logs their arrival")
+    for name in limits.REPORT_TEXT:
+        if getattr(data, name).strip():
+            errors.add(name, "涉密事件不得录入报告内容（经保密渠道报送）", "a classified stub takes no report content")
+    if data.casualties or data.direct_loss_cny is not None:
+        errors.add("casualties", "涉密事件不得录入伤亡和损失数字", "a classified stub takes no figures")
+
+
 def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime, errors: Errors) -> Unit | None:
     check_choice(errors, "kind", data.kind, (k.value for k in ReportKind), "报告类型无效", "unknown report kind")
     check_channel(errors, data.channel)
@@ -82,6 +100,9 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
             errors.add(f"casualties.{name}", "必须是非负整数", "must be a non-negative integer")
     if data.direct_loss_cny is not None and data.direct_loss_cny < 0:
         errors.add("direct_loss_cny", "直接经济损失不能为负数", "direct_loss_cny cannot be negative")
+    elif data.direct_loss_cny is not None and not _loss_fits(data.direct_loss_cny):
+        errors.add("direct_loss_cny", f"直接经济损失最多 {limits.LOSS_CNY_MAX} 元（精确到分）",
+                   f"direct_loss_cny must be at most {limits.LOSS_CNY_MAX} yuan, to the fen")
     for name, limit in limits.REPORT_TEXT.items():
         check_text(errors, name, getattr(data, name), max_length=limit)
     if data.kind == ReportKind.PHONE:
@@ -90,8 +111,14 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
         check_past(errors, "called_at", data.called_at, now)
         if data.called_at and data.called_at < now - PHONE_LOOKBACK:
             errors.add("called_at", "来电时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
+    elif incident.classified_stub:  # when the document arrived through the secure channel
+        check_past(errors, "called_at", data.called_at, now)
+        if data.called_at and data.called_at < now - PHONE_LOOKBACK:
+            errors.add("called_at", "送达时间最多只能补记 2 小时以内", "called_at may be at most 2 hours back")
     elif data.called_at is not None:
         errors.add("called_at", "只有电话报告可以填写来电时间", "called_at is only for phone reports")
+    if incident.classified_stub:
+        _stub_report(actor, data, errors)
     if data.kind == ReportKind.VERIFICATION_REPLY:
         if data.verification_request is None:
             errors.add("verification_request", "核报反馈必须指明所答复的核实请求", "verification_request is required")
@@ -130,8 +157,9 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
     assert unit is not None
     with transaction.atomic():
         incident = incident_lock(incident.pk)
-        rulebook = rulebook_of(incident.rulebook)
         kind = ReportKind(data.kind)
+        _require_chain(incident, kind, unit)
+        rulebook = rulebook_of(incident.rulebook)
         channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
         number = None
         if kind == ReportKind.FOLLOWUP:
@@ -147,7 +175,8 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
             forbidden_channel=forbidden,
             **{name: figures[name] for name in CASUALTY_FIELDS},
         )
-        effective_at = data.called_at if kind == ReportKind.PHONE and data.called_at else now
+        delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
+        effective_at = data.called_at if delivered and data.called_at else now
         if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
             _implicit_handled(actor, incident, now)
         met = obligations_apply_report(
@@ -174,6 +203,18 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         outbox_emit(topic="report.received", units=[duty_room_unit(), unit], at=now, payload=payload,
                     incident_id=incident.pk, sensitive=is_protected(incident))
     return report
+
+
+def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
+    """Follow-ups are numbered and a final report closes the incident: only the responsible unit's chain (filed by
+    it or by the duty room on its behalf) may do either. Another unit's phone call or written note is kept as
+    information (it meets no clock of the responsible unit). Nothing but a verification reply is taken once the
+    incident is closed."""
+    if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id:
+        raise Forbidden("续报和终报只能由责任单位（或值班室代其）报送", "only the responsible unit (or the duty room "
+                        "for it) files follow-up and final reports")
+    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED:
+        raise Conflict("事件已结案（已收到终报），不再接受报告", "the incident is closed (final report received)")
 
 
 def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
@@ -267,7 +308,7 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
     check_choice(errors, "authority", data.authority, Authority.values,
                  "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
     check_text(errors, "question", data.question, required=True, max_length=limits.QUESTION)
-    if data.due_at is not None and data.due_at <= now:
+    if check_time(errors, "due_at", data.due_at) and data.due_at is not None and data.due_at <= now:
         errors.add("due_at", "反馈时限必须晚于当前时间", "due_at must be in the future")
     errors.raise_if_any()
     assert unit is not None

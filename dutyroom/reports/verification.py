@@ -30,9 +30,9 @@ def verification_reply_submit(*, actor: User, request: VerificationRequest, data
                               now: datetime) -> Report:
     """File the reply; it meets the request's clock (late if after its due time) and opens a receipt clock."""
     data = replace(data, kind="verification_reply", verification_request=request.pk, called_at=None)
+    require_may_reply(actor, request)  # the same 403 whether or not the request concerns an incident
     if request.incident is not None:
         return report_submit(actor=actor, incident=request.incident, data=data, now=now)
-    require_may_reply(actor, request)
     errors = Errors()
     for name, limit in limits.REPORT_TEXT.items():
         check_text(errors, name, getattr(data, name), required=name == "summary", max_length=limit)

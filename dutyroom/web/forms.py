@@ -140,7 +140,7 @@ class ReportFieldsMixin(forms.Form):
         label=_("直接经济损失（元）"),
         required=False,
         min_value=Decimal(0),
-        max_digits=16,
+        max_value=limits.LOSS_CNY_MAX,
         decimal_places=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1, "placeholder": "—"}),
     )

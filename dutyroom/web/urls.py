@@ -18,6 +18,7 @@ from dutyroom.web.views import (
     documents,
     incidents,
     instructions,
+    otp,
     reports,
     verification,
 )
@@ -59,5 +60,7 @@ urlpatterns = [
     path("findings/new/", zh(assessment_forms.finding_new), name="finding-new"),
     path("adoptions/new/", zh(assessment_forms.adoption_new), name="adoption-new"),
     path("findings/evidence/<int:pk>/dismiss/", zh(assessment_forms.evidence_dismiss), name="evidence-dismiss"),
+    path("otp/", zh(otp.otp_verify), name="otp"),
+    path("otp/qr.svg", otp.otp_qr, name="otp-qr"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

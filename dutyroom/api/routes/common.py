@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import ValidationFailed
-from dutyroom.common.validation import Errors
+from dutyroom.common.validation import Errors, check_text, check_time
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_for_code
 
@@ -25,8 +25,9 @@ def parse_since(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError as error:
         raise ValidationFailed.one("since", "时间格式无效，请使用 ISO 8601", "invalid ISO 8601 time") from error
-    if parsed.tzinfo is None:
-        raise ValidationFailed.one("since", "时间必须带时区偏移（如 +08:00）", "time must carry a UTC offset")
+    errors = Errors()
+    check_time(errors, "since", parsed)
+    errors.raise_if_any()
     return parsed
 
 
@@ -42,6 +43,8 @@ Body = dict[str, Any]
 def unit_filter(code: str) -> Unit:
     """A list filter's unit: an unknown code is a 400 naming ``unit``, not an empty list."""
     errors = Errors()
+    check_text(errors, "unit", code)  # a NUL byte would reach PostgreSQL as a DataError
+    errors.raise_if_any()
     unit = unit_for_code(code, errors)
     errors.raise_if_any()
     assert unit is not None

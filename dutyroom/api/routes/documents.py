@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.common.timefmt import LOCAL, iso_local
@@ -25,13 +26,11 @@ from dutyroom.incidents.access import access_incident
 router = Router(tags=["documents"])
 
 
-class SpecialReportIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class SpecialReportIn(Strict):
     signer: str | None = Field(default=None, max_length=100)
 
 
-class DailyReportIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class DailyReportIn(Strict):
     day: date | None = None
 
 

@@ -51,6 +51,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
             unit=payload.unit, area=location.area if location else None,
             address=location.address if location else "", lat=location.lat if location else None,
             lon=location.lon if location else None, classification=payload.classification,
+            classified_stub=payload.classified_stub,
         )
         report = _report_input(payload.report) if payload.report is not None else None
         incident = incident_create_with_report(actor=user, data=data, report=report, now=now)

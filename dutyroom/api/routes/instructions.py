@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller
+from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident
 from dutyroom.instructions.models import Instruction
@@ -20,8 +21,7 @@ from dutyroom.instructions.services import InstructionInput, instruction_feedbac
 router = Router(tags=["instructions"])
 
 
-class InstructionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class InstructionIn(Strict):
     leader: str = Field(max_length=100)
     text: str = Field(max_length=5000)
     units: list[str] = Field(min_length=1, max_length=50)
@@ -29,8 +29,7 @@ class InstructionIn(Schema):
     given_at: AwareDatetime | None = None
 
 
-class FeedbackIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class FeedbackIn(Strict):
     text: str = Field(max_length=5000)
 
 

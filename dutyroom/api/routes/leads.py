@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
+from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.leads.access import (
@@ -35,8 +36,6 @@ ChannelIn = Literal["media", "internet", "new_media", "informant", "grid", "hotl
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LeadIn(Strict):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_issue9_occurred_index'),
+        ('incidents', '0005_issue9_occurred_index'),
         ('obligations', '0004_issue10_instruction_feedback'),
         ('orgs', '0001_initial'),
         ('reports', '0003_obligation_moved'),
