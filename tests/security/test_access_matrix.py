@@ -62,6 +62,17 @@ class Op:
 SEES_LEAD = DUTY_ROOM | {"assessor", "admin"} | SHAXI_STAFF | {"shaxi-verifier", "shaxi-viewer"}
 
 
+# the finding is against Shaxi about Shaxi's own incident: the city-wide readers and Shaxi's own people see it
+SEES_FINDING = DUTY_ROOM | {"assessor", "admin"} | SHAXI_STAFF | {"shaxi-verifier", "shaxi-viewer"}
+SEES_OWN = {c for c, seen in (("duty-officer", 1), ("duty-leader", 1), ("assessor", 1), ("admin", 1),
+                              ("shaxi-reporter", 1), ("shaxi-leader", 1), ("shaxi-verifier", 1),
+                              ("shaxi-viewer", 1)) if seen}
+
+
+def raisers(caller: str, _target: str) -> bool:
+    return caller in DUTY_ROOM or caller == "assessor"
+
+
 def city_wide(caller: str, _target: str) -> bool:
     return caller in DUTY_ROOM | {"assessor", "admin"}
 
@@ -158,6 +169,19 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        body={"leader": "市长", "text": "全力救治", "units": ["shaxi"], "due_at": "2199-01-01T08:00:00+08:00"}),
     Op("GET", "/incidents/{incident}/instructions", anyone),
     Op("POST", "/instruction-tasks/{task}/feedback", responsible, body={"text": "已落实"}),
+    # assessment: one open finding against Shaxi about its own incident. The duty room and the assessor raise
+    # findings and record adoptions; Shaxi's reporters and leaders appeal; only the assessor decides (an open
+    # finding with its appeal window still running: 409). A unit sees its own findings, the city-wide readers all.
+    Op("GET", "/assessment", anyone, targeted=False),
+    Op("GET", "/findings", anyone, targeted=False),
+    Op("POST", "/findings", raisers, 201, targeted=False, expect=lambda c, t: None if c in SEES_OWN else 404),
+    Op("GET", "/findings/{finding}", anyone, targeted=False,
+       expect=lambda c, t: None if c in SEES_FINDING else 404),
+    Op("POST", "/findings/{finding}/appeal", lambda c, t: c in SHAXI_STAFF, body={"text": "已按时报送"},
+       targeted=False, expect=lambda c, t: None if c in SEES_FINDING else 404),
+    Op("POST", "/findings/{finding}/decision", lambda c, t: c == "assessor", body={"upheld": True, "reason": "矩阵"},
+       targeted=False, expect=lambda c, t: 409 if c == "assessor" else (None if c in SEES_FINDING else 404)),
+    Op("POST", "/adoptions", raisers, 201, targeted=False, expect=lambda c, t: None if c in SEES_OWN else 404),
 ]}
 
 
@@ -167,7 +191,7 @@ def _published() -> set[str]:
 
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
              "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
-             "term_id": "term", "task_id": "task"}
+             "term_id": "term", "task_id": "task", "finding_id": "finding"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
@@ -228,6 +252,13 @@ def world(city: None) -> World:
         ids[target] = {"incident": incident.pk, "report": incident.reports.get().pk, "obligation": pending.pk,
                        "request": request.pk, "task": given.tasks.get().pk}
     ids["leads"] = _lead_world(officer, now)
+    from dutyroom.assessment.services import FindingInput, finding_raise
+    from dutyroom.incidents.models import Incident
+
+    own = Incident.objects.get(pk=ids["own"]["incident"])
+    ids["leads"]["finding"] = finding_raise(actor=officer, incident=own, now=now, data=FindingInput(
+        unit="shaxi", kind="omitted", evidence="矩阵：漏报要素")).pk
+    ids["leads"]["own_incident"] = own.pk
     return World(ids)
 
 
@@ -257,16 +288,23 @@ def expected(op: Op, caller: str, target: str | None) -> int:
     return override or op.ok
 
 
-def _send(client: Any, op: Op, path: str) -> Any:
+def _send(client: Any, op: Op, path: str, world: World | None = None) -> Any:
     if op.path == "/leads/cap":  # XML, not JSON
         response = client.client.post(f"/api/v1{path}", data="<alert/>", content_type="application/cap+xml",
                                       headers=client._headers(None))
         response.json_body = response.json() if response.content else None
         return response
-    return client.call(op.method.lower(), path, _body(op))
+    if op.path == "/assessment":  # the period is required (400 naming it otherwise)
+        path += "?period=" + clock_now().strftime("%Y-%m")
+    return client.call(op.method.lower(), path, _body(op, world))
 
 
-def _body(op: Op) -> Any:
+def _body(op: Op, world: World | None = None) -> Any:
+    own = world.ids["own"]["incident"] if world is not None else 0
+    if op.path == "/findings" and op.method == "POST":
+        return {"incident": own, "unit": "shaxi", "kind": "omitted", "evidence": "矩阵证据"}
+    if op.path == "/adoptions":
+        return {"incident": own, "unit": "shaxi", "by": "suzhou"}
     if op.path == "/incidents" and op.method == "POST":
         return {"title": "矩阵新事件", "category": "accident", "grade": "IV",
                 "occurred_at": (clock_now() - timedelta(minutes=3)).isoformat()}
@@ -278,13 +316,13 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
     nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
-                             "task"), 99999999)
+                             "task", "finding"), 99999999)
     wrong: list[str] = []
     for caller in CALLERS:
         for target in (TARGETS if op.targeted else [None]):
             path = op.path.format(**world.ids[target] if target else world.ids["leads"])
             with transaction.atomic():
-                response = _send(clients[caller], op, path)
+                response = _send(clients[caller], op, path, world)
                 transaction.set_rollback(True)
             want = expected(op, caller, target)
             if response.status_code != want:
