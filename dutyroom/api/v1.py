@@ -9,7 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
-from dutyroom.api.routes import documents, incidents, instructions, interop, leads, obligations, system
+from dutyroom.api.routes import alerts, documents, incidents, instructions, interop, leads, obligations, system
 from dutyroom.common.errors import DomainError
 
 api = NinjaAPI(
@@ -27,6 +27,7 @@ api.add_router("/", leads.router)
 api.add_router("/", documents.router)
 api.add_router("/", interop.router)
 api.add_router("/", instructions.router)
+api.add_router("/", alerts.router)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -9,7 +9,18 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dutyroom.web.views import actions, board, create, documents, incidents, instructions, reports, verification
+from dutyroom.web.views import (
+    actions,
+    alerts,
+    board,
+    create,
+    documents,
+    incidents,
+    instructions,
+    live,
+    reports,
+    verification,
+)
 from dutyroom.web.views.common import chinese_first as zh
 
 app_name = "web"
@@ -40,5 +51,12 @@ urlpatterns = [
     path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
     path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
     path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
+    path("board/version", live.board_version, name="board-version"),
+    path("notifications/", zh(alerts.notifications_page), name="notifications"),
+    path("notifications/read-all/", zh(alerts.notifications_read_all), name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", zh(alerts.notification_read), name="notification-read"),
+    path("obligations/<int:pk>/chase/", zh(alerts.obligation_chase), name="obligation-chase"),
+    path("roster/", zh(alerts.roster_page), name="roster"),
+    path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
