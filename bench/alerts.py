@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.figures import Figure, figure, run_per_database  # noqa: E402
+from bench.figures import Figure, figure, run_per_database
 
 N = int(os.environ.get("BENCH_ALERTS_N", "10000"))
 

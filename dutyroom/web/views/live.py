@@ -7,8 +7,8 @@ Measured with 1,000 open boards on one web process (``bench/live.py``, figures i
 - The poll carries a signed token naming the user (issued with the page) instead of the session, so a 304
   touches neither the session nor the user table. An expired or forged token answers 401.
 - Only a changed version makes the page fetch ``board/fragment/``; the rendered fragment is cached per
-  (version, role, unit, language, the board's own query), so the herd of boards refreshing after one event renders it once per
-  kind of viewer. The fragment's forms take the page's own CSRF token on submit (app.js).
+  (version, role, unit, language, the board's own query), so the herd of boards refreshing after one
+  event renders it once per kind of viewer. The fragment's forms take the page's own CSRF token on submit (app.js).
 """
 
 from __future__ import annotations
