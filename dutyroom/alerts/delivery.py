@@ -27,7 +27,6 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.rules import AlertTopic, retry_delay
 
 log = logging.getLogger("dutyroom.alerts")
-LEASE = timedelta(seconds=60)
 BATCH = 64
 THREADS = 8
 
@@ -49,7 +48,8 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Delivery]]:
     ids = list(Delivery.objects.filter(due).order_by("next_at", "id").values_list("id", flat=True)[:batch])
     if not ids:
         return token, []
-    lease = {"state": DeliveryState.SENDING, "claimed_by": token, "claimed_until": now + LEASE}
+    until = now + timedelta(seconds=settings.DUTYROOM_DELIVERY_LEASE)
+    lease = {"state": DeliveryState.SENDING, "claimed_by": token, "claimed_until": until}
     with transaction.atomic():
         Delivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(**lease)
         Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_until__lt=now).update(**lease)

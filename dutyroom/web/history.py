@@ -23,6 +23,8 @@ def _action(entry: AuditEntry) -> str:
         "obligation.waive": _("豁免时限"),
         "obligation.overdue": _("时限超时"),
         "verification.request": _("发起核实请求"),
+        "obligation.alert": _("发出提醒"),
+        "obligation.chase": _("催报"),
     }
     return names.get(entry.action, entry.action)
 
@@ -64,6 +66,14 @@ def _detail(entry: AuditEntry) -> str:
             for m in data.get("met") or [] if "kind" in m
         )
         return kind + (f" ({met})" if met else "")
+    if entry.action == "obligation.alert":
+        from dutyroom.web.labels import alert_topic_label
+
+        people = ", ".join(data.get("to") or []) or _("（无人）")
+        kind = obligation_kind_label(str(data.get("kind", "")))
+        return f"{kind} · {alert_topic_label(str(data.get('topic', '')))} → {people}"
+    if entry.action == "obligation.chase":
+        return obligation_kind_label(str(data.get("kind", ""))) + (f" — {data['note']}" if data.get("note") else "")
     if entry.action in ("obligation.waive", "obligation.overdue"):
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,7 @@ class Server(ThreadingHTTPServer):
 class Receiver:
     """An HTTP endpoint that answers ``fail_first`` requests with 503, then 200, and keeps what it got."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, delay: float = 0.0) -> None:
         self.fail_first = fail_first
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -39,6 +40,7 @@ class Receiver:
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     receiver.requests.append({"path": self.path, "headers": headers, "body": body})
                     failing = len(receiver.requests) <= receiver.fail_first
+                time.sleep(delay)
                 self.send_response(503 if failing else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
