@@ -97,7 +97,8 @@ def chase_create(*, actor: User, obligation: Obligation, now: datetime, note: st
     """Record who chased whom and when, and reach the unit's reporters and leader at once on every channel."""
     _require_duty_room(actor, "催报", "chase a unit")
     with transaction.atomic():
-        locked = Obligation.objects.select_for_update().select_related("unit", "incident").get(pk=obligation.pk)
+        locked = Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(
+            pk=obligation.pk)
         state = locked.state
         if state == ObligationState.PENDING:
             state = evaluate(locked.due_at, locked.met_at, now).state
