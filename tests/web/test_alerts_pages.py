@@ -134,3 +134,16 @@ def test_the_board_fragment_is_served_on_the_pages_token_and_shows_a_new_inciden
     live._heads.at = 0.0
     assert "新的测试事件" in officer.get(f"/board/fragment/?t={token}").content.decode(), incident.pk
     assert anonymous.get("/board/version?t=forged").status_code == 401
+
+
+@pytest.mark.parametrize(("header", "english"), [
+    ("en-US,en;q=0.9", True), ("zh-CN,zh;q=0.9,en;q=0.8", False), ("", False), ("fr-FR,en;q=0.5", False),
+])
+def test_the_first_page_follows_the_browsers_language_until_the_user_chooses(demo_city, header, english):
+    from django.test import Client
+
+    page = Client().get("/login/", headers={"Accept-Language": header}).content.decode()
+    assert ('<html lang="en"' in page) is english
+    chosen = Client()
+    chosen.cookies["django_language"] = "zh-hans"
+    assert '<html lang="zh-CN"' in chosen.get("/login/", headers={"Accept-Language": "en-US"}).content.decode()

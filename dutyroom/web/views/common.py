@@ -85,8 +85,18 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
     return render(request, template, context)
 
 
+def browser_language(request: HttpRequest) -> str:
+    """Before the user chooses: English only when the browser's first preference is English (issue 7)."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    ranked = parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200])
+    first = ranked[0][0].lower() if ranked else ""
+    return "en" if first.startswith("en") else settings.LANGUAGE_CODE
+
+
 def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie).
+    """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie) or, before
+    any choice, the browser prefers English first (``browser_language``).
 
     LocaleMiddleware would otherwise follow the browser's Accept-Language, so an English-language browser
     in a Taicang office would get English pages nobody there asked for; English is a choice made with the
@@ -96,7 +106,7 @@ def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        language = chosen if chosen in dict(settings.LANGUAGES) else browser_language(request)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, *args, **kwargs)
