@@ -129,18 +129,32 @@ def notifications_mark_all_read(*, actor: User, now: datetime) -> int:
     return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now)
 
 
-def preference_set(*, actor: User, channels: list[str] | None = None, sound: bool | None = None) -> AlertPreference:
+def preference_set(*, actor: User, now: datetime, channels: list[str] | None = None, sound: bool | None = None,
+                   email: str | None = None, phone: str | None = None) -> AlertPreference:
+    """A person's own channels, browser cue and contact details (where e-mail and SMS go)."""
     errors = Errors()
     for index, channel in enumerate(channels or []):
         if channel not in (Channel.EMAIL, Channel.SMS):
             errors.add(f"channels[{index}]", "只能选择 email 或 sms", "must be email or sms")
+    if email and ("@" not in email or len(email) > 254):
+        errors.add("email", "电子邮件地址无效", "invalid e-mail address")
+    if phone and (len(phone) > 40 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
+        errors.add("phone", "手机号码无效", "invalid phone number")
     errors.raise_if_any()
-    pref, _ = AlertPreference.objects.get_or_create(user=actor, defaults={"channels": list(DEFAULT_CHANNELS)})
-    if channels is not None:
-        pref.channels = list(dict.fromkeys(channels))
-    if sound is not None:
-        pref.sound = sound
-    pref.save()
+    with transaction.atomic():
+        pref, _ = AlertPreference.objects.get_or_create(user=actor, defaults={"channels": list(DEFAULT_CHANNELS)})
+        if channels is not None:
+            pref.channels = list(dict.fromkeys(channels))
+        if sound is not None:
+            pref.sound = sound
+        pref.save()
+        contact = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
+        if contact:
+            User.objects.filter(pk=actor.pk).update(**contact)
+            for name, value in contact.items():
+                setattr(actor, name, value)
+        audit_record(actor=actor, action="alerts.preferences", object_type="user", object_id=actor.pk, at=now,
+                     data={"channels": pref.channels, "sound": pref.sound, "contact_changed": sorted(contact)})
     return pref
 
 

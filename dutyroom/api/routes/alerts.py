@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
+from dutyroom.accounts.models import User
 from dutyroom.alerts.access import (
     access_delivery,
     access_notification,
@@ -18,12 +19,14 @@ from dutyroom.alerts.access import (
     visible_notifications,
     visible_webhooks,
 )
-from dutyroom.alerts.models import Chase, Delivery, Notification, Webhook
+from dutyroom.alerts.models import AlertPreference, Chase, Delivery, Notification, Webhook
 from dutyroom.alerts.services import (
     WebhookInput,
     chase_create,
     delivery_retry,
     notification_mark_read,
+    preference_set,
+    user_channels,
     webhook_create,
     webhook_delete,
 )
@@ -47,6 +50,13 @@ class Strict(Schema):
 
 class ChaseIn(Strict):
     note: str = Field(default="", max_length=300)
+
+
+class PreferencesIn(Strict):
+    channels: list[Literal["email", "sms"]] | None = None
+    sound: bool | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
 
 
 class WebhookIn(Strict):
@@ -101,6 +111,25 @@ def read_notification(request: HttpRequest, notification_id: int) -> Any:
     user = caller(request)
     found = access_notification(user, notification_id)
     return notification_view(notification_mark_read(actor=user, notification=found, now=clock_now()))
+
+
+def preferences_view(user: User, pref: AlertPreference | None) -> Body:
+    return {"channels": user_channels(user), "chosen": list(pref.channels) if pref else None,
+            "sound": pref.sound if pref else True, "email": user.email, "phone": user.phone}
+
+
+@router.get("/me/alert-preferences", response=Body)
+def get_preferences(request: HttpRequest) -> Any:
+    """Where the caller's alerts go: ``channels`` in effect (an address must exist), ``chosen`` as set."""
+    user = caller(request)
+    return preferences_view(user, AlertPreference.objects.filter(user=user).first())
+
+
+@router.put("/me/alert-preferences", response=Body)
+def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
+    user = caller(request)
+    pref = preference_set(actor=user, now=clock_now(), **payload.model_dump())
+    return preferences_view(user, pref)
 
 
 @router.post("/obligations/{obligation_id}/chase", response={201: Body})
