@@ -25,13 +25,15 @@ def unread_count(context: template.Context) -> int:
 
 @register.simple_tag(takes_context=True)
 def chase_count(context: template.Context, obligation_id: int) -> int:
-    """How often the duty room chased this clock; one query per page, whatever the number of clocks."""
-    cache: dict[int, int] | None = context.render_context.get("chase_counts")
+    """How often the duty room chased this clock; one query per request, whatever the number of clocks (kept
+    on the request: every included template gets a fresh render context)."""
+    holder: Any = context.get("request") or context.render_context
+    cache: dict[int, int] | None = getattr(holder, "_dutyroom_chase_counts", None)
     if cache is None:
         rows = Chase.objects.filter(obligation__state__in=("pending", "overdue")).values("obligation").annotate(
             n=Count("id"))
         cache = {row["obligation"]: row["n"] for row in rows}
-        context.render_context["chase_counts"] = cache
+        holder._dutyroom_chase_counts = cache
     return cache.get(obligation_id, 0)
 
 

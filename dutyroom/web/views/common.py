@@ -86,7 +86,8 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
 
 
 def browser_language(request: HttpRequest) -> str:
-    """Before the user chooses: English only when the browser's first preference is English (issue 7)."""
+    """The first page a user sees (a GET without a language cookie): English only when the browser's first
+    preference is English (issue 7); the choice is kept in the cookie, which the header's switch changes."""
     from django.utils.translation.trans_real import parse_accept_lang_header
 
     ranked = parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200])
@@ -106,12 +107,17 @@ def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else browser_language(request)
+        first_page = chosen not in dict(settings.LANGUAGES) and request.method == "GET"
+        language = chosen if chosen in dict(settings.LANGUAGES) else (
+            browser_language(request) if first_page else settings.LANGUAGE_CODE)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()
+        if first_page:  # the browser's preference, decided on the first page, holds until the user switches
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                                max_age=settings.LANGUAGE_COOKIE_AGE)
         return response
 
     return wrapped
