@@ -86,3 +86,12 @@ def bus_listener_closed_afterwards() -> Any:
     from dutyroom.common import bus
 
     bus.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_board_cache() -> None:
+    """The board's fragment cache is per process and keyed by database ids, which a rolled-back test reuses."""
+    from dutyroom.web.views import live
+
+    live._fragments.clear()
+    live._heads.at = 0.0

@@ -147,3 +147,35 @@ def test_the_first_page_follows_the_browsers_language_until_the_user_chooses(dem
     chosen = Client()
     chosen.cookies["django_language"] = "zh-hans"
     assert '<html lang="zh-CN"' in chosen.get("/login/", headers={"Accept-Language": "en-US"}).content.decode()
+
+
+def test_the_version_check_and_a_cached_fragment_are_answered_in_front_of_django(login, make_incident):
+    """The wrapper config.wsgi puts in front of Django: the same answers without the middleware; anything it
+    cannot answer goes to Django (here a stand-in, so the test's database connection stays open)."""
+    import io
+
+    from dutyroom.web.live_wsgi import live_check
+    from dutyroom.web.views import live
+
+    application = live_check(lambda environ, start_response: (start_response("418 Django", []), [b"django"])[1])
+    from dutyroom.web.views.live import live_token
+
+    token = live_token(User.objects.get(username="duty-officer"))
+
+    def get(path: str, query: str, **extra: str) -> tuple[str, dict[str, str], bytes]:
+        seen: dict[str, object] = {}
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "testserver",
+                   "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", **extra}
+        body = b"".join(application(environ, lambda status, headers: seen.update(status=status, headers=headers)))
+        return str(seen["status"]), dict(seen["headers"]), body  # type: ignore[arg-type]
+
+    status, headers, _ = get("/board/version", f"t={token}")
+    assert status == "200 OK"
+    assert get("/board/version", f"t={token}", HTTP_IF_NONE_MATCH=headers["ETag"])[0] == "304 Not Modified"
+    assert get("/board/version", "t=forged")[0] == "418 Django"
+    login("duty-officer").get(f"/board/fragment/?t={token}")  # rendered once through Django, then cached
+    make_incident(minutes_ago=1, title="前置缓存测试")
+    live._heads.at = 0.0
+    login("duty-officer").get(f"/board/fragment/?t={token}")
+    status, _, body = get("/board/fragment/", f"t={token}")
+    assert status == "200 OK" and "前置缓存测试" in body.decode()

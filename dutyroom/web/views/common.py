@@ -88,9 +88,13 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
 def browser_language(request: HttpRequest) -> str:
     """The first page a user sees (a GET without a language cookie): English only when the browser's first
     preference is English (issue 7); the choice is kept in the cookie, which the header's switch changes."""
+    return browser_language_of(request.headers.get("Accept-Language", ""))
+
+
+def browser_language_of(header: str) -> str:
     from django.utils.translation.trans_real import parse_accept_lang_header
 
-    ranked = parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200])
+    ranked = parse_accept_lang_header(header[:200])
     first = ranked[0][0].lower() if ranked else ""
     return "en" if first.startswith("en") else settings.LANGUAGE_CODE
 

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse, QueryDict
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -112,15 +112,23 @@ def _newer(seen: str, current: str) -> bool:
 
 
 def _current(request: HttpRequest) -> str:
+    return current_for(request.GET)
+
+
+def current_for(get: QueryDict) -> str:
     current = version()
-    if _newer(request.GET.get("v", "").strip('"'), current):  # this process has not looked since: look now
+    if _newer(get.get("v", "").strip('"'), current):  # this process has not looked since: look now
         current = ".".join(str(part) for part in heads(fresh=True))
     return current
 
 
 def view_query(request: HttpRequest) -> str:
+    return query_key(request.GET)
+
+
+def query_key(get: QueryDict) -> str:
     """The board's own query (unit, page) without the live check's token and version."""
-    query = request.GET.copy()
+    query = get.copy()
     for name in ("t", "v"):
         query.pop(name, None)
     return query.urlencode()
@@ -130,6 +138,12 @@ def _reply(body: bytes) -> HttpResponse:
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
+
+
+def fragment_lookup(get: QueryDict, role: str, unit_id: int | None, language: str) -> bytes | None:
+    key = (current_for(get), role, unit_id, language, query_key(get))
+    with _lock:
+        return _fragments.get(key)
 
 
 def fragment_hit(request: HttpRequest) -> HttpResponse | None:
