@@ -133,3 +133,23 @@ def audit_anchor_path() -> Path:
     """The append-only anchor file (one ``seq hash`` line per committed entry); ``DUTYROOM_AUDIT_ANCHOR``."""
     configured = os.environ.get("DUTYROOM_AUDIT_ANCHOR")
     return Path(configured).resolve() if configured else data_dir() / "audit-anchor.log"
+
+
+def email_config() -> tuple[str, dict[str, object]]:
+    """Django's mail settings from ``DUTYROOM_SMTP_URL`` (issue 7); without it mail goes to the console."""
+    raw = os.environ.get("DUTYROOM_SMTP_URL", "")
+    if not raw:
+        return "django.core.mail.backends.console.EmailBackend", {}
+    url = urlparse(raw)
+    if url.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"DUTYROOM_SMTP_URL: scheme must be smtp or smtps, got {url.scheme!r}")
+    query = parse_qs(url.query)
+    return "django.core.mail.backends.smtp.EmailBackend", {
+        "EMAIL_HOST": url.hostname or "localhost",
+        "EMAIL_PORT": url.port or (465 if url.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        "EMAIL_USE_SSL": url.scheme == "smtps",
+        "EMAIL_USE_TLS": query.get("starttls", ["0"])[0] == "1",
+        "EMAIL_TIMEOUT": 10,
+    }

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "dutyroom.notifications",
     "dutyroom.leads",
     "dutyroom.assessment",
+    "dutyroom.duty",
+    "dutyroom.alerts",
     "dutyroom.api",
     "dutyroom.instructions",
     "dutyroom.documents",
@@ -182,3 +184,19 @@ DUTYROOM_PARENT_AUTHORITY = os.environ.get("DUTYROOM_PARENT_AUTHORITY", "suzhou"
 DUTYROOM_CHILDREN = os.environ.get("DUTYROOM_CHILDREN", "")
 DUTYROOM_FORWARD_BACKOFF_MAX = float(os.environ.get("DUTYROOM_FORWARD_BACKOFF_MAX", "300"))
 DUTYROOM_DAILY_REPORT_AT = os.environ.get("DUTYROOM_DAILY_REPORT_AT", "07:30")
+# Alerts and delivery (issue 7). E-mail: DUTYROOM_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS,
+# ?starttls=1); unset = printed to the console so a newcomer sees them. SMS: a generic HTTP gateway
+# (DUTYROOM_SMS_URL may hold {phone}; DUTYROOM_SMS_AUTH_HEADER "Name: value"; DUTYROOM_SMS_FORMAT json|form);
+# unset = console. Links in messages point at DUTYROOM_BASE_URL.
+EMAIL_BACKEND, _email = env.email_config()
+for _name, _value in _email.items():
+    globals()[_name] = _value
+DEFAULT_FROM_EMAIL = os.environ.get("DUTYROOM_MAIL_FROM", "dutyroom@localhost")
+DUTYROOM_SMS_URL = os.environ.get("DUTYROOM_SMS_URL", "")
+DUTYROOM_SMS_AUTH_HEADER = os.environ.get("DUTYROOM_SMS_AUTH_HEADER", "")
+DUTYROOM_SMS_FORMAT = os.environ.get("DUTYROOM_SMS_FORMAT", "json")
+DUTYROOM_BASE_URL = os.environ.get("DUTYROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DUTYROOM_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DUTYROOM_DELIVERY_MAX_ATTEMPTS", "8"))
+DUTYROOM_DELIVERY_TIMEOUT = float(os.environ.get("DUTYROOM_DELIVERY_TIMEOUT", "5"))
+# how long a claimed delivery stays with its worker before another may take it (a killed worker's rows)
+DUTYROOM_DELIVERY_LEASE = float(os.environ.get("DUTYROOM_DELIVERY_LEASE", "60"))

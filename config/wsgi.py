@@ -5,4 +5,6 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+from dutyroom.web.live_wsgi import live_check
+
+application = live_check(get_wsgi_application())  # the board's 1 s version check skips the middleware (issue 7)

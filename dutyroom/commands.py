@@ -35,7 +35,10 @@ def init(*, demo: bool) -> int:
         units = units_load()
         users = users_load(now)
         incidents = incidents_load(now)
-        print(f"demo city: {units} new units, {users} new users, {incidents} new sample incidents")
+        from dutyroom.duty.demo import roster_demo_load
+
+        shifts = roster_demo_load(now, demo_password())
+        print(f"demo city: {units} new units, {users} new users, {incidents} new sample incidents, {shifts} shifts")
         host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         print(f"log in at http://{host}:{port}/ as one of:")
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
@@ -90,6 +93,9 @@ def serve(*, host: str, port: int, workers: int) -> int:
             self.cfg.set("workers", max(1, workers))
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", THREADS)
+            # live boards poll once a second over kept-alive connections (issue 7: 1,000 boards per process)
+            self.cfg.set("worker_connections", 2000)
+            self.cfg.set("keepalive", 5)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-" if os.environ.get("DUTYROOM_ACCESS_LOG") else None)
             self.cfg.set("post_worker_init", post_worker_init)

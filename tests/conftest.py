@@ -98,3 +98,12 @@ def no_second_factor(settings: Any) -> None:
 def audit_anchor_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Each test's database starts empty, so each gets its own audit anchor file (a stale one reads as truncation)."""
     settings.DUTYROOM_AUDIT_ANCHOR = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_board_cache() -> None:
+    """The board's fragment cache is per process and keyed by database ids, which a rolled-back test reuses."""
+    from dutyroom.web.views import live
+
+    live._fragments.clear()
+    live._heads.at = 0.0

@@ -10,6 +10,7 @@ from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
 from dutyroom.api.openapi import DutyRoomAPI
 from dutyroom.api.routes import (
+    alerts,
     assessment,
     documents,
     grants,
@@ -39,6 +40,7 @@ api.add_router("/", interop.router)
 api.add_router("/", instructions.router)
 api.add_router("/", assessment.router)
 api.add_router("/", grants.router)
+api.add_router("/", alerts.router)
 
 
 @api.exception_handler(NinjaValidationError)

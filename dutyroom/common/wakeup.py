@@ -16,6 +16,7 @@ TOPIC = "wakeup"
 COALESCE_SECONDS = 0.05
 
 _event = threading.Event()
+_deliveries = threading.Event()  # the delivery thread's own (issue 7): a new alert wakes it at once
 _last_published = 0.0
 _subscribed = False
 
@@ -24,10 +25,16 @@ def notify() -> None:
     """After a commit that wrote or moved a deadline (or queued an alert): wake every worker."""
     global _last_published
     _event.set()
+    _deliveries.set()
     now = time.monotonic()
     if now - _last_published >= COALESCE_SECONDS:
         _last_published = now
         bus.publish(TOPIC)
+
+
+def _woken(_topic: str) -> None:
+    _event.set()
+    _deliveries.set()
 
 
 def listen() -> None:
@@ -35,8 +42,14 @@ def listen() -> None:
     global _subscribed
     if not _subscribed:
         _subscribed = True
-        bus.subscribe(TOPIC, lambda _topic: _event.set())
+        bus.subscribe(TOPIC, _woken)
     bus.ensure_listener()
+
+
+def wait_deliveries(timeout: float) -> bool:
+    woken = _deliveries.wait(timeout)
+    _deliveries.clear()
+    return woken
 
 
 def wait(timeout: float) -> bool:

@@ -4,6 +4,7 @@ Imports only the standard library, PyYAML and itself (an import-linter contract 
 reads a clock, so every decision is a function of its inputs and can be replayed from the audit trail.
 """
 
+from .alerts import AlertPolicy, AlertStep, AlertTopic, Audience, LadderDecision, ladder_due, retry_delay
 from .channels import channel_forbidden, content_protected
 from .deadlines import (
     Evaluation,
@@ -55,7 +56,11 @@ from .rulebook import (
 
 __all__ = [
     "FIGURE_FIELDS",
+    "AlertPolicy",
+    "AlertStep",
+    "AlertTopic",
     "Anchor",
+    "Audience",
     "Category",
     "Channel",
     "Classification",
@@ -70,6 +75,7 @@ __all__ = [
     "GradingCriterion",
     "GradingTable",
     "ImmediateRule",
+    "LadderDecision",
     "LeadChannel",
     "LeadRule",
     "ObligationKind",
@@ -91,12 +97,14 @@ __all__ = [
     "followup_interval",
     "grade_severity",
     "initial_clocks",
+    "ladder_due",
     "lead_verification_due",
     "load_rulebook",
     "load_rulebook_text",
     "parse_rulebook",
     "receipt_due",
     "report_meets",
+    "retry_delay",
     "rulebook_text",
     "suggest_grade",
     "verification_reply_due",

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._check import ID, Checker, grade_name, kinds, minutes, show
+from .alerts import DEFAULT_POLICY, parse_alerts
 from .enums import Anchor, Category, Channel, Flag, Grade, LeadChannel, ObligationKind, ReportKind
 from .figures import FIGURE_FIELDS
 from .model import (
@@ -51,12 +52,13 @@ _TOP_KEYS = (
     "subtypes",
     "grading",
 )
+_OPTIONAL_KEYS = ("leads", "alerts")
 
 
 def parse_rulebook(data: Mapping[str, Any], source_name: str) -> Rulebook:
     """Validate a decoded document and build the ``Rulebook``; any defect raises ``RulebookError``."""
     c = Checker(source_name)
-    doc = c.mapping(data, "(document)", _TOP_KEYS, ("leads",))
+    doc = c.mapping(data, "(document)", _TOP_KEYS, _OPTIONAL_KEYS)
     # Checked in file order, so the first error reported is the first one a reader meets.
     rulebook_id = c.text(doc["id"], "id", _RULEBOOK_ID)
     version = c.positive(doc["version"], "version")
@@ -89,6 +91,7 @@ def parse_rulebook(data: Mapping[str, Any], source_name: str) -> Rulebook:
         subtypes=subtypes,
         grading=_grading(c, doc["grading"], subtypes),
         leads=_leads(c, doc["leads"]) if "leads" in doc else None,
+        alerts=parse_alerts(c, doc["alerts"]) if "alerts" in doc else DEFAULT_POLICY,
     )
     _check_clock_ids(c, rulebook)
     _check_met_by_agrees(c, rulebook)

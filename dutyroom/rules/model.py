@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from .alerts import DEFAULT_POLICY, AlertPolicy
 from .enums import Anchor, Category, Channel, Flag, Grade, LeadChannel, ObligationKind, ReportKind
 
 #: Prefix of the derived written clock on the immediate path; the tier id follows it.
@@ -139,6 +140,8 @@ class Rulebook:
     grading: tuple[GradingTable, ...]
     #: Optional: a rulebook without ``leads`` cannot route lead verification (the leads service says so).
     leads: LeadRule | None = field(default=None, hash=False)
+    # who hears about a clock and when (rules/alerts.py); a rulebook without ``alerts`` alerts nobody
+    alerts: AlertPolicy = DEFAULT_POLICY
 
     @property
     def ref(self) -> str:

@@ -28,6 +28,8 @@ def _action(entry: AuditEntry) -> str:
         "finding.decide": _("考评决定"),
         "adoption.record": _("登记信息采用"),
         "lead_evidence.dismiss": _("驳回线索在先候选"),
+        "obligation.alert": _("发出提醒"),
+        "obligation.chase": _("催报"),
     }
     return names.get(entry.action, entry.action)
 
@@ -69,6 +71,14 @@ def _detail(entry: AuditEntry) -> str:
             for m in data.get("met") or [] if "kind" in m
         )
         return kind + (f" ({met})" if met else "")
+    if entry.action == "obligation.alert":
+        from dutyroom.web.labels import alert_topic_label
+
+        people = ", ".join(data.get("to") or []) or _("（无人）")
+        kind = obligation_kind_label(str(data.get("kind", "")))
+        return f"{kind} · {alert_topic_label(str(data.get('topic', '')))} → {people}"
+    if entry.action == "obligation.chase":
+        return obligation_kind_label(str(data.get("kind", ""))) + (f" — {data['note']}" if data.get("note") else "")
     if entry.action in ("obligation.waive", "obligation.overdue"):
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")

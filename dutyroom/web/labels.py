@@ -206,3 +206,22 @@ def report_title(kind: str, number: int | None) -> str:
     if report_kind == ReportKind.FOLLOWUP and number:
         return f"{title} {number}" if english() else f"{title}{cn_number(number)}"
     return title
+
+
+
+TOPIC_EN = {
+    "reminder": "Deadline reminder", "overdue": "Overdue", "escalation": "Escalation",
+    "receipt_overdue": "Written report not confirmed", "chase": "Chase (催报)", "new_incident": "New incident",
+    "regraded": "Grade or flags changed", "verification_request": "Verification request", "finding": "Finding",
+    "lead": "Lead",
+}
+
+
+def alert_topic_label(topic: str) -> str:
+    """A notification topic in the page's language (issue 7)."""
+    from dutyroom.alerts.texts import TOPIC_ZH
+    from dutyroom.rules import AlertTopic
+
+    if topic not in TOPIC_EN:
+        return topic
+    return TOPIC_EN[topic] if english() else TOPIC_ZH[AlertTopic(topic)]

@@ -11,6 +11,7 @@ from django.urls import include, path
 
 from dutyroom.web.views import (
     actions,
+    alerts,
     assessment,
     assessment_forms,
     board,
@@ -18,6 +19,7 @@ from dutyroom.web.views import (
     documents,
     incidents,
     instructions,
+    live,
     otp,
     reports,
     verification,
@@ -62,5 +64,12 @@ urlpatterns = [
     path("findings/evidence/<int:pk>/dismiss/", zh(assessment_forms.evidence_dismiss), name="evidence-dismiss"),
     path("otp/", zh(otp.otp_verify), name="otp"),
     path("otp/qr.svg", otp.otp_qr, name="otp-qr"),
+    path("board/version", live.board_version, name="board-version"),
+    path("notifications/", zh(alerts.notifications_page), name="notifications"),
+    path("notifications/read-all/", zh(alerts.notifications_read_all), name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", zh(alerts.notification_read), name="notification-read"),
+    path("obligations/<int:pk>/chase/", zh(alerts.obligation_chase), name="obligation-chase"),
+    path("roster/", zh(alerts.roster_page), name="roster"),
+    path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from dutyroom.alerts.jobs import alerts_job
 from dutyroom.assessment.jobs import forbidden_channel_findings_job
 from dutyroom.documents.jobs import daily_report_job
 from dutyroom.interop.outbound import forwarding_job
@@ -21,7 +22,7 @@ log = logging.getLogger("dutyroom.worker")
 
 Job = Callable[[datetime], datetime | None]
 
-JOBS: list[Job] = [feeds_job, forwarding_job, daily_report_job, forbidden_channel_findings_job]
+JOBS: list[Job] = [feeds_job, forwarding_job, daily_report_job, forbidden_channel_findings_job, alerts_job]
 
 
 def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:

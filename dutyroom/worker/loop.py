@@ -20,9 +20,9 @@ from datetime import datetime
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Min
 
+from dutyroom.alerts.delivery import delivery_loop
 from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
-from dutyroom.notifications.services import outbox_deliver_in_app
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports.clocks import obligation_fire_overdue
@@ -74,9 +74,9 @@ class Worker:
     def run_once(self) -> tuple[int, int]:
         now = clock_now()
         fired = obligations_sweep(now)
-        delivered = outbox_deliver_in_app(now)
+        # the jobs include the alerts package's, which drains the outbox into inboxes and deliveries (issue 7)
         self.next_job_at = jobs_run(now)
-        return fired, delivered
+        return fired, 0
 
     def pause_after(self, fired: int) -> float:
         """Seconds to sleep: none while a full batch was fired, else until the next deadline or job."""
@@ -91,6 +91,8 @@ class Worker:
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())
         wakeup.listen()
+        sender = threading.Thread(target=delivery_loop, args=(self.stop,), name="dutyroom-delivery", daemon=True)
+        sender.start()  # e-mail, SMS and webhooks beside the clocks, so a slow receiver never delays a flip
         while not self.stop.is_set():
             try:
                 fired, _ = self.run_once()

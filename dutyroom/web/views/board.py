@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -19,6 +20,7 @@ from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import may_report
 from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.web.views import live
 from dutyroom.web.views.common import actor
 from dutyroom.web.views.present import board_data, board_json
 
@@ -49,7 +51,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "can_report": may_report(user),
         "duty_room": user.is_duty_room,
         "unit_filter": request.GET.get("unit", "") if unit is not None else "",
-        "query": request.GET.urlencode(),
+        "query": live.view_query(request),
     }
 
 
@@ -61,10 +63,17 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
 @never_cache
 def board_fragment(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/_board.html", _context(request))
+    # one rendering per (version, kind of viewer), shared by every open board; a cached one is served on the
+    # page's signed token without loading the session (issue 7, views/live.py)
+    hit = live.fragment_hit(request)
+    if hit is not None:
+        return hit
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return live.cached_fragment(request, actor(request),
+                                lambda: render(request, "web/_board.html", _context(request)))
 
 
 @require_GET

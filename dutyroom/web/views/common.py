@@ -85,8 +85,23 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
     return render(request, template, context)
 
 
+def browser_language(request: HttpRequest) -> str:
+    """The first page a user sees (a GET without a language cookie): English only when the browser's first
+    preference is English (issue 7); the choice is kept in the cookie, which the header's switch changes."""
+    return browser_language_of(request.headers.get("Accept-Language", ""))
+
+
+def browser_language_of(header: str) -> str:
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    ranked = parse_accept_lang_header(header[:200])
+    first = ranked[0][0].lower() if ranked else ""
+    return "en" if first.startswith("en") else settings.LANGUAGE_CODE
+
+
 def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie).
+    """Pages speak Chinese unless the user chose another language (Django's ``set_language`` cookie) or, before
+    any choice, the browser prefers English first (``browser_language``).
 
     LocaleMiddleware would otherwise follow the browser's Accept-Language, so an English-language browser
     in a Taicang office would get English pages nobody there asked for; English is a choice made with the
@@ -96,12 +111,17 @@ def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        first_page = chosen not in dict(settings.LANGUAGES) and request.method == "GET"
+        language = chosen if chosen in dict(settings.LANGUAGES) else (
+            browser_language(request) if first_page else settings.LANGUAGE_CODE)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()
+        if first_page:  # the browser's preference, decided on the first page, holds until the user switches
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                                max_age=settings.LANGUAGE_COOKIE_AGE)
         return response
 
     return wrapped

@@ -10,7 +10,7 @@
 
   var SOON_MS = 5 * 60 * 1000; // amber: due within 5 minutes (views/present.py SOON)
   var FAR_MS = 2 * 3600 * 1000; // smaller: more than 2 hours to go (views/present.py FAR)
-  var POLL_MS = 5000;
+  var POLL_MS = 1000; // issue 7: a conditional poll (ETag/304) each second keeps the board within 2 s
   var offset = 0; // server clock minus this device's clock, in ms
   var body = document.body;
   var t = {
@@ -68,13 +68,65 @@
           clock.classList.add("state-overdue", "just-overdue");
           var card = clock.closest(".card");
           if (card) card.classList.add("has-overdue");
+          cue(t.overdue);
         }
       }
       if (el.textContent !== text) el.textContent = text;
     }
   }
 
-  // ---- the board: poll a cheap JSON, swap the server-rendered fragment only when something changed ----
+  // ---- cues: a short sound and a browser notification for a new major/sensitive incident or a new overdue ----
+  var audio = null;
+  function muted() {
+    try { return window.localStorage.getItem("dutyroom.mute") === "1"; } catch (e) { return false; }
+  }
+  function cue(text) {
+    if (muted()) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.25);
+    } catch (e) { /* no audio on this device */ }
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      try { new Notification("DutyRoom", { body: text }); } catch (e) { /* ignored */ }
+    }
+  }
+  function soundToggle() {
+    var btn = document.getElementById("sound-toggle");
+    if (!btn) return;
+    function show() {
+      btn.textContent = muted() ? btn.dataset.off : btn.dataset.on;
+      btn.setAttribute("aria-pressed", muted() ? "true" : "false");
+    }
+    btn.addEventListener("click", function () {
+      try { window.localStorage.setItem("dutyroom.mute", muted() ? "0" : "1"); } catch (e) { /* ignored */ }
+      if (!muted() && window.Notification && Notification.permission === "default") Notification.requestPermission();
+      show();
+    });
+    show();
+  }
+  function alarming(root) {
+    var ids = {};
+    root.querySelectorAll(".card").forEach(function (card) {
+      if (card.querySelector(".grade-I, .grade-II, .flag-sensitive, .flag-may_escalate, .flag-hotspot")) ids[card.id] = true;
+    });
+    return ids;
+  }
+  function updateBell(unread) {
+    var count = document.getElementById("bell-count");
+    var bell = document.getElementById("bell");
+    if (!count || !bell) return;
+    count.textContent = String(unread);
+    bell.classList.toggle("has-unread", unread > 0);
+  }
+
+  // ---- the board: a conditional poll each second; the server-rendered fragment only when something changed ----
   function setLive(kind, at) {
     var el = document.getElementById("live-status");
     if (!el) return;
@@ -90,35 +142,53 @@
 
   function startBoard() {
     var board = document.getElementById("board");
-    if (!board || !board.dataset.poll) return;
+    if (!board || !board.dataset.version) return;
     var stopped = false;
     var busy = false;
+    var etag = board.dataset.etag || null;
+    var seen = alarming(board);
+
+    function refresh() {
+      var url = board.dataset.fragment + (etag ? "&v=" + encodeURIComponent(etag.replace(/"/g, "")) : "");
+      return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (frag) {
+        if (!frag.ok || frag.redirected) throw new Error("fragment " + frag.status);
+        return frag.text().then(function (html) {
+          var before = board.querySelectorAll(".clock.state-overdue").length;
+          board.innerHTML = html;
+          var now = alarming(board);
+          var fresh = Object.keys(now).some(function (id) { return !seen[id]; });
+          seen = now;
+          tick();
+          if (fresh || board.querySelectorAll(".clock.state-overdue").length > before) cue(t.overdue);
+          board.dispatchEvent(new CustomEvent("board:updated", { bubbles: true }));
+        });
+      });
+    }
 
     function poll() {
       if (stopped || busy) return;
       busy = true;
       var t0 = Date.now();
-      fetch(board.dataset.poll, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      var headers = { Accept: "application/json" };
+      if (etag) headers["If-None-Match"] = etag;
+      fetch(board.dataset.version, { credentials: "same-origin", cache: "no-store", headers: headers })
         .then(function (resp) {
           if (resp.status === 401) {
             stopped = true;
             setLive("expired");
             return null;
           }
+          var serverMs = Number(resp.headers.get("X-Now-Ms"));
+          if (serverMs) {
+            offset = serverMs - (t0 + Date.now()) / 2;
+            setLive("live", serverMs);
+          }
+          if (resp.status === 304) return null;
           if (!resp.ok) throw new Error("HTTP " + resp.status);
+          etag = resp.headers.get("ETag");
           return resp.json().then(function (data) {
-            var t1 = Date.now();
-            offset = data.now_ms - (t0 + t1) / 2;
-            setLive("live", data.now_ms);
-            var current = board.querySelector(".board-body");
-            if (current && current.dataset.fingerprint === data.fingerprint) return null;
-            return fetch(board.dataset.fragment, { credentials: "same-origin", cache: "no-store" }).then(function (frag) {
-              if (!frag.ok || frag.redirected) throw new Error("fragment " + frag.status);
-              return frag.text().then(function (html) {
-                board.innerHTML = html;
-                tick();
-              });
-            });
+            updateBell(data.unread);
+            return refresh();
           });
         })
         .catch(function () {
@@ -189,6 +259,18 @@
     }
   }
 
+  // The board's fragment is rendered once for every viewer of its kind (views/live.py), so its forms carry
+  // no token of this session: give each form the page's own CSRF token as it is submitted.
+  document.addEventListener(
+    "submit",
+    function (e) {
+      var own = document.querySelector(".topbar input[name=csrfmiddlewaretoken]");
+      var field = e.target.querySelector && e.target.querySelector("input[name=csrfmiddlewaretoken]");
+      if (own && field) field.value = own.value;
+    },
+    true
+  );
+
   // Capture phase, so a "no" stops the submit before htmx (listening on the form itself) sees it.
   document.addEventListener(
     "submit",
@@ -220,5 +302,6 @@
   enhance(document);
   tick();
   setInterval(tick, 250);
+  soundToggle();
   startBoard();
 })();

@@ -1,0 +1,128 @@
+"""The delivery outbox: claim due rows by compare-and-set, send in threads, record each attempt.
+
+A row is claimed with a lease (``claimed_until``). A worker killed mid-send leaves its rows ``sending``;
+when the lease runs out any worker takes them again and resends with the same delivery id, so nothing is
+lost and the receiver still sees each id once. Failures back off exponentially (``rules.retry_delay``)
+until ``DUTYROOM_DELIVERY_MAX_ATTEMPTS``, then the row is ``failed`` and listed for the duty room.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+
+from dutyroom.alerts import transports
+from dutyroom.alerts.models import AlertEvent, Channel, Delivery, DeliveryAttempt, DeliveryState
+from dutyroom.alerts.texts import LOCAL, TOPIC_ZH
+from dutyroom.common import wakeup
+from dutyroom.common.clock import now as clock_now
+from dutyroom.rules import AlertTopic, retry_delay
+
+log = logging.getLogger("dutyroom.alerts")
+BATCH = 64
+THREADS = 8
+
+
+def event_body(event: AlertEvent) -> dict[str, object]:
+    """The event as ``GET /notifications`` shows it (api.md): also the webhook's JSON body."""
+    return {
+        "topic": event.topic,
+        "incident": event.incident_id,
+        "obligation": event.obligation_id,
+        "text": event.text,
+        "created_at": event.created_at.astimezone(LOCAL).isoformat(timespec="seconds"),
+    }
+
+
+def _claim(now: datetime, batch: int) -> tuple[str, list[Delivery]]:
+    token = uuid.uuid4().hex[:16]
+    due = Q(state=DeliveryState.PENDING, next_at__lte=now) | Q(state=DeliveryState.SENDING, claimed_until__lt=now)
+    ids = list(Delivery.objects.filter(due).order_by("next_at", "id").values_list("id", flat=True)[:batch])
+    if not ids:
+        return token, []
+    until = now + timedelta(seconds=settings.DUTYROOM_DELIVERY_LEASE)
+    lease = {"state": DeliveryState.SENDING, "claimed_by": token, "claimed_until": until}
+    with transaction.atomic():
+        Delivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(**lease)
+        Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_until__lt=now).update(**lease)
+    rows = list(Delivery.objects.select_related("event", "webhook").filter(id__in=ids, claimed_by=token,
+                                                                           state=DeliveryState.SENDING))
+    return token, rows
+
+
+def _send(delivery: Delivery) -> transports.Outcome:
+    event, delivery_id = delivery.event, str(delivery.uuid)
+    if delivery.channel == Channel.WEBHOOK:
+        if delivery.webhook is None or not delivery.webhook.active:
+            return transports.Outcome(False, "gone", "webhook deleted")
+        body = json.dumps(event_body(event), ensure_ascii=False).encode()
+        return transports.send_webhook(delivery.target, delivery.webhook.secret, body, event.topic, delivery_id)
+    if delivery.channel == Channel.EMAIL:
+        subject = f"[DutyRoom] {TOPIC_ZH[AlertTopic(event.topic)]}"
+        return transports.send_email(delivery.target, subject, event.text, delivery_id)
+    return transports.send_sms(delivery.target, event.text, delivery_id)
+
+
+def _record_failure(token: str, delivery: Delivery, outcome: transports.Outcome, now: datetime) -> bool:
+    attempts = delivery.attempts + 1
+    mine = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING, claimed_by=token)
+    error = f"{outcome.status} {outcome.error}".strip()
+    if attempts >= settings.DUTYROOM_DELIVERY_MAX_ATTEMPTS or outcome.status == "gone":
+        return bool(mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error))
+    return bool(mine.update(state=DeliveryState.PENDING, attempts=attempts, next_at=now + retry_delay(attempts),
+                            claimed_until=None, last_error=error))
+
+
+def _record(token: str, rows: list[Delivery], outcomes: list[transports.Outcome], now: datetime) -> None:
+    """One transaction per batch: successes in one UPDATE (still guarded by our claim), failures one by one."""
+    with transaction.atomic():
+        ok = [d.pk for d, o in zip(rows, outcomes, strict=True) if o.ok]
+        if ok:
+            Delivery.objects.filter(pk__in=ok, state=DeliveryState.SENDING, claimed_by=token).update(
+                state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error="")
+        recorded = [
+            DeliveryAttempt(delivery=d, at=now, status=o.status, error=o.error)
+            for d, o in zip(rows, outcomes, strict=True)
+            if o.ok or _record_failure(token, d, o, now)
+        ]
+        DeliveryAttempt.objects.bulk_create(recorded)
+
+
+def deliveries_send(now: datetime | None = None, batch: int = BATCH, pool: ThreadPoolExecutor | None = None) -> int:
+    """Claim and send one batch; returns how many were attempted."""
+    token, rows = _claim(now or clock_now(), batch)
+    if not rows:
+        return 0
+    outcomes = [_send(d) for d in rows] if pool is None else list(pool.map(_send, rows))
+    _record(token, rows, outcomes, clock_now())
+    return len(rows)
+
+
+def seconds_until_next_delivery(now: datetime, cap: float) -> float:
+    nxt = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("next_at").values_list(
+        "next_at", flat=True).first()
+    return cap if nxt is None else max(0.0, min(cap, (nxt - now).total_seconds()))
+
+
+def delivery_loop(stop: threading.Event, cap: float = 0.5) -> None:
+    """Runs beside the deadline loop (its own thread) so a slow receiver never delays an overdue flip."""
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="dutyroom-send") as pool:
+        while not stop.is_set():
+            try:
+                sent = deliveries_send(batch=BATCH, pool=pool)
+                pause = 0.0 if sent else seconds_until_next_delivery(clock_now(), cap)
+            except Exception:  # keep delivering after a lost connection; state is safe in the database
+                log.exception("delivery step failed; retrying")
+                pause = 1.0
+            finally:
+                close_old_connections()
+            if pause > 0:
+                wakeup.wait_deliveries(pause)

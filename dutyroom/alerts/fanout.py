@@ -1,0 +1,59 @@
+"""Turns the domain's outbox events into alerts for people (new incident, re-grade, verification request).
+
+Each outbox row is claimed by compare-and-set (pending → delivered) in the same transaction that writes its
+alert, so a crash rolls both back and the next worker does it again; the alert key ``outbox:<id>`` makes a
+second emission impossible anyway. Overdue flips are left to the ladder, which owns that alert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from dutyroom.accounts.models import Role, User
+from dutyroom.alerts.recipients import audience_users, unit_staff
+from dutyroom.alerts.services import alert_emit
+from dutyroom.incidents.models import Incident
+from dutyroom.notifications.models import OutboxEvent, OutboxState
+from dutyroom.rules import AlertTopic, Audience
+
+BATCH = 200
+SEVERITY_FIELDS = {"grade", "sensitive", "may_escalate", "hotspot"}
+
+
+def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) -> tuple[AlertTopic, list[User]] | None:
+    unit_is_duty_room = event.unit.is_duty_room
+    if event.topic == "incident.created" and unit_is_duty_room:
+        audiences = {Audience.DUTY_OFFICER} | ({Audience.DUTY_LEADER} if event.sensitive else set())
+        return AlertTopic.NEW_INCIDENT, audience_users(audiences, None, now)
+    if event.topic == "incident.updated" and SEVERITY_FIELDS & set(event.payload.get("changed") or []):
+        if unit_is_duty_room:
+            return AlertTopic.REGRADED, audience_users({Audience.DUTY_OFFICER}, None, now)
+        return AlertTopic.REGRADED, unit_staff(event.unit, [Role.UNIT_REPORTER, Role.UNIT_LEADER])
+    if event.topic == "verification.requested":
+        return AlertTopic.VERIFICATION_REQUEST, unit_staff(event.unit, [Role.UNIT_REPORTER, Role.UNIT_LEADER])
+    return None
+
+
+def outbox_fanout(now: datetime, batch: int = BATCH) -> int:
+    ids = list(OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
+               .order_by("id").values_list("id", flat=True)[:batch])
+    done = 0
+    for event_id in ids:
+        with transaction.atomic():
+            claimed = OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
+                state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1)
+            if claimed != 1:
+                continue
+            event = OutboxEvent.objects.select_related("unit").get(id=event_id)
+            incident = (Incident.objects.select_related("unit").filter(pk=event.incident_id).first()
+                        if event.incident_id is not None else None)
+            routed = _recipients(event, incident, now)
+            if routed is not None:
+                topic, people = routed
+                alert_emit(key=f"outbox:{event.pk}", topic=topic, recipients=people, now=now, incident=incident,
+                           unit=incident.unit if incident else event.unit)
+            done += 1
+    return done

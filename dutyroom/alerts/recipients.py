@@ -1,0 +1,36 @@
+"""Who an alert reaches: the unit's staff by role, and the duty room's people by the roster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from dutyroom.accounts.models import Role, User
+from dutyroom.duty.selectors import city_leader_on_duty, on_duty
+from dutyroom.orgs.models import Unit
+from dutyroom.rules import Audience
+
+
+def unit_staff(unit: Unit, roles: Iterable[str]) -> list[User]:
+    return list(User.objects.filter(unit=unit, role__in=list(roles), is_active=True).order_by("id"))
+
+
+def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: datetime) -> list[User]:
+    """Resolve audiences to people, each once, in a stable order."""
+    people: dict[int, User] = {}
+    for audience in sorted(audiences):
+        if audience == Audience.UNIT_REPORTERS and unit is not None:
+            found = unit_staff(unit, [Role.UNIT_REPORTER])
+        elif audience == Audience.UNIT_LEADER and unit is not None:
+            found = unit_staff(unit, [Role.UNIT_LEADER])
+        elif audience == Audience.DUTY_OFFICER:
+            found = on_duty(Role.DUTY_OFFICER, now)
+        elif audience == Audience.DUTY_LEADER:
+            found = on_duty(Role.DUTY_LEADER, now)
+        elif audience == Audience.CITY_LEADER:
+            found = city_leader_on_duty(now)
+        else:
+            found = []
+        for person in found:
+            people.setdefault(person.pk, person)
+    return list(people.values())

@@ -1,0 +1,220 @@
+"""Every write of the alerts package: emitting an alert, chasing, reading, webhooks, retrying a delivery.
+
+``alert_emit`` runs inside the caller's transaction (the ladder's, a chase's, the fan-out's), so an alert
+exists exactly when its cause committed; deliveries leave later, from the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlparse
+
+from django.db import IntegrityError, transaction
+
+from dutyroom.accounts.models import Role, User
+from dutyroom.alerts.models import (
+    AlertEvent,
+    AlertPreference,
+    Channel,
+    Chase,
+    Delivery,
+    DeliveryState,
+    Notification,
+    Webhook,
+)
+from dutyroom.alerts.texts import alert_text, protected
+from dutyroom.audit.services import audit_record
+from dutyroom.common import wakeup
+from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.validation import Errors
+from dutyroom.incidents.models import Incident
+from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_for_code
+from dutyroom.rules import AlertTopic, ObligationState, evaluate
+
+DEFAULT_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+def user_channels(user: User) -> list[str]:
+    """The user's own choice, else their unit's default, else e-mail and SMS; only where an address exists."""
+    pref = AlertPreference.objects.filter(user=user).first()
+    if pref is None and user.unit_id is not None:
+        pref = AlertPreference.objects.filter(unit_id=user.unit_id).first()
+    chosen = list(pref.channels) if pref is not None else list(DEFAULT_CHANNELS)
+    address = {Channel.EMAIL: user.email, Channel.SMS: user.phone}
+    return [c for c in chosen if c in address and address[Channel(c)]]
+
+
+def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> list[Webhook]:
+    units = {u for u in (unit.pk if unit else None, incident.unit_id if incident else None) if u is not None}
+    return [
+        hook for hook in Webhook.objects.filter(active=True)
+        if (not hook.topics or topic in hook.topics) and (hook.unit_id is None or hook.unit_id in units)
+    ]
+
+
+def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: datetime, incident: Incident | None = None,
+               obligation: Obligation | None = None, unit: Unit | None = None) -> AlertEvent | None:
+    """Write the event, one inbox row per person and one delivery per (person, channel) and webhook.
+
+    Returns None when ``key`` was already emitted (a second worker, a retry): nothing is written twice.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
+            event = AlertEvent.objects.create(
+                key=key, topic=topic, incident=incident, obligation=obligation, unit=unit,
+                text=alert_text(topic, incident=incident, obligation=obligation, unit=unit),
+                protected=protected(incident), created_at=now,
+            )
+    except IntegrityError:
+        return None
+    Notification.objects.bulk_create([Notification(event=event, user=u, created_at=now) for u in recipients])
+    deliveries = [
+        Delivery(key=f"{key}|{channel}|u{person.pk}", event=event, channel=channel, user=person,
+                 target=person.email if channel == Channel.EMAIL else person.phone, next_at=now, created_at=now)
+        for person in recipients for channel in user_channels(person)
+    ] + [
+        Delivery(key=f"{key}|webhook|w{hook.pk}", event=event, channel=Channel.WEBHOOK, webhook=hook,
+                 target=hook.url, next_at=now, created_at=now)
+        for hook in _webhooks_for(topic, unit, incident)
+    ]
+    Delivery.objects.bulk_create(deliveries)
+    if deliveries:
+        transaction.on_commit(wakeup.notify)
+    return event
+
+
+# ---- chase (催报) ----
+
+def _require_duty_room(actor: User, what: str, what_en: str) -> None:
+    if not actor.is_duty_room:
+        raise Forbidden(f"只有值班室可以{what}", f"only the duty room may {what_en}")
+
+
+def chase_create(*, actor: User, obligation: Obligation, now: datetime, note: str = "") -> Chase:
+    """Record who chased whom and when, and reach the unit's reporters and leader at once on every channel."""
+    _require_duty_room(actor, "催报", "chase a unit")
+    with transaction.atomic():
+        locked = Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(
+            pk=obligation.pk)
+        state = locked.state
+        if state == ObligationState.PENDING:
+            state = evaluate(locked.due_at, locked.met_at, now).state
+        if state not in (ObligationState.PENDING, ObligationState.OVERDUE):
+            raise Conflict("该时限已完成或已免除，无需催报", "the obligation is no longer pending or overdue")
+        chase = Chase.objects.create(obligation=locked, unit=locked.unit, by=actor, at=now, note=note[:300])
+        audit_record(actor=actor, action="obligation.chase", object_type="obligation", object_id=locked.pk, at=now,
+                     incident_id=locked.incident_id, unit_code=locked.unit.code,
+                     data={"chase": chase.pk, "kind": locked.kind, "state": state, "note": chase.note})
+        staff = list(User.objects.filter(unit=locked.unit, role__in=[Role.UNIT_REPORTER, Role.UNIT_LEADER],
+                                         is_active=True).order_by("id"))
+        alert_emit(key=f"chase:{chase.pk}", topic=AlertTopic.CHASE, recipients=staff, now=now,
+                   incident=locked.incident, obligation=locked, unit=locked.unit)
+    return chase
+
+
+# ---- inbox ----
+
+def notification_mark_read(*, actor: User, notification: Notification, now: datetime) -> Notification:
+    if notification.user_id != actor.pk:
+        raise Forbidden("只能标记自己的通知", "you can only mark your own notifications")
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor: User, now: datetime) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now)
+
+
+def preference_set(*, actor: User, now: datetime, channels: list[str] | None = None, sound: bool | None = None,
+                   email: str | None = None, phone: str | None = None) -> AlertPreference:
+    """A person's own channels, browser cue and contact details (where e-mail and SMS go)."""
+    errors = Errors()
+    for index, channel in enumerate(channels or []):
+        if channel not in (Channel.EMAIL, Channel.SMS):
+            errors.add(f"channels[{index}]", "只能选择 email 或 sms", "must be email or sms")
+    if email and ("@" not in email or len(email) > 254):
+        errors.add("email", "电子邮件地址无效", "invalid e-mail address")
+    if phone and (len(phone) > 40 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
+        errors.add("phone", "手机号码无效", "invalid phone number")
+    errors.raise_if_any()
+    with transaction.atomic():
+        pref, _ = AlertPreference.objects.get_or_create(user=actor, defaults={"channels": list(DEFAULT_CHANNELS)})
+        if channels is not None:
+            pref.channels = list(dict.fromkeys(channels))
+        if sound is not None:
+            pref.sound = sound
+        pref.save()
+        contact = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
+        if contact:
+            User.objects.filter(pk=actor.pk).update(**contact)
+            for name, value in contact.items():
+                setattr(actor, name, value)
+        audit_record(actor=actor, action="alerts.preferences", object_type="user", object_id=actor.pk, at=now,
+                     data={"channels": pref.channels, "sound": pref.sound, "contact_changed": sorted(contact)})
+    return pref
+
+
+# ---- webhooks ----
+
+@dataclass(frozen=True)
+class WebhookInput:
+    url: str
+    secret: str
+    topics: list[str]
+    unit: str | None = None
+
+
+def webhook_create(*, actor: User, data: WebhookInput, now: datetime) -> Webhook:
+    if actor.role != Role.ADMIN:
+        raise Forbidden("只有管理员可以登记 Webhook", "only an admin may register webhooks")
+    errors = Errors()
+    parsed = urlparse(data.url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        errors.add("url", "必须是 http(s) 地址", "must be an http(s) URL")
+    if len(data.secret) < 8:
+        errors.add("secret", "密钥至少 8 个字符", "must be at least 8 characters")
+    known = {t.value for t in AlertTopic}
+    for index, topic in enumerate(data.topics):
+        if topic not in known:
+            errors.add(f"topics[{index}]", f"未知主题：{topic}", f"unknown topic {topic}")
+    unit = unit_for_code(data.unit, errors) if data.unit else None
+    errors.raise_if_any()
+    with transaction.atomic():
+        hook = Webhook.objects.create(url=data.url, secret=data.secret, topics=list(dict.fromkeys(data.topics)),
+                                      unit=unit, created_by=actor, created_at=now)
+        audit_record(actor=actor, action="webhook.create", object_type="webhook", object_id=hook.pk, at=now,
+                     data={"url": hook.url, "topics": hook.topics, "unit": unit.code if unit else None})
+    return hook
+
+
+def webhook_delete(*, actor: User, webhook: Webhook, now: datetime) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden("只有管理员可以删除 Webhook", "only an admin may delete webhooks")
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(active=False)
+        Delivery.objects.filter(webhook=webhook, state=DeliveryState.PENDING).update(
+            state=DeliveryState.FAILED, last_error="webhook deleted")
+        audit_record(actor=actor, action="webhook.delete", object_type="webhook", object_id=webhook.pk, at=now,
+                     data={"url": webhook.url})
+
+
+def delivery_retry(*, actor: User, delivery: Delivery, now: datetime) -> Delivery:
+    """A person retries a failed delivery by hand: it goes back to the queue with the same delivery id."""
+    if not (actor.is_duty_room or actor.role == Role.ADMIN):
+        raise Forbidden("只有值班室或管理员可以重发", "only the duty room or an admin may retry deliveries")
+    with transaction.atomic():
+        moved = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
+            state=DeliveryState.PENDING, next_at=now, claimed_until=None)
+        if moved != 1:
+            raise Conflict("只有失败的发送可以重发", "only a failed delivery can be retried")
+        audit_record(actor=actor, action="delivery.retry", object_type="delivery", object_id=delivery.pk, at=now,
+                     data={"channel": delivery.channel, "attempts": delivery.attempts})
+    transaction.on_commit(wakeup.notify)
+    delivery.refresh_from_db()
+    return delivery
+
+

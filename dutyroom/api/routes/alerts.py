@@ -1,0 +1,219 @@
+"""Alerts and delivery (shared/docs/api.md "Additions to version 1"): inbox, chase, webhooks, roster."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict, Field
+
+from dutyroom.accounts.models import User
+from dutyroom.alerts.access import (
+    access_delivery,
+    access_notification,
+    access_webhook,
+    visible_chases,
+    visible_deliveries,
+    visible_notifications,
+    visible_webhooks,
+)
+from dutyroom.alerts.models import AlertPreference, Chase, Delivery, Notification, Webhook
+from dutyroom.alerts.services import (
+    WebhookInput,
+    chase_create,
+    delivery_retry,
+    notification_mark_read,
+    preference_set,
+    user_channels,
+    webhook_create,
+    webhook_delete,
+)
+from dutyroom.api.idempotency import idempotent
+from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.timefmt import iso_local
+from dutyroom.duty.selectors import roster_now
+from dutyroom.reports.access import access_obligation
+from dutyroom.rules import AlertTopic
+
+router = Router(tags=["alerts"])
+TOPICS = [t.value for t in AlertTopic]
+TopicIn = Literal["reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
+                  "verification_request", "finding", "lead"]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChaseIn(Strict):
+    note: str = Field(default="", max_length=300)
+
+
+class PreferencesIn(Strict):
+    channels: list[Literal["email", "sms"]] | None = None
+    sound: bool | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class WebhookIn(Strict):
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=200)
+    topics: list[TopicIn] = Field(default_factory=list)
+    unit: str | None = Field(default=None, max_length=64)
+
+
+def notification_view(n: Notification) -> Body:
+    event = n.event
+    return {"id": n.pk, "topic": event.topic, "incident": event.incident_id, "obligation": event.obligation_id,
+            "text": event.text, "created_at": iso_local(n.created_at), "read_at": iso_local(n.read_at)}
+
+
+def chase_view(c: Chase) -> Body:
+    return {"id": c.pk, "obligation": c.obligation_id, "unit": c.unit.code, "by": c.by.username,
+            "at": iso_local(c.at), "note": c.note}
+
+
+def webhook_view(w: Webhook) -> Body:
+    return {"id": w.pk, "url": w.url, "topics": w.topics, "unit": w.unit.code if w.unit else None,
+            "created_at": iso_local(w.created_at)}
+
+
+def delivery_view(d: Delivery) -> Body:
+    return {"id": d.pk, "delivery": str(d.uuid), "channel": d.channel, "state": d.state, "attempts": d.attempts,
+            "topic": d.event.topic, "target": d.target, "last_error": d.last_error,
+            "attempt_log": [{"at": iso_local(a.at), "status": a.status, "error": a.error}
+                            for a in d.attempt_rows.all()]}
+
+
+@router.get("/notifications", response=list[Body])
+def list_notifications(request: HttpRequest, since: str | None = None, topic: str | None = None,
+                       unread: bool | None = None) -> list[Any]:
+    check_choice("topic", topic, TOPICS)
+    qs = visible_notifications(caller(request))
+    after = parse_since(since)
+    if after is not None:
+        qs = qs.filter(created_at__gte=after)
+    if topic:
+        qs = qs.filter(event__topic=topic)
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    return [notification_view(n) for n in qs.order_by("-created_at", "-id")[:500]]
+
+
+@router.post("/notifications/{notification_id}/read", response=Body)
+def read_notification(request: HttpRequest, notification_id: int) -> Any:
+    user = caller(request)
+    found = access_notification(user, notification_id)
+    return notification_view(notification_mark_read(actor=user, notification=found, now=clock_now()))
+
+
+def preferences_view(user: User, pref: AlertPreference | None) -> Body:
+    return {"channels": user_channels(user), "chosen": list(pref.channels) if pref else None,
+            "sound": pref.sound if pref else True, "email": user.email, "phone": user.phone}
+
+
+@router.get("/me/alert-preferences", response=Body)
+def get_preferences(request: HttpRequest) -> Any:
+    """Where the caller's alerts go: ``channels`` in effect (an address must exist), ``chosen`` as set."""
+    user = caller(request)
+    return preferences_view(user, AlertPreference.objects.filter(user=user).first())
+
+
+@router.put("/me/alert-preferences", response=Body)
+def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
+    user = caller(request)
+    pref = preference_set(actor=user, now=clock_now(), **payload.model_dump())
+    return preferences_view(user, pref)
+
+
+@router.post("/obligations/{obligation_id}/chase", response={201: Body})
+def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn | None = None) -> Status[Any]:
+    user = caller(request)
+    obligation = access_obligation(user, obligation_id)
+
+    def action() -> tuple[int, Any]:
+        chase = chase_create(actor=user, obligation=obligation, now=clock_now(), note=payload.note if payload else "")
+        return 201, chase_view(chase)
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/chases", response=list[Body])
+def list_chases(request: HttpRequest, unit: str | None = None, obligation: int | None = None) -> list[Any]:
+    qs = visible_chases(caller(request))
+    if unit:
+        qs = qs.filter(unit=unit_filter(unit))
+    if obligation is not None:
+        qs = qs.filter(obligation_id=obligation)
+    return [chase_view(c) for c in qs[:500]]
+
+
+@router.post("/webhooks", response={201: Body})
+def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
+    user = caller(request)
+
+    def action() -> tuple[int, Any]:
+        hook = webhook_create(actor=user, data=WebhookInput(**payload.model_dump()), now=clock_now())
+        return 201, webhook_view(hook)
+
+    return Status(*idempotent(request, action))
+
+
+@router.get("/webhooks", response=list[Body])
+def list_webhooks(request: HttpRequest) -> list[Any]:
+    return [webhook_view(w) for w in visible_webhooks(caller(request)).select_related("unit")]
+
+
+@router.delete("/webhooks/{webhook_id}", response={204: None})
+def delete_webhook(request: HttpRequest, webhook_id: int) -> Status[None]:
+    user = caller(request)
+    webhook_delete(actor=user, webhook=access_webhook(user, webhook_id), now=clock_now())
+    return Status(204, None)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response=list[Body])
+def webhook_deliveries(request: HttpRequest, webhook_id: int) -> list[Any]:
+    """Each attempt of each delivery to this webhook, newest first: ``at``, ``status``, ``error``."""
+    hook = access_webhook(caller(request), webhook_id)
+    rows = []
+    for d in hook.deliveries.select_related("event").prefetch_related("attempt_rows").order_by("-id")[:200]:
+        for a in reversed(list(d.attempt_rows.all())):
+            rows.append({"at": iso_local(a.at), "status": a.status, "error": a.error, "delivery": str(d.uuid),
+                         "topic": d.event.topic, "state": d.state})
+    return rows
+
+
+@router.get("/deliveries", response=list[Body])
+def list_deliveries(request: HttpRequest, state: str | None = None) -> list[Any]:
+    check_choice("state", state, ["pending", "sending", "delivered", "failed"])
+    qs = visible_deliveries(caller(request)).prefetch_related("attempt_rows")
+    if state:
+        qs = qs.filter(state=state)
+    return [delivery_view(d) for d in qs.order_by("-id")[:200]]
+
+
+@router.post("/deliveries/{delivery_id}/retry", response=Body)
+def retry_delivery(request: HttpRequest, delivery_id: int) -> Any:
+    user = caller(request)
+    return delivery_view(delivery_retry(actor=user, delivery=access_delivery(user, delivery_id), now=clock_now()))
+
+
+@router.get("/roster/now", response=Body)
+def get_roster_now(request: HttpRequest) -> Any:
+    """Who is on duty now; all null when no shift covers the moment (alerts then go to every duty officer)."""
+    caller(request)
+    shift = roster_now(clock_now())
+    if shift is None:
+        return {"duty_officer": None, "duty_leader": None, "city_leader": None, "shift": None}
+    return {
+        "duty_officer": shift.duty_officer.username,
+        "duty_leader": shift.duty_leader.username,
+        "city_leader": shift.city_leader.username if shift.city_leader else None,
+        "shift": {"starts_at": iso_local(shift.starts_at), "ends_at": iso_local(shift.ends_at)},
+    }

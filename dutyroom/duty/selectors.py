@@ -1,0 +1,50 @@
+"""Reads of the roster: who is on duty now (every alert to "the duty officer" asks this)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from dutyroom.accounts.models import Role, User
+from dutyroom.duty.models import Shift
+
+
+def roster_now(now: datetime) -> Shift | None:
+    """The shift covering ``now`` (the latest-starting one if a handover overlaps), or None: nobody is rostered."""
+    return (
+        Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
+        .filter(starts_at__lte=now, ends_at__gt=now)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:
+    return Shift.objects.select_related("duty_officer", "duty_leader", "city_leader").filter(
+        starts_at__lt=end, ends_at__gt=start
+    )
+
+
+def everyone_with_role(role: str) -> list[User]:
+    """The fallback audience when no shift covers the moment: every active user of the role."""
+    return list(User.objects.filter(role=role, is_active=True).order_by("id"))
+
+
+def on_duty(role: Role, now: datetime) -> list[User]:
+    """Who takes an alert addressed to a roster role right now; every holder of the role when uncovered."""
+    shift = roster_now(now)
+    if shift is None:
+        if role == Role.DUTY_OFFICER:
+            return everyone_with_role(Role.DUTY_OFFICER)
+        return everyone_with_role(Role.DUTY_LEADER)
+    person = {Role.DUTY_OFFICER: shift.duty_officer, Role.DUTY_LEADER: shift.duty_leader}.get(role)
+    return [person] if person is not None and person.is_active else []
+
+
+def city_leader_on_duty(now: datetime) -> list[User]:
+    """The city leader on the current shift; without one, the duty leaders take the alert."""
+    shift = roster_now(now)
+    if shift is not None and shift.city_leader is not None:
+        return [shift.city_leader]
+    return on_duty(Role.DUTY_LEADER, now)

@@ -1,0 +1,169 @@
+"""Who hears about a clock, and when: the alert ladder as rulebook data, and its pure timing.
+
+A statutory clock only helps if the right person hears about it in time. The rulebook's ``alerts.steps``
+say, per obligation kind, when (minutes relative to the deadline: negative = a reminder before it) and to
+whom (audiences, resolved to people by the duty roster and the unit's staff). Everything here is a
+function of its inputs and ``now``; the worker decides nothing itself.
+
+Catch-up rule: when several steps of one clock are due at once (a worker was down, or the clock was
+created already late), only the latest ones fire and the earlier ones are recorded as skipped, so a
+restart sends one alert per clock, not a flood of stale reminders. A reminder is never sent once its
+deadline has passed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from .enums import ObligationKind
+
+if TYPE_CHECKING:
+    from ._check import Checker
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # same shape as every rule id
+
+
+class AlertTopic(StrEnum):
+    """The ``topic`` of a notification (shared/docs/api.md, "Alerts and delivery")."""
+
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    RECEIPT_OVERDUE = "receipt_overdue"
+    CHASE = "chase"
+    NEW_INCIDENT = "new_incident"
+    REGRADED = "regraded"
+    VERIFICATION_REQUEST = "verification_request"
+    FINDING = "finding"
+    LEAD = "lead"
+
+
+LADDER_TOPICS = frozenset({AlertTopic.REMINDER, AlertTopic.OVERDUE, AlertTopic.ESCALATION, AlertTopic.RECEIPT_OVERDUE})
+
+
+class Audience(StrEnum):
+    """Who a step reaches. Roster audiences (duty officer/leader, city leader) are whoever is on shift."""
+
+    UNIT_REPORTERS = "unit_reporters"
+    UNIT_LEADER = "unit_leader"
+    DUTY_OFFICER = "duty_officer"
+    DUTY_LEADER = "duty_leader"
+    CITY_LEADER = "city_leader"
+
+
+@dataclass(frozen=True)
+class AlertStep:
+    """One rung: ``topic`` to ``to`` at ``due_at + offset`` for obligations of ``kinds`` still open."""
+
+    id: str
+    topic: AlertTopic
+    kinds: frozenset[ObligationKind]
+    offset: timedelta
+    to: frozenset[Audience]
+
+    def at(self, due_at: datetime) -> datetime:
+        return due_at + self.offset
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    steps: tuple[AlertStep, ...]
+
+    def steps_for(self, kind: ObligationKind) -> tuple[AlertStep, ...]:
+        return tuple(step for step in self.steps if ObligationKind(kind) in step.kinds)
+
+    @property
+    def earliest_offset(self) -> timedelta:
+        return min((step.offset for step in self.steps), default=timedelta(0))
+
+
+@dataclass(frozen=True)
+class LadderDecision:
+    fire: tuple[AlertStep, ...]
+    skip: tuple[AlertStep, ...]
+
+
+_NOTHING = LadderDecision((), ())
+
+
+def ladder_due(
+    policy: AlertPolicy, kind: ObligationKind, due_at: datetime, *, open_: bool, done: Iterable[str], now: datetime
+) -> LadderDecision:
+    """Which steps of one clock fire now, and which are skipped as superseded.
+
+    ``done`` holds the ids already fired or skipped for this deadline; ``open_`` is False once the clock was
+    met or waived, which stops the ladder at once.
+    """
+    if not open_:
+        return _NOTHING
+    finished = set(done)
+    pending = [s for s in policy.steps_for(kind) if s.id not in finished]
+    # a reminder whose deadline has passed is pointless: record it as skipped
+    stale = tuple(s for s in pending if s.topic == AlertTopic.REMINDER and now >= due_at)
+    ready = [s for s in pending if s not in stale and s.at(due_at) <= now]
+    if not ready:
+        return LadderDecision((), stale)
+    latest = max(s.offset for s in ready)
+    fire = tuple(s for s in ready if s.offset == latest)
+    return LadderDecision(fire, tuple(s for s in ready if s.offset != latest) + stale)
+
+
+def retry_delay(
+    attempt: int,
+    *,
+    base_seconds: float = 1.0,
+    cap_seconds: float = 300.0,
+    jitter: float = 0.2,
+    rand: random.Random | None = None,
+) -> timedelta:
+    """Exponential backoff with jitter after failed attempt number ``attempt`` (1-based): ~1 s, 2 s, 4 s …
+
+    The jitter only lengthens (up to ``jitter`` × the delay), so the first retry stays within a few seconds
+    and many failed receivers do not retry in lock-step.
+    """
+    delay = min(cap_seconds, base_seconds * (2 ** max(0, attempt - 1)))
+    spread = (rand or random).random() * jitter * delay
+    return timedelta(seconds=min(cap_seconds * (1 + jitter), delay + spread))
+
+
+# ---- parsing (called by _parse.py; kept here so the alert vocabulary lives in one module) ----
+
+DEFAULT_POLICY = AlertPolicy(())
+
+
+def parse_alerts(c: Checker, value: object) -> AlertPolicy:
+    """``alerts: {steps: [{id, topic, kinds, offset_minutes, to}]}``; ``c`` is the rulebook ``Checker``."""
+    data = c.mapping(value, "alerts", ("steps",))
+    steps: list[AlertStep] = []
+    for i, raw in enumerate(c.items(data["steps"], "alerts.steps")):
+        path = f"alerts.steps[{i}]"
+        step_data: Mapping[str, Any] = c.mapping(raw, path, ("id", "topic", "kinds", "offset_minutes", "to"))
+        step_id = c.text(step_data["id"], f"{path}.id", _ID)
+        if any(s.id == step_id for s in steps):
+            c.fail(f"{path}.id", f"duplicate step id {step_id!r}")
+        topic = c.member(AlertTopic, step_data["topic"], f"{path}.topic")
+        if topic not in LADDER_TOPICS:
+            c.fail(f"{path}.topic", f"{topic} is not a clock alert (allowed: {', '.join(sorted(LADDER_TOPICS))})")
+        offset = step_data["offset_minutes"]
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            c.fail(f"{path}.offset_minutes", f"must be a whole number of minutes (negative = before), got {offset!r}")
+        if topic == AlertTopic.REMINDER and offset >= 0:
+            c.fail(f"{path}.offset_minutes", "a reminder comes before the deadline: use a negative number")
+        if topic != AlertTopic.REMINDER and offset < 0:
+            c.fail(f"{path}.offset_minutes", f"a {topic} alert comes at or after the deadline: use 0 or more")
+        steps.append(
+            AlertStep(
+                id=step_id,
+                topic=topic,
+                kinds=c.members(ObligationKind, step_data["kinds"], f"{path}.kinds", allow_empty=False),
+                offset=timedelta(minutes=offset),
+                to=c.members(Audience, step_data["to"], f"{path}.to", allow_empty=False),
+            )
+        )
+    return AlertPolicy(tuple(steps))
