@@ -86,7 +86,7 @@ def _fragment(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], byte
     language = _language(environ)
     try:
         claims = signing.loads(query.get("t", ""), salt=live.TOKEN_SALT, max_age=live.TOKEN_MAX_AGE)
-        body = live.fragment_lookup(query, str(claims[1]), claims[2], language) if language else None
+        body = live.fragment_lookup(query, int(claims[0]), str(claims[1]), claims[2], language) if language else None
     except Exception:  # a bad token or a database hiccup: the Django view answers
         return None
     if body is None:

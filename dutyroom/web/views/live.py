@@ -140,8 +140,17 @@ def _reply(body: bytes) -> HttpResponse:
     return response
 
 
-def fragment_lookup(get: QueryDict, role: str, unit_id: int | None, language: str) -> bytes | None:
-    key = (current_for(get), role, unit_id, language, query_key(get))
+def viewer(user_id: int, role: str, unit_id: int | None) -> tuple[object, ...]:
+    """Whose fragment this is. Viewers of one kind (role, unit) share one; a person holding a need-to-know grant
+    (issue 6) sees work-secret incidents their kind does not, so their fragment is their own."""
+    from dutyroom.incidents.models import IncidentGrant
+
+    personal = IncidentGrant.objects.filter(user_id=user_id, revoked_at__isnull=True).exists()
+    return (role, unit_id, user_id if personal else None)
+
+
+def fragment_lookup(get: QueryDict, user_id: int, role: str, unit_id: int | None, language: str) -> bytes | None:
+    key = (current_for(get), *viewer(user_id, role, unit_id), language, query_key(get))
     with _lock:
         return _fragments.get(key)
 
@@ -151,7 +160,7 @@ def fragment_hit(request: HttpRequest) -> HttpResponse | None:
     claims = token_claims(request)
     if claims is None:
         return None
-    key = (_current(request), claims[1], claims[2], get_language(), view_query(request))
+    key = (_current(request), *viewer(*claims), get_language(), view_query(request))
     with _lock:
         body = _fragments.get(key)
     return None if body is None else _reply(body)
@@ -159,7 +168,7 @@ def fragment_hit(request: HttpRequest) -> HttpResponse | None:
 
 def cached_fragment(request: HttpRequest, user: User, render: Callable[[], HttpResponse]) -> HttpResponse:
     """The board fragment for this kind of viewer at the current version, rendered once per version."""
-    key = (_current(request), user.role, user.unit_id, get_language(), view_query(request))
+    key = (_current(request), *viewer(user.pk, user.role, user.unit_id), get_language(), view_query(request))
     with _lock:
         body = _fragments.get(key)
     if body is None:
