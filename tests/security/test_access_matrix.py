@@ -182,6 +182,27 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     Op("POST", "/findings/{finding}/decision", lambda c, t: c == "assessor", body={"upheld": True, "reason": "矩阵"},
        targeted=False, expect=lambda c, t: 409 if c == "assessor" else (None if c in SEES_FINDING else 404)),
     Op("POST", "/adoptions", raisers, 201, targeted=False, expect=lambda c, t: None if c in SEES_OWN else 404),
+    # alerts: an inbox is its owner's alone (one notification for the duty officer); the duty room chases a
+    # pending clock; webhooks are the admin's (invisible to others); failed deliveries are watched and retried
+    # by the duty room and the admin; the roster and one's own alert preferences are anyone's to read
+    Op("GET", "/notifications", anyone, targeted=False),
+    Op("POST", "/notifications/{notification}/read", anyone, targeted=False,
+       expect=lambda c, t: None if c == "duty-officer" else 404),
+    Op("GET", "/me/alert-preferences", anyone, targeted=False),
+    Op("PUT", "/me/alert-preferences", anyone, body={"sound": False}, targeted=False),
+    Op("POST", "/obligations/{obligation}/chase", duty_room, 201, {"note": "请尽快报送"}),
+    Op("GET", "/chases", anyone, targeted=False),
+    Op("GET", "/roster/now", anyone, targeted=False),
+    Op("POST", "/webhooks", lambda c, t: c == "admin", 201, {"url": "http://127.0.0.1:9/matrix", "secret": "s" * 16},
+       targeted=False),
+    Op("GET", "/webhooks", anyone, targeted=False),
+    Op("DELETE", "/webhooks/{webhook}", lambda c, t: c == "admin", 204, targeted=False,
+       expect=lambda c, t: None if c == "admin" else 404),
+    Op("GET", "/webhooks/{webhook}/deliveries", lambda c, t: c == "admin", targeted=False,
+       expect=lambda c, t: None if c == "admin" else 404),
+    Op("GET", "/deliveries", anyone, targeted=False),
+    Op("POST", "/deliveries/{delivery}/retry", lambda c, t: c in DUTY_ROOM | {"admin"}, targeted=False,
+       expect=lambda c, t: None if c in DUTY_ROOM | {"admin"} else 404),
 ]}
 
 
@@ -191,7 +212,8 @@ def _published() -> set[str]:
 
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
              "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
-             "term_id": "term", "task_id": "task", "finding_id": "finding"}
+             "term_id": "term", "task_id": "task", "finding_id": "finding", "notification_id": "notification",
+             "webhook_id": "webhook", "delivery_id": "delivery"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
@@ -259,7 +281,23 @@ def world(city: None) -> World:
     ids["leads"]["finding"] = finding_raise(actor=officer, incident=own, now=now, data=FindingInput(
         unit="shaxi", kind="omitted", evidence="矩阵：漏报要素")).pk
     ids["leads"]["own_incident"] = own.pk
+    ids["leads"].update(_alert_world(officer, own, now))
     return World(ids)
+
+
+def _alert_world(officer: User, incident: Any, now: Any) -> dict[str, int]:
+    """One notification in the duty officer's inbox, one admin webhook, one failed delivery to it."""
+    from dutyroom.alerts.models import AlertEvent, Delivery, Notification
+    from dutyroom.alerts.services import WebhookInput, webhook_create
+
+    event = AlertEvent.objects.create(key="matrix", topic="chase", incident=incident, unit=incident.unit,
+                                      text="矩阵通知", created_at=now)
+    note = Notification.objects.create(event=event, user=officer, created_at=now)
+    hook = webhook_create(actor=User.objects.get(username="admin"), now=now,
+                          data=WebhookInput(url="http://127.0.0.1:9/matrix", secret="s" * 16, topics=[]))
+    failed = Delivery.objects.create(key="matrix:webhook", event=event, channel="webhook", webhook=hook,
+                                     target=hook.url, state="failed", attempts=8, next_at=now, created_at=now)
+    return {"notification": note.pk, "webhook": hook.pk, "delivery": failed.pk}
 
 
 def _lead_world(officer: User, now: Any) -> dict[str, int]:
@@ -316,7 +354,7 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
     nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
-                             "task", "finding"), 99999999)
+                             "task", "finding", "notification", "webhook", "delivery"), 99999999)
     wrong: list[str] = []
     for caller in CALLERS:
         for target in (TARGETS if op.targeted else [None]):
