@@ -83,7 +83,7 @@ def seed(count: int) -> None:
                                  occurred_at=year_start, rulebook=snapshot, created_at=year_start,
                                  updated_at=year_start)
     template_clock = Obligation(key="", unit_id=unit_ids[0], kind="first_report", due_at=year_start,
-                                anchor_at=year_start, rule="taicang-2017@1/bench", created_at=year_start)
+                                anchor_at=year_start, rule="taicang-2017@2/bench", created_at=year_start)
     incidents_needed = max(1, count // len(PER_INCIDENT))
     next_id = (Incident.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     made = 0

@@ -45,8 +45,8 @@ def test_first_report_in_one_step_meets_the_45_minute_clock_and_opens_a_receipt_
     assert clocks["first_report"]["late_by_seconds"] == 0
     assert clocks["receipt"]["state"] == "pending"
     assert clocks["receipt"]["unit"] == "duty-room"
-    assert clocks["first_report"]["rule"].startswith("taicang-2017@1/")
-    assert body["unit"] == "shaxi" and body["rulebook"] == "taicang-2017@1"
+    assert clocks["first_report"]["rule"].startswith("taicang-2017@2/")
+    assert body["unit"] == "shaxi" and body["rulebook"] == "taicang-2017@2"
     assert body["occurred_at"].endswith("+08:00")
     assert body["reports"][0]["received_at"].endswith("+08:00")
     assert body["grade_basis"]

@@ -16,7 +16,7 @@ import yaml
 from dutyroom.rules import Rulebook, default_directory, parse_rulebook
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TAICANG_FILE = default_directory() / "taicang-2017.yaml"
+TAICANG_FILE = default_directory() / "taicang-2017.v2.yaml"  # the shipped (highest) version
 TAICANG_TEXT = TAICANG_FILE.read_text(encoding="utf-8")
 TAICANG_DATA: dict[str, Any] = yaml.safe_load(TAICANG_TEXT)
 TAICANG: Rulebook = parse_rulebook(TAICANG_DATA, "taicang-2017.yaml")

@@ -51,32 +51,32 @@ def _name(grade: Grade | None) -> str:
 GRADE_ROWS = [
     pytest.param(
         Grade.IV,
-        [("initial:first_report", FIRST, minutes(45), "taicang-2017@1/general.first")],
+        [("initial:first_report", FIRST, minutes(45), "taicang-2017@2/general.first")],
         id="grade IV owes a first report 45 minutes after occurrence",
     ),
     pytest.param(
         Grade.III,
-        [("initial:first_report", FIRST, minutes(45), "taicang-2017@1/general.first")],
+        [("initial:first_report", FIRST, minutes(45), "taicang-2017@2/general.first")],
         id="grade III owes a first report 45 minutes after occurrence",
     ),
     pytest.param(
         None,
-        [("initial:first_report", FIRST, minutes(45), "taicang-2017@1/general.first")],
+        [("initial:first_report", FIRST, minutes(45), "taicang-2017@2/general.first")],
         id="an ungraded incident owes a first report 45 minutes after occurrence",
     ),
     pytest.param(
         Grade.II,
         [
-            ("initial:phone_report", PHONE, minutes(15), "taicang-2017@1/major.phone"),
-            ("initial:written_report", WRITTEN, minutes(30), "taicang-2017@1/major.written"),
+            ("initial:phone_report", PHONE, minutes(15), "taicang-2017@2/major.phone"),
+            ("initial:written_report", WRITTEN, minutes(30), "taicang-2017@2/major.written"),
         ],
         id="grade II owes a phone report in 15 minutes and a written one in 30",
     ),
     pytest.param(
         Grade.I,
         [
-            ("initial:phone_report", PHONE, minutes(15), "taicang-2017@1/major.phone"),
-            ("initial:written_report", WRITTEN, minutes(30), "taicang-2017@1/major.written"),
+            ("initial:phone_report", PHONE, minutes(15), "taicang-2017@2/major.phone"),
+            ("initial:written_report", WRITTEN, minutes(30), "taicang-2017@2/major.written"),
         ],
         id="grade I owes a phone report in 15 minutes and a written one in 30",
     ),
@@ -110,8 +110,8 @@ def test_flagged_incidents_take_the_immediate_path(
     severity = Severity(grade, **{flag.value: True})
     assert severity.immediate and severity.flags == {flag}
     assert shape(initial_clocks(rb, severity, T0), T0) == [
-        ("initial:phone_report", PHONE, minutes(15), "taicang-2017@1/immediate.phone"),
-        ("initial:written_report", WRITTEN, written_within, f"taicang-2017@1/immediate.written@tier-{tier}"),
+        ("initial:phone_report", PHONE, minutes(15), "taicang-2017@2/immediate.phone"),
+        ("initial:written_report", WRITTEN, written_within, f"taicang-2017@2/immediate.written@tier-{tier}"),
     ]
 
 
@@ -209,7 +209,7 @@ def test_regrading(rb: Rulebook, before: Severity, after: Severity, expected: li
     planned = escalation_clocks(rb, before, after, REGRADE_AT)
     prefix = f"escalation@{REGRADE_AT.isoformat()}"
     assert shape(planned, REGRADE_AT) == [
-        (f"{prefix}:{kind.value}", kind, within, f"taicang-2017@1/{rule}") for kind, within, rule in expected
+        (f"{prefix}:{kind.value}", kind, within, f"taicang-2017@2/{rule}") for kind, within, rule in expected
     ]
     assert all(p.anchor_at == REGRADE_AT for p in planned)
 

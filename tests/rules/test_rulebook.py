@@ -30,7 +30,7 @@ from . import TAICANG_FILE, TAICANG_TEXT, taicang_data
 
 
 def test_the_taicang_rulebook_loads_with_the_notices_numbers(rb: Rulebook) -> None:
-    assert (rb.id, rb.version, rb.ref) == ("taicang-2017", 1, "taicang-2017@1")
+    assert (rb.id, rb.version, rb.ref) == ("taicang-2017", 2, "taicang-2017@2")
     assert (rb.effective_from, rb.timezone, rb.anchor) == (
         date(2017, 9, 22),
         "Asia/Shanghai",
@@ -92,8 +92,9 @@ def test_an_unknown_id_lists_the_available_rulebooks() -> None:
 
 
 def _write_versions(folder: Path) -> None:
-    (folder / "demo.yaml").write_text(TAICANG_TEXT.replace("id: taicang-2017", "id: demo"), encoding="utf-8")
-    v2 = TAICANG_TEXT.replace("id: taicang-2017", "id: demo").replace("version: 1", "version: 2")
+    v1 = TAICANG_TEXT.replace("id: taicang-2017", "id: demo").replace("version: 2", "version: 1")
+    (folder / "demo.yaml").write_text(v1, encoding="utf-8")
+    v2 = TAICANG_TEXT.replace("id: taicang-2017", "id: demo")
     (folder / "demo.v2.yaml").write_text(v2, encoding="utf-8")
 
 
@@ -109,7 +110,7 @@ def test_a_file_name_that_disagrees_with_its_content_is_refused(tmp_path: Path) 
     (tmp_path / "demo.v3.yaml").write_text(
         TAICANG_TEXT.replace("id: taicang-2017", "id: demo"), encoding="utf-8"
     )
-    with pytest.raises(RulebookError, match=r"demo.v3.yaml: version: the file name says 3, the file says 1"):
+    with pytest.raises(RulebookError, match=r"demo.v3.yaml: version: the file name says 3, the file says 2"):
         load_rulebook("demo", directory=tmp_path)
     (tmp_path / "other.yaml").write_text(TAICANG_TEXT, encoding="utf-8")
     with pytest.raises(RulebookError, match=r"other.yaml: id: the file name says 'other'"):
@@ -117,8 +118,8 @@ def test_a_file_name_that_disagrees_with_its_content_is_refused(tmp_path: Path) 
 
 
 def test_a_path_with_the_wrong_version_is_refused() -> None:
-    with pytest.raises(RulebookError, match="asked for version 2, the file is 1"):
-        load_rulebook(str(TAICANG_FILE), version=2)
+    with pytest.raises(RulebookError, match="asked for version 1, the file is 2"):
+        load_rulebook(str(TAICANG_FILE), version=1)
 
 
 # --- validation ------------------------------------------------------------------------------------------

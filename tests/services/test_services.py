@@ -39,7 +39,7 @@ def test_create_writes_one_audit_row_and_tells_the_unit_and_the_duty_room(user):
     incident = create(user)
     entries = AuditEntry.objects.filter(incident_id=incident.pk)
     assert [e.action for e in entries] == ["incident.create"]
-    assert entries[0].data["rulebook"] == "taicang-2017@1"
+    assert entries[0].data["rulebook"] == "taicang-2017@2"
     events = OutboxEvent.objects.filter(incident_id=incident.pk, topic="incident.created")
     assert {e.unit.code for e in events} == {"shaxi", "duty-room"}
 
