@@ -79,7 +79,8 @@ class WatchIndex:
     def _folded(self, text: str, found: list[tuple[int, int, int]]) -> str:
         """The text with its guard characters folded where they stand (what ``normalize`` would make of
         them, since nothing composes), or the fully normalised text when something might compose."""
-        pieces, last = [], 0
+        pieces: list[str] = []
+        last = 0
         for index, start, end in found:
             if index < self.size:
                 continue
