@@ -1,7 +1,8 @@
 """Leads: watch-list matching throughput, duplicate precision/recall, intake cost of duplicate scoring.
 
 Sizes (env): BENCH_WATCH_TERMS (10,000), BENCH_WATCH_ITEMS (3,000 items of ~650 characters),
-BENCH_LEADS_OPEN (100,000 open leads to score against), BENCH_LEADS_INTAKE (200 leads per mode).
+BENCH_LEADS_OPEN (100,000 open leads and incidents to score against, one in five an incident),
+BENCH_LEADS_INTAKE (200 leads per mode).
 Watch "end to end" = normalise + match + the hit rows a lead would store (as tuples, not inserted:
 inserting is the intake's cost, measured below); the baseline is the bare automaton (terms only, no
 guard characters) on the raw text in the same run. One item in ten carries traditional characters, so
@@ -134,23 +135,38 @@ def dedup(db: str) -> list[Figure]:
 def _seed_open(count: int) -> None:
     from django.db import transaction
 
-    from dutyroom.leads.models import Lead
+    from dutyroom.incidents.models import Incident
+    from dutyroom.incidents.rulebooks import current_snapshot
+    from dutyroom.leads.models import IncidentSignature, Lead
+    from dutyroom.leads.similarity import Signature
     from dutyroom.orgs.models import Unit
 
     areas = list(Unit.objects.filter(kind__in=["town", "zone", "subdistrict"]))
     rng = random.Random(3)
     now = datetime.now(UTC)
-    batch = []
+    snapshot = current_snapshot()
+    incidents = count // 5  # one open item in five is an incident, the rest open leads
+    leads: list[Lead] = []
+    opened: list[Incident] = []
     with transaction.atomic():
-        for _ in range(count):
+        for n in range(count):
             at = now - timedelta(minutes=rng.randint(0, 30 * 24 * 60))
-            batch.append(Lead(channel="grid", title=f"{rng.choice(areas).name}{''.join(rng.sample(POOL, 8))}",
-                              text="".join(rng.sample(POOL, 30)), area=rng.choice(areas), received_at=at,
-                              source="bench", state="new"))
-            if len(batch) == 5000:
-                Lead.objects.bulk_create(batch)
-                batch = []
-        Lead.objects.bulk_create(batch)
+            area = rng.choice(areas)
+            title, text = f"{area.name}{''.join(rng.sample(POOL, 8))}", "".join(rng.sample(POOL, 30))
+            if n < incidents:
+                opened.append(Incident(title=title, address=text[:20], category="accident", occurred_at=at,
+                                       unit=area, area=area, rulebook=snapshot, created_at=at, updated_at=at))
+            else:
+                signature = Signature.of(title, text)  # what intake stores with every lead
+                leads.append(Lead(channel="grid", title=title, text=text, area=area, received_at=at,
+                                  source="bench", state="new", shingles=signature.shingles,
+                                  kinds=signature.kinds))
+        Lead.objects.bulk_create(leads, batch_size=5000)
+        Incident.objects.bulk_create(opened, batch_size=5000)
+        IncidentSignature.objects.bulk_create(
+            [IncidentSignature(incident=i, incident_updated_at=i.updated_at,
+                               **vars(Signature.of(i.title, i.address))) for i in Incident.objects.all()],
+            batch_size=5000)
 
 
 def intake(db: str) -> list[Figure]:
@@ -160,7 +176,7 @@ def intake(db: str) -> list[Figure]:
     from dutyroom.accounts.tokens import token_create
     from dutyroom.leads import services
 
-    print(f"   intake: seeding {OPEN:,} open leads", flush=True)
+    print(f"   intake: seeding {OPEN:,} open items ({OPEN // 5:,} incidents, the rest leads)", flush=True)
     _seed_open(OPEN)
     token = token_create(user=User.objects.get(username="grid-shaxi"), name="bench", now=datetime.now(UTC))
     client = Client()

@@ -83,6 +83,9 @@ class Lead(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    #: duplicate-scoring signature, stored at intake (``similarity.Signature``)
+    shingles = models.TextField(blank=True, default="")
+    kinds = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -141,6 +144,37 @@ class LeadDuplicate(models.Model):
         "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     other = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+
+
+class IncidentSignature(models.Model):
+    """An incident's duplicate-scoring signature, kept by the leads app (incidents sit below it and know
+    nothing of scoring): written when the worker first sees a new incident, renewed when ``updated_at``
+    moves. ``checked_at`` set = the incident has been offered its duplicates."""
+
+    incident = models.OneToOneField("incidents.Incident", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+")
+    shingles = models.TextField(blank=True)
+    kinds = models.CharField(max_length=100, blank=True)
+    incident_updated_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+
+class IncidentDuplicate(models.Model):
+    """A new incident that probably repeats an open incident or lead, offered with its score."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    other_incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="+")
+    other_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
