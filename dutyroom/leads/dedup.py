@@ -74,21 +74,21 @@ def duplicate_candidates(doc: Doc, *, area_id: int | None, at: datetime, not_lea
     incidents = list(
         Incident.objects.filter(state=IncidentState.OPEN, occurred_at__gte=at - WINDOW, occurred_at__lte=at + WINDOW)
         .filter(_area_scope(area_id))
-        .exclude(pk=not_incident)
+        .exclude(pk=not_incident or 0)
         .order_by("-occurred_at")
         .values_list("id", "title", "address", "updated_at", "area_id", "occurred_at")[:CANDIDATES]
     )
     leads = (
         Lead.objects.filter(state__in=OPEN_LEAD_STATES, received_at__gte=at - WINDOW, received_at__lte=at + WINDOW)
         .filter(_area_scope(area_id))
-        .exclude(pk=not_lead)
+        .exclude(pk=not_lead or 0)
         .order_by("-received_at")
         .values_list("id", "shingles", "kinds", "area_id", "occurred_at", "received_at")[:CANDIDATES]
     )
     matches: list[Match] = []
     signatures = incident_signatures([row[:4] for row in incidents]) if incidents else {}
-    for pk, _title, _address, _updated, area, occurred in incidents:
-        score = duplicate_score(doc, Doc.signed(signatures[pk], area, occurred))
+    for pk, _title, _address, _updated, area, when in incidents:
+        score = duplicate_score(doc, Doc.signed(signatures[pk], area, when))
         if score >= DUPLICATE_THRESHOLD:
             matches.append(Match(score, incident_id=pk))
     for pk, shingles, kinds, area, occurred, received in leads:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dutyroom.web.views import leads
+from dutyroom.web.views import incident_leads, leads
 from dutyroom.web.views.common import chinese_first as zh
 
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/", zh(leads.lead_detail), name="lead"),
     path("photos/<int:pk>/", leads.lead_photo, name="lead-photo"),
     path("watch/", zh(leads.watch_terms), name="watch-terms"),
+    path("incident-duplicates/<int:pk>/decision/", zh(incident_leads.incident_duplicate_decision),
+         name="incident-duplicate-decision"),
 ]
