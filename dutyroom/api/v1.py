@@ -9,7 +9,17 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dutyroom.api import errors
 from dutyroom.api.auth import BearerToken
-from dutyroom.api.routes import assessment, documents, incidents, instructions, interop, leads, obligations, system
+from dutyroom.api.routes import (
+    assessment,
+    documents,
+    incidents,
+    instructions,
+    interop,
+    leads,
+    obligations,
+    opinion,
+    system,
+)
 from dutyroom.common.errors import DomainError
 
 api = NinjaAPI(
@@ -28,6 +38,7 @@ api.add_router("/", documents.router)
 api.add_router("/", interop.router)
 api.add_router("/", instructions.router)
 api.add_router("/", assessment.router)
+api.add_router("/", opinion.router)
 
 
 @api.exception_handler(NinjaValidationError)

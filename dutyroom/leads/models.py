@@ -86,6 +86,8 @@ class Lead(models.Model):
     #: duplicate-scoring signature, stored at intake (``similarity.Signature``)
     shingles = models.TextField(blank=True, default="")
     kinds = models.CharField(max_length=100, blank=True, default="")
+    #: distinct topic words (jieba), space-separated, stored at intake for hot words and bursts (``opinion``)
+    words = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -266,3 +268,38 @@ class FeedSeen(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "key"], name="feed_entry_once")]
+
+
+class WarningState(models.TextChoices):
+    OPEN = "open", "待处理"
+    ACKNOWLEDGED = "acknowledged", "已知悉"
+    VERIFYING = "verifying", "已转核实"
+
+
+class EarlyWarning(models.Model):
+    """An early warning (预警): a topic burst in a window, with the leads behind it and the numbers that
+    raised it (``params`` keeps the rulebook's detector settings of the time)."""
+
+    topic = models.CharField(max_length=100)
+    #: "term" = a watch-list term, "word" = a hot word
+    topic_kind = models.CharField(max_length=4)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    baseline = models.FloatField()
+    z = models.FloatField()
+    params = models.JSONField(default=dict)
+    #: the detector's step this was raised in: one warning per topic and step, however many workers look
+    step_at = models.DateTimeField()
+    items = models.ManyToManyField(Lead, related_name="warnings")
+    state = models.CharField(max_length=12, choices=WarningState.choices, default=WarningState.OPEN)
+    raised_at = models.DateTimeField()
+    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["topic", "step_at"], name="warning_once_per_step")]
+        indexes = [models.Index(fields=["topic", "raised_at"])]

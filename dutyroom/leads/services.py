@@ -18,6 +18,7 @@ from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads import dedup, watch
 from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier
+from dutyroom.leads.opinion import words_of
 from dutyroom.leads.photos import Upload, photo_store, photos_check
 from dutyroom.leads.similarity import Signature
 from dutyroom.notifications.services import outbox_emit
@@ -104,6 +105,7 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
     with transaction.atomic():
         lead = Lead.objects.create(
             shingles=signature.shingles, kinds=signature.kinds,
+            words=" ".join(words_of(data.title.strip(), data.text.strip())),
             channel=data.channel, title=data.title.strip(), text=data.text.strip(), url=data.url,
             occurred_at=data.occurred_at, area=area, address=data.address.strip(), received_at=now,
             source=origin.source[:300], sender=origin.sender, feed=origin.feed, raw=origin.raw,

@@ -1,0 +1,158 @@
+"""Early warnings (预警): the burst detector as a worker job, and what the duty room does with a warning.
+
+Every ``STEP`` the job looks at the window of ``rule.window`` ending now (a sliding window) and its
+``baseline_windows`` predecessors, counts each topic — a watch term hit or a stored hot word — once per
+lead, and raises a warning for every burst (``opinion.bursts``) whose topic has not warned within the
+cooldown. A warning is unique per topic and step (the ``STEP`` boundary at or before now), so concurrent
+workers raise it once. The duty room acknowledges it (已知悉) or turns it into a verification request:
+a lead, verified on the clock like any other, listing the items behind it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from dutyroom.accounts.models import User
+from dutyroom.audit.services import audit_record
+from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.timefmt import iso_local
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
+from dutyroom.leads.models import EarlyWarning, Lead, WarningState, WatchHit
+from dutyroom.leads.opinion import Burst, bursts
+from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
+from dutyroom.notifications.services import outbox_emit
+from dutyroom.orgs.selectors import duty_room_unit
+from dutyroom.rules import WatchRule
+
+STEP = timedelta(minutes=5)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def watch_rule() -> WatchRule | None:
+    rulebook = rulebook_of(current_snapshot())
+    return rulebook.leads.watch if rulebook.leads is not None else None
+
+
+def step_at(now: datetime) -> datetime:
+    """The step boundary at or before ``now``."""
+    return now - (now - _EPOCH) % STEP
+
+
+def topics_by_lead(start: datetime, end: datetime) -> dict[int, tuple[datetime, set[str], set[str]]]:
+    """lead id → (received_at, its words, its watch terms) for leads received in [start, end)."""
+    rows: dict[int, tuple[datetime, set[str], set[str]]] = {
+        pk: (at, set(words.split()), set())
+        for pk, at, words in Lead.objects.filter(received_at__gt=start, received_at__lte=end)
+        .values_list("id", "received_at", "words")
+    }
+    for lead_id, term in WatchHit.objects.filter(lead_id__in=list(rows)).values_list("lead_id", "term_text"):
+        rows[lead_id][2].add(term)
+    return rows
+
+
+def detect(end: datetime, rule: WatchRule) -> tuple[list[Burst], dict[str, list[int]], set[str]]:
+    """Bursts in the window ending at ``end``; the current window's leads per topic; the term topics."""
+    start = end - rule.window * (rule.baseline_windows + 1)
+    windows: list[Counter[str]] = [Counter() for _ in range(rule.baseline_windows + 1)]
+    items: dict[str, list[int]] = {}
+    terms: set[str] = set()
+    for pk, (at, words, hit_terms) in topics_by_lead(start, end).items():
+        index = int((end - at) / rule.window)
+        topics = words | hit_terms
+        windows[index].update(topics)
+        terms |= hit_terms
+        if index == 0:
+            for topic in topics:
+                items.setdefault(topic, []).append(pk)
+    return bursts(windows[0], windows[1:], rule), items, terms
+
+
+def _raise(burst: Burst, rule: WatchRule, lead_ids: list[int], term: bool, now: datetime) -> EarlyWarning | None:
+    if EarlyWarning.objects.filter(topic=burst.topic, raised_at__gt=now - rule.cooldown).exists():
+        return None
+    params = {k: (v.total_seconds() // 60 if isinstance(v, timedelta) else v) for k, v in asdict(rule).items()}
+    try:
+        with transaction.atomic():
+            warning = EarlyWarning.objects.create(
+                topic=burst.topic[:100], topic_kind="term" if term else "word", window_start=now - rule.window,
+                window_end=now, step_at=step_at(now), count=burst.count, baseline=burst.baseline, z=burst.z,
+                params=params, raised_at=now)
+            warning.items.set(lead_ids)
+            audit_record(actor=None, action="warning.raise", object_type="warning", object_id=warning.pk, at=now,
+                         data={"topic": warning.topic, "count": burst.count, "baseline": burst.baseline,
+                               "z": burst.z, "leads": lead_ids})
+            outbox_emit(topic="lead.warning", units=[duty_room_unit()], at=now, sensitive=True,
+                        payload={"warning": warning.pk, "topic": warning.topic, "count": burst.count,
+                                 "z": burst.z})
+    except IntegrityError:  # another worker raised it for this window
+        return None
+    return warning
+
+
+def warnings_raise(now: datetime) -> list[EarlyWarning]:
+    rule = watch_rule()
+    if rule is None:
+        return []
+    found, items, terms = detect(now, rule)
+    raised = [_raise(b, rule, items[b.topic], b.topic in terms, now) for b in found]
+    return [w for w in raised if w is not None]
+
+
+def warnings_job(now: datetime) -> datetime | None:
+    """Worker job: look for bursts once a step."""
+    warnings_raise(now)
+    return step_at(now) + STEP
+
+
+def _require_duty_room(actor: User) -> None:
+    if not actor.is_duty_room:
+        raise Forbidden("只有值班室可以处理预警", "only the duty room handles warnings")
+
+
+def warning_acknowledge(*, actor: User, warning: EarlyWarning, now: datetime) -> EarlyWarning:
+    _require_duty_room(actor)
+    with transaction.atomic():
+        updated = EarlyWarning.objects.filter(pk=warning.pk, state=WarningState.OPEN).update(
+            state=WarningState.ACKNOWLEDGED, handled_by=actor, handled_at=now)
+        if updated != 1:
+            raise Conflict("该预警已处理", "this warning was already handled")
+        audit_record(actor=actor, action="warning.acknowledge", object_type="warning", object_id=warning.pk,
+                     at=now, data={"topic": warning.topic})
+    warning.refresh_from_db()
+    return warning
+
+
+def warning_verify(*, actor: User, warning: EarlyWarning, now: datetime) -> EarlyWarning:
+    """Turn the warning into a verification request: a lead (channel of most of its items) that lists the
+    items and goes to that channel's verifiers on the clock."""
+    _require_duty_room(actor)
+    with transaction.atomic():
+        if EarlyWarning.objects.select_for_update().filter(
+                pk=warning.pk, state__in=[WarningState.OPEN, WarningState.ACKNOWLEDGED]).count() != 1:
+            raise Conflict("该预警已转核实", "this warning is already being verified")
+        items = list(warning.items.order_by("received_at")[:50])
+        channel = Counter(i.channel for i in items).most_common(1)[0][0] if items else "internet"
+        listing = "\n".join(f"#{i.pk} {i.title}" for i in items)
+        lead = lead_submit(
+            data=LeadInput(channel=channel, title=f"预警核实：{warning.topic}（{warning.count}条）"[:200],
+                           text=f"窗口 {warning.window_start:%Y-%m-%d %H:%M}–{warning.window_end:%H:%M} UTC，"
+                                f"基线 {warning.baseline}，z={warning.z}\n{listing}"),
+            origin=LeadOrigin(source=f"warning:{warning.pk}", sender=actor), now=now)
+        EarlyWarning.objects.filter(pk=warning.pk).update(state=WarningState.VERIFYING, handled_by=actor,
+                                                          handled_at=now, lead=lead)
+        audit_record(actor=actor, action="warning.verify", object_type="warning", object_id=warning.pk, at=now,
+                     data={"topic": warning.topic, "lead": lead.pk})
+    warning.refresh_from_db()
+    return warning
+
+
+def warning_view(warning: EarlyWarning) -> dict[str, object]:
+    return {"id": warning.pk, "topic": warning.topic, "topic_kind": warning.topic_kind,
+            "window_start": iso_local(warning.window_start), "window_end": iso_local(warning.window_end),
+            "count": warning.count, "baseline": warning.baseline, "z": warning.z, "state": warning.state,
+            "raised_at": iso_local(warning.raised_at), "lead": warning.lead_id,
+            "items": list(warning.items.values_list("id", flat=True))}
