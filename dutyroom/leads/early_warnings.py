@@ -22,7 +22,7 @@ from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads.models import EarlyWarning, Lead, WarningState, WatchHit
-from dutyroom.leads.opinion import Burst, bursts
+from dutyroom.leads.opinion import Burst, Story, bursts, stories
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.selectors import duty_room_unit
@@ -71,34 +71,44 @@ def detect(end: datetime, rule: WatchRule) -> tuple[list[Burst], dict[str, list[
     return bursts(windows[0], windows[1:], rule), items, terms
 
 
-def _raise(burst: Burst, rule: WatchRule, lead_ids: list[int], term: bool, now: datetime) -> EarlyWarning | None:
-    if EarlyWarning.objects.filter(topic=burst.topic, raised_at__gt=now - rule.cooldown).exists():
-        return None
+def _recent_topics(rule: WatchRule, now: datetime) -> set[str]:
+    recent = EarlyWarning.objects.filter(raised_at__gt=now - rule.cooldown).values_list("topic", "related")
+    return {topic for lead, related in recent for topic in [lead, *related]}
+
+
+def _raise(story: Story, rule: WatchRule, term: bool, now: datetime) -> EarlyWarning | None:
+    burst, lead_ids = story.burst, sorted(story.items)
     params = {k: (v.total_seconds() // 60 if isinstance(v, timedelta) else v) for k, v in asdict(rule).items()}
     try:
         with transaction.atomic():
             warning = EarlyWarning.objects.create(
-                topic=burst.topic[:100], topic_kind="term" if term else "word", window_start=now - rule.window,
-                window_end=now, step_at=step_at(now), count=burst.count, baseline=burst.baseline, z=burst.z,
-                params=params, raised_at=now)
+                topic=burst.topic[:100], topic_kind="term" if term else "word", related=list(story.related),
+                window_start=now - rule.window, window_end=now, step_at=step_at(now), count=burst.count,
+                baseline=burst.baseline, z=burst.z, params=params, raised_at=now)
             warning.items.set(lead_ids)
             audit_record(actor=None, action="warning.raise", object_type="warning", object_id=warning.pk, at=now,
-                         data={"topic": warning.topic, "count": burst.count, "baseline": burst.baseline,
-                               "z": burst.z, "leads": lead_ids})
+                         data={"topic": warning.topic, "related": warning.related, "count": burst.count,
+                               "baseline": burst.baseline, "z": burst.z, "leads": lead_ids})
             outbox_emit(topic="lead.warning", units=[duty_room_unit()], at=now, sensitive=True,
                         payload={"warning": warning.pk, "topic": warning.topic, "count": burst.count,
                                  "z": burst.z})
-    except IntegrityError:  # another worker raised it for this window
+    except IntegrityError:  # another worker raised it in this step
         return None
     return warning
 
 
 def warnings_raise(now: datetime) -> list[EarlyWarning]:
+    """One warning per story that burst, unless one of its topics warned within the cooldown."""
     rule = watch_rule()
     if rule is None:
         return []
     found, items, terms = detect(now, rule)
-    raised = [_raise(b, rule, items[b.topic], b.topic in terms, now) for b in found]
+    quiet = _recent_topics(rule, now)
+    raised = [
+        _raise(story, rule, story.burst.topic in terms, now)
+        for story in stories(found, {t: set(ids) for t, ids in items.items()}, terms)
+        if not ({story.burst.topic, *story.related} & quiet)
+    ]
     return [w for w in raised if w is not None]
 
 
@@ -153,6 +163,7 @@ def warning_verify(*, actor: User, warning: EarlyWarning, now: datetime) -> Earl
 def warning_view(warning: EarlyWarning) -> dict[str, object]:
     return {"id": warning.pk, "topic": warning.topic, "topic_kind": warning.topic_kind,
             "window_start": iso_local(warning.window_start), "window_end": iso_local(warning.window_end),
-            "count": warning.count, "baseline": warning.baseline, "z": warning.z, "state": warning.state,
+            "related": warning.related, "count": warning.count, "baseline": warning.baseline, "z": warning.z,
+            "state": warning.state,
             "raised_at": iso_local(warning.raised_at), "lead": warning.lead_id,
             "items": list(warning.items.values_list("id", flat=True))}

@@ -283,6 +283,8 @@ class EarlyWarning(models.Model):
     topic = models.CharField(max_length=100)
     #: "term" = a watch-list term, "word" = a hot word
     topic_kind = models.CharField(max_length=4)
+    #: topics that burst with it over mostly the same leads (one story, one warning)
+    related = models.JSONField(default=list, blank=True)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     count = models.PositiveIntegerField()

@@ -80,3 +80,30 @@ def bursts(current: Counter[str], history: list[Counter[str]], rule: WatchRule) 
         if z >= rule.z:
             found.append(Burst(topic, count, round(baseline, 3), round(z, 2)))
     return sorted(found, key=lambda b: (-b.z, b.topic))
+
+
+@dataclass(frozen=True)
+class Story:
+    """Bursts that are one story: the leading burst, the topics that burst with it, the leads behind it."""
+
+    burst: Burst
+    related: tuple[str, ...]
+    items: frozenset[int]
+
+
+def stories(found: list[Burst], items: dict[str, set[int]], preferred: set[str],
+            overlap: float = 0.5) -> list[Story]:
+    """Group bursts that share most of their leads (one news story bursts in many of its words at once),
+    so the duty room gets one warning per story. A watch term (``preferred``) leads its story, then the
+    strongest burst; a burst joins a story when at least ``overlap`` of the smaller item set is shared."""
+    ordered = sorted(found, key=lambda b: (b.topic not in preferred, -b.z, -b.count, -len(b.topic), b.topic))
+    groups: list[tuple[Burst, list[str], frozenset[int]]] = []
+    for burst in ordered:
+        mine = frozenset(items.get(burst.topic, ()))
+        for _lead, related, theirs in groups:
+            if mine and len(mine & theirs) >= overlap * min(len(mine), len(theirs)):
+                related.append(burst.topic)
+                break
+        else:
+            groups.append((burst, [], mine))
+    return [Story(lead, tuple(related), theirs) for lead, related, theirs in groups]

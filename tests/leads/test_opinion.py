@@ -50,7 +50,9 @@ def test_a_burst_raises_one_warning_with_its_items_which_the_duty_room_acknowled
         _lead("沙溪镇今天天气晴好", now - timedelta(hours=hours, minutes=10), channel="media")
     burst = [_lead(f"浏河镇化工厂冒出浓烟第{n}条", now - timedelta(minutes=n)) for n in range(1, 7)]
     raised = warnings_raise(now)
-    assert raised and warnings_raise(now) == []  # once per window and topic
+    assert [w.topic for w in raised] == ["化工厂"]  # one story: the watch term leads, its words go with it
+    assert "浓烟" in raised[0].related
+    assert warnings_raise(now) == [] and warnings_raise(now + timedelta(minutes=10)) == []  # then the cooldown
     listed = {w["topic"]: w for w in officer.get("/warnings").json_body}
     warning = listed["化工厂"]
     assert warning["topic_kind"] == "term" and warning["count"] == 6 and warning["state"] == "open"
@@ -106,3 +108,13 @@ def test_the_stage_report_lists_topics_trend_items_and_warnings_and_downloads_as
     assert api("grid-shaxi").get("/opinion-report?" + urlencode({"start": start, "end": end})).status_code == 403
     hot = officer.get("/hot-words").json_body
     assert hot[0] == {"word": "化工厂", "count": 6}
+
+
+def test_words_that_burst_over_the_same_leads_are_one_story_led_by_the_watch_term():
+    from dutyroom.leads.opinion import Burst, stories
+
+    found = [Burst("浓烟", 7, 0, 7.0), Burst("化工厂", 6, 0, 6.0), Burst("异味", 7, 0, 7.0),
+             Burst("台风", 5, 0, 5.0)]
+    items = {"浓烟": set(range(7)), "化工厂": set(range(6)), "异味": set(range(1, 8)), "台风": {20, 21, 22, 23, 24}}
+    grouped = stories(found, items, preferred={"化工厂"})
+    assert [(s.burst.topic, s.related) for s in grouped] == [("化工厂", ("异味", "浓烟")), ("台风", ())]
