@@ -11,18 +11,19 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dutyroom.common.choices import choices
 from dutyroom.rules import LeadChannel
 
 
 class LeadState(models.TextChoices):
-    NEW = "new", "待核实"
-    VERIFYING = "verifying", "核实中"
-    CONFIRMED = "confirmed", "属实"
-    FALSE = "false", "不实"
-    DUPLICATE = "duplicate", "重复"
-    NOT_INCIDENT = "not_incident", "非突发事件"
+    NEW = "new", _("待核实")
+    VERIFYING = "verifying", _("核实中")
+    CONFIRMED = "confirmed", _("属实")
+    FALSE = "false", _("不实")
+    DUPLICATE = "duplicate", _("重复")
+    NOT_INCIDENT = "not_incident", _("非突发事件")
 
 
 OPEN_LEAD_STATES = (LeadState.NEW, LeadState.VERIFYING)
@@ -133,9 +134,9 @@ class LeadVerifier(models.Model):
 
 
 class DuplicateState(models.TextChoices):
-    PROPOSED = "proposed", "待确认"
-    CONFIRMED = "confirmed", "已确认重复"
-    REJECTED = "rejected", "不是重复"
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认重复")
+    REJECTED = "rejected", _("不是重复")
 
 
 class LeadDuplicate(models.Model):
@@ -189,9 +190,9 @@ class IncidentDuplicate(models.Model):
 
 
 class EvidenceState(models.TextChoices):
-    CANDIDATE = "candidate", "待处理"
-    RAISED = "raised", "已提出"
-    DISMISSED = "dismissed", "已驳回"
+    CANDIDATE = "candidate", _("待处理")
+    RAISED = "raised", _("已提出")
+    DISMISSED = "dismissed", _("已驳回")
 
 
 class LeadEvidence(models.Model):
@@ -214,10 +215,10 @@ class LeadEvidence(models.Model):
 
 
 class WatchKind(models.TextChoices):
-    KEYWORD = "keyword", "关键词"
-    PLACE = "place", "地名"
-    TOPIC = "topic", "敏感话题"
-    EVENT = "event", "重大活动/节假日"
+    KEYWORD = "keyword", _("关键词")
+    PLACE = "place", _("地名")
+    TOPIC = "topic", _("敏感话题")
+    EVENT = "event", _("重大活动/节假日")
 
 
 class WatchTerm(models.Model):
@@ -271,9 +272,9 @@ class FeedSeen(models.Model):
 
 
 class WarningState(models.TextChoices):
-    OPEN = "open", "待处理"
-    ACKNOWLEDGED = "acknowledged", "已知悉"
-    VERIFYING = "verifying", "已转核实"
+    OPEN = "open", _("待处理")
+    ACKNOWLEDGED = "acknowledged", _("已知悉")
+    VERIFYING = "verifying", _("已转核实")
 
 
 class EarlyWarning(models.Model):

@@ -60,7 +60,8 @@ class WatchIndex:
         self.levels_fixed = [t.starts_at is None and t.ends_at is None for t in terms]
         guards = guards_for(patterns) if patterns else []
         folds, composers = fold_chars()
-        contextual = composers | {"\u03a3"}  # capital sigma: its lower case depends on whether a word ends
+        # capital sigma (its lower case depends on whether a word ends) and anything that composes
+        contextual = composers | {"\u03a3"} | {g for g, f in folds.items() if any(c in composers for c in f)}
         # what each guard becomes; None = it depends on its neighbours, so only a full normalise will do
         self.guard_folds: list[str | None] = [None if g in contextual else folds.get(g) for g in guards]
         self.automaton = ahocorasick_rs.AhoCorasick(patterns + guards) if patterns else None
@@ -106,7 +107,10 @@ def guards_for(patterns: list[str]) -> list[str]:
     folds, composers = fold_chars()
     used = set("".join(patterns))
     return sorted(
-        ch for ch, folded in folds.items() if not folded or any(c in used for c in folded)
+        ch for ch, folded in folds.items()
+        # capital sigma folds to σ alone but to ς at the end of a word, and a character that folds into a
+        # combining one (half-width ﾟ) composes with its neighbour: such characters are always guards
+        if not folded or ch == "\u03a3" or any(c in used or c in composers for c in folded)
     ) + sorted(composers - folds.keys())
 
 

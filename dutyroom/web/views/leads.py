@@ -25,6 +25,7 @@ from dutyroom.leads.views import lead_view
 from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_term_delete
 from dutyroom.orgs.selectors import reporting_units
 from dutyroom.web.forms import LocalDateTimeField
+from dutyroom.web.lead_labels import labelled
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
 
 CHANNELS = [("grid", gettext_lazy("网格员")), ("informant", gettext_lazy("信息员")), ("public", gettext_lazy("群众")),
@@ -38,7 +39,7 @@ class LeadForm(forms.Form):
     area = forms.ChoiceField(label=gettext_lazy("镇/区"), required=False, choices=())
     address = forms.CharField(label=gettext_lazy("地址"), required=False, max_length=300)
     occurred_at = LocalDateTimeField(label=gettext_lazy("发生时间"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("来源"), choices=CHANNELS, initial="grid")
+    channel = forms.ChoiceField(label=gettext_lazy("信息来源"), choices=CHANNELS, initial="grid")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +84,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(verifiers__unit_id=user.unit_id)
     now = clock_now()
     return render(request, "web/leads/list.html", {
-        "leads": [lead_view(lead, now) for lead in qs[:200]], "state": state, "states": LeadState.choices})
+        "leads": [labelled(lead_view(lead, now)) for lead in qs[:200]], "state": state,
+        "states": LeadState.choices})
 
 
 class VerifyForm(forms.Form):
@@ -116,7 +118,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("核实结果已记录。"))
                 return redirect("web:lead", pk=pk)
-    view = lead_view(lead, clock_now(), detail=True)
+    view = labelled(lead_view(lead, clock_now(), detail=True))
     return render(request, "web/leads/detail.html", {"lead": view, "form": form, "may_verify": may_verify(user, lead)
                                                      and lead.is_open})
 
