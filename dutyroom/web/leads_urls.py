@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", zh(leads.lead_new), name="lead-new"),
     path("<int:pk>/", zh(leads.lead_detail), name="lead"),
     path("photos/<int:pk>/", leads.lead_photo, name="lead-photo"),
+    path("duplicates/<int:pk>/decision/", zh(leads.lead_duplicate_decision), name="lead-duplicate-decision"),
     path("watch/", zh(leads.watch_terms), name="watch-terms"),
     path("opinion/", zh(opinion.opinion_desk), name="opinion"),
     path("opinion/warnings/<int:pk>/", zh(opinion.warning_action), name="warning-action"),

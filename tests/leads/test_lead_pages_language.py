@@ -41,3 +41,18 @@ def test_the_lead_list_and_page_show_labels_in_chinese_and_in_english(api):
     form.post("/i18n/setlang/", {"language": "en", "next": "/leads/new/"})
     new = form.get("/leads/new/").content.decode()
     assert "What happened (title)" in new and "Town / district" in new and "Source" in new
+
+
+def test_the_duty_officer_confirms_a_proposed_duplicate_on_the_lead_page(api):
+    first = api("grid-liuhe").post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤",
+                                              "area": "liuhe"}).json_body
+    second = api("grid-shaxi").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
+                                               "text": "5人受伤", "area": "liuhe"}).json_body
+    proposal = second["duplicates"][0]
+    page = _client("duty-officer").get(f"/leads/{second['id']}/").content.decode()
+    assert f'action="/leads/duplicates/{proposal["id"]}/decision/"' in page and "确认重复" in page
+    assert "确认重复" not in _client("grid-shaxi").get(f"/leads/{second['id']}/").content.decode()
+    response = _client("duty-officer").post(f"/leads/duplicates/{proposal['id']}/decision/", {"duplicate": "yes"})
+    assert response.status_code == 302
+    lead = api("duty-officer").get(f"/leads/{second['id']}").json_body
+    assert lead["state"] == "duplicate" and lead["duplicate_of"] == first["id"]

@@ -13,14 +13,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from dutyroom.leads.access import access_lead, visible_leads, watch_terms_readable
+from dutyroom.leads.access import access_lead, access_lead_duplicate, visible_leads, watch_terms_readable
 from dutyroom.leads.models import LeadPhoto, LeadState, WatchKind
 from dutyroom.leads.photos import Upload, photo_path
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
-from dutyroom.leads.verify import VerifyInput, lead_verify, may_verify
+from dutyroom.leads.verify import VerifyInput, duplicate_decide, lead_verify, may_verify
 from dutyroom.leads.views import lead_view
 from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_term_delete
 from dutyroom.orgs.selectors import reporting_units
@@ -120,7 +121,26 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("web:lead", pk=pk)
     view = labelled(lead_view(lead, clock_now(), detail=True))
     return render(request, "web/leads/detail.html", {"lead": view, "form": form, "may_verify": may_verify(user, lead)
-                                                     and lead.is_open})
+                                                     and lead.is_open, "may_decide": user.is_duty_room})
+
+
+@require_POST
+@login_required
+def lead_duplicate_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """The duty officer confirms (the lead closes as a duplicate) or rejects a proposed duplicate."""
+    user = actor(request)
+    try:
+        proposal = access_lead_duplicate(user, pk)
+    except NotFound:
+        return not_found(request)
+    try:
+        duplicate_decide(actor=user, duplicate=proposal, confirm=request.POST.get("duplicate") == "yes",
+                         now=clock_now())
+    except DomainError as error:
+        messages.error(request, message_of(error))
+    else:
+        messages.success(request, _("重复提示已处理。"))
+    return redirect("web:lead", pk=proposal.lead_id)
 
 
 @login_required
