@@ -52,6 +52,7 @@ def test_the_incident_and_its_first_report_clock_say_it_was_learned_from_a_lead(
     confirmed = api("police-reporter").post(f"/leads/{lead['id']}/verify",
                                             {"outcome": "confirmed", "reason": "属实"}).json_body
     incident = officer.get(f"/incidents/{confirmed['incident']}").json_body
+    assert incident["learned_at"] == lead["received_at"]
     learned = incident["learned_from_leads"]
     assert [(f["lead"], f["at"], f["unit"], f["kind"]) for f in learned] == [
         (lead["id"], lead["received_at"], "liuhe", "omitted")]
