@@ -11,7 +11,7 @@ a lead, verified on the clock like any other, listing the items behind it.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -22,7 +22,7 @@ from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads.models import EarlyWarning, Lead, WarningState, WatchHit
-from dutyroom.leads.opinion import Burst, Story, bursts, stories
+from dutyroom.leads.opinion import Burst, Story, bursts, stories, z_score
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.selectors import duty_room_unit
@@ -42,33 +42,52 @@ def step_at(now: datetime) -> datetime:
     return now - (now - _EPOCH) % STEP
 
 
-def topics_by_lead(start: datetime, end: datetime) -> dict[int, tuple[datetime, set[str], set[str]]]:
-    """lead id → (received_at, its words, its watch terms) for leads received in [start, end)."""
-    rows: dict[int, tuple[datetime, set[str], set[str]]] = {
-        pk: (at, set(words.split()), set())
+@dataclass
+class Detection:
+    """What the detector saw in the window ending now."""
+
+    bursts: list[Burst]
+    items: dict[str, list[int]] = field(default_factory=dict)  # topic → leads of the current window
+    terms: set[str] = field(default_factory=set)  # topics that are watch terms
+    sensitive: dict[str, list[int]] = field(default_factory=dict)  # term hit inside its sensitive period
+    baselines: dict[str, float] = field(default_factory=dict)
+
+
+def topics_by_lead(start: datetime, end: datetime) -> dict[int, tuple[datetime, set[str], dict[str, int]]]:
+    """lead id → (received_at, its words, its watch terms with their level) for leads in (start, end]."""
+    rows: dict[int, tuple[datetime, set[str], dict[str, int]]] = {
+        pk: (at, set(words.split()), {})
         for pk, at, words in Lead.objects.filter(received_at__gt=start, received_at__lte=end)
         .values_list("id", "received_at", "words")
     }
-    for lead_id, term in WatchHit.objects.filter(lead_id__in=list(rows)).values_list("lead_id", "term_text"):
-        rows[lead_id][2].add(term)
+    hits = WatchHit.objects.filter(lead__received_at__gt=start, lead__received_at__lte=end)
+    for lead_id, term, level in hits.values_list("lead_id", "term_text", "level"):
+        if lead_id in rows:
+            rows[lead_id][2][term] = max(level, rows[lead_id][2].get(term, 0))
     return rows
 
 
-def detect(end: datetime, rule: WatchRule) -> tuple[list[Burst], dict[str, list[int]], set[str]]:
-    """Bursts in the window ending at ``end``; the current window's leads per topic; the term topics."""
+def detect(end: datetime, rule: WatchRule) -> Detection:
+    """Bursts in the window ending at ``end``, and the terms hit inside their sensitive period."""
     start = end - rule.window * (rule.baseline_windows + 1)
     windows: list[Counter[str]] = [Counter() for _ in range(rule.baseline_windows + 1)]
-    items: dict[str, list[int]] = {}
-    terms: set[str] = set()
+    seen = Detection(bursts=[])
     for pk, (at, words, hit_terms) in topics_by_lead(start, end).items():
         index = int((end - at) / rule.window)
-        topics = words | hit_terms
+        topics = words | set(hit_terms)
         windows[index].update(topics)
-        terms |= hit_terms
+        seen.terms |= set(hit_terms)
         if index == 0:
             for topic in topics:
-                items.setdefault(topic, []).append(pk)
-    return bursts(windows[0], windows[1:], rule), items, terms
+                seen.items.setdefault(topic, []).append(pk)
+            for term, level in hit_terms.items():
+                if level >= 2:
+                    seen.sensitive.setdefault(term, []).append(pk)
+    seen.bursts = bursts(windows[0], windows[1:], rule)
+    history = windows[1:]
+    for term in seen.sensitive:
+        seen.baselines[term] = round(sum(w.get(term, 0) for w in history) / max(len(history), 1), 3)
+    return seen
 
 
 def _recent_topics(rule: WatchRule, now: datetime) -> set[str]:
@@ -76,13 +95,14 @@ def _recent_topics(rule: WatchRule, now: datetime) -> set[str]:
     return {topic for lead, related in recent for topic in [lead, *related]}
 
 
-def _raise(story: Story, rule: WatchRule, term: bool, now: datetime) -> EarlyWarning | None:
+def _raise(story: Story, rule: WatchRule, term: bool, now: datetime, reason: str = "burst") -> EarlyWarning | None:
     burst, lead_ids = story.burst, sorted(story.items)
     params = {k: (v.total_seconds() // 60 if isinstance(v, timedelta) else v) for k, v in asdict(rule).items()}
     try:
         with transaction.atomic():
             warning = EarlyWarning.objects.create(
                 topic=burst.topic[:100], topic_kind="term" if term else "word", related=list(story.related),
+                reason=reason,
                 window_start=now - rule.window, window_end=now, step_at=step_at(now), count=burst.count,
                 baseline=burst.baseline, z=burst.z, params=params, raised_at=now)
             warning.items.set(lead_ids)
@@ -98,17 +118,25 @@ def _raise(story: Story, rule: WatchRule, term: bool, now: datetime) -> EarlyWar
 
 
 def warnings_raise(now: datetime) -> list[EarlyWarning]:
-    """One warning per story that burst, unless one of its topics warned within the cooldown."""
+    """One warning per story that burst, and one per watch term hit inside its sensitive period (敏感性:
+    no burst needed), unless one of its topics warned within the cooldown."""
     rule = watch_rule()
     if rule is None:
         return []
-    found, items, terms = detect(now, rule)
+    seen = detect(now, rule)
     quiet = _recent_topics(rule, now)
-    raised = [
-        _raise(story, rule, story.burst.topic in terms, now)
-        for story in stories(found, {t: set(ids) for t, ids in items.items()}, terms)
-        if not ({story.burst.topic, *story.related} & quiet)
-    ]
+    raised: list[EarlyWarning | None] = []
+    for story in stories(seen.bursts, {t: set(ids) for t, ids in seen.items.items()}, seen.terms):
+        topics = {story.burst.topic, *story.related}
+        if not topics & quiet:
+            raised.append(_raise(story, rule, story.burst.topic in seen.terms, now))
+            quiet |= topics
+    for term, ids in sorted(seen.sensitive.items()):
+        if term not in quiet:
+            baseline = seen.baselines[term]
+            burst = Burst(term, len(ids), baseline, round(z_score(len(ids), baseline), 2))
+            raised.append(_raise(Story(burst, (), frozenset(ids)), rule, True, now, reason="sensitive"))
+            quiet.add(term)
     return [w for w in raised if w is not None]
 
 
@@ -163,7 +191,8 @@ def warning_verify(*, actor: User, warning: EarlyWarning, now: datetime) -> Earl
 def warning_view(warning: EarlyWarning) -> dict[str, object]:
     return {"id": warning.pk, "topic": warning.topic, "topic_kind": warning.topic_kind,
             "window_start": iso_local(warning.window_start), "window_end": iso_local(warning.window_end),
-            "related": warning.related, "count": warning.count, "baseline": warning.baseline, "z": warning.z,
+            "related": warning.related, "reason": warning.reason, "count": warning.count,
+            "baseline": warning.baseline, "z": warning.z,
             "state": warning.state,
             "raised_at": iso_local(warning.raised_at), "lead": warning.lead_id,
             "items": list(warning.items.values_list("id", flat=True))}

@@ -284,6 +284,9 @@ class EarlyWarning(models.Model):
     topic = models.CharField(max_length=100)
     #: "term" = a watch-list term, "word" = a hot word
     topic_kind = models.CharField(max_length=4)
+    #: "burst" (趋势性: the topic rose against its baseline) or "sensitive" (敏感性: a watch term was hit
+    #: inside its sensitive period)
+    reason = models.CharField(max_length=10, default="burst")
     #: topics that burst with it over mostly the same leads (one story, one warning)
     related = models.JSONField(default=list, blank=True)
     window_start = models.DateTimeField()

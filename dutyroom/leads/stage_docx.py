@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 KIND = {"term": "关注词", "word": "热词"}
+REASON = {"burst": "突增", "sensitive": "敏感期命中"}
 STATE = {"open": "待处理", "acknowledged": "已知悉", "verifying": "已转核实"}
 
 
@@ -55,9 +56,10 @@ def stage_docx(report: dict[str, Any], city: str = "太仓市") -> bytes:
         document.add_paragraph("本时段无。")
     document.add_heading("四、预警", level=1)
     if report["warnings"]:
-        _table(document, ["话题", "类型", "条数", "基线", "z", "状态", "时间"],
-               [[w["topic"], KIND.get(w["topic_kind"], w["topic_kind"]), w["count"], w["baseline"], w["z"],
-                 STATE.get(w["state"], w["state"]), w["raised_at"]] for w in report["warnings"]])
+        _table(document, ["话题", "类型", "原因", "条数", "基线", "z", "状态", "时间"],
+               [[w["topic"], KIND.get(w["topic_kind"], w["topic_kind"]), REASON.get(w["reason"], w["reason"]),
+                 w["count"], w["baseline"], w["z"], STATE.get(w["state"], w["state"]), w["raised_at"]]
+                for w in report["warnings"]])
     else:
         document.add_paragraph("本时段无预警。")
     method = report["method"]

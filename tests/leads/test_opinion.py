@@ -118,3 +118,18 @@ def test_words_that_burst_over_the_same_leads_are_one_story_led_by_the_watch_ter
     items = {"浓烟": set(range(7)), "化工厂": set(range(6)), "异味": set(range(1, 8)), "台风": {20, 21, 22, 23, 24}}
     grouped = stories(found, items, preferred={"化工厂"})
     assert [(s.burst.topic, s.related) for s in grouped] == [("化工厂", ("异味", "浓烟")), ("台风", ())]
+
+
+def test_a_watch_term_hit_inside_its_sensitive_period_warns_at_once_without_a_burst(api):
+    from dutyroom.leads.early_warnings import warnings_raise
+
+    officer = api("duty-officer")
+    now = datetime.now(UTC)
+    period = {"starts_at": (now - timedelta(days=1)).isoformat(), "ends_at": (now + timedelta(days=1)).isoformat()}
+    assert officer.post("/watch-terms", {"term": "进博会", "kind": "event", **period}).status_code == 201
+    lead = _lead("进博会场馆外有人拉横幅", now - timedelta(minutes=3), channel="new_media")
+    raised = warnings_raise(now)
+    assert [(w.topic, w.reason, w.count) for w in raised] == [("进博会", "sensitive", 1)]
+    assert list(raised[0].items.values_list("id", flat=True)) == [lead]
+    assert warnings_raise(now + timedelta(minutes=5)) == []  # quiet for the cooldown
+    assert officer.get(f"/warnings/{raised[0].pk}").json_body["reason"] == "sensitive"
