@@ -79,6 +79,7 @@ def test_the_incident_page_shows_the_lead_it_was_learned_from_and_lets_the_duty_
     client.force_login(User.objects.get(username="duty-officer"))
     html = client.get(f"/incidents/{confirmed['incident']}/").content.decode()
     assert f'href="/leads/{lead["id"]}/"' in html and "获悉自" in html and "漏报候选" in html
+    assert f'class="tag learned-from">线索 #{lead["id"]} 在先' in html  # on the unit's first-report clock
     page = client.get(f"/incidents/{other['id']}/").content.decode()
     assert "可能重复" in page and f'href="/incidents/{confirmed["incident"]}/"' in page
     offer = officer.get(f"/incidents/{other['id']}/duplicates").json_body[0]
