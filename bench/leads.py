@@ -1,10 +1,15 @@
 """Leads: watch-list matching throughput, duplicate precision/recall, intake cost of duplicate scoring.
 
 Sizes (env): BENCH_WATCH_TERMS (10,000), BENCH_WATCH_ITEMS (3,000 items of ~650 characters),
-BENCH_LEADS_OPEN (100,000 open leads to score against), BENCH_LEADS_INTAKE (200 leads per mode).
-Watch "end to end" = normalise + match + the hit rows a lead would store (objects built, not inserted:
-inserting is the intake's cost, measured below); the baseline is the bare automaton on the raw text in
-the same run. Duplicate figures come from the labelled set ``dutyroom/leads/data/dedup_pairs.jsonl``.
+BENCH_LEADS_OPEN (100,000 open leads and incidents to score against, one in five an incident),
+BENCH_LEADS_INTAKE (200 leads per mode).
+Watch "end to end" = normalise + match + the hit rows a lead would store (as tuples, not inserted:
+inserting is the intake's cost, measured below); the baseline is the bare automaton (terms only, no
+guard characters) on the raw text in the same run. One item in ten carries traditional characters, so
+the slow path (fold and match again) is in the figure too. Watch rates are CPU time of this process
+("on one core"), best of three interleaved passes: on a shared machine wall time says more about the
+neighbours than about the matcher.
+Duplicate figures come from the labelled set ``dutyroom/leads/data/dedup_pairs.jsonl``.
 """
 
 from __future__ import annotations
@@ -53,28 +58,38 @@ def _items(n: int, terms: list[str], rng: random.Random) -> list[str]:
         parts = ["".join(rng.choice(WIDE) for _ in range(rng.randint(20, 40))) for _ in range(20)]
         for _ in range(3):
             parts.insert(rng.randrange(len(parts)), rng.choice(terms))
-        items.append("，".join(parts)[:650].upper() if rng.random() < 0.1 else "，".join(parts)[:650])
+        if rng.random() < 0.1:  # one in ten: a traditional-script sentence, full-width letters (normalised)
+            parts.insert(rng.randrange(len(parts)), "網傳化工廠發生爆炸ＰＭ２．５")
+        items.append("，".join(parts)[:650])
     return items
 
 
 def _watch_rate(term_count: int, items: list[str], rng: random.Random) -> tuple[float, float]:
-    from dutyroom.leads.models import Lead
-    from dutyroom.leads.watch import Term, hits_rows, index_of
+    import ahocorasick_rs
+
+    from dutyroom.leads.watch import Term, index_of
 
     terms = _terms(term_count, rng)
     index = index_of([Term(i, t, "keyword", None, None) for i, t in enumerate(terms)])
-    automaton = index.automaton
-    assert automaton is not None
+    automaton = ahocorasick_rs.AhoCorasick([t.lower() for t in terms])  # the bare automaton: terms only
     now = datetime.now(UTC)
-    lead = Lead(id=1, received_at=now)
-    start = time.perf_counter()
-    for text in items:
-        hits_rows(lead, index.scan(text, now), now)
-    e2e = len(items) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for text in items:
-        automaton.find_matches_as_indexes(text, overlapping=True)
-    bare = len(items) / (time.perf_counter() - start)
+
+    def e2e_pass(texts: list[str]) -> None:
+        for lead_id, text in enumerate(texts):
+            [(lead_id, terms[i], level, n) for i, level, n in index.hit_tuples(text, now)]
+
+    def bare_pass(texts: list[str]) -> None:
+        for text in texts:
+            automaton.find_matches_as_indexes(text, overlapping=True)
+
+    best = {e2e_pass: float("inf"), bare_pass: float("inf")}
+    for _ in range(3):  # interleaved, best of three: the machine is shared and drift must hit both alike
+        for run in (e2e_pass, bare_pass):
+            fresh = [text.encode().decode() for text in items]  # new objects: each pass pays UTF-8 encoding
+            start = time.process_time()
+            run(fresh)
+            best[run] = min(best[run], time.process_time() - start)
+    e2e, bare = len(items) / best[e2e_pass], len(items) / best[bare_pass]
     return e2e, bare
 
 
@@ -83,13 +98,19 @@ def watch(db: str) -> list[Figure]:
     items = _items(ITEMS, _terms(TERMS, random.Random(8)), rng)
     print(f"   watch: {TERMS:,} terms, {len(items):,} items of ~{sum(map(len, items)) // len(items)} characters")
     e2e, bare = _watch_rate(TERMS, items, random.Random(8))
-    e2e_1k, _ = _watch_rate(max(1, TERMS // 10), items, random.Random(8))
+    e2e_1k, bare_1k = _watch_rate(max(1, TERMS // 10), items, random.Random(8))
+    doubled = [a + "，" + b for a, b in zip(items, items[1:] + items[:1], strict=True)]  # ~1,300 characters
+    e2e_long, _ = _watch_rate(TERMS, doubled, random.Random(8))
     return [
         figure("watch_items_per_s_10k", round(e2e), "items/s", goal=">= 15000", met=e2e >= 15000, db=db),
         figure("watch_ratio_to_bare", round(e2e / bare, 3), "x", goal=">= 0.5", met=e2e / bare >= 0.5, db=db),
         figure("watch_bare_items_per_s_10k", round(bare), "items/s", db=db),
         figure("watch_items_per_s_1k", round(e2e_1k), "items/s", db=db),
-        figure("watch_cost_ratio_10k_over_1k", round(e2e_1k / e2e, 2), "x", goal="~1 (cost grows with text)",
+        figure("watch_bare_items_per_s_1k", round(bare_1k), "items/s", db=db),
+        figure("watch_cost_ratio_10k_over_1k", round(e2e_1k / e2e, 2), "x",
+               goal="~ the bare automaton's ratio (nothing in our path grows with the list)", db=db),
+        figure("watch_bare_cost_ratio_10k_over_1k", round(bare_1k / bare, 2), "x", db=db),
+        figure("watch_cost_ratio_2x_text", round(e2e / e2e_long, 2), "x", goal="~2 (cost grows with the text)",
                db=db),
     ]
 
@@ -119,23 +140,38 @@ def dedup(db: str) -> list[Figure]:
 def _seed_open(count: int) -> None:
     from django.db import transaction
 
-    from dutyroom.leads.models import Lead
+    from dutyroom.incidents.models import Incident
+    from dutyroom.incidents.rulebooks import current_snapshot
+    from dutyroom.leads.models import IncidentSignature, Lead
+    from dutyroom.leads.similarity import Signature
     from dutyroom.orgs.models import Unit
 
     areas = list(Unit.objects.filter(kind__in=["town", "zone", "subdistrict"]))
     rng = random.Random(3)
     now = datetime.now(UTC)
-    batch = []
+    snapshot = current_snapshot()
+    incidents = count // 5  # one open item in five is an incident, the rest open leads
+    leads: list[Lead] = []
+    opened: list[Incident] = []
     with transaction.atomic():
-        for _ in range(count):
+        for n in range(count):
             at = now - timedelta(minutes=rng.randint(0, 30 * 24 * 60))
-            batch.append(Lead(channel="grid", title=f"{rng.choice(areas).name}{''.join(rng.sample(POOL, 8))}",
-                              text="".join(rng.sample(POOL, 30)), area=rng.choice(areas), received_at=at,
-                              source="bench", state="new"))
-            if len(batch) == 5000:
-                Lead.objects.bulk_create(batch)
-                batch = []
-        Lead.objects.bulk_create(batch)
+            area = rng.choice(areas)
+            title, text = f"{area.name}{''.join(rng.sample(POOL, 8))}", "".join(rng.sample(POOL, 30))
+            if n < incidents:
+                opened.append(Incident(title=title, address=text[:20], category="accident", occurred_at=at,
+                                       unit=area, area=area, rulebook=snapshot, created_at=at, updated_at=at))
+            else:
+                signature = Signature.of(title, text)  # what intake stores with every lead
+                leads.append(Lead(channel="grid", title=title, text=text, area=area, received_at=at,
+                                  source="bench", state="new", shingles=signature.shingles,
+                                  kinds=signature.kinds))
+        Lead.objects.bulk_create(leads, batch_size=5000)
+        Incident.objects.bulk_create(opened, batch_size=5000)
+        IncidentSignature.objects.bulk_create(
+            [IncidentSignature(incident=i, incident_updated_at=i.updated_at,
+                               **vars(Signature.of(i.title, i.address))) for i in Incident.objects.all()],
+            batch_size=5000)
 
 
 def intake(db: str) -> list[Figure]:
@@ -145,7 +181,7 @@ def intake(db: str) -> list[Figure]:
     from dutyroom.accounts.tokens import token_create
     from dutyroom.leads import services
 
-    print(f"   intake: seeding {OPEN:,} open leads", flush=True)
+    print(f"   intake: seeding {OPEN:,} open items ({OPEN // 5:,} incidents, the rest leads)", flush=True)
     _seed_open(OPEN)
     token = token_create(user=User.objects.get(username="grid-shaxi"), name="bench", now=datetime.now(UTC))
     client = Client()

@@ -8,6 +8,7 @@ from typing import Any
 
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.models import Incident
+from dutyroom.leads.views import learned_from_leads
 from dutyroom.obligations.selectors import obligation_view
 from dutyroom.reports.models import Report, VerificationRequest
 
@@ -77,7 +78,16 @@ def incident_view(incident: Incident, now: datetime, *, with_reports: bool = Fal
     if with_reports:
         reports = incident.reports.select_related("unit", "confirmed_by", "submitted_by")
         body["reports"] = [report_view(r) for r in reports]
+        _add_lead_facts(body, incident)
     return body
+
+
+def _add_lead_facts(body: dict[str, Any], incident: Incident) -> None:
+    """Issue 8: "learned from lead N at T" on the incident and on the unit's first-report obligation."""
+    learned = learned_from_leads(incident.pk)
+    body["learned_from_leads"] = learned
+    for obligation in body["obligations"]:
+        obligation["learned_from_lead"] = next((f for f in learned if f["obligation"] == obligation["id"]), None)
 
 
 def verification_request_view(request: VerificationRequest, now: datetime) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from dutyroom.api.routes import (
     interop,
     leads,
     obligations,
+    opinion,
     system,
 )
 from dutyroom.common.errors import DomainError
@@ -41,6 +42,7 @@ api.add_router("/", instructions.router)
 api.add_router("/", assessment.router)
 api.add_router("/", grants.router)
 api.add_router("/", alerts.router)
+api.add_router("/", opinion.router)
 
 
 @api.exception_handler(NinjaValidationError)

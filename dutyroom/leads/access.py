@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import Forbidden, NotFound
-from dutyroom.leads.models import Lead, LeadDuplicate, WatchTerm
+from dutyroom.leads.models import EarlyWarning, Lead, LeadDuplicate, WatchTerm
 from dutyroom.orgs.selectors import unit_subtree_ids
 
 
@@ -50,3 +50,19 @@ def access_watch_term(user: User, term_id: int) -> WatchTerm:
     if term is None:
         raise NotFound("关注词")
     return term
+
+
+def warnings_readable(user: User) -> QuerySet[EarlyWarning]:
+    """Early warnings and the stage report go to the duty room (city-wide readers may look)."""
+    if not (user.is_duty_room or user.sees_whole_city):
+        raise Forbidden("只有值班室可以查看舆情预警", "only the duty room may see public-opinion warnings")
+    return EarlyWarning.objects.all()
+
+
+def access_warning(user: User, warning_id: int) -> EarlyWarning:
+    if not (user.is_duty_room or user.sees_whole_city):
+        raise NotFound("预警")
+    warning = EarlyWarning.objects.filter(pk=warning_id).first()
+    if warning is None:
+        raise NotFound("预警")
+    return warning

@@ -11,18 +11,19 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dutyroom.common.choices import choices
 from dutyroom.rules import LeadChannel
 
 
 class LeadState(models.TextChoices):
-    NEW = "new", "待核实"
-    VERIFYING = "verifying", "核实中"
-    CONFIRMED = "confirmed", "属实"
-    FALSE = "false", "不实"
-    DUPLICATE = "duplicate", "重复"
-    NOT_INCIDENT = "not_incident", "非突发事件"
+    NEW = "new", _("待核实")
+    VERIFYING = "verifying", _("核实中")
+    CONFIRMED = "confirmed", _("属实")
+    FALSE = "false", _("不实")
+    DUPLICATE = "duplicate", _("重复")
+    NOT_INCIDENT = "not_incident", _("非突发事件")
 
 
 OPEN_LEAD_STATES = (LeadState.NEW, LeadState.VERIFYING)
@@ -83,6 +84,11 @@ class Lead(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    #: duplicate-scoring signature, stored at intake (``similarity.Signature``)
+    shingles = models.TextField(blank=True, default="")
+    kinds = models.CharField(max_length=100, blank=True, default="")
+    #: distinct topic words (jieba), space-separated, stored at intake for hot words and bursts (``opinion``)
+    words = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -128,9 +134,9 @@ class LeadVerifier(models.Model):
 
 
 class DuplicateState(models.TextChoices):
-    PROPOSED = "proposed", "待确认"
-    CONFIRMED = "confirmed", "已确认重复"
-    REJECTED = "rejected", "不是重复"
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认重复")
+    REJECTED = "rejected", _("不是重复")
 
 
 class LeadDuplicate(models.Model):
@@ -152,10 +158,41 @@ class LeadDuplicate(models.Model):
         ordering = ["-score", "id"]
 
 
+class IncidentSignature(models.Model):
+    """An incident's duplicate-scoring signature, kept by the leads app (incidents sit below it and know
+    nothing of scoring): written when the worker first sees a new incident, renewed when ``updated_at``
+    moves. ``checked_at`` set = the incident has been offered its duplicates."""
+
+    incident = models.OneToOneField("incidents.Incident", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+")
+    shingles = models.TextField(blank=True)
+    kinds = models.CharField(max_length=100, blank=True)
+    incident_updated_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+
+class IncidentDuplicate(models.Model):
+    """A new incident that probably repeats an open incident or lead, offered with its score."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    other_incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="+")
+    other_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+
+
 class EvidenceState(models.TextChoices):
-    CANDIDATE = "candidate", "待处理"
-    RAISED = "raised", "已提出"
-    DISMISSED = "dismissed", "已驳回"
+    CANDIDATE = "candidate", _("待处理")
+    RAISED = "raised", _("已提出")
+    DISMISSED = "dismissed", _("已驳回")
 
 
 class LeadEvidence(models.Model):
@@ -178,10 +215,10 @@ class LeadEvidence(models.Model):
 
 
 class WatchKind(models.TextChoices):
-    KEYWORD = "keyword", "关键词"
-    PLACE = "place", "地名"
-    TOPIC = "topic", "敏感话题"
-    EVENT = "event", "重大活动/节假日"
+    KEYWORD = "keyword", _("关键词")
+    PLACE = "place", _("地名")
+    TOPIC = "topic", _("敏感话题")
+    EVENT = "event", _("重大活动/节假日")
 
 
 class WatchTerm(models.Model):
@@ -232,3 +269,43 @@ class FeedSeen(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "key"], name="feed_entry_once")]
+
+
+class WarningState(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ACKNOWLEDGED = "acknowledged", _("已知悉")
+    VERIFYING = "verifying", _("已转核实")
+
+
+class EarlyWarning(models.Model):
+    """An early warning (预警): a topic burst in a window, with the leads behind it and the numbers that
+    raised it (``params`` keeps the rulebook's detector settings of the time)."""
+
+    topic = models.CharField(max_length=100)
+    #: "term" = a watch-list term, "word" = a hot word
+    topic_kind = models.CharField(max_length=4)
+    #: "burst" (趋势性: the topic rose against its baseline) or "sensitive" (敏感性: a watch term was hit
+    #: inside its sensitive period)
+    reason = models.CharField(max_length=10, default="burst")
+    #: topics that burst with it over mostly the same leads (one story, one warning)
+    related = models.JSONField(default=list, blank=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    baseline = models.FloatField()
+    z = models.FloatField()
+    params = models.JSONField(default=dict)
+    #: the detector's step this was raised in: one warning per topic and step, however many workers look
+    step_at = models.DateTimeField()
+    items = models.ManyToManyField(Lead, related_name="warnings")
+    state = models.CharField(max_length=12, choices=WarningState.choices, default=WarningState.OPEN)
+    raised_at = models.DateTimeField()
+    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["topic", "step_at"], name="warning_once_per_step")]
+        indexes = [models.Index(fields=["topic", "raised_at"])]

@@ -18,7 +18,9 @@ from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads import dedup, watch
 from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier
+from dutyroom.leads.opinion import words_of
 from dutyroom.leads.photos import Upload, photo_store, photos_check
+from dutyroom.leads.similarity import Signature
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
 from dutyroom.orgs.models import Unit
@@ -87,8 +89,8 @@ def _start_clocks(lead: Lead, now: datetime) -> list[LeadVerifier]:
 
 
 def _record_duplicates(lead: Lead, now: datetime) -> list[LeadDuplicate]:
-    rows = [LeadDuplicate(lead=lead, incident=m.incident, other=m.lead, score=m.score, created_at=now)
-            for m in dedup.duplicate_candidates(lead)]
+    rows = [LeadDuplicate(lead=lead, incident_id=m.incident_id, other_id=m.lead_id, score=m.score, created_at=now)
+            for m in dedup.lead_duplicates(lead)]
     return LeadDuplicate.objects.bulk_create(rows)
 
 
@@ -99,8 +101,11 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
     errors.raise_if_any()
     checked = photos_check(origin.photos)
     stored = [photo_store(upload, content_type, ext) for upload, content_type, ext in checked]
+    signature = Signature.of(data.title.strip(), data.text.strip())
     with transaction.atomic():
         lead = Lead.objects.create(
+            shingles=signature.shingles, kinds=signature.kinds,
+            words=" ".join(words_of(data.title.strip(), data.text.strip())),
             channel=data.channel, title=data.title.strip(), text=data.text.strip(), url=data.url,
             occurred_at=data.occurred_at, area=area, address=data.address.strip(), received_at=now,
             source=origin.source[:300], sender=origin.sender, feed=origin.feed, raw=origin.raw,

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dutyroom.leads.text import bigrams, cosine, normalize
+from dutyroom.leads.text import cosine, grams_of, normalize, shingle_text
 
 DUPLICATE_THRESHOLD = 0.55
 TIME_FULL_SECONDS = 3600
@@ -37,19 +37,36 @@ EVENT_WORDS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class Doc:
-    """What scoring needs of a lead or an incident."""
+class Signature:
+    """What a lead or incident stores at write time so that scoring it later costs no normalising:
+    its shingled text (normalised, numbers collapsed, punctuation dropped) and its event kinds."""
 
-    text: str
-    area: str | None
+    shingles: str
+    kinds: str  # comma-separated, sorted
+
+    @classmethod
+    def of(cls, title: str, text: str) -> Signature:
+        full = f"{title} {text}"
+        return cls(shingle_text(full), ",".join(sorted(event_kinds(full))))
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What scoring needs of a lead or an incident; ``area`` is any key that is equal for the same place."""
+
+    area: object | None
     at: datetime
     grams: Counter[str] = field(default_factory=Counter, compare=False, hash=False)
     kinds: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, title: str, text: str, area: str | None, at: datetime) -> Doc:
-        full = f"{title} {text}"
-        return cls(text=full, area=area, at=at, grams=bigrams(full), kinds=event_kinds(full))
+    def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
+        return cls.signed(Signature.of(title, text), area, at)
+
+    @classmethod
+    def signed(cls, signature: Signature, area: object | None, at: datetime) -> Doc:
+        kinds = frozenset(signature.kinds.split(",")) if signature.kinds else frozenset()
+        return cls(area=area, at=at, grams=grams_of(signature.shingles), kinds=kinds)
 
 
 def event_kinds(text: str) -> frozenset[str]:
@@ -57,7 +74,7 @@ def event_kinds(text: str) -> frozenset[str]:
     return frozenset(kind for kind, words in EVENT_WORDS.items() if any(w in folded for w in words))
 
 
-def place_score(a: str | None, b: str | None) -> float:
+def place_score(a: object | None, b: object | None) -> float:
     if a is None or b is None:
         return 0.5
     return 1.0 if a == b else 0.0

@@ -94,6 +94,8 @@ def _new_incident(actor: User, lead: Lead, data: VerifyInput, now: datetime) -> 
     incident_data = IncidentInput(
         title=lead.title, category=_default_category(lead, data), subtype=data.subtype, grade=data.grade,
         occurred_at=lead.event_at, unit=unit, area=lead.area.code if lead.area else None, address=lead.address,
+        # the city learned of it when the lead arrived ("learned from lead N at T")
+        learned_at=max(lead.received_at, lead.event_at),
     )
     return incident_create(actor=actor, data=incident_data, now=now, from_lead=True)
 

@@ -61,3 +61,13 @@ def watch_term_view(term: WatchTerm, now: datetime) -> dict[str, Any]:
         term.ends_at is None or now <= term.ends_at)
     return {"id": term.pk, "term": term.term, "kind": term.kind, "starts_at": _iso(term.starts_at),
             "ends_at": _iso(term.ends_at), "period_active": active}
+
+
+def learned_from_leads(incident_id: int) -> list[dict[str, Any]]:
+    """"Learned from lead N at T" for an incident: every confirmed lead that became or joined it before the
+    responsible unit's first report (the who-knew-first evidence), earliest first, with the unit's
+    first-report obligation it bears on."""
+    rows = LeadEvidence.objects.filter(incident_id=incident_id).select_related("unit").order_by("lead_received_at")
+    return [{"lead": e.lead_id, "at": _iso(e.lead_received_at), "unit": e.unit.code, "obligation": e.obligation_id,
+             "kind": view["kind"], "state": e.state}
+            for e in rows for view in [evidence_view(e)]]

@@ -16,7 +16,7 @@ import ahocorasick_rs
 from django.db.models import Count, Max
 
 from dutyroom.leads.models import Lead, WatchHit, WatchTerm
-from dutyroom.leads.text import normalize
+from dutyroom.leads.text import fold_chars, normalize
 
 
 @dataclass(frozen=True)
@@ -44,20 +44,74 @@ class Hit:
 
 
 class WatchIndex:
-    """An automaton over the normalised terms; ``scan`` normalises the text the same way."""
+    """An automaton over the normalised terms; ``scan`` answers as if the text were normalised the same way.
+
+    Why not simply ``normalize`` every text: on a 650-character news item the NFKC + traditional-character
+    pass costs several times the match itself. So the automaton also holds, as one-character *guard*
+    patterns, every character whose folding could change a match: characters that fold into something
+    a term contains, invisible characters (they fold to nothing and could split a term), and characters
+    that compose with the one before them. One pass over the raw text then tells whether it is already
+    its own normal form as far as any term can see; only a text with a guard hit is normalised and scanned
+    again. ``tests/leads/test_watch_fast.py`` checks the answer equals normalise-then-match on random text.
+    """
 
     def __init__(self, terms: list[Term], patterns: list[str]) -> None:
         self.terms = terms
-        self.automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
+        self.levels_fixed = [t.starts_at is None and t.ends_at is None for t in terms]
+        guards = guards_for(patterns) if patterns else []
+        folds, composers = fold_chars()
+        # capital sigma (its lower case depends on whether a word ends) and anything that composes
+        contextual = composers | {"\u03a3"} | {g for g, f in folds.items() if any(c in composers for c in f)}
+        # what each guard becomes; None = it depends on its neighbours, so only a full normalise will do
+        self.guard_folds: list[str | None] = [None if g in contextual else folds.get(g) for g in guards]
+        self.automaton = ahocorasick_rs.AhoCorasick(patterns + guards) if patterns else None
+        self.size = len(patterns)
+
+    def match(self, text: str) -> Counter[int]:
+        """Term index → number of (overlapping) occurrences in the normalised text."""
+        if self.automaton is None or not text:
+            return Counter()
+        size = self.size
+        found = self.automaton.find_matches_as_indexes(text, overlapping=True)
+        if any(m[0] >= size for m in found):
+            found = self.automaton.find_matches_as_indexes(self._folded(text, found), overlapping=True)
+        return Counter(m[0] for m in found if m[0] < size)
+
+    def _folded(self, text: str, found: list[tuple[int, int, int]]) -> str:
+        """The text with its guard characters folded where they stand (what ``normalize`` would make of
+        them, since nothing composes), or the fully normalised text when something might compose."""
+        pieces: list[str] = []
+        last = 0
+        for index, start, end in found:
+            if index < self.size:
+                continue
+            fold = self.guard_folds[index - self.size]
+            if fold is None:
+                return normalize(text)
+            pieces += (text[last:start], fold)
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def hit_tuples(self, text: str, at: datetime) -> list[tuple[int, int, int]]:
+        """(term index, level, count) per term found: what a hit row needs, without building objects."""
+        terms, fixed = self.terms, self.levels_fixed
+        return [(i, 1 if fixed[i] else terms[i].level_at(at), n) for i, n in self.match(text).items()]
 
     def scan(self, text: str, at: datetime) -> list[Hit]:
-        if self.automaton is None or not text:
-            return []
-        counts = Counter(self.automaton.find_matches_as_indexes(normalize(text), overlapping=True))
-        found = Counter[int]()
-        for (index, _start, _end), n in counts.items():
-            found[index] += n
-        return [Hit(self.terms[i], self.terms[i].level_at(at), n) for i, n in found.items()]
+        return [Hit(self.terms[i], level, n) for i, level, n in self.hit_tuples(text, at)]
+
+
+def guards_for(patterns: list[str]) -> list[str]:
+    """One-character patterns for the characters whose folding could matter to these terms."""
+    folds, composers = fold_chars()
+    used = set("".join(patterns))
+    return sorted(
+        ch for ch, folded in folds.items()
+        # capital sigma folds to σ alone but to ς at the end of a word, and a character that folds into a
+        # combining one (half-width ﾟ) composes with its neighbour: such characters are always guards
+        if not folded or ch == "\u03a3" or any(c in used or c in composers for c in folded)
+    ) + sorted(composers - folds.keys())
 
 
 def index_of(terms: list[Term]) -> WatchIndex:

@@ -63,6 +63,12 @@ class Checker:
             self.fail(path, f"must be a positive integer, got {show(value)}")
         return value
 
+    def number(self, value: object, path: str) -> float:
+        """A positive number (integer or decimal), e.g. a threshold."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.fail(path, f"must be a positive number, got {show(value)}")
+        return float(value)
+
     def minutes(self, value: object, path: str) -> timedelta:
         return timedelta(minutes=self.positive(value, path))
 

@@ -29,6 +29,7 @@ from .model import (
     ImmediateRule,
     LeadRule,
     Rulebook,
+    WatchRule,
 )
 
 _RULEBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # also a file name: no dots
@@ -310,14 +311,29 @@ def _unit_codes(c: Checker, value: object, path: str) -> tuple[str, ...]:
 def _leads(c: Checker, value: object) -> LeadRule:
     """``leads``: the verification clock and the verifier units per lead channel (unit codes are checked
     against the database at start-up by the leads app, since the rules core knows no units)."""
-    data = c.mapping(value, "leads", ("verification", "verifiers", "default"))
+    data = c.mapping(value, "leads", ("verification", "verifiers", "default"), ("watch",))
     clock = c.clock(data["verification"], "leads.verification", ObligationKind.LEAD_VERIFICATION)
     raw = c.mapping(data["verifiers"], "leads.verifiers", (), tuple(ch.value for ch in LeadChannel))
     verifiers = {
         LeadChannel(channel): _unit_codes(c, codes, f"leads.verifiers.{channel}") for channel, codes in raw.items()
     }
     default = _unit_codes(c, data["default"], "leads.default")
-    return LeadRule(verification=clock, verifiers=MappingProxyType(verifiers), default=default)
+    watch = _watch(c, data["watch"]) if "watch" in data else None
+    return LeadRule(verification=clock, verifiers=MappingProxyType(verifiers), default=default, watch=watch)
+
+
+def _watch(c: Checker, value: object) -> WatchRule:
+    """``leads.watch``: the burst detector's window, baseline, floor, threshold and cooldown."""
+    keys = ("window_minutes", "baseline_windows", "min_items", "z", "cooldown_minutes", "hot_words")
+    data = c.mapping(value, "leads.watch", keys)
+    return WatchRule(
+        window=c.minutes(data["window_minutes"], "leads.watch.window_minutes"),
+        baseline_windows=c.positive(data["baseline_windows"], "leads.watch.baseline_windows"),
+        min_items=c.positive(data["min_items"], "leads.watch.min_items"),
+        z=c.number(data["z"], "leads.watch.z"),
+        cooldown=c.minutes(data["cooldown_minutes"], "leads.watch.cooldown_minutes"),
+        hot_words=c.positive(data["hot_words"], "leads.watch.hot_words"),
+    )
 
 
 def _check_clock_ids(c: Checker, rulebook: Rulebook) -> None:

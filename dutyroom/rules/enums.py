@@ -103,6 +103,14 @@ class LeadChannel(StrEnum):
     PUBLIC = "public"
     CAP_FEED = "cap_feed"
 
+    @property
+    def label_zh(self) -> str:
+        return _LEAD_CHANNEL_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return _LEAD_CHANNEL_LABELS_EN[self]
+
 
 class ObligationState(StrEnum):
     """State of a clock. All but ``WAIVED`` are computed by ``evaluate``; waiving is a human decision."""
@@ -303,3 +311,25 @@ _CLASSIFICATION_LABELS_EN = {
     Classification.WORK_SECRET: "Work secret",
 }
 _ANCHOR_LABELS_EN = {Anchor.OCCURRED: "Time of occurrence", Anchor.LEARNED: "Time learned"}
+_LEAD_CHANNEL_LABELS = {
+    LeadChannel.MEDIA: "新闻媒体",
+    LeadChannel.INTERNET: "互联网",
+    LeadChannel.NEW_MEDIA: "新媒体",
+    LeadChannel.INFORMANT: "信息员",
+    LeadChannel.GRID: "网格员",
+    LeadChannel.HOTLINE: "热线",
+    LeadChannel.AUTHORITY: "上级或部门通报",
+    LeadChannel.PUBLIC: "群众",
+    LeadChannel.CAP_FEED: "预警发布系统（CAP）",
+}
+_LEAD_CHANNEL_LABELS_EN = {
+    LeadChannel.MEDIA: "News media",
+    LeadChannel.INTERNET: "Internet",
+    LeadChannel.NEW_MEDIA: "New media",
+    LeadChannel.INFORMANT: "Informant",
+    LeadChannel.GRID: "Grid worker",
+    LeadChannel.HOTLINE: "Hotline",
+    LeadChannel.AUTHORITY: "Authority or department",
+    LeadChannel.PUBLIC: "Member of the public",
+    LeadChannel.CAP_FEED: "Warning feed (CAP)",
+}

@@ -112,9 +112,27 @@ class LeadRule:
     verification: ClockRule
     verifiers: Mapping[LeadChannel, tuple[str, ...]] = field(hash=False)
     default: tuple[str, ...]
+    watch: WatchRule | None = None
 
     def verifiers_for(self, channel: LeadChannel | str) -> tuple[str, ...]:
         return self.verifiers.get(LeadChannel(channel), self.default)
+
+
+@dataclass(frozen=True)
+class WatchRule:
+    """Public-opinion watch (notice §四 舆情): hot words and the burst detector behind early warnings (预警).
+
+    A topic (a watch term, or a hot word) bursts in the ``window`` ending now when it has at least
+    ``min_items`` items and its Poisson z-score against the trailing baseline — the mean count of the
+    ``baseline_windows`` windows before it, λ — reaches ``z``: (count − λ) / √(λ + 1) ≥ z. A topic that
+    warned is quiet for ``cooldown``. ``hot_words`` is how many hot words a window lists."""
+
+    window: timedelta
+    baseline_windows: int
+    min_items: int
+    z: float
+    cooldown: timedelta
+    hot_words: int
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .model import (
     LeadRule,
     Rulebook,
     RulebookError,
+    WatchRule,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "LeadRule",
     "Rulebook",
     "RulebookError",
+    "WatchRule",
     "default_directory",
     "load_rulebook",
     "load_rulebook_text",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dutyroom.web.views import leads
+from dutyroom.web.views import incident_leads, leads, opinion
 from dutyroom.web.views.common import chinese_first as zh
 
 urlpatterns = [
@@ -12,5 +12,11 @@ urlpatterns = [
     path("new/", zh(leads.lead_new), name="lead-new"),
     path("<int:pk>/", zh(leads.lead_detail), name="lead"),
     path("photos/<int:pk>/", leads.lead_photo, name="lead-photo"),
+    path("duplicates/<int:pk>/decision/", zh(leads.lead_duplicate_decision), name="lead-duplicate-decision"),
     path("watch/", zh(leads.watch_terms), name="watch-terms"),
+    path("opinion/", zh(opinion.opinion_desk), name="opinion"),
+    path("opinion/warnings/<int:pk>/", zh(opinion.warning_action), name="warning-action"),
+    path("opinion/report/", zh(opinion.opinion_report), name="opinion-report"),
+    path("incident-duplicates/<int:pk>/decision/", zh(incident_leads.incident_duplicate_decision),
+         name="incident-duplicate-decision"),
 ]

@@ -16,13 +16,23 @@ from dutyroom.alerts.jobs import alerts_job
 from dutyroom.assessment.jobs import forbidden_channel_findings_job
 from dutyroom.documents.jobs import daily_report_job
 from dutyroom.interop.outbound import forwarding_job
+from dutyroom.leads.early_warnings import warnings_job
 from dutyroom.leads.feeds import feeds_job
+from dutyroom.leads.incident_dups import incident_duplicates_job
 
 log = logging.getLogger("dutyroom.worker")
 
 Job = Callable[[datetime], datetime | None]
 
-JOBS: list[Job] = [feeds_job, forwarding_job, daily_report_job, forbidden_channel_findings_job, alerts_job]
+JOBS: list[Job] = [
+    feeds_job,
+    forwarding_job,
+    daily_report_job,
+    forbidden_channel_findings_job,
+    incident_duplicates_job,
+    warnings_job,
+    alerts_job,
+]
 
 
 def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:

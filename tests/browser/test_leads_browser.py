@@ -41,7 +41,8 @@ def test_grid_worker_keeps_a_draft_offline_and_the_duty_room_confirms_the_lead(
     expect(grid.locator("#id_title")).to_have_value("沙溪镇白云路居民楼冒黑烟")
     expect(grid.locator("#draft-status")).to_contain_text("已恢复")
     grid.locator(".thumb-bar button").click()
-    expect(grid.locator("#lead-state")).to_have_text("new")  # the lead's own page, with its clock
+    expect(grid.locator("#lead-state")).to_have_attribute("data-state", "new")  # the lead's page, with its clock
+    expect(grid.locator("#lead-state")).to_have_text("待核实")
     lead = Lead.objects.get()
     assert lead.channel == "grid" and lead.area is not None and lead.area.code == "shaxi"
     assert grid.evaluate("Object.keys(localStorage).length") == 0  # the draft is gone once the server has it
@@ -55,7 +56,7 @@ def test_grid_worker_keeps_a_draft_offline_and_the_duty_room_confirms_the_lead(
     screenshot(duty, "lead-verify-desktop")
     duty.click("#verify-form button")
     expect(duty.locator(".message-success")).to_contain_text("核实结果已记录")
-    expect(duty.locator("#lead-state")).to_have_text("confirmed")
+    expect(duty.locator("#lead-state")).to_have_text("属实")
     expect(duty.locator(".evidence")).to_be_visible()
     lead.refresh_from_db()
     assert lead.incident is not None and lead.incident.unit.code == "shaxi"

@@ -331,6 +331,17 @@ INVALID = [
         None,
         id="two tables on the same date but of different specificity are fine",
     ),
+    pytest.param(
+        _set("leads.watch.z", 0),
+        "leads.watch.z: must be a positive number, got 0",
+        id="a burst threshold of zero is refused",
+    ),
+    pytest.param(
+        _delete("leads.watch.min_items"),
+        "leads.watch.min_items: required key is missing",
+        id="a burst detector without its floor is refused",
+    ),
+    pytest.param(_delete("leads.watch"), None, id="a rulebook without public-opinion watch settings is fine"),
 ]
 
 

@@ -14,6 +14,7 @@ from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
 from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.leads.access import (
     access_lead,
     access_lead_duplicate,
@@ -22,6 +23,12 @@ from dutyroom.leads.access import (
     watch_terms_readable,
 )
 from dutyroom.leads.feeds import feed_source_create
+from dutyroom.leads.incident_dups import (
+    access_incident_duplicate,
+    incident_duplicate_decide,
+    incident_duplicate_view,
+    incident_duplicates,
+)
 from dutyroom.leads.intake import cap_import
 from dutyroom.leads.models import FeedSource, LeadState
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
@@ -174,6 +181,27 @@ def decide_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionI
     def action() -> tuple[int, Any]:
         duplicate_decide(actor=user, duplicate=proposal, confirm=payload.duplicate, now=clock_now())
         return 200, _fresh(proposal.lead_id, request)
+
+    return idempotent(request, action)[1]
+
+
+@router.get("/incidents/{incident_id}/duplicates", response=list[Body])
+def list_incident_duplicates(request: HttpRequest, incident_id: int) -> Any:
+    """Probable duplicates offered for an incident (open incidents and leads, with their score)."""
+    incident = access_incident(caller(request), incident_id)
+    return [incident_duplicate_view(d) for d in incident_duplicates(incident)]
+
+
+@router.post("/incident-duplicates/{duplicate_id}/decision", response=Body)
+def decide_incident_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionIn) -> Any:
+    """The duty officer confirms (``duplicate: true``) or rejects a duplicate offered for an incident."""
+    user = caller(request)
+    proposal = access_incident_duplicate(user, duplicate_id, visible_incidents(user))
+
+    def action() -> tuple[int, Any]:
+        decided = incident_duplicate_decide(actor=user, duplicate=proposal, confirm=payload.duplicate,
+                                            now=clock_now())
+        return 200, incident_duplicate_view(decided)
 
     return idempotent(request, action)[1]
 

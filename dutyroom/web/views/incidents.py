@@ -24,6 +24,7 @@ from dutyroom.web import labels
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
 from dutyroom.web.history import history_rows
 from dutyroom.web.views.common import actor, not_found
+from dutyroom.web.views.incident_leads import incident_lead_context
 from dutyroom.web.views.present import clock_scope, incident_card
 
 
@@ -104,6 +105,7 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "instructions": incident_instructions(incident),
         "instruction_units": reporting_units() if user.is_duty_room else [],
         "upward": upward_rows(incident) if user.is_duty_room else None,
+        **incident_lead_context(incident, user),
     }
     context.update(extra)
     return context

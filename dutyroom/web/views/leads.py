@@ -13,18 +13,20 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from dutyroom.leads.access import access_lead, visible_leads, watch_terms_readable
+from dutyroom.leads.access import access_lead, access_lead_duplicate, visible_leads, watch_terms_readable
 from dutyroom.leads.models import LeadPhoto, LeadState, WatchKind
 from dutyroom.leads.photos import Upload, photo_path
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
-from dutyroom.leads.verify import VerifyInput, lead_verify, may_verify
+from dutyroom.leads.verify import VerifyInput, duplicate_decide, lead_verify, may_verify
 from dutyroom.leads.views import lead_view
 from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_term_delete
 from dutyroom.orgs.selectors import reporting_units
 from dutyroom.web.forms import LocalDateTimeField
+from dutyroom.web.lead_labels import labelled
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
 
 CHANNELS = [("grid", gettext_lazy("网格员")), ("informant", gettext_lazy("信息员")), ("public", gettext_lazy("群众")),
@@ -38,7 +40,7 @@ class LeadForm(forms.Form):
     area = forms.ChoiceField(label=gettext_lazy("镇/区"), required=False, choices=())
     address = forms.CharField(label=gettext_lazy("地址"), required=False, max_length=300)
     occurred_at = LocalDateTimeField(label=gettext_lazy("发生时间"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("来源"), choices=CHANNELS, initial="grid")
+    channel = forms.ChoiceField(label=gettext_lazy("信息来源"), choices=CHANNELS, initial="grid")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +85,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(verifiers__unit_id=user.unit_id)
     now = clock_now()
     return render(request, "web/leads/list.html", {
-        "leads": [lead_view(lead, now) for lead in qs[:200]], "state": state, "states": LeadState.choices})
+        "leads": [labelled(lead_view(lead, now)) for lead in qs[:200]], "state": state,
+        "states": LeadState.choices})
 
 
 class VerifyForm(forms.Form):
@@ -116,9 +119,28 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("核实结果已记录。"))
                 return redirect("web:lead", pk=pk)
-    view = lead_view(lead, clock_now(), detail=True)
+    view = labelled(lead_view(lead, clock_now(), detail=True))
     return render(request, "web/leads/detail.html", {"lead": view, "form": form, "may_verify": may_verify(user, lead)
-                                                     and lead.is_open})
+                                                     and lead.is_open, "may_decide": user.is_duty_room})
+
+
+@require_POST
+@login_required
+def lead_duplicate_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """The duty officer confirms (the lead closes as a duplicate) or rejects a proposed duplicate."""
+    user = actor(request)
+    try:
+        proposal = access_lead_duplicate(user, pk)
+    except NotFound:
+        return not_found(request)
+    try:
+        duplicate_decide(actor=user, duplicate=proposal, confirm=request.POST.get("duplicate") == "yes",
+                         now=clock_now())
+    except DomainError as error:
+        messages.error(request, message_of(error))
+    else:
+        messages.success(request, _("重复提示已处理。"))
+    return redirect("web:lead", pk=proposal.lead_id)
 
 
 @login_required
