@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
@@ -203,6 +204,20 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     Op("GET", "/deliveries", anyone, targeted=False),
     Op("POST", "/deliveries/{delivery}/retry", lambda c, t: c in DUTY_ROOM | {"admin"}, targeted=False,
        expect=lambda c, t: None if c in DUTY_ROOM | {"admin"} else 404),
+    # public-opinion watch: warnings, hot words and the stage report are the city-wide readers' (403 for units);
+    # a warning is acknowledged or turned into a verification by the duty room; an incident's duplicate offers
+    # follow the incident's visibility and are decided by the duty room
+    Op("GET", "/warnings", city_wide, targeted=False),
+    Op("GET", "/warnings/{warning}", anyone, targeted=False, expect=lambda c, t: None if city_wide(c, t) else 404),
+    Op("POST", "/warnings/{warning}/acknowledge", duty_room, targeted=False,
+       expect=lambda c, t: None if city_wide(c, t) else 404),
+    Op("POST", "/warnings/{warning}/verify", duty_room, targeted=False,
+       expect=lambda c, t: None if city_wide(c, t) else 404),
+    Op("GET", "/hot-words", city_wide, targeted=False),
+    Op("GET", "/opinion-report", city_wide, targeted=False),
+    Op("GET", "/incidents/{incident}/duplicates", anyone),
+    Op("POST", "/incident-duplicates/{incdup}/decision", duty_room, body={"duplicate": False}, targeted=False,
+       expect=lambda c, t: None if c in SEES_OWN else 404),
 ]}
 
 
@@ -213,12 +228,13 @@ def _published() -> set[str]:
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
              "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
              "term_id": "term", "task_id": "task", "finding_id": "finding", "notification_id": "notification",
-             "webhook_id": "webhook", "delivery_id": "delivery"}
+             "webhook_id": "webhook", "delivery_id": "delivery", "warning_id": "warning"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
         path = re.sub(r"\{(\w+)\}", lambda m: "{" + names.get(m.group(1), m.group(1)) + "}", path)
         path = path.replace("/daily-reports/{report}", "/daily-reports/{daily}")  # a daily report, not a report
+        path = path.replace("/incident-duplicates/{duplicate}", "/incident-duplicates/{incdup}")
         for method in methods:
             published.add(f"{method.upper()} {path}")
     return published
@@ -282,7 +298,18 @@ def world(city: None) -> World:
         unit="shaxi", kind="omitted", evidence="矩阵：漏报要素")).pk
     ids["leads"]["own_incident"] = own.pk
     ids["leads"].update(_alert_world(officer, own, now))
+    ids["leads"].update(_opinion_world(own, Incident.objects.get(pk=ids["other"]["incident"]), now))
     return World(ids)
+
+
+def _opinion_world(own: Any, other: Any, now: Any) -> dict[str, int]:
+    """One open early warning, and one duplicate offered for Shaxi's own incident (against another one)."""
+    from dutyroom.leads.models import EarlyWarning, IncidentDuplicate
+
+    warning = EarlyWarning.objects.create(topic="化工厂", topic_kind="term", window_start=now - timedelta(hours=1),
+                                          window_end=now, count=6, baseline=0.5, z=4.2, step_at=now, raised_at=now)
+    offer = IncidentDuplicate.objects.create(incident=own, other_incident=other, score=0.8, created_at=now)
+    return {"warning": warning.pk, "incdup": offer.pk}
 
 
 def _alert_world(officer: User, incident: Any, now: Any) -> dict[str, int]:
@@ -334,6 +361,9 @@ def _send(client: Any, op: Op, path: str, world: World | None = None) -> Any:
         return response
     if op.path == "/assessment":  # the period is required (400 naming it otherwise)
         path += "?period=" + clock_now().strftime("%Y-%m")
+    if op.path == "/opinion-report":  # so are the stage's start and end
+        end = clock_now()
+        path += "?" + urlencode({"start": (end - timedelta(days=1)).isoformat(), "end": end.isoformat()})
     return client.call(op.method.lower(), path, _body(op, world))
 
 
@@ -354,7 +384,8 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
     nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
-                             "task", "finding", "notification", "webhook", "delivery"), 99999999)
+                             "task", "finding", "notification", "webhook", "delivery", "warning", "incdup"),
+                            99999999)
     wrong: list[str] = []
     for caller in CALLERS:
         for target in (TARGETS if op.targeted else [None]):
