@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
@@ -145,7 +145,8 @@ def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn 
 
 
 @router.get("/chases", response=list[Body])
-def list_chases(request: HttpRequest, unit: str | None = None, obligation: int | None = None) -> list[Any]:
+def list_chases(request: HttpRequest, unit: str | None = None,
+                obligation: int | None = Query(None, ge=1, le=2**63 - 1)) -> list[Any]:
     qs = visible_chases(caller(request))
     if unit:
         qs = qs.filter(unit=unit_filter(unit))
