@@ -151,3 +151,21 @@ def test_a_major_incidents_alert_text_carries_no_content(city, on_duty):
     event = AlertEvent.objects.get(topic="new_incident", incident=item)
     assert event.protected and "沙溪" not in event.text and "火灾" not in event.text
     assert f"/incidents/{item.pk}/" in event.text
+
+
+def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_due(city, on_duty):
+    """Leaders' instructions (批示, issue 10) run on the same ladder: the tasked unit hears 5 minutes before."""
+    from dutyroom.instructions.services import InstructionInput, instruction_record
+
+    on_duty()
+    now = clock_now()
+    item = incident(10, now=now)
+    given = instruction_record(actor=User.objects.get(username="duty-officer"), incident=item, now=now,
+                               data=InstructionInput(leader="市长", text="全力救治伤员", units=["shaxi"],
+                                                     due_at=now + timedelta(hours=1)))
+    feedback = Obligation.objects.get(pk=given.tasks.get().obligation_id)
+    assert feedback.kind == "instruction_feedback"
+    assert ladder_sweep(feedback.due_at - timedelta(minutes=6)) >= 0
+    before = inbox("shaxi-leader", "reminder")
+    ladder_sweep(feedback.due_at - timedelta(minutes=5))
+    assert len(inbox("shaxi-leader", "reminder")) == len(before) + 1
