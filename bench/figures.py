@@ -114,6 +114,7 @@ def django_setup(database_url: str = "") -> Any:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DUTYROOM_EMBEDDED_WORKER"] = "0"
+    os.environ.setdefault("DUTYROOM_OTP_ROLES", "")  # pages are measured as the demo serves them (no TOTP step)
     os.environ.setdefault("DUTYROOM_LOG_LEVEL", "WARNING")
     import django
 

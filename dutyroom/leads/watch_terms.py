@@ -10,7 +10,7 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden
-from dutyroom.common.validation import Errors, check_text
+from dutyroom.common.validation import Errors, check_text, check_time
 from dutyroom.leads.models import WatchKind, WatchTerm
 from dutyroom.leads.text import normalize
 
@@ -31,11 +31,8 @@ def _check(data: WatchTermInput) -> str:
         errors.add("term", "关注词至少两个字符", "a term needs at least two characters")
     if data.kind not in WatchKind.values:
         errors.add("kind", f"类型无效，可选：{', '.join(WatchKind.values)}", "unknown kind")
-    for name in ("starts_at", "ends_at"):
-        value = getattr(data, name)
-        if value is not None and value.tzinfo is None:
-            errors.add(name, "时间必须带时区偏移（如 +08:00）", "time must carry a UTC offset")
-    if data.starts_at and data.ends_at and data.ends_at < data.starts_at:
+    bounded = [check_time(errors, name, getattr(data, name)) for name in ("starts_at", "ends_at")]
+    if all(bounded) and data.starts_at and data.ends_at and data.ends_at < data.starts_at:
         errors.add("ends_at", "结束时间不能早于开始时间", "ends_at cannot be before starts_at")
     errors.raise_if_any()
     return normalized
