@@ -4,6 +4,7 @@ never a 5xx, never a hang, never a dropped connection."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 
@@ -55,8 +56,7 @@ def test_garbage_bodies_on_every_write_never_break_the_server_or_the_connection(
     try:
         for key in WRITES:
             method, path = key.split(" ", 1)
-            path = "/api/v1" + path.format(incident=1, report=1, obligation=1, request=1, lead=1, duplicate=1, term=1,
-                                             daily=1, task=1)
+            path = "/api/v1" + re.sub(r"\{\w+\}", "1", path)  # every placeholder of the matrix table: id 1
             for name, body, content_type in GARBAGE:
                 headers = {"Authorization": f"Bearer {token}"}
                 if content_type:
