@@ -43,6 +43,9 @@ def test_the_assessor_turns_the_candidate_into_a_finding_with_the_facts_prefille
     assessor = signed_in("assessor")
     page = assessor.get("/findings/").content.decode()
     assert 'id="evidence-candidates"' in page and f"lead={lead['id']}" in page
+    assert page.count('id="evidence-candidates"') == 1  # in the page body once, never inside <title>
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<table" not in title
     form = assessor.get(f"/findings/new/?incident={lead['incident']}&unit=liuhe&lead={lead['id']}&kind=omitted")
     assert f"经线索 #{lead['id']}" in form.content.decode() and "单位当时尚未报告" in form.content.decode()
     raised = api("assessor").post("/findings", {"incident": lead["incident"], "unit": "liuhe", "kind": "omitted",
