@@ -75,27 +75,6 @@ def conn_max_age() -> int | None:
     return None if raw in ("none", "forever") else int(raw)
 
 
-def replica_config() -> dict[str, Any] | None:
-    """``DATABASE_REPLICA_URL``: a read-only PostgreSQL replica for the board, statistics and assessment reads.
-
-    In tests the replica mirrors the default database, so reads routed to it see the test's own writes.
-    """
-    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
-    if not url:
-        return None
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    try:
-        config = database_config()
-    finally:
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
-    config["TEST"] = {"MIRROR": "default"}
-    return config
-
-
 def _sqlite(path: str) -> dict[str, Any]:
     return {
         "ENGINE": "config.sqlite",  # Django's SQLite backend with one queued writer per process

@@ -85,8 +85,6 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database_config()}
-if (_replica := env.replica_config()) is not None:
-    DATABASES["replica"] = _replica
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
