@@ -158,6 +158,9 @@ DUTYROOM_UPLOADS_DIR = env.data_dir() / "uploads"
 # The audit chain's HMAC key and append-only anchor file live outside the database (dutyroom.audit.anchor).
 DUTYROOM_AUDIT_KEY = env.audit_key()
 DUTYROOM_AUDIT_ANCHOR = env.audit_anchor_path()
+# How audit entries join the chain: "inline" (in the change's transaction) or "deferred" (sealed by the worker);
+# empty = inline on SQLite, deferred on PostgreSQL (dutyroom/audit/services.py says why).
+DUTYROOM_AUDIT_APPEND = os.environ.get("DUTYROOM_AUDIT_APPEND", "")
 # Run the deadline worker inside `dutyroom serve` (the embedded default); production runs `dutyroom worker`.
 DUTYROOM_EMBEDDED_WORKER = os.environ.get("DUTYROOM_EMBEDDED_WORKER", "1") == "1"
 

@@ -105,7 +105,7 @@ def restore(source: Path) -> str:
 
     Stop the server first: a restore under live writers would interleave their rows with the backup's.
     """
-    from dutyroom.audit.anchor import anchor_append, anchor_map, anchor_retire
+    from dutyroom.audit.anchor import anchor_append_many, anchor_map, anchor_retire
     from dutyroom.audit.models import AuditEntry
     from dutyroom.audit.services import audit_verify
 
@@ -123,9 +123,15 @@ def restore(source: Path) -> str:
     anchor_retire("restore")
     check = audit_verify()  # against the key alone: the backup's chain must hold before it is anchored again
     if check.ok:
-        rows = AuditEntry.objects.order_by("seq").values_list("seq", "hash")
+        rows = AuditEntry.objects.filter(seq__isnull=False).order_by("seq").values_list("seq", "hash")
+        batch: list[tuple[int, str]] = []
         for seq, entry_hash in rows.iterator(chunk_size=2000):
-            anchor_append(seq, entry_hash)
+            if seq is not None and entry_hash is not None:
+                batch.append((seq, entry_hash))
+            if len(batch) >= 2000:
+                anchor_append_many(batch)
+                batch = []
+        anchor_append_many(batch)
     restored = check.entries
     lost = max(0, previously_anchored - restored)
     verdict = "audit chain intact" if check.ok else f"audit chain BROKEN at entry {check.first_bad}: {check.reason}"

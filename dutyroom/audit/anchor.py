@@ -33,11 +33,20 @@ def anchor_path() -> Path:
 
 def anchor_append(seq: int, entry_hash: str) -> None:
     """Append one line with O_APPEND (atomic for a short line, even across processes)."""
+    anchor_append_many([(seq, entry_hash)])
+
+
+def anchor_append_many(entries: list[tuple[int, str]], chunk: int = 50) -> None:
+    """Append a line per entry, ``chunk`` lines per write: each write stays far below the size the kernel appends
+    atomically to a regular file, so lines from concurrent processes never interleave mid-line."""
+    if not entries:
+        return
     path = anchor_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, f"{seq} {entry_hash}\n".encode())
+        for start in range(0, len(entries), chunk):
+            os.write(fd, "".join(f"{seq} {h}\n" for seq, h in entries[start:start + chunk]).encode())
     finally:
         os.close(fd)
 

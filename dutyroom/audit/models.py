@@ -1,14 +1,16 @@
-"""Append-only, hash-chained audit log. Rows are never updated or deleted (enforced in ``save``/``delete``)."""
+"""Append-only, hash-chained audit log. Rows are never updated or deleted through the ORM (``save``/``delete``
+refuse), except that the sealer fills in a pending entry's place in the chain exactly once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 
 class AuditHead(models.Model):
-    """One row holding the chain's tip; locking it serialises appends so the chain never forks."""
+    """One row holding the chain's tip; locking it serialises sealing so the chain never forks."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
@@ -16,7 +18,10 @@ class AuditHead(models.Model):
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField(unique=True)
+    """One recorded change. ``seq``, ``prev_hash`` and ``hash`` are empty while the entry is *pending*: written
+    by its change's transaction but not yet sealed into the chain (deferred mode, see ``audit.services``)."""
+
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
     at = models.DateTimeField()
     actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=150)
@@ -26,11 +31,12 @@ class AuditEntry(models.Model):
     incident_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     unit_code = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending")]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -39,3 +45,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("audit entries are append-only")
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None

@@ -9,4 +9,4 @@ from dutyroom.audit.models import AuditEntry
 
 def incident_history(incident_id: int) -> QuerySet[AuditEntry]:
     """Every change recorded against an incident, oldest first (reads of secret incidents are left out)."""
-    return AuditEntry.objects.filter(incident_id=incident_id).exclude(action="incident.read").order_by("seq")
+    return AuditEntry.objects.filter(incident_id=incident_id).exclude(action="incident.read").order_by("id")

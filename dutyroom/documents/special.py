@@ -138,7 +138,7 @@ def timeline(incident: Incident, reports: list[Report]) -> list[tuple[datetime, 
             events.append((obligation.met_at or obligation.due_at, f"{obligation.unit.name}{kind}迟报{minutes}分钟"))
         else:
             events.append((obligation.due_at, f"{obligation.unit.name}{kind}超时未报"))
-    for entry in AuditEntry.objects.filter(incident_id=incident.pk, action="incident.update").order_by("seq"):
+    for entry in AuditEntry.objects.filter(incident_id=incident.pk, action="incident.update").order_by("id"):
         changes = entry.data.get("changes", {})
         if "grade" in changes:
             old, new = changes["grade"].get("from"), changes["grade"].get("to")

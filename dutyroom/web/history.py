@@ -99,6 +99,6 @@ def _detail(entry: AuditEntry) -> str:
 def history_rows(incident_id: int) -> list[dict[str, Any]]:
     return [
         {"at": entry.at, "who": entry.actor_label if entry.actor_id else _("系统"), "what": _action(entry),
-         "detail": _detail(entry), "seq": entry.seq}
+         "detail": _detail(entry), "seq": entry.pk}
         for entry in incident_history(incident_id)
     ]

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from dutyroom.alerts.jobs import alerts_job
 from dutyroom.assessment.jobs import forbidden_channel_findings_job
+from dutyroom.audit.services import audit_seal_job
 from dutyroom.documents.jobs import daily_report_job
 from dutyroom.interop.outbound import forwarding_job
 from dutyroom.leads.early_warnings import warnings_job
@@ -25,6 +26,7 @@ log = logging.getLogger("dutyroom.worker")
 Job = Callable[[datetime], datetime | None]
 
 JOBS: list[Job] = [
+    audit_seal_job,
     feeds_job,
     forwarding_job,
     daily_report_job,
