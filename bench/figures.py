@@ -77,8 +77,11 @@ def pg_server_url() -> str | None:
 
 
 def databases() -> list[str]:
-    """The databases a group runs on: always SQLite, and PostgreSQL when a server is configured."""
-    return ["sqlite"] + (["postgresql"] if pg_server_url() else [])
+    """The databases a group runs on: SQLite, and PostgreSQL when a server is configured; BENCH_DB=sqlite or
+    BENCH_DB=postgresql keeps one (a quick re-run of one figure)."""
+    chosen = ["sqlite"] + (["postgresql"] if pg_server_url() else [])
+    only = os.environ.get("BENCH_DB", "")
+    return [db for db in chosen if db == only] if only else chosen
 
 
 @contextmanager

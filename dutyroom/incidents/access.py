@@ -72,8 +72,25 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     return qs.filter((in_scope & secret_ok) | granted).distinct()
 
 
+def _plainly_visible(user: User, incident: Incident) -> bool:
+    """The everyday cases of ``visible_incidents`` decided on the row itself, without the scope queries (a town
+    reporter filing on the town's own incident, the duty room). Always a subset of that predicate: anything
+    else (territory below the unit, verification requests, grants) goes through the full query."""
+    secret = incident.classification == "work_secret"
+    if user.is_duty_room:
+        return True
+    if user.sees_whole_city:
+        return not secret
+    own = user.unit_id is not None and incident.unit_id == user.unit_id
+    return own and (not secret or user.role in RESPONSIBLE_STAFF_ROLES)
+
+
 def access_incident(user: User, incident_id: int) -> Incident:
-    incident = visible_incidents(user).filter(pk=incident_id).first()
+    """One indexed read in the everyday case (the write path runs it on every report, issue 11)."""
+    incident = Incident.objects.select_related("unit", "area", "rulebook").filter(pk=incident_id).first()
+    if incident is not None and _plainly_visible(user, incident):
+        return incident
+    incident = visible_incidents(user).filter(pk=incident_id).first() if incident is not None else None
     if incident is None:
         raise NotFound("事件")
     return incident

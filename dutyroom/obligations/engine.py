@@ -51,10 +51,14 @@ def incident_key(incident: ClockSubject, key: str) -> str:
 
 def obligation_upsert(
     *, incident: ClockSubject | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
-    report_id: int | None = None, verification_request_id: int | None = None,
+    report_id: int | None = None, verification_request_id: int | None = None, fresh: bool = False,
 ) -> tuple[Obligation, bool]:
-    """Create the obligation for ``key`` or move its deadline; returns (obligation, created)."""
-    obligation = Obligation.objects.select_for_update().filter(key=key).first()
+    """Create the obligation for ``key`` or move its deadline; returns (obligation, created).
+
+    ``fresh``: the caller knows no clock has this key yet (it names a row created in this transaction, or a
+    number counted under the incident's lock), so the look-up is skipped; a wrong claim fails on the unique
+    key rather than forking a clock."""
+    obligation = None if fresh else Obligation.objects.select_for_update().filter(key=key).first()
     created = obligation is None
     if obligation is None:
         obligation = Obligation(
@@ -116,9 +120,12 @@ def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | 
 
 
 def followup_schedule(
-    *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime
+    *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime,
+    locked: bool = False,
 ) -> Obligation | None:
-    """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``."""
+    """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
+
+    ``locked``: the caller holds the incident's row lock, so the next number counted here is free."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
@@ -137,7 +144,7 @@ def followup_schedule(
                            anchor_at=basis_at)
     obligation, _ = obligation_upsert(
         incident=incident, unit=unit, planned=planned, key=incident_key(incident, f"{unit.code}:followup:{number}"),
-        now=now,
+        now=now, fresh=locked,
     )
     return obligation
 

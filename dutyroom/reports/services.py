@@ -182,7 +182,8 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         met = obligations_apply_report(
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
         )
-        _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now)
+        duty_room = duty_room_unit()
+        _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now, duty_room=duty_room)
         incident.updated_at = now
         if has_figures:
             incident.figures = {k: figures.get(k, 0) for k in FIGURE_FIELDS}
@@ -200,7 +201,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         )
         payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
                    "title": incident.title, "forbidden_channel": report.forbidden_channel}
-        outbox_emit(topic="report.received", units=[duty_room_unit(), unit], at=now, payload=payload,
+        outbox_emit(topic="report.received", units=[duty_room, unit], at=now, payload=payload,
                     incident_id=incident.pk, sensitive=is_protected(incident))
     return report
 
@@ -223,24 +224,29 @@ def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
     incident.refresh_from_db()
 
 
-def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime) -> Obligation:
-    """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call."""
+def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room: Unit | None = None) -> Obligation:
+    """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call. The key
+    names the report, created in this same transaction, so no clock can have it yet."""
     planned = PlannedClock(
         key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
         rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
     )
-    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room_unit(), planned=planned,
-                                             key=f"report:{report.pk}:receipt", now=now, report_id=report.pk)
+    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room or duty_room_unit(),
+                                             planned=planned, key=f"report:{report.pk}:receipt", now=now,
+                                             report_id=report.pk, fresh=True)
     return obligation
 
 
-def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, unit: Unit, now: datetime) -> None:
-    """What a report sets running: the duty room's receipt clock, the next follow-up, closure on a final."""
+def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, unit: Unit, now: datetime,
+                  duty_room: Unit) -> None:
+    """What a report sets running: the duty room's receipt clock, the next follow-up, closure on a final.
+    The caller holds the incident's lock."""
     kind = ReportKind(report.kind)
     if kind != ReportKind.PHONE:
-        receipt_open(rulebook=rulebook, report=report, now=now)
+        receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
     if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
-        engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now)
+        engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now,
+                                 locked=True)
     if kind == ReportKind.FINAL:
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])
