@@ -93,11 +93,27 @@ def backup(target: Path) -> str:
     if target.exists():
         raise BackupError(f"{target} exists; choose a new file (a backup never overwrites one)")
     target.parent.mkdir(parents=True, exist_ok=True)
+    from dutyroom.audit.services import audit_seal
+
+    audit_seal()  # the copy holds a chain, not pending entries (deferred appends, dutyroom.audit.services)
     if connection.vendor == "sqlite":
         _sqlite_copy(str(connection.settings_dict["NAME"]), str(target), "backup")
     else:
         _pg_run("pg_dump", ["-Fc", "-f", str(target)], "dumping contents of table", "backup")
     return f"backup written to {target} ({target.stat().st_size} bytes, {connection.vendor})"
+
+
+def _seal_if_possible() -> None:
+    """Seal the pending audit entries of the database about to be replaced; a database without tables (a restore
+    onto a fresh machine) has none."""
+    from django.db import DatabaseError
+
+    from dutyroom.audit.services import audit_seal
+
+    try:
+        audit_seal()
+    except DatabaseError:
+        connection.close()
 
 
 def restore(source: Path) -> str:
@@ -112,6 +128,7 @@ def restore(source: Path) -> str:
     source = source.resolve()
     if not source.is_file():
         raise BackupError(f"{source}: no such backup file")
+    _seal_if_possible()  # so the entries about to be lost are anchored, and counted below
     previously_anchored = max(anchor_map(), default=0)
     if connection.vendor == "sqlite":
         connection.close()

@@ -45,6 +45,9 @@ def init(*, demo: bool) -> int:
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
         print("second factor (TOTP) is off under `make run` (demo); in production the duty room and admins must")
         print("enrol an authenticator at first login (DUTYROOM_OTP_ROLES, default duty_officer,duty_leader,admin)")
+    from dutyroom.audit.services import audit_seal
+
+    audit_seal()  # deferred appends (PostgreSQL): the demo's entries are chained before anyone serves them
     return 0
 
 
