@@ -16,6 +16,7 @@ from typing import Any
 
 from dutyroom.accounts.models import User
 from dutyroom.audit.models import AuditEntry
+from dutyroom.common.errors import ValidationFailed
 from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.handover import limits
 from dutyroom.handover.models import DutyLogEntry, DutyLogKind
@@ -38,6 +39,20 @@ SYSTEM_ACTIONS: dict[str, tuple[str, str]] = {
     "handover.sign": ("签字交班", "Handover signed"),
     "handover.acknowledge": ("接班确认", "Handover acknowledged"),
 }
+
+
+def parse_day(value: str | None, now: datetime) -> date:
+    """``YYYY-MM-DD`` (a Beijing day); today when absent; a 400 naming ``date`` otherwise."""
+    if not value:
+        return now.astimezone(LOCAL).date()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationFailed.one("date", "日期格式无效，请使用 YYYY-MM-DD", "invalid date; use YYYY-MM-DD") from error
+    if not 1900 <= day.year < 2200:
+        raise ValidationFailed.one("date", "日期超出可接受范围（1900 年至 2199 年）",
+                                   "date must be between 1900 and 2199")
+    return day
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:
