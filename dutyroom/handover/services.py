@@ -66,6 +66,8 @@ def handover_acknowledge(*, actor: User, handover: Handover, note: str, now: dat
     require_writer(actor)
     if actor.pk == handover.outgoing_id:
         raise Forbidden("交班人不能自己确认接班", "the outgoing officer cannot acknowledge their own handover")
+    if handover.acknowledged_at is not None:  # once taken over, the named-incoming check no longer applies
+        raise Conflict("该交班已经确认接班", "this handover has already been acknowledged")
     if handover.incoming_id is not None and handover.incoming_id != actor.pk:
         raise Forbidden("本次交班已指定接班人，只有其本人可以确认", "this handover names another incoming officer")
     errors = Errors()
