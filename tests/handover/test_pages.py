@@ -67,3 +67,11 @@ def test_a_bad_entry_on_the_page_is_explained_not_saved(city: None) -> None:
     assert not DutyLogEntry.objects.exists()
     page = officer.get("/duty-log/").content.decode()
     assert "时间格式无效" in page
+
+
+def test_both_pages_read_in_english_after_the_switch(desk: Desk) -> None:
+    officer = signed_in("duty-officer")
+    officer.post("/i18n/setlang/", {"language": "en", "next": "/handover/"})
+    page = officer.get("/handover/").content.decode()
+    assert "Sign handover" in page and "Written reports awaiting receipt" in page
+    assert "New entry" in officer.get("/duty-log/").content.decode()
