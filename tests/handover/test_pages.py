@@ -75,3 +75,11 @@ def test_both_pages_read_in_english_after_the_switch(desk: Desk) -> None:
     page = officer.get("/handover/").content.decode()
     assert "Sign handover" in page and "Written reports awaiting receipt" in page
     assert "New entry" in officer.get("/duty-log/").content.decode()
+
+
+def test_the_demo_city_has_two_log_lines_once(city: None) -> None:
+    from dutyroom.common.clock import now as clock_now
+    from dutyroom.handover.demo import duty_log_demo_load
+
+    assert duty_log_demo_load(clock_now()) == 2
+    assert duty_log_demo_load(clock_now()) == 0 and DutyLogEntry.objects.count() == 2
