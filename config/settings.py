@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dutyroom.alerts",
     "dutyroom.api",
     "dutyroom.instructions",
+    "dutyroom.handover",
     "dutyroom.documents",
     "dutyroom.interop",
     "dutyroom.web",

@@ -38,6 +38,9 @@ def init(*, demo: bool) -> int:
         from dutyroom.duty.demo import roster_demo_load
 
         shifts = roster_demo_load(now, demo_password())
+        from dutyroom.handover.demo import duty_log_demo_load
+
+        duty_log_demo_load(now)
         print(f"demo city: {units} new units, {users} new users, {incidents} new sample incidents, {shifts} shifts")
         host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         print(f"log in at http://{host}:{port}/ as one of:")

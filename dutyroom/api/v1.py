@@ -14,6 +14,7 @@ from dutyroom.api.routes import (
     assessment,
     documents,
     grants,
+    handover,
     incidents,
     instructions,
     interop,
@@ -43,6 +44,7 @@ api.add_router("/", assessment.router)
 api.add_router("/", grants.router)
 api.add_router("/", alerts.router)
 api.add_router("/", opinion.router)
+api.add_router("/", handover.router)
 
 
 @api.exception_handler(NinjaValidationError)

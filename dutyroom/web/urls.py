@@ -17,6 +17,7 @@ from dutyroom.web.views import (
     board,
     create,
     documents,
+    handover,
     incidents,
     instructions,
     live,
@@ -71,5 +72,7 @@ urlpatterns = [
     path("obligations/<int:pk>/chase/", zh(alerts.obligation_chase), name="obligation-chase"),
     path("roster/", zh(alerts.roster_page), name="roster"),
     path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
+    path("handover/", zh(handover.handover_page), name="handover"),
+    path("duty-log/", zh(handover.duty_log_page), name="duty-log"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

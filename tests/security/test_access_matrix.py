@@ -215,6 +215,18 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        expect=lambda c, t: None if city_wide(c, t) else 404),
     Op("GET", "/hot-words", city_wide, targeted=False),
     Op("GET", "/opinion-report", city_wide, targeted=False),
+    # handover and duty log (issue 7): the duty room's own books. The roster's editors (duty room, admin) sign,
+    # acknowledge and write; the city-wide readers read; units get 403 on lists and 404 on one handover. The
+    # world's handover was signed by the duty leader, who may not acknowledge it (403)
+    Op("GET", "/handovers/open-items", city_wide, targeted=False),
+    Op("GET", "/handovers", city_wide, targeted=False),
+    Op("POST", "/handovers", lambda c, t: c in DUTY_ROOM | {"admin"}, 201, {"note": "矩阵交班"}, targeted=False),
+    Op("GET", "/handovers/{handover}", anyone, targeted=False, expect=lambda c, t: None if city_wide(c, t) else 404),
+    Op("POST", "/handovers/{handover}/acknowledge", lambda c, t: c in {"duty-officer", "admin"},
+       body={"note": "矩阵接班"}, targeted=False, expect=lambda c, t: None if city_wide(c, t) else 404),
+    Op("GET", "/duty-log", city_wide, targeted=False),
+    Op("POST", "/duty-log", lambda c, t: c in DUTY_ROOM | {"admin"}, 201, {"kind": "call", "text": "矩阵来电"},
+       targeted=False),
     Op("GET", "/incidents/{incident}/duplicates", anyone),
     Op("POST", "/incident-duplicates/{incdup}/decision", duty_room, body={"duplicate": False}, targeted=False,
        expect=lambda c, t: None if c in SEES_OWN else 404),
@@ -228,7 +240,8 @@ def _published() -> set[str]:
     names = {"incident_id": "incident", "report_id": "report", "obligation_id": "obligation",
              "request_id": "request", "username": "username", "lead_id": "lead", "duplicate_id": "duplicate",
              "term_id": "term", "task_id": "task", "finding_id": "finding", "notification_id": "notification",
-             "webhook_id": "webhook", "delivery_id": "delivery", "warning_id": "warning"}
+             "webhook_id": "webhook", "delivery_id": "delivery", "warning_id": "warning",
+             "handover_id": "handover"}
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         path = path.removeprefix("/api/v1")
@@ -299,6 +312,9 @@ def world(city: None) -> World:
     ids["leads"]["own_incident"] = own.pk
     ids["leads"].update(_alert_world(officer, own, now))
     ids["leads"].update(_opinion_world(own, Incident.objects.get(pk=ids["other"]["incident"]), now))
+    from dutyroom.handover.services import handover_sign
+
+    ids["leads"]["handover"] = handover_sign(actor=User.objects.get(username="duty-leader"), note="矩阵", now=now).pk
     return World(ids)
 
 
@@ -384,7 +400,8 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
     op = OPERATIONS[key]
     clients = {caller: api(caller) for caller in CALLERS}
     nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
-                             "task", "finding", "notification", "webhook", "delivery", "warning", "incdup"),
+                             "task", "finding", "notification", "webhook", "delivery", "warning", "incdup",
+                             "handover"),
                             99999999)
     wrong: list[str] = []
     for caller in CALLERS:
