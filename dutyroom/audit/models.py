@@ -36,7 +36,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending")]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending"),
+            models.Index(fields=["at"], name="audit_at"),  # the duty log reads a day's events (issue 7)
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

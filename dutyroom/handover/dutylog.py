@@ -66,7 +66,7 @@ def _hhmm(value: datetime) -> str:
 
 def _system_entries(start: datetime, end: datetime) -> list[AuditEntry]:
     rows = (AuditEntry.objects.filter(at__gte=start, at__lt=end, action__in=list(SYSTEM_ACTIONS))
-            .order_by("at", "seq"))
+            .order_by("at", "id"))
     return [e for e in rows[: limits.SYSTEM_EVENTS_PER_DAY]
             if e.action != "obligation.alert" or (e.data or {}).get("topic") == "escalation"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def test_entries_wait_pending_until_sealed_then_chain_in_order_and_are_anchored(
     sealed = list(AuditEntry.objects.filter(pk__in=ids).order_by("seq"))
     assert [e.pk for e in sealed] == ids  # id order is chain order
     assert [e.seq for e in sealed] == list(range(sealed[0].seq or 0, (sealed[0].seq or 0) + 5))
-    assert all(b.prev_hash == a.hash for a, b in zip(sealed, sealed[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(sealed))
     anchored = anchor_map()
     assert all(anchored[e.seq] == e.hash for e in sealed if e.seq is not None)
     assert audit_seal_job(datetime.now(UTC)) is None  # nothing left: sleeps
