@@ -32,13 +32,24 @@ def secret_key() -> str:
     return key_file.read_text().strip()
 
 
-def database_config() -> dict[str, Any]:
+def replica_config() -> dict[str, Any] | None:
+    """``DATABASE_REPLICA_URL`` (a PostgreSQL streaming replica; any URL DATABASE_URL takes) as the ``replica``
+    alias, or None. In tests it mirrors the primary's test database (Django's MIRROR)."""
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    config = database_config(url)
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+def database_config(url: str | None = None) -> dict[str, Any]:
     """Translate ``DATABASE_URL`` into Django's DATABASES entry; default SQLite in the data dir.
 
     SQLite runs in WAL mode with a busy timeout and IMMEDIATE transactions so the worker and web
     requests never fail with "database is locked" under normal load.
     """
-    url = os.environ.get("DATABASE_URL", "").strip()
+    url = (os.environ.get("DATABASE_URL", "") if url is None else url).strip()
     if not url:
         return _sqlite(str(data_dir() / "dutyroom.sqlite3"))
     parsed = urlparse(url)

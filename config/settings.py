@@ -86,6 +86,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database_config()}
+# Optional read replica for the board, statistics and assessment (dutyroom/common/replica.py).
+if (_replica := env.replica_config()) is not None:
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["dutyroom.common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -26,6 +26,7 @@ from dutyroom.assessment.services import (
 )
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.replica import replica_reads
 from dutyroom.incidents.access import access_incident
 from dutyroom.rules.periods import Period, parse_period
 
@@ -114,6 +115,7 @@ def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
 
 
 @router.get("/assessment", response=list[Body])
+@replica_reads()
 def get_assessment(request: HttpRequest, period: str | None = None) -> list[Any]:
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
     and the points that add up to the score. Exercise incidents never count."""

@@ -30,6 +30,7 @@ from dutyroom.assessment.selectors import first_report_delays
 from dutyroom.assessment.services import APPELLANT_ROLES, DECIDER_ROLES, finding_appeal, finding_decide
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, NotFound
+from dutyroom.common.replica import replica_reads
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.rules.periods import Period, parse_period
 from dutyroom.web.views.common import actor, message_of, not_found
@@ -55,6 +56,7 @@ def _charts(period: Period, rows: list[Any], units: list[Any]) -> dict[str, Any]
 
 
 @login_required
+@replica_reads()
 def assessment_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     period = _period(request)
@@ -70,6 +72,7 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads()
 def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         unit = access_assessed_unit(actor(request), code)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
+from dutyroom.common.replica import replica_reads
 from dutyroom.incidents.access import may_report
 from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.web.views import live
@@ -58,6 +59,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @login_required
 @never_cache
+@replica_reads()
 def board(request: HttpRequest) -> HttpResponse:
     return render(request, "web/board.html", _context(request))
 
@@ -65,6 +67,8 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def board_fragment(request: HttpRequest) -> HttpResponse:
+    # Read from the primary even with a replica: the fragment is cached under the primary's version, and a
+    # lagging replica could file yesterday's content under today's version until the next change.
     # one rendering per (version, kind of viewer), shared by every open board; a cached one is served on the
     # page's signed token without loading the session (issue 7, views/live.py)
     hit = live.fragment_hit(request)
@@ -78,6 +82,7 @@ def board_fragment(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+@replica_reads()
 def board_json_view(request: HttpRequest) -> JsonResponse:
     """JSON for the poller. Not logged in → 401: a redirect to the login page would be useless to a script."""
     if not request.user.is_authenticated:
