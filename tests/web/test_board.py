@@ -159,3 +159,25 @@ def test_verification_request_without_incident_shows_on_the_board(login: Login) 
     body = login("shaxi-reporter").get("/board.json").json()
     assert [o["kind"] for o in body["obligations"]] == ["verification_reply"]
     assert "核实请求（未关联事件）" not in login("liuhe-reporter").get("/").content.decode()
+
+
+def test_an_unchanged_board_json_answers_304_and_a_change_or_another_viewer_does_not(
+    login: Login, make_incident: MakeIncident
+) -> None:
+    """Issue 11: a poller's refresh when nothing changed is a 304 on the live version, not the whole board."""
+    from dutyroom.web.views import live
+
+    make_incident(title="第一起")
+    officer = login("duty-officer")
+    first = officer.get("/board.json")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and "第一起" in first.content.decode()
+    unchanged = officer.get("/board.json", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    leader = login("duty-leader")
+    assert leader.get("/board.json", headers={"If-None-Match": etag}).status_code == 200  # not their body
+    make_incident("liuhe-reporter", title="第二起")
+    live.heads(fresh=True)  # the process shares one version read per 100 ms; a test does not wait for it
+    changed = officer.get("/board.json", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "第二起" in changed.content.decode()
+    assert changed.headers["ETag"] != etag

@@ -23,7 +23,7 @@ from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.obligations.models import Obligation
-from dutyroom.obligations.selectors import obligation_view
+from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
 from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.access import visible_obligations
 from dutyroom.rules import Category, Flag, ObligationState
@@ -136,8 +136,10 @@ def board_incidents(user: User, unit: int | None = None) -> QuerySet[Incident]:
     """Open or handled incidents, and any incident that still has a clock running (e.g. a receipt)."""
     # Two index lookups that return a few hundred ids at most (incidents by state; open clocks on their partial
     # index), not an OR over a join that the planners answer by scanning every incident and clock ever kept.
-    ids = set(Incident.objects.filter(state__in=BOARD_STATES).values_list("id", flat=True))
-    ids.update(i for i in Obligation.objects.filter(state__in=OPEN).values_list("incident_id", flat=True) if i)
+    # unordered: with the model's default order (newest first) SQLite walked the occurred_at index through a
+    # million closed incidents (180 ms) instead of looking the open ones up by state (0.3 ms)
+    ids = set(Incident.objects.filter(state__in=BOARD_STATES).order_by().values_list("id", flat=True))
+    ids.update(open_clock_incident_ids())
     found = visible_incidents(user).filter(pk__in=ids)
     return found.filter(unit_id=unit) if unit is not None else found
 
