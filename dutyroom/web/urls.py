@@ -21,6 +21,7 @@ from dutyroom.web.views import (
     instructions,
     live,
     otp,
+    preferences,
     reports,
     verification,
 )
@@ -71,5 +72,8 @@ urlpatterns = [
     path("obligations/<int:pk>/chase/", zh(alerts.obligation_chase), name="obligation-chase"),
     path("roster/", zh(alerts.roster_page), name="roster"),
     path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
+    path("me/alerts/", zh(preferences.my_alerts), name="my-alerts"),
+    path("me/alerts/sound/", zh(preferences.sound_set), name="alert-sound"),
+    path("units/<slug:code>/alerts/", zh(preferences.unit_alerts), name="unit-alerts"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
