@@ -67,6 +67,7 @@ def test_a_bad_email_or_mobile_is_shown_beside_its_box_in_chinese_and_in_english
     client.cookies["django_language"] = "en"
     english = client.post("/me/alerts/", {"email": "li@", "phone": "12345"}).content.decode()
     assert "invalid e-mail address" in english and "invalid mobile number" in english
+    assert "Alert settings" in english and "Mobile number" in english and "提醒设置" not in english
 
 
 def test_the_duty_room_sets_a_units_defaults_and_a_town_reporter_gets_403(login):
