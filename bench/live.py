@@ -206,9 +206,45 @@ def serve_and_poll(port: int) -> tuple[list[Client], list[float], float, float, 
     return clients, commits, until, cpu, client_cpu, wall
 
 
+BARE_SECONDS = float(os.environ.get("BENCH_LIVE_BARE_SECONDS", "15"))
+
+
+def bare_baseline(port: int) -> tuple[float, float, float]:
+    """(server µs per request, round-trip p99 ms, generator lateness p99 ms) of the same clients against
+    gunicorn answering a constant 304 (``bench/_live_bare.py``), with the server settings ``dutyroom serve``
+    uses; run before the product, in the same process, so both see the same machine."""
+    from dutyroom.commands import THREADS
+
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--worker-class", "gthread", "--threads",
+                               str(THREADS), "--worker-connections", "2000", "--keep-alive", "5", "--workers", "1",
+                               "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "_live_bare:app"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        pids = [server.pid, *children(server.pid)]
+        until = time.time() + BARE_SECONDS
+        clients = [Client(port, "", "bare") for _ in range(CLIENTS)]
+        cpu_before = cpu_seconds(pids)
+
+        async def all_clients() -> None:
+            await asyncio.gather(*(c.run(until) for c in clients))
+
+        asyncio.run(all_clients())
+        cpu = cpu_seconds(pids) - cpu_before
+    finally:
+        server.terminate()
+        server.wait(10)
+    rtts = [r for c in clients for r in c.rtts]
+    late = [x for c in clients for x in c.late]
+    return (cpu / len(rtts) * 1e6 if rtts else 0.0), pct(rtts, .99), pct(late, .99)
+
+
 def measure(db: str) -> list[Figure]:
     print(f"live ({db}): {CLIENTS} board clients on one web process, {EVENTS} events {GAP:g} s apart "
           f"(BENCH_LIVE_CLIENTS, BENCH_LIVE_EVENTS, BENCH_LIVE_GAP); load {os.getloadavg()[0]:.2f}", flush=True)
+    bare_us, bare_rtt, bare_late = bare_baseline(20000 + random.randrange(20000))
+    print(f"  baseline (gunicorn answering a constant 304): {bare_us:.0f} µs of server CPU per request, "
+          f"round trip p99 {bare_rtt:.0f} ms, generator lateness p99 {bare_late:.0f} ms", flush=True)
     clients, commits, until, cpu, client_cpu, wall = serve_and_poll(20000 + random.randrange(20000))
     latencies: list[float] = []
     waits: list[float] = []
@@ -248,11 +284,11 @@ def measure(db: str) -> list[Figure]:
         figure("live_errors", errors + bad, "count", goal="0", met=errors + bad == 0, db=db),
         figure("live_server_cpu_percent", cpu, "%", db=db),
         figure("live_client_cpu_percent", client_cpu, "%", db=db),
-        figure("live_server_us_per_request", per_request, "us", db=db),
+        figure("live_server_us_per_request", per_request, "us", baseline=round(bare_us, 1), db=db),
         figure("live_wait_p99_ms", pct(waits, .99), "ms", db=db),
-        figure("live_version_rtt_p99_ms", pct(rtts, .99), "ms", db=db),
+        figure("live_version_rtt_p99_ms", pct(rtts, .99), "ms", baseline=round(bare_rtt, 1), db=db),
         figure("live_fragment_rtt_p99_ms", pct(frags, .99), "ms", db=db),
-        figure("live_generator_late_p99_ms", pct(late, .99), "ms", db=db),
+        figure("live_generator_late_p99_ms", pct(late, .99), "ms", baseline=round(bare_late, 1), db=db),
         figure("live_load_average", os.getloadavg()[0], "load", db=db),
     ]
 
