@@ -179,13 +179,14 @@
     var etag = board.dataset.etag || null;
     var seen = alarming(board);
 
-    function refresh() {
-      var url = board.dataset.fragment + (etag ? "&v=" + encodeURIComponent(etag.replace(/"/g, "")) : "");
+    function refresh(next) {
+      var url = board.dataset.fragment + (next ? "&v=" + encodeURIComponent(next.replace(/"/g, "")) : "");
       return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (frag) {
         if (!frag.ok || frag.redirected) throw new Error("fragment " + frag.status);
         return frag.text().then(function (html) {
           var before = board.querySelectorAll(".clock.state-overdue").length;
           board.innerHTML = html;
+          etag = next; // adopted only once the board shows it: a failed fetch is retried on the next poll
           var now = alarming(board);
           var fresh = Object.keys(now).some(function (id) { return !seen[id]; });
           seen = now;
@@ -216,10 +217,10 @@
           }
           if (resp.status === 304) return null;
           if (!resp.ok) throw new Error("HTTP " + resp.status);
-          etag = resp.headers.get("ETag");
+          var next = resp.headers.get("ETag");
           return resp.json().then(function (data) {
             updateBell(data.unread);
-            return refresh();
+            return refresh(next);
           });
         })
         .catch(function () {
