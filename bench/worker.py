@@ -6,7 +6,16 @@
 - fire_cost_ratio: one fire (CAS + audit row + outbox events) over the bare compare-and-set UPDATE of the same
   rows, measured in the same process.
 - idle_cpu_percent: one worker's CPU over BENCH_IDLE seconds (default 5) with nothing due.
-Seeding bulk-inserts the clocks (on real incidents) so that only firing is measured.
+- the alert ladder and fan-out run in the same loop (``jobs_run`` → ``alerts_job``, issue 7): alert_p99_ms /
+  alert_max_ms = the "overdue" rung's alert (event, inbox rows, deliveries) minus the due time;
+  alert_duplicates = clocks with more than one overdue alert or a person with the same alert twice;
+  alert_missing = bench clocks (all past due) without their alert when the run ends (BENCH_ALERT_WAIT s after the last
+  flip, default 120). ladder_candidates_ms: one pass of the ladder's candidate query over the N open clocks,
+  with the deadline sweep's own candidate query in the same run as its baseline.
+Seeding bulk-inserts the clocks (on real incidents) so that only firing is measured. Each clock's reminder
+rung (5 minutes before its deadline) is seeded as already sent: 100,000 clocks due within the next minute
+would otherwise owe 100,000 reminders at once, which no real day produces (their reminders would have been
+spread over the minute five minutes earlier).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from figures import Figure, figure, run_per_database
@@ -22,6 +32,7 @@ N = int(os.environ.get("BENCH_N", "100000"))
 SPREAD = float(os.environ.get("BENCH_SPREAD", "60"))
 IDLE = float(os.environ.get("BENCH_IDLE", "5"))
 COST_N = int(os.environ.get("BENCH_COST_N", "2000"))
+ALERT_WAIT = float(os.environ.get("BENCH_ALERT_WAIT", "120"))
 
 
 def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
@@ -45,10 +56,67 @@ def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
         due = first_due + timedelta(seconds=spread * n / max(count, 1))
         rows.append(Obligation(key=f"bench:{tag}:{n}", incident=incident, unit=incident.unit, kind="first_report",
                                due_at=due, anchor_at=now, rule="bench", created_at=now))
+    from dutyroom.alerts.models import AlertMark
+
     with transaction.atomic():
         Obligation.objects.filter(incident__in=incidents).delete()  # only the bench clocks on these incidents
         created = Obligation.objects.bulk_create(rows, batch_size=2000)
+        AlertMark.objects.bulk_create([AlertMark(obligation_id=o.pk, step="reminder", due_at=o.due_at, fired=True,
+                                                 at=now) for o in created], batch_size=2000)
     return [o.pk for o in created]
+
+
+def ladder_query(db: str, ids: list[int]) -> list[Figure]:
+    """One pass of the ladder's candidate query over every open clock, against the deadline sweep's query."""
+    from dutyroom.alerts.ladder import BATCH, _candidates
+    from dutyroom.incidents.rulebooks import configured_rulebook
+    from dutyroom.obligations.models import Obligation
+
+    policy = configured_rulebook()[0].alerts
+    now = datetime.now(UTC)
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        _candidates(policy, now, BATCH)
+        runs.append(time.perf_counter() - start)
+    bare = []
+    for _ in range(3):
+        start = time.perf_counter()
+        list(Obligation.objects.filter(state="pending", due_at__lte=now).order_by("due_at")
+             .values_list("id", flat=True)[:BATCH])
+        bare.append(time.perf_counter() - start)
+    return [figure("ladder_candidates_ms", round(min(runs) * 1000, 2), "ms", baseline=round(min(bare) * 1000, 2),
+                   db=db),
+            figure("open_clocks", len(ids), "clocks", db=db)]
+
+
+def alert_figures(db: str, ids: list[int]) -> list[Figure]:
+    from django.db.models import Count
+
+    from dutyroom.alerts.models import AlertEvent, Notification
+    from dutyroom.obligations.models import Obligation
+
+    due = dict(Obligation.objects.filter(id__in=ids).values_list("id", "due_at").iterator())
+    late, per_clock = [], Counter()
+    for obligation_id, created in AlertEvent.objects.filter(topic="overdue", obligation_id__in=ids).values_list(
+            "obligation_id", "created_at").iterator():
+        per_clock[obligation_id] += 1
+        late.append((created - due[obligation_id]).total_seconds() * 1000)
+    late.sort()
+    missing = len(ids) - len(per_clock)  # every bench clock is past due by now: each owes its overdue alert
+    twice = sum(1 for n in per_clock.values() if n > 1) + (
+        Notification.objects.filter(event__topic="overdue").values("event", "user").annotate(n=Count("id"))
+        .filter(n__gt=1).count())
+    p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else None
+    return [
+        figure("alert_p50_ms", late[len(late) // 2] if late else None, "ms", db=db),
+        figure("alert_p99_ms", p99, "ms", goal="<= 250 ms", met=p99 is not None and p99 <= 250, db=db),
+        figure("alert_max_ms", late[-1] if late else None, "ms", goal="<= 1000 ms",
+               met=bool(late) and late[-1] <= 1000, db=db),
+        figure("alert_duplicates", twice, "alerts", goal="0", met=twice == 0, db=db),
+        figure("alert_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
+        figure("alert_notifications", Notification.objects.filter(event__topic="overdue").count(), "rows", db=db),
+    ]
 
 
 def burst(db: str) -> list[Figure]:
@@ -58,8 +126,9 @@ def burst(db: str) -> list[Figure]:
     from dutyroom.obligations.models import Obligation
     from dutyroom.worker.loop import Worker
 
-    first_due = datetime.now(UTC) + timedelta(seconds=30 if N > 20000 else 5)
+    first_due = datetime.now(UTC) + timedelta(seconds=45 if N > 20000 else 8)
     ids = seed(N, first_due, SPREAD, "burst")
+    query = ladder_query(db, ids)
     first_due = Obligation.objects.filter(id__in=ids[:1]).values_list("due_at", flat=True)[0]
     wait = (first_due - datetime.now(UTC)).total_seconds()
     if wait < 1:
@@ -71,6 +140,11 @@ def burst(db: str) -> list[Figure]:
     end = first_due + timedelta(seconds=SPREAD + 10)
     while datetime.now(UTC) < end and Obligation.objects.filter(id__in=ids[-1:], state="pending").exists():
         time.sleep(0.5)
+    from dutyroom.alerts.models import AlertEvent
+
+    settle = time.monotonic() + ALERT_WAIT  # the ladder may trail the flips: give it time, then count
+    while time.monotonic() < settle and AlertEvent.objects.filter(topic="overdue").count() < N:
+        time.sleep(1)
     time.sleep(1)
     stop.set()
     for thread in threads:
@@ -89,6 +163,8 @@ def burst(db: str) -> list[Figure]:
         figure("burst_duplicates", dupes, "clocks", goal="0", met=dupes == 0, db=db),
         figure("burst_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
         figure("burst_clocks", N, "clocks", db=db),
+        *query,
+        *alert_figures(db, ids),
     ]
 
 
@@ -109,6 +185,12 @@ def fire_cost(db: str) -> list[Figure]:
     for obligation_id in ids:  # baseline: the bare compare-and-set on the same rows
         Obligation.objects.filter(id=obligation_id, state="overdue").update(state="overdue")
     bare_s = time.perf_counter() - start
+    from dutyroom.alerts.models import AlertMark
+
+    # these clocks stay overdue; mark their "overdue" rung done so the burst's ladder works on the burst alone
+    AlertMark.objects.bulk_create([AlertMark(obligation_id=o.pk, step="overdue", due_at=o.due_at, fired=True,
+                                             at=o.due_at) for o in Obligation.objects.filter(id__in=ids)],
+                                  batch_size=2000, ignore_conflicts=True)
     return [figure("fire_cost_ratio", round(fire_s / max(bare_s, 1e-9), 2), "x", db=db),
             figure("fire_ms", round(fire_s / max(fired, 1) * 1000, 3), "ms",
                    baseline=round(bare_s / len(ids) * 1000, 3), db=db)]

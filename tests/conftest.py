@@ -107,3 +107,4 @@ def fresh_live_board_cache() -> None:
 
     live._fragments.clear()
     live._heads.at = 0.0
+    live._holders.version = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 
 from dutyroom.alerts.models import AlertMark
@@ -43,9 +43,23 @@ def ladder_sweep(now: datetime, batch: int = BATCH) -> int:
     return sum(_ladder_one(obligation_id, policy, now) for obligation_id in _candidates(policy, now, batch))
 
 
+def _locked(obligation_id: int) -> Obligation | None:
+    """The clock, locked first (PostgreSQL), so a rung takes its locks in the deadline sweep's order: the
+    obligation row, then the audit head. Without it the two workers of the burst bench deadlocked: a rung's
+    inserts (their foreign keys take a key-share lock on the clock) waited for a sweep holding the clock
+    ``FOR UPDATE``, while that sweep waited for the audit head the other side held. A clock locked by a
+    sweep is skipped (``SKIP LOCKED``) rather than waited for."""
+    qs = Obligation.objects.select_related("unit", "incident")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    return qs.filter(pk=obligation_id).first()
+
+
 def _ladder_one(obligation_id: int, policy: AlertPolicy, now: datetime) -> int:
     with transaction.atomic():
-        obligation = Obligation.objects.select_related("unit", "incident").get(pk=obligation_id)
+        obligation = _locked(obligation_id)
+        if obligation is None:
+            return 0  # a deadline sweep holds this clock right now; the next pass takes its rung
         done = AlertMark.objects.filter(obligation=obligation, due_at=obligation.due_at).values_list("step", flat=True)
         decision = ladder_due(policy, ObligationKind(obligation.kind), obligation.due_at,
                               open_=obligation.state in OPEN, done=list(done), now=now)

@@ -145,11 +145,14 @@ class DeliveryAttempt(models.Model):
 
 class AlertPreference(models.Model):
     """Channels for one user, or a unit's default for its staff. No row: e-mail and SMS where an address is
-    known. ``sound`` is the browser cue on the board (mutable per user)."""
+    known. ``sound`` is the browser cue on the board (mutable per user, stored so it follows the person from
+    browser to browser). ``topics`` maps a topic to the channels wanted for it (``inapp``, ``email``, ``sms``);
+    a topic not named there falls back to ``channels`` plus in-app (see ``alerts.preferences``)."""
 
     user = models.OneToOneField("accounts.User", null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="alert_preference")
     unit = models.OneToOneField("orgs.Unit", null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="alert_preference")
     channels = models.JSONField(default=list, blank=True)
+    topics = models.JSONField(default=dict, blank=True)
     sound = models.BooleanField(default=True)

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.models import (
     AlertEvent,
-    AlertPreference,
     Channel,
     Chase,
     Delivery,
@@ -23,6 +22,7 @@ from dutyroom.alerts.models import (
     Notification,
     Webhook,
 )
+from dutyroom.alerts.preferences import outside_channels, preference_of, preferences_of, wants_inapp
 from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
@@ -34,17 +34,11 @@ from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_for_code
 from dutyroom.rules import AlertTopic, ObligationState, evaluate
 
-DEFAULT_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
-
-def user_channels(user: User) -> list[str]:
-    """The user's own choice, else their unit's default, else e-mail and SMS; only where an address exists."""
-    pref = AlertPreference.objects.filter(user=user).first()
-    if pref is None and user.unit_id is not None:
-        pref = AlertPreference.objects.filter(unit_id=user.unit_id).first()
-    chosen = list(pref.channels) if pref is not None else list(DEFAULT_CHANNELS)
-    address = {Channel.EMAIL: user.email, Channel.SMS: user.phone}
-    return [c for c in chosen if c in address and address[Channel(c)]]
+def user_channels(user: User, topic: str | None = None) -> list[str]:
+    """E-mail and SMS in effect for ``user`` (own choice, else the unit's default, else both), where an address
+    exists; kept here for callers that ask about one person (``alerts.preferences`` does the work)."""
+    return outside_channels(user, preference_of(user), topic)
 
 
 def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> list[Webhook]:
@@ -70,11 +64,13 @@ def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: date
             )
     except IntegrityError:
         return None
-    Notification.objects.bulk_create([Notification(event=event, user=u, created_at=now) for u in recipients])
+    prefs = preferences_of(recipients)  # each person's choice for this topic, read once per alert
+    Notification.objects.bulk_create([Notification(event=event, user=u, created_at=now) for u in recipients
+                                      if wants_inapp(prefs[u.pk], topic)])
     deliveries = [
         Delivery(key=f"{key}|{channel}|u{person.pk}", event=event, channel=channel, user=person,
                  target=person.email if channel == Channel.EMAIL else person.phone, next_at=now, created_at=now)
-        for person in recipients for channel in user_channels(person)
+        for person in recipients for channel in outside_channels(person, prefs[person.pk], topic)
     ] + [
         Delivery(key=f"{key}|webhook|w{hook.pk}", event=event, channel=Channel.WEBHOOK, webhook=hook,
                  target=hook.url, next_at=now, created_at=now)
@@ -127,35 +123,6 @@ def notification_mark_read(*, actor: User, notification: Notification, now: date
 
 def notifications_mark_all_read(*, actor: User, now: datetime) -> int:
     return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now)
-
-
-def preference_set(*, actor: User, now: datetime, channels: list[str] | None = None, sound: bool | None = None,
-                   email: str | None = None, phone: str | None = None) -> AlertPreference:
-    """A person's own channels, browser cue and contact details (where e-mail and SMS go)."""
-    errors = Errors()
-    for index, channel in enumerate(channels or []):
-        if channel not in (Channel.EMAIL, Channel.SMS):
-            errors.add(f"channels[{index}]", "只能选择 email 或 sms", "must be email or sms")
-    if email and ("@" not in email or len(email) > 254):
-        errors.add("email", "电子邮件地址无效", "invalid e-mail address")
-    if phone and (len(phone) > 40 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
-        errors.add("phone", "手机号码无效", "invalid phone number")
-    errors.raise_if_any()
-    with transaction.atomic():
-        pref, _ = AlertPreference.objects.get_or_create(user=actor, defaults={"channels": list(DEFAULT_CHANNELS)})
-        if channels is not None:
-            pref.channels = list(dict.fromkeys(channels))
-        if sound is not None:
-            pref.sound = sound
-        pref.save()
-        contact = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
-        if contact:
-            User.objects.filter(pk=actor.pk).update(**contact)
-            for name, value in contact.items():
-                setattr(actor, name, value)
-        audit_record(actor=actor, action="alerts.preferences", object_type="user", object_id=actor.pk, at=now,
-                     data={"channels": pref.channels, "sound": pref.sound, "contact_changed": sorted(contact)})
-    return pref
 
 
 # ---- webhooks ----

@@ -22,6 +22,7 @@ from dutyroom.web.views import (
     instructions,
     live,
     otp,
+    preferences,
     reports,
     verification,
 )
@@ -74,5 +75,8 @@ urlpatterns = [
     path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
     path("handover/", zh(handover.handover_page), name="handover"),
     path("duty-log/", zh(handover.duty_log_page), name="duty-log"),
+    path("me/alerts/", zh(preferences.my_alerts), name="my-alerts"),
+    path("me/alerts/sound/", zh(preferences.sound_set), name="alert-sound"),
+    path("units/<slug:code>/alerts/", zh(preferences.unit_alerts), name="unit-alerts"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

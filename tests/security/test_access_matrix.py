@@ -30,6 +30,7 @@ CALLERS = ["duty-officer", "duty-leader", "assessor", "admin", "shaxi-reporter",
            "shaxi-verifier", "shaxi-viewer"]
 DUTY_ROOM = {"duty-officer", "duty-leader"}
 SHAXI_STAFF = {"shaxi-reporter", "shaxi-leader"}
+SHAXI_MEMBERS = SHAXI_STAFF | {"shaxi-verifier", "shaxi-viewer"}  # every account of the Shaxi unit itself
 
 # THE table: who sees which incident.
 VISIBLE: dict[str, set[str]] = {
@@ -191,6 +192,11 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        expect=lambda c, t: None if c == "duty-officer" else 404),
     Op("GET", "/me/alert-preferences", anyone, targeted=False),
     Op("PUT", "/me/alert-preferences", anyone, body={"sound": False}, targeted=False),
+    # a unit's alert defaults (Shaxi's here): read by its own members, set only by the duty room and the admin
+    Op("GET", "/units/{unit}/alert-preferences", lambda c, t: c in DUTY_ROOM | {"admin"} | SHAXI_MEMBERS,
+       targeted=False),
+    Op("PUT", "/units/{unit}/alert-preferences", lambda c, t: c in DUTY_ROOM | {"admin"},
+       body={"topics": {"overdue": ["inapp", "sms"]}, "sound": False}, targeted=False),
     Op("POST", "/obligations/{obligation}/chase", duty_room, 201, {"note": "请尽快报送"}),
     Op("GET", "/chases", anyone, targeted=False),
     Op("GET", "/roster/now", anyone, targeted=False),
@@ -315,6 +321,7 @@ def world(city: None) -> World:
     from dutyroom.handover.services import handover_sign
 
     ids["leads"]["handover"] = handover_sign(actor=User.objects.get(username="duty-leader"), note="矩阵", now=now).pk
+    ids["leads"]["unit"] = "shaxi"  # type: ignore[assignment]  # a unit is named by its code in the API
     return World(ids)
 
 
@@ -401,7 +408,7 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
     clients = {caller: api(caller) for caller in CALLERS}
     nothing = dict.fromkeys(("incident", "report", "obligation", "request", "lead", "duplicate", "term", "daily",
                              "task", "finding", "notification", "webhook", "delivery", "warning", "incdup",
-                             "handover"),
+                             "handover", "unit"),
                             99999999)
     wrong: list[str] = []
     for caller in CALLERS:

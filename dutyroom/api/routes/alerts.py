@@ -20,21 +20,31 @@ from dutyroom.alerts.access import (
     visible_webhooks,
 )
 from dutyroom.alerts.models import AlertPreference, Chase, Delivery, Notification, Webhook
+from dutyroom.alerts.preferences import (
+    may_set_unit_defaults,
+    outside_channels,
+    preference_of,
+    preference_set,
+    topic_matrix,
+    unit_preference_set,
+)
 from dutyroom.alerts.services import (
     WebhookInput,
     chase_create,
     delivery_retry,
     notification_mark_read,
-    preference_set,
-    user_channels,
     webhook_create,
     webhook_delete,
 )
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
+from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
+from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.common.timefmt import iso_local
 from dutyroom.duty.selectors import roster_now
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_by_code
 from dutyroom.reports.access import access_obligation
 from dutyroom.rules import AlertTopic
 
@@ -52,9 +62,16 @@ class ChaseIn(Strict):
     note: str = Field(default="", max_length=300)
 
 
-class PreferencesIn(Strict):
+ChannelIn = Literal["inapp", "email", "sms"]
+
+
+class UnitPreferencesIn(Strict):
     channels: list[Literal["email", "sms"]] | None = None
+    topics: dict[TopicIn, list[ChannelIn]] | None = None
     sound: bool | None = None
+
+
+class PreferencesIn(UnitPreferencesIn):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
 
@@ -114,8 +131,13 @@ def read_notification(request: HttpRequest, notification_id: int) -> Any:
 
 
 def preferences_view(user: User, pref: AlertPreference | None) -> Body:
-    return {"channels": user_channels(user), "chosen": list(pref.channels) if pref else None,
-            "sound": pref.sound if pref else True, "email": user.email, "phone": user.phone}
+    """``channels``/``topics`` in effect (own, else the unit's default); ``chosen`` is the caller's own row."""
+    effective = preference_of(user)
+    own = pref if pref is not None and pref.user_id == user.pk else None
+    return {"channels": outside_channels(user, effective), "chosen": list(own.channels) if own else None,
+            "topics": topic_matrix(effective), "sound": effective.sound if effective else True,
+            "from_unit": effective is not None and effective.unit_id is not None,
+            "email": user.email, "phone": user.phone}
 
 
 @router.get("/me/alert-preferences", response=Body)
@@ -130,6 +152,37 @@ def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
     user = caller(request)
     pref = preference_set(actor=user, now=clock_now(), **payload.model_dump())
     return preferences_view(user, pref)
+
+
+def unit_preferences_view(unit: Unit) -> Body:
+    pref = AlertPreference.objects.filter(unit=unit).first()
+    return {"unit": unit.code, "set": pref is not None, "channels": list(pref.channels) if pref else None,
+            "topics": topic_matrix(pref), "sound": pref.sound if pref else True}
+
+
+def _unit_for(user: User, code: str, *, write: bool) -> Unit:
+    """A unit's defaults are read by its own members and set by the duty room or an admin (403 for others)."""
+    unit = unit_by_code(code) if len(code) <= limits.UNIT_CODE else None
+    if unit is None:
+        raise NotFound("单位")
+    if not may_set_unit_defaults(user) and (write or user.unit_id != unit.pk):
+        raise Forbidden("只有值班室或管理员可以设置单位默认提醒方式",
+                        "only the duty room or an admin may set a unit's alert defaults")
+    return unit
+
+
+@router.get("/units/{unit}/alert-preferences", response=Body)
+def get_unit_preferences(request: HttpRequest, unit: str) -> Any:
+    """A unit's default channels per topic and sound, for members who have not chosen their own."""
+    return unit_preferences_view(_unit_for(caller(request), unit, write=False))
+
+
+@router.put("/units/{unit}/alert-preferences", response=Body)
+def put_unit_preferences(request: HttpRequest, unit: str, payload: UnitPreferencesIn) -> Any:
+    user = caller(request)
+    found = _unit_for(user, unit, write=True)
+    unit_preference_set(actor=user, unit=found, now=clock_now(), **payload.model_dump())
+    return unit_preferences_view(found)
 
 
 @router.post("/obligations/{obligation_id}/chase", response={201: Body})

@@ -37,6 +37,19 @@ def chase_count(context: template.Context, obligation_id: int) -> int:
     return cache.get(obligation_id, 0)
 
 
+@register.simple_tag(takes_context=True)
+def sound_state(context: template.Context) -> str:
+    """"1" when the signed-in person's stored preference plays the board's cue, "0" when muted: every page
+    carries it, so the incident page's countdowns honour the same switch as the board."""
+    from dutyroom.alerts.preferences import sound_on
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "1"
+    return "1" if sound_on(user) else "0"
+
+
 @register.simple_tag
 def roster_gap() -> bool:
     """True when no shift covers the present moment (the board says so in red)."""

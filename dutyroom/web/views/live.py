@@ -44,6 +44,8 @@ _heads = _Heads()
 _lock = threading.Lock()
 _fragments: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 FRAGMENTS_KEPT = 64
+_rendering: dict[tuple[object, ...], threading.Event] = {}
+RENDER_WAIT_SECONDS = 5.0
 
 
 def _read_heads() -> tuple[int, int, int]:
@@ -140,17 +142,39 @@ def _reply(body: bytes) -> HttpResponse:
     return response
 
 
-def viewer(user_id: int, role: str, unit_id: int | None) -> tuple[object, ...]:
-    """Whose fragment this is. Viewers of one kind (role, unit) share one; a person holding a need-to-know grant
-    (issue 6) sees work-secret incidents their kind does not, so their fragment is their own."""
+class _Holders:
+    """Who holds a live need-to-know grant, read once per version (a grant or a revocation writes an audit row,
+    so it moves the version): the herd of fragment requests after an event costs one query, not one each."""
+
+    version: str = ""
+    users: frozenset[int] = frozenset()
+
+
+_holders = _Holders()
+
+
+def grant_holders(current: str) -> frozenset[int]:
     from dutyroom.incidents.models import IncidentGrant
 
-    personal = IncidentGrant.objects.filter(user_id=user_id, revoked_at__isnull=True).exists()
+    with _lock:
+        if _holders.version == current:
+            return _holders.users
+    users = frozenset(IncidentGrant.objects.filter(revoked_at__isnull=True).values_list("user_id", flat=True))
+    with _lock:
+        _holders.version, _holders.users = current, users
+    return users
+
+
+def viewer(user_id: int, role: str, unit_id: int | None, current: str | None = None) -> tuple[object, ...]:
+    """Whose fragment this is. Viewers of one kind (role, unit) share one; a person holding a need-to-know grant
+    (issue 6) sees work-secret incidents their kind does not, so their fragment is their own."""
+    personal = user_id in grant_holders(current if current is not None else version())
     return (role, unit_id, user_id if personal else None)
 
 
 def fragment_lookup(get: QueryDict, user_id: int, role: str, unit_id: int | None, language: str) -> bytes | None:
-    key = (current_for(get), *viewer(user_id, role, unit_id), language, query_key(get))
+    current = current_for(get)
+    key = (current, *viewer(user_id, role, unit_id, current), language, query_key(get))
     with _lock:
         return _fragments.get(key)
 
@@ -160,21 +184,41 @@ def fragment_hit(request: HttpRequest) -> HttpResponse | None:
     claims = token_claims(request)
     if claims is None:
         return None
-    key = (_current(request), *viewer(*claims), get_language(), view_query(request))
+    current = _current(request)
+    key = (current, *viewer(*claims, current), get_language(), view_query(request))
     with _lock:
         body = _fragments.get(key)
     return None if body is None else _reply(body)
 
 
 def cached_fragment(request: HttpRequest, user: User, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The board fragment for this kind of viewer at the current version, rendered once per version."""
-    key = (_current(request), *viewer(user.pk, user.role, user.unit_id), get_language(), view_query(request))
+    """The board fragment for this kind of viewer at the current version, rendered once per version.
+
+    Single flight: when an event moves the version, every open board asks within the same second and all of
+    them miss; without this each of the server's threads rendered its own copy (tens of milliseconds each,
+    the whole core for a moment). The first thread renders, the others wait for it (bounded) and share it.
+    """
+    current = _current(request)
+    key = (current, *viewer(user.pk, user.role, user.unit_id, current), get_language(), view_query(request))
     with _lock:
         body = _fragments.get(key)
-    if body is None:
-        body = render().content
+        running = _rendering.get(key) if body is None else None
+        mine = body is None and running is None
+        if mine:
+            running = _rendering[key] = threading.Event()
+    if body is None and not mine and running is not None and running.wait(RENDER_WAIT_SECONDS):
         with _lock:
-            _fragments[key] = body
-            while len(_fragments) > FRAGMENTS_KEPT:
-                _fragments.popitem(last=False)
+            body = _fragments.get(key)
+    if body is None:
+        try:
+            body = render().content
+            with _lock:
+                _fragments[key] = body
+                while len(_fragments) > FRAGMENTS_KEPT:
+                    _fragments.popitem(last=False)
+        finally:
+            if mine and running is not None:
+                with _lock:
+                    _rendering.pop(key, None)
+                running.set()
     return _reply(body)

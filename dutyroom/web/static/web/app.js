@@ -76,9 +76,12 @@
   }
 
   // ---- cues: a short sound and a browser notification for a new major/sensitive incident or a new overdue ----
+  // The mute switch is the person's stored preference (body[data-sound], rendered by the server), so muting
+  // on one browser mutes the next one too; the switch saves it with a POST (issue 7, views/preferences.py).
   var audio = null;
+  var soundOn = body.dataset.sound !== "0";
   function muted() {
-    try { return window.localStorage.getItem("dutyroom.mute") === "1"; } catch (e) { return false; }
+    return !soundOn;
   }
   function cue(text) {
     if (muted()) return;
@@ -97,17 +100,45 @@
       try { new Notification("DutyRoom", { body: text }); } catch (e) { /* ignored */ }
     }
   }
+  function csrfToken() {
+    var own = document.querySelector(".topbar input[name=csrfmiddlewaretoken]");
+    return own ? own.value : "";
+  }
   function soundToggle() {
     var btn = document.getElementById("sound-toggle");
-    if (!btn) return;
+    if (!btn || !body.dataset.soundUrl) return;
     function show() {
       btn.textContent = muted() ? btn.dataset.off : btn.dataset.on;
       btn.setAttribute("aria-pressed", muted() ? "true" : "false");
     }
     btn.addEventListener("click", function () {
-      try { window.localStorage.setItem("dutyroom.mute", muted() ? "0" : "1"); } catch (e) { /* ignored */ }
-      if (!muted() && window.Notification && Notification.permission === "default") Notification.requestPermission();
+      var wanted = !soundOn;
+      soundOn = wanted; // answer the click at once; the server's reply confirms or puts it back
       show();
+      btn.disabled = true;
+      if (wanted && window.Notification && Notification.permission === "default") Notification.requestPermission();
+      fetch(body.dataset.soundUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: "sound=" + (wanted ? "on" : "off"),
+      })
+        .then(function (resp) {
+          if (!resp.ok) throw new Error("HTTP " + resp.status);
+          return resp.json();
+        })
+        .then(function (data) {
+          soundOn = !!data.sound;
+          btn.dataset.saved = "1";
+        })
+        .catch(function () {
+          soundOn = !wanted; // not saved: show what the server still holds
+        })
+        .then(function () {
+          btn.disabled = false;
+          body.dataset.sound = soundOn ? "1" : "0";
+          show();
+        });
     });
     show();
   }
@@ -148,13 +179,14 @@
     var etag = board.dataset.etag || null;
     var seen = alarming(board);
 
-    function refresh() {
-      var url = board.dataset.fragment + (etag ? "&v=" + encodeURIComponent(etag.replace(/"/g, "")) : "");
+    function refresh(next) {
+      var url = board.dataset.fragment + (next ? "&v=" + encodeURIComponent(next.replace(/"/g, "")) : "");
       return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (frag) {
         if (!frag.ok || frag.redirected) throw new Error("fragment " + frag.status);
         return frag.text().then(function (html) {
           var before = board.querySelectorAll(".clock.state-overdue").length;
           board.innerHTML = html;
+          etag = next; // adopted only once the board shows it: a failed fetch is retried on the next poll
           var now = alarming(board);
           var fresh = Object.keys(now).some(function (id) { return !seen[id]; });
           seen = now;
@@ -185,10 +217,10 @@
           }
           if (resp.status === 304) return null;
           if (!resp.ok) throw new Error("HTTP " + resp.status);
-          etag = resp.headers.get("ETag");
+          var next = resp.headers.get("ETag");
           return resp.json().then(function (data) {
             updateBell(data.unread);
-            return refresh();
+            return refresh(next);
           });
         })
         .catch(function () {
