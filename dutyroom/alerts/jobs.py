@@ -6,11 +6,13 @@ from datetime import datetime
 
 from dutyroom.alerts.fanout import outbox_fanout
 from dutyroom.alerts.ladder import ladder_sweep
+from dutyroom.common.memo import pass_memo
 
 
 def alerts_job(now: datetime) -> datetime | None:
     """Route new outbox events to people (this is the outbox's in-app delivery) and fire due ladder rungs.
     E-mail, SMS and webhooks leave from ``delivery.delivery_loop`` in its own thread."""
-    outbox_fanout(now)
-    ladder_sweep(now)
+    with pass_memo():  # one read of the roster, the units' staff, webhooks and preferences per pass
+        outbox_fanout(now)
+        ladder_sweep(now)
     return None  # the loop's own cap (0.5 s) is fine-grained enough for minute-scale rungs

@@ -24,6 +24,7 @@ from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.models import AlertPreference, Channel
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Forbidden
+from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import AlertTopic
@@ -45,6 +46,10 @@ def preferences_of(users: Iterable[User]) -> dict[int, AlertPreference | None]:
     """Each user's effective row (own, else their unit's, else None) in two queries, whatever the number of
     recipients: the ladder and the fan-out call this once per alert, not once per person."""
     people = list(users)
+    return memoized(("preferences", tuple(u.pk for u in people)), lambda: _preferences_of(people))
+
+
+def _preferences_of(people: list[User]) -> dict[int, AlertPreference | None]:
     own = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=[u.pk for u in people])}
     unit_ids = {u.unit_id for u in people if u.pk not in own and u.unit_id is not None}
     by_unit = {p.unit_id: p for p in AlertPreference.objects.filter(unit_id__in=unit_ids)} if unit_ids else {}

@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from dutyroom.accounts.models import Role, User
+from dutyroom.common.memo import memoized
 from dutyroom.duty.selectors import city_leader_on_duty, on_duty
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import Audience
 
 
 def unit_staff(unit: Unit, roles: Iterable[str]) -> list[User]:
-    return list(User.objects.filter(unit=unit, role__in=list(roles), is_active=True).order_by("id"))
+    wanted = sorted(roles)
+    return memoized(("staff", unit.pk, tuple(wanted)), lambda: list(
+        User.objects.filter(unit=unit, role__in=wanted, is_active=True).order_by("id")))
 
 
 def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: datetime) -> list[User]:

@@ -27,6 +27,7 @@ from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
 from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
 from dutyroom.incidents.models import Incident
 from dutyroom.obligations.models import Obligation
@@ -43,8 +44,9 @@ def user_channels(user: User, topic: str | None = None) -> list[str]:
 
 def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> list[Webhook]:
     units = {u for u in (unit.pk if unit else None, incident.unit_id if incident else None) if u is not None}
+    active = memoized(("webhooks",), lambda: list(Webhook.objects.filter(active=True)))
     return [
-        hook for hook in Webhook.objects.filter(active=True)
+        hook for hook in active
         if (not hook.topics or topic in hook.topics) and (hook.unit_id is None or hook.unit_id in units)
     ]
 

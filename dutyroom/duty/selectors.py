@@ -7,17 +7,18 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from dutyroom.accounts.models import Role, User
+from dutyroom.common.memo import memoized
 from dutyroom.duty.models import Shift
 
 
 def roster_now(now: datetime) -> Shift | None:
     """The shift covering ``now`` (the latest-starting one if a handover overlaps), or None: nobody is rostered."""
-    return (
+    return memoized(("roster_now", now), lambda: (
         Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
         .filter(starts_at__lte=now, ends_at__gt=now)
         .order_by("-starts_at")
         .first()
-    )
+    ))
 
 
 def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:
@@ -28,7 +29,7 @@ def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:
 
 def everyone_with_role(role: str) -> list[User]:
     """The fallback audience when no shift covers the moment: every active user of the role."""
-    return list(User.objects.filter(role=role, is_active=True).order_by("id"))
+    return memoized(("role", role), lambda: list(User.objects.filter(role=role, is_active=True).order_by("id")))
 
 
 def on_duty(role: Role, now: datetime) -> list[User]:

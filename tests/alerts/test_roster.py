@@ -87,3 +87,21 @@ def test_a_shift_overlapping_another_is_refused(city):
         shifts_save(actor=admin(), now=at, shifts=[
             ShiftInput(at + timedelta(hours=12), at + timedelta(hours=36), "duty-officer", "duty-leader")])
     assert "starts_at" in caught.value.errors
+
+
+def test_a_worker_pass_reads_the_roster_once_and_a_page_always_reads_it_afresh(city, django_assert_num_queries):
+    """Issue 7's burst: the ladder asked the roster once per alert. Inside one worker pass it is read once;
+    outside a pass (pages, the API) a change is seen at once."""
+    from dutyroom.common.memo import pass_memo
+    from dutyroom.duty.selectors import on_duty
+
+    rows = [("duty-officer", "duty-leader", "assessor")] * 7
+    shifts_save(actor=admin(), shifts=week_shifts(date(2026, 11, 30), rows), now=datetime.now(LOCAL))
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=LOCAL)
+    with pass_memo():
+        with django_assert_num_queries(1):
+            for _ in range(50):
+                assert [u.username for u in on_duty("duty_officer", at)] == ["duty-officer"]
+        Shift.objects.filter(starts_at__lte=at, ends_at__gt=at).update(duty_officer=User.objects.get(username="admin"))
+        assert [u.username for u in on_duty("duty_officer", at)] == ["duty-officer"]  # this pass: as it began
+    assert [u.username for u in on_duty("duty_officer", at)] == ["admin"]  # the next read sees the change
