@@ -17,6 +17,7 @@ COALESCE_SECONDS = 0.05
 
 _event = threading.Event()
 _deliveries = threading.Event()  # the delivery thread's own (issue 7): a new alert wakes it at once
+_jobs = threading.Event()  # the worker's jobs thread (alert ladder, fan-out …): new work wakes it at once
 _last_published = 0.0
 _subscribed = False
 
@@ -26,6 +27,7 @@ def notify() -> None:
     global _last_published
     _event.set()
     _deliveries.set()
+    _jobs.set()
     now = time.monotonic()
     if now - _last_published >= COALESCE_SECONDS:
         _last_published = now
@@ -35,6 +37,7 @@ def notify() -> None:
 def _woken(_topic: str) -> None:
     _event.set()
     _deliveries.set()
+    _jobs.set()
 
 
 def listen() -> None:
@@ -49,6 +52,12 @@ def listen() -> None:
 def wait_deliveries(timeout: float) -> bool:
     woken = _deliveries.wait(timeout)
     _deliveries.clear()
+    return woken
+
+
+def wait_jobs(timeout: float) -> bool:
+    woken = _jobs.wait(timeout)
+    _jobs.clear()
     return woken
 
 

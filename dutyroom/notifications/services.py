@@ -20,6 +20,22 @@ def outbox_emit(
     sensitive: bool = False,
 ) -> list[OutboxEvent]:
     """One event per audience unit (deduplicated), in the caller's transaction."""
+    return OutboxEvent.objects.bulk_create(outbox_events(
+        topic=topic, units=units, at=at, payload=payload, incident_id=incident_id, obligation_id=obligation_id,
+        sensitive=sensitive))
+
+
+def outbox_events(
+    *,
+    topic: str,
+    units: list[Unit],
+    at: datetime,
+    payload: dict[str, Any],
+    incident_id: int | None = None,
+    obligation_id: int | None = None,
+    sensitive: bool = False,
+) -> list[OutboxEvent]:
+    """The unsaved events ``outbox_emit`` writes; a batch (the worker's sweep) writes many in one INSERT."""
     seen: set[int] = set()
     events = []
     for unit in units:
@@ -38,7 +54,7 @@ def outbox_emit(
                 created_at=at,
             )
         )
-    return OutboxEvent.objects.bulk_create(events)
+    return events
 
 
 def outbox_deliver_in_app(now: datetime, batch: int = 100) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from dutyroom.accounts.models import User
-from dutyroom.audit.services import audit_record
+from dutyroom.audit.services import AuditRecord, audit_record_many
 from dutyroom.common import wakeup
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -175,9 +175,10 @@ def obligations_close_for_handled(*, incident: ClockSubject, actor: User | None,
     return stopped
 
 
-def audit_obligation(obligation: Obligation, *, action: str, actor: User | None, now: datetime,
-                     extra: dict[str, object] | None = None) -> None:
-    audit_record(
+def obligation_audit(obligation: Obligation, *, action: str, actor: User | None, now: datetime,
+                     extra: dict[str, object] | None = None) -> AuditRecord:
+    """What the audit log keeps about a clock's change (one shape for one clock and for a batch)."""
+    return AuditRecord(
         actor=actor,
         action=action,
         object_type="obligation",
@@ -195,3 +196,8 @@ def audit_obligation(obligation: Obligation, *, action: str, actor: User | None,
             **(extra or {}),
         },
     )
+
+
+def audit_obligation(obligation: Obligation, *, action: str, actor: User | None, now: datetime,
+                     extra: dict[str, object] | None = None) -> None:
+    audit_record_many([obligation_audit(obligation, action=action, actor=actor, now=now, extra=extra)])
