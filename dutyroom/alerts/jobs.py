@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dutyroom.alerts.fanout import BATCH as FANOUT_BATCH
 from dutyroom.alerts.fanout import outbox_fanout
-from dutyroom.alerts.ladder import ladder_sweep
+from dutyroom.alerts.ladder import ladder_pass
 from dutyroom.common.memo import pass_memo
 
 
@@ -13,6 +14,8 @@ def alerts_job(now: datetime) -> datetime | None:
     """Route new outbox events to people (this is the outbox's in-app delivery) and fire due ladder rungs.
     E-mail, SMS and webhooks leave from ``delivery.delivery_loop`` in its own thread."""
     with pass_memo():  # one read of the roster, the units' staff, webhooks and preferences per pass
-        outbox_fanout(now)
-        ladder_sweep(now)
-    return None  # the loop's own cap (0.5 s) is fine-grained enough for minute-scale rungs
+        routed = outbox_fanout(now)
+        _sent, more = ladder_pass(now)
+    if more or routed >= FANOUT_BATCH:
+        return now  # a burst: run again at once
+    return None  # else the loop's own cap (0.5 s) is fine-grained enough for minute-scale rungs

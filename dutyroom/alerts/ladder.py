@@ -37,10 +37,16 @@ def _candidates(policy: AlertPolicy, now: datetime, batch: int) -> list[int]:
 
 def ladder_sweep(now: datetime, batch: int = BATCH) -> int:
     """Fire every due rung of every open clock; returns how many alerts this worker sent."""
+    return ladder_pass(now, batch)[0]
+
+
+def ladder_pass(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
+    """``ladder_sweep``, also saying whether the batch was full (more rungs are waiting: run again at once)."""
     policy = configured_rulebook()[0].alerts
     if not policy.steps:
-        return 0
-    return sum(_ladder_one(obligation_id, policy, now) for obligation_id in _candidates(policy, now, batch))
+        return 0, False
+    candidates = _candidates(policy, now, batch)
+    return sum(_ladder_one(obligation_id, policy, now) for obligation_id in candidates), len(candidates) >= batch
 
 
 def _locked(obligation_id: int) -> Obligation | None:

@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +32,6 @@ from dutyroom.worker.jobs import jobs_run
 log = logging.getLogger("dutyroom.worker")
 MAX_SLEEP = 0.5
 BATCH = 100
-BUSY_PASS = 0.2  # a jobs pass this long means work is queued: run the next one at once
 
 
 def worker_name() -> str:
@@ -87,9 +85,9 @@ class Worker:
         return seconds_until_next_due(clock_now())
 
     def jobs_forever(self) -> None:
-        """Run the jobs again at once while a pass was busy, else when woken, asked for, or after MAX_SLEEP."""
+        """Run the jobs again at once while one says more is waiting (a burst), else when woken, when a job asked
+        to run, or after MAX_SLEEP."""
         while not self.stop.is_set():
-            started = time.monotonic()
             wanted: datetime | None = None
             try:
                 wanted = jobs_run(clock_now())
@@ -99,8 +97,6 @@ class Worker:
                 continue
             finally:
                 close_old_connections()
-            if time.monotonic() - started >= BUSY_PASS:
-                continue  # still catching up (a burst): no sleep
             pause = MAX_SLEEP
             if wanted is not None:
                 pause = max(0.0, min(pause, (wanted - clock_now()).total_seconds()))
