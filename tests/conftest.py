@@ -103,8 +103,10 @@ def audit_anchor_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(autouse=True)
 def fresh_live_board_cache() -> None:
     """The board's fragment cache is per process and keyed by database ids, which a rolled-back test reuses."""
+    from dutyroom.alerts.unread import unread_forget
     from dutyroom.web.views import live
 
     live._fragments.clear()
     live._heads.at = 0.0
     live._holders.version = ""
+    unread_forget()  # the shared unread counts are keyed by that version too

@@ -24,6 +24,7 @@ from dutyroom.alerts.models import (
 )
 from dutyroom.alerts.preferences import outside_channels, preference_of, preferences_of, wants_inapp
 from dutyroom.alerts.texts import alert_text, protected
+from dutyroom.alerts.unread import unread_forget
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
 from dutyroom.common.errors import Conflict, Forbidden
@@ -119,12 +120,15 @@ def notification_mark_read(*, actor: User, notification: Notification, now: date
     if notification.user_id != actor.pk:
         raise Forbidden("只能标记自己的通知", "you can only mark your own notifications")
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    unread_forget()
     notification.refresh_from_db(fields=["read_at"])
     return notification
 
 
 def notifications_mark_all_read(*, actor: User, now: datetime) -> int:
-    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now)
+    marked = Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=now)
+    unread_forget()
+    return marked
 
 
 # ---- webhooks ----

@@ -8,6 +8,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -42,3 +43,22 @@ def test_a_herd_of_misses_renders_the_fragment_once() -> None:
     for thread in [first, *others]:
         thread.join(10)
     assert len(renders) == 1 and bodies == [b"<section>board</section>"] * 5
+
+
+@pytest.mark.django_db
+def test_a_thousand_version_checks_after_an_event_count_unread_alerts_once(django_assert_max_num_queries) -> None:
+    """Issue 7's live bench on PostgreSQL: every board's check after an event counted its user's unread alerts,
+    1,000 queries a second. The counts are read once per version and shared; marking read drops them."""
+    from dutyroom.accounts.models import User
+    from dutyroom.alerts.models import AlertEvent, Notification
+    from dutyroom.alerts.services import notifications_mark_all_read
+    from dutyroom.alerts.unread import unread_count
+    from dutyroom.common.clock import now as clock_now
+
+    officer = User.objects.create(username="live-officer", role="duty_officer")
+    event = AlertEvent.objects.create(key="unread-test", topic="chase", text="x", created_at=clock_now())
+    Notification.objects.create(event=event, user=officer, created_at=clock_now())
+    with django_assert_max_num_queries(1):
+        assert [unread_count(officer.pk, '"7.1.0"') for _ in range(1000)] == [1] * 1000
+    notifications_mark_all_read(actor=officer, now=clock_now())
+    assert unread_count(officer.pk, '"7.1.0"') == 0  # same version, but this process marked it read

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 
 from dutyroom.accounts.models import User
 from dutyroom.alerts.models import Notification
+from dutyroom.alerts.unread import unread_count
 from dutyroom.audit.models import AuditEntry
 from dutyroom.common.clock import now as clock_now
 from dutyroom.obligations.models import Obligation
@@ -98,7 +99,7 @@ def board_version(request: HttpRequest) -> HttpResponse:
     if request.headers.get("If-None-Match") == etag:
         response: HttpResponse = HttpResponseNotModified()
     else:
-        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+        unread = unread_count(user_id, etag)
         response = JsonResponse({"version": etag.strip('"'), "unread": unread})
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
