@@ -162,19 +162,8 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Must run inside the caller's transaction (the change and its audit commit together)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must be called inside the transaction of the change it records")
-    entry = _entry(AuditRecord(action=action, object_type=object_type, object_id=object_id, at=at, actor=actor,
-                               incident_id=incident_id, unit_code=unit_code, data=data))
-    if append_mode() == "deferred":
-        entry.save()  # pending: sealed into the chain by audit_seal, outside this transaction
-        return entry
-    head = _head()
-    assert head is not None
-    _chain(head, [entry])
-    entry.save()
-    head.save(update_fields=["last_hash", "count"])
-    return entry
+    return audit_record_many([AuditRecord(action=action, object_type=object_type, object_id=object_id, at=at,
+                                          actor=actor, incident_id=incident_id, unit_code=unit_code, data=data)])[0]
 
 
 SEAL_BATCH = 2000

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.e2e.test_two_processes import DUTYROOM, PASSWORD, ROOT, Web, free_port, wait_up
+from tests.e2e.test_two_processes import DUTYROOM, PASSWORD, ROOT, Web, database_url, free_port, wait_up
 
 RENAMED = "副本镇（只在副本里）"
 MARK = "（副本）"
@@ -30,14 +30,6 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run([DUTYROOM, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     return result
-
-
-def _pg_url(name: str) -> str:
-    s = connection.settings_dict
-    auth = s["USER"] or "postgres"
-    if s["PASSWORD"]:
-        auth += f":{s['PASSWORD']}"
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
 def _psql(url: str, sql: str) -> None:
@@ -59,11 +51,11 @@ def primary_and_replica() -> Iterator[tuple[Web, str]]:
     if connection.vendor == "postgresql":
         suffix = f"{os.getpid()}_{free_port()}"
         primary, replica = f"dutyroom_primary_{suffix}", f"dutyroom_replica_{suffix}"
-        admin = _pg_url("postgres")
+        admin = database_url("postgres")
         _psql(admin, f"CREATE DATABASE {primary}")
         dropped.append(primary)
-        env["DATABASE_URL"] = _pg_url(primary)
-        replica_url = _pg_url(replica)
+        env["DATABASE_URL"] = database_url(primary)
+        replica_url = database_url(replica)
     else:
         env["DATABASE_URL"] = f"sqlite:///{data / 'primary.sqlite3'}"
         replica_url = f"sqlite:///{data / 'replica.sqlite3'}"

@@ -38,12 +38,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def database_url() -> str:
+def database_url(name: str | None = None) -> str:
+    """This test run's PostgreSQL server as a URL, for its database or the one named."""
     s = connection.settings_dict
     auth = s["USER"] or "postgres"
     if s["PASSWORD"]:
         auth += f":{s['PASSWORD']}"
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name or s['NAME']}"
 
 
 class Web:
