@@ -6,16 +6,19 @@ from datetime import datetime
 
 from dutyroom.alerts.fanout import BATCH as FANOUT_BATCH
 from dutyroom.alerts.fanout import outbox_fanout
-from dutyroom.alerts.ladder import ladder_pass
+from dutyroom.alerts.ladder import ladder_pass, next_ladder_at
 from dutyroom.common.memo import pass_memo
 
 
 def alerts_job(now: datetime) -> datetime | None:
     """Route new outbox events to people (this is the outbox's in-app delivery) and fire due ladder rungs.
-    E-mail, SMS and webhooks leave from ``delivery.delivery_loop`` in its own thread."""
+    E-mail, SMS and webhooks leave from ``delivery.delivery_loop`` in its own thread.
+
+    Returns ``now`` while a batch was full (a burst: run again at once), else when the next rung of any clock is
+    due, so the worker wakes for it on time instead of polling."""
     with pass_memo():  # one read of the roster, the units' staff, webhooks and preferences per pass
         routed = outbox_fanout(now)
         _sent, more = ladder_pass(now)
     if more or routed >= FANOUT_BATCH:
-        return now  # a burst: run again at once
-    return None  # else the loop's own cap (0.5 s) is fine-grained enough for minute-scale rungs
+        return now
+    return next_ladder_at(now)

@@ -156,3 +156,11 @@ class AlertPreference(models.Model):
     channels = models.JSONField(default=list, blank=True)
     topics = models.JSONField(default=dict, blank=True)
     sound = models.BooleanField(default=True)
+
+
+class LadderPlan(models.Model):
+    """The alert ladder the open clocks were planned by (one row): a rulebook with other rungs re-plans them all
+    (``alerts.ladder.policy_adopt``), since each clock stores only when its next rung is due."""
+
+    fingerprint = models.CharField(max_length=64)
+    adopted_at = models.DateTimeField()

@@ -18,7 +18,7 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import AuditRecord, audit_record_many
 from dutyroom.common import wakeup
-from dutyroom.obligations.models import Obligation
+from dutyroom.obligations.models import LADDER_REPLAN, Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import (
     ObligationKind,
@@ -78,6 +78,7 @@ def _reevaluate(obligation: Obligation, now: datetime) -> None:
     """Recompute state from due/met times. Waived stays waived: only a person can waive or un-waive."""
     if obligation.state == ObligationState.WAIVED:
         return
+    obligation.ladder_at = LADDER_REPLAN  # the deadline may have moved: the alert ladder plans this clock afresh
     result = evaluate(obligation.due_at, obligation.met_at, now)
     if result.state == ObligationState.OVERDUE:
         # Only the worker turns a clock overdue, so every overdue gets its audit row and alerts exactly once;
@@ -97,7 +98,8 @@ def obligations_reevaluate(obligations: Iterable[Obligation], now: datetime) -> 
     """Save moved clocks with their state recomputed from the new times."""
     for obligation in obligations:
         _reevaluate(obligation, now)
-        obligation.save(update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule"])
+        obligation.save(update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule",
+                                       "ladder_at"])
 
 
 def obligation_meet(obligation: Obligation, *, report_id: int | None, at: datetime, now: datetime) -> None:

@@ -6,11 +6,17 @@ other; the foreign keys upward are by name only.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import models
 from django.db.models import Q
 
 from dutyroom.common.choices import choices
 from dutyroom.rules import ObligationKind, ObligationState
+
+# ``ladder_at`` of a clock whose alert ladder must be (re)planned: new, or its deadline moved. The epoch sorts
+# first, so the next ladder pass plans it before anything else.
+LADDER_REPLAN = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Obligation(models.Model):
@@ -40,6 +46,10 @@ class Obligation(models.Model):
     waived_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     waived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # When the alert ladder next needs to look at this clock (its earliest rung not yet done); NULL once every
+    # rung is done. Kept by the ladder (``alerts.ladder``); the engine resets it to LADDER_REPLAN whenever the
+    # deadline may have moved. It lets a pass read only the clocks whose rung has come, through an index.
+    ladder_at = models.DateTimeField(null=True, blank=True, default=LADDER_REPLAN)
 
     class Meta:
         # The table keeps the name it had when obligations lived in the reports app (moved without a copy).
@@ -65,6 +75,10 @@ class Obligation(models.Model):
             # answers from the index alone instead of visiting a million table rows.
             models.Index(fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
                          name="obligation_incident_cover"),
+            # the alert ladder's pass: open clocks whose next rung has come, in time order; settled clocks and
+            # finished ladders are not in it, so a pass costs the same with 100,000 overdue clocks open
+            models.Index(fields=["ladder_at"], name="obligation_ladder_due",
+                         condition=Q(state__in=["pending", "overdue"], ladder_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,7 @@ class _Raced(Exception):
     """A clock of the batch changed under the sweep: roll the batch back and fire one by one."""
 
 
-def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room: Unit) -> int:
+def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room: Unit) -> list[Obligation]:
     """Fire a batch of due clocks at once: one compare-and-set UPDATE, one INSERT of audit entries, one of outbox
     events (issue 7's burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
@@ -67,19 +67,23 @@ def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room
     on SQLite the IMMEDIATE transaction is the only writer, so the UPDATE changes exactly the rows read. Should
     it not (a clock met or fired meanwhile), the batch's savepoint is rolled back and each clock goes through
     the one-by-one compare-and-set instead, so exactly-once holds either way.
+
+    Returns the clocks this call fired (unit and incident loaded), so the worker can alert about them in the same
+    transaction.
     """
     try:
         with transaction.atomic():
             return _fire_batch(obligation_ids, now, duty_room)
     except _Raced:
-        return sum(1 for obligation_id in obligation_ids if obligation_fire_overdue(obligation_id, now, duty_room))
+        fired = (obligation_fire_overdue(obligation_id, now, duty_room) for obligation_id in obligation_ids)
+        return [obligation for obligation in fired if obligation is not None]
 
 
-def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> int:
+def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> list[Obligation]:
     due = list(Obligation.objects.select_related("unit", "incident", "incident__rulebook")
                .filter(id__in=obligation_ids, state=ObligationState.PENDING, due_at__lte=now).order_by("due_at", "id"))
     if not due:
-        return 0
+        return []
     claimed = Obligation.objects.filter(id__in=[o.pk for o in due], state=ObligationState.PENDING).update(
         state=ObligationState.OVERDUE, overdue_at=now)
     if claimed != len(due):
@@ -92,10 +96,8 @@ def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> in
     audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
     OutboxEvent.objects.bulk_create(events)
     for obligation in due:
-        if obligation.kind == ObligationKind.FOLLOWUP and obligation.incident is not None:
-            engine.followup_schedule(rulebook=rulebook_of(obligation.incident.rulebook), incident=obligation.incident,
-                                     unit=obligation.unit, basis_at=obligation.due_at, now=now)
-    return len(due)
+        _next_followup(obligation, now)
+    return due
 
 
 def _overdue_event(obligation: Obligation) -> dict[str, Any]:
@@ -112,19 +114,23 @@ def _overdue_event(obligation: Obligation) -> dict[str, Any]:
     }
 
 
-def obligation_fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) -> bool:
+def _next_followup(obligation: Obligation, now: datetime) -> None:
+    """A silent unit owes one follow-up per period: an overdue follow-up starts the next period's clock."""
+    if obligation.kind == ObligationKind.FOLLOWUP and obligation.incident is not None:
+        engine.followup_schedule(rulebook=rulebook_of(obligation.incident.rulebook), incident=obligation.incident,
+                                 unit=obligation.unit, basis_at=obligation.due_at, now=now)
+
+
+def obligation_fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) -> Obligation | None:
     """Turn one due clock overdue exactly once (compare-and-set), audit it, tell the unit and the duty room.
 
-    A silent unit owes one follow-up per period, so an overdue follow-up starts the next period's clock.
+    Returns the clock, or None when another worker fired it or a report met it first.
     """
     with transaction.atomic():
         obligation = engine.obligation_claim_overdue(obligation_id, now)
         if obligation is None:
-            return False  # another worker fired it, or a report met it first
-        incident = obligation.incident
+            return None
         outbox_emit(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now,
                     **_overdue_event(obligation))
-        if obligation.kind == ObligationKind.FOLLOWUP and incident is not None:
-            engine.followup_schedule(rulebook=rulebook_of(incident.rulebook), incident=incident,
-                                     unit=obligation.unit, basis_at=obligation.due_at, now=now)
-    return True
+        _next_followup(obligation, now)
+    return obligation

@@ -4,7 +4,16 @@ Imports only the standard library, PyYAML and itself (an import-linter contract 
 reads a clock, so every decision is a function of its inputs and can be replayed from the audit trail.
 """
 
-from .alerts import AlertPolicy, AlertStep, AlertTopic, Audience, LadderDecision, ladder_due, retry_delay
+from .alerts import (
+    AlertPolicy,
+    AlertStep,
+    AlertTopic,
+    Audience,
+    LadderDecision,
+    ladder_due,
+    ladder_next_at,
+    retry_delay,
+)
 from .channels import channel_forbidden, content_protected
 from .deadlines import (
     Evaluation,
@@ -100,6 +109,7 @@ __all__ = [
     "grade_severity",
     "initial_clocks",
     "ladder_due",
+    "ladder_next_at",
     "lead_verification_due",
     "load_rulebook",
     "load_rulebook_text",

@@ -114,6 +114,19 @@ def ladder_due(
     return LadderDecision(fire, tuple(s for s in ready if s.offset != latest) + stale)
 
 
+def ladder_next_at(
+    policy: AlertPolicy, kind: ObligationKind, due_at: datetime, *, done: Iterable[str]
+) -> datetime | None:
+    """When the ladder of one clock next needs a look: the time of its earliest rung not yet done, or ``None``
+    when every rung is done (the ladder is finished until the deadline moves).
+
+    The worker keeps this on the clock, so a pass reads only the clocks whose next rung has come, through an
+    index, instead of searching every open clock for missing rungs (issue 7: 59–133 ms a pass at 100,000 open
+    clocks, and the idle worker's CPU). ``done`` must include what the pass just fired or skipped."""
+    finished = set(done)
+    return min((step.at(due_at) for step in policy.steps_for(kind) if step.id not in finished), default=None)
+
+
 def retry_delay(
     attempt: int,
     *,

@@ -21,6 +21,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Min
 
 from dutyroom.alerts.delivery import delivery_loop
+from dutyroom.alerts.ladder import ladder_fire_clocks
 from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.obligations.models import Obligation
@@ -53,7 +54,9 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
         if not due_ids:
             return 0
         duty_room = duty_room_unit()  # once per batch, not once per clock
-        return obligations_fire_overdue(due_ids, now, duty_room)
+        fired = obligations_fire_overdue(due_ids, now, duty_room)
+        ladder_fire_clocks(fired, now)  # their overdue alerts, in the same transaction as the flips
+        return len(fired)
 
 
 def seconds_until_next_due(now: datetime) -> float:

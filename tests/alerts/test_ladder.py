@@ -8,7 +8,6 @@ import pytest
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.fanout import outbox_fanout
-from dutyroom.alerts.ladder import ladder_sweep
 from dutyroom.alerts.models import AlertEvent, Notification
 from dutyroom.audit.models import AuditEntry
 from dutyroom.common.clock import now as clock_now
@@ -16,6 +15,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
 from dutyroom.obligations.models import Obligation
 from dutyroom.reports.services import ReportInput, obligation_waive, report_submit
+from tests.alerts.ticks import tick
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +42,11 @@ def test_a_reminder_reaches_the_units_reporters_and_leader_five_minutes_before_t
     now = clock_now()
     item = incident(30, now=now)  # first report due in 15 minutes
     due = first_clock(item).due_at
-    assert ladder_sweep(due - timedelta(minutes=6)) == 0
-    assert ladder_sweep(due - timedelta(minutes=5)) == 1
+    assert tick(due - timedelta(minutes=6)) == 0
+    assert tick(due - timedelta(minutes=5)) == 1
     assert inbox("shaxi-reporter") == inbox("shaxi-leader") == ["reminder"]
     assert inbox("duty-officer") == []
-    assert ladder_sweep(due - timedelta(minutes=4)) == 0, "a reminder is sent once"
+    assert tick(due - timedelta(minutes=4)) == 0, "a reminder is sent once"
 
 
 def test_overdue_then_escalation_to_leaders_then_the_city_leader(city, on_duty):
@@ -54,15 +54,15 @@ def test_overdue_then_escalation_to_leaders_then_the_city_leader(city, on_duty):
     now = clock_now()
     item = incident(30, now=now)
     due = first_clock(item).due_at
-    ladder_sweep(due - timedelta(minutes=5))
-    assert ladder_sweep(due) == 1
+    tick(due - timedelta(minutes=5))
+    assert tick(due) == 1
     assert inbox("shaxi-reporter") == ["reminder", "overdue"]
     assert inbox("duty-officer") == ["overdue"]
-    assert ladder_sweep(due + timedelta(minutes=10)) == 1
+    assert tick(due + timedelta(minutes=10)) == 1
     assert inbox("shaxi-leader") == ["reminder", "overdue", "escalation"]
     assert inbox("duty-leader") == ["escalation"]
     assert inbox("shaxi-reporter") == ["reminder", "overdue"], "the escalation goes to leaders only"
-    assert ladder_sweep(due + timedelta(minutes=30)) == 1
+    assert tick(due + timedelta(minutes=30)) == 1
     assert inbox("assessor") == ["escalation"]
     steps = [e.data["step"] for e in AuditEntry.objects.filter(action="obligation.alert", incident_id=item.pk)]
     assert steps == ["reminder", "overdue", "escalation.leaders", "escalation.city"], "each rung is on the history"
@@ -75,7 +75,7 @@ def test_a_met_clock_stops_its_ladder_at_once(city, on_duty):
     due = first_clock(item).due_at
     report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=item, now=now,
                   data=ReportInput(kind="written", summary="已控制", signer="李四"))
-    ladder_sweep(due + timedelta(minutes=31))
+    tick(due + timedelta(minutes=31))
     assert not AlertEvent.objects.filter(obligation=first_clock(item)).exists()
     assert inbox("shaxi-reporter") == []
 
@@ -85,9 +85,9 @@ def test_a_waived_clock_stops_its_ladder(city, on_duty):
     now = clock_now()
     item = incident(30, now=now)
     clock = first_clock(item)
-    ladder_sweep(clock.due_at)
+    tick(clock.due_at)
     obligation_waive(actor=User.objects.get(username="duty-officer"), obligation=clock, reason="误报", now=now)
-    assert ladder_sweep(clock.due_at + timedelta(minutes=31)) == 0
+    assert tick(clock.due_at + timedelta(minutes=31)) == 0
     assert AlertEvent.objects.filter(obligation=clock).count() == 1
 
 
@@ -96,7 +96,7 @@ def test_after_an_outage_only_the_latest_rung_fires(city, on_duty):
     now = clock_now()
     item = incident(30, now=now)
     due = first_clock(item).due_at
-    assert ladder_sweep(due + timedelta(minutes=12)) == 1
+    assert tick(due + timedelta(minutes=12)) == 1
     assert inbox("shaxi-leader") == ["escalation"]
     assert inbox("shaxi-reporter") == [], "no stale reminder or overdue flood"
 
@@ -106,8 +106,8 @@ def test_a_second_worker_sends_nothing_twice(city, on_duty):
     now = clock_now()
     item = incident(30, now=now)
     due = first_clock(item).due_at
-    assert ladder_sweep(due) == 1
-    assert ladder_sweep(due) == 0
+    assert tick(due) == 1
+    assert tick(due) == 0
     assert AlertEvent.objects.filter(obligation=first_clock(item)).count() == 1
 
 
@@ -116,7 +116,7 @@ def test_with_no_shift_covering_now_every_duty_officer_is_alerted(city):
         username="duty-officer").unit)
     now = clock_now()
     item = incident(30, now=now)
-    ladder_sweep(first_clock(item).due_at)
+    tick(first_clock(item).due_at)
     assert inbox("duty-officer") == inbox("duty-officer-2") == ["overdue"]
 
 
@@ -127,10 +127,10 @@ def test_an_unconfirmed_written_report_alerts_the_duty_officer_then_the_duty_lea
     report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=item, now=now,
                   data=ReportInput(kind="written", summary="已控制", signer="李四"))
     receipt = Obligation.objects.get(incident=item, kind="receipt")
-    ladder_sweep(receipt.due_at)
+    tick(receipt.due_at)
     assert inbox("duty-officer") == ["receipt_overdue"]
     assert inbox("duty-leader") == []
-    ladder_sweep(receipt.due_at + timedelta(minutes=5))
+    tick(receipt.due_at + timedelta(minutes=5))
     assert inbox("duty-leader") == ["receipt_overdue"]
 
 
@@ -165,7 +165,110 @@ def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_du
                                                      due_at=now + timedelta(hours=1)))
     feedback = Obligation.objects.get(pk=given.tasks.get().obligation_id)
     assert feedback.kind == "instruction_feedback"
-    assert ladder_sweep(feedback.due_at - timedelta(minutes=6)) >= 0
+    assert tick(feedback.due_at - timedelta(minutes=6)) >= 0
     before = inbox("shaxi-leader", "reminder")
-    ladder_sweep(feedback.due_at - timedelta(minutes=5))
+    tick(feedback.due_at - timedelta(minutes=5))
     assert len(inbox("shaxi-leader", "reminder")) == len(before) + 1
+
+
+# ---- the ladder by the batch, planned per clock (issue 7's burst) ----
+
+def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_statements(
+        city, on_duty, django_assert_max_num_queries):
+    """A burst: many clocks due at once are flipped and alerted by the batch, each once and each on its history,
+    and each clock then waits for its next rung through the index (no search of every open clock)."""
+    from dutyroom.alerts.ladder import ladder_pass
+    from dutyroom.worker.loop import obligations_sweep
+
+    on_duty()
+    now = clock_now()
+    items = [incident(30, now=now) for _ in range(12)]
+    due = max(first_clock(item).due_at for item in items)
+    tick(due - timedelta(minutes=5))  # reminders
+    with django_assert_max_num_queries(40):  # flips and alerts by the batch, not ~20 statements per clock
+        assert obligations_sweep(due) == 12
+    assert inbox("duty-officer") == ["overdue"] * 12
+    for item in items:
+        clock = first_clock(item)
+        assert clock.state == "overdue"
+        assert clock.ladder_at == clock.due_at + timedelta(minutes=10), "next look: the leaders' escalation"
+        steps = [e.data["step"] for e in AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk))]
+        assert steps == ["reminder", "overdue"]
+    assert tick(due) == 0, "nothing twice"
+    with django_assert_max_num_queries(20):  # the ladder's own pass is a batch too
+        sent, more = ladder_pass(due + timedelta(minutes=10))
+    assert (sent, more) == (12, False)
+    assert inbox("duty-leader") == ["escalation"] * 12
+
+
+def test_a_clock_the_sweep_could_not_alert_is_alerted_by_the_ladders_pass(city, on_duty, monkeypatch):
+    """The flip never depends on its alert: if alerting fails in the sweep, the clock still turns overdue and the
+    ladder's next pass sends the overdue alert."""
+    import dutyroom.alerts.ladder as ladder
+
+    on_duty()
+    now = clock_now()
+    clock = first_clock(incident(30, now=now))
+    broken = {"on": True}
+    real = ladder.alerts_emit_many
+
+    def failing(*args, **kwargs):
+        if broken["on"]:
+            raise RuntimeError("SMTP table locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ladder, "alerts_emit_many", failing)
+    from dutyroom.worker.loop import obligations_sweep
+
+    assert obligations_sweep(clock.due_at) == 1
+    clock.refresh_from_db()
+    assert clock.state == "overdue" and inbox("duty-officer") == []
+    broken["on"] = False
+    assert tick(clock.due_at + timedelta(seconds=1)) == 1
+    assert inbox("duty-officer") == ["overdue"]
+
+
+def test_a_moved_deadline_gets_a_fresh_ladder(city, on_duty):
+    """A deadline moved later (a corrected time, a new grade) is reminded again before its new time."""
+    from dutyroom.obligations.engine import obligation_upsert
+    from dutyroom.rules.deadlines import PlannedClock
+
+    on_duty()
+    now = clock_now()
+    item = incident(30, now=now)
+    clock = first_clock(item)
+    tick(clock.due_at - timedelta(minutes=5))
+    assert inbox("shaxi-reporter") == ["reminder"]
+    later = clock.due_at + timedelta(hours=1)
+    obligation_upsert(incident=item, unit=clock.unit, key=clock.key, now=now, planned=PlannedClock(
+        key="first", kind=clock.kind, due_at=later, rule=clock.rule, anchor_at=clock.anchor_at))
+    assert tick(clock.due_at) == 0, "the old deadline no longer alerts"
+    assert tick(later - timedelta(minutes=5)) == 1
+    assert inbox("shaxi-reporter") == ["reminder", "reminder"]
+
+
+def test_a_rulebook_with_another_ladder_replans_every_open_clock(city, on_duty):
+    """Clocks store only when their next rung is due: a new ladder must reach them, even finished ones."""
+    import dataclasses
+
+    from dutyroom.alerts.ladder import policy_adopt
+    from dutyroom.incidents.rulebooks import configured_rulebook
+    from dutyroom.obligations.models import LADDER_REPLAN
+    from dutyroom.rules import Audience
+
+    on_duty(city_leader="assessor")
+    now = clock_now()
+    item = incident(30, now=now)
+    clock = first_clock(item)
+    tick(clock.due_at + timedelta(minutes=31))
+    clock.refresh_from_db()
+    assert clock.ladder_at is None, "every rung done: the clock is out of the ladder's index"
+    policy = configured_rulebook()[0].alerts
+    policy_adopt(policy, now)
+    last = policy.steps_for(clock.kind)[-1]
+    hourly = dataclasses.replace(last, id="escalation.hour", offset=timedelta(hours=1),
+                                 to=frozenset({Audience.CITY_LEADER}))
+    assert policy_adopt(dataclasses.replace(policy, steps=(*policy.steps, hourly)), now)
+    clock.refresh_from_db()
+    assert clock.ladder_at == LADDER_REPLAN
+    assert not policy_adopt(dataclasses.replace(policy, steps=(*policy.steps, hourly)), now), "once per ladder"

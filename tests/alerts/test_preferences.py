@@ -9,7 +9,6 @@ import pytest
 
 from dutyroom.accounts.models import User
 from dutyroom.alerts.fanout import outbox_fanout
-from dutyroom.alerts.ladder import ladder_sweep
 from dutyroom.alerts.models import Delivery, Notification
 from dutyroom.alerts.preferences import preference_set, unit_preference_set
 from dutyroom.audit.models import AuditEntry
@@ -20,6 +19,7 @@ from dutyroom.incidents.services import IncidentInput, incident_create
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from tests.alerts.conftest import contacts
+from tests.alerts.ticks import tick
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +39,8 @@ def overdue_fired(now: datetime) -> None:
     """Run the ladder up to the first clock's deadline: a reminder, then "overdue"."""
     clock = Obligation.objects.filter(kind="first_report").order_by("-id").first()
     assert clock is not None
-    ladder_sweep(clock.due_at - timedelta(minutes=5))
-    ladder_sweep(clock.due_at)
+    tick(clock.due_at - timedelta(minutes=5))
+    tick(clock.due_at)
 
 
 def test_a_person_who_turns_sms_off_for_overdue_gets_the_next_overdue_by_email_only(city, on_duty):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dutyroom.rules import AlertTopic, Audience, ObligationKind, RulebookError, ladder_due, retry_delay
+from dutyroom.rules import AlertTopic, Audience, ObligationKind, RulebookError, ladder_due, ladder_next_at, retry_delay
 
 from . import T0, TAICANG, minutes, variant
 
@@ -61,6 +61,17 @@ def test_ladder_steps_fire_at_their_offsets(at: float, done: tuple[str, ...], fi
 
 def test_a_met_or_waived_clock_stops_its_ladder_at_once() -> None:
     assert fired(10, ("reminder", "overdue"), open_=False) == ([], [])
+
+
+def test_the_next_look_is_the_earliest_rung_not_done_and_none_when_the_ladder_is_finished() -> None:
+    policy = TAICANG.alerts
+    assert ladder_next_at(policy, FIRST, DUE, done=()) == DUE - minutes(5)
+    assert ladder_next_at(policy, FIRST, DUE, done=("reminder",)) == DUE
+    # after an outage the pass fired the latest rung and skipped the earlier ones: the next look is the rung after
+    assert ladder_next_at(policy, FIRST, DUE, done=("reminder", "overdue", "escalation.leaders")) == DUE + minutes(30)
+    every = tuple(step.id for step in policy.steps_for(FIRST))
+    assert ladder_next_at(policy, FIRST, DUE, done=every) is None
+    assert ladder_next_at(policy, ObligationKind.RECEIPT, DUE, done=("receipt.officer",)) == DUE + minutes(5)
 
 
 def test_an_unconfirmed_receipt_alerts_the_duty_officer_then_the_duty_leader() -> None:

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from dutyroom.accounts.models import User
-from dutyroom.alerts.ladder import ladder_sweep
 from dutyroom.alerts.models import AlertPreference, Delivery
 from dutyroom.audit.models import AuditEntry
 from dutyroom.common.clock import now as clock_now
 from dutyroom.duty.services import ShiftInput, shifts_save
 from dutyroom.obligations.models import Obligation
+from tests.alerts.ticks import tick
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,8 @@ def test_a_person_changes_their_preference_on_the_page_and_the_next_alert_honour
     assert AuditEntry.objects.filter(action="alerts.preferences", actor=me).exists()
     incident = make_incident(minutes_ago=30)
     clock = Obligation.objects.get(incident=incident, kind="first_report")
-    ladder_sweep(clock.due_at - timedelta(minutes=5))
-    ladder_sweep(clock.due_at)
+    tick(clock.due_at - timedelta(minutes=5))
+    tick(clock.due_at)
     sent = set(Delivery.objects.filter(user=me).values_list("event__topic", "channel"))
     assert ("overdue", "email") in sent and ("overdue", "sms") not in sent
     assert ("reminder", "sms") in sent, "only the overdue topic lost its SMS"
