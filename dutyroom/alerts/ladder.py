@@ -25,6 +25,7 @@ from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
 from dutyroom.alerts.services import AlertSpec, alerts_emit_many
 from dutyroom.audit.services import AuditRecord, audit_record_many
+from dutyroom.common.bulk import insert_many, update_column
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
@@ -151,7 +152,7 @@ def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
         rungs += [_Rung(clock, step, tuple(s.id for s in decision.skip)) for step in decision.fire]
         finished = done[clock.pk] | {s.id for s in decision.fire} | {s.id for s in decision.skip}
         clock.ladder_at = ladder_next_at(policy, kind, clock.due_at, done=finished)
-    AlertMark.objects.bulk_create(marks, batch_size=1000)
+    insert_many(marks)
     specs, entries = [], []
     for rung in rungs:
         clock, step = rung.obligation, rung.step
@@ -165,7 +166,7 @@ def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
                   "skipped": list(rung.skipped)}))
     alerts_emit_many(specs, now)
     audit_record_many(entries)
-    Obligation.objects.bulk_update(clocks, ["ladder_at"], batch_size=500)
+    update_column(Obligation, "ladder_at", {clock.pk: clock.ladder_at for clock in clocks})
     return len(rungs)
 
 

@@ -27,6 +27,7 @@ from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.alerts.unread import unread_forget
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
+from dutyroom.common.bulk import insert_many
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
@@ -87,7 +88,7 @@ def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
                  target=hook.url, next_at=now, created_at=now)
         for event, spec in pairs for hook in _webhooks_for(spec.topic, spec.unit, spec.incident)
     ]
-    Notification.objects.bulk_create(notifications, batch_size=BULK)
+    insert_many(notifications)
     Delivery.objects.bulk_create(deliveries, batch_size=BULK)
     if deliveries:
         transaction.on_commit(wakeup.notify)
@@ -118,7 +119,7 @@ def alerts_emit_many(specs: list[AlertSpec], now: datetime) -> list[AlertEvent]:
     instead of three per alert (issue 7's burst: 1,700 clocks a second each owe an alert). A key already
     emitted raises ``IntegrityError`` for the whole batch: the caller rolls back and goes one by one."""
     events = [_event_of(spec, now) for spec in specs]
-    AlertEvent.objects.bulk_create(events, batch_size=BULK)  # the ids come back (RETURNING) on both engines
+    insert_many(events, returning_ids=True)
     _reach(list(zip(events, specs, strict=True)), now)
     return events
 

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 
 from dutyroom.audit.anchor import anchor_append_many, anchor_map, digest
 from dutyroom.audit.models import AuditEntry, AuditHead
+from dutyroom.common.bulk import insert_many
 
 GENESIS = "0" * 64
 
@@ -141,11 +142,11 @@ def audit_record_many(records: list[AuditRecord]) -> list[AuditEntry]:
     if not entries:
         return entries
     if append_mode() == "deferred":
-        return AuditEntry.objects.bulk_create(entries)  # pending: sealed by audit_seal
+        return insert_many(entries, returning_ids=True)  # pending: sealed by audit_seal
     head = _head()
     assert head is not None
     _chain(head, entries)
-    AuditEntry.objects.bulk_create(entries)
+    insert_many(entries, returning_ids=True)
     head.save(update_fields=["last_hash", "count"])
     return entries
 

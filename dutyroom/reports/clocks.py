@@ -13,10 +13,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from dutyroom.audit.services import audit_record_many
+from dutyroom.common.bulk import insert_many
 from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
-from dutyroom.notifications.models import OutboxEvent
 from dutyroom.notifications.services import outbox_emit, outbox_events
 from dutyroom.obligations import engine
 from dutyroom.obligations.models import Obligation
@@ -94,7 +94,7 @@ def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> li
         events += outbox_events(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now,
                                 **_overdue_event(obligation))
     audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
-    OutboxEvent.objects.bulk_create(events)
+    insert_many(events)
     for obligation in due:
         _next_followup(obligation, now)
     return due

@@ -1,0 +1,49 @@
+"""The worker's lean bulk writes (``common.bulk``) store exactly what the ORM stores, on either database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dutyroom.common.bulk import insert_many, update_column
+from dutyroom.notifications.models import OutboxEvent, OutboxState
+from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 11, 29, 8, 30, 15, 123456, tzinfo=UTC)
+
+
+def event(unit: Unit, n: int, payload: dict[str, object]) -> OutboxEvent:
+    return OutboxEvent(topic="obligation.overdue", unit=unit, incident_id=None, obligation_id=n, payload=payload,
+                       sensitive=n % 2 == 0, available_at=AT, created_at=AT + timedelta(seconds=n))
+
+
+def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(city):
+    unit = Unit.objects.get(code="shaxi")
+    payload = {"title": "沙溪镇“仓库”火灾", "due_at": AT.isoformat(), "n": [1, 2.5, None, True]}
+    lean = insert_many([event(unit, n, payload) for n in range(1, 1201)], returning_ids=True)  # three statements
+    orm = OutboxEvent.objects.bulk_create([event(unit, n, payload) for n in range(1, 3)])
+    assert len({e.pk for e in lean}) == 1200 and all(e.pk for e in lean)
+    for written, reference in ((lean[0], orm[0]), (lean[1], orm[1])):
+        mine = OutboxEvent.objects.get(pk=written.pk)
+        theirs = OutboxEvent.objects.get(pk=reference.pk)
+        for field in ("topic", "unit_id", "incident_id", "obligation_id", "payload", "sensitive", "state", "attempts",
+                      "available_at", "claimed_by", "claimed_until", "created_at", "last_error"):
+            assert getattr(mine, field) == getattr(theirs, field), field
+    assert OutboxEvent.objects.filter(available_at=AT, state=OutboxState.PENDING, payload__n__1=2.5).count() == 1202
+    assert OutboxEvent.objects.get(pk=lean[-1].pk).obligation_id == 1200, "ids come back in insert order"
+
+
+def test_one_column_of_many_rows_takes_each_rows_value_and_null(city):
+    unit = Unit.objects.get(code="shaxi")
+    rows = Obligation.objects.bulk_create([
+        Obligation(key=f"bulk:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT)
+        for n in range(700)])
+    wanted = {o.pk: (None if n % 3 == 0 else AT + timedelta(minutes=n)) for n, o in enumerate(rows)}
+    update_column(Obligation, "ladder_at", wanted)
+    assert dict(Obligation.objects.filter(key__startswith="bulk:").values_list("id", "ladder_at")) == wanted
+    update_column(Obligation, "ladder_at", {rows[0].pk: None, rows[3].pk: None})  # nothing but NULL
+    assert Obligation.objects.get(pk=rows[3].pk).ladder_at is None
