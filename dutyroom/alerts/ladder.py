@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 
 from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
@@ -29,6 +28,7 @@ from dutyroom.common.bulk import insert_many, update_column
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
+from dutyroom.obligations.selectors import ladder_first_at, ladder_waiting_ids
 from dutyroom.rules import AlertPolicy, AlertStep, ObligationKind, ObligationState, ladder_due, ladder_next_at
 
 log = logging.getLogger("dutyroom.worker")
@@ -95,26 +95,26 @@ def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
 
 def next_ladder_at(now: datetime) -> datetime | None:
     """When the ladder next has something to do (the worker sleeps until then, not on a fixed beat)."""
-    return _waiting(now).order_by("ladder_at").values_list("ladder_at", flat=True).first()
-
-
-def _waiting(now: datetime) -> QuerySet[Obligation]:
-    """Open clocks with a next look, except those just past their deadline and not yet overdue: the deadline
-    sweep turns them overdue within a second and alerts in the same transaction (``ladder_fire_clocks``); in a
-    burst the ladder would otherwise read the same clocks again beside it. One still pending ``SWEEP_GRACE``
-    after its deadline (no worker sweeping?) is the ladder's again."""
-    return (Obligation.objects.filter(state__in=OPEN, ladder_at__isnull=False)
-            .exclude(state=ObligationState.PENDING, due_at__lte=now, due_at__gt=now - SWEEP_GRACE))
+    return ladder_first_at(now, leave_from=now - SWEEP_GRACE)
 
 
 def _claim(now: datetime, batch: int) -> list[Obligation]:
     """The open clocks whose next look has come, oldest first, locked so that other workers take other clocks
     (PostgreSQL: ``FOR NO KEY UPDATE SKIP LOCKED``; a deadline sweep holding a clock makes the ladder skip it
-    for a pass). A report meeting one of them waits for this transaction, so a met clock is never alerted."""
-    qs = _waiting(now).select_related("unit", "incident").filter(ladder_at__lte=now).order_by("ladder_at")
+    for a pass). A report meeting one of them waits for this transaction, so a met clock is never alerted.
+
+    Left out: clocks just past their deadline and not yet overdue — the deadline sweep turns them overdue
+    within a second and alerts in the same transaction (``ladder_fire_clocks``); in a burst the ladder would
+    otherwise read the same clocks again beside it. One still pending ``SWEEP_GRACE`` after its deadline (no
+    worker sweeping?) is the ladder's again."""
+    ids = ladder_waiting_ids(now, leave_from=now - SWEEP_GRACE, limit=batch)
+    if not ids:
+        return []
+    qs = (Obligation.objects.select_related("unit", "incident")
+          .filter(pk__in=ids, state__in=OPEN, ladder_at__lte=now).order_by("ladder_at"))
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(qs[:batch])
+    return list(qs)
 
 
 def _relock(clock: Obligation) -> list[Obligation]:

@@ -51,3 +51,43 @@ def open_clock_incident_ids() -> list[int]:
         cursor.execute(f"SELECT incident_id FROM {table} WHERE state IN ({states}) "
                        "AND incident_id IS NOT NULL ORDER BY due_at, id")
         return [row[0] for row in cursor.fetchall()]
+
+
+def _ladder_where(*, leave_from: datetime, now: datetime) -> tuple[str, list[Any]]:
+    """Open clocks with a next look (the partial index ``obligation_ladder_due``, literal states for SQLite's
+    planner as above), except pending clocks due in (``leave_from``, ``now``]: the deadline sweep alerts those."""
+    states = ", ".join(f"'{state.value}'" for state in (ObligationState.PENDING, ObligationState.OVERDUE))
+    pending = f"'{ObligationState.PENDING.value}'"
+    return (f"ladder_at IS NOT NULL AND state IN ({states}) "
+            f"AND NOT (state = {pending} AND due_at <= %s AND due_at > %s)", [now, leave_from])
+
+
+def _ladder_table() -> str:
+    """The table, on SQLite with its index named: even with literal states SQLite's planner preferred
+    ``obligation_state_due`` (state = …) and sorted every open clock — 20 ms a pass at 100,000 open clocks,
+    in a loop that runs while a burst lasts; through the index it reads the few whose look has come."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Obligation._meta.db_table)
+    return f"{table} INDEXED BY obligation_ladder_due" if connection.vendor == "sqlite" else table
+
+
+def ladder_waiting_ids(now: datetime, *, leave_from: datetime, limit: int) -> list[int]:
+    """The clocks whose alert ladder needs a look by ``now``, oldest look first."""
+    from django.db import connection
+
+    where, params = _ladder_where(leave_from=leave_from, now=now)
+    table = _ladder_table()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE ladder_at <= %s AND {where} ORDER BY ladder_at LIMIT %s",
+                       [now, *params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ladder_first_at(now: datetime, *, leave_from: datetime) -> datetime | None:
+    """When the earliest next look is (the worker sleeps until then)."""
+    where, params = _ladder_where(leave_from=leave_from, now=now)
+    table = _ladder_table()
+    first = list(Obligation.objects.raw(f"SELECT id, ladder_at FROM {table} WHERE {where} ORDER BY ladder_at LIMIT 1",
+                                        params))
+    return first[0].ladder_at if first else None
