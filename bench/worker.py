@@ -13,10 +13,10 @@
   flip, default 120). ladder_candidates_ms: one pass of the ladder's candidate query over the N open clocks,
   with the deadline sweep's own candidate query in the same run as its baseline.
 Seeding bulk-inserts the clocks (on real incidents) so that only firing is measured. Each clock's reminder
-rung (5 minutes before its deadline) is seeded as already sent, and its next look (``ladder_at``) as its
-deadline, as the ladder leaves a clock after its reminder: 100,000 clocks due within the next minute would
-otherwise owe 100,000 reminders at once, which no real day produces (their reminders would have been spread
-over the minute five minutes earlier).
+rung (5 minutes before its deadline) is seeded as already sent, and its next look (``ladder_at``) as none,
+as the ladder leaves a clock after its reminder (the overdue rung fires with the flip): 100,000 clocks due
+within the next minute would otherwise owe 100,000 reminders at once, which no real day produces (their
+reminders would have been spread over the minute five minutes earlier).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
         incident = incidents[n % len(incidents)]
         due = first_due + timedelta(seconds=spread * n / max(count, 1))
         rows.append(Obligation(key=f"bench:{tag}:{n}", incident=incident, unit=incident.unit, kind="first_report",
-                               due_at=due, anchor_at=now, rule="bench", created_at=now, ladder_at=due))
+                               due_at=due, anchor_at=now, rule="bench", created_at=now, ladder_at=None))
     from dutyroom.alerts.models import AlertMark
 
     with transaction.atomic():

@@ -52,8 +52,10 @@ def _silent_done(now: datetime) -> int:
         state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1)
 
 
-def outbox_fanout(now: datetime, batch: int = BATCH) -> int:
-    done = _silent_done(now)
+def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
+    """Route one batch of pending events; returns (events done, whether a batch was full: more are waiting)."""
+    silent = _silent_done(now)
+    done = silent
     ids = list(OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now,
                                           topic__in=ROUTED_TOPICS).order_by("id").values_list("id", flat=True)[:batch])
     for event_id in ids:
@@ -71,4 +73,4 @@ def outbox_fanout(now: datetime, batch: int = BATCH) -> int:
                 alert_emit(key=f"outbox:{event.pk}", topic=topic, recipients=people, now=now, incident=incident,
                            unit=incident.unit if incident else event.unit)
             done += 1
-    return done
+    return done, silent >= SILENT_BATCH or len(ids) >= batch

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dutyroom.alerts.fanout import BATCH as FANOUT_BATCH
 from dutyroom.alerts.fanout import outbox_fanout
 from dutyroom.alerts.ladder import ladder_pass, next_ladder_at
 from dutyroom.common.memo import pass_memo
@@ -17,8 +16,8 @@ def alerts_job(now: datetime) -> datetime | None:
     Returns ``now`` while a batch was full (a burst: run again at once), else when the next rung of any clock is
     due, so the worker wakes for it on time instead of polling."""
     with pass_memo():  # one read of the roster, the units' staff, webhooks and preferences per pass
-        routed = outbox_fanout(now)
+        _routed, fanout_more = outbox_fanout(now)
         _sent, more = ladder_pass(now)
-    if more or routed >= FANOUT_BATCH:
+    if more or fanout_more:
         return now
-    return next_ladder_at(now)
+    return next_ladder_at()

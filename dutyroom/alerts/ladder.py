@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
@@ -34,7 +34,6 @@ from dutyroom.rules import AlertPolicy, AlertStep, ObligationKind, ObligationSta
 log = logging.getLogger("dutyroom.worker")
 OPEN = (ObligationState.PENDING, ObligationState.OVERDUE)
 BATCH = 500
-SWEEP_GRACE = timedelta(seconds=10)
 
 
 def ladder_sweep(now: datetime, batch: int = BATCH) -> int:
@@ -80,7 +79,7 @@ def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
     the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
-    flips stand, and the ladder's own pass alerts instead: the clocks' next look was not moved."""
+    flips stand, and the clocks are handed to the ladder's own pass (their next look set to "plan afresh")."""
     policy = configured_rulebook()[0].alerts
     if not policy.steps or not clocks:
         return 0
@@ -88,26 +87,22 @@ def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
     try:
         with pass_memo(), transaction.atomic():
             return _fire(clocks, policy, now)
-    except Exception:  # the flips must not depend on the alerts; the ladder's pass retries them
+    except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
         log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(clocks), exc_info=True)
+        update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in clocks})
         return 0
 
 
-def next_ladder_at(now: datetime) -> datetime | None:
+def next_ladder_at() -> datetime | None:
     """When the ladder next has something to do (the worker sleeps until then, not on a fixed beat)."""
-    return ladder_first_at(now, leave_from=now - SWEEP_GRACE)
+    return ladder_first_at()
 
 
 def _claim(now: datetime, batch: int) -> list[Obligation]:
     """The open clocks whose next look has come, oldest first, locked so that other workers take other clocks
     (PostgreSQL: ``FOR NO KEY UPDATE SKIP LOCKED``; a deadline sweep holding a clock makes the ladder skip it
-    for a pass). A report meeting one of them waits for this transaction, so a met clock is never alerted.
-
-    Left out: clocks just past their deadline and not yet overdue — the deadline sweep turns them overdue
-    within a second and alerts in the same transaction (``ladder_fire_clocks``); in a burst the ladder would
-    otherwise read the same clocks again beside it. One still pending ``SWEEP_GRACE`` after its deadline (no
-    worker sweeping?) is the ladder's again."""
-    ids = ladder_waiting_ids(now, leave_from=now - SWEEP_GRACE, limit=batch)
+    for a pass). A report meeting one of them waits for this transaction, so a met clock is never alerted."""
+    ids = ladder_waiting_ids(now, limit=batch)
     if not ids:
         return []
     qs = (Obligation.objects.select_related("unit", "incident")
@@ -152,6 +147,10 @@ def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
         rungs += [_Rung(clock, step, tuple(s.id for s in decision.skip)) for step in decision.fire]
         finished = done[clock.pk] | {s.id for s in decision.fire} | {s.id for s in decision.skip}
         clock.ladder_at = ladder_next_at(policy, kind, clock.due_at, done=finished)
+        if clock.state == ObligationState.PENDING and clock.ladder_at is not None and clock.ladder_at >= clock.due_at:
+            # its next rung comes with the flip: the deadline sweep fires it (``ladder_fire_clocks``), so until then
+            # the clock stays out of the ladder's index (in a burst the ladder would read it beside the sweep)
+            clock.ladder_at = None
     insert_many(marks)
     specs, entries = [], []
     for rung in rungs:

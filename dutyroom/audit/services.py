@@ -35,6 +35,7 @@ from dutyroom.audit.models import AuditEntry, AuditHead
 from dutyroom.common.bulk import insert_many
 
 GENESIS = "0" * 64
+SEAL_IDLE = timedelta(seconds=1)
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -198,7 +199,9 @@ def audit_seal_job(now: datetime) -> datetime | None:
     """Worker job: seal what is pending; asks to run again soon while entries keep arriving."""
     if append_mode() != "deferred":
         return None
-    return now + timedelta(milliseconds=200) if audit_seal(wait=False) else None
+    # while idle, look again within a second: entries written by pages (which wake no worker) are sealed as soon
+    # as before, when every job ran every half second
+    return now + (timedelta(milliseconds=200) if audit_seal(wait=False) else SEAL_IDLE)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
+from dutyroom.common import wakeup
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.orgs.models import Unit
 
@@ -19,7 +22,9 @@ def outbox_emit(
     obligation_id: int | None = None,
     sensitive: bool = False,
 ) -> list[OutboxEvent]:
-    """One event per audience unit (deduplicated), in the caller's transaction."""
+    """One event per audience unit (deduplicated), in the caller's transaction; its commit wakes the workers, whose
+    fan-out routes it to people (an idle worker otherwise looks only every few seconds)."""
+    transaction.on_commit(wakeup.notify)
     return OutboxEvent.objects.bulk_create(outbox_events(
         topic=topic, units=units, at=at, payload=payload, incident_id=incident_id, obligation_id=obligation_id,
         sensitive=sensitive))

@@ -53,13 +53,11 @@ def open_clock_incident_ids() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _ladder_where(*, leave_from: datetime, now: datetime) -> tuple[str, list[Any]]:
-    """Open clocks with a next look (the partial index ``obligation_ladder_due``, literal states for SQLite's
-    planner as above), except pending clocks due in (``leave_from``, ``now``]: the deadline sweep alerts those."""
+def _ladder_where() -> str:
+    """Open clocks with a next look: the partial index ``obligation_ladder_due``, with literal states for SQLite's
+    planner as above."""
     states = ", ".join(f"'{state.value}'" for state in (ObligationState.PENDING, ObligationState.OVERDUE))
-    pending = f"'{ObligationState.PENDING.value}'"
-    return (f"ladder_at IS NOT NULL AND state IN ({states}) "
-            f"AND NOT (state = {pending} AND due_at <= %s AND due_at > %s)", [now, leave_from])
+    return f"ladder_at IS NOT NULL AND state IN ({states})"
 
 
 def _ladder_table() -> str:
@@ -72,22 +70,18 @@ def _ladder_table() -> str:
     return f"{table} INDEXED BY obligation_ladder_due" if connection.vendor == "sqlite" else table
 
 
-def ladder_waiting_ids(now: datetime, *, leave_from: datetime, limit: int) -> list[int]:
+def ladder_waiting_ids(now: datetime, *, limit: int) -> list[int]:
     """The clocks whose alert ladder needs a look by ``now``, oldest look first."""
     from django.db import connection
 
-    where, params = _ladder_where(leave_from=leave_from, now=now)
-    table = _ladder_table()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE ladder_at <= %s AND {where} ORDER BY ladder_at LIMIT %s",
-                       [now, *params, limit])
+        cursor.execute(f"SELECT id FROM {_ladder_table()} WHERE ladder_at <= %s AND {_ladder_where()} "
+                       "ORDER BY ladder_at LIMIT %s", [now, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
-def ladder_first_at(now: datetime, *, leave_from: datetime) -> datetime | None:
+def ladder_first_at() -> datetime | None:
     """When the earliest next look is (the worker sleeps until then)."""
-    where, params = _ladder_where(leave_from=leave_from, now=now)
-    table = _ladder_table()
-    first = list(Obligation.objects.raw(f"SELECT id, ladder_at FROM {table} WHERE {where} ORDER BY ladder_at LIMIT 1",
-                                        params))
+    first = list(Obligation.objects.raw(
+        f"SELECT id, ladder_at FROM {_ladder_table()} WHERE {_ladder_where()} ORDER BY ladder_at LIMIT 1"))
     return first[0].ladder_at if first else None

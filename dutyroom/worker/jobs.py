@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from dutyroom.alerts.jobs import alerts_job
 from dutyroom.assessment.jobs import forbidden_channel_findings_job
@@ -49,3 +50,29 @@ def jobs_run(now: datetime, jobs: list[Job] | None = None) -> datetime | None:
         if wanted is not None and (earliest is None or wanted < earliest):
             earliest = wanted
     return earliest
+
+
+# A job that asked for nothing runs again after this long, or at once when woken (new work was written).
+IDLE_PERIOD = timedelta(seconds=5)
+
+
+@dataclass
+class JobSchedule:
+    """When each job next wants to run, so an idle worker runs a job only when it asked to or when woken.
+
+    Issue 7 (an idle worker under 2% of a core): every job ran every half second, each with its queries, whether
+    or not anything was due. Now a job runs when the time it returned has come, when its ``IDLE_PERIOD`` has
+    passed, or on a wake-up (a commit that wrote a clock, an alert or an outbox event wakes every worker)."""
+
+    jobs: list[Job] = field(default_factory=lambda: list(JOBS))
+    next_at: dict[int, datetime] = field(default_factory=dict)
+
+    def run_due(self, now: datetime, *, woken: bool) -> datetime:
+        """Run every job whose time has come (all of them when ``woken``); returns when the next one is due."""
+        for index, job in enumerate(self.jobs):
+            due = self.next_at.get(index)
+            if not woken and due is not None and due > now:
+                continue
+            wanted = jobs_run(now, [job])
+            self.next_at[index] = min(wanted, now + IDLE_PERIOD) if wanted is not None else now + IDLE_PERIOD
+        return min(self.next_at.values(), default=now + IDLE_PERIOD)

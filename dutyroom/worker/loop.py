@@ -28,7 +28,7 @@ from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports.clocks import obligations_fire_overdue
 from dutyroom.rules import ObligationState
-from dutyroom.worker.jobs import jobs_run
+from dutyroom.worker.jobs import JobSchedule
 
 log = logging.getLogger("dutyroom.worker")
 MAX_SLEEP = 0.5
@@ -88,23 +88,21 @@ class Worker:
         return seconds_until_next_due(clock_now())
 
     def jobs_forever(self) -> None:
-        """Run the jobs again at once while one says more is waiting (a burst), else when woken, when a job asked
-        to run, or after MAX_SLEEP."""
+        """Run each job when it asked to (at once while one says more is waiting: a burst), after its idle period,
+        or when woken by new work; sleep in between."""
+        schedule = JobSchedule()
+        woken = True
         while not self.stop.is_set():
-            wanted: datetime | None = None
             try:
-                wanted = jobs_run(clock_now())
+                next_at = schedule.run_due(clock_now(), woken=woken)
             except Exception:  # jobs_run contains each job's failure; this is a lost connection or worse
                 log.exception("worker jobs pass failed; retrying")
                 self.stop.wait(1.0)
                 continue
             finally:
                 close_old_connections()
-            pause = MAX_SLEEP
-            if wanted is not None:
-                pause = max(0.0, min(pause, (wanted - clock_now()).total_seconds()))
-            if pause > 0:
-                wakeup.wait_jobs(pause)
+            pause = (next_at - clock_now()).total_seconds()
+            woken = wakeup.wait_jobs(pause) if pause > 0 else False
 
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())

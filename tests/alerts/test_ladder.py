@@ -140,7 +140,7 @@ def test_a_new_incident_reaches_the_duty_officer_on_shift_through_the_outbox(cit
     incident(1, now=now)
     outbox_fanout(now)
     assert inbox("duty-officer") == ["new_incident"]
-    assert outbox_fanout(now) == 0, "each outbox event is claimed once"
+    assert outbox_fanout(now) == (0, False), "each outbox event is claimed once"
 
 
 def test_a_major_incidents_alert_text_carries_no_content(city, on_duty):
@@ -185,6 +185,7 @@ def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_sta
     items = [incident(30, now=now) for _ in range(12)]
     due = max(first_clock(item).due_at for item in items)
     tick(due - timedelta(minutes=5))  # reminders
+    assert all(first_clock(i).ladder_at is None for i in items), "the next rung comes with the flip: out of the index"
     with django_assert_max_num_queries(40):  # flips and alerts by the batch, not ~20 statements per clock
         assert obligations_sweep(due) == 12
     assert inbox("duty-officer") == ["overdue"] * 12
