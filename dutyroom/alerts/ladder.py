@@ -182,15 +182,17 @@ def policy_fingerprint(policy: AlertPolicy) -> str:
 def policy_adopt(policy: AlertPolicy, now: datetime) -> bool:
     """Once per process: if the ladder differs from the one the clocks were planned by, plan every open clock
     afresh (a new rung must reach clocks whose ladder had finished, a moved rung clocks planned by the old
-    time). Returns True when it re-planned."""
+    time). Returns True when it re-planned. The first ladder ever recorded re-plans nothing: clocks that existed
+    before this column were given "plan afresh" by its migration, and every clock since was planned by this one."""
     fingerprint = policy_fingerprint(policy)
     if fingerprint in _adopted:
         return False
     with transaction.atomic():
         plan = LadderPlan.objects.select_for_update().filter(pk=1).first()
-        changed = plan is None or plan.fingerprint != fingerprint
+        changed = plan is not None and plan.fingerprint != fingerprint
         if changed:
             Obligation.objects.filter(state__in=OPEN).update(ladder_at=LADDER_REPLAN)
+        if plan is None or changed:
             LadderPlan.objects.update_or_create(pk=1, defaults={"fingerprint": fingerprint, "adopted_at": now})
     _adopted.add(fingerprint)
     return changed

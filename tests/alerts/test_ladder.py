@@ -252,6 +252,7 @@ def test_a_rulebook_with_another_ladder_replans_every_open_clock(city, on_duty):
     """Clocks store only when their next rung is due: a new ladder must reach them, even finished ones."""
     import dataclasses
 
+    from dutyroom.alerts import ladder
     from dutyroom.alerts.ladder import policy_adopt
     from dutyroom.incidents.rulebooks import configured_rulebook
     from dutyroom.obligations.models import LADDER_REPLAN
@@ -265,7 +266,8 @@ def test_a_rulebook_with_another_ladder_replans_every_open_clock(city, on_duty):
     clock.refresh_from_db()
     assert clock.ladder_at is None, "every rung done: the clock is out of the ladder's index"
     policy = configured_rulebook()[0].alerts
-    policy_adopt(policy, now)
+    ladder._adopted.clear()  # as in a fresh process
+    assert not policy_adopt(policy, now), "the first ladder recorded re-plans nothing"
     last = policy.steps_for(clock.kind)[-1]
     hourly = dataclasses.replace(last, id="escalation.hour", offset=timedelta(hours=1),
                                  to=frozenset({Audience.CITY_LEADER}))
