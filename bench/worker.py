@@ -34,6 +34,7 @@ SPREAD = float(os.environ.get("BENCH_SPREAD", "60"))
 IDLE = float(os.environ.get("BENCH_IDLE", "5"))
 COST_N = int(os.environ.get("BENCH_COST_N", "2000"))
 ALERT_WAIT = float(os.environ.get("BENCH_ALERT_WAIT", "120"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
 def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
@@ -136,7 +137,7 @@ def burst(db: str) -> list[Figure]:
     if wait < 1:
         print(f"seeding took too long ({-wait:.0f} s late); results include seeding lag")
     stop = threading.Event()
-    threads = [threading.Thread(target=Worker(stop).run_forever, daemon=True) for _ in range(2)]
+    threads = [threading.Thread(target=Worker(stop).run_forever, daemon=True) for _ in range(WORKERS)]
     for thread in threads:
         thread.start()
     end = first_due + timedelta(seconds=SPREAD + 10)

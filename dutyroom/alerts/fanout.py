@@ -17,6 +17,7 @@ from dutyroom.alerts.recipients import audience_users, unit_staff
 from dutyroom.alerts.services import alert_emit
 from dutyroom.incidents.models import Incident
 from dutyroom.notifications.models import OutboxEvent, OutboxState
+from dutyroom.notifications.services import pending_event_ids
 from dutyroom.rules import AlertTopic, Audience
 
 BATCH = 200
@@ -44,8 +45,7 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
 def _silent_done(now: datetime) -> int:
     """Mark delivered, by compare-and-set in one statement, the pending events that alert nobody. In a burst of
     overdue clocks they were a transaction each (two per clock: the unit and the duty room), most of a pass."""
-    pending = OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
-    ids = list(pending.exclude(topic__in=ROUTED_TOPICS).order_by("id").values_list("id", flat=True)[:SILENT_BATCH])
+    ids = pending_event_ids(now, topics=ROUTED_TOPICS, routed=False, limit=SILENT_BATCH)
     if not ids:
         return 0
     return OutboxEvent.objects.filter(id__in=ids, state=OutboxState.PENDING).update(
@@ -56,8 +56,7 @@ def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
     """Route one batch of pending events; returns (events done, whether a batch was full: more are waiting)."""
     silent = _silent_done(now)
     done = silent
-    ids = list(OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now,
-                                          topic__in=ROUTED_TOPICS).order_by("id").values_list("id", flat=True)[:batch])
+    ids = pending_event_ids(now, topics=ROUTED_TOPICS, routed=True, limit=batch)
     for event_id in ids:
         with transaction.atomic():
             claimed = OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(

@@ -19,9 +19,16 @@ def unit_staff(unit: Unit, roles: Iterable[str]) -> list[User]:
 
 
 def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: datetime) -> list[User]:
-    """Resolve audiences to people, each once, in a stable order."""
+    """Resolve audiences to people, each once, in a stable order (once per pass for the same audiences and unit:
+    a burst asks the same question for thousands of clocks). Callers must not mutate the list."""
+    wanted = tuple(sorted(audiences))
+    return memoized(("audience", wanted, unit.pk if unit is not None else None, now),
+                    lambda: _audience_users(wanted, unit, now))
+
+
+def _audience_users(audiences: tuple[Audience, ...], unit: Unit | None, now: datetime) -> list[User]:
     people: dict[int, User] = {}
-    for audience in sorted(audiences):
+    for audience in audiences:
         if audience == Audience.UNIT_REPORTERS and unit is not None:
             found = unit_staff(unit, [Role.UNIT_REPORTER])
         elif audience == Audience.UNIT_LEADER and unit is not None:

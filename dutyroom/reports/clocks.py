@@ -59,7 +59,8 @@ class _Raced(Exception):
     """A clock of the batch changed under the sweep: roll the batch back and fire one by one."""
 
 
-def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room: Unit) -> list[Obligation]:
+def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room: Unit, *,
+                             settled: bool = False) -> list[Obligation]:
     """Fire a batch of due clocks at once: one compare-and-set UPDATE, one INSERT of audit entries, one of outbox
     events (issue 7's burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
@@ -69,17 +70,17 @@ def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room
     the one-by-one compare-and-set instead, so exactly-once holds either way.
 
     Returns the clocks this call fired (unit and incident loaded), so the worker can alert about them in the same
-    transaction.
+    transaction; ``settled`` says it will (see ``notifications.services.outbox_events``).
     """
     try:
         with transaction.atomic():
-            return _fire_batch(obligation_ids, now, duty_room)
+            return _fire_batch(obligation_ids, now, duty_room, settled)
     except _Raced:
         fired = (obligation_fire_overdue(obligation_id, now, duty_room) for obligation_id in obligation_ids)
         return [obligation for obligation in fired if obligation is not None]
 
 
-def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> list[Obligation]:
+def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit, settled: bool) -> list[Obligation]:
     due = list(Obligation.objects.select_related("unit", "incident", "incident__rulebook")
                .filter(id__in=obligation_ids, state=ObligationState.PENDING, due_at__lte=now).order_by("due_at", "id"))
     if not due:
@@ -92,7 +93,7 @@ def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit) -> li
     for obligation in due:
         obligation.state, obligation.overdue_at = ObligationState.OVERDUE, now
         events += outbox_events(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now,
-                                **_overdue_event(obligation))
+                                settled=settled, **_overdue_event(obligation))
     audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
     insert_many(events)
     for obligation in due:

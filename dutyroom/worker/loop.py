@@ -54,7 +54,7 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
         if not due_ids:
             return 0
         duty_room = duty_room_unit()  # once per batch, not once per clock
-        fired = obligations_fire_overdue(due_ids, now, duty_room)
+        fired = obligations_fire_overdue(due_ids, now, duty_room, settled=True)
         ladder_fire_clocks(fired, now)  # their overdue alerts, in the same transaction as the flips
         return len(fired)
 
