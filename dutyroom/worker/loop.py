@@ -10,6 +10,7 @@ obligation and event lives in the database until its transition commits.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -106,6 +107,7 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())
+        _freeze_startup_objects()
         wakeup.listen()
         sender = threading.Thread(target=delivery_loop, args=(self.stop,), name="dutyroom-delivery", daemon=True)
         sender.start()  # e-mail, SMS and webhooks beside the clocks, so a slow receiver never delays a flip
@@ -126,6 +128,20 @@ class Worker:
                 wakeup.wait(pause)
         jobs.join(timeout=30)  # let a job's transaction finish before the process (or a test) moves on
         log.info("deadline worker stopped")
+
+
+_frozen = threading.Lock()
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything allocated so far (Django, the app, the rulebook: ~90,000 objects) out of the cyclic
+    garbage collector's reach, once per process. In a burst the worker allocates model instances by the
+    hundred thousand and every full collection walked the startup heap again: 0.79 → 0.65 ms a fired clock
+    at 100,000 clocks (issue 7's bench). Objects are still freed by reference counting; only cycles among
+    the frozen ones would outlive their use, and startup objects live as long as the process anyway."""
+    if _frozen.acquire(blocking=False):
+        gc.collect()
+        gc.freeze()
 
 
 def start_in_thread() -> tuple[threading.Thread, threading.Event]:
