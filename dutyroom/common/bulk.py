@@ -11,6 +11,7 @@ computed at save); anything else should use the ORM.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -57,62 +58,113 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
     """INSERT ``objs`` (all of one model, values already set) in statements of ``ROWS_PER_STATEMENT`` rows.
 
     With ``returning_ids`` each object gets its primary key back (``RETURNING``, SQLite ≥ 3.35 and PostgreSQL,
-    in insert order as Django's own ``bulk_create`` relies on). Unique violations raise ``IntegrityError``."""
+    in insert order as Django's own ``bulk_create`` relies on). Unique violations raise ``IntegrityError``.
+
+    On PostgreSQL the rows travel as one array per column (``INSERT … SELECT … FROM unnest(…)``): with a
+    placeholder per value psycopg re-parsed a statement of thousands of placeholders on every call, 2 ms a
+    statement, more than the database took to insert the rows."""
     if not objs:
         return list(objs)
     model = type(objs[0])
     fields = _columns(model)
-    adapters = [_adapter(f) for f in fields]
-    attnames = [f.attname for f in fields]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
     pk = model._meta.pk
     assert pk is not None
-    head = f"INSERT INTO {table} ({', '.join(_column(f) for f in fields)}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(_column(f) for f in fields)
     tail = f" RETURNING {_column(pk)}" if returning_ids else ""
+    by_arrays = connection.vendor == "postgresql"
+    adapters = [_array_adapter(f) if by_arrays else _adapter(f) for f in fields]
+    attnames = [f.attname for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), ROWS_PER_STATEMENT):
             chunk = objs[start:start + ROWS_PER_STATEMENT]
-            params: list[Any] = []
-            for obj in chunk:
-                params += [adapt(getattr(obj, name)) for adapt, name in zip(adapters, attnames, strict=True)]
-            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
-            if returning_ids:
-                for obj, row in zip(chunk, cursor.fetchall(), strict=True):
-                    setattr(obj, pk.attname, row[0])
-                    obj._state.adding = False
-                    obj._state.db = connection.alias
+            if by_arrays:
+                arrays = [[adapt(getattr(obj, name)) for obj in chunk] for adapt, name in zip(adapters, attnames,
+                                                                                               strict=True)]
+                names = [f"c{i}" for i in range(len(fields))]
+                picks = ", ".join(f"{name}::jsonb" if isinstance(f, models.JSONField) else name
+                                  for name, f in zip(names, fields, strict=True))
+                unnest = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
+                rows = _execute_binary(f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({unnest}) "
+                                       f"AS t({', '.join(names)}){tail}", arrays)
             else:
+                params: list[Any] = []
                 for obj in chunk:
-                    obj._state.adding = False
-                    obj._state.db = connection.alias
+                    params += [adapt(getattr(obj, name)) for adapt, name in zip(adapters, attnames, strict=True)]
+                one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk)) + tail,
+                               params)
+                rows = cursor.fetchall() if returning_ids else []
+            ids = [row[0] for row in rows] if returning_ids else None
+            for index, obj in enumerate(chunk):
+                if ids is not None:
+                    setattr(obj, pk.attname, ids[index])
+                obj._state.adding = False
+                obj._state.db = connection.alias
     return list(objs)
 
 
+def _execute_binary(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with its arrays bound on the server, in binary: Django's psycopg cursors bind on the client,
+    which renders every array element into the statement's text through a regular expression (1.1 s of 7 in a
+    profile of 5,000 fired clocks). Same connection, same transaction; errors translated to Django's, so a
+    unique violation is still ``django.db.IntegrityError``; the statement is still counted in debug query logs.
+    Returns the rows it produced (``RETURNING``)."""
+    import psycopg
+
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as server:
+        server.execute(sql, params, binary=True)
+        rows = server.fetchall() if server.description else []
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": "0.000"})
+    return rows
+
+
+def _array_type(field: models.Field[Any, Any]) -> str:
+    """The element type of a column's array on PostgreSQL (JSON travels as text and is cast per row)."""
+    return "text" if isinstance(field, models.JSONField) else str(field.db_type(connection))
+
+
+def _array_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """A value as an element of its column's array: psycopg adapts datetimes, numbers and text itself; JSON is
+    encoded as ``JSONField`` encodes it."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+    if isinstance(field, (models.DateTimeField, *_PLAIN)):
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def update_column(model: type[models.Model], field_name: str, values: dict[int, Any]) -> None:
-    """Set one column of many rows to per-row values: ``UPDATE … SET col = CASE id WHEN … END WHERE id IN (…)``,
-    in statements of ``ROWS_PER_STATEMENT`` rows."""
+    """Set one column of many rows to per-row values: on SQLite ``UPDATE … SET col = CASE id WHEN … END WHERE
+    id IN (…)``, on PostgreSQL from two arrays (``UPDATE … FROM unnest(ids, values)``), in statements of
+    ``ROWS_PER_STATEMENT`` rows."""
     if not values:
         return
     field = model._meta.get_field(field_name)
     assert isinstance(field, models.Field)
-    adapt = _adapter(field)
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     pk = model._meta.pk
     assert pk is not None
-    cast = field.db_type(connection) if connection.features.requires_casted_case_in_updates else None
     items = list(values.items())
     with connection.cursor() as cursor:
         for start in range(0, len(items), ROWS_PER_STATEMENT):
             chunk = items[start:start + ROWS_PER_STATEMENT]
+            if connection.vendor == "postgresql":
+                adapt = _array_adapter(field)
+                _execute_binary(
+                    f"UPDATE {table} SET {_column(field)} = v.value FROM unnest(%s::{_array_type(pk)}[], "
+                    f"%s::{_array_type(field)}[]) AS v(key, value) WHERE {table}.{_column(pk)} = v.key",
+                    [[key for key, _ in chunk], [adapt(value) for _, value in chunk]])
+                continue
+            adapt = _adapter(field)
             case = "CASE " + _column(pk) + " " + " ".join(["WHEN %s THEN %s"] * len(chunk)) + " END"
-            if cast:
-                case = f"CAST({case} AS {cast})"
             params: list[Any] = []
             for key, value in chunk:
                 params += [key, adapt(value)]
             params += [key for key, _ in chunk]
             cursor.execute(
-                f"UPDATE {quote(model._meta.db_table)} SET {_column(field)} = {case} "
+                f"UPDATE {table} SET {_column(field)} = {case} "
                 f"WHERE {_column(pk)} IN ({', '.join(['%s'] * len(chunk))})", params)
