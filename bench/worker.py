@@ -177,7 +177,7 @@ def settle_burst(ids: list[int], first_due: datetime) -> None:
     while datetime.now(UTC) < end and Obligation.objects.filter(id__in=ids[-1:], state="pending").exists():
         time.sleep(0.5)
     settle = time.monotonic() + ALERT_WAIT  # the ladder may trail the flips: give it time, then count
-    burst_alerts = AlertEvent.objects.filter(topic="overdue", obligation_id__range=(min(ids), max(ids)))
+    burst_alerts = AlertEvent.objects.filter(topic="overdue", obligation_id__gte=min(ids), obligation_id__lte=max(ids))
     while time.monotonic() < settle and burst_alerts.count() < N:  # the bench's clocks only (ids are one range)
         time.sleep(1)
     time.sleep(1)
