@@ -32,7 +32,7 @@ from django.db import connection, transaction
 
 from dutyroom.audit.anchor import anchor_append_many, anchor_map, digest
 from dutyroom.audit.models import AuditEntry, AuditHead
-from dutyroom.common.bulk import insert_many
+from dutyroom.common.bulk import insert_many, update_columns
 
 GENESIS = "0" * 64
 SEAL_IDLE = timedelta(seconds=1)
@@ -188,7 +188,8 @@ def audit_seal(*, batch: int = SEAL_BATCH, wait: bool = True) -> int:
             if not pending:
                 return sealed
             _chain(head, pending)
-            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=500)
+            update_columns(AuditEntry, ["seq", "prev_hash", "hash"],
+                           {entry.pk: (entry.seq, entry.prev_hash, entry.hash) for entry in pending})
             head.save(update_fields=["last_hash", "count"])
         sealed += len(pending)
         if len(pending) < batch:

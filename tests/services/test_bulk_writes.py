@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dutyroom.common.bulk import insert_many, update_column
+from dutyroom.common.bulk import insert_many, update_column, update_columns
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -47,3 +47,14 @@ def test_one_column_of_many_rows_takes_each_rows_value_and_null(city):
     assert dict(Obligation.objects.filter(key__startswith="bulk:").values_list("id", "ladder_at")) == wanted
     update_column(Obligation, "ladder_at", {rows[0].pk: None, rows[3].pk: None})  # nothing but NULL
     assert Obligation.objects.get(pk=rows[3].pk).ladder_at is None
+
+
+def test_several_columns_of_many_rows_take_each_rows_values(city):
+    unit = Unit.objects.get(code="shaxi")
+    rows = insert_many([event(unit, n, {"n": n}) for n in range(1, 701)], returning_ids=True)
+    wanted = {e.pk: (f"worker-{n}", n, {"seen": n} if n % 2 else ["list", n], AT + timedelta(seconds=n))
+              for n, e in enumerate(rows)}
+    update_columns(OutboxEvent, ["claimed_by", "attempts", "payload", "claimed_until"], wanted)
+    got = {e.pk: (e.claimed_by, e.attempts, e.payload, e.claimed_until)
+           for e in OutboxEvent.objects.filter(pk__in=list(wanted))}
+    assert got == wanted

@@ -91,3 +91,24 @@ def test_a_report_that_meets_the_clock_first_is_never_fired(city):
     assert obligations_sweep(datetime.now(UTC) + timedelta(minutes=6)) == 1  # only the duty room receipt clock
     first = Obligation.objects.get(incident_id=incident_id, kind="first_report")
     assert first.state == "met"
+
+
+def test_a_worker_behind_takes_bigger_batches_until_it_has_caught_up(city):
+    """In a burst a sweep that found a full batch is followed by bigger ones (cheaper a clock), then the normal
+    size once the worker has caught up."""
+    from dutyroom.incidents.models import Incident
+    from dutyroom.worker import loop
+
+    incident = Incident.objects.get(pk=open_incident(1))
+    now = datetime.now(UTC)
+    Obligation.objects.bulk_create([
+        Obligation(key=f"burst:{n}", incident=incident, unit=incident.unit, kind="first_report", rule="test",
+                   due_at=now - timedelta(seconds=1), anchor_at=now, created_at=now, ladder_at=None)
+        for n in range(loop.BATCH + 60)])
+    worker = Worker(threading.Event())
+    assert worker.run_once() == loop.BATCH and worker.behind
+    assert worker.batch == loop.CATCH_UP_BATCH
+    assert worker.run_once() == 60 and not worker.behind
+    assert worker.batch == loop.BATCH
+    assert worker.pause_after(60) > 0, "caught up: it sleeps until the next deadline"
+    assert AuditEntry.objects.filter(action="obligation.overdue").count() == loop.BATCH + 60
