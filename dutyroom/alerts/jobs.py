@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from dutyroom.alerts.fanout import outbox_fanout
-from dutyroom.alerts.ladder import ladder_pass, next_ladder_at
+from dutyroom.alerts.ladder import ladder_pass
 from dutyroom.common.memo import pass_memo
+from dutyroom.obligations.selectors import ladder_first_at
 
 
 def alerts_job(now: datetime) -> datetime | None:
@@ -20,4 +21,4 @@ def alerts_job(now: datetime) -> datetime | None:
         _sent, more = ladder_pass(now)
     if more or fanout_more:
         return now
-    return next_ladder_at()
+    return ladder_first_at()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
@@ -28,7 +29,7 @@ from dutyroom.common.bulk import insert_many, update_column
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
-from dutyroom.obligations.selectors import ladder_first_at, ladder_waiting_ids
+from dutyroom.obligations.selectors import ladder_waiting_ids
 from dutyroom.rules import AlertPolicy, AlertStep, ObligationKind, ObligationState, ladder_due, ladder_next_at
 
 log = logging.getLogger("dutyroom.worker")
@@ -48,10 +49,9 @@ def ladder_sweep(now: datetime, batch: int = BATCH) -> int:
 def ladder_pass(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
     """One batch of clocks whose next rung has come; returns (alerts sent, whether the batch was full, i.e. more
     are waiting and the worker should run again at once)."""
-    policy = configured_rulebook()[0].alerts
-    if not policy.steps:
+    policy = _policy(now)
+    if policy is None:
         return 0, False
-    policy_adopt(policy, now)
     with pass_memo(), transaction.atomic():  # one read of the roster, staff, webhooks for the whole batch
         clocks = _claim(now, batch)
         if not clocks:
@@ -80,10 +80,9 @@ def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
     flips stand, and the clocks are handed to the ladder's own pass (their next look set to "plan afresh")."""
-    policy = configured_rulebook()[0].alerts
-    if not policy.steps or not clocks:
+    policy = _policy(now)
+    if policy is None or not clocks:
         return 0
-    policy_adopt(policy, now)
     try:
         with pass_memo(), transaction.atomic():
             return _fire(clocks, policy, now)
@@ -93,31 +92,35 @@ def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
         return 0
 
 
-def next_ladder_at() -> datetime | None:
-    """When the ladder next has something to do (the worker sleeps until then, not on a fixed beat)."""
-    return ladder_first_at()
+def _policy(now: datetime) -> AlertPolicy | None:
+    """The configured ladder, adopted (see ``policy_adopt``); None when the rulebook alerts nobody."""
+    policy = configured_rulebook()[0].alerts
+    if not policy.steps:
+        return None
+    policy_adopt(policy, now)
+    return policy
+
+
+def _locked(clocks: QuerySet[Obligation]) -> list[Obligation]:
+    """Clocks with their unit and incident, locked on PostgreSQL so that other workers take other clocks
+    (``FOR NO KEY UPDATE SKIP LOCKED``; a clock a deadline sweep holds is skipped for a pass)."""
+    qs = clocks.select_related("unit", "incident")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    return list(qs)
 
 
 def _claim(now: datetime, batch: int) -> list[Obligation]:
-    """The open clocks whose next look has come, oldest first, locked so that other workers take other clocks
-    (PostgreSQL: ``FOR NO KEY UPDATE SKIP LOCKED``; a deadline sweep holding a clock makes the ladder skip it
-    for a pass). A report meeting one of them waits for this transaction, so a met clock is never alerted."""
+    """The open clocks whose next look has come, oldest first, locked (``_locked``). A report meeting one of them
+    waits for this transaction, so a met clock is never alerted."""
     ids = ladder_waiting_ids(now, limit=batch)
     if not ids:
         return []
-    qs = (Obligation.objects.select_related("unit", "incident")
-          .filter(pk__in=ids, state__in=OPEN, ladder_at__lte=now).order_by("ladder_at"))
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(qs)
+    return _locked(Obligation.objects.filter(pk__in=ids, state__in=OPEN, ladder_at__lte=now).order_by("ladder_at"))
 
 
 def _relock(clock: Obligation) -> list[Obligation]:
-    qs = Obligation.objects.select_related("unit", "incident").filter(
-        pk=clock.pk, state__in=OPEN, ladder_at__isnull=False)
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(qs)
+    return _locked(Obligation.objects.filter(pk=clock.pk, state__in=OPEN, ladder_at__isnull=False))
 
 
 @dataclass(frozen=True)

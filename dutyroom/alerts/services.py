@@ -53,6 +53,9 @@ def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> l
     ]
 
 
+BULK = 1000  # deliveries per INSERT
+
+
 @dataclass(frozen=True)
 class AlertSpec:
     """One alert to write: its key (one per cause), topic, people, and what it is about."""
@@ -92,9 +95,6 @@ def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
     Delivery.objects.bulk_create(deliveries, batch_size=BULK)
     if deliveries:
         transaction.on_commit(wakeup.notify)
-
-
-BULK = 1000
 
 
 def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: datetime, incident: Incident | None = None,

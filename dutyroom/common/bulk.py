@@ -75,18 +75,16 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
     by_arrays = connection.vendor == "postgresql"
     adapters = [_array_adapter(f) if by_arrays else _adapter(f) for f in fields]
     attnames = [f.attname for f in fields]
+    names = [f"c{i}" for i in range(len(fields))]
+    from_arrays = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(_picks(fields, names))} FROM unnest("
+                   + ", ".join(f"%s::{_array_type(f)}[]" for f in fields) + f") AS t({', '.join(names)}){tail}")
     with connection.cursor() as cursor:
         for start in range(0, len(objs), ROWS_PER_STATEMENT):
             chunk = objs[start:start + ROWS_PER_STATEMENT]
             if by_arrays:
                 arrays = [[adapt(getattr(obj, name)) for obj in chunk] for adapt, name in zip(adapters, attnames,
                                                                                                strict=True)]
-                names = [f"c{i}" for i in range(len(fields))]
-                picks = ", ".join(f"{name}::jsonb" if isinstance(f, models.JSONField) else name
-                                  for name, f in zip(names, fields, strict=True))
-                unnest = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
-                rows = _execute_binary(f"INSERT INTO {table} ({columns}) SELECT {picks} FROM unnest({unnest}) "
-                                       f"AS t({', '.join(names)}){tail}", arrays)
+                rows = _execute_binary(from_arrays, arrays)
             else:
                 params: list[Any] = []
                 for obj in chunk:
@@ -120,6 +118,12 @@ def _execute_binary(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _picks(fields: Sequence[models.Field[Any, Any]], names: Sequence[str]) -> list[str]:
+    """The unnested array columns as the table's values (JSON arrives as text and is cast per row)."""
+    return [f"{name}::jsonb" if isinstance(f, models.JSONField) else name
+            for f, name in zip(fields, names, strict=True)]
+
+
 def _array_type(field: models.Field[Any, Any]) -> str:
     """The element type of a column's array on PostgreSQL (JSON travels as text and is cast per row)."""
     return "text" if isinstance(field, models.JSONField) else str(field.db_type(connection))
@@ -148,33 +152,29 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     an expression tree per row and column: sealing 3,300 audit entries a second cost most of a core."""
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in field_names]
-    assert all(isinstance(f, models.Field) for f in fields)
-    concrete = [f for f in fields if isinstance(f, models.Field)]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    fields = [f for f in (model._meta.get_field(name) for name in field_names) if isinstance(f, models.Field)]
+    assert len(fields) == len(field_names), "only concrete columns"
+    table = connection.ops.quote_name(model._meta.db_table)
     pk = model._meta.pk
     assert pk is not None
     items = list(rows.items())
+    by_arrays = connection.vendor == "postgresql"
+    adapters = [_array_adapter(f) if by_arrays else _adapter(f) for f in fields]
+    names = [f"v{i}" for i in range(len(fields))]
+    sets = ", ".join(f"{_column(f)} = v.{pick}" for f, pick in zip(fields, _picks(fields, names), strict=True))
+    from_arrays = (f"UPDATE {table} SET {sets} FROM unnest(%s::{_array_type(pk)}[], "
+                   + ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
+                   + f") AS v(key, {', '.join(names)}) WHERE {table}.{_column(pk)} = v.key")
     with connection.cursor() as cursor:
         for start in range(0, len(items), ROWS_PER_STATEMENT):
             chunk = items[start:start + ROWS_PER_STATEMENT]
-            if connection.vendor == "postgresql":
-                adapters = [_array_adapter(f) for f in concrete]
-                names = [f"v{i}" for i in range(len(concrete))]
-                sets = ", ".join(f"{_column(f)} = v.{name}" + ("::jsonb" if isinstance(f, models.JSONField) else "")
-                                 for f, name in zip(concrete, names, strict=True))
-                arrays = [[key for key, _ in chunk]] + [
-                    [adapt(values[i]) for _, values in chunk] for i, adapt in enumerate(adapters)]
-                _execute_binary(
-                    f"UPDATE {table} SET {sets} FROM unnest(%s::{_array_type(pk)}[], "
-                    + ", ".join(f"%s::{_array_type(f)}[]" for f in concrete)
-                    + f") AS v(key, {', '.join(names)}) WHERE {table}.{_column(pk)} = v.key", arrays)
+            if by_arrays:
+                _execute_binary(from_arrays, [[key for key, _ in chunk]] + [
+                    [adapt(values[i]) for _, values in chunk] for i, adapt in enumerate(adapters)])
                 continue
             params: list[Any] = []
             cases = []
-            for i, field in enumerate(concrete):
-                adapt = _adapter(field)
+            for i, (field, adapt) in enumerate(zip(fields, adapters, strict=True)):
                 cases.append(f"{_column(field)} = CASE {_column(pk)} "
                              + " ".join(["WHEN %s THEN %s"] * len(chunk)) + " END")
                 for key, values in chunk:

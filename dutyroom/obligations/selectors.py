@@ -10,6 +10,9 @@ from dutyroom.common.timefmt import iso_local
 from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationKind, ObligationState, evaluate
 
+# The open states as SQL literals, for the partial indexes over open clocks (see ``open_clock_incident_ids``).
+OPEN_STATES_SQL = ", ".join(f"'{state.value}'" for state in (ObligationState.PENDING, ObligationState.OVERDUE))
+
 
 def obligation_view(obligation: Obligation, now: datetime) -> dict[str, Any]:
     state, late_by = obligation.state, obligation.late_by_seconds
@@ -45,10 +48,9 @@ def open_clock_incident_ids() -> list[int]:
     """
     from django.db import connection
 
-    states = ", ".join(f"'{state.value}'" for state in (ObligationState.PENDING, ObligationState.OVERDUE))
     table = connection.ops.quote_name(Obligation._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT incident_id FROM {table} WHERE state IN ({states}) "
+        cursor.execute(f"SELECT incident_id FROM {table} WHERE state IN ({OPEN_STATES_SQL}) "
                        "AND incident_id IS NOT NULL ORDER BY due_at, id")
         return [row[0] for row in cursor.fetchall()]
 
@@ -56,8 +58,7 @@ def open_clock_incident_ids() -> list[int]:
 def _ladder_where() -> str:
     """Open clocks with a next look: the partial index ``obligation_ladder_due``, with literal states for SQLite's
     planner as above."""
-    states = ", ".join(f"'{state.value}'" for state in (ObligationState.PENDING, ObligationState.OVERDUE))
-    return f"ladder_at IS NOT NULL AND state IN ({states})"
+    return f"ladder_at IS NOT NULL AND state IN ({OPEN_STATES_SQL})"
 
 
 def _ladder_table() -> str:

@@ -84,10 +84,11 @@ class Worker:
 
     The jobs used to run after every sweep in the same loop: in a burst (issue 7's bench: 100,000 clocks due in a
     minute) each pass fired 100 clocks and then spent a second alerting about 200, so the flips fell minutes
-    behind. Apart, a flip never waits for an alert; the alerts follow as fast as their own thread goes."""
+    behind. Apart, a flip never waits for a job. The overdue alert itself is written by the sweep, with the flip
+    (``alerts.ladder.ladder_fire_clocks``); the jobs thread's ladder sends reminders and escalations."""
 
     stop: threading.Event
-    batch: int = BATCH  # this sweep's size: CATCH_UP_BATCH while behind
+    batch: int = BATCH  # this sweep's size: catch_up_batch() while behind
     behind: bool = False  # the last sweep found a full batch
 
     def run_once(self) -> int:
@@ -97,8 +98,8 @@ class Worker:
         self.batch = catch_up_batch() if self.behind else BATCH
         return fired
 
-    def pause_after(self, fired: int) -> float:
-        """Seconds to sleep: none while a full batch was fired, else until the next deadline (capped)."""
+    def pause_after(self) -> float:
+        """Seconds to sleep: none while the last sweep fired a full batch, else until the next deadline (capped)."""
         if self.behind:
             return 0.0
         return seconds_until_next_due(clock_now())
@@ -133,7 +134,7 @@ class Worker:
                 fired = self.run_once()
                 if fired:
                     log.info("marked %d obligation(s) overdue", fired)
-                pause = self.pause_after(fired)
+                pause = self.pause_after()
             except Exception:  # the loop must survive a lost connection; state is safe in the database
                 log.exception("worker step failed; retrying")
                 pause = 1.0
