@@ -12,6 +12,7 @@ computed at save); anything else should use the ORM.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -77,7 +78,7 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
     attnames = [f.attname for f in fields]
     names = [f"c{i}" for i in range(len(fields))]
     from_arrays = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(_picks(fields, names))} FROM unnest("
-                   + ", ".join(f"%s::{_array_type(f)}[]" for f in fields) + f") AS t({', '.join(names)}){tail}")
+                   + ", ".join(f"%b::{_array_type(f)}[]" for f in fields) + f") AS t({', '.join(names)}){tail}")
     with connection.cursor() as cursor:
         for start in range(0, len(objs), ROWS_PER_STATEMENT):
             chunk = objs[start:start + ROWS_PER_STATEMENT]
@@ -110,11 +111,12 @@ def _execute_binary(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     Returns the rows it produced (``RETURNING``)."""
     import psycopg
 
+    start = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as server:
         server.execute(sql, params, binary=True)
         rows = server.fetchall() if server.description else []
     if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": "0.000"})
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
     return rows
 
 
@@ -162,8 +164,8 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     adapters = [_array_adapter(f) if by_arrays else _adapter(f) for f in fields]
     names = [f"v{i}" for i in range(len(fields))]
     sets = ", ".join(f"{_column(f)} = v.{pick}" for f, pick in zip(fields, _picks(fields, names), strict=True))
-    from_arrays = (f"UPDATE {table} SET {sets} FROM unnest(%s::{_array_type(pk)}[], "
-                   + ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
+    from_arrays = (f"UPDATE {table} SET {sets} FROM unnest(%b::{_array_type(pk)}[], "
+                   + ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
                    + f") AS v(key, {', '.join(names)}) WHERE {table}.{_column(pk)} = v.key")
     with connection.cursor() as cursor:
         for start in range(0, len(items), ROWS_PER_STATEMENT):

@@ -39,14 +39,8 @@ def outbox_events(
     incident_id: int | None = None,
     obligation_id: int | None = None,
     sensitive: bool = False,
-    settled: bool = False,
 ) -> list[OutboxEvent]:
-    """The unsaved events ``outbox_emit`` writes; a batch (the worker's sweep) writes many in one INSERT.
-
-    ``settled``: the caller has already done everything that routing this event would do, in this transaction
-    (the sweep writes each overdue flip's alert beside it), so the event is born delivered and the fan-out never
-    reads it; the board and forwarding read events by id, whatever their state. In a burst the fan-out's
-    marking of 3,400 such events a second held the one SQLite writer for up to a second at a time."""
+    """The unsaved events ``outbox_emit`` writes, one per audience unit."""
     seen: set[int] = set()
     events = []
     for unit in units:
@@ -63,7 +57,6 @@ def outbox_events(
                 sensitive=sensitive,
                 available_at=at,
                 created_at=at,
-                **({"state": OutboxState.DELIVERED, "delivered_at": at} if settled else {}),
             )
         )
     return events

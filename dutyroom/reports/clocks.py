@@ -7,20 +7,15 @@ that join them live here, on the reports floor, and the worker calls them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
 from dutyroom.audit.services import audit_record_many
-from dutyroom.common.bulk import insert_many
-from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.rulebooks import rulebook_of
-from dutyroom.notifications.services import outbox_emit, outbox_events
 from dutyroom.obligations import engine
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.models import Unit
 from dutyroom.reports.models import Report
 from dutyroom.rules import ObligationKind, ObligationState, ReportKind, Rulebook, report_meets
 
@@ -59,28 +54,30 @@ class _Raced(Exception):
     """A clock of the batch changed under the sweep: roll the batch back and fire one by one."""
 
 
-def obligations_fire_overdue(obligation_ids: list[int], now: datetime, duty_room: Unit, *,
-                             settled: bool = False) -> list[Obligation]:
-    """Fire a batch of due clocks at once: one compare-and-set UPDATE, one INSERT of audit entries, one of outbox
-    events (issue 7's burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
+def obligations_fire_overdue(obligation_ids: list[int], now: datetime) -> list[Obligation]:
+    """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (issue 7's
+    burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
     The caller holds the batch: on PostgreSQL its rows are locked ``FOR UPDATE SKIP LOCKED`` in this transaction,
     on SQLite the IMMEDIATE transaction is the only writer, so the UPDATE changes exactly the rows read. Should
     it not (a clock met or fired meanwhile), the batch's savepoint is rolled back and each clock goes through
     the one-by-one compare-and-set instead, so exactly-once holds either way.
 
-    Returns the clocks this call fired (unit and incident loaded), so the worker can alert about them in the same
-    transaction; ``settled`` says it will (see ``notifications.services.outbox_events``).
+    Returns the clocks this call fired (unit and incident loaded). The caller tells people, in the same
+    transaction: the worker writes each flip's overdue alert (unit and duty room) beside it. Until stop 7 each flip
+    also wrote two ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that nothing
+    read once the alert ladder owned that notice (forwarding and the board ignore the topic): at 1,700 flips a
+    second they were a fifth of the rows written.
     """
     try:
         with transaction.atomic():
-            return _fire_batch(obligation_ids, now, duty_room, settled)
+            return _fire_batch(obligation_ids, now)
     except _Raced:
-        fired = (obligation_fire_overdue(obligation_id, now, duty_room) for obligation_id in obligation_ids)
+        fired = (obligation_fire_overdue(obligation_id, now) for obligation_id in obligation_ids)
         return [obligation for obligation in fired if obligation is not None]
 
 
-def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit, settled: bool) -> list[Obligation]:
+def _fire_batch(obligation_ids: list[int], now: datetime) -> list[Obligation]:
     due = list(Obligation.objects.select_related("unit", "incident", "incident__rulebook")
                .filter(id__in=obligation_ids, state=ObligationState.PENDING, due_at__lte=now).order_by("due_at", "id"))
     if not due:
@@ -89,30 +86,12 @@ def _fire_batch(obligation_ids: list[int], now: datetime, duty_room: Unit, settl
         state=ObligationState.OVERDUE, overdue_at=now)
     if claimed != len(due):
         raise _Raced
-    events = []
     for obligation in due:
         obligation.state, obligation.overdue_at = ObligationState.OVERDUE, now
-        events += outbox_events(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now,
-                                settled=settled, **_overdue_event(obligation))
     audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
-    insert_many(events)
     for obligation in due:
         _next_followup(obligation, now)
     return due
-
-
-def _overdue_event(obligation: Obligation) -> dict[str, Any]:
-    incident = obligation.incident
-    return {
-        "payload": {
-            "obligation": obligation.pk, "kind": obligation.kind, "unit": obligation.unit.code,
-            "due_at": obligation.due_at.isoformat(), "incident": incident.pk if incident else None,
-            "title": incident.title if incident else "",
-        },
-        "incident_id": incident.pk if incident else None,
-        "obligation_id": obligation.pk,
-        "sensitive": is_protected(incident) if incident else True,
-    }
 
 
 def _next_followup(obligation: Obligation, now: datetime) -> None:
@@ -122,8 +101,8 @@ def _next_followup(obligation: Obligation, now: datetime) -> None:
                                  unit=obligation.unit, basis_at=obligation.due_at, now=now)
 
 
-def obligation_fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) -> Obligation | None:
-    """Turn one due clock overdue exactly once (compare-and-set), audit it, tell the unit and the duty room.
+def obligation_fire_overdue(obligation_id: int, now: datetime) -> Obligation | None:
+    """Turn one due clock overdue exactly once (compare-and-set) and audit it; the caller alerts (see above).
 
     Returns the clock, or None when another worker fired it or a report met it first.
     """
@@ -131,7 +110,5 @@ def obligation_fire_overdue(obligation_id: int, now: datetime, duty_room: Unit) 
         obligation = engine.obligation_claim_overdue(obligation_id, now)
         if obligation is None:
             return None
-        outbox_emit(topic="obligation.overdue", units=[obligation.unit, duty_room], at=now,
-                    **_overdue_event(obligation))
         _next_followup(obligation, now)
     return obligation

@@ -26,7 +26,6 @@ from dutyroom.alerts.ladder import ladder_fire_clocks
 from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.selectors import duty_room_unit
 from dutyroom.reports.clocks import obligations_fire_overdue
 from dutyroom.rules import ObligationState
 from dutyroom.worker.jobs import JobSchedule
@@ -64,9 +63,8 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
         due_ids = [o.pk for o in due.only("id")[:batch]]
         if not due_ids:
             return 0
-        duty_room = duty_room_unit()  # once per batch, not once per clock
-        fired = obligations_fire_overdue(due_ids, now, duty_room, settled=True)
-        ladder_fire_clocks(fired, now)  # their overdue alerts, in the same transaction as the flips
+        fired = obligations_fire_overdue(due_ids, now)
+        ladder_fire_clocks(fired, now)  # their overdue alerts (unit and duty room), in the flips' transaction
         return len(fired)
 
 

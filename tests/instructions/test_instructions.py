@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from dutyroom.alerts.models import AlertEvent
 from dutyroom.notifications.models import OutboxEvent
 from dutyroom.obligations.models import Obligation
 from dutyroom.worker.loop import obligations_sweep
@@ -57,7 +58,8 @@ def test_missing_feedback_turns_overdue_with_an_alert_and_late_feedback_counts_m
     later = datetime.now(UTC) + timedelta(minutes=25)
     with time_machine.travel(later, tick=False):
         assert obligations_sweep(later) >= 1
-        assert OutboxEvent.objects.filter(topic="obligation.overdue", obligation_id=task["obligation"]).exists()
+        # 15 minutes late: the ladder's latest rung due (the escalation) speaks for the ones it passed over
+        assert AlertEvent.objects.filter(obligation_id=task["obligation"], topic__in=("overdue", "escalation")).exists()
         answer = api("shaxi-reporter").post(f"/instruction-tasks/{task['id']}/feedback", {"text": "已落实"})
     assert answer.json_body["state"] == "late"
     assert 14 * 60 <= answer.json_body["late_by_seconds"] <= 16 * 60

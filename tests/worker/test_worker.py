@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dutyroom.accounts.models import User
+from dutyroom.alerts.models import AlertEvent, Notification
 from dutyroom.audit.models import AuditEntry
 from dutyroom.incidents.services import IncidentInput, incident_create
-from dutyroom.notifications.models import OutboxEvent
 from dutyroom.obligations.models import Obligation
 from dutyroom.worker.loop import Worker
 
@@ -57,8 +57,9 @@ def test_a_deadline_turns_overdue_at_its_due_time_with_no_request(city):
             thread.join(timeout=5)
     fired = Obligation.objects.get(pk=obligation.pk)
     assert fired.overdue_at >= fired.due_at  # never early; how late is measured by `make bench`, not asserted
-    events = OutboxEvent.objects.filter(topic="obligation.overdue", obligation_id=obligation.pk)
-    assert {e.unit.code for e in events} == {"liuhe", "duty-room"}
+    alert = AlertEvent.objects.get(topic="overdue", obligation_id=obligation.pk)  # unit and duty room
+    reached = set(Notification.objects.filter(event=alert).values_list("user__unit__code", flat=True))
+    assert reached == {"liuhe", "duty-room"}
     assert AuditEntry.objects.filter(action="obligation.overdue", object_id=str(obligation.pk)).count() == 1
 
 
@@ -73,7 +74,10 @@ def test_two_workers_fire_each_deadline_exactly_once(city):
         for thread in threads:
             thread.join(timeout=5)
     assert AuditEntry.objects.filter(action="obligation.overdue").count() == 25
-    assert OutboxEvent.objects.filter(topic="obligation.overdue").count() == 50
+    alerts = AlertEvent.objects.filter(topic="overdue", obligation__incident_id__in=ids)
+    assert alerts.count() == 25
+    assert Notification.objects.filter(event__in=alerts).count() == len(
+        set(Notification.objects.filter(event__in=alerts).values_list("event_id", "user_id")))
     from dutyroom.audit.services import audit_verify
 
     assert audit_verify().ok
