@@ -74,21 +74,31 @@ def _fire_alone(clock: Obligation, policy: AlertPolicy, now: datetime) -> int:
         return 0
 
 
-def ladder_fire_clocks(clocks: list[Obligation], now: datetime) -> int:
-    """The rungs now due of clocks the deadline sweep has just turned overdue, in the sweep's own transaction, so
-    the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
+def ladder_plan(clocks: list[Obligation], now: datetime) -> LadderDecisions | None:
+    """Decide the rungs now due of clocks the deadline sweep is about to turn overdue, and each clock's next look
+    (set on ``clock.ladder_at``), before the flip: the sweep writes the next looks with the flip's own UPDATE.
+    None when the rulebook alerts nobody (the next looks are then left as they are)."""
+    policy = _policy(now)
+    if policy is None or not clocks:
+        return None
+    return _plan(clocks, policy, now)
+
+
+def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime) -> int:
+    """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
+    so the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
     flips stand, and the clocks are handed to the ladder's own pass (their next look set to "plan afresh")."""
-    policy = _policy(now)
-    if policy is None or not clocks:
+    if decisions is None or not fired:
         return 0
+    decisions = decisions.only({clock.pk for clock in fired})
     try:
         with pass_memo(), transaction.atomic():
-            return _fire(clocks, policy, now)
+            return _write(decisions, now)
     except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
-        log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(clocks), exc_info=True)
-        update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in clocks})
+        log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(fired), exc_info=True)
+        update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in fired})
         return 0
 
 
@@ -130,8 +140,30 @@ class _Rung:
     skipped: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class LadderDecisions:
+    """What a batch of clocks owes now: the marks that claim its rungs and the rungs to alert about; each clock's
+    next look is set on the clock itself (``ladder_at``)."""
+
+    marks: list[AlertMark]
+    rungs: list[_Rung]
+
+    def only(self, ids: set[int]) -> LadderDecisions:
+        """The decisions about these clocks alone (the sweep fired fewer clocks than it planned: others raced)."""
+        return LadderDecisions([m for m in self.marks if m.obligation_id in ids],
+                               [r for r in self.rungs if r.obligation.pk in ids])
+
+
 def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
     """Decide every clock's rungs, then write marks, alerts, audit entries and next looks in bulk."""
+    sent = _write(_plan(clocks, policy, now), now)
+    update_column(Obligation, "ladder_at", {clock.pk: clock.ladder_at for clock in clocks})
+    return sent
+
+
+def _plan(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> LadderDecisions:
+    """Each clock's rungs due now (fired) or passed over (skipped), from the marks already written; sets each
+    clock's next look."""
     done: dict[int, set[str]] = {clock.pk: set() for clock in clocks}
     due_of = {clock.pk: clock.due_at for clock in clocks}
     for obligation_id, step_id, due_at in AlertMark.objects.filter(obligation_id__in=list(done)).values_list(
@@ -150,13 +182,19 @@ def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
         rungs += [_Rung(clock, step, tuple(s.id for s in decision.skip)) for step in decision.fire]
         finished = done[clock.pk] | {s.id for s in decision.fire} | {s.id for s in decision.skip}
         clock.ladder_at = ladder_next_at(policy, kind, clock.due_at, done=finished)
-        if clock.state == ObligationState.PENDING and clock.ladder_at is not None and clock.ladder_at >= clock.due_at:
-            # its next rung comes with the flip: the deadline sweep fires it (``ladder_fire_clocks``), so until then
-            # the clock stays out of the ladder's index (in a burst the ladder would read it beside the sweep)
+        if clock.due_at > now and clock.ladder_at is not None and clock.ladder_at >= clock.due_at:
+            # a clock not yet due whose next rung comes with the flip: the deadline sweep fires it (``ladder_plan``),
+            # so until then the clock stays out of the ladder's index (in a burst the ladder would read it beside
+            # the sweep)
             clock.ladder_at = None
-    insert_many(marks)
+    return LadderDecisions(marks, rungs)
+
+
+def _write(decisions: LadderDecisions, now: datetime) -> int:
+    """Marks, alerts and audit entries of decided rungs, in a few INSERTs (not the next looks: see callers)."""
+    insert_many(decisions.marks)
     specs, entries = [], []
-    for rung in rungs:
+    for rung in decisions.rungs:
         clock, step = rung.obligation, rung.step
         people = audience_users(step.to, clock.unit, now)
         specs.append(AlertSpec(key=f"ladder:{clock.pk}:{step.id}:{int(clock.due_at.timestamp())}", topic=step.topic,
@@ -168,8 +206,7 @@ def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
                   "skipped": list(rung.skipped)}))
     alerts_emit_many(specs, now)
     audit_record_many(entries)
-    update_column(Obligation, "ladder_at", {clock.pk: clock.ladder_at for clock in clocks})
-    return len(rungs)
+    return len(decisions.rungs)
 
 
 # ---- a changed ladder (a new rulebook) re-plans every open clock ----

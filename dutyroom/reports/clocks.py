@@ -6,13 +6,15 @@ that join them live here, on the reports floor, and the worker calls them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from dutyroom.audit.services import audit_record_many
-from dutyroom.incidents.models import Incident
+from dutyroom.common.bulk import update_columns
+from dutyroom.incidents.models import Incident, RulebookSnapshot
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.obligations import engine
 from dutyroom.obligations.models import Obligation
@@ -54,42 +56,68 @@ class _Raced(Exception):
     """A clock of the batch changed under the sweep: roll the batch back and fire one by one."""
 
 
-def obligations_fire_overdue(obligation_ids: list[int], now: datetime) -> list[Obligation]:
+def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
+    """Up to ``batch`` pending clocks due by ``now``, oldest first, with their unit, incident and rulebook. On
+    PostgreSQL the clocks (not their units or incidents) are locked ``FOR UPDATE SKIP LOCKED``, so concurrent
+    workers take different clocks; on SQLite the IMMEDIATE transaction already serialises writers.
+
+    One statement: the batch is chosen and locked in a subquery through the partial index of pending clocks,
+    and only its rows are joined (joined first, PostgreSQL read and sorted every due clock of a backlog). The
+    incidents' rulebooks are not joined: each row would carry the rulebook's whole text (``_next_followup``
+    reads it for follow-up clocks alone)."""
+    pick = (Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at")
+            .values("id"))
+    if connection.features.has_select_for_update_skip_locked:
+        pick = pick.select_for_update(skip_locked=True)
+    return list(Obligation.objects.select_related("unit", "incident")
+                .filter(id__in=pick[:batch]).order_by("due_at", "id"))
+
+
+def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
+                             ladder_at: Mapping[int, datetime | None] | None = None) -> list[Obligation]:
     """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (issue 7's
     burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
-    The caller holds the batch: on PostgreSQL its rows are locked ``FOR UPDATE SKIP LOCKED`` in this transaction,
-    on SQLite the IMMEDIATE transaction is the only writer, so the UPDATE changes exactly the rows read. Should
-    it not (a clock met or fired meanwhile), the batch's savepoint is rolled back and each clock goes through
-    the one-by-one compare-and-set instead, so exactly-once holds either way.
+    ``due`` comes from ``obligations_due_locked`` in the caller's transaction, so the UPDATE changes exactly the
+    rows read. Should it not (a clock met or fired meanwhile), the batch's savepoint is rolled back and each
+    clock goes through the one-by-one compare-and-set instead, so exactly-once holds either way. ``ladder_at``:
+    each clock's next look of the alert ladder, written by the same UPDATE (the worker plans the ladder before
+    the flip; a second UPDATE of the same rows cost PostgreSQL a new version of every row and of its dozen
+    index entries).
 
-    Returns the clocks this call fired (unit and incident loaded). The caller tells people, in the same
-    transaction: the worker writes each flip's overdue alert (unit and duty room) beside it. Until stop 7 each flip
-    also wrote two ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that nothing
-    read once the alert ladder owned that notice (forwarding and the board ignore the topic): at 1,700 flips a
-    second they were a fifth of the rows written.
+    Returns the clocks this call fired. The caller tells people, in the same transaction: the worker writes
+    each flip's overdue alert (unit and duty room) beside it. Until stop 7 each flip also wrote two
+    ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that nothing read once the
+    alert ladder owned that notice (forwarding and the board ignore the topic): a fifth of a burst's rows.
     """
+    if not due:
+        return []
     try:
         with transaction.atomic():
-            return _fire_batch(obligation_ids, now)
+            return _fire_batch(due, now, ladder_at)
     except _Raced:
-        fired = (obligation_fire_overdue(obligation_id, now) for obligation_id in obligation_ids)
+        fired = (obligation_fire_overdue(obligation.pk, now, ladder_at) for obligation in due)
         return [obligation for obligation in fired if obligation is not None]
 
 
-def _fire_batch(obligation_ids: list[int], now: datetime) -> list[Obligation]:
-    due = list(Obligation.objects.select_related("unit", "incident", "incident__rulebook")
-               .filter(id__in=obligation_ids, state=ObligationState.PENDING, due_at__lte=now).order_by("due_at", "id"))
-    if not due:
-        return []
-    claimed = Obligation.objects.filter(id__in=[o.pk for o in due], state=ObligationState.PENDING).update(
-        state=ObligationState.OVERDUE, overdue_at=now)
+def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, datetime | None] | None
+                ) -> list[Obligation]:
+    columns = ["state", "overdue_at"] + (["ladder_at"] if ladder_at is not None else [])
+    rows = {o.pk: (ObligationState.OVERDUE.value, now) + ((ladder_at[o.pk],) if ladder_at is not None else ())
+            for o in due}
+    claimed = update_columns(Obligation, columns, rows, only_if=f"state = '{ObligationState.PENDING.value}'")
     if claimed != len(due):
         raise _Raced
     for obligation in due:
         obligation.state, obligation.overdue_at = ObligationState.OVERDUE, now
+        if ladder_at is not None:
+            obligation.ladder_at = ladder_at[obligation.pk]
     audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
-    for obligation in due:
+    followups = [o for o in due if o.kind == ObligationKind.FOLLOWUP and o.incident is not None]
+    snapshots = RulebookSnapshot.objects.in_bulk({o.incident.rulebook_id for o in followups if o.incident})
+    for obligation in followups:
+        assert obligation.incident is not None
+        obligation.incident.rulebook = snapshots[obligation.incident.rulebook_id]  # one read per rulebook
         _next_followup(obligation, now)
     return due
 
@@ -101,7 +129,8 @@ def _next_followup(obligation: Obligation, now: datetime) -> None:
                                  unit=obligation.unit, basis_at=obligation.due_at, now=now)
 
 
-def obligation_fire_overdue(obligation_id: int, now: datetime) -> Obligation | None:
+def obligation_fire_overdue(obligation_id: int, now: datetime,
+                            ladder_at: Mapping[int, datetime | None] | None = None) -> Obligation | None:
     """Turn one due clock overdue exactly once (compare-and-set) and audit it; the caller alerts (see above).
 
     Returns the clock, or None when another worker fired it or a report met it first.
@@ -110,5 +139,8 @@ def obligation_fire_overdue(obligation_id: int, now: datetime) -> Obligation | N
         obligation = engine.obligation_claim_overdue(obligation_id, now)
         if obligation is None:
             return None
+        if ladder_at is not None and obligation_id in ladder_at:
+            obligation.ladder_at = ladder_at[obligation_id]
+            obligation.save(update_fields=["ladder_at"])
         _next_followup(obligation, now)
     return obligation

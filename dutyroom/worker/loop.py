@@ -22,11 +22,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Min
 
 from dutyroom.alerts.delivery import delivery_loop
-from dutyroom.alerts.ladder import ladder_fire_clocks
+from dutyroom.alerts.ladder import ladder_fire_clocks, ladder_plan
 from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.obligations.models import Obligation
-from dutyroom.reports.clocks import obligations_fire_overdue
+from dutyroom.reports.clocks import obligations_due_locked, obligations_fire_overdue
 from dutyroom.rules import ObligationState
 from dutyroom.worker.jobs import JobSchedule
 
@@ -52,19 +52,19 @@ def worker_name() -> str:
 def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
     """Mark up to ``batch`` pending obligations due by ``now`` overdue; returns how many this worker fired.
 
-    One transaction per batch (a commit per clock made PostgreSQL pay an fsync each). On PostgreSQL the
-    batch is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take different clocks; on SQLite
-    the IMMEDIATE transaction already serialises writers. The CAS inside stays as the last word either way.
+    One transaction per batch (a commit per clock made PostgreSQL pay an fsync each), in which the batch is
+    locked and loaded in one query (``obligations_due_locked``: other workers skip these clocks), the alert
+    ladder decides what each clock owes now and when it next needs a look, one compare-and-set UPDATE flips the
+    clocks and stores their next looks, and the overdue alerts (unit and duty room) are written beside them.
     """
     with transaction.atomic():
-        due = Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        due_ids = [o.pk for o in due.only("id")[:batch]]
-        if not due_ids:
+        due = obligations_due_locked(now, batch)
+        if not due:
             return 0
-        fired = obligations_fire_overdue(due_ids, now)
-        ladder_fire_clocks(fired, now)  # their overdue alerts (unit and duty room), in the flips' transaction
+        decisions = ladder_plan(due, now)
+        next_looks = None if decisions is None else {clock.pk: clock.ladder_at for clock in due}
+        fired = obligations_fire_overdue(due, now, ladder_at=next_looks)
+        ladder_fire_clocks(decisions, fired, now)
         return len(fired)
 
 
