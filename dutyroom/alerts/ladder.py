@@ -30,7 +30,15 @@ from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
 from dutyroom.obligations.selectors import ladder_waiting_ids
-from dutyroom.rules import AlertPolicy, AlertStep, ObligationKind, ObligationState, ladder_due, ladder_next_at
+from dutyroom.rules import (
+    AlertPolicy,
+    AlertStep,
+    AlertTopic,
+    ObligationKind,
+    ObligationState,
+    ladder_due,
+    ladder_next_at,
+)
 
 log = logging.getLogger("dutyroom.worker")
 OPEN = (ObligationState.PENDING, ObligationState.OVERDUE)
@@ -84,22 +92,33 @@ def ladder_plan(clocks: list[Obligation], now: datetime) -> LadderDecisions | No
     return _plan(clocks, policy, now)
 
 
-def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime) -> int:
+def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime, *,
+                       told: dict[int, dict[str, object]] | None = None) -> int:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
     so the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
 
+    ``told``: when given, each clock's overdue alert is not audited on its own but described there, for the
+    flip's own audit entry (``obligation.overdue``, written after this by the caller, with ``{"alert": …}``):
+    one entry per clock instead of two, half the audit chain to seal in a burst. Other rungs due at the flip (an
+    escalation, when the clock flips late) keep their own ``obligation.alert`` entries.
+
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
-    flips stand, and the clocks are handed to the ladder's own pass (their next look set to "plan afresh")."""
+    flips stand, nothing is added to ``told``, and the clocks are handed to the ladder's own pass (their next
+    look set to "plan afresh")."""
     if decisions is None or not fired:
         return 0
     decisions = decisions.only({clock.pk for clock in fired})
+    described: dict[int, dict[str, object]] = {}
     try:
         with pass_memo(), transaction.atomic():
-            return _write(decisions, now)
+            sent = _write(decisions, now, told=described if told is not None else None)
     except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
         log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(fired), exc_info=True)
         update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in fired})
         return 0
+    if told is not None:
+        told.update(described)
+    return sent
 
 
 def _policy(now: datetime) -> AlertPolicy | None:
@@ -190,8 +209,9 @@ def _plan(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> Ladde
     return LadderDecisions(marks, rungs)
 
 
-def _write(decisions: LadderDecisions, now: datetime) -> int:
-    """Marks, alerts and audit entries of decided rungs, in a few INSERTs (not the next looks: see callers)."""
+def _write(decisions: LadderDecisions, now: datetime, *, told: dict[int, dict[str, object]] | None = None) -> int:
+    """Marks, alerts and audit entries of decided rungs, in a few INSERTs (not the next looks: see callers). With
+    ``told``, overdue rungs are described there instead of audited (see ``ladder_fire_clocks``)."""
     insert_many(decisions.marks)
     specs, entries = [], []
     for rung in decisions.rungs:
@@ -199,11 +219,14 @@ def _write(decisions: LadderDecisions, now: datetime) -> int:
         people = audience_users(step.to, clock.unit, now)
         specs.append(AlertSpec(key=f"ladder:{clock.pk}:{step.id}:{int(clock.due_at.timestamp())}", topic=step.topic,
                                recipients=people, incident=clock.incident, obligation=clock, unit=clock.unit))
+        said = {"step": step.id, "topic": step.topic, "to": [p.username for p in people],
+                "skipped": list(rung.skipped)}
+        if told is not None and step.topic == AlertTopic.OVERDUE:
+            told[clock.pk] = {"alert": said}
+            continue
         entries.append(AuditRecord(
             actor=None, action="obligation.alert", object_type="obligation", object_id=clock.pk, at=now,
-            incident_id=clock.incident_id, unit_code=clock.unit.code,
-            data={"step": step.id, "topic": step.topic, "kind": clock.kind, "to": [p.username for p in people],
-                  "skipped": list(rung.skipped)}))
+            incident_id=clock.incident_id, unit_code=clock.unit.code, data={**said, "kind": clock.kind}))
     alerts_emit_many(specs, now)
     audit_record_many(entries)
     return len(decisions.rungs)

@@ -6,7 +6,7 @@ that join them live here, on the reports floor, and the worker calls them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -73,8 +73,14 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
                 .filter(id__in=pick[:batch]).order_by("due_at", "id"))
 
 
+# Called with the clocks just turned overdue and whether their audit entries are still to be written; returns,
+# per clock, what the flip's own audit entry should add (the worker's overdue alert: see ``obligations_fire_overdue``).
+Tell = Callable[[list[Obligation], bool], Mapping[int, dict[str, object]]]
+
+
 def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
-                             ladder_at: Mapping[int, datetime | None] | None = None) -> list[Obligation]:
+                             ladder_at: Mapping[int, datetime | None] | None = None,
+                             tell: Tell | None = None) -> list[Obligation]:
     """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (issue 7's
     burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
@@ -85,23 +91,30 @@ def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
     the flip; a second UPDATE of the same rows cost PostgreSQL a new version of every row and of its dozen
     index entries).
 
-    Returns the clocks this call fired. The caller tells people, in the same transaction: the worker writes
-    each flip's overdue alert (unit and duty room) beside it. Until stop 7 each flip also wrote two
-    ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that nothing read once the
-    alert ladder owned that notice (forwarding and the board ignore the topic): a fifth of a burst's rows.
+    ``tell`` tells people, in the same transaction (the worker writes each flip's overdue alert to the unit and
+    the duty room), after the flip and before its audit: what it returns per clock goes into the clock's
+    ``obligation.overdue`` entry, so the alert needs no entry of its own. On the one-by-one path the entries are
+    already written when it is called (its second argument False) and it audits on its own. Until stop 7 each
+    flip also wrote two ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that
+    nothing read once the alert ladder owned that notice (forwarding and the board ignore the topic).
+
+    Returns the clocks this call fired.
     """
     if not due:
         return []
     try:
         with transaction.atomic():
-            return _fire_batch(due, now, ladder_at)
+            return _fire_batch(due, now, ladder_at, tell)
     except _Raced:
-        fired = (obligation_fire_overdue(obligation.pk, now, ladder_at) for obligation in due)
-        return [obligation for obligation in fired if obligation is not None]
+        fired = [o for o in (obligation_fire_overdue(obligation.pk, now, ladder_at) for obligation in due)
+                 if o is not None]
+        if tell is not None:
+            tell(fired, False)
+        return fired
 
 
-def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, datetime | None] | None
-                ) -> list[Obligation]:
+def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, datetime | None] | None,
+                tell: Tell | None) -> list[Obligation]:
     columns = ["state", "overdue_at"] + (["ladder_at"] if ladder_at is not None else [])
     rows = {o.pk: (ObligationState.OVERDUE.value, now) + ((ladder_at[o.pk],) if ladder_at is not None else ())
             for o in due}
@@ -112,7 +125,9 @@ def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, da
         obligation.state, obligation.overdue_at = ObligationState.OVERDUE, now
         if ladder_at is not None:
             obligation.ladder_at = ladder_at[obligation.pk]
-    audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now) for o in due])
+    told = tell(due, True) if tell is not None else {}
+    audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now,
+                                               extra=told.get(o.pk)) for o in due])
     followups = [o for o in due if o.kind == ObligationKind.FOLLOWUP and o.incident is not None]
     snapshots = RulebookSnapshot.objects.in_bulk({o.incident.rulebook_id for o in followups if o.incident})
     for obligation in followups:

@@ -59,6 +59,14 @@ def _changes(data: dict[str, Any]) -> str:
     )
 
 
+def _alert_said(data: dict[str, Any]) -> str:
+    """An alert's topic and the people it reached, as the history shows it."""
+    from dutyroom.web.labels import alert_topic_label
+
+    people = ", ".join(data.get("to") or []) or _("（无人）")
+    return f" · {alert_topic_label(str(data.get('topic', '')))} → {people}"
+
+
 def _detail(entry: AuditEntry) -> str:
     data = entry.data or {}
     if entry.action == "incident.update":
@@ -72,17 +80,14 @@ def _detail(entry: AuditEntry) -> str:
         )
         return kind + (f" ({met})" if met else "")
     if entry.action == "obligation.alert":
-        from dutyroom.web.labels import alert_topic_label
-
-        people = ", ".join(data.get("to") or []) or _("（无人）")
-        kind = obligation_kind_label(str(data.get("kind", "")))
-        return f"{kind} · {alert_topic_label(str(data.get('topic', '')))} → {people}"
+        return obligation_kind_label(str(data.get("kind", ""))) + _alert_said(data)
     if entry.action == "obligation.chase":
         return obligation_kind_label(str(data.get("kind", ""))) + (f" — {data['note']}" if data.get("note") else "")
     if entry.action in ("obligation.waive", "obligation.overdue"):
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")
-        return kind + (f" — {reason}" if reason else "")
+        alert = data.get("alert")  # the overdue alert the worker sent with the flip (since stop 7)
+        return kind + (f" — {reason}" if reason else "") + (_alert_said(alert) if isinstance(alert, dict) else "")
     if entry.action == "lead_evidence.dismiss":
         return str(data.get("reason", ""))
     if entry.action.startswith("finding."):

@@ -55,7 +55,8 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
     One transaction per batch (a commit per clock made PostgreSQL pay an fsync each), in which the batch is
     locked and loaded in one query (``obligations_due_locked``: other workers skip these clocks), the alert
     ladder decides what each clock owes now and when it next needs a look, one compare-and-set UPDATE flips the
-    clocks and stores their next looks, and the overdue alerts (unit and duty room) are written beside them.
+    clocks and stores their next looks, the overdue alerts (unit and duty room) are written beside them, and
+    each flip's audit entry records its alert (one entry a clock).
     """
     with transaction.atomic():
         due = obligations_due_locked(now, batch)
@@ -63,9 +64,13 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
             return 0
         decisions = ladder_plan(due, now)
         next_looks = None if decisions is None else {clock.pk: clock.ladder_at for clock in due}
-        fired = obligations_fire_overdue(due, now, ladder_at=next_looks)
-        ladder_fire_clocks(decisions, fired, now)
-        return len(fired)
+
+        def tell(fired: list[Obligation], audit_pending: bool) -> dict[int, dict[str, object]]:
+            told: dict[int, dict[str, object]] | None = {} if audit_pending else None
+            ladder_fire_clocks(decisions, fired, now, told=told)
+            return told or {}
+
+        return len(obligations_fire_overdue(due, now, ladder_at=next_looks, tell=tell))
 
 
 def seconds_until_next_due(now: datetime) -> float:

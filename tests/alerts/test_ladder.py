@@ -15,7 +15,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
 from dutyroom.obligations.models import Obligation
 from dutyroom.reports.services import ReportInput, obligation_waive, report_submit
-from tests.alerts.ticks import tick
+from tests.alerts.ticks import audited_steps, tick
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_overdue_then_escalation_to_leaders_then_the_city_leader(city, on_duty):
     assert inbox("shaxi-reporter") == ["reminder", "overdue"], "the escalation goes to leaders only"
     assert tick(due + timedelta(minutes=30)) == 1
     assert inbox("assessor") == ["escalation"]
-    steps = [e.data["step"] for e in AuditEntry.objects.filter(action="obligation.alert", incident_id=item.pk)]
+    steps = audited_steps(incident_id=item.pk)
     assert steps == ["reminder", "overdue", "escalation.leaders", "escalation.city"], "each rung is on the history"
 
 
@@ -193,8 +193,11 @@ def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_sta
         clock = first_clock(item)
         assert clock.state == "overdue"
         assert clock.ladder_at == clock.due_at + timedelta(minutes=10), "next look: the leaders' escalation"
-        steps = [e.data["step"] for e in AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk))]
-        assert steps == ["reminder", "overdue"]
+        assert audited_steps(object_id=str(clock.pk)) == ["reminder", "overdue"]
+        flip = AuditEntry.objects.get(action="obligation.overdue", object_id=str(clock.pk))
+        assert {"duty-officer", "shaxi-leader", "shaxi-reporter"} <= set(flip.data["alert"]["to"])
+    assert AuditEntry.objects.filter(action="obligation.alert", data__step="overdue").count() == 0, (
+        "the overdue alert is recorded in the flip's own entry, not in a second one")
     assert tick(due) == 0, "nothing twice"
     with django_assert_max_num_queries(20):  # the ladder's own pass is a batch too
         sent, more = ladder_pass(due + timedelta(minutes=10))

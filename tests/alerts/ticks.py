@@ -17,3 +17,13 @@ def tick(now: datetime) -> int:
         pass
     ladder_sweep(now)
     return AlertEvent.objects.count() - before
+
+
+def audited_steps(**where: object) -> list[str]:
+    """The ladder's rungs the audit log records for the matching entries, in order: each ``obligation.alert``
+    entry, and the overdue alert the flip's own ``obligation.overdue`` entry carries (one entry a clock)."""
+    from dutyroom.audit.models import AuditEntry
+
+    entries = AuditEntry.objects.filter(action__in=("obligation.alert", "obligation.overdue"), **where).order_by("id")
+    return [e.data["step"] if e.action == "obligation.alert" else e.data["alert"]["step"]
+            for e in entries if e.action == "obligation.alert" or "alert" in e.data]

@@ -44,3 +44,18 @@ def test_a_corrected_occurrence_time_reads_in_local_time(login) -> None:
     history = html[html.index('id="history"'):]
     local = timezone.localtime(corrected).strftime("%Y-%m-%d %H:%M")
     assert "事发时间" in history and local in history and "核实后更正" in history
+
+
+def test_the_overdue_flip_shows_whom_its_alert_reached(login) -> None:
+    """Since stop 7 the overdue alert is recorded in the flip's own audit entry: the history still says who heard."""
+    from dutyroom.obligations.models import Obligation
+    from dutyroom.worker.loop import obligations_sweep
+
+    incident = incident_make(minutes_ago=5)
+    first = Obligation.objects.filter(incident=incident).order_by("due_at").first()
+    assert first is not None
+    assert obligations_sweep(first.due_at) >= 1
+    html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
+    history = html[html.index('id="history"'):]
+    row = history[history.index("时限超时"):][:600]
+    assert "超时" in row and "→" in row and "duty-officer" in row and "shaxi-reporter" in row
