@@ -116,3 +116,28 @@ def test_a_worker_behind_takes_bigger_batches_until_it_has_caught_up(city):
     assert worker.batch == loop.BATCH
     assert worker.pause_after() > 0, "caught up: it sleeps until the next deadline"
     assert AuditEntry.objects.filter(action="obligation.overdue").count() == loop.BATCH + 60
+
+
+def test_a_sweep_reads_each_clocks_unit_and_incident_once_for_the_whole_batch(city):
+    """The sweep loads only the columns it uses (``reports.clocks.SWEEP_COLUMNS``); a column it forgot would be
+    fetched by a query per clock. Follow-up clocks (which schedule the next period) are in the batch too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dutyroom.incidents.models import Incident
+    from dutyroom.reports.services import ReportInput, report_submit
+    from dutyroom.worker.loop import obligations_sweep
+
+    ids = [open_incident(1, title=f"事件{n}") for n in range(4)]
+    reporter = User.objects.get(username="liuhe-reporter")
+    for incident in Incident.objects.filter(pk__in=ids[:2]):  # a report starts the follow-up clock
+        report_submit(actor=reporter, incident=incident, data=ReportInput(kind="written", summary="已报"),
+                      now=datetime.now(UTC))
+    assert Obligation.objects.filter(incident_id__in=ids, state="pending", kind="followup").exists()
+    later = datetime.now(UTC) + timedelta(days=2)  # every clock due, follow-ups too
+    with CaptureQueriesContext(connection) as queries:
+        fired = obligations_sweep(later, batch=1000)
+    assert fired == Obligation.objects.filter(incident_id__in=ids, state="overdue").count() > len(ids)
+    reads = [q["sql"] for q in queries.captured_queries
+             if 'FROM "incidents_incident"' in q["sql"] or 'FROM "orgs_unit"' in q["sql"]]
+    assert reads == []  # the batch is loaded joined (FROM reports_obligation); no refresh of a deferred column
