@@ -58,3 +58,20 @@ def test_several_columns_of_many_rows_take_each_rows_values(city):
     got = {e.pk: (e.claimed_by, e.attempts, e.payload, e.claimed_until)
            for e in OutboxEvent.objects.filter(pk__in=list(wanted))}
     assert got == wanted
+
+
+def test_a_compare_and_set_leaves_rows_that_no_longer_hold_the_expected_value(city):
+    """The sweep's flip: only clocks still pending change, and the count says how many did (on both engines, in
+    statements of 500 rows)."""
+    unit = Unit.objects.get(code="shaxi")
+    rows = Obligation.objects.bulk_create([
+        Obligation(key=f"cas:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT)
+        for n in range(600)])
+    met = {o.pk for o in rows[::7]}
+    Obligation.objects.filter(pk__in=met).update(state="met")
+    changed = update_columns(Obligation, ["state", "overdue_at"], {o.pk: ("overdue", AT) for o in rows},
+                             expect={"state": "pending"})
+    assert changed == 600 - len(met)
+    states = dict(Obligation.objects.filter(key__startswith="cas:").values_list("id", "state"))
+    assert {pk for pk, state in states.items() if state == "met"} == met
+    assert Obligation.objects.filter(key__startswith="cas:", state="overdue", overdue_at=AT).count() == changed
