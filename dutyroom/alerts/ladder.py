@@ -93,7 +93,7 @@ def ladder_plan(clocks: list[Obligation], now: datetime) -> LadderDecisions | No
 
 
 def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime, *,
-                       told: dict[int, dict[str, object]] | None = None) -> int:
+                       told: dict[int, dict[str, object]] | None = None, keep: float = 0.0) -> int:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
     so the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
 
@@ -104,13 +104,13 @@ def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
     flips stand, nothing is added to ``told``, and the clocks are handed to the ladder's own pass (their next
-    look set to "plan afresh")."""
+    look set to "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while behind)."""
     if decisions is None or not fired:
         return 0
     decisions = decisions.only({clock.pk for clock in fired})
     described: dict[int, dict[str, object]] = {}
     try:
-        with pass_memo(), transaction.atomic():
+        with pass_memo(keep=keep), transaction.atomic():
             sent = _write(decisions, now, told=described if told is not None else None)
     except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
         log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(fired), exc_info=True)

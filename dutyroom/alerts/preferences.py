@@ -24,7 +24,7 @@ from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.models import AlertPreference, Channel
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Forbidden
-from dutyroom.common.memo import memoized
+from dutyroom.common.memo import MISSING, recall, remember
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import AlertTopic
@@ -46,7 +46,19 @@ def preferences_of(users: Iterable[User]) -> dict[int, AlertPreference | None]:
     """Each user's effective row (own, else their unit's, else None) in two queries, whatever the number of
     recipients: the ladder and the fan-out call this once per alert, not once per person."""
     people = list(users)
-    return memoized(("preferences", tuple(u.pk for u in people)), lambda: _preferences_of(people))
+    known: dict[int, AlertPreference | None] = {}
+    unknown = []
+    for person in people:
+        hit = recall(("preference", person.pk))
+        if hit is MISSING:
+            unknown.append(person)
+        else:
+            known[person.pk] = hit
+    if unknown:  # read together, remembered one by one: the next batch asks about a different set of people
+        for pk, pref in _preferences_of(unknown).items():
+            remember(("preference", pk), pref)
+            known[pk] = pref
+    return {u.pk: known[u.pk] for u in people}
 
 
 def _preferences_of(people: list[User]) -> dict[int, AlertPreference | None]:

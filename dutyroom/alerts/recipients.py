@@ -21,8 +21,8 @@ def unit_staff(unit: Unit, roles: Iterable[str]) -> list[User]:
 def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: datetime) -> list[User]:
     """Resolve audiences to people, each once, in a stable order (once per pass for the same audiences and unit:
     a burst asks the same question for thousands of clocks). Callers must not mutate the list."""
-    wanted = tuple(sorted(audiences))
-    return memoized(("audience", wanted, unit.pk if unit is not None else None, now),
+    wanted = tuple(sorted(audiences))  # the roster is resolved to the second (duty.selectors.roster_now)
+    return memoized(("audience", wanted, unit.pk if unit is not None else None, now.replace(microsecond=0)),
                     lambda: _audience_users(wanted, unit, now))
 
 

@@ -12,10 +12,15 @@ from dutyroom.duty.models import Shift
 
 
 def roster_now(now: datetime) -> Shift | None:
-    """The shift covering ``now`` (the latest-starting one if a handover overlaps), or None: nobody is rostered."""
-    return memoized(("roster_now", now), lambda: (
+    """The shift covering ``now`` (the latest-starting one if a handover overlaps), or None: nobody is rostered.
+
+    Resolved to the second (``now``'s fraction dropped): shifts begin and end on whole minutes (the rota form
+    and the import take minutes), so the answer is the same for every instant of a second, and a burst's many
+    sweeps within one second read the roster once (``common.memo.pass_memo``)."""
+    second = now.replace(microsecond=0)
+    return memoized(("roster_now", second), lambda: (
         Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
-        .filter(starts_at__lte=now, ends_at__gt=now)
+        .filter(starts_at__lte=second, ends_at__gt=second)
         .order_by("-starts_at")
         .first()
     ))

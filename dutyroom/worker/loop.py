@@ -25,6 +25,7 @@ from dutyroom.alerts.delivery import delivery_loop
 from dutyroom.alerts.ladder import ladder_fire_clocks, ladder_plan
 from dutyroom.common import wakeup
 from dutyroom.common.clock import now as clock_now
+from dutyroom.common.memo import SWEEP_KEEP
 from dutyroom.obligations.models import Obligation
 from dutyroom.reports.clocks import obligations_due_locked, obligations_fire_overdue
 from dutyroom.rules import ObligationState
@@ -49,14 +50,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
+def obligations_sweep(now: datetime, batch: int = BATCH, *, keep: float = 0.0) -> int:
     """Mark up to ``batch`` pending obligations due by ``now`` overdue; returns how many this worker fired.
 
     One transaction per batch (a commit per clock made PostgreSQL pay an fsync each), in which the batch is
     locked and loaded in one query (``obligations_due_locked``: other workers skip these clocks), the alert
     ladder decides what each clock owes now and when it next needs a look, one compare-and-set UPDATE flips the
     clocks and stores their next looks, the overdue alerts (unit and duty room) are written beside them, and
-    each flip's audit entry records its alert (one entry a clock).
+    each flip's audit entry records its alert (one entry a clock). ``keep``: how long the alerts' reads of the
+    roster, staff and preferences may serve later sweeps of this thread (``common.memo.pass_memo``).
     """
     with transaction.atomic():
         due = obligations_due_locked(now, batch)
@@ -67,7 +69,7 @@ def obligations_sweep(now: datetime, batch: int = BATCH) -> int:
 
         def tell(fired: list[Obligation], audit_pending: bool) -> dict[int, dict[str, object]]:
             told: dict[int, dict[str, object]] | None = {} if audit_pending else None
-            ladder_fire_clocks(decisions, fired, now, told=told)
+            ladder_fire_clocks(decisions, fired, now, told=told, keep=keep)
             return told or {}
 
         return len(obligations_fire_overdue(due, now, ladder_at=next_looks, tell=tell))
@@ -93,10 +95,13 @@ class Worker:
     stop: threading.Event
     batch: int = BATCH  # this sweep's size: catch_up_batch() while behind
     behind: bool = False  # the last sweep found a full batch
+    busy: bool = False  # the last sweep fired a clock
 
     def run_once(self) -> int:
         """One deadline sweep; returns how many clocks this worker fired."""
-        fired = obligations_sweep(clock_now(), self.batch)
+        # while the last sweep fired something (a burst) the alerts' reads serve the next sweeps for a second
+        fired = obligations_sweep(clock_now(), self.batch, keep=SWEEP_KEEP if self.busy else 0.0)
+        self.busy = fired > 0
         self.behind = fired >= self.batch
         self.batch = catch_up_batch() if self.behind else BATCH
         return fired

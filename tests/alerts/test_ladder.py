@@ -278,3 +278,43 @@ def test_a_rulebook_with_another_ladder_replans_every_open_clock(city, on_duty):
     clock.refresh_from_db()
     assert clock.ladder_at == LADDER_REPLAN
     assert not policy_adopt(dataclasses.replace(policy, steps=(*policy.steps, hourly)), now), "once per ladder"
+
+
+def test_a_burst_reads_the_roster_once_a_second_and_still_alerts_the_new_shift_from_its_first_second(city):
+    """The worker's sweeps keep the alerts' reads (roster, staff, preferences) for a second while busy; the shift
+    on duty is resolved to the second, so the clock due at the handover goes to the incoming officer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dutyroom.common.memo import SWEEP_KEEP
+    from dutyroom.duty.services import ShiftInput, shifts_save
+    from dutyroom.orgs.models import Unit
+    from dutyroom.worker.loop import obligations_sweep
+
+    User.objects.create(username="night-officer", role=Role.DUTY_OFFICER, unit=Unit.objects.get(code="duty-room"))
+    now = clock_now()
+    handover = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    shifts_save(actor=User.objects.get(username="admin"), now=now, shifts=[
+        ShiftInput(starts_at=handover - timedelta(hours=8), ends_at=handover, duty_officer="duty-officer",
+                   duty_leader="duty-leader", city_leader=""),
+        ShiftInput(starts_at=handover, ends_at=handover + timedelta(hours=8), duty_officer="night-officer",
+                   duty_leader="duty-leader", city_leader="")])
+    items = [incident(30, now=now) for _ in range(3)]
+    dues = [handover - timedelta(milliseconds=300), handover, handover + timedelta(milliseconds=400)]
+    for item, due in zip(items, dues, strict=True):
+        Obligation.objects.filter(pk=first_clock(item).pk).update(due_at=due)
+    reads = []
+    for due in dues:
+        with CaptureQueriesContext(connection) as queries:
+            assert obligations_sweep(due, keep=SWEEP_KEEP) == 1
+        reads.append(sum('FROM "duty_shift"' in q["sql"] for q in queries.captured_queries))
+    assert inbox("duty-officer") == ["overdue"] and inbox("night-officer") == ["overdue", "overdue"]
+    got = {n.event.obligation.incident_id for n in Notification.objects.filter(user__username="night-officer")}
+    assert got == {items[1].pk, items[2].pk}, "from the handover's first instant, the incoming officer"
+    assert reads == [1, 1, 0], "the roster is read once per second of the burst"
+    assert obligations_sweep(dues[-1], keep=SWEEP_KEEP) == 0  # idle: the worker's next sweep keeps nothing
+    User.objects.filter(username="night-officer").update(is_active=False)
+    later = incident(30, now=now)
+    Obligation.objects.filter(pk=first_clock(later).pk).update(due_at=dues[-1])
+    assert obligations_sweep(dues[-1]) == 1
+    assert inbox("night-officer") == ["overdue", "overdue"], "a sweep that keeps nothing reads afresh"
