@@ -7,6 +7,8 @@
 - fire_cost_ratio: one sweep's fire (CAS + audit row + outbox events, and since stop 6 the overdue alert
   written in the same transaction: event, inbox rows, ladder mark, its audit entry) over the bare
   compare-and-set UPDATE of the same rows, measured in the same process.
+- burst_checkpoints (PostgreSQL): checkpoints the server began during the burst; the burst starts right
+  after a CHECKPOINT (see ``checkpoint``), so it counts those the burst's own writes brought.
 - idle_cpu_percent: one worker's CPU over BENCH_IDLE seconds (default 5) with nothing due, from 2 s after
   its start (start-up runs every job once and freezes the heap).
 - alerts (issue 7): alert_p99_ms / alert_max_ms = the "overdue" rung's alert (event, inbox rows, deliveries)
@@ -193,11 +195,13 @@ def burst(db: str) -> list[Figure]:
     ids = seed(N, first_due, SPREAD, "burst")
     query = ladder_query(db, ids)
     first_due = Obligation.objects.filter(id__in=ids[:1]).values_list("due_at", flat=True)[0]
+    checkpoints = checkpoint(db)
     wait = (first_due - datetime.now(UTC)).total_seconds()
     if wait < 1:
         print(f"seeding took too long ({-wait:.0f} s late); results include seeding lag")
     with running_workers(db):
         settle_burst(ids, first_due)
+    during = None if checkpoints is None else (checkpoint(db, force=False) or 0) - checkpoints
     late_ms = sorted(
         (o.overdue_at - o.due_at).total_seconds() * 1000
         for o in Obligation.objects.filter(id__in=ids, state="overdue").only("overdue_at", "due_at").iterator()
@@ -213,9 +217,28 @@ def burst(db: str) -> list[Figure]:
         figure("burst_duplicates", dupes, "clocks", goal="0", met=dupes == 0, db=db),
         figure("burst_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
         figure("burst_clocks", N, "clocks", db=db),
+        *([] if during is None else [figure("burst_checkpoints", during, "checkpoints", db=db)]),
         *query,
         *alert_figures(db, ids),
     ]
+
+
+def checkpoint(db: str, *, force: bool = True) -> int | None:
+    """PostgreSQL: with ``force``, a CHECKPOINT now (the seeding's write-ahead log — 100,000 clocks and their
+    marks, inserted in seconds as no real day does — must not bring the server's next checkpoint into the
+    burst); returns how many checkpoints the server has begun so far, so the figures can say how many fell
+    inside the burst (``burst_checkpoints``). A checkpoint makes the next write of every page log the whole
+    page, which slowed the sweep's commits by half in a burst (stop 7's timeline: lateness grew from 0.1 to
+    2.4 s after one began). None on SQLite."""
+    if db != "postgresql":
+        return None
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if force:
+            cursor.execute("CHECKPOINT")
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        return int(cursor.fetchone()[0])
 
 
 def fire_cost(db: str) -> list[Figure]:

@@ -29,7 +29,7 @@ class DeliveryState(models.TextChoices):
 class AlertEvent(models.Model):
     """One thing that happened and must reach people. ``text`` already obeys the content rule."""
 
-    key = models.CharField(max_length=200, unique=True)
+    key = models.CharField(max_length=200)  # unique: see Meta (no LIKE index beside it)
     topic = models.CharField(max_length=32)
     incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
@@ -42,14 +42,16 @@ class AlertEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="alert_event_key_once")]
         indexes = [models.Index(fields=["topic", "created_at"])]
 
 
 class Notification(models.Model):
     """One event in one person's inbox (in-app delivery); shown once, whatever happens to the channels."""
 
-    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="notifications")
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    # no index of their own: (event, user) and (user, -id) below lead with them; an overdue alert writes three rows
+    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications", db_index=False)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -66,7 +68,8 @@ class AlertMark(models.Model):
     """A ladder rung done for one deadline of one clock: fired, or skipped as superseded. A moved deadline
     (re-grade, corrected time) starts a fresh ladder because ``due_at`` is part of the key."""
 
-    obligation = models.ForeignKey("obligations.Obligation", on_delete=models.CASCADE, related_name="+")
+    obligation = models.ForeignKey("obligations.Obligation", on_delete=models.CASCADE, related_name="+",
+                                   db_index=False)  # alert_mark_once leads with it
     step = models.CharField(max_length=64)
     due_at = models.DateTimeField()
     fired = models.BooleanField()

@@ -32,10 +32,11 @@ class AuditEntry(models.Model):
     unit_code = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    hash = models.CharField(max_length=64, null=True, blank=True)  # unique: see Meta (no LIKE index beside it)
 
     class Meta:
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_once")]
         indexes = [
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending"),
             models.Index(fields=["at"], name="audit_at"),  # the duty log reads a day's events (issue 7)

@@ -141,3 +141,32 @@ def test_a_sweep_reads_each_clocks_unit_and_incident_once_for_the_whole_batch(ci
     reads = [q["sql"] for q in queries.captured_queries
              if 'FROM "incidents_incident"' in q["sql"] or 'FROM "orgs_unit"' in q["sql"]]
     assert reads == []  # the batch is loaded joined (FROM reports_obligation); no refresh of a deferred column
+
+
+def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_rest_fire_one_by_one(
+        city, monkeypatch):
+    """Should a clock of the batch change under the sweep (a race the row locks are there to prevent), the batch
+    is rolled back and each clock goes through its own compare-and-set: the met clock stays met, every other
+    one turns overdue once, with its alert and an audit entry for the alert (the flips were audited first)."""
+    import dutyroom.worker.loop as loop
+    from dutyroom.worker.loop import obligations_sweep
+
+    ids = [open_incident(46, title=f"事件{n}") for n in range(3)]
+    due = list(Obligation.objects.filter(incident_id__in=ids, state="pending").order_by("id"))
+    real = loop.obligations_fire_overdue
+
+    def met_meanwhile(*args, **kwargs):  # after the batch was read, before it is flipped
+        Obligation.objects.filter(pk=due[0].pk).update(state="met", met_at=datetime.now(UTC))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "obligations_fire_overdue", met_meanwhile)
+    fired = obligations_sweep(datetime.now(UTC) + timedelta(seconds=1), batch=1000)
+    assert fired == len(due) - 1
+    assert Obligation.objects.get(pk=due[0].pk).state == "met"
+    for clock in due[1:]:
+        assert Obligation.objects.get(pk=clock.pk).state == "overdue"
+        assert AlertEvent.objects.filter(topic="overdue", obligation=clock).count() == 1
+        assert AuditEntry.objects.filter(action="obligation.overdue", object_id=str(clock.pk)).count() == 1
+        assert AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk),
+                                         data__step="overdue").count() == 1
+    assert not AlertEvent.objects.filter(obligation=due[0]).exists()
