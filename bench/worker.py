@@ -217,7 +217,8 @@ def burst(db: str) -> list[Figure]:
         figure("burst_duplicates", dupes, "clocks", goal="0", met=dupes == 0, db=db),
         figure("burst_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
         figure("burst_clocks", N, "clocks", db=db),
-        *([] if during is None else [figure("burst_checkpoints", during, "checkpoints", db=db)]),
+        *([] if during is None else [figure("burst_checkpoints", during, "checkpoints", db=db),
+                                     figure("pg_max_wal_size_mb", wal_size_mb(), "MB", db=db)]),
         *query,
         *alert_figures(db, ids),
     ]
@@ -238,6 +239,17 @@ def checkpoint(db: str, *, force: bool = True) -> int | None:
         if force:
             cursor.execute("CHECKPOINT")
         cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        return int(cursor.fetchone()[0])
+
+
+def wal_size_mb() -> int:
+    """The server's ``max_wal_size``: at PostgreSQL's default (1 GB) the burst's own log (about 5 KB a clock)
+    begins a checkpoint before it ends (see ``checkpoint``); docs/scaling.md recommends 4 GB."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setting::bigint * (CASE unit WHEN 'MB' THEN 1 ELSE 0 END) FROM pg_settings "
+                       "WHERE name = 'max_wal_size'")
         return int(cursor.fetchone()[0])
 
 

@@ -32,7 +32,7 @@ from dutyroom.rules import ObligationState
 from dutyroom.worker.jobs import JobSchedule
 
 log = logging.getLogger("dutyroom.worker")
-MAX_SLEEP = 0.5
+MAX_SLEEP = 1.0  # the fallback only: a nearer deadline wakes the loop at once (in-process; by NOTIFY)
 BATCH = 100
 # When a sweep found a full batch the worker is behind (a burst): the next sweeps take bigger batches, which cost
 # less a clock (the roster, staff and preferences are read once a batch, and on PostgreSQL each statement is a
