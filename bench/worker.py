@@ -229,8 +229,7 @@ def checkpoint(db: str, *, force: bool = True) -> int | None:
     marks, inserted in seconds as no real day does — must not bring the server's next checkpoint into the
     burst); returns how many checkpoints the server has begun so far, so the figures can say how many fell
     inside the burst (``burst_checkpoints``). A checkpoint makes the next write of every page log the whole
-    page, which slowed the sweep's commits by half in a burst (stop 7's timeline: lateness grew from 0.1 to
-    2.4 s after one began). None on SQLite."""
+    page: in stop 7's timeline of a burst, lateness grew from 0.1 to 2.4 s once one began. None on SQLite."""
     if db != "postgresql":
         return None
     from django.db import connection

@@ -104,7 +104,7 @@ def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
     flips stand, nothing is added to ``told``, and the clocks are handed to the ladder's own pass (their next
-    look set to "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while behind)."""
+    look set to "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while busy)."""
     if decisions is None or not fired:
         return 0
     decisions = decisions.only({clock.pk for clock in fired})

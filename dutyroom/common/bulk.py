@@ -121,6 +121,13 @@ def _execute_binary(sql: str, params: list[Any]) -> tuple[list[tuple[Any, ...]],
     return rows, changed
 
 
+def _concrete(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The model's concrete fields of these names (only plain columns can be written from arrays)."""
+    fields = [f for f in (model._meta.get_field(name) for name in names) if isinstance(f, models.Field)]
+    assert len(fields) == len(names), "only concrete columns"
+    return fields
+
+
 def _picks(fields: Sequence[models.Field[Any, Any]], names: Sequence[str]) -> list[str]:
     """The unnested array columns as the table's values (JSON arrives as text and is cast per row)."""
     return [f"{name}::jsonb" if isinstance(f, models.JSONField) else name
@@ -162,12 +169,9 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     index for each batch instead of the batch's own rows by primary key — 30 ms an UPDATE in issue 7's burst."""
     if not rows:
         return 0
-    fields = [f for f in (model._meta.get_field(name) for name in field_names) if isinstance(f, models.Field)]
-    assert len(fields) == len(field_names), "only concrete columns"
-    checks = [(model._meta.get_field(name), value) for name, value in (expect or {}).items()]
-    checked = [f for f, _ in checks if isinstance(f, models.Field)]
-    assert len(checked) == len(checks), "only concrete columns"
-    expected = [value for _, value in checks]
+    fields = _concrete(model, field_names)
+    checked = _concrete(model, list(expect or {}))
+    expected = list((expect or {}).values())
     table = connection.ops.quote_name(model._meta.db_table)
     pk = model._meta.pk
     assert pk is not None

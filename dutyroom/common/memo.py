@@ -27,10 +27,10 @@ def pass_memo(keep: float = 0.0) -> Iterator[None]:
     """Share reads for the duration (per thread; a nested call joins the outer one).
 
     ``keep``: seconds for which the same reads may also serve this thread's later passes. The worker's deadline
-    sweep keeps them for ``SWEEP_KEEP`` while it is behind (a burst): then it runs dozens of small batches a
-    second, and the roster, the units' staff, the people's preferences and the webhooks were read again for
-    each (a third of a batch of 30 clocks on PostgreSQL). During a burst a change to any of them reaches the
-    sweep's alerts within that time; the shift on duty is resolved to the second
+    sweep keeps them for ``SWEEP_KEEP`` while its last sweep fired a clock (a burst): then it runs dozens of
+    small batches a second, and the roster, the units' staff, the people's preferences and the webhooks were
+    read again for each (a third of a batch of 30 clocks on PostgreSQL). During a burst a change to any of them
+    reaches the sweep's alerts within that time; the shift on duty is resolved to the second
     (``duty.selectors.roster_now``), so a handover is never missed. Any pass without ``keep`` drops it."""
     if getattr(_local, "cache", None) is not None:
         yield

@@ -25,41 +25,15 @@ def outbox_emit(
     """One event per audience unit (deduplicated), in the caller's transaction; its commit wakes the workers, whose
     fan-out routes it to people (an idle worker otherwise looks only every few seconds)."""
     transaction.on_commit(wakeup.notify)
-    return OutboxEvent.objects.bulk_create(outbox_events(
-        topic=topic, units=units, at=at, payload=payload, incident_id=incident_id, obligation_id=obligation_id,
-        sensitive=sensitive))
-
-
-def outbox_events(
-    *,
-    topic: str,
-    units: list[Unit],
-    at: datetime,
-    payload: dict[str, Any],
-    incident_id: int | None = None,
-    obligation_id: int | None = None,
-    sensitive: bool = False,
-) -> list[OutboxEvent]:
-    """The unsaved events ``outbox_emit`` writes, one per audience unit."""
     seen: set[int] = set()
     events = []
     for unit in units:
         if unit.pk in seen:
             continue
         seen.add(unit.pk)
-        events.append(
-            OutboxEvent(
-                topic=topic,
-                unit=unit,
-                incident_id=incident_id,
-                obligation_id=obligation_id,
-                payload=payload,
-                sensitive=sensitive,
-                available_at=at,
-                created_at=at,
-            )
-        )
-    return events
+        events.append(OutboxEvent(topic=topic, unit=unit, incident_id=incident_id, obligation_id=obligation_id,
+                                  payload=payload, sensitive=sensitive, available_at=at, created_at=at))
+    return OutboxEvent.objects.bulk_create(events)
 
 
 def pending_event_ids(now: datetime, *, topics: tuple[str, ...], routed: bool, limit: int) -> list[int]:

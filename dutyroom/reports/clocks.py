@@ -92,7 +92,7 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
 
 # What firing, alerting and auditing a clock read of it, its unit and its incident; nothing else is loaded in the
 # sweep (the rest — JSON, text, a dozen timestamps — cost a third of loading a batch). A field missing here costs
-# a query per clock: ``tests/worker/test_worker.py`` checks that a sweep's statements do not grow with its batch.
+# a query per clock: ``tests/worker/test_worker.py`` checks that a sweep never reads a unit or incident again.
 SWEEP_COLUMNS = (
     "id", "key", "kind", "state", "due_at", "met_at", "overdue_at", "ladder_at", "late_by_seconds", "rule",
     "incident_id", "unit_id", "verification_request_id",
