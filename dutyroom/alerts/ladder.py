@@ -25,7 +25,7 @@ from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
 from dutyroom.alerts.services import AlertSpec, alerts_emit_many
 from dutyroom.audit.services import AuditRecord, audit_record_many
-from dutyroom.common.bulk import insert_many, update_column
+from dutyroom.common.bulk import insert_rows, update_column
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
@@ -159,17 +159,23 @@ class _Rung:
     skipped: tuple[str, ...]
 
 
+# A mark as the row it is written as (``insert_rows``): a burst writes one a clock, and building an ``AlertMark``
+# only to insert it cost more than the INSERT.
+MARK_COLUMNS = ("obligation_id", "step", "due_at", "fired", "at")
+Mark = tuple[int, str, datetime, bool, datetime]
+
+
 @dataclass(frozen=True)
 class LadderDecisions:
-    """What a batch of clocks owes now: the marks that claim its rungs and the rungs to alert about; each clock's
-    next look is set on the clock itself (``ladder_at``)."""
+    """What a batch of clocks owes now: the marks that claim its rungs (rows of ``MARK_COLUMNS``) and the rungs
+    to alert about; each clock's next look is set on the clock itself (``ladder_at``)."""
 
-    marks: list[AlertMark]
+    marks: list[Mark]
     rungs: list[_Rung]
 
     def only(self, ids: set[int]) -> LadderDecisions:
         """The decisions about these clocks alone (the sweep fired fewer clocks than it planned: others raced)."""
-        return LadderDecisions([m for m in self.marks if m.obligation_id in ids],
+        return LadderDecisions([m for m in self.marks if m[0] in ids],
                                [r for r in self.rungs if r.obligation.pk in ids])
 
 
@@ -189,15 +195,13 @@ def _plan(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> Ladde
             "obligation_id", "step", "due_at"):
         if due_at == due_of[obligation_id]:  # marks of an earlier deadline belong to a ladder that was replaced
             done[obligation_id].add(step_id)
-    marks: list[AlertMark] = []
+    marks: list[Mark] = []
     rungs: list[_Rung] = []
     for clock in clocks:
         kind = ObligationKind(clock.kind)
         decision = ladder_due(policy, kind, clock.due_at, open_=True, done=done[clock.pk], now=now)
-        marks += [AlertMark(obligation=clock, step=s.id, due_at=clock.due_at, fired=True, at=now)
-                  for s in decision.fire]
-        marks += [AlertMark(obligation=clock, step=s.id, due_at=clock.due_at, fired=False, at=now)
-                  for s in decision.skip]
+        marks += [(clock.pk, s.id, clock.due_at, True, now) for s in decision.fire]
+        marks += [(clock.pk, s.id, clock.due_at, False, now) for s in decision.skip]
         rungs += [_Rung(clock, step, tuple(s.id for s in decision.skip)) for step in decision.fire]
         finished = done[clock.pk] | {s.id for s in decision.fire} | {s.id for s in decision.skip}
         clock.ladder_at = ladder_next_at(policy, kind, clock.due_at, done=finished)
@@ -212,7 +216,7 @@ def _plan(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> Ladde
 def _write(decisions: LadderDecisions, now: datetime, *, told: dict[int, dict[str, object]] | None = None) -> int:
     """Marks, alerts and audit entries of decided rungs, in a few INSERTs (not the next looks: see callers). With
     ``told``, overdue rungs are described there instead of audited (see ``ladder_fire_clocks``)."""
-    insert_many(decisions.marks)
+    insert_rows(AlertMark, MARK_COLUMNS, decisions.marks)
     specs, entries = [], []
     for rung in decisions.rungs:
         clock, step = rung.obligation, rung.step
