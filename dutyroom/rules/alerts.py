@@ -76,7 +76,8 @@ class AlertPolicy:
     steps: tuple[AlertStep, ...]
 
     def steps_for(self, kind: ObligationKind) -> tuple[AlertStep, ...]:
-        return tuple(step for step in self.steps if ObligationKind(kind) in step.kinds)
+        wanted = ObligationKind(kind)  # once, not once per step (a burst plans 1,700 clocks a second)
+        return tuple(step for step in self.steps if wanted in step.kinds)
 
     @property
     def earliest_offset(self) -> timedelta:
