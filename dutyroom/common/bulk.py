@@ -82,8 +82,8 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
     """INSERT rows given as tuples of column values (``names``: the model's field attnames, ``event_id`` for a
     foreign key), without building a model instance per row: in issue 7's burst each overdue clock built
     nine instances only to insert them, a quarter of the worker's time (``Model.__init__`` and the foreign keys'
-    descriptors). Columns not named take their field's default, which must be a constant (or the column
-    nullable). Returns the new primary keys in insert order with ``returning_ids``, else an empty list.
+    descriptors). Columns not named take their field's default, which must be a constant. Returns the new
+    primary keys in insert order with ``returning_ids``, else an empty list.
 
     On PostgreSQL the rows travel as one array per column (``INSERT … SELECT … FROM unnest(…)``): with a
     placeholder per value psycopg re-parsed a statement of thousands of placeholders on every call, 2 ms a
@@ -131,12 +131,10 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
 
 
 def _constant_default(field: models.Field[Any, Any]) -> Any:
-    """The value of a column ``insert_rows`` was not given: its default, once for every row."""
-    if field.has_default():
-        assert not callable(field.default), f"{field.name}: a computed default must be given per row"
-        return field.get_default()
-    assert field.null, f"{field.name}: no default; give it per row"
-    return None
+    """The value of a column ``insert_rows`` was not given: its default (an empty string for text, None where
+    nullable), computed once for every row; a computed default (a new UUID, a new dict) must be given per row."""
+    assert not (field.has_default() and callable(field.default)), f"{field.name}: give its computed default per row"
+    return field.get_default()
 
 
 def _execute_binary(sql: str, params: list[Any]) -> tuple[list[tuple[Any, ...]], int]:

@@ -52,17 +52,3 @@ def pending_event_ids(now: datetime, *, topics: tuple[str, ...], routed: bool, l
             f"AND topic {'IN' if routed else 'NOT IN'} ({marks}) ORDER BY id LIMIT %s", [now, *topics, limit])
         return [row[0] for row in cursor.fetchall()]
 
-
-def outbox_deliver_in_app(now: datetime, batch: int = 100) -> int:
-    """Mark pending events delivered to the in-app feed, each claimed by compare-and-set (any number of workers)."""
-    ids = list(
-        OutboxEvent.objects.filter(state=OutboxState.PENDING, available_at__lte=now)
-        .order_by("id")
-        .values_list("id", flat=True)[:batch]
-    )
-    delivered = 0
-    for event_id in ids:
-        delivered += OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
-            state=OutboxState.DELIVERED, delivered_at=now, attempts=1
-        )
-    return delivered

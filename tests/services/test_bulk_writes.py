@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dutyroom.common.bulk import insert_many, update_column, update_columns
+from dutyroom.common.bulk import insert_many, insert_rows, update_column, update_columns
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -75,3 +75,24 @@ def test_a_compare_and_set_leaves_rows_that_no_longer_hold_the_expected_value(ci
     states = dict(Obligation.objects.filter(key__startswith="cas:").values_list("id", "state"))
     assert {pk for pk, state in states.items() if state == "met"} == met
     assert Obligation.objects.filter(key__startswith="cas:", state="overdue", overdue_at=AT).count() == changed
+
+
+def test_rows_inserted_as_tuples_take_the_defaults_of_the_columns_not_given(city):
+    """The burst's inbox rows and ladder marks are written as plain rows: what is not given is the field's default
+    (pending, no attempts, not claimed), as ``bulk_create`` would store it; ids come back in insert order, with
+    and without them asked for, on both engines and across statements of 500 rows."""
+    unit = Unit.objects.get(code="shaxi")
+    names = ("topic", "unit_id", "obligation_id", "payload", "available_at", "created_at")
+    rows = [("obligation.overdue", unit.pk, n, {"n": n, "名": "沙溪"}, AT, AT + timedelta(seconds=n))
+            for n in range(1, 1101)]
+    ids = insert_rows(OutboxEvent, names, rows, returning_ids=True)
+    assert insert_rows(OutboxEvent, names, rows[:3]) == []  # without RETURNING (executemany on SQLite)
+    reference = OutboxEvent.objects.bulk_create([event(unit, 1, {"n": 1, "名": "沙溪"})])[0]
+    assert len(ids) == 1100 and OutboxEvent.objects.get(pk=ids[-1]).obligation_id == 1100
+    mine, theirs = OutboxEvent.objects.get(pk=ids[0]), OutboxEvent.objects.get(pk=reference.pk)
+    for field in ("state", "attempts", "claimed_by", "claimed_until", "incident_id", "last_error", "sensitive"):
+        assert getattr(mine, field) == getattr(theirs, field), field
+    assert mine.payload == {"n": 1, "名": "沙溪"} and mine.available_at == AT
+    assert OutboxEvent.objects.filter(obligation_id__lte=3, unit=unit).count() == 3 * 2 + 1
+    with pytest.raises(AssertionError, match="not columns"):
+        insert_rows(OutboxEvent, ("topic", "nonsense"), [("x", 1)])
