@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 
 from dutyroom.alerts import transports
 from dutyroom.alerts.models import AlertEvent, Channel, Delivery, DeliveryAttempt, DeliveryState
 from dutyroom.alerts.texts import LOCAL, TOPIC_ZH
-from dutyroom.common import wakeup
+from dutyroom.common import connections, wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.rules import AlertTopic, retry_delay
 
@@ -116,13 +116,14 @@ def delivery_loop(stop: threading.Event, cap: float = 0.5) -> None:
     """Runs beside the deadline loop (its own thread) so a slow receiver never delays an overdue flip."""
     with ThreadPoolExecutor(THREADS, thread_name_prefix="dutyroom-send") as pool:
         while not stop.is_set():
+            failed = False
             try:
                 sent = deliveries_send(batch=BATCH, pool=pool)
                 pause = 0.0 if sent else seconds_until_next_delivery(clock_now(), cap)
             except Exception:  # keep delivering after a lost connection; state is safe in the database
                 log.exception("delivery step failed; retrying")
-                pause = 1.0
-            finally:
-                close_old_connections()
+                failed, pause = True, 1.0
+            connections.step_done(failed=failed)
             if pause > 0:
                 wakeup.wait_deliveries(pause)
+    connections.loop_done()

@@ -18,12 +18,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Min
 
 from dutyroom.alerts.delivery import delivery_loop
 from dutyroom.alerts.ladder import ladder_fire_clocks, ladder_plan
-from dutyroom.common import wakeup
+from dutyroom.common import connections, wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.memo import SWEEP_KEEP
 from dutyroom.obligations.models import Obligation
@@ -122,12 +122,13 @@ class Worker:
                 next_at = schedule.run_due(clock_now(), woken=woken)
             except Exception:  # jobs_run contains each job's failure; this is a lost connection or worse
                 log.exception("worker jobs pass failed; retrying")
+                connections.step_done(failed=True)
                 self.stop.wait(1.0)
                 continue
-            finally:
-                close_old_connections()
+            connections.step_done()
             pause = (next_at - clock_now()).total_seconds()
             woken = wakeup.wait_jobs(pause) if pause > 0 else False
+        connections.loop_done()
 
     def run_forever(self) -> None:
         log.info("deadline worker %s started", worker_name())
@@ -138,6 +139,7 @@ class Worker:
         jobs = threading.Thread(target=self.jobs_forever, name="dutyroom-jobs", daemon=True)
         jobs.start()
         while not self.stop.is_set():
+            failed = False
             try:
                 fired = self.run_once()
                 if fired:
@@ -145,11 +147,11 @@ class Worker:
                 pause = self.pause_after()
             except Exception:  # the loop must survive a lost connection; state is safe in the database
                 log.exception("worker step failed; retrying")
-                pause = 1.0
-            finally:
-                close_old_connections()
+                failed, pause = True, 1.0
+            connections.step_done(failed=failed)  # kept between sweeps (see common.connections)
             if pause > 0:
                 wakeup.wait(pause)
+        connections.loop_done()
         jobs.join(timeout=30)  # let a job's transaction finish before the process (or a test) moves on
         log.info("deadline worker stopped")
 

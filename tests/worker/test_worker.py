@@ -170,3 +170,37 @@ def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_re
         assert AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk),
                                          data__step="overdue").count() == 1
     assert not AlertEvent.objects.filter(obligation=due[0]).exists()
+
+
+class CountingWorker(Worker):
+    sweeps = 0
+
+    def run_once(self) -> int:
+        self.sweeps += 1
+        return super().run_once()
+
+
+def test_the_deadline_loop_keeps_its_database_connection_from_sweep_to_sweep(city):
+    """On SQLite (``CONN_MAX_AGE`` 0, for the web) the loop used to close its connection after every sweep and open
+    a new one for the next: a tenth of its time in a burst. It now opens one for its whole life, closes it when it
+    stops, and still fires every clock."""
+    from django.db.backends.signals import connection_created
+
+    opened: list[str] = []
+
+    def count(sender, connection, **kwargs):  # noqa: ARG001
+        opened.append(threading.current_thread().name)
+
+    incident_id = open_incident(45 - 1.0 / 60)  # first report due a second from now
+    worker = CountingWorker(threading.Event())
+    thread = threading.Thread(target=worker.run_forever, name="deadline-loop", daemon=True)
+    connection_created.connect(count)
+    try:
+        thread.start()
+        assert wait_until(lambda: worker.sweeps >= 4 and not Obligation.objects.filter(
+            incident_id=incident_id, kind="first_report", state="pending").exists())
+    finally:
+        worker.stop.set()
+        thread.join(timeout=5)
+        connection_created.disconnect(count)
+    assert opened.count("deadline-loop") == 1, (worker.sweeps, opened)
