@@ -188,7 +188,7 @@ def test_the_deadline_loop_keeps_its_database_connection_from_sweep_to_sweep(cit
 
     opened: list[str] = []
 
-    def count(sender, connection, **kwargs):  # noqa: ARG001
+    def count(sender, connection, **kwargs):
         opened.append(threading.current_thread().name)
 
     incident_id = open_incident(45 - 1.0 / 60)  # first report due a second from now
