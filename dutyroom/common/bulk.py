@@ -81,8 +81,8 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
                 returning_ids: bool = False) -> list[Any]:
     """INSERT rows given as tuples of column values (``names``: the model's field attnames, ``event_id`` for a
     foreign key), without building a model instance per row: in issue 7's burst each overdue clock built
-    nine instances only to insert them, a quarter of the worker's time (``Model.__init__`` and the foreign keys'
-    descriptors). Columns not named take their field's default, which must be a constant. Returns the new
+    nine instances only to insert them (``Model.__init__`` and the foreign keys' descriptors were a quarter of a
+    profiled sweep). Columns not named take their field's default, which must be a constant. Returns the new
     primary keys in insert order with ``returning_ids``, else an empty list.
 
     On PostgreSQL the rows travel as one array per column (``INSERT … SELECT … FROM unnest(…)``): with a
@@ -195,8 +195,8 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     a one-row ``UPDATE … WHERE id = %s`` prepared once and run for each row (``executemany``; a ``CASE`` per
     column over the whole chunk compared every row with every ``WHEN``: 53 µs a row at 400 rows, against
     2 µs), on PostgreSQL from one array per column (``UPDATE … FROM unnest(…)``), in statements of
-    ``ROWS_PER_STATEMENT`` rows. Django's ``bulk_update`` built
-    an expression tree per row and column: sealing 3,300 audit entries a second cost most of a core.
+    ``ROWS_PER_STATEMENT`` rows. Django's ``bulk_update`` built an expression tree per row and column: sealing
+    3,300 audit entries a second cost most of a core.
 
     ``expect``: column → the value each row must still hold (a compare-and-set such as ``{"state": "pending"}``);
     rows that do not are left alone. Returns how many rows changed. On PostgreSQL the expected values travel as
