@@ -15,7 +15,7 @@ GradeIn = Literal["I", "II", "III", "IV"]
 CategoryIn = Literal["natural", "accident", "public_health", "social_security"]
 ReportKindIn = Literal["phone", "written", "followup", "final", "verification_reply"]
 ChannelIn = Literal["platform", "phone", "fax", "email", "qq", "wechat", "weibo", "other"]
-NonNegative = Field(default=0, ge=0, le=limits.COUNT_MAX)
+Figure = Field(default=None, ge=0, le=limits.COUNT_MAX)
 
 
 class Strict(Schema):
@@ -31,12 +31,13 @@ class Strict(Schema):
 
 
 class CasualtiesIn(Strict):
-    deaths: StrictInt = NonNegative  # true is not 1
-    missing: StrictInt = NonNegative  # true is not 1
-    trapped: StrictInt = NonNegative  # true is not 1
-    serious_injuries: StrictInt = NonNegative  # true is not 1
-    injuries: StrictInt = NonNegative  # true is not 1
-    evacuated: StrictInt = NonNegative  # true is not 1
+    # true is not 1; a figure left out or sent as null is unknown, never 0
+    deaths: StrictInt | None = Figure
+    missing: StrictInt | None = Figure
+    trapped: StrictInt | None = Figure
+    serious_injuries: StrictInt | None = Figure
+    injuries: StrictInt | None = Figure
+    evacuated: StrictInt | None = Figure
 
 
 class ReportIn(Strict):

@@ -22,6 +22,7 @@ def report_view(report: Report) -> dict[str, Any]:
         "channel": report.channel,
         "number": report.number,
         "summary": report.summary,
+        # each figure the report did not state is null (unknown), never 0
         "casualties": {
             "deaths": report.deaths, "missing": report.missing, "trapped": report.trapped,
             "serious_injuries": report.serious_injuries, "injuries": report.injuries,

@@ -17,6 +17,7 @@ from dutyroom.common.validation import Errors, check_text
 from dutyroom.documents.layout import LOCAL
 from dutyroom.documents.models import DailyReport, DocumentCounter, SpecialReport
 from dutyroom.incidents.models import Incident
+from dutyroom.reports.models import Report
 
 SPECIAL = "special_report"
 DAILY = "daily_report"
@@ -35,9 +36,13 @@ def number_next(series: str, year: int) -> int:
     return counter.last
 
 
-def default_signer(actor: User) -> str:
-    """The leader on duty signs (签发); an officer's issue leaves the line for a leader to sign on paper."""
-    return actor.label if actor.role == Role.DUTY_LEADER else ""
+def default_signer(actor: User, incident: Incident) -> str:
+    """The leader on duty signs (签发) what they issue; an officer's issue takes the leader who signed the latest
+    report that names a signer, so the 签发人 line is never left blank when the chain names one."""
+    if actor.role == Role.DUTY_LEADER:
+        return actor.label
+    signers = Report.objects.filter(incident=incident).exclude(signer="").order_by("-received_at", "-id")
+    return signers.values_list("signer", flat=True).first() or ""
 
 
 def special_report_issue(*, actor: User, incident: Incident, signer: str | None, now: datetime) -> SpecialReport:
@@ -51,7 +56,7 @@ def special_report_issue(*, actor: User, incident: Incident, signer: str | None,
     with transaction.atomic():
         issue = SpecialReport.objects.create(
             incident=incident, year=year, number=number_next(SPECIAL, year),
-            signer=(signer if signer is not None else default_signer(actor)).strip(), issued_by=actor,
+            signer=(signer if signer is not None else default_signer(actor, incident)).strip(), issued_by=actor,
             issued_at=now,
         )
         audit_record(actor=actor, action="special_report.issue", object_type="special_report", object_id=issue.pk,

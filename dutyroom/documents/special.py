@@ -1,14 +1,19 @@
 """The content of 值班信息专报: an incident told from its reports, in the order leaders read it.
 
-Body: basic facts, the first report, each follow-up in order (续报一、续报二 …), the final report, a casualties
-table (one row per report that carried figures) and a timeline. Built from the database at print time, so a
-re-print of an issue shows the reports received since; the number and signer stay those of the issue.
+Body: basic facts, the first report, each follow-up in order (续报一、续报二 …), the final report, the answers to
+verification requests (核报), leaders' instructions, the casualties (the incident's figures as last reported, then
+one row per report that carried figures) and a timeline; the sections are numbered 一、二、三 … all the way down,
+whichever of them an incident has. A figure no report stated prints as 不详, never 0. Built from the database
+at print time, so a re-print of an issue shows the reports received since; the number and signer stay
+those of the issue.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+
+from django.db.models import Q
 
 from dutyroom.audit.models import AuditEntry
 from dutyroom.documents.layout import (
@@ -29,7 +34,7 @@ from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports.models import Report
+from dutyroom.reports.models import Report, VerificationRequest
 from dutyroom.rules import Category, Classification, Grade, ObligationKind, ReportKind
 
 MASTHEAD = "值班信息专报"
@@ -48,8 +53,27 @@ def report_name(report: Report) -> str:
     return ReportKind(report.kind).label_zh
 
 
-def _money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+UNKNOWN = "不详"
+FIGURE_LABELS = (("deaths", "死亡", "人"), ("missing", "失踪", "人"), ("trapped", "被困", "人"),
+                 ("serious_injuries", "重伤", "人"), ("injuries", "轻伤", "人"), ("evacuated", "转移疏散", "人"),
+                 ("direct_loss_cny", "直接经济损失", "元"))
+
+
+def _money(value: Decimal | str | None) -> str:
+    return UNKNOWN if value is None else f"{Decimal(str(value)):,.0f}"
+
+
+def _count(value: int | None) -> str:
+    return UNKNOWN if value is None else str(value)
+
+
+def numbered(sections: list[tuple[str, list[Block]]]) -> list[Block]:
+    """Sections in order, each heading numbered 一、二、三 … so the numbering never stops part way."""
+    blocks: list[Block] = []
+    for index, (title, body) in enumerate(sections, start=1):
+        blocks.append(Heading(f"{cn_number(index)}、{title}"))
+        blocks.extend(body)
+    return blocks
 
 
 def _facts(incident: Incident) -> list[Block]:
@@ -69,7 +93,7 @@ def _facts(incident: Incident) -> list[Block]:
         lines.append(f"事件性质：{flags}。")
     if incident.exercise:
         lines.append("本事件为演练，不计入考评。")
-    return [Heading("一、基本情况"), *(Paragraph(line) for line in lines)]
+    return [Paragraph(line) for line in lines]
 
 
 def _report_paragraphs(report: Report) -> list[Paragraph]:
@@ -87,33 +111,58 @@ def _report_paragraphs(report: Report) -> list[Paragraph]:
     return [Paragraph(line) for line in lines]
 
 
-def _chain(reports: list[Report]) -> list[Block]:
+def _chain(reports: list[Report]) -> list[tuple[str, list[Block]]]:
     """First report, follow-ups in order, final: the 先报概况、续报变化、终报总结 the notice asks for."""
     firsts = [r for r in reports if r.kind in (ReportKind.PHONE, ReportKind.WRITTEN)]
     followups = [r for r in reports if r.kind == ReportKind.FOLLOWUP]
     finals = [r for r in reports if r.kind == ReportKind.FINAL]
-    blocks: list[Block] = [Heading("二、首报情况")]
-    if not firsts:
-        blocks.append(Paragraph("责任单位尚未报送首报。"))
+    first: list[Block] = [] if firsts else [Paragraph("责任单位尚未报送首报。")]
     for report in firsts:
-        blocks.extend(_report_paragraphs(report))
+        first.extend(_report_paragraphs(report))
+    sections: list[tuple[str, list[Block]]] = [("首报情况", first)]
     if followups:
-        blocks.append(Heading("三、续报情况"))
+        body: list[Block] = []
         for report in sorted(followups, key=lambda r: (r.number or 0, r.received_at)):
-            blocks.extend(_report_paragraphs(report))
-    blocks.append(Heading(f"{'四' if followups else '三'}、终报情况"))
-    if finals:
-        for report in finals:
-            blocks.extend(_report_paragraphs(report))
-    else:
-        blocks.append(Paragraph("事件尚在处置中，终报待报。"))
+            body.extend(_report_paragraphs(report))
+        sections.append(("续报情况", body))
+    final: list[Block] = [] if finals else [Paragraph("事件尚在处置中，终报待报。")]
+    for report in finals:
+        final.extend(_report_paragraphs(report))
+    sections.append(("终报情况", final))
+    return sections
+
+
+def verification_blocks(incident: Incident, reports: list[Report]) -> list[Block]:
+    """核报情况: each question from above about this incident, and the unit's answer (or that it is owed)."""
+    blocks: list[Block] = []
+    asked = {r.verification_request_id for r in reports if r.verification_request_id is not None}
+    requests = VerificationRequest.objects.filter(Q(incident=incident) | Q(pk__in=asked))
+    for request in requests.select_related("unit").order_by("created_at", "id"):
+        blocks.append(Paragraph(f"{cn_time(request.created_at)}，{request.get_authority_display()}要求核报："
+                                f"{request.question}"))
+        replies = [r for r in reports if r.verification_request_id == request.pk]
+        for reply in replies:
+            blocks.append(Paragraph(f"{reply.unit.name}于{cn_time(reply.received_at)}核报：{reply.summary}"))
+        if not replies:
+            blocks.append(Paragraph(f"{request.unit.name}：尚未核报（时限{cn_time(request.due_at)}）。"))
     return blocks
+
+
+def figures_paragraph(incident: Incident) -> Paragraph:
+    """The incident's figures as last reported, each figure from the latest report that stated it."""
+    stored = incident.figures or {}
+    parts = []
+    for name, label, unit in FIGURE_LABELS:
+        value = stored.get(name)
+        shown = (_money(value) if name == "direct_loss_cny" else _count(value)) if value is not None else UNKNOWN
+        parts.append(f"{label}{shown}{'' if value is None else unit}")
+    return Paragraph(f"截至目前（各项取最近一次报告的数字）：{'，'.join(parts)}。")
 
 
 def casualties_table(reports: list[Report]) -> Table:
     rows = [
-        [report_name(r), cn_time(r.received_at), str(r.deaths), str(r.missing), str(r.trapped),
-         str(r.serious_injuries), str(r.injuries), str(r.evacuated), _money(r.direct_loss_cny)]
+        [report_name(r), cn_time(r.received_at), _count(r.deaths), _count(r.missing), _count(r.trapped),
+         _count(r.serious_injuries), _count(r.injuries), _count(r.evacuated), _money(r.direct_loss_cny)]
         for r in reports if r.has_figures or r.direct_loss_cny is not None
     ]
     if not rows:
@@ -157,7 +206,7 @@ def instructions_blocks(incident: Incident) -> list[Block]:
     instructions = incident_instructions(incident)
     if not instructions:
         return []
-    blocks: list[Block] = [Heading("领导批示及落实情况")]
+    blocks: list[Block] = []
     for instruction in instructions:
         blocks.append(Paragraph(f"{cn_time(instruction.given_at)}，{instruction.leader}批示：{instruction.text}"))
         for task in instruction.tasks.all():
@@ -168,15 +217,28 @@ def instructions_blocks(incident: Incident) -> list[Block]:
     return blocks
 
 
+def chain_signer(reports: list[Report]) -> str:
+    """The signer of the latest report that names one: the leader who signed what the 专报 is built from,
+    for an issue no duty leader signed when it was numbered."""
+    return next((r.signer for r in reversed(reports) if r.signer), "")
+
+
 def special_report_document(issue: SpecialReport) -> OfficialDocument:
     incident = issue.incident
     reports = list(Report.objects.filter(incident=incident).select_related("unit").order_by("received_at", "id"))
-    blocks = [*_facts(incident), *_chain(reports), *instructions_blocks(incident), Heading("伤亡和损失情况"),
-              casualties_table(reports), Heading("事件时间线")]
-    blocks.extend(Paragraph(f"{cn_time(at)}　{text}") for at, text in timeline(incident, reports))
+    sections: list[tuple[str, list[Block]]] = [("基本情况", _facts(incident)), *_chain(reports)]
+    answers = verification_blocks(incident, reports)
+    if answers:
+        sections.append(("核报情况", answers))
+    instructed = instructions_blocks(incident)
+    if instructed:
+        sections.append(("领导批示及落实情况", instructed))
+    sections.append(("伤亡和损失情况", [figures_paragraph(incident), casualties_table(reports)]))
+    sections.append(("事件时间线", [Paragraph(f"{cn_time(at)}　{text}") for at, text in timeline(incident, reports)]))
     office = duty_room_unit().name
     return OfficialDocument(
         masthead=MASTHEAD, number=issue.label, office=office, title=incident.title,
-        signer=issue.signer, classification=classification_mark(incident.classification), blocks=blocks,
+        signer=issue.signer or chain_signer(reports),
+        classification=classification_mark(incident.classification), blocks=numbered(sections),
         closing=[office], issued_on=cn_date(issue.issued_at.astimezone(LOCAL).date()),
     )

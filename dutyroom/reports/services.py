@@ -6,6 +6,7 @@ officer gives it (they log the call after hanging up), bounded to the last two h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -60,7 +61,8 @@ class ReportInput:
     kind: str
     channel: str = Channel.PLATFORM.value
     summary: str = ""
-    casualties: dict[str, int] | None = None
+    # A figure left out, or given as None, is unknown: it is stored as NULL and never read as 0.
+    casualties: Mapping[str, int | None] | None = None
     direct_loss_cny: Decimal | None = None
     measures: str = ""
     trend: str = ""
@@ -86,7 +88,7 @@ def _stub_report(actor: User, data: ReportInput, errors: Errors) -> None:
     for name in limits.REPORT_TEXT:
         if getattr(data, name).strip():
             errors.add(name, "涉密事件不得录入报告内容（经保密渠道报送）", "a classified stub takes no report content")
-    if data.casualties or data.direct_loss_cny is not None:
+    if any(v is not None for v in (data.casualties or {}).values()) or data.direct_loss_cny is not None:
         errors.add("casualties", "涉密事件不得录入伤亡和损失数字", "a classified stub takes no figures")
 
 
@@ -96,6 +98,8 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
     for name, value in (data.casualties or {}).items():
         if name not in CASUALTY_FIELDS:
             errors.add(f"casualties.{name}", "未知的伤亡项", "unknown casualty field")
+        elif value is None:
+            continue  # unknown, as if left out
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
             errors.add(f"casualties.{name}", "必须是非负整数", "must be a non-negative integer")
     if data.direct_loss_cny is not None and data.direct_loss_cny < 0:
@@ -140,11 +144,22 @@ def _verification_request(data: ReportInput, unit: Unit | None, incident: Incide
     return request
 
 
-def _figures(data: ReportInput) -> dict[str, Any]:
-    values: dict[str, Any] = {name: int((data.casualties or {}).get(name, 0)) for name in CASUALTY_FIELDS}
+def given_figures(data: ReportInput) -> dict[str, Any]:
+    """The figures the report actually states; one it leaves out (or sends as None) is unknown and absent here,
+    so it is stored as NULL and the incident keeps its earlier value. The loss is a decimal string."""
+    values: dict[str, Any] = {name: int(value) for name, value in (data.casualties or {}).items()
+                              if name in CASUALTY_FIELDS and value is not None}
     if data.direct_loss_cny is not None:
         values["direct_loss_cny"] = str(data.direct_loss_cny)
     return values
+
+
+def carried_figures(previous: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The incident's figures after a report: each figure keeps the latest value it was actually given; a
+    figure no report has given stays absent (unknown), never 0."""
+    merged = {k: v for k, v in (previous or {}).items() if k in FIGURE_FIELDS and v is not None}
+    merged.update(given)
+    return {k: merged[k] for k in FIGURE_FIELDS if k in merged}
 
 
 def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: datetime) -> Report:
@@ -164,8 +179,8 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         number = None
         if kind == ReportKind.FOLLOWUP:
             number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
-        has_figures = bool(data.casualties) or data.direct_loss_cny is not None
-        figures = _figures(data)
+        figures = given_figures(data)
+        has_figures = bool(figures)
         forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
         report = Report.objects.create(
             incident=incident, unit=unit, kind=kind, channel=channel, number=number, summary=data.summary,
@@ -173,7 +188,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
             trend=data.trend, signer=data.signer, contact_name=data.contact_name, contact_phone=data.contact_phone,
             verification_request=request, called_at=data.called_at, received_at=now, submitted_by=actor,
             forbidden_channel=forbidden,
-            **{name: figures[name] for name in CASUALTY_FIELDS},
+            **{name: figures.get(name) for name in CASUALTY_FIELDS},
         )
         delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
         effective_at = data.called_at if delivered and data.called_at else now
@@ -186,7 +201,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now, duty_room=duty_room)
         incident.updated_at = now
         if has_figures:
-            incident.figures = {k: figures.get(k, 0) for k in FIGURE_FIELDS}
+            incident.figures = carried_figures(incident.figures, figures)
         incident.save(update_fields=["figures", "updated_at"])
         if has_figures:
             incident_refresh_suggestion(incident)

@@ -39,14 +39,18 @@ def upward_rows(incident: Incident) -> dict[str, Any]:
 
 def report_row(report: Report) -> dict[str, Any]:
     kind = ReportKind(report.kind)
-    # The model stores an unreported figure as 0, so only the non-zero ones are worth a line.
-    figures = [(CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS if getattr(report, name)]
+    # A figure the report did not state is NULL (unknown) and gets no line; a reported 0 is shown as 0,
+    # unless the report stated every figure as 0, which reads as one "no casualties" line.
+    stated = [(CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS
+              if getattr(report, name) is not None]
+    none_at_all = len(stated) == len(CASUALTY_FIELDS) and not any(value for _label, value in stated)
+    figures = [] if none_at_all else stated
     return {
         "report": report,
         "title": labels.report_title(kind, report.number),  # 续报一 / Follow-up 1
         "channel_label": labels.label(Channel(report.channel)),
         "figures": figures,
-        "no_casualties": report.has_figures and not figures,
+        "no_casualties": none_at_all,
         "needs_receipt": kind != ReportKind.PHONE and report.confirmed_at is None,
         "is_phone": kind == ReportKind.PHONE,
     }
