@@ -116,7 +116,7 @@ class VerificationReplyIn(Strict):
 class FindingIn(Strict):
     incident: int
     unit: str = Field(max_length=64)
-    kind: Literal["omitted", "false", "concealed"]
+    kind: Literal["late", "omitted", "false", "concealed"]
     evidence: str = Field(max_length=20000)
     lead: int | None = None
 

@@ -10,6 +10,8 @@ from django.db import models
 
 
 class FindingKind(models.TextChoices):
+    # 迟报 as a formal finding: the late clock already scores it, so an upheld one adds no points of its own
+    LATE = "late", "迟报"
     OMITTED = "omitted", "漏报"
     FALSE = "false", "谎报"
     CONCEALED = "concealed", "瞒报"
@@ -17,7 +19,9 @@ class FindingKind(models.TextChoices):
 
 
 #: Kinds a person raises; ``forbidden_channel`` is proposed by the system from the report's own mark.
-RAISED_KINDS = (FindingKind.OMITTED, FindingKind.FALSE, FindingKind.CONCEALED)
+RAISED_KINDS = (FindingKind.LATE, FindingKind.OMITTED, FindingKind.FALSE, FindingKind.CONCEALED)
+#: Kinds that rest on a clock: they may be raised only once that clock has passed its due time.
+CLOCK_KINDS = (FindingKind.LATE, FindingKind.OMITTED)
 
 
 class FindingState(models.TextChoices):

@@ -20,12 +20,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from dutyroom.assessment.scores import Assessment, UnitRow
+from dutyroom.assessment.scores import commended as commended_rows
 from dutyroom.common.timefmt import LOCAL
 
 GROUP_NAMES = {"territorial": "镇（区）、街道", "department": "市各有关部门"}
 FONT = "SimSun"
 HEADERS = ("名次", "单位", "得分", "等次", "首报及时率", "迟报/缺报")
-SERIOUS = ("omitted", "false", "concealed")
 
 
 @dataclass
@@ -64,13 +64,10 @@ def notice_content(assessment: Assessment, *, number: str, issuer: str, now: dat
         rows = [r for r in assessment.rows if r.group == group]
         if rows:
             groups.append((f"{order[len(groups)]}、{GROUP_NAMES[group]}考评排名", [_cells(r) for r in rows]))
-    # commended: first in its group, with work to show (a report in time or an adoption), and nothing against it
-    commended = [r.unit.name for r in assessment.rows if r.rank == 1 and (r.first_reports["on_time"] or r.adopted)
-                 and not r.first_reports["late"] and not r.first_reports["missing"]
-                 and not any(r.findings[k] for k in SERIOUS)]
+    # both lists from the same rows: a criticised unit is never commended (scores.commended)
+    commended = [r.unit.name for r in commended_rows(assessment.rows)]
     criticised = [(f"{r.unit.name}（得分 {r.score.normalize():f}）", _facts(r)) for r in assessment.rows
-                  if r.first_reports["late"] or r.first_reports["missing"]
-                  or any(r.findings[k] for k in (*SERIOUS, "forbidden_channel"))]
+                  if r.criticised]
     return Notice(
         title=f"关于{label}突发事件信息报送工作情况的通报", number=number,
         addressees="各镇人民政府，太仓港经济技术开发区、太仓高新区、科教新城、旅游度假区管委会，娄东街道办事处，"

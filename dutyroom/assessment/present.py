@@ -63,6 +63,10 @@ def row_view(row: UnitRow) -> dict[str, Any]:
         "grade_id": row.grade.id,
         "rank": row.rank,
         "first_reports": dict(row.first_reports),
+        # met in time but over a channel the rules forbid for the incident: due, never on time
+        "first_reports_forbidden_channel": row.forbidden_channel_reports,
+        "criticised": row.criticised,
+        "grade_withheld": row.grade_withheld.label if row.grade_withheld else None,
         "on_time_rate": None if row.on_time_rate is None else round(row.on_time_rate, 4),
         "worst_delay_seconds": row.worst_delay_seconds,
         "verification_replies": dict(row.verification_replies),

@@ -68,16 +68,57 @@ class UnitRow:
     worst_delay_seconds: int | None = None
     chases: int | None = None
     points: tuple[LedgerLine, ...] | None = None
+    # first-report clocks met in time but over a channel the rules forbid for the incident: no on-time credit
+    forbidden_channel_reports: int = 0
+    # the score's band was the top one, withheld because the unit is criticised in the same period
+    grade_withheld: GradeBand | None = None
+    top_band: str = ""
 
     @property
     def on_time_rate(self) -> float | None:
-        return on_time_rate(**self.first_reports)
+        fr = self.first_reports
+        return on_time_rate(fr["on_time"], fr["late"] + self.forbidden_channel_reports, fr["missing"])
+
+    @property
+    def criticised(self) -> bool:
+        """Named in the 通报's criticism: a first report late or missing, or an upheld 漏报/谎报/瞒报/违规渠道
+        finding; the same facts that cost the unit points. (A report over a forbidden channel is criticised once
+        its finding is upheld, after the unit could appeal; until then it only earns no credit.)"""
+        return bool(self.first_reports["late"] or self.first_reports["missing"]
+                    or any(self.findings[k] for k in CRITICISED_FINDINGS))
+
+
+CRITICISED_FINDINGS = ("omitted", "false", "concealed", "forbidden_channel")
+
+
+def commended(rows: Iterable[UnitRow]) -> list[UnitRow]:
+    """The units the 通报 commends, from the same rows (and scores) as the criticism: in each peer group, the
+    highest-scoring units that earned the top band with work to show (a first report on time or an
+    adoption), are not criticised and sent no report over a forbidden channel. A criticised unit is never
+    commended, whatever its score."""
+    eligible = [r for r in rows if not r.criticised and not r.forbidden_channel_reports
+                and r.grade.id == r.top_band and (r.first_reports["on_time"] or r.adopted)]
+    best: dict[str, Decimal] = {}
+    for row in eligible:
+        best[row.group] = max(best.get(row.group, row.score), row.score)
+    return [r for r in eligible if r.score == best[r.group]]
+
+
+def _withhold_top_band(rows: Iterable[UnitRow], bands: tuple[GradeBand, ...]) -> None:
+    """A unit criticised in a period cannot also be rated in the top band (优秀) for it: it is rated in the
+    band below, and ``grade_withheld`` keeps what the score alone would have earned, so pages can say why."""
+    top = bands[0]
+    for row in rows:
+        row.top_band = top.id
+        if row.criticised and row.grade.id == top.id and len(bands) > 1:
+            row.grade_withheld, row.grade = row.grade, bands[1]
 
 
 def _tally(row: UnitRow, counts: dict[str, Any]) -> None:
     kind = counts["kind"]
     if kind in _FIRST:
         bucket = row.first_reports
+        row.forbidden_channel_reports += counts.get("forbidden", 0)
     elif kind == "verification_reply":
         bucket = row.verification_replies
     else:
@@ -128,6 +169,7 @@ def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with
     for row in rows.values():
         row.findings["late"] = row.first_reports["late"]
         row.chases = None if chases is None else chases.get(row.unit.pk, 0)
+    _withhold_top_band(rows.values(), book.edition_for(period.start).grades)
     ranks = rank_within_groups((r.unit.pk, r.group, r.score) for r in rows.values())
     for unit_id, rank in ranks.items():
         rows[unit_id].rank = rank
@@ -159,10 +201,12 @@ def unit_ledger(period: Period, unit: Unit, now: datetime) -> UnitLedger:
 def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime) -> list[dict[str, Any]]:
     """On-time rate of first reports per month of ``period`` (all units together), for the chart."""
     book = scoring_book()
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "missing": 0})
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "missing": 0, "forbidden": 0})
     for entry in selectors.obligation_counts(period, book, [u.pk for u in units], now, by_month=True):
         if entry["kind"] in _FIRST:
-            for key in ("on_time", "late", "missing"):
+            for key in ("on_time", "late", "missing", "forbidden"):
                 totals[entry["month"]][key] += entry[key]
-    return [{"month": month.strftime("%Y-%m"), **totals[i], "rate": on_time_rate(**totals[i])}
+    return [{"month": month.strftime("%Y-%m"), **totals[i],
+             "rate": on_time_rate(totals[i]["on_time"], totals[i]["late"] + totals[i]["forbidden"],
+                                  totals[i]["missing"])}
             for i, month in enumerate(period.months)]

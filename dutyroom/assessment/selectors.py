@@ -36,6 +36,16 @@ SCORED_KINDS = sorted(k.value for k in SCORED_OBLIGATION_KINDS)
 DELAY_BUCKETS = (15 * 60, 30 * 60, 60 * 60, 2 * 3600)
 
 
+def _met_properly() -> Q:
+    """Met in time over an allowed channel. A report over a channel the rules forbid for the incident (WeChat for
+    a protected one) meets the clock (the duty room did learn of it) but never earns on-time credit."""
+    return Q(state=ObligationState.MET) & (Q(met_by__isnull=True) | Q(met_by__forbidden_channel=False))
+
+
+def _met_forbidden() -> Q:
+    return Q(state=ObligationState.MET, met_by__forbidden_channel=True)
+
+
 def _missing(now: datetime) -> Q:
     """Overdue, or pending past due (the worker may not have flipped it yet): read-time truth, as everywhere."""
     return Q(state=ObligationState.OVERDUE) | Q(state=ObligationState.PENDING, due_at__lte=now)
@@ -79,14 +89,16 @@ def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int
 
 def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, *,
                       by_month: bool = False) -> list[dict[str, Any]]:
-    """Per unit, kind and scoring segment (or month, for charts): clocks met on time, late, missing, and the
-    worst delay. ``month`` in each row indexes ``segment_starts`` (or ``period.months`` with ``by_month``).
+    """Per unit, kind and scoring segment (or month, for charts): clocks met on time, met in time over a
+    forbidden channel (no credit), late, missing, and the worst delay. ``month`` in each row indexes
+    ``segment_starts`` (or ``period.months`` with ``by_month``).
     A (unit, kind, month) may appear twice (once per query); consumers add rows up."""
     index = _month_index(period, book) if by_month else _segment_index(period, book, "moment")
     rows: list[dict[str, Any]] = []
     for qs in period_obligations(period, book, unit_ids):
         rows += _dicts(qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
-            on_time=Count("id", filter=Q(state=ObligationState.MET)),
+            on_time=Count("id", filter=_met_properly()),
+            forbidden=Count("id", filter=_met_forbidden()),
             late=Count("id", filter=Q(state=ObligationState.LATE)),
             missing=Count("id", filter=_missing(now)),
             worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
@@ -113,7 +125,8 @@ def _incident_in(period: Period, book: ScoringBook) -> Q:
 
 def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
     return _dicts(
-        Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD)
+        Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD,
+                               kind__in=list(FINDING_FACTS))
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "kind", "month").annotate(n=Count("id")).order_by()
     )
@@ -130,7 +143,8 @@ def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) 
 def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
                         ) -> dict[str, int]:
     """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
-    buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
+    buckets: dict[str, Any] = {"on_time": Count("id", filter=_met_properly()),
+                               "forbidden": Count("id", filter=_met_forbidden())}
     lower = 0
     for upper in DELAY_BUCKETS:
         buckets[f"le_{upper}"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower,
@@ -185,7 +199,9 @@ def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], no
 
 
 def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> Iterable[tuple[int, Fact]]:
-    rows = (Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD)
+    # an upheld 迟报 finding formalises a late clock, which already scores: it is never counted twice
+    rows = (Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD,
+                                   kind__in=list(FINDING_FACTS))
             .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__title",
                     "incident__occurred_at").order_by("incident__occurred_at", "id"))
     for row in rows:

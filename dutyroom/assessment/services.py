@@ -16,19 +16,30 @@ from django.db import IntegrityError, transaction
 from dutyroom.accounts.models import Role, User
 from dutyroom.assessment.access import ASSESSED_KINDS
 from dutyroom.assessment.book import scoring_book
-from dutyroom.assessment.models import RAISED_KINDS, Adoption, AdoptionLevel, Finding, FindingKind, FindingState
+from dutyroom.assessment.models import (
+    CLOCK_KINDS,
+    RAISED_KINDS,
+    Adoption,
+    AdoptionLevel,
+    Finding,
+    FindingKind,
+    FindingState,
+)
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
 from dutyroom.leads.models import EvidenceState, LeadEvidence
 from dutyroom.notifications.services import outbox_emit
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.reports.models import Report
 from dutyroom.rules.periods import working_day_deadline
 
+FIRST_REPORT_CLOCKS = ("first_report", "phone_report", "written_report")
 APPELLANT_ROLES = frozenset({Role.UNIT_LEADER, Role.UNIT_REPORTER})
 DECIDER_ROLES = frozenset({Role.ASSESSOR})
 
@@ -68,6 +79,40 @@ def _appeal_due(now: datetime) -> datetime:
     return working_day_deadline(now, book.appeal_working_days, book.calendar, book.tzinfo)
 
 
+def involved_unit_ids(incident: Incident) -> set[int]:
+    """The units an incident concerns: the responsible unit, the place it happened, every unit that owes a
+    clock on it, reported on it, or was found by lead intake to have known of it. Findings and adoptions are
+    only about these: another unit can neither be blamed nor credited for it."""
+    ids = {incident.unit_id, *([incident.area_id] if incident.area_id else [])}
+    ids.update(Obligation.objects.filter(incident=incident).values_list("unit_id", flat=True).distinct())
+    ids.update(Report.objects.filter(incident=incident).values_list("unit_id", flat=True).distinct())
+    ids.update(LeadEvidence.objects.filter(incident=incident).values_list("unit_id", flat=True).distinct())
+    return ids
+
+
+def _require_involved(incident: Incident, unit: Unit, errors: Errors) -> None:
+    if unit.pk not in involved_unit_ids(incident):
+        errors.add("unit", f"{unit.name}与该事件无关（不是责任单位或事发地，也没有报告或报送时限）",
+                   f"{unit.code} has nothing to do with this incident (not its unit or place, no report, no clock)")
+
+
+def _require_clock_passed(incident: Incident, unit: Unit, kind: FindingKind, now: datetime) -> None:
+    """迟报 and 漏报 rest on the unit's first-report clock (or, for a unit that owes none, the incident's):
+    neither can be found before that clock has passed its due time. The 409 names the due time in words
+    and in ``due_at``."""
+    first = Obligation.objects.filter(incident=incident, kind__in=FIRST_REPORT_CLOCKS)
+    own = first.filter(unit=unit)
+    due = (own if own.exists() else first).order_by("due_at").values_list("due_at", flat=True).first()
+    if due is None or due <= now:
+        return
+    local = due.astimezone(LOCAL)
+    words = f"{local.month}月{local.day}日 {local:%H:%M}"
+    label = kind.label
+    raise Conflict(f"该时限 {words} 才到期，到期后方可认定{label}",
+                   f"the clock this rests on is due only at {local:%Y-%m-%d %H:%M}; a {kind.value} finding can be "
+                   "raised after that", extra={"due_at": iso_local(due)})
+
+
 @dataclass
 class FindingInput:
     unit: str
@@ -83,12 +128,17 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
         raise Forbidden("只有值班室或考评人员可以认定", "only the duty room or the assessor may raise a finding")
     errors = Errors()
     if data.kind not in RAISED_KINDS:
-        errors.add("kind", "认定类型无效，可选：omitted, false, concealed", "kind must be omitted, false or concealed")
+        errors.add("kind", "认定类型无效，可选：late, omitted, false, concealed",
+                   "kind must be late, omitted, false or concealed")
     check_text(errors, "evidence", data.evidence, required=True, max_length=20000)
     unit = _assessed_unit(data.unit, errors)
+    if unit is not None:
+        _require_involved(incident, unit, errors)
     errors.raise_if_any()
     assert unit is not None
     _refuse_exercise(incident)
+    if data.kind in CLOCK_KINDS:
+        _require_clock_passed(incident, unit, FindingKind(data.kind), now)
     with transaction.atomic():
         finding = Finding.objects.create(
             incident=incident, unit=unit, kind=data.kind, evidence=data.evidence.strip(), lead_id=data.lead,
@@ -199,6 +249,8 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
                    "by must be suzhou, jiangsu or state_council")
     check_text(errors, "note", data.note, max_length=2000)
     unit = _assessed_unit(data.unit, errors)
+    if unit is not None:
+        _require_involved(incident, unit, errors)
     errors.raise_if_any()
     assert unit is not None
     _refuse_exercise(incident)

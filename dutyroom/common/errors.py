@@ -6,16 +6,20 @@ integrator's English log.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error a person can fix by changing what they asked for."""
 
     status = 400
 
-    def __init__(self, message: str, message_en: str | None = None) -> None:
+    def __init__(self, message: str, message_en: str | None = None, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.message_en = message_en or message
+        # machine-readable facts beside the message (e.g. the ISO due time a 409 names in words)
+        self.extra = extra or {}
 
 
 class ValidationFailed(DomainError):

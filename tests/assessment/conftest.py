@@ -66,7 +66,7 @@ def october(city: None) -> dict[str, Incident]:
 def october_build() -> dict[str, Incident]:
     """October's incidents, reports, findings, adoptions and waiver, made through the services."""
     made = {
-        "A": incident("shaxi", "沙溪镇仓库火灾", t(3), written_after=10),
+        "A": incident("shaxi", "沙溪镇仓库火灾", t(3), written_after=10, final=False),
         "B": incident("shaxi", "沙溪镇厂房火灾", t(5), written_after=60),  # 45-minute clock: 15 minutes late
         "C": incident("shaxi", "沙溪镇民房火灾", t(8)),  # never reported: missing
         "D": incident("shaxi", "沙溪镇消防演练", t(9), exercise=True),  # a drill: never counts
@@ -74,6 +74,12 @@ def october_build() -> dict[str, Incident]:
         "F": incident("liuhe", "浏河镇渔船火灾", t(12)),  # missing, waived after the close
         "G": incident("shaxi", "沙溪镇化工厂泄漏", t(14), written_after=5, channel="wechat", sensitive=True),
     }
+    # the police sent their own information on A (kept as information, no clock of theirs), which Jiangsu
+    # used below; then shaxi's final report closes A as before
+    report_submit(actor=who("police-reporter"), incident=made["A"], now=t(3, 9, 30),
+                  data=ReportInput(kind="written", summary="公安到场维持秩序，疏散围观群众"))
+    report_submit(actor=who("shaxi-reporter"), incident=made["A"], now=t(3, 10, 10),
+                  data=ReportInput(kind="final", summary="处置结束", signer="李四"))
     officer, assessor = who("duty-officer"), who("assessor")
     rejected = finding_raise(actor=officer, incident=made["A"], now=t(10),
                              data=FindingInput(unit="shaxi", kind="omitted", evidence="未报送伤亡"))

@@ -24,7 +24,7 @@ def make_incident(unit: str = "shaxi", **extra: Any) -> int:
     now = clock_now()
     made = incident_create(actor=User.objects.get(username=f"{unit}-reporter"), now=now, data=IncidentInput(
         title="沙溪镇仓库火灾", category="accident", subtype="fire", grade="IV",
-        occurred_at=now - timedelta(minutes=10), **extra))
+        occurred_at=now - timedelta(hours=3), **extra))  # its first-report clock has passed: 漏报 may be raised
     return made.pk
 
 
@@ -49,7 +49,7 @@ def test_raising_needs_the_duty_room_or_the_assessor_and_valid_fields(api: Api) 
     assert raise_one(api, incident) .status_code == 201
     assert api("shaxi-leader").post("/findings", {"incident": incident, "unit": "shaxi", "kind": "omitted",
                                                   "evidence": "x"}).status_code == 403
-    bad = api("duty-officer").post("/findings", {"incident": incident, "unit": "nowhere", "kind": "late",
+    bad = api("duty-officer").post("/findings", {"incident": incident, "unit": "nowhere", "kind": "tardy",
                                                  "evidence": ""})
     assert bad.status_code == 400
     assert {e["field"] for e in bad.json_body["errors"]} == {"kind"}

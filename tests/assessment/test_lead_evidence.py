@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from dutyroom.accounts.models import User
@@ -48,8 +49,12 @@ def test_the_assessor_turns_the_candidate_into_a_finding_with_the_facts_prefille
     assert "<table" not in title
     form = assessor.get(f"/findings/new/?incident={lead['incident']}&unit=liuhe&lead={lead['id']}&kind=omitted")
     assert f"经线索 #{lead['id']}" in form.content.decode() and "单位当时尚未报告" in form.content.decode()
-    raised = api("assessor").post("/findings", {"incident": lead["incident"], "unit": "liuhe", "kind": "omitted",
-                                                "evidence": "线索在先，单位未报", "lead": lead["id"]})
+    body = {"incident": lead["incident"], "unit": "liuhe", "kind": "omitted", "evidence": "线索在先，单位未报",
+            "lead": lead["id"]}
+    early = api("assessor").post("/findings", body)  # liuhe's first-report clock is still running
+    assert early.status_code == 409 and "才到期" in early.json_body["detail"]
+    with time_machine.travel(datetime.fromisoformat(early.json_body["due_at"]) + timedelta(minutes=1)):
+        raised = api("assessor").post("/findings", body)
     assert raised.status_code == 201 and raised.json_body["lead"] == lead["id"]
     assert LeadEvidence.objects.get(lead_id=lead["id"]).state == "raised"
     assert 'id="evidence-candidates"' not in assessor.get("/findings/").content.decode()

@@ -36,7 +36,9 @@ def test_the_month_scores_exactly_as_expected(october: dict[str, Incident]) -> N
     shaxi, liuhe, police = rows["shaxi"], rows["liuhe"], rows["police"]
     # shaxi: 100 − 1 (B late) − 1 (C missing) − 2 (谎报 upheld) + 1 (Suzhou adoption) = 97
     assert shaxi.score == Decimal(97)
-    assert shaxi.first_reports == {"on_time": 3, "late": 1, "missing": 1}  # A, G (phone + written); B; C
+    # A on time; G's phone and written clocks met in time but over WeChat for a sensitive incident: no credit
+    assert shaxi.first_reports == {"on_time": 1, "late": 1, "missing": 1}  # A; B; C
+    assert shaxi.forbidden_channel_reports == 2
     assert shaxi.findings == {"late": 1, "omitted": 0, "false": 1, "concealed": 0, "forbidden_channel": 0}
     assert shaxi.adopted == 1 and shaxi.worst_delay_seconds == 15 * 60
     # liuhe: 100 − 0.5 (E's follow-up) − 4 (瞒报 upheld in November) − 1 (late verification reply) = 94.5
@@ -45,7 +47,9 @@ def test_the_month_scores_exactly_as_expected(october: dict[str, Incident]) -> N
     assert liuhe.verification_replies == {"on_time": 0, "late": 1, "missing": 0}
     assert liuhe.first_reports == {"on_time": 1, "late": 0, "missing": 0}  # F waived
     assert police.score == Decimal(102) and police.adopted == 1
-    assert (shaxi.grade.label, liuhe.grade.label, police.grade.label) == ("优秀", "优秀", "优秀")
+    # shaxi (late, missing, 谎报) and liuhe (瞒报) are criticised in the 通报: their 97 and 94.5 are not 优秀
+    assert (shaxi.grade.label, liuhe.grade.label, police.grade.label) == ("良好", "良好", "优秀")
+    assert shaxi.grade_withheld is not None and shaxi.grade_withheld.label == "优秀"
 
 
 def test_ranks_are_within_peer_groups(october: dict[str, Incident]) -> None:
@@ -100,5 +104,7 @@ def test_the_on_time_chart_has_one_point_per_month(october: dict[str, Incident])
 
     months = monthly_on_time(parse_period("2026"), list(assessed_units()), EVALUATED)
     assert [m["month"] for m in months][9] == "2026-10" and len(months) == 12
-    assert months[9] | {"rate": None} == {"month": "2026-10", "on_time": 4, "late": 1, "missing": 1, "rate": None}
-    assert months[9]["rate"] == pytest.approx(4 / 6) and months[8]["rate"] is None
+    # G's two clocks were met over WeChat: counted as due, never as on time
+    assert months[9] | {"rate": None} == {"month": "2026-10", "on_time": 2, "late": 1, "missing": 1, "forbidden": 2,
+                                          "rate": None}
+    assert months[9]["rate"] == pytest.approx(2 / 6) and months[8]["rate"] is None
