@@ -1,21 +1,24 @@
 """Findings (迟报/漏报/谎报/瞒报 and forbidden channels) with their appeal and decision, and adoptions (采用).
 
-Late reports (迟报) are not stored here: they come from the clocks themselves. A finding belongs to the
-period of its incident; only an upheld finding moves a score.
+Choice labels are lazily translated, so English pages show "omitted" or "rejected" where Chinese ones show
+漏报 or 不成立 (the stored values never change). Lateness (迟报) is scored from the clocks themselves; a 迟报
+finding only formalises it, with the unit's right to appeal. A finding belongs to the period of its incident;
+only an upheld finding moves a score.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class FindingKind(models.TextChoices):
     # 迟报 as a formal finding: the late clock already scores it, so an upheld one adds no points of its own
-    LATE = "late", "迟报"
-    OMITTED = "omitted", "漏报"
-    FALSE = "false", "谎报"
-    CONCEALED = "concealed", "瞒报"
-    FORBIDDEN_CHANNEL = "forbidden_channel", "违规渠道报送"
+    LATE = "late", _("迟报")
+    OMITTED = "omitted", _("漏报")
+    FALSE = "false", _("谎报")
+    CONCEALED = "concealed", _("瞒报")
+    FORBIDDEN_CHANNEL = "forbidden_channel", _("违规渠道报送")
 
 
 #: Kinds a person raises; ``forbidden_channel`` is proposed by the system from the report's own mark.
@@ -25,10 +28,10 @@ CLOCK_KINDS = (FindingKind.LATE, FindingKind.OMITTED)
 
 
 class FindingState(models.TextChoices):
-    OPEN = "open", "待申诉"
-    APPEALED = "appealed", "已申诉"
-    UPHELD = "upheld", "成立"
-    REJECTED = "rejected", "不成立"
+    OPEN = "open", _("待申诉")
+    APPEALED = "appealed", _("已申诉")
+    UPHELD = "upheld", _("成立")
+    REJECTED = "rejected", _("不成立")
 
 
 class Finding(models.Model):
@@ -64,9 +67,9 @@ class Finding(models.Model):
 
 
 class AdoptionLevel(models.TextChoices):
-    SUZHOU = "suzhou", "苏州市"
-    JIANGSU = "jiangsu", "江苏省"
-    STATE_COUNCIL = "state_council", "国务院"
+    SUZHOU = "suzhou", _("苏州市")
+    JIANGSU = "jiangsu", _("江苏省")
+    STATE_COUNCIL = "state_council", _("国务院")
 
 
 class Adoption(models.Model):

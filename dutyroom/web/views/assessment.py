@@ -32,7 +32,8 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, NotFound
 from dutyroom.common.replica import replica_reads
 from dutyroom.common.timefmt import LOCAL
-from dutyroom.rules.periods import Period, parse_period
+from dutyroom.rules.periods import Period, PeriodKind, parse_period
+from dutyroom.web import labels
 from dutyroom.web.views.common import actor, message_of, not_found
 
 
@@ -42,6 +43,21 @@ def _period(request: HttpRequest) -> Period:
         return parse_period(text)
     except ValueError:
         return parse_period(clock_now().astimezone(LOCAL).strftime("%Y-%m"))
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def period_label(period: Period) -> str:
+    """2026年12月 / 2026年第4季度 / 2026年 on Chinese pages; December 2026 / Q4 2026 / 2026 on English ones."""
+    if not labels.english():
+        return period.label_zh()
+    if period.kind == PeriodKind.MONTH:
+        return f"{MONTHS_EN[period.start.month - 1]} {period.start.year}"
+    if period.kind == PeriodKind.QUARTER:
+        return f"Q{(period.start.month - 1) // 3 + 1} {period.start.year}"
+    return str(period.start.year)
 
 
 def _charts(period: Period, rows: list[Any], units: list[Any]) -> dict[str, Any]:
@@ -66,6 +82,7 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
               (_("部门"), [r for r in table.rows if r.group == "department"])]
     return render(request, "web/assessment.html", {
         "period": period, "previous": period.previous(), "groups": [g for g in groups if g[1]],
+        "period_label": period_label(period), "previous_label": period_label(period.previous()),
         "chart": _charts(period, table.rows, units), "all_units": sees_all_units(user),
         "chases_recorded": table.chases_recorded, "closes_at": table.closed_at,
     })
@@ -80,7 +97,8 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         return not_found(request)
     period = _period(request)
     detail = unit_ledger(period, unit, clock_now())
-    return render(request, "web/assessment_unit.html", {"period": period, "detail": detail, "row": detail.row,
+    return render(request, "web/assessment_unit.html", {"period": period, "period_label": period_label(period),
+                                                         "detail": detail, "row": detail.row,
                                                          "lines": detail.ledger.lines})
 
 
