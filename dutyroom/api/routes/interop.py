@@ -29,12 +29,13 @@ class BadSignature(DomainError):
 
 
 class SitRepCasualties(Schema):
-    deaths: int
-    missing: int
-    trapped: int
-    serious_injuries: int
-    injuries: int
-    evacuated: int
+    # null: the report did not state that figure (unknown, never 0)
+    deaths: int | None
+    missing: int | None
+    trapped: int | None
+    serious_injuries: int | None
+    injuries: int | None
+    evacuated: int | None
 
 
 class SitRepReport(Schema):
