@@ -11,6 +11,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.leads.views import learned_from_leads
 from dutyroom.obligations.selectors import obligation_view
 from dutyroom.reports.models import Report, VerificationRequest
+from dutyroom.rules import FIGURE_FIELDS
 
 
 def report_view(report: Report) -> dict[str, Any]:
@@ -54,6 +55,8 @@ def incident_view(incident: Incident, now: datetime, *, with_reports: bool = Fal
         "grade": incident.grade,
         "suggested_grade": incident.suggested_grade,
         "grade_basis": incident.grade_basis,
+        # the figures behind the suggestion: each the latest value a report gave, null while none has
+        "figures": {name: (incident.figures or {}).get(name) for name in FIGURE_FIELDS},
         "sensitive": incident.sensitive,
         "may_escalate": incident.may_escalate,
         "hotspot": incident.hotspot,

@@ -54,6 +54,15 @@ def test_a_final_report_that_leaves_injuries_blank_keeps_the_two_reported_before
     # the incident carries each figure forward from the latest report that gave it
     figures = Incident.objects.get(pk=incident).figures
     assert figures == {"deaths": 1, "injuries": 2}
+    assert body["figures"] == {
+        "deaths": 1,
+        "missing": None,
+        "trapped": None,
+        "serious_injuries": None,
+        "injuries": 2,
+        "evacuated": None,
+        "direct_loss_cny": None,
+    }
 
 
 def test_a_figure_sent_as_null_is_unknown_and_stored_null(api):
@@ -117,6 +126,16 @@ def test_the_web_form_blank_is_unknown(api, client, user):
     followup = Report.objects.get(incident_id=incident, kind="followup")
     assert followup.injuries is None and followup.deaths is None and followup.serious_injuries == 1
     assert Incident.objects.get(pk=incident).figures == {"injuries": 2, "serious_injuries": 1}
+
+
+def test_the_incident_page_shows_a_reported_zero_and_claims_nothing_about_unknown_figures(api, client, user):
+    incident = open_incident(api, {"deaths": 0, "injuries": 2})
+    client.force_login(user("duty-officer"))
+    page = client.get(f"/incidents/{incident}/").content.decode()
+    figures = page[page.index('<ul class="figures">') :]
+    figures = figures[: figures.index("</ul>")]
+    assert "死亡" in figures and "<strong>0</strong>" in figures and "轻伤" in figures
+    assert "失踪" not in figures and "无人员伤亡" not in figures  # unknown, so neither 0 nor "no casualties"
 
 
 def _migrate(targets):
