@@ -36,6 +36,7 @@ from dutyroom.alerts.services import (
     webhook_create,
     webhook_delete,
 )
+from dutyroom.alerts.texts import inbox_text
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
@@ -52,7 +53,7 @@ from dutyroom.rules import AlertTopic
 router = Router(tags=["alerts"])
 TOPICS = [t.value for t in AlertTopic]
 TopicIn = Literal["reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-                  "verification_request", "finding", "lead"]
+                  "verification_request", "finding", "lead", "instruction"]
 
 
 class Strict(Schema):
@@ -85,9 +86,11 @@ class WebhookIn(Strict):
 
 
 def notification_view(n: Notification) -> Body:
+    """The inbox row; ``text`` as its owner may read it (``alerts.texts.inbox_text``)."""
     event = n.event
     return {"id": n.pk, "topic": event.topic, "incident": event.incident_id, "obligation": event.obligation_id,
-            "text": event.text, "created_at": iso_local(n.created_at), "read_at": iso_local(n.read_at)}
+            "text": inbox_text(event, n.user), "created_at": iso_local(n.created_at),
+            "read_at": iso_local(n.read_at)}
 
 
 def chase_view(c: Chase) -> Body:
@@ -122,6 +125,7 @@ def list_notifications(request: HttpRequest, response: HttpResponse, paging: Que
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:
         qs = qs.filter(read_at__isnull=False)
+    qs = qs.select_related("user__unit", "event__obligation", "event__unit")
     return paged(request, response, qs.order_by("-created_at", "-id"), paging, notification_view)
 
 
