@@ -24,7 +24,9 @@ from dutyroom.alerts.texts import lead_text
 from dutyroom.incidents.models import Incident
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.notifications.services import pending_event_ids
-from dutyroom.rules import AlertTopic, Audience
+from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import Unit
+from dutyroom.rules import AlertTopic, Audience, ObligationKind
 
 BATCH = 200
 # The only topics that alert anyone here (see _recipients); the ladder owns overdue, and reports, receipts and
@@ -51,6 +53,12 @@ def _opened_by_someone_else(incident: Incident) -> bool:
     return creator is None or creator.unit_id != incident.unit_id
 
 
+def _verifies(unit: Unit, lead_id: int) -> bool:
+    """Whether ``unit`` has the lead's verification clock (leads.services keys it ``lead:<id>:verify:<unit>``)."""
+    return Obligation.objects.filter(unit=unit, kind=ObligationKind.LEAD_VERIFICATION,
+                                     key=f"lead:{lead_id}:verify:{unit.code}").exists()
+
+
 def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) -> Routed | None:
     unit_is_duty_room = event.unit.is_duty_room
     if event.topic == "incident.created":
@@ -73,10 +81,14 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
         if step == "appealed":  # the appeal waits for the assessor's decision
             return Routed(AlertTopic.FINDING, assessors())
         return None
-    if event.topic == "lead.received" and not unit_is_duty_room:
+    if event.topic == "lead.received":
         lead = event.payload.get("lead")
-        return Routed(AlertTopic.LEAD, unit_staff(event.unit, LEAD_VERIFIERS),
-                      text=lead_text(lead if isinstance(lead, int) else None))
+        if not isinstance(lead, int) or not _verifies(event.unit, lead):
+            return None  # the duty room hears of every lead on its board; only a verifier is alerted
+        # the duty room verifies leads from grid workers and the public: the officer on shift is its staff here
+        people = (audience_users({Audience.DUTY_OFFICER}, None, now) if unit_is_duty_room
+                  else unit_staff(event.unit, LEAD_VERIFIERS))
+        return Routed(AlertTopic.LEAD, people, text=lead_text(lead))
     if event.topic == "instruction.assigned":
         return Routed(AlertTopic.INSTRUCTION, unit_staff(event.unit, UNIT_PEOPLE))
     return None

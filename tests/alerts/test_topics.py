@@ -264,6 +264,21 @@ def test_lead_reaches_the_verifier_units_staff(api: Any, channels: Channels) -> 
     assert "储罐" not in text  # what a lead says is never repeated outside the system
 
 
+def test_lead_a_grid_worker_sends_reaches_the_duty_officer_on_shift_who_verifies_it(
+    api: Any, channels: Channels
+) -> None:
+    channels.choose("lead", "duty-officer")
+    media = api("duty-officer").post("/leads", {"channel": "media", "title": "网传浏河镇厂房冒烟", "area": "liuhe"})
+    assert media.status_code == 201
+    channels.deliver()
+    assert not Notification.objects.filter(user__username="duty-officer", event__topic="lead").exists()
+    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇河道有人落水", "area": "shaxi"})
+    assert lead.status_code == 201 and [v["unit"] for v in lead.json_body["verifiers"]] == ["duty-room"]
+    channels.deliver()
+    channels.assert_reached("lead", "duty-officer")
+    assert not Notification.objects.filter(user__username="duty-leader", event__topic="lead").exists()
+
+
 def test_instruction_reaches_the_units_tasked(api: Any, channels: Channels) -> None:
     channels.choose("instruction", "liuhe-reporter", "liuhe-leader")
     incident = town_incident(5)

@@ -50,8 +50,11 @@ def test_the_document_lists_many_list_operations_each_with_limit_and_offset() ->
         assert wanted in paths
     schema = api_v1.get_openapi_schema()["paths"]
     for path in paths:
-        names = {p["name"] for p in schema[f"/api/v1{path}"]["get"].get("parameters", [])}
+        get = schema[f"/api/v1{path}"]["get"]
+        names = {p["name"] for p in get.get("parameters", [])}
         assert {"limit", "offset"} <= names, path
+        ok = get["responses"].get(200) or get["responses"]["200"]
+        assert set(ok["headers"]) == {"X-Total-Count", "Link"}, path
 
 
 def caller_for(path: str) -> str:
