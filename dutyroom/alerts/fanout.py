@@ -20,7 +20,7 @@ from django.db.models import F
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.recipients import assessors, audience_users, unit_staff
 from dutyroom.alerts.services import alert_emit
-from dutyroom.alerts.texts import lead_text
+from dutyroom.alerts.texts import finding_text, instruction_text, lead_text
 from dutyroom.incidents.models import Incident
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.notifications.services import pending_event_ids
@@ -45,6 +45,7 @@ class Routed:
     topic: AlertTopic
     people: list[User]
     text: str | None = None  # None: the usual words about the incident (alerts.texts.alert_text)
+    unit: Unit | None = None  # the unit the alert is about when not the incident's own (a tasked unit)
 
 
 def _opened_by_someone_else(incident: Incident) -> bool:
@@ -75,11 +76,17 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
     if event.topic == "verification.requested":
         return Routed(AlertTopic.VERIFICATION_REQUEST, unit_staff(event.unit, UNIT_PEOPLE))
     if event.topic == "finding":
-        step = event.payload.get("step")
+        step = str(event.payload.get("step") or "")
+        finding = event.payload.get("finding")
+        assessed = event.payload.get("unit")
+        named = (event.unit if event.unit.code == assessed else
+                 Unit.objects.filter(code=assessed).first() if isinstance(assessed, str) else None)
+        text = finding_text(step=step, finding_id=finding if isinstance(finding, int) else None,
+                            incident=incident, unit=named)
         if step in ("raised", "decided") and not unit_is_duty_room:
-            return Routed(AlertTopic.FINDING, unit_staff(event.unit, UNIT_PEOPLE))
+            return Routed(AlertTopic.FINDING, unit_staff(event.unit, UNIT_PEOPLE), text=text, unit=named)
         if step == "appealed":  # the appeal waits for the assessor's decision
-            return Routed(AlertTopic.FINDING, assessors())
+            return Routed(AlertTopic.FINDING, assessors(), text=text, unit=named)
         return None
     if event.topic == "lead.received":
         lead = event.payload.get("lead")
@@ -90,7 +97,10 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
                   else unit_staff(event.unit, LEAD_VERIFIERS))
         return Routed(AlertTopic.LEAD, people, text=lead_text(lead))
     if event.topic == "instruction.assigned":
-        return Routed(AlertTopic.INSTRUCTION, unit_staff(event.unit, UNIT_PEOPLE))
+        due = event.payload.get("due_at")
+        return Routed(AlertTopic.INSTRUCTION, unit_staff(event.unit, UNIT_PEOPLE),
+                      text=instruction_text(incident=incident, unit=event.unit,
+                                            due=due if isinstance(due, str) else None), unit=event.unit)
     return None
 
 
@@ -121,6 +131,7 @@ def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
             routed = _recipients(event, incident, now)
             if routed is not None:
                 alert_emit(key=f"outbox:{event.pk}", topic=routed.topic, recipients=routed.people, now=now,
-                           incident=incident, unit=incident.unit if incident else event.unit, text=routed.text)
+                           incident=incident, unit=routed.unit or (incident.unit if incident else event.unit),
+                           text=routed.text)
             done += 1
     return done, silent >= SILENT_BATCH or len(ids) >= batch

@@ -4,6 +4,7 @@ included, says only that an item needs attention, with a link; the person reads 
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -47,6 +48,40 @@ def lead_text(lead_id: int | None) -> str:
     base = settings.DUTYROOM_BASE_URL
     link = f"{base}/leads/{lead_id}/" if lead_id is not None else f"{base}/leads/"
     return f"【{TOPIC_ZH[AlertTopic.LEAD]}】有一条线索等待贵单位核实，请登录 DutyRoom 查看。 {link}"
+
+
+FINDING_STEP_ZH = {"raised": "提出了考评认定", "appealed": "对考评认定提出了申诉", "decided": "的考评认定已作出决定"}
+
+
+def finding_text(*, step: str, finding_id: int | None, incident: Incident | None, unit: Unit | None) -> str:
+    """A finding raised, appealed or decided, linked to the finding's page (where the unit appeals and the
+    assessor decides). A protected incident's title stays off every channel; the inbox says it to readers."""
+    base = settings.DUTYROOM_BASE_URL
+    link = f"{base}/findings/{finding_id}/" if finding_id is not None else f"{base}/findings/"
+    head = f"【{TOPIC_ZH[AlertTopic.FINDING]}】"
+    if protected(incident) or unit is None:
+        return f"{head}{PROTECTED_TEXT} {link}"
+    assert incident is not None
+    what = FINDING_STEP_ZH.get(step, "有一项考评认定")
+    subject = f"{unit.name}（“{incident.title}”）"
+    if step == "raised":
+        return f"{head}对{subject}{what}，可在申诉期内申诉。{link}"
+    return f"{head}{subject}{what}。{link}"
+
+
+def instruction_text(*, incident: Incident | None, unit: Unit | None, due: str | None) -> str:
+    """A leader's instruction (批示) a unit must carry out and answer by its due time."""
+    head = f"【{TOPIC_ZH[AlertTopic.INSTRUCTION]}】"
+    if protected(incident) or unit is None:
+        return f"{head}{PROTECTED_TEXT} {link_for(incident)}"
+    assert incident is not None
+    when = ""
+    if due:
+        try:
+            when = f"，请于 {datetime.fromisoformat(due).astimezone(LOCAL).strftime(LOCAL_FORMAT)} 前反馈落实情况"
+        except ValueError:
+            when = ""
+    return f"{head}{unit.name}：“{incident.title}”有领导批示需要落实{when}。{link_for(incident)}"
 
 
 def protected(incident: Incident | None) -> bool:

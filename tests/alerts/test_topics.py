@@ -235,6 +235,8 @@ def test_finding_raised_and_decided_reach_the_unit_and_the_appeal_reaches_the_as
     assert raised.status_code == 201, raised.json_body
     channels.deliver()
     channels.assert_reached("finding", "shaxi-reporter", "shaxi-leader")
+    told = Notification.objects.filter(user__username="shaxi-leader", event__topic="finding").get().event.text
+    assert f"/findings/{raised.json_body['id']}/" in told and "沙溪镇仓库火灾" in told
     reporter_before = Notification.objects.filter(user__username="shaxi-reporter", event__topic="finding").count()
     appealed = api("shaxi-leader").post(f"/findings/{raised.json_body['id']}/appeal", {"text": "数字系初报口径"})
     assert appealed.status_code == 200, appealed.json_body
@@ -290,6 +292,8 @@ def test_instruction_reaches_the_units_tasked(api: Any, channels: Channels) -> N
     assert given.status_code == 201, given.json_body
     channels.deliver()
     channels.assert_reached("instruction", "liuhe-reporter", "liuhe-leader")
+    told = Notification.objects.filter(user__username="liuhe-leader", event__topic="instruction").get().event
+    assert told.unit.code == "liuhe" and "领导批示" in told.text and "反馈" in told.text
 
 
 def test_every_topic_offered_has_its_test_here() -> None:
