@@ -143,3 +143,24 @@ def email_config() -> tuple[str, dict[str, object]]:
         "EMAIL_USE_TLS": query.get("starttls", ["0"])[0] == "1",
         "EMAIL_TIMEOUT": 10,
     }
+
+
+def served_base_url(host: str, port: int | str) -> str:
+    """The address people reach ``dutyroom serve`` at when nobody said otherwise: what it binds. A wildcard
+    bind (0.0.0.0, ::) is no address to click, so the machine's name stands in for it."""
+    import socket
+
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = socket.gethostname()
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal in a URL
+    return f"http://{host}:{port}"
+
+
+def base_url() -> str:
+    """``DUTYROOM_BASE_URL`` (links in alerts and e-mails); unset, the address ``serve`` binds by default
+    (``HOST``/``PORT``, as ``make run`` sets them). ``serve --host/--port`` refines it at start-up."""
+    given = os.environ.get("DUTYROOM_BASE_URL", "").strip()
+    if given:
+        return given.rstrip("/")
+    return served_base_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))

@@ -79,6 +79,12 @@ def serve(*, host: str, port: int, workers: int) -> int:
 
     _migrate()
     call_command("collectstatic", interactive=False, verbosity=0)
+    if not os.environ.get("DUTYROOM_BASE_URL", "").strip():
+        # links in alerts point where this server listens, not at a port nobody opened; the environment
+        # carries it to the processes started from here
+        from config.env import served_base_url
+
+        settings.DUTYROOM_BASE_URL = os.environ["DUTYROOM_BASE_URL"] = served_base_url(host, port)
     embedded = settings.DUTYROOM_EMBEDDED_WORKER
     if connection.vendor == "sqlite" and workers > 1:
         # One writer at a time: in one process writers queue on a lock (config/sqlite); across processes they

@@ -18,6 +18,12 @@ def unit_staff(unit: Unit, roles: Iterable[str]) -> list[User]:
         User.objects.filter(unit=unit, role__in=wanted, is_active=True).order_by("id")))
 
 
+def assessors() -> list[User]:
+    """The city's assessors (考评人员): they decide findings, so an appeal is theirs to hear about."""
+    return memoized(("assessors",), lambda: list(
+        User.objects.filter(role=Role.ASSESSOR, is_active=True).order_by("id")))
+
+
 def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: datetime) -> list[User]:
     """Resolve audiences to people, each once, in a stable order (once per pass for the same audiences and unit:
     a burst asks the same question for thousands of clocks). Callers must not mutate the list."""

@@ -35,7 +35,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_for_code
-from dutyroom.rules import AlertTopic, ObligationState, evaluate
+from dutyroom.rules import AlertTopic, ObligationKind, ObligationState, evaluate
 
 
 def user_channels(user: User, topic: str | None = None) -> list[str]:
@@ -66,6 +66,7 @@ class AlertSpec:
     incident: Incident | None = None
     obligation: Obligation | None = None
     unit: Unit | None = None
+    text: str | None = None  # words chosen by the caller (already safe for every channel), else alert_text's
 
 
 def _event_of(spec: AlertSpec, now: datetime) -> AlertEvent:
@@ -74,7 +75,8 @@ def _event_of(spec: AlertSpec, now: datetime) -> AlertEvent:
     return AlertEvent(key=spec.key, topic=spec.topic, incident_id=spec.incident.pk if spec.incident else None,
                       obligation_id=spec.obligation.pk if spec.obligation else None,
                       unit_id=spec.unit.pk if spec.unit else None, created_at=now, protected=protected(spec.incident),
-                      text=alert_text(spec.topic, incident=spec.incident, obligation=spec.obligation, unit=spec.unit))
+                      text=spec.text if spec.text is not None else alert_text(
+                          spec.topic, incident=spec.incident, obligation=spec.obligation, unit=spec.unit))
 
 
 def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
@@ -102,12 +104,14 @@ def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
 
 
 def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: datetime, incident: Incident | None = None,
-               obligation: Obligation | None = None, unit: Unit | None = None) -> AlertEvent | None:
+               obligation: Obligation | None = None, unit: Unit | None = None,
+               text: str | None = None) -> AlertEvent | None:
     """Write the event, one inbox row per person and one delivery per (person, channel) and webhook.
 
     Returns None when ``key`` was already emitted (a second worker, a retry): nothing is written twice.
     """
-    spec = AlertSpec(key=key, topic=topic, recipients=recipients, incident=incident, obligation=obligation, unit=unit)
+    spec = AlertSpec(key=key, topic=topic, recipients=recipients, incident=incident, obligation=obligation, unit=unit,
+                     text=text)
     try:
         with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
             event = _event_of(spec, now)
@@ -141,6 +145,9 @@ def chase_create(*, actor: User, obligation: Obligation, now: datetime, note: st
     with transaction.atomic():
         locked = Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(
             pk=obligation.pk)
+        if locked.kind == ObligationKind.RECEIPT:
+            raise Conflict("签收时限是值班室自己的事项，不能催报", "a receipt clock is the duty room's own and "
+                           "cannot be chased")
         state = locked.state
         if state == ObligationState.PENDING:
             state = evaluate(locked.due_at, locked.met_at, now).state

@@ -38,12 +38,26 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+PAGING_HEADERS = {
+    "X-Total-Count": {"description": "How many items match, over every page", "schema": {"type": "integer"}},
+    "Link": {"description": 'The next page while more remain: `<url>; rel="next"`', "schema": {"type": "string"}},
+}
+
+
+def _is_list(operation: dict[str, Any]) -> bool:
+    ok = operation.get("responses", {}).get(200) or operation.get("responses", {}).get("200") or {}
+    return bool(ok.get("content", {}).get("application/json", {}).get("schema", {}).get("type") == "array")
+
+
 class DutyRoomAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None,
                            path_params: dict[str, Any] | None = None) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                if method == "get" and _is_list(operation):  # every list pages (dutyroom.api.paging)
+                    ok = operation["responses"].get(200) or operation["responses"]["200"]
+                    ok.setdefault("headers", dict(PAGING_HEADERS))
                 responses = operation.setdefault("responses", {})
                 for status, (description, body) in ERRORS.items():
                     responses.setdefault(status, {"description": description,

@@ -127,9 +127,11 @@ def open_items(now: datetime, viewer: User | None = None) -> list[dict[str, Any]
     return items
 
 
-def handovers_recent(limit: int = 20) -> QuerySet[Handover]:
-    return Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift").order_by(
-        "-signed_at", "-id")[:limit]
+def handovers_recent(limit: int | None = 20) -> QuerySet[Handover]:
+    """The latest ``limit`` handovers, newest first (``None``: all of them, for a list that pages itself)."""
+    qs = Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift").order_by(
+        "-signed_at", "-id")
+    return qs if limit is None else qs[:limit]
 
 
 def handovers_awaiting(user: User) -> QuerySet[Handover]:

@@ -42,6 +42,7 @@ class AlertTopic(StrEnum):
     VERIFICATION_REQUEST = "verification_request"
     FINDING = "finding"
     LEAD = "lead"
+    INSTRUCTION = "instruction"
 
 
 LADDER_TOPICS = frozenset({AlertTopic.REMINDER, AlertTopic.OVERDUE, AlertTopic.ESCALATION, AlertTopic.RECEIPT_OVERDUE})

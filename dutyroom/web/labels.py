@@ -213,7 +213,7 @@ TOPIC_EN = {
     "reminder": "Deadline reminder", "overdue": "Overdue", "escalation": "Escalation",
     "receipt_overdue": "Written report not confirmed", "chase": "Chase (催报)", "new_incident": "New incident",
     "regraded": "Grade or flags changed", "verification_request": "Verification request", "finding": "Finding",
-    "lead": "Lead",
+    "lead": "Lead", "instruction": "Leader's instruction",
 }
 
 

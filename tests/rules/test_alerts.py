@@ -122,5 +122,5 @@ def test_a_bad_alert_step_names_the_key_and_why(edit: Any, message: str) -> None
 def test_topics_match_the_api_contract() -> None:
     assert {t.value for t in AlertTopic} == {
         "reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-        "verification_request", "finding", "lead",
+        "verification_request", "finding", "lead", "instruction",
     }

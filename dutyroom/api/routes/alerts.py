@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
@@ -19,7 +19,7 @@ from dutyroom.alerts.access import (
     visible_notifications,
     visible_webhooks,
 )
-from dutyroom.alerts.models import AlertPreference, Chase, Delivery, Notification, Webhook
+from dutyroom.alerts.models import AlertPreference, Chase, Delivery, DeliveryAttempt, Notification, Webhook
 from dutyroom.alerts.preferences import (
     may_set_unit_defaults,
     outside_channels,
@@ -36,7 +36,9 @@ from dutyroom.alerts.services import (
     webhook_create,
     webhook_delete,
 )
+from dutyroom.alerts.texts import inbox_text
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
@@ -51,7 +53,7 @@ from dutyroom.rules import AlertTopic
 router = Router(tags=["alerts"])
 TOPICS = [t.value for t in AlertTopic]
 TopicIn = Literal["reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-                  "verification_request", "finding", "lead"]
+                  "verification_request", "finding", "lead", "instruction"]
 
 
 class Strict(Schema):
@@ -84,9 +86,11 @@ class WebhookIn(Strict):
 
 
 def notification_view(n: Notification) -> Body:
+    """The inbox row; ``text`` as its owner may read it (``alerts.texts.inbox_text``)."""
     event = n.event
     return {"id": n.pk, "topic": event.topic, "incident": event.incident_id, "obligation": event.obligation_id,
-            "text": event.text, "created_at": iso_local(n.created_at), "read_at": iso_local(n.read_at)}
+            "text": inbox_text(event, n.user), "created_at": iso_local(n.created_at),
+            "read_at": iso_local(n.read_at)}
 
 
 def chase_view(c: Chase) -> Body:
@@ -107,7 +111,8 @@ def delivery_view(d: Delivery) -> Body:
 
 
 @router.get("/notifications", response=list[Body])
-def list_notifications(request: HttpRequest, since: str | None = None, topic: str | None = None,
+def list_notifications(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                       since: str | None = None, topic: str | None = None,
                        unread: bool | None = None) -> list[Any]:
     check_choice("topic", topic, TOPICS)
     qs = visible_notifications(caller(request))
@@ -120,7 +125,8 @@ def list_notifications(request: HttpRequest, since: str | None = None, topic: st
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:
         qs = qs.filter(read_at__isnull=False)
-    return [notification_view(n) for n in qs.order_by("-created_at", "-id")[:500]]
+    qs = qs.select_related("user__unit", "event__obligation", "event__unit")
+    return paged(request, response, qs.order_by("-created_at", "-id"), paging, notification_view)
 
 
 @router.post("/notifications/{notification_id}/read", response=Body)
@@ -198,14 +204,14 @@ def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn 
 
 
 @router.get("/chases", response=list[Body])
-def list_chases(request: HttpRequest, unit: str | None = None,
+def list_chases(request: HttpRequest, response: HttpResponse, paging: Query[Paging], unit: str | None = None,
                 obligation: int | None = Query(None, ge=1, le=2**63 - 1)) -> list[Any]:
     qs = visible_chases(caller(request))
     if unit:
         qs = qs.filter(unit=unit_filter(unit))
     if obligation is not None:
         qs = qs.filter(obligation_id=obligation)
-    return [chase_view(c) for c in qs[:500]]
+    return paged(request, response, qs, paging, chase_view)
 
 
 @router.post("/webhooks", response={201: Body})
@@ -220,8 +226,9 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
 
 
 @router.get("/webhooks", response=list[Body])
-def list_webhooks(request: HttpRequest) -> list[Any]:
-    return [webhook_view(w) for w in visible_webhooks(caller(request)).select_related("unit")]
+def list_webhooks(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
+    return paged(request, response, visible_webhooks(caller(request)).select_related("unit").order_by("id"), paging,
+                 webhook_view)
 
 
 @router.delete("/webhooks/{webhook_id}", response={204: None})
@@ -232,24 +239,29 @@ def delete_webhook(request: HttpRequest, webhook_id: int) -> Status[None]:
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response=list[Body])
-def webhook_deliveries(request: HttpRequest, webhook_id: int) -> list[Any]:
+def webhook_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                       webhook_id: int) -> list[Any]:
     """Each attempt of each delivery to this webhook, newest first: ``at``, ``status``, ``error``."""
     hook = access_webhook(caller(request), webhook_id)
-    rows = []
-    for d in hook.deliveries.select_related("event").prefetch_related("attempt_rows").order_by("-id")[:200]:
-        for a in reversed(list(d.attempt_rows.all())):
-            rows.append({"at": iso_local(a.at), "status": a.status, "error": a.error, "delivery": str(d.uuid),
-                         "topic": d.event.topic, "state": d.state})
-    return rows
+    attempts = (DeliveryAttempt.objects.filter(delivery__webhook=hook).select_related("delivery__event")
+                .order_by("-delivery_id", "-id"))
+    return paged(request, response, attempts, paging, _attempt_view, default=200)
+
+
+def _attempt_view(a: DeliveryAttempt) -> Body:
+    d = a.delivery
+    return {"at": iso_local(a.at), "status": a.status, "error": a.error, "delivery": str(d.uuid),
+            "topic": d.event.topic, "state": d.state}
 
 
 @router.get("/deliveries", response=list[Body])
-def list_deliveries(request: HttpRequest, state: str | None = None) -> list[Any]:
+def list_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                    state: str | None = None) -> list[Any]:
     check_choice("state", state, ["pending", "sending", "delivered", "failed"])
     qs = visible_deliveries(caller(request)).prefetch_related("attempt_rows")
     if state:
         qs = qs.filter(state=state)
-    return [delivery_view(d) for d in qs.order_by("-id")[:200]]
+    return paged(request, response, qs.order_by("-id"), paging, delivery_view, default=200)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response=Body)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
 from dutyroom.api.schemas import AdoptionIn, AppealIn, DecisionIn, FindingIn
 from dutyroom.assessment.access import access_finding, visible_assessed_units, visible_findings
@@ -55,7 +56,8 @@ def create_finding(request: HttpRequest, payload: FindingIn) -> Status[Any]:
 
 
 @router.get("/findings", response=list[Body])
-def list_findings(request: HttpRequest, unit: str | None = None, state: str | None = None,
+def list_findings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                  unit: str | None = None, state: str | None = None,
                   period: str | None = None) -> list[Any]:
     """Findings the caller may see (a unit: only its own), newest first."""
     check_choice("state", state, FindingState.values)
@@ -68,7 +70,7 @@ def list_findings(request: HttpRequest, unit: str | None = None, state: str | No
         start, end = period_param(period).bounds(scoring_book().tzinfo)
         qs = qs.filter(incident__occurred_at__gte=start, incident__occurred_at__lt=end)
     now = clock_now()
-    return [finding_view(f, now) for f in qs[:1000]]
+    return paged(request, response, qs, paging, lambda finding: finding_view(finding, now))
 
 
 @router.get("/findings/{finding_id}", response=Body)
@@ -115,11 +117,13 @@ def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
 
 
 @router.get("/assessment", response=list[Body])
-@replica_reads()
-def get_assessment(request: HttpRequest, period: str | None = None) -> list[Any]:
+def get_assessment(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                   period: str | None = None) -> list[Any]:
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
-    and the points that add up to the score. Exercise incidents never count."""
+    and the points that add up to the score. Exercise incidents never count. Read from the replica (a ``with``
+    block, not the decorator: django-ninja reads the view's own signature to find its parameters)."""
     chosen = period_param(period)
-    table = assessment_for(chosen, visible_assessed_units(caller(request)), clock_now(), with_points=True)
-    extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
-    return [{**row_view(row), **extra} for row in table.rows]
+    with replica_reads():
+        table = assessment_for(chosen, visible_assessed_units(caller(request)), clock_now(), with_points=True)
+        extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
+        return paged(request, response, table.rows, paging, lambda row: {**row_view(row), **extra})

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
@@ -83,9 +84,10 @@ def issue_special_report(request: HttpRequest, incident_id: int, payload: Specia
 
 
 @router.get("/incidents/{incident_id}/special-reports", response=list[Body])
-def list_special_reports(request: HttpRequest, incident_id: int) -> list[Any]:
+def list_special_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                         incident_id: int) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
-    return [special_view(issue) for issue in SpecialReport.objects.filter(incident=incident)]
+    return paged(request, response, SpecialReport.objects.filter(incident=incident), paging, special_view)
 
 
 def _daily_reader(request: HttpRequest) -> None:
@@ -95,10 +97,11 @@ def _daily_reader(request: HttpRequest) -> None:
 
 
 @router.get("/daily-reports", response=list[Body])
-def list_daily_reports(request: HttpRequest) -> list[Any]:
+def list_daily_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """Kept daily reports, newest day first (the duty room, assessors and admins)."""
     _daily_reader(request)
-    return [daily_view(report) for report in DailyReport.objects.select_related("generated_by")[:366]]
+    return paged(request, response, DailyReport.objects.select_related("generated_by"), paging, daily_view,
+                 default=366)
 
 
 @router.post("/daily-reports", response={201: Body})

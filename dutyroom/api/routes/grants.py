@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller
 from dutyroom.api.schemas import Strict
 from dutyroom.common import limits
@@ -35,12 +36,12 @@ def grant_view(grant: IncidentGrant) -> dict[str, Any]:
 
 
 @router.get("/incidents/{incident_id}/grants", response=list[Body])
-def list_grants(request: HttpRequest, incident_id: int) -> list[Any]:
+def list_grants(request: HttpRequest, response: HttpResponse, paging: Query[Paging], incident_id: int) -> list[Any]:
     """Everyone ever granted need-to-know on this incident, with who granted and revoked (duty room only)."""
     user = caller(request)
     incident = access_incident(user, incident_id)
     require_duty_room(user, "只有值班室可以查看查阅授权", "only the duty room sees grants")
-    return [grant_view(g) for g in incident_grants(incident)]
+    return paged(request, response, incident_grants(incident), paging, grant_view)
 
 
 @router.post("/incidents/{incident_id}/grants", response={201: Body})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
@@ -49,17 +50,17 @@ def log_entry_view(entry: DutyLogEntry) -> Body:
 
 
 @router.get("/handovers/open-items", response=list[Body])
-def list_open_items(request: HttpRequest) -> list[Any]:
+def list_open_items(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """What a handover signed now would list, with work-secret titles only for those who may see them."""
     user = caller(request)
     require_reader(user)
-    return open_items(clock_now(), viewer=user)
+    return paged(request, response, open_items(clock_now(), viewer=user), paging)
 
 
 @router.get("/handovers", response=list[Body])
-def list_handovers(request: HttpRequest) -> list[Any]:
+def list_handovers(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     require_reader(caller(request))
-    return [handover_view(h) for h in handovers_recent(100)]
+    return paged(request, response, handovers_recent(None), paging, handover_view, default=100)
 
 
 @router.post("/handovers", response={201: Body})
@@ -93,11 +94,12 @@ def acknowledge_handover(request: HttpRequest, handover_id: int, payload: Acknow
 
 
 @router.get("/duty-log", response=list[Body])
-def get_duty_log(request: HttpRequest, date: str | None = None) -> list[Any]:
+def get_duty_log(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                 date: str | None = None) -> list[Any]:
     """One Beijing day of the log, oldest first: free entries (``source: entry``) and system events."""
     user = caller(request)
     require_reader(user)
-    return duty_log_day(parse_day(date, clock_now()), user)
+    return paged(request, response, duty_log_day(parse_day(date, clock_now()), user), paging)
 
 
 @router.post("/duty-log", response={201: Body})

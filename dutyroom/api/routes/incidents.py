@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
-from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
+from dutyroom.api.paging import Paging, paged
+from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, parse_time, unit_filter
 from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
 from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident, visible_incidents
+from dutyroom.incidents.categories import categories_of, subtype_code
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.rulebooks import configured_rulebook, rulebook_of
+from dutyroom.incidents.search import IncidentQuery, incidents_matching, search_text
 from dutyroom.incidents.services import (
     IncidentChanges,
     IncidentInput,
@@ -26,6 +30,7 @@ from dutyroom.incidents.services import incident_update as incident_update_servi
 from dutyroom.reports.access import access_report
 from dutyroom.reports.intake import incident_create_with_report
 from dutyroom.reports.services import ReportInput, report_confirm_receipt, report_submit
+from dutyroom.rules import Category, Grade
 
 router = Router(tags=["incidents"])
 
@@ -45,7 +50,9 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
         now = clock_now()
         location = payload.location
         data = IncidentInput(
-            title=payload.title, category=payload.category, subtype=payload.subtype, grade=payload.grade,
+            title=payload.title, category=payload.category,
+            subtype=subtype_code(configured_rulebook()[0], payload.category, payload.subtype) or "",
+            grade=payload.grade,
             sensitive=payload.sensitive, may_escalate=payload.may_escalate, hotspot=payload.hotspot,
             exercise=payload.exercise, occurred_at=payload.occurred_at, learned_at=payload.learned_at,
             unit=payload.unit, area=location.area if location else None,
@@ -61,21 +68,35 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
+STATES = [*IncidentState.values, "all"]
+
+
+@router.get("/categories", response=list[Body])
+def list_categories(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
+    """The categories of the rulebook in force, each with its subtypes (any signed-in caller)."""
+    caller(request)
+    return paged(request, response, categories_of(configured_rulebook()[0]), paging)
+
+
 @router.get("/incidents", response=list[Body])
-def list_incidents(request: HttpRequest, unit: str | None = None, state: str | None = None,
-                   since: str | None = None) -> list[Any]:
-    """Incidents the caller may see, newest first. ``since`` = occurred or changed at/after that time."""
-    check_choice("state", state, IncidentState.values)
-    qs = visible_incidents(caller(request))
-    if unit:
-        qs = qs.filter(unit=unit_filter(unit))
-    if state:
-        qs = qs.filter(state=state)
+def list_incidents(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                   unit: str | None = None, state: str | None = None, since: str | None = None,
+                   q: str | None = None, category: str | None = None, grade: str | None = None,
+                   from_: str | None = Query(None, alias="from"), to: str | None = None) -> list[Any]:
+    """Incidents the caller may see, newest first. ``since`` = occurred or changed at/after that time; ``q``
+    searches title, summary and address; ``from``/``to`` bound the occurrence time; closed ones included."""
+    check_choice("state", state, STATES)
+    check_choice("category", category, [c.value for c in Category])
+    check_choice("grade", grade, [g.value for g in Grade])
+    query = IncidentQuery(
+        text=search_text(q or ""), unit_id=unit_filter(unit).pk if unit else None, category=category or "",
+        grade=grade or "", state=state or "", start=parse_time("from", from_), end=parse_time("to", to))
+    qs = incidents_matching(visible_incidents(caller(request)), query)
     after = parse_since(since)
     if after is not None:
         qs = qs.filter(Q(occurred_at__gte=after) | Q(updated_at__gte=after))
     now = clock_now()
-    return [incident_view(incident, now) for incident in qs[:500]]
+    return paged(request, response, qs, paging, lambda incident: incident_view(incident, now))
 
 
 @router.get("/incidents/{incident_id}", response=Body)
@@ -101,7 +122,8 @@ def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPat
             hotspot=payload.hotspot if "hotspot" in given else None,
             occurred_at=payload.occurred_at if "occurred_at" in given else None,
             category=payload.category if "category" in given else None,
-            subtype=payload.subtype if "subtype" in given else None,
+            subtype=subtype_code(rulebook_of(incident.rulebook), payload.category or incident.category,
+                                 payload.subtype) if "subtype" in given else None,
             reason=payload.reason,
         )
         updated = incident_update_service(actor=user, incident=incident, changes=changes, now=clock_now())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
@@ -50,10 +51,11 @@ def record_instruction(request: HttpRequest, incident_id: int, payload: Instruct
 
 
 @router.get("/incidents/{incident_id}/instructions", response=list[Body])
-def list_instructions(request: HttpRequest, incident_id: int) -> list[Any]:
+def list_instructions(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                      incident_id: int) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
     now = clock_now()
-    return [instruction_view(i, now) for i in incident_instructions(incident)]
+    return paged(request, response, incident_instructions(incident), paging, lambda i: instruction_view(i, now))
 
 
 @router.post("/instruction-tasks/{task_id}/feedback", response=Body)

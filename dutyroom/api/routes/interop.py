@@ -6,8 +6,9 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, ValidationFailed
@@ -114,7 +115,8 @@ def forwarding_view(forwarding: Forwarding) -> dict[str, Any]:
 
 
 @router.get("/forwardings", response=list[Body])
-def list_forwardings(request: HttpRequest, state: str | None = None, incident: int | None = None) -> list[Any]:
+def list_forwardings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                     state: str | None = None, incident: int | None = None) -> list[Any]:
     """What this instance owes its parent (and its children): the backlog, attempts and receipts (duty room)."""
     if not caller(request).is_duty_room:
         raise Forbidden("只有值班室可以查看转报情况", "only the duty room sees forwarding")
@@ -124,7 +126,7 @@ def list_forwardings(request: HttpRequest, state: str | None = None, incident: i
         qs = qs.filter(state=state)
     if incident is not None:
         qs = qs.filter(incident_id=incident)
-    return [forwarding_view(f) for f in qs[:500]]
+    return paged(request, response, qs, paging, forwarding_view)
 
 
 @router.get("/incidents/{incident_id}/forwarding", response=Body)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
 from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
@@ -120,7 +121,8 @@ def import_cap(request: HttpRequest) -> Status[Any]:
 
 
 @router.get("/leads", response=list[Body])
-def list_leads(request: HttpRequest, state: str | None = None, channel: str | None = None,
+def list_leads(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+               state: str | None = None, channel: str | None = None,
                since: str | None = None, mine: bool = False) -> list[Any]:
     """Leads the caller may see, newest first. ``mine``: only those the caller's unit must verify."""
     check_choice("state", state, LeadState.values)
@@ -137,7 +139,7 @@ def list_leads(request: HttpRequest, state: str | None = None, channel: str | No
     if mine and user.unit_id is not None:
         qs = qs.filter(verifiers__unit_id=user.unit_id)
     now = clock_now()
-    return [lead_view(lead, now) for lead in qs[:500]]
+    return paged(request, response, qs, paging, lambda lead: lead_view(lead, now))
 
 
 @router.get("/leads/{lead_id}", response=Body)
@@ -186,10 +188,11 @@ def decide_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionI
 
 
 @router.get("/incidents/{incident_id}/duplicates", response=list[Body])
-def list_incident_duplicates(request: HttpRequest, incident_id: int) -> Any:
+def list_incident_duplicates(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                             incident_id: int) -> Any:
     """Probable duplicates offered for an incident (open incidents and leads, with their score)."""
     incident = access_incident(caller(request), incident_id)
-    return [incident_duplicate_view(d) for d in incident_duplicates(incident)]
+    return paged(request, response, incident_duplicates(incident), paging, incident_duplicate_view)
 
 
 @router.post("/incident-duplicates/{duplicate_id}/decision", response=Body)
@@ -218,9 +221,9 @@ def create_watch_term(request: HttpRequest, payload: WatchTermIn) -> Status[Any]
 
 
 @router.get("/watch-terms", response=list[Body])
-def list_watch_terms(request: HttpRequest) -> list[Any]:
+def list_watch_terms(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     now = clock_now()
-    return [watch_term_view(t, now) for t in watch_terms_readable(caller(request))]
+    return paged(request, response, watch_terms_readable(caller(request)), paging, lambda t: watch_term_view(t, now))
 
 
 @router.delete("/watch-terms/{term_id}", response={204: None})
@@ -249,7 +252,7 @@ def create_feed(request: HttpRequest, payload: FeedIn) -> Status[Any]:
 
 
 @router.get("/feeds", response=list[Body])
-def list_feeds(request: HttpRequest) -> list[Any]:
+def list_feeds(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """Sources with their last error, so a failing one is visible (duty room and city-wide readers)."""
     watch_terms_readable(caller(request))  # same audience as the watch list
-    return [_feed_view(s) for s in FeedSource.objects.all()]
+    return paged(request, response, FeedSource.objects.order_by("id"), paging, _feed_view)

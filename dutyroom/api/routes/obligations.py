@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
 from dutyroom.api.schemas import VerificationReplyIn, VerificationRequestIn, WaiveIn
 from dutyroom.api.serializers import obligation_view, report_view, verification_request_view
@@ -28,7 +29,8 @@ router = Router(tags=["obligations"])
 
 
 @router.get("/obligations", response=list[Body])
-def list_obligations(request: HttpRequest, state: str | None = None, unit: str | None = None,
+def list_obligations(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                     state: str | None = None, unit: str | None = None,
                      kind: str | None = None) -> list[Any]:
     """Clocks the caller may see, soonest due first. ``state`` is evaluated now (pending past due = overdue)."""
     check_choice("state", state, [s.value for s in ObligationState])
@@ -45,7 +47,7 @@ def list_obligations(request: HttpRequest, state: str | None = None, unit: str |
         qs = qs.filter(state=ObligationState.PENDING, due_at__gt=now)
     elif state:
         qs = qs.filter(state=state)
-    return [obligation_view(o, now) for o in qs.order_by("due_at", "id")[:1000]]
+    return paged(request, response, qs.order_by("due_at", "id"), paging, lambda o: obligation_view(o, now))
 
 
 @router.get("/obligations/{obligation_id}", response=Body)
@@ -83,9 +85,10 @@ def create_verification_request(request: HttpRequest, payload: VerificationReque
 
 
 @router.get("/verification-requests", response=list[Body])
-def list_verification_requests(request: HttpRequest) -> list[Any]:
+def list_verification_requests(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     now = clock_now()
-    return [verification_request_view(v, now) for v in visible_verification_requests(caller(request))[:500]]
+    return paged(request, response, visible_verification_requests(caller(request)), paging,
+                 lambda v: verification_request_view(v, now))
 
 
 @router.get("/verification-requests/{request_id}", response=Body)

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
@@ -36,12 +37,12 @@ def _time(field: str, value: str | None) -> datetime | None:
 
 
 @router.get("/warnings", response=list[Body])
-def list_warnings(request: HttpRequest, state: str | None = None) -> Any:
+def list_warnings(request: HttpRequest, response: HttpResponse, paging: Query[Paging], state: str | None = None) -> Any:
     qs = warnings_readable(caller(request))
     check_choice("state", state, WarningState.values)
     if state:
         qs = qs.filter(state=state)
-    return [warning_view(w) for w in qs.prefetch_related("items")[:200]]
+    return paged(request, response, qs.prefetch_related("items"), paging, warning_view, default=200)
 
 
 @router.get("/warnings/{warning_id}", response=Body)
@@ -74,7 +75,8 @@ def verify_warning(request: HttpRequest, warning_id: int) -> Any:
 
 
 @router.get("/hot-words", response=list[Body])
-def list_hot_words(request: HttpRequest, since: str | None = None, until: str | None = None,
+def list_hot_words(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
+                   since: str | None = None, until: str | None = None,
                    top: int = 20) -> Any:
     """Hot words of leads received in [since, until) (default: the last hour), by number of leads."""
     warnings_readable(caller(request))
@@ -82,7 +84,8 @@ def list_hot_words(request: HttpRequest, since: str | None = None, until: str | 
     start = _time("since", since) or end - timedelta(hours=1)
     start, end = check_period(start, end)
     words = Lead.objects.filter(received_at__gte=start, received_at__lt=end).values_list("words", flat=True)
-    return [{"word": w, "count": n} for w, n in hot_words((w.split() for w in words), max(1, min(top, 100)))]
+    found = hot_words((w.split() for w in words), max(1, min(top, 100)))
+    return paged(request, response, found, paging, lambda pair: {"word": pair[0], "count": pair[1]})
 
 
 @router.get("/opinion-report", response=Body)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.access import access_delivery, access_notification, visible_chases, visible_deliveries
 from dutyroom.alerts.services import chase_create, delivery_retry, notification_mark_read, notifications_mark_all_read
+from dutyroom.alerts.texts import inbox_text
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, ValidationFailed
 from dutyroom.common.timefmt import LOCAL
@@ -39,7 +40,10 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 def notifications_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    rows = list(user.notifications.select_related("event", "event__incident").order_by("-id")[:200])
+    rows = list(user.notifications.select_related("event", "event__incident", "event__obligation", "event__unit")
+                .order_by("-id")[:200])
+    for row in rows:  # shown, never saved: a person who may read the incident is told what happened
+        row.event.text = inbox_text(row.event, user)
     chases = list(visible_chases(user).filter(obligation__state__in=("pending", "overdue"))[:50])
     return render(request, "web/notifications.html", {"rows": rows, "chases": chases})
 

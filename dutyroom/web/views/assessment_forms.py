@@ -23,6 +23,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.leads.models import LeadEvidence
+from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of
 
@@ -32,7 +33,7 @@ def _unit_choices() -> list[tuple[str, str]]:
 
 
 class FindingForm(forms.Form):
-    incident = forms.IntegerField(label=gettext_lazy("事件编号"), min_value=1)
+    incident = forms.IntegerField(label=gettext_lazy("事件编号"), min_value=1, widget=IncidentPickerInput())
     unit = forms.ChoiceField(label=gettext_lazy("被认定单位"))
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=[(k.value, k.label) for k in RAISED_KINDS])
     evidence = forms.CharField(label=gettext_lazy("证据"), widget=forms.Textarea(attrs={"rows": 5}))
@@ -44,7 +45,7 @@ class FindingForm(forms.Form):
 
 
 class AdoptionForm(forms.Form):
-    incident = forms.IntegerField(label=gettext_lazy("事件编号"), min_value=1)
+    incident = forms.IntegerField(label=gettext_lazy("事件编号"), min_value=1, widget=IncidentPickerInput())
     unit = forms.ChoiceField(label=gettext_lazy("信息报送单位"))
     by = forms.ChoiceField(label=gettext_lazy("采用层级"), choices=AdoptionLevel.choices)
     note = forms.CharField(label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

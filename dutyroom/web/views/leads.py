@@ -27,6 +27,7 @@ from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_
 from dutyroom.orgs.selectors import reporting_units
 from dutyroom.web.forms import LocalDateTimeField
 from dutyroom.web.lead_labels import labelled
+from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
 
 CHANNELS = [("grid", gettext_lazy("网格员")), ("informant", gettext_lazy("信息员")), ("public", gettext_lazy("群众")),
@@ -94,7 +95,8 @@ class VerifyForm(forms.Form):
         ("confirmed", gettext_lazy("属实")), ("false", gettext_lazy("不实")), ("duplicate", gettext_lazy("重复")),
         ("not_incident", gettext_lazy("非突发事件"))])
     reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 2}))
-    incident = forms.IntegerField(label=gettext_lazy("并入事件编号（可选）"), required=False)
+    incident = forms.IntegerField(label=gettext_lazy("并入事件编号（可选）"), required=False,
+                                  widget=IncidentPickerInput())
     duplicate_of = forms.IntegerField(label=gettext_lazy("重复的线索编号（可选）"), required=False)
 
 
