@@ -14,6 +14,7 @@ from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
 from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.leads.access import (
     access_lead,
@@ -232,8 +233,9 @@ def delete_watch_term(request: HttpRequest, term_id: int) -> Status[None]:
 
 def _feed_view(source: FeedSource) -> dict[str, Any]:
     return {"id": source.pk, "name": source.name, "url": source.url, "channel": source.channel,
-            "interval_seconds": source.interval_seconds, "last_polled_at": source.last_polled_at,
-            "last_ok_at": source.last_ok_at, "last_status": source.last_status, "last_error": source.last_error,
+            "interval_seconds": source.interval_seconds, "last_polled_at": iso_local(source.last_polled_at),
+            "last_ok_at": iso_local(source.last_ok_at), "last_status": source.last_status,
+            "last_error": source.last_error,
             "failures": source.failures, "items_imported": source.items_imported}
 
 
