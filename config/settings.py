@@ -204,5 +204,9 @@ DUTYROOM_SMS_FORMAT = os.environ.get("DUTYROOM_SMS_FORMAT", "json")
 DUTYROOM_BASE_URL = env.base_url()  # unset: the address `dutyroom serve` binds (HOST, PORT)
 DUTYROOM_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DUTYROOM_DELIVERY_MAX_ATTEMPTS", "8"))
 DUTYROOM_DELIVERY_TIMEOUT = float(os.environ.get("DUTYROOM_DELIVERY_TIMEOUT", "5"))
+# Outbound HTTP (feeds, webhooks, the SMS gateway, federation: dutyroom/common/http.py) refuses loopback and private
+# addresses unless listed here: IP addresses and CIDR networks separated by commas or spaces
+# ("127.0.0.1, 10.20.0.0/16, fd00::/8"), or "*" for any address (a closed network whose peers are all private).
+DUTYROOM_FEEDS_ALLOW = os.environ.get("DUTYROOM_FEEDS_ALLOW", "")
 # how long a claimed delivery stays with its worker before another may take it (a killed worker's rows)
 DUTYROOM_DELIVERY_LEASE = float(os.environ.get("DUTYROOM_DELIVERY_LEASE", "60"))

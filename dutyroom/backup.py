@@ -116,29 +116,91 @@ def _seal_if_possible() -> None:
         connection.close()
 
 
-def restore(source: Path) -> str:
-    """Replace the database's content with the backup's; re-anchor the audit chain it holds.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PG_CUSTOM_MAGIC = b"PGDMP"
 
-    Stop the server first: a restore under live writers would interleave their rows with the backup's.
-    """
-    from dutyroom.audit.anchor import anchor_append_many, anchor_map, anchor_retire
-    from dutyroom.audit.models import AuditEntry
-    from dutyroom.audit.services import audit_verify
 
-    source = source.resolve()
+def _check_file(source: Path) -> None:
+    """Refuse, before anything is replaced, a file that is not a backup of this engine."""
     if not source.is_file():
         raise BackupError(f"{source}: no such backup file")
-    _seal_if_possible()  # so the entries about to be lost are anchored, and counted below
-    previously_anchored = max(anchor_map(), default=0)
+    with source.open("rb") as handle:
+        head = handle.read(len(SQLITE_MAGIC))
     if connection.vendor == "sqlite":
-        connection.close()
+        if not head.startswith(SQLITE_MAGIC):
+            raise BackupError(f"{source.name} is not a SQLite database (not a `dutyroom backup` file of this "
+                              "installation); nothing was restored")
+        try:
+            with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
+                has_chain = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_auditentry'").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{source.name} cannot be read as a database ({error}); nothing was restored") from error
+        if not has_chain:
+            raise BackupError(f"{source.name} is a SQLite database but not a DutyRoom backup; nothing was restored")
+    elif not head.startswith(PG_CUSTOM_MAGIC):
+        raise BackupError(f"{source.name} is not a pg_dump custom-format archive (not a `dutyroom backup` file of "
+                          "this installation); nothing was restored")
+
+
+def _copy_in(source: Path) -> None:
+    connection.close()
+    if connection.vendor == "sqlite":
         _sqlite_copy(str(source), str(connection.settings_dict["NAME"]), "restore")
     else:
-        connection.close()
         _pg_run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)],
                 "processing data for table", "restore")
+
+
+def _has_tables() -> bool:
+    from django.db import DatabaseError
+
+    try:
+        return bool(_tables())
+    except DatabaseError:
+        connection.close()
+        return False
+
+
+def _keep_current(workdir: Path) -> Path | None:
+    """A copy of the database about to be replaced, put back if the backup turns out to be another instance's."""
+    if not _has_tables():
+        return None
+    kept = workdir / ("before-restore.sqlite3" if connection.vendor == "sqlite" else "before-restore.dump")
+    if connection.vendor == "sqlite":
+        _sqlite_copy(str(connection.settings_dict["NAME"]), str(kept), "keep current")
+    else:
+        _pg_run("pg_dump", ["-Fc", "-f", str(kept)], "dumping contents of table", "keep current")
+    return kept
+
+
+def restore(source: Path, *, force: bool = False) -> str:
+    """Replace the database's content with the backup's; re-anchor the audit chain it holds.
+
+    Stop the server first: a restore under live writers would interleave their rows with the backup's. A
+    backup whose chain was written under another audit key (another instance's) is refused and the database
+    put back as it was, unless ``force``: its history could not be verified here, ever.
+    """
+    import tempfile
+
+    from dutyroom.audit.anchor import anchor_append_many, anchor_map, anchor_retire
+    from dutyroom.audit.models import AuditEntry
+    from dutyroom.audit.services import FOREIGN_KEY, audit_verify
+
+    source = source.resolve()
+    _check_file(source)
+    _seal_if_possible()  # so the entries about to be lost are anchored, and counted below
+    previously_anchored = max(anchor_map(), default=0)
+    with tempfile.TemporaryDirectory(prefix="dutyroom-restore-", dir=source.parent) as workdir:
+        kept = _keep_current(Path(workdir))
+        _copy_in(source)
+        check = audit_verify(use_anchor=False)  # against the key alone: the backup's chain, before it is anchored
+        if check.reason == FOREIGN_KEY and not force:
+            if kept is not None:
+                _copy_in(kept)
+            raise BackupError(f"{source.name} was not restored: its audit chain was written with another audit key "
+                              "(another instance's backup, or this instance's key was lost); the database is as "
+                              "it was. Restore it anyway with `dutyroom restore --force`")
     anchor_retire("restore")
-    check = audit_verify()  # against the key alone: the backup's chain must hold before it is anchored again
     if check.ok:
         rows = AuditEntry.objects.filter(seq__isnull=False).order_by("seq").values_list("seq", "hash")
         batch: list[tuple[int, str]] = []
@@ -155,6 +217,6 @@ def restore(source: Path) -> str:
     summary = f"restored {source.name}: {restored} audit entries, {verdict}"
     if lost:
         summary += f"; {lost} audit entries written after this backup are gone"
-    if not check.ok:
+    if not check.ok and not (force and check.reason == FOREIGN_KEY):
         raise BackupError(summary)
     return summary

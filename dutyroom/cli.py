@@ -71,9 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         "name", nargs="?")
     token.add_parser("revoke", help="revoke a token by its id (from token list)").add_argument("id", type=int)
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="check the audit chain")
+    audit.add_parser("verify", help="check the audit chain").add_argument(
+        "--no-anchor", action="store_true", help="check the chain against its key alone, without the anchor file")
     sub.add_parser("backup", help="copy the database to FILE (SQLite backup API / pg_dump)").add_argument("file")
-    sub.add_parser("restore", help="replace the database with FILE (stop the server first)").add_argument("file")
+    restore = sub.add_parser("restore", help="replace the database with FILE (stop the server first)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true",
+                         help="restore even a backup whose audit chain was written with another key")
     return parser
 
 
@@ -97,9 +101,9 @@ def _handler(args: argparse.Namespace) -> Callable[[], int | None]:
         "init": lambda: commands.init(demo=args.demo),
         "serve": lambda: commands.serve(host=args.host, port=args.port, workers=args.workers),
         "worker": commands.worker,
-        "audit": commands.audit_verify,
+        "audit": lambda: commands.audit_verify(no_anchor=args.no_anchor),
         "backup": lambda: commands.backup(args.file),
-        "restore": lambda: commands.restore(args.file),
+        "restore": lambda: commands.restore(args.file, force=args.force),
     }[args.command]
 
 

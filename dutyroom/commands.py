@@ -24,10 +24,33 @@ def _migrate() -> None:
     current_snapshot()
 
 
+def _duty_room_ensure() -> None:
+    """Every installation has its city duty room: reports, receipts and alerts are owed to it, and the worker's
+    sweep and jobs cannot run without it (they logged a traceback every few seconds). Created once, audited."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from dutyroom.audit.services import audit_record
+    from dutyroom.orgs.models import Unit, UnitKind
+    from dutyroom.rules import Category
+
+    if Unit.objects.filter(kind=UnitKind.DUTY_ROOM, parent__isnull=True).exists():
+        return
+    with transaction.atomic():
+        unit = Unit.objects.create(code="duty-room", name=f"{settings.DUTYROOM_INSTANCE_NAME}人民政府值班室",
+                                   name_en="City Government Duty Room", kind=UnitKind.DUTY_ROOM,
+                                   categories=[c.value for c in Category])
+        audit_record(actor=None, action="unit.create", object_type="unit", object_id=unit.pk, at=clock_now(),
+                     unit_code=unit.code, data={"name": unit.name, "kind": unit.kind})
+    print(f"city duty room created: {unit.name} (unit code {unit.code})")
+
+
 def init(*, demo: bool) -> int:
     _migrate()
     print("database ready (migrated)")
     _retire_stale_anchor()
+    if not demo:
+        _duty_room_ensure()
     if demo:
         from dutyroom.demo import demo_password, incidents_load, units_load, users_load
 
@@ -156,15 +179,31 @@ def token_create(name: str) -> int:
     return 0
 
 
-def audit_verify() -> int:
+def audit_verify(*, no_anchor: bool = False) -> int:
+    """The chain, its anchor outside the database (unless ``no_anchor``), and the report rows against what their
+    entries prove. Each failure is one line on stderr and exit code 1."""
+    from dutyroom.audit.anchor import anchor_path, anchor_present
     from dutyroom.audit.services import audit_verify as verify
+    from dutyroom.reports.proof import reports_differing
 
-    result = verify()
-    if result.ok:
-        print(f"audit chain intact: {result.entries} entries")
-        return 0
-    print(f"audit chain BROKEN at entry {result.first_bad}: {result.reason}", file=sys.stderr)
-    return 1
+    result = verify(use_anchor=not no_anchor)
+    if not result.ok:
+        print(f"audit chain BROKEN at entry {result.first_bad}: {result.reason}", file=sys.stderr)
+        return 1
+    if not no_anchor and result.entries and not anchor_present():
+        print(f"audit chain NOT VERIFIED: the anchor file {anchor_path()} is missing or empty, so entries cut from "
+              "the tail cannot be detected; put it back from a backup, or run `dutyroom audit verify --no-anchor` to "
+              "check the chain against its key alone", file=sys.stderr)
+        return 1
+    differing = reports_differing()
+    if differing:
+        more = f" (and {len(differing) - 1} more)" if len(differing) > 1 else ""
+        print(f"audit chain intact, but rows were changed after they were recorded: {differing[0].describe()}{more}",
+              file=sys.stderr)
+        return 1
+    suffix = " (anchor not checked: --no-anchor)" if no_anchor else ""
+    print(f"audit chain intact: {result.entries} entries{suffix}")
+    return 0
 
 
 def user_password(name: str, *, password: str | None) -> int:
@@ -226,10 +265,10 @@ def backup(file: str) -> int:
     return 0
 
 
-def restore(file: str) -> int:
+def restore(file: str, *, force: bool = False) -> int:
     from pathlib import Path
 
     from dutyroom.backup import restore as load
 
-    print(load(Path(file)))
+    print(load(Path(file), force=force))
     return 0

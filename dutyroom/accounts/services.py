@@ -59,6 +59,35 @@ def user_set_password(*, username: str, password: str, now: datetime, actor: Use
     return user
 
 
+def user_change_own_password(*, user: User, current: str, new: str, now: datetime) -> User:
+    """A person changes their own password: the current one first (a session left open is not enough), the new
+    one under the same policy as everywhere (at least 8 characters and Django's validators), not the old one.
+    Every other session of the person ends with it (Django checks each session's password hash); the caller
+    keeps the session that made the change."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not user.check_password(current):
+        raise ValidationFailed.one("current", "当前密码不正确", "the current password is wrong")
+    errors = Errors()
+    if len(new) < 8:
+        errors.add("new", "密码至少 8 位", "password must be at least 8 characters")
+    elif new == current:
+        errors.add("new", "新密码不能与当前密码相同", "the new password must differ from the current one")
+    else:
+        try:
+            validate_password(new, user)
+        except ValidationError as error:
+            errors.add("new", "；".join(error.messages), "; ".join(error.messages))
+    errors.raise_if_any()
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        audit_record(actor=user, action="user.password", object_type="user", object_id=user.pk, at=now,
+                     unit_code=user.unit.code if user.unit else "", data={"username": user.username, "self": True})
+    return user
+
+
 def user_unlock(*, username: str, now: datetime, actor: User | None = None) -> int:
     """Lift a login lock-out (django-axes) before its cool-off ends; returns the attempt records cleared."""
     from axes.utils import reset

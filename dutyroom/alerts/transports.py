@@ -11,13 +11,13 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+
+from dutyroom.common import http
 
 log = logging.getLogger("dutyroom.alerts")
 
@@ -34,20 +34,15 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    """POST through the one outbound client (its address policy; a redirect is a failure, never followed)."""
     try:
-        with urllib.request.urlopen(request, timeout=settings.DUTYROOM_DELIVERY_TIMEOUT) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        return Outcome(False, f"http {error.code}", error.reason if isinstance(error.reason, str) else "")
-    except TimeoutError:
-        return Outcome(False, "timeout", f"no answer within {settings.DUTYROOM_DELIVERY_TIMEOUT} s")
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return Outcome(False, "error", str(getattr(error, "reason", error))[:500])
-    if 200 <= status < 300:
-        return Outcome(True, f"http {status}")
-    return Outcome(False, f"http {status}")
+        response = http.fetch("POST", url, body=body, headers=headers, timeout=settings.DUTYROOM_DELIVERY_TIMEOUT,
+                              max_bytes=64 * 1024)
+    except http.HttpError as error:
+        return Outcome(False, error.status, str(error)[:500])
+    if response.ok:
+        return Outcome(True, f"http {response.status}")
+    return Outcome(False, f"http {response.status}")
 
 
 def send_webhook(url: str, secret: str, body: bytes, topic: str, delivery_id: str) -> Outcome:

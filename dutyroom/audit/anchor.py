@@ -63,6 +63,13 @@ def anchors() -> Iterator[tuple[int, str]]:
                 yield int(parts[0]), parts[1]
 
 
+def anchor_present() -> bool:
+    """Whether the anchor file exists and holds something: without it, a cut tail (entries and head row deleted
+    together) cannot be told from a short chain, so ``dutyroom audit verify`` refuses to call the chain intact."""
+    path = anchor_path()
+    return path.exists() and path.stat().st_size > 0
+
+
 def anchor_map() -> dict[int, str]:
     return dict(anchors())
 

@@ -205,6 +205,9 @@ def audit_seal_job(now: datetime) -> datetime | None:
     return now + (timedelta(milliseconds=200) if audit_seal(wait=False) else SEAL_IDLE)
 
 
+FOREIGN_KEY = "the chain was written with another audit key (another instance's data, or the key was lost)"
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool
@@ -213,15 +216,18 @@ class ChainCheck:
     reason: str = ""
 
 
-def audit_verify() -> ChainCheck:
+def audit_verify(*, use_anchor: bool = True) -> ChainCheck:
     """Walk the chain in order; report the first entry whose link, hash or anchor does not hold.
 
-    Pending entries are sealed first, so the answer covers everything committed before the call."""
+    Pending entries are sealed first, so the answer covers everything committed before the call. Without
+    ``use_anchor`` the chain is checked against the key alone (a restore checks a backup's chain before the
+    anchor is rebuilt from it)."""
     audit_seal()
-    anchored = anchor_map()
+    anchored = anchor_map() if use_anchor else {}
     previous = GENESIS
     count = 0
     expected_seq = 1
+    first_unkeyed = False
     for entry in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
         count += 1
         if entry.seq != expected_seq:
@@ -229,11 +235,22 @@ def audit_verify() -> ChainCheck:
         if entry.prev_hash != previous:
             return ChainCheck(False, count, entry.seq, "link to the previous entry is broken")
         if _digest(entry) != entry.hash:
+            if first_unkeyed:  # the first two both fail: not an edit but another key
+                return ChainCheck(False, count, 1, FOREIGN_KEY)
+            if entry.seq == 1:  # an edit of the first entry, or every entry under another key: see the second
+                first_unkeyed = True
+                previous = entry.hash or ""
+                expected_seq += 1
+                continue
             return ChainCheck(False, count, entry.seq, "content does not match its hash")
+        if first_unkeyed:  # the second holds: the first was edited
+            break
         if anchored.get(entry.seq, entry.hash) != entry.hash:
             return ChainCheck(False, count, entry.seq, "differs from the hash anchored outside the database")
         previous = entry.hash
         expected_seq += 1
+    if first_unkeyed:
+        return ChainCheck(False, count, 1, FOREIGN_KEY if count == 1 else "content does not match its hash")
     last_anchored = max(anchored, default=0)
     if last_anchored > count:
         return ChainCheck(False, count, count + 1,

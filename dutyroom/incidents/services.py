@@ -130,8 +130,16 @@ def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
 
 
 def incident_lock(incident_id: int) -> Incident:
-    """Re-read and lock the incident row (only that row: its unit and rulebook are read, not locked)."""
-    return Incident.objects.select_for_update(of=("self",)).select_related("unit", "rulebook").get(pk=incident_id)
+    """Re-read and lock the incident row (only that row: its unit and rulebook are read, not locked).
+
+    Lock order, on every path that takes both: the incident first, then its clocks by id. The lock is
+    ``FOR NO KEY UPDATE`` (PostgreSQL; SQLite has one writer): the worker's sweep locks clocks alone, and the rows
+    it writes beside a flip (the overdue alert, the next follow-up clock, the audit entry) name the incident by
+    foreign key, which takes the incident's key share. A plain ``FOR UPDATE`` blocks that share, so a report
+    holding the incident and waiting for a clock the sweep holds deadlocked with it; no key is ever changed
+    here, and the weaker lock still serialises every writer of the incident."""
+    return (Incident.objects.select_for_update(of=("self",), no_key=True).select_related("unit", "rulebook")
+            .get(pk=incident_id))
 
 
 def _plan_initial(incident: Incident, now: datetime) -> None:

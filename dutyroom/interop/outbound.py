@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 
+from dutyroom.common import http
 from dutyroom.incidents.models import Incident
 from dutyroom.interop import config
 from dutyroom.interop.models import (
@@ -34,7 +33,7 @@ from dutyroom.interop.models import (
 from dutyroom.interop.signing import FORWARDING_HEADER, INSTANCE_HEADER, SIGNATURE_HEADER, sign
 from dutyroom.notifications.models import OutboxEvent
 from dutyroom.reports.models import Report, VerificationRequest
-from dutyroom.rules import Grade
+from dutyroom.rules import Grade, retry_delay
 
 log = logging.getLogger("dutyroom.interop")
 TOPICS = ("incident.created", "incident.updated", "incident.handled", "report.received", "verification.requested")
@@ -161,14 +160,17 @@ def _peer_for(forwarding: Forwarding) -> config.Peer | None:
 
 
 def _post(peer: config.Peer, forwarding: Forwarding, body: bytes) -> dict[str, Any]:
-    request = urllib.request.Request(
-        peer.url.rstrip("/") + "/api/v1/interop/inbox", data=body, method="POST",
+    """Deliver through the one outbound client (a peer on a private network must be allowed by the
+    administrator, ``DUTYROOM_FEEDS_ALLOW``); anything but a 2xx JSON answer is a failure to retry."""
+    response = http.fetch(
+        "POST", peer.url.rstrip("/") + "/api/v1/interop/inbox", body=body, timeout=TIMEOUT, max_bytes=1024 * 1024,
         headers={"Content-Type": "application/json", INSTANCE_HEADER: config.instance_code(),
                  FORWARDING_HEADER: str(forwarding.forwarding_id), SIGNATURE_HEADER: sign(peer.key, body)},
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        answer: dict[str, Any] = json.loads(response.read() or b"{}")
-        return answer
+    if not response.ok:
+        raise http.HttpError(f"HTTP {response.status}: {response.body[:200].decode(errors='replace')}")
+    answer: dict[str, Any] = json.loads(response.body or b"{}")
+    return answer
 
 
 def _claim(now: datetime) -> list[int]:
@@ -203,10 +205,9 @@ def _record_receipt(forwarding: Forwarding, receipt: dict[str, Any], now: dateti
 
 def _fail(forwarding: Forwarding, error: str, now: datetime) -> None:
     attempts = forwarding.attempts + 1
-    delay = min(2 ** (attempts - 1), config.backoff_max())
     Forwarding.objects.filter(pk=forwarding.pk, state=ForwardingState.SENDING).update(
         state=ForwardingState.PENDING, attempts=attempts, last_error=error[:500],
-        next_attempt_at=now + timedelta(seconds=delay), claimed_until=None)
+        next_attempt_at=now + retry_delay(attempts, cap_seconds=config.backoff_max()), claimed_until=None)
 
 
 def forwarding_send(now: datetime) -> int:
@@ -222,7 +223,7 @@ def forwarding_send(now: datetime) -> int:
         body = json.dumps(forwarding_body(forwarding), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
         try:
             receipt = _post(peer, forwarding, body)
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (http.HttpError, ValueError) as error:
             log.info("forwarding %s to %s failed: %s", forwarding.forwarding_id, peer.name, error)
             _fail(forwarding, str(error), now)
             continue

@@ -11,6 +11,8 @@ message still holds) and imported with a note saying so; it must then pass the s
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -23,6 +25,13 @@ from dutyroom.common.errors import ValidationFailed
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 NAMESPACES = {"urn:oasis:names:tc:emergency:cap:1.2": "cap12.xsd", "urn:oasis:names:tc:emergency:cap:1.1": "cap11.xsd"}
 MAX_BYTES = 1024 * 1024
+# CAP repeats ``info`` for each language or audience of one alert (OASIS CAP 1.2 §3.2.2), not for separate
+# events: China's national early-warning release system sends one block (zh-CN), MeteoAlarm one per official
+# language of the country (at most 5, Switzerland's 4 and Belgium's 3 among them), the OASIS and national samples
+# at most 3. 16 leaves room for any real multilingual alert; each block becomes a lead with its own clocks,
+# duplicate scoring and audit entry, so the bound also bounds the work one message can cause (800 identical
+# blocks once held the city's database for 55 s).
+MAX_INFOS = 16
 INFO_ORDER = ["language", "category", "event", "responseType", "urgency", "severity", "certainty", "audience",
               "eventCode", "effective", "onset", "expires", "senderName", "headline", "description", "instruction",
               "web", "contact", "parameter", "resource", "area"]
@@ -48,6 +57,7 @@ class CapMessage:
     identifier: str
     sender: str
     sent: str
+    encoding: str = "utf-8"
     infos: list[CapInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -66,15 +76,52 @@ def _fail(zh: str, en: str) -> ValidationFailed:
     return ValidationFailed.one("body", zh, en)
 
 
-def _parse(body: bytes) -> etree._Element:
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_LEADING_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# GB2312 and GBK texts are read as GB18030, their superset: publishers label GBK text GB2312 all the time
+_WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030"}
+
+
+def _encoding(body: bytes) -> str:
+    """The encoding the XML rules give ``body``: a byte-order mark, the zero bytes of UTF-16 without one, or
+    the declaration (read as ASCII, which every declaration is), else UTF-8."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    if body.startswith(b"<\x00"):
+        return "utf-16-le"
+    if body.startswith(b"\x00<"):
+        return "utf-16-be"
+    declared = _DECLARATION.match(body[:200].decode("ascii", errors="replace"))
+    name = declared.group(1).lower() if declared else "utf-8"
+    return _WIDER.get(name, name)
+
+
+def decode(body: bytes) -> tuple[str, str]:
+    """(text, encoding) of a message, or 400: every check below reads characters, never raw bytes (a
+    DOCTYPE in UTF-16 has zero bytes between its letters)."""
+    encoding = _encoding(body)
+    try:
+        codecs.lookup(encoding)
+        return body.decode(encoding), encoding
+    except (LookupError, UnicodeDecodeError) as error:
+        raise _fail(f"无法按 {encoding} 编码读取 CAP 消息", f"the CAP message cannot be read as {encoding}") from error
+
+
+def _parse(body: bytes) -> tuple[etree._Element, str]:
     if not body.strip():
         raise _fail("请求体为空，应为 CAP 消息", "empty body; expected a CAP message")
     if len(body) > MAX_BYTES:
         raise _fail("CAP 消息超过 1 MB", "CAP message is over 1 MB")
-    if b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper():
+    text, encoding = decode(body)
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise _fail("CAP 消息不得包含 DOCTYPE 或实体声明", "DOCTYPE and entity declarations are not allowed")
+    # parsed from the decoded text (re-encoded as UTF-8 without its declaration), so lxml reads exactly the
+    # characters checked above whatever the declaration claimed
     try:
-        return etree.fromstring(body, _parser())
+        return etree.fromstring(_LEADING_DECLARATION.sub("", text, count=1).encode("utf-8"), _parser()), encoding
     except etree.XMLSyntaxError as error:
         raise _fail(f"不是格式正确的 XML：{error}", f"not well-formed XML: {error}") from error
 
@@ -161,13 +208,18 @@ def _info(info: etree._Element, ns: str, sent: str) -> CapInfo:
 
 def cap_parse(body: bytes) -> CapMessage:
     """A validated CAP message with one ``CapInfo`` per ``info`` block; 400 (field ``body``) naming the defect."""
-    root = _parse(body)
+    root, encoding = _parse(body)
     ns = etree.QName(root).namespace or ""
     if etree.QName(root).localname != "alert" or ns not in NAMESPACES:
         raise _fail(f"根元素必须是 CAP 1.1 或 1.2 的 alert，实际为 {root.tag}",
                     f"the root must be a CAP 1.1 or 1.2 alert, got {root.tag}")
     message = CapMessage(version=ns.rsplit(":", 1)[-1], identifier=_text(root, ns, "identifier"),
-                         sender=_text(root, ns, "sender"), sent=_text(root, ns, "sent"))
+                         sender=_text(root, ns, "sender"), sent=_text(root, ns, "sent"), encoding=encoding)
+    blocks = len(root.findall(f"{{{ns}}}info"))
+    if blocks > MAX_INFOS:
+        raise _fail(f"一条 CAP 消息最多 {MAX_INFOS} 个 info 段（每种语言或受众一段），收到 {blocks} 个",
+                    f"a CAP message may carry at most {MAX_INFOS} info blocks (one per language or audience); "
+                    f"got {blocks}")
     _validate(root, ns, message.notes)
     _check_references(root, ns)
     message.infos = [_info(info, ns, message.sent) for info in root.findall(f"{{{ns}}}info")]

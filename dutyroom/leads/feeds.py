@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import urllib.error
-import urllib.request
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,14 +23,17 @@ from django.db.models import Min
 
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
+from dutyroom.common import http
 from dutyroom.common.errors import Forbidden
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.leads.models import FeedSeen, FeedSource
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
+from dutyroom.rules import retry_delay
 
 log = logging.getLogger("dutyroom.leads.feeds")
 TIMEOUT_SECONDS = 10
 MAX_FEED_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 3
 USER_AGENT = "DutyRoom-feeds/1 (+incident information reporting)"
 
 
@@ -44,24 +45,29 @@ class Fetched:
     last_modified: str
 
 
+class FeedStatusError(http.HttpError):
+    """The source answered with an error status (kept on the source as ``last_status``)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"HTTP {code}")
+        self.code = code
+
+
 def fetch(source: FeedSource) -> Fetched:
+    """One conditional GET through the outbound client: its address policy on every hop, at most
+    ``MAX_REDIRECTS`` redirects (a moved feed), the body up to ``MAX_FEED_BYTES``."""
     headers = {"User-Agent": USER_AGENT}
     if source.etag:
         headers["If-None-Match"] = source.etag
     if source.last_modified:
         headers["If-Modified-Since"] = source.last_modified
-    request = urllib.request.Request(source.url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            body = response.read(MAX_FEED_BYTES + 1)
-            if len(body) > MAX_FEED_BYTES:
-                raise ValueError("feed is over 5 MB")
-            return Fetched(response.status, body, response.headers.get("ETag", ""),
-                           response.headers.get("Last-Modified", ""))
-    except urllib.error.HTTPError as error:
-        if error.code == 304:
-            return Fetched(304, b"", source.etag, source.last_modified)
-        raise
+    response = http.fetch("GET", source.url, headers=headers, timeout=TIMEOUT_SECONDS, max_redirects=MAX_REDIRECTS,
+                          max_bytes=MAX_FEED_BYTES)
+    if response.status == 304:
+        return Fetched(304, b"", source.etag, source.last_modified)
+    if not response.ok:
+        raise FeedStatusError(response.status)
+    return Fetched(response.status, response.body, response.header("ETag"), response.header("Last-Modified"))
 
 
 def entry_key(entry: Any) -> str:
@@ -121,7 +127,12 @@ def feed_poll(source: FeedSource, now: datetime) -> int:
     except Exception as error:  # any failure is the source's state, shown to the duty room
         FeedSource.objects.filter(pk=source.pk).update(
             last_polled_at=now, last_error=f"{type(error).__name__}: {error}"[:2000], failures=source.failures + 1,
-            last_status=getattr(error, "code", None))
+            last_status=getattr(error, "code", None),
+            # the one backoff of every retrying queue, in units of the source's own interval: the first retry at
+            # the interval as before, then 2×, 4× … up to an hour (or the interval, if longer), so a dead source
+            # is not hammered and a recovered one is back within the hour. No jitter: one poller per source.
+            next_poll_at=now + retry_delay(source.failures, base_seconds=source.interval_seconds,
+                                           cap_seconds=max(source.interval_seconds, 3600), jitter=0.0))
         log.warning("feed %s failed: %s", source.name, error)
         return 0
     FeedSource.objects.filter(pk=source.pk).update(

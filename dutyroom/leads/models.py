@@ -56,6 +56,29 @@ class FeedSource(models.Model):
         return self.name
 
 
+class RawMessage(models.Model):
+    """A message as it arrived (a CAP alert), kept once however many leads it filed: the evidence copy.
+
+    ``body`` holds the bytes as received and ``encoding`` the one they were read in (a GB2312 or UTF-16
+    message is not re-encoded, so the copy proves what was sent and ``text`` reads it back ungarbled). The
+    digest makes a re-sent message file nothing new (``leads.intake.cap_import``)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    body = models.BinaryField()
+    encoding = models.CharField(max_length=40)
+    raw_type = models.CharField(max_length=40)
+    infos = models.PositiveSmallIntegerField()  # how many leads the message files (one per CAP info block)
+    sender = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.raw_type} {self.sha256[:12]}"
+
+    @property
+    def text(self) -> str:
+        return bytes(self.body).decode(self.encoding)
+
+
 class Lead(models.Model):
     channel = models.CharField(max_length=12, choices=choices(LeadChannel))
     title = models.CharField(max_length=200)
@@ -71,6 +94,9 @@ class Lead(models.Model):
     feed = models.ForeignKey(FeedSource, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
     raw = models.TextField(blank=True)
     raw_type = models.CharField(max_length=40, blank=True)
+    #: a message that filed several leads is kept once, here, not copied into ``raw`` per lead
+    raw_message = models.ForeignKey(RawMessage, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="leads")
     category_hint = models.CharField(max_length=20, blank=True)
     state = models.CharField(max_length=12, choices=LeadState.choices, default=LeadState.NEW)
     verifier_unit = models.ForeignKey("orgs.Unit", null=True, on_delete=models.PROTECT, related_name="+")

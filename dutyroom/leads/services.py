@@ -17,7 +17,7 @@ from dutyroom.audit.services import audit_record
 from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads import dedup, watch
-from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier
+from dutyroom.leads.models import FeedSource, Lead, LeadDuplicate, LeadPhoto, LeadVerifier, RawMessage
 from dutyroom.leads.opinion import words_of
 from dutyroom.leads.photos import Upload, photo_store, photos_check
 from dutyroom.leads.similarity import Signature
@@ -46,6 +46,7 @@ class LeadOrigin:
     source: str
     raw: str = ""
     raw_type: str = ""
+    raw_message: RawMessage | None = None  # a message filing several leads is stored once (CAP)
     sender: User | None = None
     feed: FeedSource | None = None
     category_hint: str = ""
@@ -63,6 +64,13 @@ def _validate(data: LeadInput, errors: Errors, now: datetime) -> Unit | None:
     check_text(errors, "url", data.url, max_length=500)
     check_past(errors, "occurred_at", data.occurred_at, now)
     return unit_for_code(data.area, errors, "area") if data.area else None
+
+
+def lead_check(data: LeadInput, now: datetime) -> None:
+    """Refuse a lead that ``lead_submit`` would refuse, before anything is written (400 naming the field)."""
+    errors = Errors()
+    _validate(data, errors, now)
+    errors.raise_if_any()
 
 
 def verifier_units(channel: str) -> list[Unit]:
@@ -109,7 +117,7 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
             channel=data.channel, title=data.title.strip(), text=data.text.strip(), url=data.url,
             occurred_at=data.occurred_at, area=area, address=data.address.strip(), received_at=now,
             source=origin.source[:300], sender=origin.sender, feed=origin.feed, raw=origin.raw,
-            raw_type=origin.raw_type, category_hint=origin.category_hint,
+            raw_type=origin.raw_type, raw_message=origin.raw_message, category_hint=origin.category_hint,
         )
         for photo in stored:
             LeadPhoto.objects.create(lead=lead, path=photo.path, content_type=photo.content_type, size=photo.size,

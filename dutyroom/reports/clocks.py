@@ -34,9 +34,11 @@ def obligations_apply_report(
     scope = Q(incident=incident, unit=report.unit)
     if report.verification_request_id is not None:  # a request may concern no incident at all
         scope |= Q(verification_request_id=report.verification_request_id, unit=report.unit)
-    candidates = Obligation.objects.select_for_update().filter(
+    # locked in id order (the global order: the incident, which the caller holds, then its clocks by id), met
+    # oldest deadline first
+    candidates = sorted(Obligation.objects.select_for_update().filter(
         scope, state__in=engine.OPEN_STATES
-    ).exclude(kind=ObligationKind.RECEIPT).order_by("due_at", "id")
+    ).exclude(kind=ObligationKind.RECEIPT).order_by("id"), key=lambda o: (o.due_at, o.pk))
     met: list[Obligation] = []
     for obligation in candidates:
         if not report_meets(rulebook, ObligationKind(obligation.kind), kind):

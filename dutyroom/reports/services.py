@@ -271,7 +271,8 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
     """The duty room confirms it received a report (签收, 核对确认接收)."""
     require_duty_room(actor, "只有值班室可以签收", "only the duty room confirms receipt")
     with transaction.atomic():
-        report = Report.objects.select_for_update(of=("self",)).select_related("incident", "unit").get(pk=report.pk)
+        report = (Report.objects.select_for_update(of=("self",), no_key=True).select_related("incident", "unit")
+                  .get(pk=report.pk))  # no key share blocked: see incidents.services.incident_lock
         if report.confirmed_at is not None:
             raise Conflict("该报告已签收", "this report was already confirmed")
         if report.kind == ReportKind.PHONE:

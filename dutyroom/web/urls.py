@@ -23,6 +23,7 @@ from dutyroom.web.views import (
     instructions,
     live,
     otp,
+    password,
     preferences,
     reports,
     verification,
@@ -80,6 +81,7 @@ urlpatterns = [
     path("duty-log/", zh(handover.duty_log_page), name="duty-log"),
     path("me/alerts/", zh(preferences.my_alerts), name="my-alerts"),
     path("me/alerts/sound/", zh(preferences.sound_set), name="alert-sound"),
+    path("me/password/", zh(password.password_change), name="password-change"),
     path("units/<slug:code>/alerts/", zh(preferences.unit_alerts), name="unit-alerts"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -66,7 +66,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Callable[..., Receiver]]:
+def receiver(settings: Any) -> Iterator[Callable[..., Receiver]]:
+    settings.DUTYROOM_FEEDS_ALLOW = "127.0.0.1"  # the receivers listen on loopback, refused by default
     made: list[Receiver] = []
 
     def make(fail_first: int = 0) -> Receiver:

@@ -50,7 +50,7 @@ def test_killing_the_worker_mid_burst_loses_no_message_and_shows_each_once(tmp_p
     assert run(tmp_path, "init", "--demo").returncode == 0
     hook, mailbox = Receiver(delay=0.03), Mailbox()
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environ.update(DUTYROOM_DATA_DIR=str(tmp_path), HOOK_URL=hook.url,
+    environ.update(DUTYROOM_DATA_DIR=str(tmp_path), HOOK_URL=hook.url, DUTYROOM_FEEDS_ALLOW="127.0.0.1",
                    DUTYROOM_SMTP_URL=f"smtp://127.0.0.1:{mailbox.port}", DUTYROOM_DELIVERY_LEASE="2")
     try:
         seeded = subprocess.run([sys.executable, "-c", SEED], env=environ, capture_output=True, text=True,

@@ -105,11 +105,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, I
         "DUTYROOM_INSTANCE_CODE": "suzhou", "DUTYROOM_INSTANCE_NAME": "苏州市",
         "DUTYROOM_CHILDREN": json.dumps([{"code": "taicang", "name": "太仓市", "key": KEY,
                                           "url": f"http://127.0.0.1:{child_port}"}]),
-        "DUTYROOM_FORWARD_BACKOFF_MAX": "1"})
+        "DUTYROOM_FORWARD_BACKOFF_MAX": "1", "DUTYROOM_FEEDS_ALLOW": "127.0.0.1"})
     child = Instance(tmp_path / "taicang", child_port, {
         "DUTYROOM_INSTANCE_CODE": "taicang", "DUTYROOM_INSTANCE_NAME": "太仓市",
         "DUTYROOM_PARENT_URL": f"http://127.0.0.1:{parent_port}", "DUTYROOM_PARENT_KEY": KEY,
-        "DUTYROOM_FORWARD_BACKOFF_MAX": "1"})
+        "DUTYROOM_FORWARD_BACKOFF_MAX": "1", "DUTYROOM_FEEDS_ALLOW": "127.0.0.1"})
     for instance in (parent, child):
         instance.data_dir.mkdir()
         assert run(instance.data_dir, "init", "--demo", env=instance.env).returncode == 0

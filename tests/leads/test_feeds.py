@@ -25,7 +25,8 @@ class Feed:
 
 
 @pytest.fixture
-def feed_server() -> Iterator[tuple[str, Feed]]:
+def feed_server(settings: Any) -> Iterator[tuple[str, Feed]]:
+    settings.DUTYROOM_FEEDS_ALLOW = "127.0.0.1"  # the feed is served on loopback, refused by default
     feed = Feed()
 
     class Handler(BaseHTTPRequestHandler):

@@ -138,7 +138,7 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     # leads: one media lead about Shaxi (verified by propaganda and police), one watch term, one duplicate proposal
     Op("POST", "/leads", anyone, 201, {"channel": "public", "title": "矩阵线索"}, targeted=False),
     # like POST /leads, anyone may send a CAP message; this one is not valid CAP, so each caller hears why
-    Op("POST", "/leads/cap", anyone, 201, targeted=False, expect=lambda c, t: 400),
+    Op("POST", "/leads/cap", duty_room, 201, targeted=False, expect=lambda c, t: 400 if c in DUTY_ROOM else None),
     Op("GET", "/leads", anyone, targeted=False),
     Op("GET", "/leads/{lead}", anyone, targeted=False, expect=lambda c, t: None if c in SEES_LEAD else 404),
     Op("POST", "/leads/{lead}/start", duty_room, targeted=False,

@@ -15,6 +15,7 @@ from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
 from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.leads.access import (
     access_lead,
@@ -106,18 +107,18 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[Any]:
 @router.post("/leads/cap", response={201: list[Body]}, openapi_extra={
     "requestBody": {"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}, "required": True}})
 def import_cap(request: HttpRequest) -> Status[Any]:
-    """A CAP 1.1/1.2 message as the body: one lead per ``info`` block, or 400 naming what is wrong."""
+    """A CAP 1.1/1.2 message as the body: one lead per ``info`` block, or 400 naming what is wrong.
+
+    The message itself is the idempotency key (its digest): the same message sent again files nothing new and
+    answers with its leads. ``Idempotency-Key`` is not wrapped around it, which would hold one transaction
+    across every lead of the message (``leads.intake.cap_import`` files them one transaction each)."""
     user = caller(request)
     content_type = request.content_type or ""
     if content_type not in CAP_TYPES:
         raise ValidationFailed.one("body", "请以 application/cap+xml 或 application/xml 提交 CAP 消息",
                                    "send the CAP message as application/cap+xml or application/xml")
-
-    def action() -> tuple[int, Any]:
-        leads = cap_import(actor=user, body=request.body, now=clock_now())
-        return 201, [_fresh(lead.pk, request) for lead in leads]
-
-    return Status(*idempotent(request, action))
+    leads = cap_import(actor=user, body=request.body, now=clock_now())
+    return Status(201, [_fresh(lead.pk, request) for lead in leads])
 
 
 @router.get("/leads", response=list[Body])
@@ -235,8 +236,9 @@ def delete_watch_term(request: HttpRequest, term_id: int) -> Status[None]:
 
 def _feed_view(source: FeedSource) -> dict[str, Any]:
     return {"id": source.pk, "name": source.name, "url": source.url, "channel": source.channel,
-            "interval_seconds": source.interval_seconds, "last_polled_at": source.last_polled_at,
-            "last_ok_at": source.last_ok_at, "last_status": source.last_status, "last_error": source.last_error,
+            "interval_seconds": source.interval_seconds, "last_polled_at": iso_local(source.last_polled_at),
+            "last_ok_at": iso_local(source.last_ok_at), "last_status": source.last_status,
+            "last_error": source.last_error,
             "failures": source.failures, "items_imported": source.items_imported}
 
 
