@@ -25,11 +25,7 @@ def secret_key() -> str:
     configured = os.environ.get("DUTYROOM_SECRET_KEY")
     if configured:
         return configured
-    key_file = data_dir() / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _kept_secret(data_dir() / "secret_key", secrets.token_urlsafe(50))
 
 
 def replica_config() -> dict[str, Any] | None:
@@ -112,11 +108,25 @@ def audit_key() -> bytes:
     configured = os.environ.get("DUTYROOM_AUDIT_KEY")
     if configured:
         return configured.encode()
-    key_file = data_dir() / "audit_key"
+    return _kept_secret(data_dir() / "audit_key", secrets.token_hex(32)).encode()
+
+
+def _kept_secret(key_file: Path, fresh: str) -> str:
+    """The secret in ``key_file``, created with ``fresh`` if absent. Several processes may start at once on a new
+    data dir (the web server, the worker, parallel test workers): the file appears whole (written aside, then
+    hard-linked into place, which fails if another got there first), so nobody reads a half-written or a
+    different key."""
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip().encode()
+        aside = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        aside.write_text(fresh)
+        aside.chmod(0o600)
+        try:
+            os.link(aside, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    return key_file.read_text().strip()
 
 
 def audit_anchor_path() -> Path:

@@ -1,14 +1,88 @@
-"""Shared fixtures: the demo city's units and users, API clients with real bearer tokens, a fixed clock."""
+"""Shared fixtures: the demo city's units and users, API clients with real bearer tokens, a fixed clock.
+
+The suite runs in parallel (pytest-xdist): each worker has its own test database (pytest-django suffixes its
+name with the worker id, on SQLite and PostgreSQL alike), and every file a test writes lives under a directory of
+its own, never under the shared ``var/``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+# No per-example deadline: the tests assert behaviour, never speed, and a deadline only measures how busy the
+# machine is (parallel workers on two shared cores made property tests fail at 288 ms against the default 200).
+hypothesis_settings.register_profile("dutyroom", deadline=None)
+hypothesis_settings.load_profile("dutyroom")
+
+
+def in_ci() -> bool:
+    """CI sets ``CI=true`` (.ci/run does too): there a missing real part is a failure, never a silent skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(present: bool, part: str) -> None:
+    """Skip a test whose real part is missing on a developer's machine; fail it in CI, where a green run must
+    mean every test ran."""
+    if present:
+        return
+    if in_ci():
+        pytest.fail(f"{part} is missing, and CI must run every test against the real thing", pytrace=False)
+    pytest.skip(f"{part} is missing")
+
+
+def cjk_font_installed() -> bool:
+    """Documents print Chinese through fontconfig; without a CJK font every character is a box."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30)
+    return bool(found.stdout.strip())
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI, refuse to start without the parts whose tests would otherwise not prove anything: Chromium for the
+    browser tests, a CJK font for the PDF documents, and the PostgreSQL server the PostgreSQL leg names."""
+    if not in_ci() or hasattr(session.config, "workerinput"):  # the controller checks once for all workers
+        return
+    missing = [
+        part
+        for part, present in (
+            ("Chromium at /usr/bin/chromium", CHROMIUM.exists()),
+            ("a CJK font (fonts-noto-cjk)", cjk_font_installed()),
+            ("the PostgreSQL server named by DATABASE_URL", postgresql_reachable()),
+        )
+        if not present
+    ]
+    if missing:
+        raise pytest.UsageError("CI=true but missing: " + "; ".join(missing))
+
+
+def postgresql_reachable() -> bool:
+    """True on SQLite (nothing to reach); on PostgreSQL, whether its server answers."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return True
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    try:
+        psycopg.connect(urlparse(url)._replace(path="/postgres").geturl(), connect_timeout=5).close()
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -98,6 +172,13 @@ def no_second_factor(settings: Any) -> None:
 def audit_anchor_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Each test's database starts empty, so each gets its own audit anchor file (a stale one reads as truncation)."""
     settings.DUTYROOM_AUDIT_ANCHOR = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"
+
+
+@pytest.fixture(autouse=True)
+def uploads_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Photo file names follow database ids, which parallel workers (each with its own database) reuse; a shared
+    uploads directory would let one worker's lead show another's photo."""
+    settings.DUTYROOM_UPLOADS_DIR = tmp_path_factory.mktemp("uploads")
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from dutyroom.alerts.models import (
     Notification,
     Webhook,
 )
-from dutyroom.alerts.preferences import outside_channels, preference_of, preferences_of, wants_inapp
+from dutyroom.alerts.preferences import outside_channels, preferences_of, wants_inapp
 from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.alerts.unread import unread_forget
 from dutyroom.audit.services import audit_record
@@ -36,12 +36,6 @@ from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_for_code
 from dutyroom.rules import AlertTopic, ObligationKind, ObligationState, evaluate
-
-
-def user_channels(user: User, topic: str | None = None) -> list[str]:
-    """E-mail and SMS in effect for ``user`` (own choice, else the unit's default, else both), where an address
-    exists; kept here for callers that ask about one person (``alerts.preferences`` does the work)."""
-    return outside_channels(user, preference_of(user), topic)
 
 
 def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> list[Webhook]:

@@ -31,11 +31,6 @@ def anchor_path() -> Path:
     return Path(settings.DUTYROOM_AUDIT_ANCHOR)
 
 
-def anchor_append(seq: int, entry_hash: str) -> None:
-    """Append one line with O_APPEND (atomic for a short line, even across processes)."""
-    anchor_append_many([(seq, entry_hash)])
-
-
 def anchor_append_many(entries: list[tuple[int, str]], chunk: int = 50) -> None:
     """Append a line per entry, ``chunk`` lines per write: each write stays far below the size the kernel appends
     atomically to a regular file, so lines from concurrent processes never interleave mid-line."""

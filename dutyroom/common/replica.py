@@ -16,15 +16,10 @@ from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Model
 
 REPLICA = "replica"
 _reading: ContextVar[bool] = ContextVar("dutyroom_replica_reads", default=False)
-
-
-def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
 
 
 class replica_reads(ContextDecorator):

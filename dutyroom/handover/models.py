@@ -43,10 +43,6 @@ class Handover(models.Model):
     def __str__(self) -> str:
         return f"交接班#{self.pk} {self.signed_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_acknowledged(self) -> bool:
-        return self.acknowledged_at is not None
-
 
 class DutyLogKind(models.TextChoices):
     CALL = "call", "来电"

@@ -21,8 +21,3 @@ def incident_forwarding_view(incident: Incident) -> dict[str, Any]:
     pending = Forwarding.objects.filter(incident=incident).exclude(state=ForwardingState.DELIVERED)
     return {"incident": incident.pk, "forwarded": Forwarding.objects.filter(incident=incident).exists(),
             "pending": pending.count(), "reports": reports}
-
-
-def forwarding_backlog() -> int:
-    """Forwardings not yet acknowledged by the other side (the duty room's board shows this)."""
-    return Forwarding.objects.exclude(state=ForwardingState.DELIVERED).count()

@@ -30,14 +30,6 @@ class Match:
     lead_id: int | None = None
 
 
-def lead_signature(lead: Lead) -> Signature:
-    return Signature.of(lead.title, lead.text)
-
-
-def incident_signature(incident: Incident) -> Signature:
-    return Signature.of(incident.title, incident.address)
-
-
 def _area_scope(area_id: int | None) -> Q:
     if area_id is None:
         return Q()

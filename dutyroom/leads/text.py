@@ -103,11 +103,6 @@ def shingle_text(text: str) -> str:
     return _NOISE.sub("", folded)
 
 
-def bigrams(text: str) -> Counter[str]:
-    """Character bigrams: Chinese needs no segmentation for this and short texts keep enough of them."""
-    return grams_of(shingle_text(text))
-
-
 def grams_of(shingles: str) -> Counter[str]:
     """Bigrams of an already shingled text (what a lead stores at intake, so scoring never re-normalises)."""
     if len(shingles) < 2:

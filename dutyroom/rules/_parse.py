@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._check import ID, Checker, grade_name, kinds, minutes, show
-from .alerts import DEFAULT_POLICY, parse_alerts
+from ._parse_alerts import parse_alerts
+from .alerts import DEFAULT_POLICY
 from .enums import Anchor, Category, Channel, Flag, Grade, LeadChannel, ObligationKind, ReportKind
 from .figures import FIGURE_FIELDS
 from .model import (

@@ -14,19 +14,12 @@ deadline has passed.
 from __future__ import annotations
 
 import random
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from .enums import ObligationKind
-
-if TYPE_CHECKING:
-    from ._check import Checker
-
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # same shape as every rule id
 
 
 class AlertTopic(StrEnum):
@@ -79,10 +72,6 @@ class AlertPolicy:
     def steps_for(self, kind: ObligationKind) -> tuple[AlertStep, ...]:
         wanted = ObligationKind(kind)  # once, not once per step (a burst plans 1,700 clocks a second)
         return tuple(step for step in self.steps if wanted in step.kinds)
-
-    @property
-    def earliest_offset(self) -> timedelta:
-        return min((step.offset for step in self.steps), default=timedelta(0))
 
 
 @dataclass(frozen=True)
@@ -147,38 +136,5 @@ def retry_delay(
     return timedelta(seconds=min(cap_seconds * (1 + jitter), delay + spread))
 
 
-# ---- parsing (called by _parse.py; kept here so the alert vocabulary lives in one module) ----
-
+# The policy of a rulebook without an ``alerts`` section (``_parse_alerts.py`` reads one that has it).
 DEFAULT_POLICY = AlertPolicy(())
-
-
-def parse_alerts(c: Checker, value: object) -> AlertPolicy:
-    """``alerts: {steps: [{id, topic, kinds, offset_minutes, to}]}``; ``c`` is the rulebook ``Checker``."""
-    data = c.mapping(value, "alerts", ("steps",))
-    steps: list[AlertStep] = []
-    for i, raw in enumerate(c.items(data["steps"], "alerts.steps")):
-        path = f"alerts.steps[{i}]"
-        step_data: Mapping[str, Any] = c.mapping(raw, path, ("id", "topic", "kinds", "offset_minutes", "to"))
-        step_id = c.text(step_data["id"], f"{path}.id", _ID)
-        if any(s.id == step_id for s in steps):
-            c.fail(f"{path}.id", f"duplicate step id {step_id!r}")
-        topic = c.member(AlertTopic, step_data["topic"], f"{path}.topic")
-        if topic not in LADDER_TOPICS:
-            c.fail(f"{path}.topic", f"{topic} is not a clock alert (allowed: {', '.join(sorted(LADDER_TOPICS))})")
-        offset = step_data["offset_minutes"]
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            c.fail(f"{path}.offset_minutes", f"must be a whole number of minutes (negative = before), got {offset!r}")
-        if topic == AlertTopic.REMINDER and offset >= 0:
-            c.fail(f"{path}.offset_minutes", "a reminder comes before the deadline: use a negative number")
-        if topic != AlertTopic.REMINDER and offset < 0:
-            c.fail(f"{path}.offset_minutes", f"a {topic} alert comes at or after the deadline: use 0 or more")
-        steps.append(
-            AlertStep(
-                id=step_id,
-                topic=topic,
-                kinds=c.members(ObligationKind, step_data["kinds"], f"{path}.kinds", allow_empty=False),
-                offset=timedelta(minutes=offset),
-                to=c.members(Audience, step_data["to"], f"{path}.to", allow_empty=False),
-            )
-        )
-    return AlertPolicy(tuple(steps))

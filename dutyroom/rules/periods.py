@@ -8,7 +8,6 @@ its months), which is how published municipal schemes roll monthly work up.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -128,11 +127,3 @@ def working_day_deadline(raised_at: datetime, days: int, calendar: WorkCalendar,
     local_day = raised_at.astimezone(tz).date()
     last = calendar.add_working_days(local_day, days)
     return datetime.combine(last + timedelta(days=1), time(), tz)
-
-
-def periods_between(first: Period, last: Period) -> Iterable[Period]:
-    """Months from ``first`` to ``last`` inclusive (both months), for charts over time."""
-    day = first.start
-    while day <= last.start:
-        yield parse_period(f"{day.year:04d}-{day.month:02d}")
-        day = _next_month(day)

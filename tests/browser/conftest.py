@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.demo import demo_password, units_load, users_load
+from tests.conftest import require
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -35,8 +36,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require(Path(CHROMIUM).exists(), "Chromium at /usr/bin/chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
