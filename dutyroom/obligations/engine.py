@@ -52,6 +52,7 @@ def incident_key(incident: ClockSubject, key: str) -> str:
 def obligation_upsert(
     *, incident: ClockSubject | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
     report_id: int | None = None, verification_request_id: int | None = None, fresh: bool = False,
+    owed_to: str = "",
 ) -> tuple[Obligation, bool]:
     """Create the obligation for ``key`` or move its deadline; returns (obligation, created).
 
@@ -64,6 +65,7 @@ def obligation_upsert(
         obligation = Obligation(
             key=key, incident_id=incident.pk if incident is not None else None, unit=unit, kind=planned.kind,
             created_at=now, report_id=report_id, verification_request_id=verification_request_id,
+            owed_to=owed_to,
         )
     obligation.due_at = planned.due_at
     obligation.anchor_at = planned.anchor_at

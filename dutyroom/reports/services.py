@@ -26,10 +26,11 @@ from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import incident_lock, incident_mark_handled
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
+from dutyroom.obligations.chain import owes_on, receiver_of
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
-from dutyroom.reports.access import require_may_submit
+from dutyroom.orgs.selectors import duty_room_unit, owed_to_code, unit_for_code
+from dutyroom.reports.access import require_may_confirm_receipt, require_may_submit
 from dutyroom.reports.clocks import obligations_apply_report
 from dutyroom.reports.models import Authority, Report, VerificationRequest
 from dutyroom.rules import (
@@ -177,7 +178,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         )
         delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
         effective_at = data.called_at if delivered and data.called_at else now
-        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
+        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN and unit.pk == incident.unit_id:
             _implicit_handled(actor, incident, now)
         met = obligations_apply_report(
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
@@ -211,10 +212,12 @@ def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
     it or by the duty room on its behalf) may do either. Another unit's phone call or written note is kept as
     information (it meets no clock of the responsible unit). Nothing but a verification reply is taken once the
     incident is closed."""
-    if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id:
+    upper = unit.pk != incident.unit_id and owes_on(incident.pk, unit)  # a town passing its village's report on
+    if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id and not upper:
         raise Forbidden("续报和终报只能由责任单位（或值班室代其）报送", "only the responsible unit (or the duty room "
                         "for it) files follow-up and final reports")
-    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED:
+    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED and not (
+            upper and kind == ReportKind.FINAL):  # the town's own final to the city may follow its village's
         raise Conflict("事件已结案（已收到终报），不再接受报告", "the incident is closed (final report received)")
 
 
@@ -231,9 +234,10 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room
         key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
         rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
     )
-    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room or duty_room_unit(),
+    receiver = receiver_of(report.unit)  # a town running its own duty room confirms its villages' reports
+    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=receiver or duty_room or duty_room_unit(),
                                              planned=planned, key=f"report:{report.pk}:receipt", now=now,
-                                             report_id=report.pk, fresh=True)
+                                             report_id=report.pk, fresh=True, owed_to=owed_to_code(receiver))
     return obligation
 
 
@@ -247,14 +251,14 @@ def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, uni
     if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
         engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now,
                                  locked=True)
-    if kind == ReportKind.FINAL:
+    if kind == ReportKind.FINAL and unit.pk == incident.unit_id:  # a town's final passes on, it closes nothing
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])
 
 
 def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Report:
     """The duty room confirms it received a report (签收, 核对确认接收)."""
-    require_duty_room(actor, "只有值班室可以签收", "only the duty room confirms receipt")
+    require_may_confirm_receipt(actor, report)
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("incident", "unit").get(pk=report.pk)
         if report.confirmed_at is not None:
