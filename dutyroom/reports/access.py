@@ -111,3 +111,9 @@ def may_confirm_receipt(user: User, report: Report) -> bool:
 def require_may_confirm_receipt(user: User, report: Report) -> None:
     if not may_confirm_receipt(user, report):
         raise Forbidden("只有接收该报告的值班室可以签收", "only the duty room the report went to confirms receipt")
+
+
+def may_act_on_clock(user: User, owed_to: str) -> bool:
+    """Chase or waive a clock: the city duty room, over every clock below it, or the duty room below the city
+    that the clock is owed to (a town's, over its villages' clocks)."""
+    return user.is_duty_room or (bool(owed_to) and may_act_as_duty_room(user, owed_to))

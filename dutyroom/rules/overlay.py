@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from .deadlines import PlannedClock
 from .model import IMMEDIATE_WRITTEN_PREFIX, Rulebook
@@ -158,7 +159,7 @@ def _limit_key(rb: Rulebook, clock_id: str) -> str:
     return clock_id
 
 
-def _positive(value: object) -> bool:
+def _positive(value: object) -> TypeGuard[int]:
     """A whole number of minutes above zero (a boolean is not a number of minutes)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 

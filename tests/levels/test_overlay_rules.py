@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dutyroom.rules import Grade, ObligationKind, Severity, initial_clocks
@@ -91,6 +91,7 @@ clock_ids = st.sampled_from(sorted(LIMITS))
 values = st.dictionaries(clock_ids, st.integers(min_value=-5, max_value=3000), max_size=6)
 
 
+@settings(deadline=None)  # a shared machine: a slow example is no failure
 @given(
     st.lists(values, min_size=0, max_size=4),
     st.sampled_from([Grade.I, Grade.II, Grade.III, Grade.IV, None]),
