@@ -25,7 +25,7 @@ from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
-from dutyroom.obligations.chain import chain_levels
+from dutyroom.obligations.chain import chain_levels, receiver_of
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.rules import (
@@ -155,7 +155,8 @@ def _plan_initial(incident: Incident, now: datetime) -> None:
 
 
 def _audience(incident: Incident) -> list[Unit]:
-    return [incident.unit, duty_room_unit()]
+    receiver = receiver_of(incident.unit)  # a town's duty room hears of its villages' incidents
+    return [incident.unit, duty_room_unit(), *([receiver] if receiver is not None else [])]
 
 
 def _event_payload(incident: Incident) -> dict[str, Any]:

@@ -125,11 +125,12 @@ def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | 
 
 def followup_schedule(
     *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime,
-    locked: bool = False,
+    locked: bool = False, owed_to: str = "",
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
 
-    ``locked``: the caller holds the incident's row lock, so the next number counted here is free."""
+    ``locked``: the caller holds the incident's row lock, so the next number counted here is free. ``owed_to``:
+    the duty room the unit's follow-ups go to (empty: the city's)."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
@@ -148,7 +149,7 @@ def followup_schedule(
                            anchor_at=basis_at)
     obligation, _ = obligation_upsert(
         incident=incident, unit=unit, planned=planned, key=incident_key(incident, f"{unit.code}:followup:{number}"),
-        now=now, fresh=locked,
+        now=now, fresh=locked, owed_to=owed_to,
     )
     return obligation
 

@@ -29,7 +29,7 @@ from dutyroom.obligations import engine
 from dutyroom.obligations.chain import owes_on, receiver_of
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, owed_to_code, unit_for_code
+from dutyroom.orgs.selectors import duty_room_unit, owed_to_code, unit_for_code, unit_subtree_ids
 from dutyroom.reports.access import may_act_on_clock, require_may_confirm_receipt, require_may_submit
 from dutyroom.reports.clocks import obligations_apply_report
 from dutyroom.reports.models import Authority, Report, VerificationRequest
@@ -202,7 +202,9 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         )
         payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
                    "title": incident.title, "forbidden_channel": report.forbidden_channel}
-        outbox_emit(topic="report.received", units=[duty_room, unit], at=now, payload=payload,
+        receiver = receiver_of(unit)  # a town's duty room hears of its villages' reports
+        outbox_emit(topic="report.received", units=[duty_room, unit, *([receiver] if receiver else [])], at=now,
+                    payload=payload,
                     incident_id=incident.pk, sensitive=is_protected(incident))
     return report
 
@@ -248,9 +250,10 @@ def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, uni
     kind = ReportKind(report.kind)
     if kind != ReportKind.PHONE:
         receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
-    if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
+    rolling = kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP)
+    if rolling and (unit.pk == incident.unit_id or owes_on(incident.pk, unit)):  # a town owes the city its own
         engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now,
-                                 locked=True)
+                                 locked=True, owed_to=owed_to_code(receiver_of(unit)))
     if kind == ReportKind.FINAL and unit.pk == incident.unit_id:  # a town's final passes on, it closes nothing
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])
@@ -313,9 +316,13 @@ class VerificationInput:
 
 def verification_request_create(*, actor: User, data: VerificationInput, now: datetime) -> VerificationRequest:
     """A question from above (or the city) that a unit must answer by a deadline (核报)."""
-    require_duty_room(actor, "只有值班室可以发起核实请求", "only the duty room issues verification requests")
+    local = actor.local_duty_room  # a town's duty room asks the units below it
+    if local is None:
+        require_duty_room(actor, "只有值班室可以发起核实请求", "only the duty room issues verification requests")
     errors = Errors()
     unit = unit_for_code(data.unit, errors)
+    if local is not None and unit is not None and (unit.pk == local.pk or unit.pk not in unit_subtree_ids(local)):
+        raise Forbidden("只能向本镇（区）下属单位发起核实请求", "a local duty room asks only the units below it")
     check_choice(errors, "authority", data.authority, Authority.values,
                  "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
     check_text(errors, "question", data.question, required=True, max_length=limits.QUESTION)
@@ -334,7 +341,7 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
                                rule=f"{rulebook.ref}/{rulebook.verification_reply.id}", anchor_at=now)
         engine.obligation_upsert(incident=data.incident, unit=unit, planned=planned,
                                  key=f"verification:{request.pk}:reply", now=now,
-                                 verification_request_id=request.pk)
+                                 verification_request_id=request.pk, owed_to=owed_to_code(local))
         audit_record(actor=actor, action="verification.request", object_type="verification_request",
                      object_id=request.pk, at=now, incident_id=data.incident.pk if data.incident else None,
                      unit_code=unit.code, data={"authority": data.authority, "due_at": due})
