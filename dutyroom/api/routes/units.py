@@ -105,28 +105,28 @@ def rules_view(unit: Unit) -> Body:
     }
 
 
-@router.get("/units/{code}/rules", response=Body)
-def get_unit_rules(request: HttpRequest, code: str) -> Any:
-    """The rules in force for the units below ``code``, each limit with the unit (or rulebook) that set it."""
-    return rules_view(_visible_unit(request, code))
+@router.get("/units/{unit}/rules", response=Body)
+def get_unit_rules(request: HttpRequest, unit: str) -> Any:
+    """The rules in force for the units below ``unit``, each limit with the unit (or rulebook) that set it."""
+    return rules_view(_visible_unit(request, unit))
 
 
-@router.put("/units/{code}/rules", response=Body)
-def put_unit_rules(request: HttpRequest, code: str, payload: RulesIn) -> Any:
-    """Tighten the clocks of the units below ``code`` from now on; running clocks keep their rules."""
+@router.put("/units/{unit}/rules", response=Body)
+def put_unit_rules(request: HttpRequest, unit: str, payload: RulesIn) -> Any:
+    """Tighten the clocks of the units below ``unit`` from now on; running clocks keep their rules."""
     user = caller(request)
-    unit = _visible_unit(request, code)
+    target = _visible_unit(request, unit)
     if not payload.within_minutes:
         raise ValidationFailed.one("within_minutes", "至少指定一个时限", "name at least one clock")
 
     def action() -> tuple[int, Any]:
         unit_rules_set(
             actor=user,
-            unit=unit,
+            unit=target,
             within_minutes=dict(payload.within_minutes),
             rulebook=rulebook_of(current_snapshot()),
             now=clock_now(),
         )
-        return 200, rules_view(unit)
+        return 200, rules_view(target)
 
     return idempotent(request, action)[1]
