@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from dutyroom.audit.services import audit_record
+from dutyroom.common.errors import Forbidden, ValidationFailed
 from dutyroom.common.validation import Errors, check_choice, check_text
 from dutyroom.orgs.access import Actor, require_may_manage_units_below, require_may_set_rules
 from dutyroom.orgs.models import LOCAL_KINDS, Unit, UnitRules
@@ -82,6 +83,49 @@ def unit_create(*, actor: Actor, data: UnitInput, now: datetime) -> Unit:
             data={"name": unit.name, "kind": unit.kind, "parent": parent.code},
         )
     return unit
+
+
+def unit_update(*, actor: Actor, unit: Unit, name: str, name_en: str, now: datetime) -> Unit:
+    """Rename a unit below the city (its code, kind and place in the tree stay: clocks and history name it)."""
+    if unit.parent is None or unit.kind not in LOCAL_KINDS:
+        raise Forbidden("这里只能修改镇（区）以下的单位", "only units below the towns are edited here")
+    require_may_manage_units_below(actor, unit.parent)
+    errors = Errors()
+    check_text(errors, "name", name, required=True, max_length=100)
+    check_text(errors, "name_en", name_en, max_length=100)
+    errors.raise_if_any()
+    with transaction.atomic():
+        before = {"name": unit.name, "name_en": unit.name_en}
+        unit.name, unit.name_en = name.strip(), name_en.strip()
+        unit.save(update_fields=["name", "name_en"])
+        audit_record(
+            actor=_audit_actor(actor),
+            action="unit.update",
+            object_type="unit",
+            object_id=unit.pk,
+            at=now,
+            unit_code=unit.code,
+            data={"from": before, "to": {"name": unit.name, "name_en": unit.name_en}},
+        )
+    return unit
+
+
+def units_import(*, actor: Actor, units: list[UnitInput], now: datetime) -> list[Unit]:
+    """Add every unit of a file, or none: the first bad row is named (``row N.<field>``) and nothing is kept."""
+    created: list[Unit] = []
+    seen: set[str] = set()
+    with transaction.atomic():
+        for number, data in enumerate(units, start=2):  # row 1 is the header
+            if data.code in seen:
+                raise ValidationFailed.one(f"row {number}.code", "文件中单位代码重复", "the code repeats in the file")
+            seen.add(data.code)
+            try:
+                created.append(unit_create(actor=actor, data=data, now=now))
+            except ValidationFailed as error:
+                raise ValidationFailed(
+                    {f"row {number}.{field}": text for field, text in error.errors.items()}
+                ) from error
+    return created
 
 
 def unit_rules_set(
