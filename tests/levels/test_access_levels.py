@@ -95,7 +95,7 @@ def world(city: None) -> dict[str, dict[str, int]]:
 
 
 def expected(op: str, caller: str, target: str) -> int:
-    _method, path, _body, ok, may = OPERATIONS[op]
+    _method, _path, _body, ok, may = OPERATIONS[op]
     if op == "ask":  # names the unit, not an incident: outside one's area is refused, not hidden
         return ok if may(caller, target) else 403
     if target not in VISIBLE[caller]:
