@@ -52,11 +52,12 @@ def init(*, demo: bool) -> int:
     if not demo:
         _duty_room_ensure()
     if demo:
-        from dutyroom.demo import demo_password, incidents_load, units_load, users_load
+        from dutyroom.demo import demo_password, incidents_load, levels_load, units_load, users_load
 
         now = clock_now()
         units = units_load()
         users = users_load(now)
+        users += levels_load(now)  # 沙溪's own duty room, its villages and their reporters
         incidents = incidents_load(now)
         from dutyroom.duty.demo import roster_demo_load
 

@@ -16,8 +16,10 @@ from django.db import transaction
 from dutyroom.accounts.models import Role, User
 from dutyroom.accounts.services import user_add
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import IncidentChanges, IncidentInput, incident_create, incident_update
-from dutyroom.orgs.models import Unit, UnitKind
+from dutyroom.orgs.models import Unit, UnitKind, UnitRules
+from dutyroom.orgs.services import unit_rules_set
 from dutyroom.reports.services import (
     ReportInput,
     VerificationInput,
@@ -49,6 +51,16 @@ UNITS: list[tuple[str, str, str, str, list[str]]] = [
     ("transport", "市交通运输局", "Transport Bureau", UnitKind.DEPARTMENT, ["accident"]),
     ("market", "市市场监督管理局", "Market Regulation Bureau", UnitKind.DEPARTMENT, ["public_health", "accident"]),
 ]
+# 分级管理: 沙溪镇 runs its own duty room (镇应急办); its villages, communities and an enterprise report to it, and
+# it holds them to 20 minutes for a first report so that it can meet the city's 45. Other towns are unchanged.
+LOCAL_DUTY_ROOM = "shaxi"
+LOCAL_UNITS: list[tuple[str, str, str, str]] = [
+    ("shaxi-tusong", "涂松村村民委员会", "Tusong Village", UnitKind.VILLAGE),
+    ("shaxi-niqiao", "泥桥村村民委员会", "Niqiao Village", UnitKind.VILLAGE),
+    ("shaxi-yinxi", "印溪社区居民委员会", "Yinxi Community", UnitKind.COMMUNITY),
+    ("shaxi-chem", "太仓沙溪精细化工有限公司", "Shaxi Fine Chemicals Co.", UnitKind.ENTERPRISE),
+]
+LOCAL_RULES = {"general.first": 20}
 TOWNS = ["chengxiang", "shaxi", "liuhe", "fuqiao", "huangjing", "shuangfeng"]
 DUTY_ROOM_USERS = [
     ("duty-officer", Role.DUTY_OFFICER, "值班员"),
@@ -82,6 +94,36 @@ def units_load() -> int:
                       "kind": UnitKind.GRID, "categories": ALL, "parent": parent},
         )
         created += was_created
+    return created
+
+
+def levels_load(now: datetime) -> int:
+    """分级管理 in the demo city (after ``units_load`` and ``users_load``; idempotent): 沙溪 runs its own duty
+    room with a duty officer, its villages, community and enterprise each have a reporter, and it sets its
+    units' first report to 20 minutes once. Kept apart from the city's units so that a city without duty rooms
+    below it (the tests' city) stays exactly as it was. Returns how many units and users were created."""
+    shaxi = Unit.objects.get(code=LOCAL_DUTY_ROOM)
+    if not shaxi.duty_room:
+        shaxi.duty_room = True
+        shaxi.save(update_fields=["duty_room"])
+    created = 0
+    for code, name, name_en, kind in LOCAL_UNITS:
+        _, was_created = Unit.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "categories": ALL, "parent": shaxi},
+        )
+        created += was_created
+    wanted = [(f"{LOCAL_DUTY_ROOM}-duty", Role.DUTY_OFFICER, LOCAL_DUTY_ROOM, "沙溪镇值班员")]
+    wanted += [(f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员") for code, name, *_ in LOCAL_UNITS]
+    existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
+    hashed = make_password(demo_password()) if len(existing) < len(wanted) else None
+    for username, role, unit, label in wanted:
+        if username not in existing:
+            user_add(username=username, role=role, unit_code=unit, password=None, password_hash=hashed, now=now,
+                     display_name=label)
+            created += 1
+    if not UnitRules.objects.filter(unit=shaxi).exists():
+        unit_rules_set(actor=User.objects.get(username=f"{LOCAL_DUTY_ROOM}-duty"), unit=shaxi,
+                       within_minutes=dict(LOCAL_RULES), rulebook=rulebook_of(current_snapshot()), now=now)
     return created
 
 
@@ -127,6 +169,7 @@ SAMPLES = [
     Sample("港区码头吊机倒塌", "port-zone", "accident", "special_equipment", "II", 9, address="太仓港区三期码头"),
     Sample("城厢镇群众聚集上访", "chengxiang", "social_security", "mass_incident", None, 130, sensitive=True,
            address="城厢镇政府门前"),
+    Sample("涂松村河道小船翻覆", "shaxi-tusong", "accident", "water_traffic", None, 14, address="沙溪镇涂松村"),
     Sample("科教新城防汛应急演练", "science-city", "natural", "flood", "IV", 30, "phone", exercise=True),
 ]
 
@@ -138,6 +181,8 @@ def incidents_load(now: datetime) -> int:
     officer = User.objects.get(username="duty-officer")
     with transaction.atomic():
         for sample in SAMPLES:
+            if not Unit.objects.filter(code=sample.unit).exists():  # a village sample without the levels loaded
+                continue
             reporter = User.objects.get(username=f"{sample.unit}-reporter")
             incident = incident_create(
                 actor=reporter,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from dutyroom.orgs.models import Unit
+
 
 class Role(models.TextChoices):
     DUTY_OFFICER = "duty_officer", "值班员"
@@ -30,12 +32,21 @@ class User(AbstractUser):
 
     @property
     def is_duty_room(self) -> bool:
-        """Duty officers and duty leaders act for the city duty room."""
-        return self.role in DUTY_ROOM_ROLES
+        """Duty officers and duty leaders act for the city duty room, unless their unit runs a duty room of its
+        own below the city (a town's): then they act for that one, over its subtree (``local_duty_room``)."""
+        return self.role in DUTY_ROOM_ROLES and self.local_duty_room is None
 
     @property
     def sees_whole_city(self) -> bool:
-        return self.role in CITY_WIDE_READ_ROLES
+        return self.role in CITY_WIDE_READ_ROLES and self.local_duty_room is None
+
+    @property
+    def local_duty_room(self) -> Unit | None:
+        """The duty room below the city this user staffs (its duty officer or duty leader), or None."""
+        if self.role not in DUTY_ROOM_ROLES or self.unit_id is None:
+            return None
+        unit = self.unit
+        return unit if unit is not None and unit.runs_local_duty_room else None
 
     @property
     def label(self) -> str:

@@ -220,7 +220,7 @@ def _write(decisions: LadderDecisions, now: datetime, *, told: dict[int, dict[st
     specs, entries = [], []
     for rung in decisions.rungs:
         clock, step = rung.obligation, rung.step
-        people = audience_users(step.to, clock.unit, now)
+        people = audience_users(step.to, clock.unit, now, clock.owed_to)
         specs.append(AlertSpec(key=f"ladder:{clock.pk}:{step.id}:{int(clock.due_at.timestamp())}", topic=step.topic,
                                recipients=people, incident=clock.incident, obligation=clock, unit=clock.unit))
         said = {"step": step.id, "topic": step.topic, "to": [p.username for p in people],

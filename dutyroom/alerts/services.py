@@ -35,6 +35,7 @@ from dutyroom.incidents.models import Incident
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_for_code
+from dutyroom.reports.access import may_act_on_clock
 from dutyroom.rules import AlertTopic, ObligationKind, ObligationState, evaluate
 
 
@@ -135,7 +136,8 @@ def _require_duty_room(actor: User, what: str, what_en: str) -> None:
 
 def chase_create(*, actor: User, obligation: Obligation, now: datetime, note: str = "") -> Chase:
     """Record who chased whom and when, and reach the unit's reporters and leader at once on every channel."""
-    _require_duty_room(actor, "催报", "chase a unit")
+    if not may_act_on_clock(actor, obligation.owed_to):  # a town's duty room chases the clocks owed to it
+        _require_duty_room(actor, "催报", "chase a unit")
     with transaction.atomic():
         locked = Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(
             pk=obligation.pk)

@@ -22,6 +22,7 @@ from dutyroom.api.routes import (
     obligations,
     opinion,
     system,
+    units,
 )
 from dutyroom.common.errors import DomainError
 
@@ -45,6 +46,7 @@ api.add_router("/", grants.router)
 api.add_router("/", alerts.router)
 api.add_router("/", opinion.router)
 api.add_router("/", handover.router)
+api.add_router("/", units.router)
 
 
 @api.exception_handler(NinjaValidationError)

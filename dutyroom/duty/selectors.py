@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.common.memo import memoized
 from dutyroom.duty.models import Shift
+from dutyroom.orgs.models import UnitKind
 
 
 def roster_now(now: datetime) -> Shift | None:
@@ -34,7 +35,9 @@ def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:
 
 def everyone_with_role(role: str) -> list[User]:
     """The fallback audience when no shift covers the moment: every active user of the role."""
-    return memoized(("role", role), lambda: list(User.objects.filter(role=role, is_active=True).order_by("id")))
+    # the city's fallback: a town's own duty officers watch their town's clocks, not the city's
+    city = Q(unit__isnull=True) | Q(unit__duty_room=False) | Q(unit__kind=UnitKind.DUTY_ROOM)
+    return memoized(("role", role), lambda: list(User.objects.filter(city, role=role, is_active=True).order_by("id")))
 
 
 def on_duty(role: Role, now: datetime) -> list[User]:

@@ -25,6 +25,7 @@ from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
+from dutyroom.obligations.chain import chain_levels, receiver_of
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.rules import (
@@ -142,18 +143,28 @@ def incident_lock(incident_id: int) -> Incident:
             .get(pk=incident_id))
 
 
+def _plan_levels(incident: Incident, rulebook: Rulebook, planned: list[PlannedClock], now: datetime) -> None:
+    """Each level of the chain owes these clocks on this incident (``obligations.chain``): the responsible unit
+    to its duty room, and a duty room below the city in turn to the one above it, by the rules in force when
+    the incident was opened."""
+    for level in chain_levels(rulebook, incident.unit, incident.created_at):
+        for clock in level.plan(rulebook, planned):
+            engine.obligation_upsert(
+                incident=incident, unit=level.unit, planned=clock,
+                key=engine.incident_key(incident, level.key(clock.key)), now=now, owed_to=level.owed_to,
+            )
+
+
 def _plan_initial(incident: Incident, now: datetime) -> None:
     rulebook = rulebook_of(incident.rulebook)
     severity = incident.severity_at_creation
-    for planned in initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at):
-        engine.obligation_upsert(
-            incident=incident, unit=incident.unit, planned=planned,
-            key=engine.incident_key(incident, planned.key), now=now,
-        )
+    _plan_levels(incident, rulebook, initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at),
+                 now)
 
 
 def _audience(incident: Incident) -> list[Unit]:
-    return [incident.unit, duty_room_unit()]
+    receiver = receiver_of(incident.unit)  # a town's duty room hears of its villages' incidents
+    return [incident.unit, duty_room_unit(), *([receiver] if receiver is not None else [])]
 
 
 def _event_payload(incident: Incident) -> dict[str, Any]:
@@ -270,11 +281,7 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
         created: list[PlannedClock] = []
         if before != incident.severity:
             created = escalation_clocks(rulebook, before, incident.severity, now)
-            for planned in created:
-                engine.obligation_upsert(
-                    incident=incident, unit=incident.unit, planned=planned,
-                    key=engine.incident_key(incident, planned.key), now=now,
-                )
+            _plan_levels(incident, rulebook, created, now)
             engine.followups_regrade(rulebook=rulebook, incident=incident, now=now)
         if "category" in diff or "subtype" in diff:
             incident_refresh_suggestion(incident)
@@ -306,8 +313,7 @@ def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> 
             key="final_report", kind=ObligationKind.FINAL_REPORT, due_at=final_report_due(rulebook, now),
             rule=f"{rulebook.ref}/{rulebook.final_report.id}", anchor_at=now,
         )
-        engine.obligation_upsert(incident=incident, unit=incident.unit, planned=planned,
-                                 key=engine.incident_key(incident, planned.key), now=now)
+        _plan_levels(incident, rulebook, [planned], now)
         audit_record(
             actor=actor, action="incident.handled", object_type="incident", object_id=incident.pk, at=now,
             incident_id=incident.pk, unit_code=incident.unit.code,

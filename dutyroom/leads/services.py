@@ -23,6 +23,7 @@ from dutyroom.leads.photos import Upload, photo_store, photos_check
 from dutyroom.leads.similarity import Signature
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
+from dutyroom.obligations.chain import receiver_of
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_by_code, unit_for_code
 from dutyroom.rules import LeadChannel, ObligationKind, PlannedClock, lead_verification_due
@@ -81,13 +82,23 @@ def verifier_units(channel: str) -> list[Unit]:
     return units or [duty_room_unit()]
 
 
+def _local_duty_room(lead: Lead) -> Unit | None:
+    """A lead sent from below a town that runs its own duty room (its grid workers) goes to that duty room first,
+    which verifies it or sends it on; everyone else's leads go to the rulebook's verifiers as before."""
+    sender = lead.sender
+    if sender is None or sender.unit is None:
+        return None
+    return receiver_of(sender.unit)
+
+
 def _start_clocks(lead: Lead, now: datetime) -> list[LeadVerifier]:
     snapshot = current_snapshot()
     rulebook = rulebook_of(snapshot)
     assert rulebook.leads is not None, f"{rulebook.ref} has no leads section"
     due = lead_verification_due(rulebook, lead.received_at)
     rows = []
-    for unit in verifier_units(lead.channel):
+    local = _local_duty_room(lead)
+    for unit in [local] if local is not None else verifier_units(lead.channel):
         planned = PlannedClock(key=f"lead:{lead.pk}:verify:{unit.code}", kind=ObligationKind.LEAD_VERIFICATION,
                                due_at=due, rule=f"{rulebook.ref}/{rulebook.leads.verification.id}",
                                anchor_at=lead.received_at)

@@ -55,6 +55,9 @@ class VerifyInput:
 def may_verify(user: User, lead: Lead) -> bool:
     if user.is_duty_room:
         return True
+    local = user.local_duty_room  # a town's duty room verifies the leads of its grid workers
+    if local is not None and lead.verifiers.filter(unit_id=local.pk).exists():
+        return True
     return (user.role in VERIFIER_ROLES and user.unit_id is not None
             and lead.verifiers.filter(unit_id=user.unit_id).exists())
 

@@ -52,6 +52,7 @@ def incident_key(incident: ClockSubject, key: str) -> str:
 def obligation_upsert(
     *, incident: ClockSubject | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
     report_id: int | None = None, verification_request_id: int | None = None, fresh: bool = False,
+    owed_to: str = "",
 ) -> tuple[Obligation, bool]:
     """Create the obligation for ``key`` or move its deadline; returns (obligation, created).
 
@@ -64,6 +65,7 @@ def obligation_upsert(
         obligation = Obligation(
             key=key, incident_id=incident.pk if incident is not None else None, unit=unit, kind=planned.kind,
             created_at=now, report_id=report_id, verification_request_id=verification_request_id,
+            owed_to=owed_to,
         )
     obligation.due_at = planned.due_at
     obligation.anchor_at = planned.anchor_at
@@ -123,11 +125,12 @@ def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | 
 
 def followup_schedule(
     *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime,
-    locked: bool = False,
+    locked: bool = False, owed_to: str = "",
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
 
-    ``locked``: the caller holds the incident's row lock, so the next number counted here is free."""
+    ``locked``: the caller holds the incident's row lock, so the next number counted here is free. ``owed_to``:
+    the duty room the unit's follow-ups go to (empty: the city's)."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
@@ -146,7 +149,7 @@ def followup_schedule(
                            anchor_at=basis_at)
     obligation, _ = obligation_upsert(
         incident=incident, unit=unit, planned=planned, key=incident_key(incident, f"{unit.code}:followup:{number}"),
-        now=now, fresh=locked,
+        now=now, fresh=locked, owed_to=owed_to,
     )
     return obligation
 

@@ -30,6 +30,10 @@ class Obligation(models.Model):
         db_index=False,
     )
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="obligations", db_index=False)
+    # The duty room that receives the clock, confirms its receipt, chases it and asks for its verification: the
+    # code of a duty room below the city (a town's), or empty for the city duty room, which is what every row
+    # from before duty rooms below the city means (the API answers ``duty-room`` for it).
+    owed_to = models.CharField(max_length=64, blank=True, default="", db_default="")
     kind = models.CharField(max_length=20, choices=choices(ObligationKind))
     state = models.CharField(max_length=10, choices=choices(ObligationState), default="pending")
     due_at = models.DateTimeField()

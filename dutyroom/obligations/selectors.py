@@ -8,6 +8,7 @@ from typing import Any
 
 from dutyroom.common.timefmt import iso_local
 from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import CITY_DUTY_ROOM
 from dutyroom.rules import ObligationKind, ObligationState, evaluate
 
 # The open states as SQL literals, for the partial indexes over open clocks (see ``open_clock_incident_ids``).
@@ -23,6 +24,7 @@ def obligation_view(obligation: Obligation, now: datetime) -> dict[str, Any]:
         "id": obligation.pk,
         "incident": obligation.incident_id,
         "unit": obligation.unit.code,
+        "owed_to": obligation.owed_to or CITY_DUTY_ROOM,
         "kind": obligation.kind,
         "kind_label": ObligationKind(obligation.kind).label_zh,
         "due_at": iso_local(obligation.due_at),

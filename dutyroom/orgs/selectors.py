@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from dutyroom.common.validation import Errors
-from dutyroom.orgs.models import Unit, UnitKind
+from dutyroom.orgs.models import CITY_DUTY_ROOM, Unit, UnitKind, UnitRules
+from dutyroom.rules.overlay import Overlay, overlays_at
 
 
 def unit_by_code(code: str) -> Unit | None:
@@ -38,3 +41,72 @@ def unit_for_code(code: str, errors: Errors, field: str = "unit") -> Unit | None
     if unit is None:
         errors.add(field, f"单位代码 {code} 不存在", f"unknown unit code {code}")
     return unit
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    """The units above ``unit``, nearest first (its parent, the parent's parent, … up to the root)."""
+    found: list[Unit] = []
+    seen = {unit.pk}
+    parent_id = unit.parent_id
+    while parent_id is not None and parent_id not in seen:
+        parent = Unit.objects.filter(pk=parent_id).first()
+        if parent is None:
+            break
+        found.append(parent)
+        seen.add(parent.pk)
+        parent_id = parent.parent_id
+    return found
+
+
+def owed_to_unit(unit: Unit) -> Unit | None:
+    """The duty room below the city that receives ``unit``'s reports: the nearest unit above it running one.
+    None: its reports go to the city duty room, as every unit's did before duty rooms below the city."""
+    return next((above for above in unit_ancestors(unit) if above.runs_local_duty_room), None)
+
+
+def owed_to_code(receiver: Unit | None) -> str:
+    """``owed_to`` as stored on an obligation: empty for the city duty room (so rows from before duty rooms
+    below the city read the same), else the receiving unit's code."""
+    return receiver.code if receiver is not None else ""
+
+
+def reports_to_codes(units: list[Unit]) -> dict[int, str]:
+    """Each unit's ``reports_to`` (the code of the duty room its reports go to) from one read of the tree."""
+    tree = {row["id"]: row for row in Unit.objects.values("id", "code", "parent_id", "duty_room", "kind")}
+    answer: dict[int, str] = {}
+    for unit in units:
+        parent_id, seen, code = unit.parent_id, {unit.pk}, CITY_DUTY_ROOM
+        while parent_id is not None and parent_id not in seen and parent_id in tree:
+            row = tree[parent_id]
+            if row["duty_room"] and row["kind"] != UnitKind.DUTY_ROOM:
+                code = row["code"]
+                break
+            seen.add(parent_id)
+            parent_id = row["parent_id"]
+        answer[unit.pk] = code
+    return answer
+
+
+def overlay_versions(units: list[Unit]) -> list[Overlay]:
+    """Every stored version of the rules the given units set, in the order of ``units`` (top first)."""
+    rows = UnitRules.objects.filter(unit__in=units).select_related("unit")
+    by_unit: dict[int, list[Overlay]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(
+            Overlay(unit=row.unit.code, version=row.version, within_minutes=dict(row.within_minutes),
+                    set_at=row.set_at))
+    return [overlay for unit in units for overlay in by_unit.get(unit.pk, [])]
+
+
+def overlays_over(unit: Unit, at: datetime) -> list[Overlay]:
+    """The overlays in force at ``at`` for ``unit``'s own clocks: those set by every unit above it, top first."""
+    above = list(reversed(unit_ancestors(unit)))
+    if not above or not UnitRules.objects.filter(unit__in=above).exists():
+        return []
+    return overlays_at(overlay_versions(above), at)
+
+
+def overlays_below(unit: Unit, at: datetime) -> list[Overlay]:
+    """The overlays in force at ``at`` for the units below ``unit``: its own and those above it, top first."""
+    chain = [*reversed(unit_ancestors(unit)), unit]
+    return overlays_at(overlay_versions(chain), at)

@@ -12,8 +12,10 @@ from dutyroom.accounts.models import User
 from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.access import may_report, visible_incidents
 from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import CITY_DUTY_ROOM
 from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.models import Report, VerificationRequest
+from dutyroom.rules import ObligationKind
 
 
 def visible_obligations(user: User) -> QuerySet[Obligation]:
@@ -84,3 +86,34 @@ def require_may_reply(user: User, request: VerificationRequest) -> None:
     """The asked unit replies; the duty room may also log a reply it received by phone on the unit's behalf."""
     if not may_report(user) or not (user.is_duty_room or user.unit_id == request.unit_id):
         raise Forbidden("只有被核实单位可以反馈", "only the unit asked may reply")
+
+
+def may_act_as_duty_room(user: User, owed_to: str) -> bool:
+    """Whether the user staffs the duty room ``owed_to`` names (an obligation's; empty for the city's)."""
+    if not owed_to or owed_to == CITY_DUTY_ROOM:
+        return user.is_duty_room
+    local = user.local_duty_room
+    return local is not None and local.code == owed_to
+
+
+def receipt_owed_to(report: Report) -> str:
+    """Which duty room confirms this report: its receipt clock's ``owed_to`` (empty: the city's)."""
+    found = Obligation.objects.filter(report_id=report.pk, kind=ObligationKind.RECEIPT).values_list(
+        "owed_to", flat=True).first()
+    return found or ""
+
+
+def may_confirm_receipt(user: User, report: Report) -> bool:
+    """The duty room the report went to signs for it: the town's for its villages, the city's for the towns."""
+    return may_act_as_duty_room(user, receipt_owed_to(report))
+
+
+def require_may_confirm_receipt(user: User, report: Report) -> None:
+    if not may_confirm_receipt(user, report):
+        raise Forbidden("只有接收该报告的值班室可以签收", "only the duty room the report went to confirms receipt")
+
+
+def may_act_on_clock(user: User, owed_to: str) -> bool:
+    """Chase or waive a clock: the city duty room, over every clock below it, or the duty room below the city
+    that the clock is owed to (a town's, over its villages' clocks)."""
+    return user.is_duty_room or (bool(owed_to) and may_act_as_duty_room(user, owed_to))

@@ -96,7 +96,7 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
 # sweep (the rest — JSON, text, a dozen timestamps — cost a third of loading a batch). A field missing here costs
 # a query per clock: ``tests/worker/test_worker.py`` checks that a sweep never reads a unit or incident again.
 SWEEP_COLUMNS = (
-    "id", "key", "kind", "state", "due_at", "met_at", "overdue_at", "ladder_at", "late_by_seconds", "rule",
+    "id", "key", "kind", "state", "due_at", "met_at", "overdue_at", "ladder_at", "late_by_seconds", "rule", "owed_to",
     "incident_id", "unit_id", "verification_request_id",
     "unit__id", "unit__code", "unit__name", "unit__kind",
     "incident__id", "incident__title", "incident__grade", "incident__sensitive", "incident__may_escalate",
@@ -173,7 +173,8 @@ def _next_followup(obligation: Obligation, now: datetime) -> None:
     """A silent unit owes one follow-up per period: an overdue follow-up starts the next period's clock."""
     if obligation.kind == ObligationKind.FOLLOWUP and obligation.incident is not None:
         engine.followup_schedule(rulebook=rulebook_of(obligation.incident.rulebook), incident=obligation.incident,
-                                 unit=obligation.unit, basis_at=obligation.due_at, now=now)
+                                 unit=obligation.unit, basis_at=obligation.due_at, now=now,
+                                 owed_to=obligation.owed_to)
 
 
 def obligation_fire_overdue(obligation_id: int, now: datetime,

@@ -27,10 +27,11 @@ from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import incident_lock, incident_mark_handled
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
+from dutyroom.obligations.chain import owes_on, receiver_of
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
-from dutyroom.reports.access import require_may_submit
+from dutyroom.orgs.selectors import duty_room_unit, owed_to_code, unit_for_code, unit_subtree_ids
+from dutyroom.reports.access import may_act_on_clock, require_may_confirm_receipt, require_may_submit
 from dutyroom.reports.clocks import obligations_apply_report
 from dutyroom.reports.models import Authority, Report, VerificationRequest
 from dutyroom.rules import (
@@ -192,7 +193,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         )
         delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
         effective_at = data.called_at if delivered and data.called_at else now
-        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN:
+        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN and unit.pk == incident.unit_id:
             _implicit_handled(actor, incident, now)
         met = obligations_apply_report(
             rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
@@ -216,7 +217,9 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
         )
         payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
                    "title": incident.title, "forbidden_channel": report.forbidden_channel}
-        outbox_emit(topic="report.received", units=[duty_room, unit], at=now, payload=payload,
+        receiver = receiver_of(unit)  # a town's duty room hears of its villages' reports
+        outbox_emit(topic="report.received", units=[duty_room, unit, *([receiver] if receiver else [])], at=now,
+                    payload=payload,
                     incident_id=incident.pk, sensitive=is_protected(incident))
     return report
 
@@ -226,10 +229,12 @@ def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
     it or by the duty room on its behalf) may do either. Another unit's phone call or written note is kept as
     information (it meets no clock of the responsible unit). Nothing but a verification reply is taken once the
     incident is closed."""
-    if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id:
+    upper = unit.pk != incident.unit_id and owes_on(incident.pk, unit)  # a town passing its village's report on
+    if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id and not upper:
         raise Forbidden("续报和终报只能由责任单位（或值班室代其）报送", "only the responsible unit (or the duty room "
                         "for it) files follow-up and final reports")
-    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED:
+    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED and not (
+            upper and kind == ReportKind.FINAL):  # the town's own final to the city may follow its village's
         raise Conflict("事件已结案（已收到终报），不再接受报告", "the incident is closed (final report received)")
 
 
@@ -246,9 +251,10 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room
         key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
         rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
     )
-    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=duty_room or duty_room_unit(),
+    receiver = receiver_of(report.unit)  # a town running its own duty room confirms its villages' reports
+    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=receiver or duty_room or duty_room_unit(),
                                              planned=planned, key=f"report:{report.pk}:receipt", now=now,
-                                             report_id=report.pk, fresh=True)
+                                             report_id=report.pk, fresh=True, owed_to=owed_to_code(receiver))
     return obligation
 
 
@@ -259,17 +265,18 @@ def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, uni
     kind = ReportKind(report.kind)
     if kind != ReportKind.PHONE:
         receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
-    if kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP) and unit.pk == incident.unit_id:
+    rolling = kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP)
+    if rolling and (unit.pk == incident.unit_id or owes_on(incident.pk, unit)):  # a town owes the city its own
         engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now,
-                                 locked=True)
-    if kind == ReportKind.FINAL:
+                                 locked=True, owed_to=owed_to_code(receiver_of(unit)))
+    if kind == ReportKind.FINAL and unit.pk == incident.unit_id:  # a town's final passes on, it closes nothing
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])
 
 
 def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Report:
     """The duty room confirms it received a report (签收, 核对确认接收)."""
-    require_duty_room(actor, "只有值班室可以签收", "only the duty room confirms receipt")
+    require_may_confirm_receipt(actor, report)
     with transaction.atomic():
         report = (Report.objects.select_for_update(of=("self",), no_key=True).select_related("incident", "unit")
                   .get(pk=report.pk))  # no key share blocked: see incidents.services.incident_lock
@@ -293,7 +300,8 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
 
 
 def obligation_waive(*, actor: User, obligation: Obligation, reason: str, now: datetime) -> Obligation:
-    require_duty_room(actor, "只有值班室可以豁免时限", "only the duty room may waive an obligation")
+    if not may_act_on_clock(actor, obligation.owed_to):  # a town's duty room waives the clocks owed to it
+        require_duty_room(actor, "只有值班室可以豁免时限", "only the duty room may waive an obligation")
     errors = Errors()
     check_text(errors, "reason", reason, required=True, max_length=limits.REASON)
     errors.raise_if_any()
@@ -324,9 +332,13 @@ class VerificationInput:
 
 def verification_request_create(*, actor: User, data: VerificationInput, now: datetime) -> VerificationRequest:
     """A question from above (or the city) that a unit must answer by a deadline (核报)."""
-    require_duty_room(actor, "只有值班室可以发起核实请求", "only the duty room issues verification requests")
+    local = actor.local_duty_room  # a town's duty room asks the units below it
+    if local is None:
+        require_duty_room(actor, "只有值班室可以发起核实请求", "only the duty room issues verification requests")
     errors = Errors()
     unit = unit_for_code(data.unit, errors)
+    if local is not None and unit is not None and (unit.pk == local.pk or unit.pk not in unit_subtree_ids(local)):
+        raise Forbidden("只能向本镇（区）下属单位发起核实请求", "a local duty room asks only the units below it")
     check_choice(errors, "authority", data.authority, Authority.values,
                  "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
     check_text(errors, "question", data.question, required=True, max_length=limits.QUESTION)
@@ -345,7 +357,7 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
                                rule=f"{rulebook.ref}/{rulebook.verification_reply.id}", anchor_at=now)
         engine.obligation_upsert(incident=data.incident, unit=unit, planned=planned,
                                  key=f"verification:{request.pk}:reply", now=now,
-                                 verification_request_id=request.pk)
+                                 verification_request_id=request.pk, owed_to=owed_to_code(local))
         audit_record(actor=actor, action="verification.request", object_type="verification_request",
                      object_id=request.pk, at=now, incident_id=data.incident.pk if data.incident else None,
                      unit_code=unit.code, data={"authority": data.authority, "due_at": due})

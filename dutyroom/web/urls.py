@@ -26,6 +26,7 @@ from dutyroom.web.views import (
     password,
     preferences,
     reports,
+    units,
     verification,
 )
 from dutyroom.web.views.common import chinese_first as zh
@@ -76,6 +77,8 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", zh(alerts.notification_read), name="notification-read"),
     path("obligations/<int:pk>/chase/", zh(alerts.obligation_chase), name="obligation-chase"),
     path("roster/", zh(alerts.roster_page), name="roster"),
+    path("units/", zh(units.units_page), name="units"),
+    path("units/<str:code>/", zh(units.unit_edit), name="unit-edit"),
     path("deliveries/", zh(alerts.deliveries_page), name="deliveries"),
     path("handover/", zh(handover.handover_page), name="handover"),
     path("duty-log/", zh(handover.duty_log_page), name="duty-log"),

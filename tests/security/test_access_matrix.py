@@ -233,6 +233,14 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     Op("GET", "/duty-log", city_wide, targeted=False),
     Op("POST", "/duty-log", lambda c, t: c in DUTY_ROOM | {"admin"}, 201, {"kind": "call", "text": "矩阵来电"},
        targeted=False),
+    # units below the city (分级管理): anyone lists the units they may see (Shaxi's accounts see Shaxi); the admin
+    # and the city duty room add units; a unit's own rules are set by its leader (or its own duty room) or admin
+    Op("GET", "/units", anyone, targeted=False),
+    Op("POST", "/units", lambda c, t: c in DUTY_ROOM | {"admin"}, 201,
+       {"code": "matrix-village", "name": "矩阵村", "kind": "village", "parent": "shaxi"}, targeted=False),
+    Op("GET", "/units/{unit}/rules", anyone, targeted=False),
+    Op("PUT", "/units/{unit}/rules", lambda c, t: c in {"admin", "shaxi-leader"},
+       body={"within_minutes": {"general.first": 30}}, targeted=False),
     Op("GET", "/incidents/{incident}/duplicates", anyone),
     Op("POST", "/incident-duplicates/{incdup}/decision", duty_room, body={"duplicate": False}, targeted=False,
        expect=lambda c, t: None if c in SEES_OWN else 404),
