@@ -10,6 +10,7 @@ from django.conf import settings
 
 from dutyroom.incidents.access import is_protected
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_name
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import AlertTopic, ObligationKind
@@ -49,7 +50,7 @@ def alert_text(topic: AlertTopic, *, incident: Incident | None, obligation: Obli
     if protected(incident):
         return f"{head}{PROTECTED_TEXT} {link_for(incident)}"
     assert incident is not None
-    parts = [head, f"{unit.name}：" if unit is not None else "", f"“{incident.title}”"]
+    parts = [head, f"{unit.name}：" if unit is not None else "", f"“{incident_name(incident, None)}”"]
     if obligation is not None:
         due = obligation.due_at.astimezone(LOCAL).strftime(LOCAL_FORMAT)
         parts.append(f"的{ObligationKind(obligation.kind).label_zh}时限 {due}")

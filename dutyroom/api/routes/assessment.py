@@ -120,6 +120,7 @@ def get_assessment(request: HttpRequest, period: str | None = None) -> list[Any]
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
     and the points that add up to the score. Exercise incidents never count."""
     chosen = period_param(period)
-    table = assessment_for(chosen, visible_assessed_units(caller(request)), clock_now(), with_points=True)
+    user = caller(request)
+    table = assessment_for(chosen, visible_assessed_units(user), clock_now(), with_points=True, viewer=user)
     extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
     return [{**row_view(row), **extra} for row in table.rows]
