@@ -114,7 +114,7 @@ class Api:
         return headers
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        data = json.dumps(body) if body is not None else None
+        data = json.dumps(body) if body is not None else ""  # no body at all, not the text "None"
         response = getattr(self.client, method)(
             f"/api/v1{path}", data=data, content_type="application/json", headers=self._headers(headers)
         )

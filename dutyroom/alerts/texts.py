@@ -14,6 +14,7 @@ from dutyroom.alerts.models import AlertEvent
 from dutyroom.common.errors import NotFound
 from dutyroom.incidents.access import access_incident, is_protected
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_name
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import AlertTopic, ObligationKind
@@ -63,7 +64,7 @@ def finding_text(*, step: str, finding_id: int | None, incident: Incident | None
         return f"{head}{PROTECTED_TEXT} {link}"
     assert incident is not None
     what = FINDING_STEP_ZH.get(step, "有一项考评认定")
-    subject = f"{unit.name}（“{incident.title}”）"
+    subject = f"{unit.name}（“{incident_name(incident, None)}”）"
     if step == "raised":
         return f"{head}对{subject}{what}，可在申诉期内申诉。{link}"
     return f"{head}{subject}{what}。{link}"
@@ -81,7 +82,7 @@ def instruction_text(*, incident: Incident | None, unit: Unit | None, due: str |
             when = f"，请于 {datetime.fromisoformat(due).astimezone(LOCAL).strftime(LOCAL_FORMAT)} 前反馈落实情况"
         except ValueError:
             when = ""
-    return f"{head}{unit.name}：“{incident.title}”有领导批示需要落实{when}。{link_for(incident)}"
+    return f"{head}{unit.name}：“{incident_name(incident, None)}”有领导批示需要落实{when}。{link_for(incident)}"
 
 
 def protected(incident: Incident | None) -> bool:
@@ -95,13 +96,16 @@ def alert_text(topic: AlertTopic, *, incident: Incident | None, obligation: Obli
     if protected(incident):
         return f"【{TOPIC_ZH[topic]}】{PROTECTED_TEXT} {link_for(incident)}"
     assert incident is not None
-    return described_text(topic, incident=incident, obligation=obligation, unit=unit)
+    return described_text(topic, incident=incident, obligation=obligation, unit=unit, viewer=None)
 
 
-def described_text(topic: AlertTopic, *, incident: Incident, obligation: Obligation | None, unit: Unit | None) -> str:
-    """What happened, in words: the unit, the incident's title and the clock. Never for an outside channel of a
-    protected incident; in the app only for a person who may read the incident (``inbox_text``)."""
-    parts = [f"【{TOPIC_ZH[topic]}】", f"{unit.name}：" if unit is not None else "", f"“{incident.title}”"]
+def described_text(topic: AlertTopic, *, incident: Incident, obligation: Obligation | None, unit: Unit | None,
+                   viewer: User | None) -> str:
+    """What happened, in words: the unit, the incident's name for ``viewer`` (``None``: whoever reads an outside
+    channel) and the clock. Never for an outside channel of a protected incident; in the app only for a person
+    who may read the incident (``inbox_text``)."""
+    name = incident_name(incident, viewer)
+    parts = [f"【{TOPIC_ZH[topic]}】", f"{unit.name}：" if unit is not None else "", f"“{name}”"]
     if obligation is not None:
         due = obligation.due_at.astimezone(LOCAL).strftime(LOCAL_FORMAT)
         parts.append(f"的{ObligationKind(obligation.kind).label_zh}时限 {due}")
@@ -118,4 +122,5 @@ def inbox_text(event: AlertEvent, user: User) -> str:
         incident = access_incident(user, event.incident_id)
     except NotFound:
         return event.text
-    return described_text(AlertTopic(event.topic), incident=incident, obligation=event.obligation, unit=event.unit)
+    return described_text(AlertTopic(event.topic), incident=incident, obligation=event.obligation, unit=event.unit,
+                          viewer=user)

@@ -32,6 +32,7 @@ PYDANTIC_ZH: dict[str, tuple[str, str]] = {
     "decimal_parsing": ("必须是数字", "must be a number"),
     "extra_forbidden": ("未知字段（不接受该字段）", "unknown field"),
     "nul_character": ("不能包含空字符（NUL）", "must not contain NUL characters"),
+    "bool_not_accepted": ("不接受 true/false，请填写该字段的值", "true/false is not a value of this field"),
     "decimal_max_places": ("小数位数过多（最多精确到分）", "too many decimal places (at most fen)"),
     "decimal_max_digits": ("数字过长", "too many digits"),
     "decimal_whole_digits": ("数字过长", "too many digits"),
@@ -61,6 +62,9 @@ def _pydantic_message(error: dict[str, Any], field: str) -> tuple[str, str]:
     if error.get("type") == "extra_forbidden" and leaf in READ_ONLY_FIELDS:
         return READ_ONLY_FIELDS[leaf]
     kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if "zh" in context and "en" in context:  # our own checks carry both languages
+        return (str(context["zh"]), str(context["en"]))
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         return (f"取值无效，可选：{expected}", f"invalid value; expected {expected}")

@@ -1,15 +1,19 @@
-"""Request bodies of API v1 (shared/docs/api.md). Unknown fields are refused so typos never vanish."""
+"""Request bodies of API v1 (shared/docs/api.md), every one built on ``Strict``."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
+from django.http import HttpRequest
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from dutyroom.common import limits
+from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.validation import normalise_text, text_problem
 
 GradeIn = Literal["I", "II", "III", "IV"]
 CategoryIn = Literal["natural", "accident", "public_health", "social_security"]
@@ -18,16 +22,55 @@ ChannelIn = Literal["platform", "phone", "fax", "email", "qq", "wechat", "weibo"
 Figure = Field(default=None, ge=0, le=limits.COUNT_MAX)
 
 
+def _takes_bool(annotation: object) -> bool:
+    return annotation is bool or any(_takes_bool(arg) for arg in get_args(annotation))
+
+
 class Strict(Schema):
+    """The base of every API write body, so no operation can be looser than the others:
+
+    - unknown fields are refused (400 naming the field), so a typo or a field of a newer client never vanishes;
+    - ``true``/``false`` are accepted only where the field is a boolean (pydantic would take ``true`` as 1 for an
+      id or a number: ``{"incident": true}`` would name incident 1);
+    - text is normalised (NFC, surrounding white space and invisible characters removed) and refused, naming
+      the field, when it holds NUL or bidi controls, shows nothing (only zero-width characters), or declares
+      itself a state secret (``common.validation.text_problem``, the same check the services run for the web
+      forms).
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def no_nul(cls, value: object) -> object:
-        """A NUL character is never text a person typed, and PostgreSQL cannot store it: a 400 naming the field."""
-        if isinstance(value, str) and "\x00" in value:
-            raise PydanticCustomError("nul_character", "must not contain NUL characters")
+    def typed_as_declared(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem is not None:
+                zh, en = problem
+                raise PydanticCustomError("text_refused", "{en}", {"zh": zh, "en": en})
+            return normalise_text(value)
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and not _takes_bool(field.annotation):
+                raise PydanticCustomError("bool_not_accepted", "true/false is not a value of this field")
         return value
+
+
+def no_body(request: HttpRequest) -> None:
+    """An operation that takes no fields (mark read, retry, verify a warning) answers 400 naming any field sent,
+    as a strict body would: nothing or ``{}`` is accepted, a typo like ``{"incident": 3}`` is not ignored."""
+    raw = request.body
+    if not raw.strip():
+        return
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as error:  # a body nested ten thousand deep is garbage too
+        raise ValidationFailed.one("body", "请求体不是有效的 JSON", "invalid JSON") from error
+    if data is None or data == {}:
+        return
+    if not isinstance(data, dict):
+        raise ValidationFailed.one("body", "此操作不接受请求内容", "this operation takes no body")
+    raise ValidationFailed({str(name)[:100]: ("未知字段（不接受该字段）", "unknown field") for name in list(data)[:20]})
 
 
 class CasualtiesIn(Strict):

@@ -1,7 +1,7 @@
 """Who sees which findings and which rows of the assessment.
 
 The assessor, the duty room and admins see every unit; a unit sees its own findings, ledger and rank, never
-the findings against other units (issue 9). Missing and forbidden both answer NotFound.
+the findings against other units. Missing and forbidden both answer NotFound.
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ def visible_assessed_units(user: User) -> QuerySet[Unit]:
 
 
 def visible_findings(user: User) -> QuerySet[Finding]:
+    """The city-wide readers see every finding, those about work-secret incidents included: the assessor decides
+    such a finding on its stub (the finding, the unit's appeal, the incident named ``［工作秘密］`` by
+    ``incidents.naming``) without being given the incident itself, so a finding can always be decided and the
+    secret's need-to-know list does not grow for it."""
     qs = Finding.objects.select_related("incident", "unit", "raised_by", "appealed_by", "decided_by")
     if sees_all_units(user):
-        return qs.filter(incident__in=visible_incidents(user))
+        return qs
     if user.unit_id is None:
         return qs.none()
     return qs.filter(unit_id=user.unit_id)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from dutyroom.accounts.models import User
 from dutyroom.alerts.models import Chase
 from dutyroom.assessment import selectors
 from dutyroom.assessment.access import assessed_units
@@ -139,9 +140,10 @@ class Assessment:
     chases_recorded: bool
 
 
-def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False
-                   ) -> Assessment:
-    """Every unit's row for ``period``; ``with_points`` adds each unit's ledger (and takes the score from it)."""
+def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False,
+                   viewer: User | None = None) -> Assessment:
+    """Every unit's row for ``period``; ``with_points`` adds each unit's ledger (and takes the score from it),
+    its lines naming incidents as they may be named to ``viewer`` (``None`` for a circulating document)."""
     book = scoring_book()
     units = list(units)
     ids = [u.pk for u in units]
@@ -161,7 +163,7 @@ def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with
         rows[entry["unit_id"]].adopted += entry["n"]
     closed_at = period_closes_at(book, period)
     if with_points:
-        facts = selectors.ledger_facts(period, book, ids, now, closed_at)
+        facts = selectors.ledger_facts(period, book, ids, now, closed_at, viewer)
         for unit_id, row in rows.items():
             explained = ledger(book, period, facts.get(unit_id, []), closed_at)
             row.points, row.score, row.grade = explained.lines, explained.score, explained.grade
@@ -185,13 +187,13 @@ class UnitLedger:
     peers: int
 
 
-def unit_ledger(period: Period, unit: Unit, now: datetime) -> UnitLedger:
+def unit_ledger(period: Period, unit: Unit, now: datetime, viewer: User | None = None) -> UnitLedger:
     """One unit's row with its rank among its peers, every line of its score, and its median delay."""
     peers = [u for u in assessed_units() if u.peer_group == unit.peer_group]
     table = assessment_for(period, peers, now, with_points=False)
     row = next(r for r in table.rows if r.unit.pk == unit.pk)
     book = scoring_book()
-    facts = selectors.ledger_facts(period, book, [unit.pk], now, table.closed_at)
+    facts = selectors.ledger_facts(period, book, [unit.pk], now, table.closed_at, viewer)
     explained = ledger(book, period, facts.get(unit.pk, []), table.closed_at)
     row.points = explained.lines
     delays = selectors.late_first_report_seconds(period, book, unit.pk)

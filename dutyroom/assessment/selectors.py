@@ -18,7 +18,9 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 
+from dutyroom.accounts.models import User
 from dutyroom.assessment.models import Adoption, Finding, FindingState
+from dutyroom.incidents.naming import incident_names_by_id
 from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.rules.periods import Period, month_of
@@ -171,64 +173,70 @@ def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int) -
 # --- the ledger's facts ------------------------------------------------------------------------------------
 
 
-def _obligation_reason(row: dict[str, Any], missing: bool) -> str:
+def _obligation_reason(row: dict[str, Any], missing: bool, names: dict[int, str]) -> str:
     what = ObligationKind(row["kind"]).label_zh
-    title = row.get("incident__title") or "（无关联事件的核实请求）"
+    title = names.get(row["incident_id"]) or "（无关联事件的核实请求）"
     if missing:
         return f"{title}：{what}缺报（超过时限仍未报送）"
     minutes = (row["late_by_seconds"] or 0) // 60
     return f"{title}：{what}迟报 {minutes} 分钟"
 
 
-def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime
-                      ) -> Iterable[tuple[int, Fact]]:
+def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime,
+                      viewer: User | None) -> Iterable[tuple[int, Fact]]:
     waived_after_close = Q(state=ObligationState.WAIVED, due_at__lte=closed_at, waived_at__gt=closed_at)
     fields = ("id", "unit_id", "kind", "state", "due_at", "late_by_seconds", "waived_at", "waived_reason",
-              "incident_id", "incident__title", "moment")
+              "incident_id", "moment")
     rows = [row for qs in period_obligations(period, book, unit_ids)
             for row in qs.filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
             .values(*fields).order_by("moment", "id")]
+    names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         missing = row["state"] != ObligationState.LATE
         kind = obligation_fact(row["kind"], missing)
         if kind is None:
             continue
-        reason = _obligation_reason(row, missing)
+        reason = _obligation_reason(row, missing, names)
         yield row["unit_id"], Fact(kind, month_of(row["moment"], book.tzinfo).start, f"obligation:{row['id']}",
                                    reason, row["incident_id"], row["due_at"], row["waived_at"])
 
 
-def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> Iterable[tuple[int, Fact]]:
+def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+                   ) -> Iterable[tuple[int, Fact]]:
     # an upheld 迟报 finding formalises a late clock, which already scores: it is never counted twice
-    rows = (Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD,
-                                   kind__in=list(FINDING_FACTS))
-            .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__title",
-                    "incident__occurred_at").order_by("incident__occurred_at", "id"))
+    rows = list(Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD,
+                                       kind__in=list(FINDING_FACTS))
+                .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id",
+                        "incident__occurred_at").order_by("incident__occurred_at", "id"))
+    names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         label = dict(Finding._meta.get_field("kind").choices or [])[row["kind"]]
-        reason = f"{row['incident__title']}：认定{label}（{row['decision_reason']}）"
+        reason = f"{names.get(row['incident_id'], '')}：认定{label}（{row['decision_reason']}）"
         yield row["unit_id"], Fact(FINDING_FACTS[row["kind"]], month_of(row["incident__occurred_at"], book.tzinfo)
                                    .start, f"finding:{row['id']}", reason, row["incident_id"], row["decided_at"])
 
 
-def _adoption_facts(period: Period, book: ScoringBook, unit_ids: list[int]) -> Iterable[tuple[int, Fact]]:
-    rows = (Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
-            .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__title", "incident__occurred_at")
-            .order_by("incident__occurred_at", "id"))
+def _adoption_facts(period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+                    ) -> Iterable[tuple[int, Fact]]:
+    rows = list(Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
+                .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__occurred_at")
+                .order_by("incident__occurred_at", "id"))
+    names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]
-        reason = f"{row['incident__title']}：信息被{label}采用"
+        reason = f"{names.get(row['incident_id'], '')}：信息被{label}采用"
         yield row["unit_id"], Fact(ADOPTION_FACTS[row["by"]], month_of(row["incident__occurred_at"], book.tzinfo)
                                    .start, f"adoption:{row['id']}", reason, row["incident_id"], row["recorded_at"])
 
 
-def ledger_facts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, closed_at: datetime
-                 ) -> dict[int, list[Fact]]:
-    """Every fact that moves a score, grouped by unit."""
+def ledger_facts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, closed_at: datetime,
+                 viewer: User | None = None) -> dict[int, list[Fact]]:
+    """Every fact that moves a score, grouped by unit; each line names its incident as ``incidents.naming``
+    names it to ``viewer`` (``None``: a document that circulates, where a work secret is never named)."""
     ids = list(unit_ids)
     grouped: dict[int, list[Fact]] = defaultdict(list)
-    for source in (_obligation_facts(period, book, ids, now, closed_at), _finding_facts(period, book, ids),
-                   _adoption_facts(period, book, ids)):
+    for source in (_obligation_facts(period, book, ids, now, closed_at, viewer),
+                   _finding_facts(period, book, ids, viewer), _adoption_facts(period, book, ids, viewer)):
         for unit_id, fact in source:
             grouped[unit_id].append(fact)
     return grouped

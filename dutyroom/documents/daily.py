@@ -15,6 +15,7 @@ from django.db.models import Q
 from dutyroom.documents.layout import LOCAL, Block, Heading, OfficialDocument, Paragraph, Table, cn_date, cn_time
 from dutyroom.handover.models import Handover
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import SECRET_NAME, incident_name, may_name
 from dutyroom.instructions.models import Instruction
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import duty_room_unit
@@ -32,7 +33,9 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 def incident_line(incident: Incident) -> str:
     grade = Grade(incident.grade).label_zh if incident.grade else "未定级"
-    title = "［工作秘密］详情限值班室查阅" if incident.classification == "work_secret" else incident.title
+    # the daily report circulates: named for no one in particular, so a work secret is withheld
+    title = incident_name(incident, None)
+    title = f"{title}详情限值班室查阅" if title == SECRET_NAME else title
     drill = "（演练）" if incident.exercise else ""
     state = incident.get_state_display()
     return f"{cn_time(incident.occurred_at)}　{incident.unit.name}：{title}{drill}，{grade}，{state}。"
@@ -87,8 +90,8 @@ def _verifications(start: datetime, end: datetime) -> list[Block]:
     for request in requests:
         states = {o.state for o in request.obligations.all()}
         answer = "已按时反馈" if "met" in states else "超时反馈" if "late" in states else "尚未反馈"
-        secret = request.incident is not None and request.incident.classification == "work_secret"
-        question = "［工作秘密］" if secret else f"“{request.question[:60]}”"
+        secret = request.incident is not None and not may_name(request.incident, None)
+        question = SECRET_NAME if secret else f"“{request.question[:60]}”"
         blocks.append(Paragraph(f"{cn_time(request.created_at)}　{request.get_authority_display()}要求"
                                 f"{request.unit.name}核报{question}（时限{cn_time(request.due_at)}）：{answer}。"))
     return blocks
@@ -101,8 +104,7 @@ def _instructions(start: datetime, end: datetime) -> list[Block]:
     if not given:
         blocks.append(Paragraph("当日无领导批示。"))
     for instruction in given:
-        secret = instruction.incident.classification == "work_secret"
-        text = "［工作秘密］" if secret else instruction.text
+        text = instruction.text if may_name(instruction.incident, None) else SECRET_NAME
         answered = [t.unit.name for t in instruction.tasks.all() if t.feedback]
         owing = [t.unit.name for t in instruction.tasks.all() if not t.feedback]
         state = "；".join(p for p in (f"已反馈：{'、'.join(answered)}" if answered else "",

@@ -6,13 +6,13 @@ press "issue" at the same moment get consecutive numbers and never the same one 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.audit.services import audit_record
-from dutyroom.common.errors import Forbidden
+from dutyroom.common.errors import Forbidden, ValidationFailed
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.documents.layout import LOCAL
 from dutyroom.documents.models import DailyReport, DocumentCounter, SpecialReport
@@ -73,6 +73,16 @@ def special_report_current(*, actor: User, incident: Incident, now: datetime) ->
     return special_report_issue(actor=actor, incident=incident, signer=None, now=now)
 
 
+def check_report_day(day: date, now: datetime) -> None:
+    """A daily report is about a day that has begun: from 1900 (the limits of every date field) to tomorrow
+    (a night shift may prepare the morning's report before midnight). Year 1 or 9999 would overflow the
+    day's window; 2199 is a typing mistake, not a report."""
+    today = now.astimezone(LOCAL).date()
+    if not date(1900, 1, 1) <= day <= today + timedelta(days=1):
+        raise ValidationFailed.one("day", "日期超出可接受范围（1900 年至明天）",
+                                   "day must be between 1900-01-01 and tomorrow")
+
+
 def daily_report_generate(*, actor: User | None, day: date, now: datetime) -> DailyReport:
     """Build the 日报 of local ``day`` and keep it; generating a day again replaces its content (revision + 1).
 
@@ -82,6 +92,7 @@ def daily_report_generate(*, actor: User | None, day: date, now: datetime) -> Da
 
     if actor is not None and not (actor.is_duty_room or actor.sees_whole_city):
         raise Forbidden("只有值班室可以生成值班日报", "only the duty room generates the daily report")
+    check_report_day(day, now)
     with transaction.atomic():
         report = DailyReport.objects.select_for_update().filter(day=day).first()
         if report is None:

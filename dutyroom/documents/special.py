@@ -30,6 +30,7 @@ from dutyroom.documents.layout import (
 )
 from dutyroom.documents.models import SpecialReport
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.obligations.models import Obligation
@@ -237,7 +238,7 @@ def special_report_document(issue: SpecialReport) -> OfficialDocument:
     sections.append(("事件时间线", [Paragraph(f"{cn_time(at)}　{text}") for at, text in timeline(incident, reports)]))
     office = duty_room_unit().name
     return OfficialDocument(
-        masthead=MASTHEAD, number=issue.label, office=office, title=incident.title,
+        masthead=MASTHEAD, number=issue.label, office=office, title=incident_name(incident, issue.issued_by),
         signer=issue.signer or chain_signer(reports),
         classification=classification_mark(incident.classification), blocks=numbered(sections),
         closing=[office], issued_on=cn_date(issue.issued_at.astimezone(LOCAL).date()),

@@ -20,9 +20,7 @@ from dutyroom.common.errors import ValidationFailed
 from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.handover import limits
 from dutyroom.handover.models import DutyLogEntry, DutyLogKind
-from dutyroom.handover.selectors import SECRET_TITLE
-from dutyroom.incidents.access import visible_incidents
-from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_names_by_id
 from dutyroom.rules import ObligationKind
 
 #: audit action → (Chinese, English) label of a system event in the log
@@ -72,10 +70,7 @@ def _system_entries(start: datetime, end: datetime) -> list[AuditEntry]:
 
 
 def _titles(viewer: User, incident_ids: set[int]) -> dict[int, str]:
-    found = {i.pk: i for i in Incident.objects.filter(pk__in=incident_ids).only("pk", "title", "classification")}
-    secret = {pk for pk, i in found.items() if i.classification == "work_secret"}
-    cleared = set(visible_incidents(viewer).filter(pk__in=secret).values_list("pk", flat=True)) if secret else set()
-    return {pk: SECRET_TITLE if pk in secret and pk not in cleared else i.title for pk, i in found.items()}
+    return incident_names_by_id(viewer, incident_ids)
 
 
 def _system_detail(entry: AuditEntry) -> str:

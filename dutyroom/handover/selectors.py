@@ -24,14 +24,14 @@ from dutyroom.accounts.models import User
 from dutyroom.common.timefmt import iso_local
 from dutyroom.handover import limits
 from dutyroom.handover.models import Handover
-from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import SECRET_NAME, incident_names
 from dutyroom.leads.models import OPEN_LEAD_STATES, Lead
 from dutyroom.obligations.engine import OPEN_STATES
 from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationKind, evaluate
 
-SECRET_TITLE = "［工作秘密］"
+SECRET_TITLE = SECRET_NAME
 REPORTING = (ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT,
              ObligationKind.FOLLOWUP, ObligationKind.FINAL_REPORT)
 #: item kind → the obligation kinds behind it
@@ -49,10 +49,9 @@ def _state(obligation: Obligation, now: datetime) -> str:
 
 
 def _may_see_secret(viewer: User | None, incidents: Iterable[Incident]) -> set[int]:
-    secret = {i.pk for i in incidents if i.classification == "work_secret"}
-    if viewer is None or not secret:
-        return set()
-    return set(visible_incidents(viewer).filter(pk__in=secret).values_list("pk", flat=True))
+    """The work-secret incidents whose words ``viewer`` may read (naming decides, as everywhere)."""
+    names = incident_names(viewer, [i for i in incidents if i.classification == "work_secret"])
+    return {pk for pk, name in names.items() if name != SECRET_NAME}
 
 
 def _title(incident: Incident | None, cleared: set[int], fallback: str = "") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -16,11 +16,16 @@ from dutyroom.incidents.services import is_protected
 from dutyroom.instructions.models import Instruction, InstructionTask
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
-from dutyroom.orgs.models import Unit
+from dutyroom.orgs.models import Unit, UnitKind
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.rules import ObligationKind, PlannedClock
 
 RULE = "instruction/leader-deadline"  # the deadline is the leader's, not the rulebook's
+# Who may carry out a leader's instruction: any unit with reporting staff. Not the duty room (it gives the tasks)
+# and not a grid (its informants send leads; their town answers for them).
+UNTASKABLE_KINDS = frozenset({UnitKind.DUTY_ROOM, UnitKind.GRID})
+# A leader asks for feedback within days; a quarter is already generous, 2199 is a typing mistake.
+FEEDBACK_HORIZON = timedelta(days=90)
 FEEDBACK_ROLES = frozenset({Role.UNIT_REPORTER, Role.UNIT_LEADER, Role.DUTY_OFFICER, Role.DUTY_LEADER})
 
 
@@ -41,12 +46,17 @@ def _validate(data: InstructionInput, errors: Errors, now: datetime) -> list[Uni
         errors.add("due_at", "请填写反馈时限", "due_at is required")
     elif data.due_at <= now:
         errors.add("due_at", "反馈时限必须晚于当前时间", "due_at must be in the future")
+    elif data.due_at > now + FEEDBACK_HORIZON:
+        errors.add("due_at", "反馈时限不能超过 90 天", "due_at must be within 90 days")
     if not data.units:
         errors.add("units", "请至少指定一个承办单位", "name at least one unit")
     units = []
     for index, code in enumerate(dict.fromkeys(data.units)):
         unit = unit_for_code(code, errors, f"units[{index}]")
-        if unit is not None:
+        if unit is not None and unit.kind in UNTASKABLE_KINDS:
+            errors.add(f"units[{index}]", "不能交办值班室或网格，请交办责任单位",
+                       "the duty room or a grid cannot be tasked; task the responsible unit")
+        elif unit is not None:
             units.append(unit)
     return units
 

@@ -11,13 +11,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.db import transaction
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.audit.services import audit_record
+from dutyroom.common import limits
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.models import Incident, IncidentState
@@ -170,8 +182,124 @@ def receive_verification_reply(peer: config.Peer, body: dict[str, Any], now: dat
     return {"reports": {str(data["id"]): {"id": known, "received_at": iso_local(received)}}}
 
 
+# --- the shape of a delivery ---------------------------------------------------------------------------------
+# A signed delivery is still checked field by field before anything is filed: a peer with a bug (or a newer
+# version) must hear "400, this field" so it stops retrying, never a 500 that it retries for days. Fields this
+# version does not know are ignored (peers are upgraded one at a time); the ones it uses must have their type.
+
+Text = Annotated[str, StringConstraints(max_length=limits.SUMMARY), Strict(True)]
+Count = Annotated[int, Field(ge=0, le=limits.COUNT_MAX), Strict(True)]
+RemoteId = Annotated[int, Field(ge=1, le=2**63 - 1), Strict(True)]
+Flag = Annotated[bool, Strict(True)]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CasualtiesShape(_Shape):
+    deaths: Count = 0
+    missing: Count = 0
+    trapped: Count = 0
+    serious_injuries: Count = 0
+    injuries: Count = 0
+    evacuated: Count = 0
+
+
+class ReportShape(_Shape):
+    id: RemoteId
+    kind: Literal["phone", "written", "followup", "final", "verification_reply"]
+    summary: Text = ""
+    casualties: CasualtiesShape | None = None
+    direct_loss_cny: Decimal | None = Field(default=None, ge=0, le=limits.LOSS_CNY_MAX,
+                                            decimal_places=limits.LOSS_CNY_PLACES)
+    measures: Text = ""
+    trend: Text = ""
+    signer: Text = ""
+    contact_name: Text = ""
+    contact_phone: Text = ""
+
+    @field_validator("direct_loss_cny", mode="before")
+    @classmethod
+    def money_is_a_number(cls, value: object) -> object:
+        """Money comes as a decimal string or a number, never ``true`` (which pydantic would read as 1)."""
+        if isinstance(value, bool):
+            raise PydanticCustomError("decimal_type", "must be a number")
+        return value
+
+
+class IncidentShape(_Shape):
+    id: RemoteId
+    title: Text
+    category: Text
+    subtype: Text = ""
+    grade: Literal["I", "II", "III", "IV"] | None = None
+    sensitive: Flag = False
+    may_escalate: Flag = False
+    hotspot: Flag = False
+    exercise: Flag = False
+    occurred_at: AwareDatetime
+    learned_at: AwareDatetime | None = None
+    place: Text | None = ""
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    classification: Text = "internal"
+    state: Text = ""
+
+
+class RequestShape(_Shape):
+    id: RemoteId
+    question: Text
+    due_at: AwareDatetime
+    incident: RemoteId | None = None
+
+
+class Envelope(_Shape):
+    forwarding_id: uuid.UUID
+    kind: Literal["incident", "verification_request", "verification_reply"]
+
+
+class IncidentDelivery(Envelope):
+    incident: IncidentShape
+    reports: list[ReportShape] = Field(default_factory=list, max_length=1000)
+
+
+class RequestDelivery(Envelope):
+    request: RequestShape
+
+
+class ReplyDelivery(Envelope):
+    request: RemoteId
+    report: ReportShape
+
+
+DELIVERIES: dict[str, type[Envelope]] = {"incident": IncidentDelivery, "verification_request": RequestDelivery,
+                                         "verification_reply": ReplyDelivery}
+
+
+def _refusal(error: ValidationError) -> ValidationFailed:
+    fields: dict[str, tuple[str, str]] = {}
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        fields.setdefault(field, (f"格式无效：{item['msg']}", str(item["msg"])))
+    return ValidationFailed(fields)
+
+
+def delivery_checked(body: object) -> dict[str, Any]:
+    """The delivery as this version reads it (times as ISO text, money as a decimal string), or a 400 naming
+    every field that is missing or of the wrong type."""
+    if not isinstance(body, dict):
+        raise ValidationFailed.one("body", "请求体必须是 JSON 对象", "the body must be a JSON object")
+    try:
+        envelope = Envelope.model_validate(body)
+        return DELIVERIES[envelope.kind].model_validate(body).model_dump(mode="json")
+    except ValidationError as error:
+        raise _refusal(error) from error
+
+
 def inbox_receive(*, peer: config.Peer, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     """File one delivery once; answer the receipt (the stored one when the delivery is a retry)."""
+    body = delivery_checked(body)
     forwarding_id = uuid.UUID(str(body["forwarding_id"]))
     with transaction.atomic():
         done = InboundForwarding.objects.select_for_update().filter(forwarding_id=forwarding_id).first()

@@ -19,6 +19,7 @@ from dutyroom.accounts.models import User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden, NotFound
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.naming import incident_name
 from dutyroom.leads import dedup
 from dutyroom.leads.models import DuplicateState, IncidentDuplicate, IncidentSignature
 from dutyroom.leads.similarity import Doc
@@ -56,7 +57,8 @@ def incident_duplicates_check(*, incident: Incident, now: datetime) -> list[Inci
             audit_record(actor=None, action="incident.duplicates_offered", object_type="incident",
                          object_id=incident.pk, at=now, data={"duplicates": offered})
             outbox_emit(topic="incident.duplicates", units=[duty_room_unit()], at=now,
-                        payload={"incident": incident.pk, "title": incident.title, "duplicates": offered},
+                        payload={"incident": incident.pk, "title": incident_name(incident, None),
+                                 "duplicates": offered},
                         sensitive=True)
     return rows
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from dutyroom.accounts.models import User
+from dutyroom.accounts.models import Role, User
 from dutyroom.audit.services import audit_record
 from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
@@ -24,8 +24,8 @@ from dutyroom.leads.similarity import Signature
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
 from dutyroom.obligations.chain import receiver_of
-from dutyroom.orgs.models import Unit
-from dutyroom.orgs.selectors import duty_room_unit, unit_by_code, unit_for_code
+from dutyroom.orgs.models import Unit, UnitKind
+from dutyroom.orgs.selectors import duty_room_unit, unit_by_code, unit_for_code, unit_subtree_ids
 from dutyroom.rules import LeadChannel, ObligationKind, PlannedClock, lead_verification_due
 
 
@@ -74,6 +74,42 @@ def lead_check(data: LeadInput, now: datetime) -> None:
     errors.raise_if_any()
 
 
+# Channels a person never picks: ``cap_feed`` is stamped by the CAP import, ``authority`` (a superior's call or
+# document) is what the duty room receives. Letting a grid worker choose them would route the lead to other
+# verifiers and give it the weight of an official source.
+PERSON_TYPED = frozenset({"api-json", "web-form"})
+DUTY_ROOM_CHANNELS = frozenset({LeadChannel.AUTHORITY.value})
+MACHINE_CHANNELS = frozenset({LeadChannel.CAP_FEED.value})
+
+
+def _typed_by_a_person(data: LeadInput, origin: LeadOrigin, area: Unit | None, errors: Errors) -> None:
+    sender = origin.sender
+    if sender is None or origin.raw_type not in PERSON_TYPED:
+        return
+    if data.channel in MACHINE_CHANNELS or (data.channel in DUTY_ROOM_CHANNELS and not sender.is_duty_room):
+        errors.add("channel", "不能选择该来源渠道（由系统或值班室登记）",
+                   "this channel is set by the system or the duty room, not chosen by a sender")
+    if area is not None and sender.role == Role.INFORMANT and not _informants_area(sender, area):
+        errors.add("area", "网格员只能报告本网格及所属镇（街道）内的线索",
+                   "an informant reports leads in their own grid or its town only")
+
+
+def _informants_area(sender: User, area: Unit) -> bool:
+    """An informant's own grid (and below), or the town or zone it belongs to; never another grid or the duty
+    room, which would put the lead before verifiers who do not know the place."""
+    own = sender.unit
+    if own is None:
+        return False
+    if area.pk in unit_subtree_ids(own):
+        return True
+    above = own.parent
+    while above is not None:
+        if above.pk == area.pk:
+            return area.kind != UnitKind.DUTY_ROOM
+        above = above.parent
+    return False
+
+
 def verifier_units(channel: str) -> list[Unit]:
     """The rulebook's verifiers for this channel (unknown codes fall back to the duty room)."""
     rulebook = rulebook_of(current_snapshot())
@@ -117,6 +153,7 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
     """Record a lead as received now (server clock) and start its verification on the clock."""
     errors = Errors()
     area = _validate(data, errors, now)
+    _typed_by_a_person(data, origin, area, errors)
     errors.raise_if_any()
     checked = photos_check(origin.photos)
     stored = [photo_store(upload, content_type, ext) for upload, content_type, ext in checked]

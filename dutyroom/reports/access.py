@@ -26,6 +26,8 @@ def visible_obligations(user: User) -> QuerySet[Obligation]:
     scope = Q(incident_id__in=incidents)
     if user.unit is not None:
         scope |= Q(incident__isnull=True, unit_id__in=unit_subtree_ids(user.unit))
+        # a leader's instruction tasks the unit whatever the incident's own unit: its feedback clock is its own
+        scope |= Q(kind=ObligationKind.INSTRUCTION_FEEDBACK, unit_id=user.unit_id)
     return qs.filter(scope)
 
 

@@ -23,6 +23,7 @@ from dutyroom.common.validation import Errors, check_choice, check_past, check_t
 from dutyroom.incidents.access import is_protected, require_duty_room
 from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import incident_lock, incident_mark_handled
 from dutyroom.notifications.services import outbox_emit
@@ -216,7 +217,7 @@ def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: da
                   "forbidden_channel": report.forbidden_channel},
         )
         payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
-                   "title": incident.title, "forbidden_channel": report.forbidden_channel}
+                   "title": incident_name(incident, None), "forbidden_channel": report.forbidden_channel}
         receiver = receiver_of(unit)  # a town's duty room hears of its villages' reports
         outbox_emit(topic="report.received", units=[duty_room, unit, *([receiver] if receiver else [])], at=now,
                     payload=payload,

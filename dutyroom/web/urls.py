@@ -61,6 +61,7 @@ urlpatterns = [
     path("daily-reports/<int:pk>.<str:fmt>", zh(documents.daily_report_download), name="daily-report-file"),
     path("incidents/<int:pk>/instructions/", zh(instructions.instruction_new), name="instruction-new"),
     path("instruction-tasks/<int:pk>/feedback/", zh(instructions.instruction_answer), name="instruction-feedback"),
+    path("instruction-tasks/", zh(instructions.unit_tasks_page), name="instruction-tasks"),
     path("assessment/", zh(assessment.assessment_page), name="assessment"),
     path("assessment/units/<slug:code>/", zh(assessment.unit_page), name="assessment-unit"),
     path("assessment/notice.<str:fmt>", zh(assessment.notice_view), name="assessment-notice"),

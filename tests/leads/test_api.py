@@ -98,7 +98,7 @@ def test_duty_officer_confirms_a_proposed_duplicate_which_closes_the_lead(api):
     grid = api("grid-liuhe")
     first = grid.post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤",
                                  "area": "liuhe"}).json_body
-    second = api("grid-shaxi").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
+    second = api("duty-officer").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
                                                "text": "5人受伤", "area": "liuhe"}).json_body
     proposal = second["duplicates"][0]
     assert proposal["lead"] == first["id"]

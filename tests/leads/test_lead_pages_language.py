@@ -46,7 +46,7 @@ def test_the_lead_list_and_page_show_labels_in_chinese_and_in_english(api):
 def test_the_duty_officer_confirms_a_proposed_duplicate_on_the_lead_page(api):
     first = api("grid-liuhe").post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤",
                                               "area": "liuhe"}).json_body
-    second = api("grid-shaxi").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
+    second = api("duty-officer").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
                                                "text": "5人受伤", "area": "liuhe"}).json_body
     proposal = second["duplicates"][0]
     page = _client("duty-officer").get(f"/leads/{second['id']}/").content.decode()

@@ -168,9 +168,12 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        expect=lambda c, t: 401),
     # leaders' instructions: recorded by the duty room; each tasked unit (the incident's) answers its own task
     Op("POST", "/incidents/{incident}/instructions", duty_room, 201, targeted=True,
-       body={"leader": "市长", "text": "全力救治", "units": ["shaxi"], "due_at": "2199-01-01T08:00:00+08:00"}),
+       body={"leader": "市长", "text": "全力救治", "units": ["shaxi"], "due_at": "DUE"}),
     Op("GET", "/incidents/{incident}/instructions", anyone),
     Op("POST", "/instruction-tasks/{task}/feedback", responsible, body={"text": "已落实"}),
+    # a unit's own tasks (each target's task is its incident's unit's); one task: whoever sees its incident
+    Op("GET", "/instruction-tasks", anyone, targeted=False),
+    Op("GET", "/instruction-tasks/{task}", anyone),
     # assessment: one open finding against Shaxi about its own incident. The duty room and the assessor raise
     # findings and record adoptions; Shaxi's reporters and leaders appeal; only the assessor decides (an open
     # finding with its appeal window still running: 409). A unit sees its own findings, the city-wide readers all.
@@ -313,7 +316,9 @@ def world(city: None) -> World:
         pending = Obligation.objects.filter(incident=incident, state="pending").order_by("id").first()
         assert pending is not None
         given = instruction_record(actor=officer, incident=incident, now=now, data=InstructionInput(
-            leader="市长", text="全力处置", units=[incident.unit.code], due_at=now + timedelta(hours=2)))
+            leader="市长", text="全力处置", due_at=now + timedelta(hours=2),
+            # the duty room and grids are never tasked: their incidents' tasks go to a unit no caller belongs to
+            units=[incident.unit.code if incident.unit.code not in ("duty-room", "grid-shaxi") else "liuhe"]))
         ids[target] = {"incident": incident.pk, "report": incident.reports.get().pk, "obligation": pending.pk,
                        "request": request.pk, "task": given.tasks.get().pk}
     ids["leads"] = _lead_world(officer, now)
@@ -407,6 +412,8 @@ def _body(op: Op, world: World | None = None) -> Any:
     if op.path == "/incidents" and op.method == "POST":
         return {"title": "矩阵新事件", "category": "accident", "grade": "IV",
                 "occurred_at": (clock_now() - timedelta(minutes=3)).isoformat()}
+    if op.body is not None and op.body.get("due_at") == "DUE":  # a leader's deadline is within 90 days
+        return {**op.body, "due_at": (clock_now() + timedelta(days=1)).isoformat()}
     return op.body
 
 

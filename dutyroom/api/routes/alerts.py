@@ -7,7 +7,8 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from dutyroom.accounts.models import User
 from dutyroom.alerts.access import (
@@ -40,10 +41,12 @@ from dutyroom.alerts.texts import inbox_text
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
+from dutyroom.api.schemas import Strict, no_body
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.common.timefmt import iso_local
+from dutyroom.common.validation import url_problem
 from dutyroom.duty.selectors import roster_now
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_by_code
@@ -54,10 +57,6 @@ router = Router(tags=["alerts"])
 TOPICS = [t.value for t in AlertTopic]
 TopicIn = Literal["reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
                   "verification_request", "finding", "lead", "instruction"]
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ChaseIn(Strict):
@@ -83,6 +82,14 @@ class WebhookIn(Strict):
     secret: str = Field(max_length=200)
     topics: list[TopicIn] = Field(default_factory=list)
     unit: str | None = Field(default=None, max_length=64)
+
+    @field_validator("url")
+    @classmethod
+    def http_url(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("url_refused", "{en}", {"zh": problem[0], "en": problem[1]})
+        return value
 
 
 def notification_view(n: Notification) -> Body:
@@ -131,6 +138,7 @@ def list_notifications(request: HttpRequest, response: HttpResponse, paging: Que
 
 @router.post("/notifications/{notification_id}/read", response=Body)
 def read_notification(request: HttpRequest, notification_id: int) -> Any:
+    no_body(request)
     user = caller(request)
     found = access_notification(user, notification_id)
     return notification_view(notification_mark_read(actor=user, notification=found, now=clock_now()))
@@ -233,6 +241,7 @@ def list_webhooks(request: HttpRequest, response: HttpResponse, paging: Query[Pa
 
 @router.delete("/webhooks/{webhook_id}", response={204: None})
 def delete_webhook(request: HttpRequest, webhook_id: int) -> Status[None]:
+    no_body(request)
     user = caller(request)
     webhook_delete(actor=user, webhook=access_webhook(user, webhook_id), now=clock_now())
     return Status(204, None)
@@ -266,6 +275,7 @@ def list_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[
 
 @router.post("/deliveries/{delivery_id}/retry", response=Body)
 def retry_delivery(request: HttpRequest, delivery_id: int) -> Any:
+    no_body(request)
     user = caller(request)
     return delivery_view(delivery_retry(actor=user, delivery=access_delivery(user, delivery_id), now=clock_now()))
 

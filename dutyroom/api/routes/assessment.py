@@ -123,7 +123,8 @@ def get_assessment(request: HttpRequest, response: HttpResponse, paging: Query[P
     and the points that add up to the score. Exercise incidents never count. Read from the replica (a ``with``
     block, not the decorator: django-ninja reads the view's own signature to find its parameters)."""
     chosen = period_param(period)
+    user = caller(request)
     with replica_reads():
-        table = assessment_for(chosen, visible_assessed_units(caller(request)), clock_now(), with_points=True)
+        table = assessment_for(chosen, visible_assessed_units(user), clock_now(), with_points=True, viewer=user)
         extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
         return paged(request, response, table.rows, paging, lambda row: {**row_view(row), **extra})

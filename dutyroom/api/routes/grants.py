@@ -12,7 +12,7 @@ from pydantic import Field
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller
-from dutyroom.api.schemas import Strict
+from dutyroom.api.schemas import Strict, no_body
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.timefmt import iso_local
@@ -59,6 +59,7 @@ def give_grant(request: HttpRequest, incident_id: int, payload: GrantIn) -> Stat
 
 @router.delete("/incidents/{incident_id}/grants/{username}", response=Body)
 def revoke_grant(request: HttpRequest, incident_id: int, username: str) -> Any:
+    no_body(request)
     user = caller(request)
     incident = access_incident(user, incident_id)
     return grant_view(incident_grant_revoke(actor=user, incident=incident, username=username, now=clock_now()))

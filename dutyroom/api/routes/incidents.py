@@ -12,7 +12,7 @@ from ninja.responses import Status
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, parse_time, unit_filter
-from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn
+from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn, no_body
 from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident, visible_incidents
@@ -134,6 +134,7 @@ def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPat
 
 @router.post("/incidents/{incident_id}/handled", response=Body)
 def mark_handled(request: HttpRequest, incident_id: int) -> Any:
+    no_body(request)
     user = caller(request)
     incident = access_incident(user, incident_id)
 
@@ -158,6 +159,7 @@ def submit_report(request: HttpRequest, incident_id: int, payload: ReportIn) -> 
 
 @router.post("/reports/{report_id}/receipt", response=Body)
 def confirm_receipt(request: HttpRequest, report_id: int) -> Any:
+    no_body(request)
     user = caller(request)
     report = access_report(user, report_id)
 

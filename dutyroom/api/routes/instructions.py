@@ -16,7 +16,14 @@ from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused,
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident
 from dutyroom.instructions.models import Instruction
-from dutyroom.instructions.selectors import access_instruction_task, incident_instructions, instruction_view, task_view
+from dutyroom.instructions.selectors import (
+    access_instruction_task,
+    incident_instructions,
+    instruction_view,
+    task_view,
+    tasked_view,
+    unit_tasks,
+)
 from dutyroom.instructions.services import InstructionInput, instruction_feedback, instruction_record
 
 router = Router(tags=["instructions"])
@@ -56,6 +63,20 @@ def list_instructions(request: HttpRequest, response: HttpResponse, paging: Quer
     incident = access_incident(caller(request), incident_id)
     now = clock_now()
     return paged(request, response, incident_instructions(incident), paging, lambda i: instruction_view(i, now))
+
+
+@router.get("/instruction-tasks", response=list[Body])
+def list_unit_tasks(request: HttpRequest) -> list[Any]:
+    """What the caller's unit was tasked with (督办), with the leader's words, whatever the incident's unit."""
+    user = caller(request)
+    now = clock_now()
+    return [tasked_view(task, user, now) for task in unit_tasks(user)]
+
+
+@router.get("/instruction-tasks/{task_id}", response=Body)
+def get_task(request: HttpRequest, task_id: int) -> Any:
+    user = caller(request)
+    return tasked_view(access_instruction_task(user, task_id), user, clock_now())
 
 
 @router.post("/instruction-tasks/{task_id}/feedback", response=Body)

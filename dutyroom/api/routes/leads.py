@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, Field
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
-from dutyroom.api.schemas import Strict  # one base: unknown fields and NUL bytes refused alike
+from dutyroom.api.schemas import Strict, no_body  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.common.timefmt import iso_local
@@ -151,6 +151,7 @@ def get_lead(request: HttpRequest, lead_id: int) -> Any:
 @router.post("/leads/{lead_id}/start", response=Body)
 def start_lead(request: HttpRequest, lead_id: int) -> Any:
     """A verifier takes the lead up: ``new`` → ``verifying`` (the clock keeps running)."""
+    no_body(request)
     user = caller(request)
     lead = access_lead(user, lead_id)
 
@@ -229,6 +230,7 @@ def list_watch_terms(request: HttpRequest, response: HttpResponse, paging: Query
 
 @router.delete("/watch-terms/{term_id}", response={204: None})
 def delete_watch_term(request: HttpRequest, term_id: int) -> Status[None]:
+    no_body(request)
     user = caller(request)
     watch_term_delete(actor=user, term=access_watch_term(user, term_id), now=clock_now())
     return Status(204, None)

@@ -11,6 +11,7 @@ from ninja import Query, Router
 from dutyroom.api.idempotency import idempotent
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.schemas import no_body
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
 from dutyroom.leads.access import access_warning, warnings_readable
@@ -52,6 +53,7 @@ def get_warning(request: HttpRequest, warning_id: int) -> Any:
 
 @router.post("/warnings/{warning_id}/acknowledge", response=Body)
 def acknowledge_warning(request: HttpRequest, warning_id: int) -> Any:
+    no_body(request)
     user = caller(request)
     warning = access_warning(user, warning_id)
 
@@ -65,6 +67,7 @@ def acknowledge_warning(request: HttpRequest, warning_id: int) -> Any:
 def verify_warning(request: HttpRequest, warning_id: int) -> Any:
     """Turn the warning into a verification request (a lead on the verifiers' clock); returns the warning
     with ``lead`` set."""
+    no_body(request)
     user = caller(request)
     warning = access_warning(user, warning_id)
 

@@ -20,6 +20,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
 from dutyroom.reports.access import access_obligation, access_report
 from dutyroom.reports.services import obligation_waive, report_confirm_receipt
@@ -46,7 +47,7 @@ def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, message_of(error))
     else:
-        title = report.incident.title if report.incident else _("核报反馈")
+        title = incident_name(report.incident, actor(request), _("核报反馈"))
         messages.success(request, _("已签收：%(title)s") % {"title": title})
     if report.incident_id is None:  # a reply about no incident lives on the verification list
         return redirect(reverse("web:verification-list") + f"#verification-{report.verification_request_id}")

@@ -91,12 +91,13 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @replica_reads()
 def unit_page(request: HttpRequest, code: str) -> HttpResponse:
+    user = actor(request)
     try:
-        unit = access_assessed_unit(actor(request), code)
+        unit = access_assessed_unit(user, code)
     except NotFound:
         return not_found(request)
     period = _period(request)
-    detail = unit_ledger(period, unit, clock_now())
+    detail = unit_ledger(period, unit, clock_now(), viewer=user)
     return render(request, "web/assessment_unit.html", {"period": period, "period_label": period_label(period),
                                                          "detail": detail, "row": detail.row,
                                                          "lines": detail.ledger.lines})

@@ -7,16 +7,16 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, NotFound
 from dutyroom.common.timefmt import LOCAL
-from dutyroom.incidents.access import access_incident
-from dutyroom.instructions.selectors import access_instruction_task
+from dutyroom.incidents.access import access_incident, visible_incidents
+from dutyroom.instructions.selectors import access_instruction_task, unit_tasks
 from dutyroom.instructions.services import InstructionInput, instruction_feedback, instruction_record
 from dutyroom.web.views.common import actor, message_of, not_found
 
@@ -64,4 +64,14 @@ def instruction_answer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, message_of(error))
     else:
         messages.success(request, _("落实情况已反馈"))
-    return _back(task.instruction.incident_id)
+    if visible_incidents(actor(request)).filter(pk=task.instruction.incident_id).exists():
+        return _back(task.instruction.incident_id)
+    return redirect(reverse("web:instruction-tasks") + f"#task-{task.pk}")
+
+
+@require_GET
+@login_required
+def unit_tasks_page(request: HttpRequest) -> HttpResponse:
+    """督办事项: what the reader's unit was tasked with, answerable here even when the incident belongs to another
+    unit (or is a work secret the unit may not open)."""
+    return render(request, "web/instruction_tasks.html", {"tasks": unit_tasks(actor(request))})

@@ -21,6 +21,7 @@ from dutyroom.accounts.models import User
 from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.obligations.models import Obligation
 from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
@@ -218,7 +219,7 @@ def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) ->
         "incidents": [
             {
                 "id": card["incident"].pk,
-                "title": card["incident"].title,
+                "title": incident_name(card["incident"], user),
                 "unit": card["incident"].unit.code,
                 "unit_name": card["incident"].unit.name,
                 "state": card["incident"].state,

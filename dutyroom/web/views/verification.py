@@ -25,6 +25,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import incident_names
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import reporting_units
@@ -58,12 +59,14 @@ class VerificationNewForm(forms.Form):
     incident = forms.ChoiceField(label=gettext_lazy("关联事件（可选）"), required=False, choices=())
     due_at = LocalDateTimeField(label=gettext_lazy("反馈时限（可选）"), required=False)
 
-    def __init__(self, *args: Any, incidents: list[Incident], default_minutes: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, incidents: list[Incident], default_minutes: int, viewer: User | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
         units = [(u.code, u.name) for u in reporting_units().order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
-        listed = [(str(i.pk), f"#{i.pk} {i.title}（{i.unit.name}）") for i in incidents]
+        names = incident_names(viewer, incidents)
+        listed = [(str(i.pk), f"#{i.pk} {names[i.pk]}（{i.unit.name}）") for i in incidents]
         self._choices("incident").choices = [("", _("—— 不关联事件 ——")), *listed]
         self.fields["due_at"].help_text = _("留空按规则：发起后 %(minutes)d 分钟内反馈") % {"minutes": default_minutes}
 
@@ -184,7 +187,8 @@ def verification_new(request: HttpRequest) -> HttpResponse:
     if not user.is_duty_room:
         return forbidden(request, NOT_DUTY_ROOM)
     wanted = _wanted_incident(user, request.GET.get("incident", ""))
-    options: dict[str, Any] = {"incidents": _incident_choices(user, wanted), "default_minutes": default_minutes()}
+    options: dict[str, Any] = {"incidents": _incident_choices(user, wanted), "default_minutes": default_minutes(),
+                               "viewer": user}
     if request.method != "POST":
         initial = {"incident": str(wanted.pk), "unit": wanted.unit.code} if wanted else {}
         form = VerificationNewForm(initial=initial, **options)
