@@ -5,7 +5,7 @@ pairs them, so re-running it gives the same files. Held out: every family whose 
 (14 of 35 families, 40 %), fixed before the matcher was measured or tuned. A whole family is held out, so the
 places and events of a held-out pair never appear in the tuning part.
 
-Writes ``bench/data/dedup_independent.jsonl`` (fields a, b, same, split, kind) and
+Writes ``bench/data/dedup_independent.jsonl`` (fields a, b, same, split, kind, family) and
 ``bench/data/category_leads.jsonl`` (fields text, category, split).
 """
 
@@ -51,23 +51,25 @@ def build() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     pairs: list[dict[str, object]] = []
     leads: list[dict[str, object]] = []
     items = {
-        (f, e): [_item(t, at + 9 * i) for i, t in enumerate(texts)] for f, events in families for e, _, at, texts in events
+        (f, e): [_item(t, at + 9 * i) for i, t in enumerate(texts)]
+        for f, events in families
+        for e, _, at, texts in events
     }
     for family, events in families:
         split = split_of(family)
         for event, category, _, texts in events:
-            leads += [{"text": t, "category": category, "split": split} for t in texts]
+            leads += [{"text": t, "category": category, "split": split, "family": family} for t in texts]
             for a, b in itertools.combinations(items[family, event], 2):
-                pairs.append({"a": a, "b": b, "same": True, "split": split, "kind": "same event"})
+                pairs.append({"a": a, "b": b, "same": True, "split": split, "kind": "same event", "family": family})
         for (e1, *_), (e2, *_) in itertools.combinations(events, 2):
             cross = list(itertools.product(items[family, e1], items[family, e2]))
             for a, b in rng.sample(cross, min(len(cross), 6 if e1.endswith("a") else 3)):
-                pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "hard negative"})
+                pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "hard negative", "family": family})
         others = [k for k in items if k[0] != family and split_of(k[0]) == split]
         for _ in range(2):
             a = rng.choice(items[family, events[0][0]])
             b = rng.choice(items[rng.choice(others)])
-            pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "unrelated"})
+            pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "unrelated", "family": family})
     for p in pairs[::2]:  # both orders appear: a matcher must not depend on which lead came first
         p["a"], p["b"] = p["b"], p["a"]
     return pairs, leads
