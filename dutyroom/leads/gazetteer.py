@@ -46,6 +46,11 @@ class Place:
     level: str
     town: str | None
     city: str
+    label: str = ""  # how the place is written in Chinese (浏河镇 for the unit code liuhe)
+
+    @property
+    def written(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,10 @@ class Gazetteer:
         """Places named in an already normalised ``text``, in order."""
         return [self.names[self._surfaces[i]] for i, _, _ in self._automaton.find_matches_as_indexes(text)]
 
+    def spans(self, text: str) -> list[tuple[int, int, Place]]:
+        """(start, end, place) of each place named in an already normalised ``text``."""
+        return [(s, e, self.names[self._surfaces[i]]) for i, s, e in self._automaton.find_matches_as_indexes(text)]
+
     def keys(self, text: str) -> PlaceKeys:
         cities: set[str] = set()
         towns: set[str] = set()
@@ -178,8 +187,9 @@ def build(units: Iterable[tuple[str, str, str, str | None]], lines: Iterable[str
                 names[alias] = Place(city, "city", None, city)
     towns = {code for code, (_, kind, _) in by_code.items() if kind in TOWN_KINDS}
     for code in towns:
-        for alias in short_forms(by_code[code][0]):
-            names[alias] = Place(code, "town", code, city)
+        forms = short_forms(by_code[code][0])
+        for alias in forms:
+            names[alias] = Place(code, "town", code, city, forms[0])
     for name, kind, parent in by_code.values():  # villages kept as units sit under their town
         if kind not in TOWN_KINDS and kind not in SKIP_KINDS and parent in towns:
             for alias in short_forms(name):
@@ -189,7 +199,7 @@ def build(units: Iterable[tuple[str, str, str, str | None]], lines: Iterable[str
         if head == "town" and rest:
             code = rest[0]
             for alias in rest[1:]:
-                names.setdefault(alias, Place(code, "town", code, city))
+                names.setdefault(alias, Place(code, "town", code, city, rest[1]))
         elif head == "under" and rest:
             for local in rest[1:]:  # a street may run into the next town: it names none
                 street = local.endswith(_STREET_ENDS)

@@ -33,19 +33,20 @@ NOTICE = "n:1"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.53,
-    "text": 5.12,
-    "kind_shared": 1.0,
-    "kind_clash": -5.26,
-    "kind_differs": -2.8,
-    "notice_differs": -4.67,
-    "city_clash": -4.49,
-    "town_clash": -5.46,
-    "town_shared": 0.62,
-    "local_clash": -1.27,
-    "street_clash": -4.18,
-    "street_shared": -1.25,
-    "local_shared": 0.48,
+    "bias": -2.61,
+    "contained": 2.01,
+    "text": 4.03,
+    "kind_shared": 0.72,
+    "kind_clash": -5.5,
+    "kind_differs": -3.76,
+    "notice_differs": -4.75,
+    "city_clash": -4.54,
+    "town_clash": -5.56,
+    "town_shared": 0.67,
+    "local_clash": -1.14,
+    "street_clash": -4.27,
+    "street_shared": -1.16,
+    "local_shared": 0.57,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -116,6 +117,15 @@ def time_score(a: datetime, b: datetime) -> float:
     return 1.0 - (apart - TIME_FULL_SECONDS) / (TIME_ZERO_SECONDS - TIME_FULL_SECONDS)
 
 
+def containment(a: Counter[str], b: Counter[str]) -> float:
+    """Share of the shorter text's bigrams found in the longer: an official title of five words against a
+    resident's two sentences is contained, though their cosine is low."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small.keys() & large.keys()) / len(small)
+
+
 def _clash(a: frozenset[str], b: frozenset[str]) -> float:
     return 1.0 if a and b and not (a & b) else 0.0
 
@@ -127,6 +137,7 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     town_clash = _clash(pa.towns, pb.towns)
     return {
         "text": cosine(a.grams, b.grams),
+        "contained": containment(a.grams, b.grams),
         "kind_shared": 1.0 if a.kinds & b.kinds else 0.0,
         "kind_clash": 0.0 if compatible else 1.0,
         "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
@@ -146,6 +157,8 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
 
 def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
+    if a.grams.keys().isdisjoint(b.grams.keys()):  # not one word in common: never offered (and cheap)
+        return 0.0
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)
