@@ -32,7 +32,7 @@ _UNIT_SUFFIXES = (
     "居委会",
 )
 _SHORT_SUFFIXES = ("街道", "镇", "乡", "区", "市")
-TOWN_KINDS = frozenset({"town", "zone", "subdistrict"})
+TOWN_KINDS = frozenset({"town", "zone", "subdistrict", "child_city"})
 SKIP_KINDS = frozenset({"grid", "department", "duty_room", "enterprise"})
 
 
@@ -201,8 +201,9 @@ def build(units: Iterable[tuple[str, str, str, str | None]], lines: Iterable[str
             for alias in rest[1:]:
                 names.setdefault(alias, Place(code, "town", code, city, rest[1]))
         elif head == "under" and rest:
-            for local in rest[1:]:  # a street may run into the next town: it names none
-                street = local.endswith(_STREET_ENDS)
+            own = tuple(k for k, v in names.items() if v.level == "town" and v.town == rest[0])
+            for local in rest[1:]:  # a street may run into the next town: it names none, unless named after it
+                street = local.endswith(_STREET_ENDS) and not local.startswith(own or ("\0",))
                 names.setdefault(local, Place(local, "local", None if street else rest[0], city))
         elif head == "road" and rest:
             for alias in rest:
