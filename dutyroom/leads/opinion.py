@@ -73,14 +73,15 @@ def is_noise(word: str) -> bool:
 
 
 def is_topic(word: str) -> bool:
-    """Can ``word`` be what a burst is about? An event (a lexicon word) or a place the gazetteer knows."""
-    return not is_noise(word) and (word in lexicon.event_words() or gazetteer.active().is_place(word))
+    """Can ``word`` be what a burst is about? An event or what it happens to (a lexicon word, or a word built
+    on one: 化工厂, 燃气管道) or a place the gazetteer knows."""
+    if is_noise(word):
+        return False
+    return word in lexicon.event_words() or gazetteer.active().is_place(word) or bool(lexicon.word_spans(word))
 
 
 # A feed's credits: the label and the name after it (来源：太仓日报, 责任编辑：王敏) say who, never what.
 _CREDITS = re.compile(r"(?:来源|原标题|责任编辑|编辑|作者|记者|通讯员|摄影|审核|校对)[：:]\s*[^\s，。；;]{0,12}")
-
-
 _GENERIC_HEAD = re.compile(r"^(?:发生|出现|造成|引发|导致|突发)(?=..)")
 
 
