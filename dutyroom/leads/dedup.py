@@ -12,11 +12,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.leads import gazetteer
 from dutyroom.leads.models import OPEN_LEAD_STATES, IncidentSignature, Lead
 from dutyroom.leads.similarity import DUPLICATE_THRESHOLD, Doc, Signature, duplicate_score
+from dutyroom.orgs.models import Unit
+
+_gazetteer: gazetteer.Gazetteer | None = None
+
+
+def installation_gazetteer() -> gazetteer.Gazetteer:
+    """The places this installation knows: its unit tree (towns, zones, subdistricts, any village units) with
+    the places file's villages, roads and neighbouring cities. Built once and kept until a unit changes
+    (``forget_gazetteer``, connected to the unit's save and delete signals)."""
+    global _gazetteer
+    if _gazetteer is None:
+        with transaction.atomic():  # a savepoint: a failed read inside a caller's transaction leaves it usable
+            rows = list(Unit.objects.values_list("code", "name", "kind", "parent__code"))
+        _gazetteer = gazetteer.build(rows, gazetteer.file_lines())
+    return _gazetteer
+
+
+def forget_gazetteer(**_: object) -> None:
+    global _gazetteer
+    _gazetteer = None
+
 
 WINDOW = timedelta(hours=12)
 CANDIDATES = 200

@@ -22,7 +22,7 @@ from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads.models import EarlyWarning, Lead, WarningState, WatchHit
-from dutyroom.leads.opinion import Burst, Story, bursts, stories, z_score
+from dutyroom.leads.opinion import Burst, Story, bursts, is_topic, stories, z_score
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.orgs.selectors import duty_room_unit
@@ -74,7 +74,8 @@ def detect(end: datetime, rule: WatchRule) -> Detection:
     seen = Detection(bursts=[])
     for pk, (at, words, hit_terms) in topics_by_lead(start, end).items():
         index = int((end - at) / rule.window)
-        topics = words | set(hit_terms)
+        # a burst is about an event or a place (or a watch term): other words ride along, never lead
+        topics = {word for word in words if is_topic(word)} | set(hit_terms)
         windows[index].update(topics)
         seen.terms |= set(hit_terms)
         if index == 0:
@@ -191,7 +192,7 @@ def warning_verify(*, actor: User, warning: EarlyWarning, now: datetime) -> Earl
 def warning_view(warning: EarlyWarning) -> dict[str, object]:
     return {"id": warning.pk, "topic": warning.topic, "topic_kind": warning.topic_kind,
             "window_start": iso_local(warning.window_start), "window_end": iso_local(warning.window_end),
-            "related": warning.related, "reason": warning.reason, "count": warning.count,
+            "related": warning.related, "reason": warning.reason, "why": warning.why, "count": warning.count,
             "baseline": warning.baseline, "z": warning.z,
             "state": warning.state,
             "raised_at": iso_local(warning.raised_at), "lead": warning.lead_id,

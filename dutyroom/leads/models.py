@@ -335,3 +335,14 @@ class EarlyWarning(models.Model):
         ordering = ["-raised_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["topic", "step_at"], name="warning_once_per_step")]
         indexes = [models.Index(fields=["topic", "raised_at"])]
+
+    @property
+    def why(self) -> str:
+        """Why it fired, in words (what, how many, against what usual)."""
+        from django.utils.translation import gettext
+
+        from dutyroom.leads.opinion import warning_why
+
+        minutes = round((self.window_end - self.window_start).total_seconds() / 60)
+        return warning_why(self.topic, count=self.count, baseline=self.baseline, window_minutes=minutes,
+                           related=self.related, sensitive=self.reason == "sensitive", translate=gettext)

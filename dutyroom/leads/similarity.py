@@ -1,53 +1,78 @@
 """Duplicate scoring between two short reports (pure; the database picks the candidates, this scores them).
 
-Score 0–1 = 0.6 × text similarity + 0.2 × place + 0.2 × time, halved when both texts name an event kind
-and the kinds differ. Why these parts:
-- text: cosine of character bigrams of title and text, numbers collapsed (a later report with new figures
-  is still the same event) — no segmentation needed and robust on 30–100 characters;
-- place: same town/area 1, unknown on either side 0.5 (a netizen rarely names the town), different 0;
-- time: 1 within an hour, falling linearly to 0 at 12 hours apart;
-- event kind: two reports from the same street at the same hour share most bigrams of the address, so a
-  small lexicon of event words (火灾/起火/着火 → fire …) vetoes "same place, different event".
-``DUPLICATE_THRESHOLD`` is the score from which a pair is offered; the labelled set in ``data/`` measures it.
+The score is a probability-like confidence (0–1) that two reports describe one event: a logistic model
+over what a duty officer would weigh, fitted on the tuning part of the independently written set
+(``bench/_fit_dedup.py``; the held-out part never fed it):
+- **text**: cosine of character bigrams after ``lexicon.canonical`` (着火/失火 → 起火, 两人 → 2人, 煤气 → 燃气),
+  numbers collapsed (a later report with new figures is still the same event);
+- **event**: do both name a kind of event from the lexicon, a shared one, or only kinds that cannot stand in
+  one account (a fire and a theft);
+- **notice**: an announcement, a drill, a forecast or a debunked rumour is not an occurrence;
+- **place**: the gazetteer's keys — another city, another town, another village or road of the same town,
+  or the same town / the same village or road; the stored area (unit) when both have one;
+- **time**: 1 within an hour, falling to 0 at 12 hours apart.
+``DUPLICATE_THRESHOLD`` (0.5, the contract's) is where a pair is offered.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dutyroom.leads import gazetteer, lexicon
+from dutyroom.leads.gazetteer import PlaceKeys
 from dutyroom.leads.text import cosine, grams_of, normalize, shingle_text
 
-DUPLICATE_THRESHOLD = 0.55
+DUPLICATE_THRESHOLD = 0.5
 TIME_FULL_SECONDS = 3600
 TIME_ZERO_SECONDS = 12 * 3600
+_KINDS_CHARS = 100  # the width of the stored ``kinds`` column
+NOTICE = "n:1"
 
-EVENT_WORDS: dict[str, tuple[str, ...]] = {
-    "fire": ("火灾", "起火", "着火", "失火", "燃烧", "火情", "浓烟", "冒烟", "黑烟"),
-    "explosion": ("爆炸", "闪爆", "爆燃", "巨响"),
-    "leak": ("泄漏", "泄露", "漏料", "异味", "刺鼻", "漏气"),
-    "traffic": ("追尾", "相撞", "车祸", "交通事故", "撞车", "侧翻"),
-    "collapse": ("坍塌", "倒塌", "塌方", "垮塌", "埋压"),
-    "drowning": ("落水", "溺水", "溺亡", "打捞"),
-    "gathering": ("聚集", "讨薪", "维权", "上访", "拉横幅"),
-    "poisoning": ("中毒", "呕吐", "腹泻", "上吐下泻", "腹痛"),
-    "flood": ("积水", "内涝", "淹", "进水", "水深"),
+# Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
+WEIGHTS: dict[str, float] = {
+    "bias": -2.75,
+    "contained": 2.44,
+    "text": 2.72,
+    "kind_shared": 0.42,
+    "kind_clash": -6.12,
+    "kind_differs": -4.4,
+    "notice_differs": -4.75,
+    "city_clash": -4.22,
+    "town_clash": -5.33,
+    "town_shared": 0.65,
+    "local_clash": -0.94,
+    "street_clash": -3.75,
+    "street_shared": 0.0,
+    "local_shared": 1.14,
+    "area_same": 0.5,
+    "area_differs": -2.0,
+    "time": 1.5,
 }
 
 
 @dataclass(frozen=True)
 class Signature:
-    """What a lead or incident stores at write time so that scoring it later costs no normalising:
-    its shingled text (normalised, numbers collapsed, punctuation dropped) and its event kinds."""
+    """What a lead or incident stores at write time so that scoring it later costs no normalising: its
+    shingled canonical text and, comma-separated in ``kinds``, its event kinds, place keys and notice mark."""
 
     shingles: str
-    kinds: str  # comma-separated, sorted
+    kinds: str
 
     @classmethod
-    def of(cls, title: str, text: str) -> Signature:
-        full = f"{title} {text}"
-        return cls(shingle_text(full), ",".join(sorted(event_kinds(full))))
+    def of(cls, title: str, text: str, places: gazetteer.Gazetteer | None = None) -> Signature:
+        full = normalize(f"{title} {text}")
+        kinds = sorted(lexicon.kinds_of(full))
+        tokens = [*kinds, *(places or gazetteer.active()).keys(full).tokens()]
+        if lexicon.is_notice(full):
+            tokens.insert(0, NOTICE)
+        kept: list[str] = []
+        for token in tokens:  # the column is 100 characters: keep what fits, most telling first
+            if sum(map(len, kept)) + len(kept) + len(token) <= _KINDS_CHARS:
+                kept.append(token)
+        return cls(shingle_text(lexicon.canonical(full)), ",".join(kept))
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,8 @@ class Doc:
     at: datetime
     grams: Counter[str] = field(default_factory=Counter, compare=False, hash=False)
     kinds: frozenset[str] = frozenset()
+    places: PlaceKeys = field(default_factory=PlaceKeys)
+    notice: bool = False
 
     @classmethod
     def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
@@ -65,19 +92,20 @@ class Doc:
 
     @classmethod
     def signed(cls, signature: Signature, area: object | None, at: datetime) -> Doc:
-        kinds = frozenset(signature.kinds.split(",")) if signature.kinds else frozenset()
-        return cls(area=area, at=at, grams=grams_of(signature.shingles), kinds=kinds)
+        tokens = signature.kinds.split(",") if signature.kinds else []
+        kinds = frozenset(t for t in tokens if ":" not in t)
+        return cls(
+            area=area,
+            at=at,
+            grams=grams_of(signature.shingles),
+            kinds=kinds,
+            places=PlaceKeys.of_tokens(tokens),
+            notice=NOTICE in tokens,
+        )
 
 
 def event_kinds(text: str) -> frozenset[str]:
-    folded = normalize(text)
-    return frozenset(kind for kind, words in EVENT_WORDS.items() if any(w in folded for w in words))
-
-
-def place_score(a: object | None, b: object | None) -> float:
-    if a is None or b is None:
-        return 0.5
-    return 1.0 if a == b else 0.0
+    return lexicon.kinds_of(text)
 
 
 def time_score(a: datetime, b: datetime) -> float:
@@ -89,8 +117,48 @@ def time_score(a: datetime, b: datetime) -> float:
     return 1.0 - (apart - TIME_FULL_SECONDS) / (TIME_ZERO_SECONDS - TIME_FULL_SECONDS)
 
 
-def duplicate_score(a: Doc, b: Doc) -> float:
-    score = 0.6 * cosine(a.grams, b.grams) + 0.2 * place_score(a.area, b.area) + 0.2 * time_score(a.at, b.at)
-    if a.kinds and b.kinds and not (a.kinds & b.kinds):
-        score *= 0.5
-    return round(min(1.0, max(0.0, score)), 3)
+def containment(a: Counter[str], b: Counter[str]) -> float:
+    """Share of the shorter text's bigrams found in the longer: an official title of five words against a
+    resident's two sentences is contained, though their cosine is low."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small.keys() & large.keys()) / len(small)
+
+
+def _clash(a: frozenset[str], b: frozenset[str]) -> float:
+    return 1.0 if a and b and not (a & b) else 0.0
+
+
+def features(a: Doc, b: Doc) -> dict[str, float]:
+    """The evidence for and against "one event", each 0–1 (named as in ``WEIGHTS``)."""
+    pa, pb = a.places, b.places
+    compatible = lexicon.kinds_compatible(a.kinds, b.kinds)
+    town_clash = _clash(pa.towns, pb.towns)
+    return {
+        "text": cosine(a.grams, b.grams),
+        "contained": containment(a.grams, b.grams),
+        "kind_shared": 1.0 if a.kinds & b.kinds else 0.0,
+        "kind_clash": 0.0 if compatible else 1.0,
+        "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
+        "notice_differs": 1.0 if a.notice != b.notice else 0.0,
+        "city_clash": _clash(pa.cities, pb.cities),
+        "town_clash": town_clash,
+        "town_shared": 1.0 if pa.towns & pb.towns else 0.0,
+        "local_clash": 0.0 if town_clash else _clash(pa.locals, pb.locals),
+        "local_shared": 1.0 if pa.locals & pb.locals else 0.0,
+        "street_clash": 0.0 if town_clash else _clash(pa.streets, pb.streets),
+        "street_shared": 1.0 if pa.streets & pb.streets else 0.0,
+        "area_same": 1.0 if a.area is not None and a.area == b.area else 0.0,
+        "area_differs": 1.0 if a.area is not None and b.area is not None and a.area != b.area else 0.0,
+        "time": time_score(a.at, b.at),
+    }
+
+
+def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
+    """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
+    if a.grams.keys().isdisjoint(b.grams.keys()):  # not one word in common: never offered (and cheap)
+        return 0.0
+    w = weights or WEIGHTS
+    logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
+    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)

@@ -29,9 +29,11 @@ def test_the_duty_room_sees_a_warning_acknowledges_it_and_downloads_the_stage_re
         _lead(f"璜泾镇码头吊机倒塌第{n}条", now - timedelta(minutes=n))
     warnings_raise(now)
     warning = EarlyWarning.objects.get()  # one story, one warning: its words burst together
-    assert "吊机" in [warning.topic, *warning.related]
+    # the crane (吊机, folded to 起重机) and its collapse burst, and the place they happened, named in Chinese
+    assert {"起重机", "坍塌", "璜泾镇"} <= {warning.topic, *warning.related}
     officer = _client("duty-officer")
     desk = officer.get("/leads/opinion/").content.decode()
+    assert "条线索说到" in desk  # the warning says why it fired
     assert warning.topic in desk and "同时突增" in desk and f'data-warning="{warning.pk}"' in desk and "待处理" in desk
     assert officer.post(f"/leads/opinion/warnings/{warning.pk}/", {"action": "acknowledge"}).status_code == 302
     warning.refresh_from_db()

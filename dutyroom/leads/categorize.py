@@ -1,0 +1,66 @@
+"""The category of a lead, suggested from its words for the prefilled incident form.
+
+Uses the event-type lexicon (``lexicon.KINDS``), which ties each word to a rulebook category: a word that says
+an event happened (爆炸, 起火, 讨薪) counts fully, a cue (食堂, 视频, 工地) half. How the event is talked of —
+网传, 舆情, 热议 — names the public-opinion subtype but never outweighs the event itself, so a gas explosion
+seen in a video is still 事故灾难. The duty officer decides; ``None`` when the words name no category.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from dutyroom.leads import lexicon
+from dutyroom.leads.text import normalize
+
+CATEGORIES = ("natural", "accident", "public_health", "social_security")
+EVENT_WEIGHT = 1.0
+CUE_WEIGHT = 0.5
+# Talk about an event (网传, 舆情) counts this much: enough alone, never over an event word.
+TALK_WEIGHT = 0.4
+# People gathering over a grievance (pollution, wages) are the event the duty room handles first: a
+# 群体性事件, whatever the grievance's own category.
+GATHERING_WEIGHT = 2.0
+
+
+def _hits(text: str) -> list[tuple[lexicon.Kind, str, bool]]:
+    """Kinds named in the text as written and in its canonical form (掉下去 → 落水), each word once."""
+    folded = normalize(text)
+    seen = {(kind.code, word) for kind, word, _ in lexicon.kind_hits(folded)}
+    extra = [hit for hit in lexicon.kind_hits(lexicon.canonical(folded)) if (hit[0].code, hit[1]) not in seen]
+    return lexicon.kind_hits(folded) + extra
+
+
+def category_scores(text: str) -> dict[str, float]:
+    """Evidence per rulebook category code in ``text``."""
+    scores: dict[str, float] = defaultdict(float)
+    for kind, _word, is_event in _hits(text):
+        if kind.code in lexicon.NEUTRAL_KINDS:
+            scores[kind.category] += TALK_WEIGHT
+        elif kind.code == "gathering" and is_event:
+            scores[kind.category] += GATHERING_WEIGHT
+        else:
+            scores[kind.category] += EVENT_WEIGHT if is_event else CUE_WEIGHT
+    return scores
+
+
+def suggest_subtype(text: str) -> tuple[str, str] | None:
+    """(category, subtype) of the strongest kind of event named, for a form that offers both."""
+    category = suggest_category(text)
+    if category is None:
+        return None
+    weights: dict[str, float] = defaultdict(float)
+    for kind, _word, is_event in _hits(text):
+        if kind.category == category:
+            weights[kind.subtype] += EVENT_WEIGHT if is_event else CUE_WEIGHT
+    return category, max(weights, key=lambda subtype: weights[subtype])
+
+
+def suggest_category(text: str) -> str | None:
+    """A rulebook category code (natural, accident, public_health, social_security) or ``None``."""
+    scores = category_scores(text)
+    if not scores:
+        return None
+    best = max(scores.values())
+    # Ties go to the category whose consequences are felt first (an accident before the talk about it).
+    return next(c for c in CATEGORIES if scores.get(c) == best)

@@ -1,0 +1,251 @@
+"""Place names in leads, read against what the installation knows: its unit tree and its places file.
+
+A resident writes 浏河新塘村, a grid worker 浏河镇新塘村12组, the press 太仓浏河; an official title names the
+town by its unit. The gazetteer turns each into the same keys — the town (by unit code), the village, road or
+landmark, the city — so duplicate scoring can tell "same village" from "next town" and "another city", and a
+hot word can be known as a place. Built from rows (pure: no Django here); ``dedup.installation_gazetteer``
+feeds it the unit tree, and ``data/places.txt`` adds villages, roads and the neighbouring cities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick_rs
+
+from dutyroom.leads.text import normalize
+
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.txt"
+_UNIT_SUFFIXES = (
+    "人民政府值班室",
+    "人民政府",
+    "管理委员会",
+    "管委会",
+    "办事处",
+    "村民委员会",
+    "居民委员会",
+    "村委会",
+    "居委会",
+)
+_SHORT_SUFFIXES = ("街道", "镇", "乡", "区", "市")
+TOWN_KINDS = frozenset({"town", "zone", "subdistrict", "child_city"})
+SKIP_KINDS = frozenset({"grid", "department", "duty_room", "enterprise"})
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a name points at. ``level``: city, town, local (village, community, road or landmark inside a
+    town), road (across towns) or outside (another city's place). ``town`` is a unit code for our towns,
+    the name for another city's; ``city`` is the city's name."""
+
+    name: str
+    level: str
+    town: str | None
+    city: str
+    label: str = ""  # how the place is written in Chinese (浏河镇 for the unit code liuhe)
+
+    @property
+    def written(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True)
+class PlaceKeys:
+    """The places one text names, as keys two texts can be compared on."""
+
+    cities: frozenset[str] = frozenset()
+    towns: frozenset[str] = frozenset()
+    locals: frozenset[str] = frozenset()  # villages, communities, landmarks
+    streets: frozenset[str] = frozenset()  # roads, streets, bridges (one event may name a street and a village)
+
+    def tokens(self) -> list[str]:
+        return (
+            [f"c:{c}" for c in sorted(self.cities)]
+            + [f"t:{t}" for t in sorted(self.towns)]
+            + [f"l:{p}" for p in sorted(self.locals)]
+            + [f"s:{p}" for p in sorted(self.streets)]
+        )
+
+    @classmethod
+    def of_tokens(cls, tokens: Iterable[str]) -> PlaceKeys:
+        found: dict[str, set[str]] = {"c": set(), "t": set(), "l": set(), "s": set()}
+        for token in tokens:
+            if token[1:2] == ":" and token[0] in found:
+                found[token[0]].add(token[2:])
+        return cls(*(frozenset(found[k]) for k in "ctls"))
+
+
+_STREET = re.compile(
+    r"([\u4e00-\u9fff]{1,5}?)(中路|东路|西路|南路|北路|大道|大街|路|街)(?![\u4e00-\u9fff]{0,1}(?:口|边|旁|上|段))?"
+)
+_STREET_CUT = re.compile(r".*[镇区市县在的于近边至从一家了与及那这段号条处到往向沿]")
+_STREET_ENDS = ("路", "街", "大道", "桥")
+_STREET_SUFFIX = re.compile(r"(?:中路|东路|西路|南路|北路|大道|大街|路|街)(?!上|边|面|段|口)")
+_NOT_STREET = frozenset(
+    {"道", "马", "公", "铁", "线", "水", "门", "网", "出", "思", "进", "让", "带", "拦", "走", "找", "多处道"}
+)
+
+
+def street_names(segment: str) -> set[str]:
+    """Street names the places file does not list (新华东路, 娄江路): a town's streets are many and change, and
+    two reports on different streets of one town are seldom one event."""
+    found: set[str] = set()
+    for match in _STREET.finditer(segment):
+        core = _STREET_CUT.sub("", match.group(1))
+        if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(("道", "马", "公")):
+            found.add(core + match.group(2))
+    return found
+
+
+def short_forms(name: str) -> list[str]:
+    """浏河镇人民政府 → 浏河镇, 浏河; 娄东街道办事处 → 娄东街道, 娄东 (never a one-character stub)."""
+    core = name
+    for suffix in _UNIT_SUFFIXES:
+        core = core.removesuffix(suffix)
+    out = [core] if len(core) >= 2 else []
+    for suffix in _SHORT_SUFFIXES:
+        stub = core.removesuffix(suffix)
+        if stub != core and len(stub) >= 2:
+            out.append(stub)
+            break
+    return out
+
+
+class Gazetteer:
+    """Names → places, matched leftmost-longest (上海东路 is a road in 城厢, not the city of 上海)."""
+
+    def __init__(self, names: dict[str, Place]) -> None:
+        self.names = {normalize(k): v for k, v in names.items() if len(k) >= 2}
+        self._surfaces = list(self.names)
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            self._surfaces, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST
+        )
+
+    def places(self, text: str) -> list[Place]:
+        """Places named in an already normalised ``text``, in order."""
+        return [self.names[self._surfaces[i]] for i, _, _ in self._automaton.find_matches_as_indexes(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int, Place]]:
+        """(start, end, place) of each place named in an already normalised ``text``."""
+        return [(s, e, self.names[self._surfaces[i]]) for i, s, e in self._automaton.find_matches_as_indexes(text)]
+
+    def keys(self, text: str) -> PlaceKeys:
+        cities: set[str] = set()
+        towns: set[str] = set()
+        locals_: set[str] = set()
+        streets: set[str] = set()
+        last = 0
+        for i, start, end in self._automaton.find_matches_as_indexes(text):
+            streets.update(street_names(text[last:start]))
+            last = end
+            place = self.names[self._surfaces[i]]
+            suffix = _STREET_SUFFIX.match(text, end)
+            if suffix:  # 陆渡大道, 浏河口路: a street named after the place, inside it
+                streets.add(text[start : suffix.end()])
+                last = suffix.end()
+            if place.city:  # a road may cross cities: it names none
+                cities.add(place.city)
+            if place.town:
+                towns.add(place.town)
+            if place.level == "road" or (place.level == "local" and place.name.endswith(_STREET_ENDS)):
+                streets.add(place.name)
+            elif not suffix and (
+                place.level == "local" or (place.level == "outside" and not place.town and place.name != place.city)
+            ):
+                locals_.add(place.name)
+        streets.update(street_names(text[last:]))
+        return PlaceKeys(frozenset(cities), frozenset(towns), frozenset(locals_), frozenset(streets))
+
+    def is_place(self, word: str) -> bool:
+        return normalize(word) in self.names
+
+
+def build(units: Iterable[tuple[str, str, str, str | None]], lines: Iterable[str]) -> Gazetteer:
+    """A gazetteer from unit rows (code, name, kind, parent code) and the lines of a places file."""
+    rows = list(units)
+    by_code = {code: (name, kind, parent) for code, name, kind, parent in rows}
+    parsed = [line.split() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    aliases: dict[str, list[str]] = {}  # 苏州工业园区=苏州园区: the second is another name of the first
+    for parts in parsed:
+        for i, token in enumerate(parts):
+            if "=" in token:
+                head, *others = token.split("=")
+                parts[i] = head
+                aliases[head] = others
+    city = next((parts[1] for parts in parsed if parts[0] == "city"), "")
+    roots = [name for name, kind, _ in by_code.values() if kind == "duty_room"]
+    if roots and not city:
+        city = short_forms(roots[0])[-1]
+    names: dict[str, Place] = {}
+    for parts in parsed:
+        if parts[0] == "city":
+            for alias in parts[1:]:
+                names[alias] = Place(city, "city", None, city)
+    towns = {code for code, (_, kind, _) in by_code.items() if kind in TOWN_KINDS}
+    for code in towns:
+        forms = short_forms(by_code[code][0])
+        for alias in forms:
+            names[alias] = Place(code, "town", code, city, forms[0])
+    for name, kind, parent in by_code.values():  # villages kept as units sit under their town
+        if kind not in TOWN_KINDS and kind not in SKIP_KINDS and parent in towns:
+            for alias in short_forms(name):
+                names.setdefault(alias, Place(short_forms(name)[0], "local", parent, city))
+    for parts in parsed:
+        head, rest = parts[0], parts[1:]
+        if head == "town" and rest:
+            code = rest[0]
+            for alias in rest[1:]:
+                names.setdefault(alias, Place(code, "town", code, city, rest[1]))
+        elif head == "under" and rest:
+            own = tuple(k for k, v in names.items() if v.level == "town" and v.town == rest[0])
+            for local in rest[1:]:  # a street may run into the next town: it names none, unless named after it
+                street = local.endswith(_STREET_ENDS) and not local.startswith(own or ("\0",))
+                names.setdefault(local, Place(local, "local", None if street else rest[0], city))
+        elif head == "road" and rest:
+            for alias in rest:
+                names.setdefault(alias, Place(rest[0], "road", None, ""))
+        elif head == "outside" and rest:
+            other = rest[0]
+            for place in rest:
+                if place.startswith(other):  # the city itself: 昆山, 昆山市
+                    names.setdefault(place, Place(other, "outside", None, other))
+                elif place.endswith(("镇", "区", "街道")):
+                    for alias in (place, *short_forms(place)):
+                        names.setdefault(alias, Place(place, "outside", place, other))
+                else:
+                    names.setdefault(place, Place(place, "outside", None, other))
+    for head, others in aliases.items():
+        if head in names:
+            for alias in others:
+                names.setdefault(alias, names[head])
+    return Gazetteer(names)
+
+
+def file_lines() -> list[str]:
+    return PLACES_FILE.read_text(encoding="utf-8").splitlines()
+
+
+@lru_cache(maxsize=1)
+def from_file() -> Gazetteer:
+    """The places file alone: what a pure caller (a bench, a unit test) reads when no unit tree is at hand."""
+    return build([], file_lines())
+
+
+_provider: Callable[[], Gazetteer] = from_file
+
+
+def use(provider: Callable[[], Gazetteer]) -> None:
+    """Read places through ``provider`` from now on (the app installs the unit tree's at start-up)."""
+    global _provider
+    _provider = provider
+
+
+def active() -> Gazetteer:
+    try:
+        return _provider()
+    except Exception:  # no database yet (migrations, a pure test): the file still knows the city
+        return from_file()

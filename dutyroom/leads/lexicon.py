@@ -1,0 +1,500 @@
+"""The event-type lexicon: how people name what happened, tied to the rulebook's categories and subtypes.
+
+One table serves three readers: duplicate scoring (two reports of different kinds of event are not one
+event), the category suggested for a lead's incident form, and hot words (an event word is a topic, a
+generic verb is not). Words are written as residents, grid workers, hotline operators and the press write
+them — 着火/起火/失火, 煤气/燃气/液化气, 撞/相撞/追尾 — and ``canonical`` folds each family of synonyms to
+one form so that character bigrams of two wordings meet. Pure: no Django, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick_rs
+
+from dutyroom.leads.text import normalize
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of event: the rulebook category and subtype it belongs to, the words that say it happened
+    (``words``) and words that only hint at the category (``cues``: a 食堂 is where poisoning happens, but a
+    canteen fire is a fire). Both count for the category; only ``words`` tell two events apart."""
+
+    code: str
+    category: str
+    subtype: str
+    words: tuple[str, ...]
+    cues: tuple[str, ...] = ()
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "fire",
+        "accident",
+        "fire",
+        (
+            "火灾",
+            "起火",
+            "着火",
+            "失火",
+            "著火",
+            "燃烧",
+            "火情",
+            "浓烟",
+            "冒烟",
+            "黑烟",
+            "烧起来",
+            "烧毁",
+            "火警",
+            "冒火",
+            "烧着",
+            "火苗",
+            "火势",
+            "扑救",
+            "扑灭",
+            "明火",
+            "火点",
+        ),
+        ("119", "消防", "烧毁", "救火"),
+    ),
+    Kind(
+        "explosion",
+        "accident",
+        "production_safety",
+        ("爆炸", "闪爆", "爆燃", "巨响", "炸响", "爆响", "炸了", "炸伤", "粉尘爆"),
+    ),
+    Kind(
+        "leak",
+        "accident",
+        "hazardous_chemicals",
+        ("泄漏", "泄露", "漏气", "漏了", "刺鼻", "漏料", "外泄", "渗漏", "漏出"),
+        ("危化品", "危险化学品", "氯气", "氨气", "槽罐车", "化工", "储罐", "钢瓶", "锅炉", "压力容器"),
+    ),
+    Kind(
+        "traffic",
+        "accident",
+        "traffic",
+        (
+            "追尾",
+            "相撞",
+            "车祸",
+            "交通事故",
+            "撞车",
+            "侧翻",
+            "翻车",
+            "碰撞",
+            "撞了",
+            "撞一起",
+            "撞上",
+            "撞到",
+            "刮擦",
+            "剐蹭",
+            "撞伤",
+            "撞死",
+            "碾压",
+        ),
+        (
+            "交警",
+            "车道",
+            "货车",
+            "电动车",
+            "高速",
+            "国道",
+            "交通安全",
+            "驾驶",
+            "司机",
+            "驾驶员",
+            "车辆",
+            "轿车",
+            "路口",
+            "红绿灯",
+            "公交",
+            "脱轨",
+        ),
+    ),
+    Kind(
+        "collapse",
+        "accident",
+        "construction",
+        ("坍塌", "倒塌", "塌方", "垮塌", "埋压", "塌了", "倒了", "倾覆", "塌陷", "裂缝", "裂了", "塌下来", "垮了"),
+        ("脚手架", "工地", "建筑", "施工", "在建", "基坑", "塔吊"),
+    ),
+    Kind("fall", "accident", "construction", ("高处坠落", "摔下来", "坠落", "下坠", "掉下来")),
+    Kind(
+        "drowning",
+        "accident",
+        "water_traffic",
+        ("落水", "溺水", "溺亡", "打捞", "掉河里", "浮尸", "尸体", "搜救", "掉进河", "坠河", "掉水里", "淹死"),
+    ),
+    Kind(
+        "vessel",
+        "accident",
+        "water_traffic",
+        ("沉没", "翻沉", "沉了", "搁浅", "翻船"),
+        ("渔船", "货船", "船舶", "游艇", "海事", "船", "船员", "码头", "航道", "锚地"),
+    ),
+    Kind("lift", "accident", "special_equipment", ("困人", "关在里面"), ("电梯", "起重机", "吊机", "特种设备")),
+    Kind(
+        "utility",
+        "accident",
+        "infrastructure",
+        ("停电", "跳闸", "没电", "断电", "爆管", "停水", "管道破裂"),
+        ("供电", "水管", "供水", "变电站", "桥梁", "桥", "燃气管道", "线路", "抢修", "故障", "路面"),
+    ),
+    Kind(
+        "water_pollution",
+        "accident",
+        "environmental",
+        ("死鱼", "偷排", "排污", "污水", "黑臭", "水污染"),
+        ("污染", "环保", "生态环境", "水质", "河道", "排放"),
+    ),
+    Kind("air_pollution", "accident", "environmental", ("废气", "异味", "臭", "焚烧", "冒黄烟"), ("秸秆", "禁烧")),
+    Kind(
+        "flood",
+        "natural",
+        "flood",
+        ("积水", "内涝", "淹", "进水", "暴雨", "强降雨", "排涝", "大雨", "被淹", "淹水", "水漫"),
+        ("防汛", "汛情", "水位", "潮位", "洪水", "降雨", "降水", "雨量", "排水", "泵站"),
+    ),
+    Kind(
+        "storm",
+        "natural",
+        "meteorological",
+        ("台风", "龙卷风", "大风", "倒伏", "吹翻", "刮倒", "吹倒", "狂风", "团雾", "大雾", "寒潮", "冰雹", "雷电"),
+        ("气象台", "高温", "气象", "大雪", "暴雪", "道路结冰", "冰冻", "霾", "干旱", "旱情", "风暴潮"),
+    ),
+    Kind("earthquake", "natural", "earthquake", ("地震", "震感"), ("防震", "震级", "震中", "地质", "滑坡", "沉降")),
+    Kind(
+        "poisoning",
+        "public_health",
+        "food_safety",
+        ("中毒", "呕吐", "腹泻", "上吐下泻", "拉肚子", "吐了"),
+        ("食堂", "饭菜", "午餐", "食品", "吃了", "变质", "过期", "不新鲜", "食源性", "餐饮", "饮用水", "外卖"),
+    ),
+    Kind(
+        "infection",
+        "public_health",
+        "infectious_disease",
+        ("流感", "发烧", "发热", "疫情", "病例", "传染", "停课", "咳嗽", "感染"),
+        ("疫苗", "卫健委", "疾控", "卫生", "患者", "病人", "就医", "隔离", "确诊", "接种", "症状", "医院报告"),
+    ),
+    Kind(
+        "animal",
+        "public_health",
+        "animal_epidemic",
+        ("猪瘟", "禽流感", "死猪", "异常死亡", "死了一大片", "动物疫情", "病死", "死鸡", "死鸭"),
+        ("生猪", "家禽", "养殖", "动物疫", "养猪", "鸡", "鸭", "牛羊", "兽医", "畜牧"),
+    ),
+    Kind("heat", "public_health", "occupational_poisoning", ("中暑", "热晕", "热射病", "热昏")),
+    Kind(
+        "gathering",
+        "social_security",
+        "mass_incident",
+        (
+            "聚集",
+            "讨薪",
+            "维权",
+            "上访",
+            "横幅",
+            "欠薪",
+            "工钱",
+            "要工资",
+            "抗议",
+            "堵在",
+            "围着",
+            "闹事",
+            "围堵",
+            "静坐",
+            "堵门",
+            "群访",
+        ),
+        ("拆迁", "纠纷", "补偿", "信访", "劳资", "罢工", "停工", "安置", "业主", "维稳"),
+    ),
+    Kind(
+        "crime",
+        "social_security",
+        "criminal_case",
+        (
+            "持刀",
+            "砍人",
+            "伤人",
+            "打架",
+            "斗殴",
+            "抢劫",
+            "被抢",
+            "盗窃",
+            "被偷",
+            "行凶",
+            "打人",
+            "杀人",
+            "命案",
+            "殴打",
+            "刺伤",
+        ),
+        (
+            "嫌疑人",
+            "警情",
+            "警方",
+            "民警",
+            "派出所",
+            "110",
+            "诈骗",
+            "传销",
+            "非法集资",
+            "跑路",
+            "爆雷",
+            "兑付",
+            "自杀",
+            "跳楼",
+            "轻生",
+            "袭击",
+            "枪",
+            "刀",
+        ),
+    ),
+    Kind(
+        "missing",
+        "social_security",
+        "criminal_case",
+        ("走失", "走丢", "不见了", "失踪", "寻回", "找不到", "失联", "走散"),
+        ("防走失",),
+    ),
+    Kind(
+        "opinion",
+        "social_security",
+        "public_opinion",
+        ("舆情", "网传", "热议", "辟谣"),
+        ("转发", "视频", "引发关注", "网络", "城管", "谣言", "摊贩", "冲突", "曝光", "投诉"),
+    ),
+    Kind("crowd", "social_security", "mass_incident", ("人太多", "挤", "限流", "踩踏", "超载")),
+    Kind("noise", "social_security", "mass_incident", ("噪音", "扰民", "吵")),
+)
+
+# Kinds that stand side by side in one account of one event (a gas explosion burns; a boat sinks and its crew
+# go missing), so their pairing is no contradiction. ``opinion`` (网传, 舆情) is about how an event is talked
+# of, never a different event, so it is compatible with every kind.
+_COMPATIBLE = (
+    "fire explosion",
+    "fire leak",
+    "explosion leak",
+    "fire air_pollution",
+    "fire traffic",
+    "leak traffic",
+    "leak air_pollution",
+    "drowning vessel",
+    "drowning missing",
+    "vessel missing",
+    "collapse fall",
+    "collapse lift",
+    "fall lift",
+    "collapse vessel",
+    "flood storm",
+    "storm utility",
+    "flood utility",
+    "collapse utility",
+    "traffic utility",
+    "poisoning infection",
+    "poisoning leak",
+    "animal infection",
+    "heat storm",
+    "gathering air_pollution",
+    "gathering water_pollution",
+    "gathering crowd",
+    "gathering noise",
+    "crime gathering",
+    "traffic drowning",
+    "collapse traffic",
+)
+COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
+NEUTRAL_KINDS = frozenset({"opinion"})
+
+# An announcement, a drill, a forecast or a debunked rumour is about a topic, not an occurrence of it.
+NOTICE_WORDS: tuple[str, ...] = (
+    "演练",
+    "通知",
+    "公告",
+    "培训",
+    "宣传",
+    "专项检查",
+    "安全检查",
+    "会议",
+    "听证",
+    "预警",
+    "应急响应",
+    "安全提示",
+    "安全教育",
+    "整治",
+    "发放",
+    "禁烧",
+    "召开",
+    "计划停",
+    "计划检修",
+    "辟谣",
+    "旧闻",
+    "旧视频",
+    "预计",
+    "防范",
+)
+
+# Synonym families folded to one written form before character bigrams are compared. Longest match wins,
+# so 液化气罐 is folded as a whole before 液化气 would be.
+_CANON: dict[str, tuple[str, ...]] = {
+    "起火": ("着火", "失火", "著火", "烧起来", "燃起来", "火灾", "火警", "冒火", "烧着"),
+    "燃气": ("煤气", "液化气", "天然气", "然气", "液化石油气", "液化气罐", "煤气罐", "液化气钢瓶", "钢瓶"),
+    "爆炸": ("炸了", "爆燃", "闪爆", "炸开"),
+    "泄漏": ("泄露", "漏气", "漏了", "外泄", "渗漏", "漏出", "漏"),
+    "相撞": ("撞车", "撞了", "撞一起", "碰撞", "追尾", "撞上", "撞到", "相碰", "刮擦", "剐蹭", "撞"),
+    "侧翻": ("翻车", "翻了"),
+    "坍塌": ("倒塌", "垮塌", "塌方", "塌了", "倒了", "倾覆", "塌下来", "垮了"),
+    "落水": ("溺水", "掉河里", "掉下去", "掉水里", "掉进河", "坠河", "跌入河"),
+    "走失": ("走丢", "不见了", "走散", "找不到", "失联"),
+    "讨薪": ("要工资", "要工钱", "讨要欠薪", "欠薪", "拖欠工资", "讨工资", "讨要工资"),
+    "腹泻": ("拉肚子", "上吐下泻"),
+    "发热": ("发烧",),
+    "坠落": ("下坠", "摔下来", "掉下来"),
+    "停电": ("没电", "断电", "没有电"),
+    "积水": ("内涝", "淹水", "被淹", "淹了", "水漫"),
+    "爆管": ("水管爆", "管道破裂", "水管破裂"),
+    "饭店": ("餐馆", "饭馆", "餐饮店", "小吃店", "面馆", "餐饮场所", "餐厅"),
+    "起重机": ("吊机", "门座式起重机"),
+    "儿童": ("小孩", "男童", "女童", "孩子", "小朋友", "男孩", "女孩"),
+    "老人": ("老年人", "八旬老人", "老太", "老头"),
+    "居民楼": ("民房", "住宅", "楼房", "居民家", "住户"),
+    "企业": ("工厂", "厂里", "厂房", "公司", "厂子", "厂家"),
+    "工人": ("民工", "农民工", "职工", "员工"),
+    "受伤": ("伤了", "轻伤", "重伤", "烧伤", "伤者"),
+    "死亡": ("没了", "身亡", "遇难", "丧生", "去世", "不治", "死"),
+    "送医": ("送医院", "送往医院", "120"),
+    "消防": ("119", "消防车", "消防员", "消防队"),
+    "警方": ("民警", "警察", "110", "公安", "派出所"),
+    "货车": ("大货车", "卡车", "渣土车", "半挂车"),
+    "电动车": ("电瓶车", "电动自行车", "电驴"),
+    "轿车": ("小车", "小汽车", "私家车"),
+}
+
+_FIGURE = re.compile(r"([0-9]+|[一二三四五六七八九十百两几]+)(?:个|名|位)?(?=人)")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_number(text: str) -> int | None:
+    """二十三 → 23, 两 → 2, 十 → 10; ``None`` for what is not a plain figure (几, 百余)."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
+        return None
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[text] if len(text) == 1 else None
+
+
+def figures(text: str) -> str:
+    """Figures of people written one way: 两人, 两个人, 二人, 2名 → 2人 (the press writes digits, residents don't)."""
+
+    def one(match: re.Match[str]) -> str:
+        number = chinese_number(match.group(1))
+        return f"{number}" if number is not None else match.group(1)
+
+    return _FIGURE.sub(one, text)
+
+
+@lru_cache(maxsize=1)
+def _canon_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
+    surfaces: list[str] = []
+    targets: list[str] = []
+    for target, words in _CANON.items():
+        for word in (target, *words):  # the target itself too, so 相撞 is not read as 相 + 撞
+            surfaces.append(word)
+            targets.append(target)
+    return ahocorasick_rs.AhoCorasick(surfaces, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST), targets
+
+
+# Who passed the report on, not what happened: 【太仓发布】, 网格员报：, 热线来电：, 110转来：, 来电人称.
+_SOURCE = re.compile(
+    r"【[^】]{0,10}】|^[^，。：:]{0,10}?(?:报|来电|转来|通报|反映)[：:]|来电人?称|群众来电|网友称|据悉|记者"
+)
+
+
+def canonical(text: str) -> str:
+    """Normalised text without its source line, figures written as digits, each synonym family one way."""
+    folded = figures(_SOURCE.sub(" ", normalize(text).strip()))
+    automaton, targets = _canon_automaton()
+    out: list[str] = []
+    last = 0
+    for index, start, end in automaton.find_matches_as_indexes(folded):
+        out.append(folded[last:start])
+        out.append(targets[index])
+        last = end
+    out.append(folded[last:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _kind_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[Kind, bool]]]:
+    surfaces: list[str] = []
+    owners: list[tuple[Kind, bool]] = []
+    for kind in KINDS:
+        for words, is_event in ((kind.words, True), (kind.cues, False)):
+            for word in words:
+                surfaces.append(word)
+                owners.append((kind, is_event))
+    return ahocorasick_rs.AhoCorasick(surfaces), owners
+
+
+def kind_hits(text: str) -> list[tuple[Kind, str, bool]]:
+    """Every (kind, word, says-it-happened) in the normalised ``text``, overlapping, in order of appearance."""
+    automaton, owners = _kind_automaton()
+    return [
+        (owners[i][0], text[s:e], owners[i][1]) for i, s, e in automaton.find_matches_as_indexes(text, overlapping=True)
+    ]
+
+
+def kinds_of(text: str) -> frozenset[str]:
+    """The kinds of event ``text`` says happened (cues alone name none)."""
+    return frozenset(kind.code for kind, _, is_event in kind_hits(normalize(text)) if is_event)
+
+
+def is_notice(text: str) -> bool:
+    folded = normalize(text)
+    return any(word in folded for word in NOTICE_WORDS)
+
+
+def kinds_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Could two reports naming these kinds describe one event? Unknown on either side: yes."""
+    a, b = a - NEUTRAL_KINDS, b - NEUTRAL_KINDS
+    if not a or not b or a & b:
+        return True
+    return any(frozenset((x, y)) in COMPATIBLE for x in a for y in b)
+
+
+@lru_cache(maxsize=1)
+def event_words() -> frozenset[str]:
+    """Every word of the lexicon in its canonical form: a hot word may be one of these."""
+    return frozenset(word for kind in KINDS for word in (*kind.words, *kind.cues)) | frozenset(_CANON)
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    return {word: target for target, words in _CANON.items() for word in words if len(word) >= 2}
+
+
+def synonym_of(word: str) -> str:
+    """One word written as its synonym family's form (着火 → 起火); any other word unchanged."""
+    return _synonyms().get(word, word)
+
+
+@lru_cache(maxsize=1)
+def _word_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
+    words = sorted({w for w in event_words() | frozenset(_synonyms()) if len(w) >= 2 and not w.isascii()})
+    return ahocorasick_rs.AhoCorasick(words, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST), words
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word as its synonym family writes it) for each lexicon word in a normalised ``text``:
+    the lexicon knows words a general dictionary splits (吊机, 电瓶车)."""
+    automaton, words = _word_automaton()
+    return [(s, e, synonym_of(words[i])) for i, s, e in automaton.find_matches_as_indexes(text)]
