@@ -10,7 +10,7 @@ Call these while the page's language is active (inside a view or template), not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import models
 from django.utils.translation import get_language
@@ -43,6 +43,14 @@ def english() -> bool:
 def label(member: Labelled) -> str:
     """A rules-core enum member's label: ``label_en`` on English pages, ``label_zh`` otherwise."""
     return member.label_en if english() else member.label_zh
+
+
+def unit_name(unit: Any) -> str:
+    """A unit as people name it: its English name on English pages when it has one, its Chinese name otherwise."""
+    if unit is None:
+        return ""
+    name_en = getattr(unit, "name_en", "")
+    return str(name_en) if english() and name_en else str(unit.name)
 
 
 def grade_label(grade: str | None, ungraded: str = "") -> str:

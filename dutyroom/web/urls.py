@@ -43,6 +43,7 @@ urlpatterns = [
     path("incidents/<int:pk>/report/", zh(reports.report_new), name="report-new"),
     path("incidents/<int:pk>/edit/", zh(actions.incident_edit), name="incident-edit"),
     path("incidents/<int:pk>/handled/", zh(actions.incident_handled), name="incident-handled"),
+    path("receipts/confirm/", zh(actions.receipts_confirm), name="receipts-confirm"),
     path("reports/<int:pk>/receipt/", zh(actions.report_confirm), name="report-confirm"),
     path("obligations/<int:pk>/waive/", zh(actions.obligation_waive_view), name="obligation-waive"),
     path("verification-requests/", zh(verification.verification_list), name="verification-list"),

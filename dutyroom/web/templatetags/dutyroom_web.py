@@ -20,6 +20,12 @@ register = template.Library()
 
 
 @register.filter
+def unit_name(unit: object) -> str:
+    """``{{ incident.unit|unit_name }}``: the unit's name in the page's language."""
+    return labels.unit_name(unit)
+
+
+@register.filter
 def local_dt(value: datetime | None, style: str = "minute") -> str:
     """``2024-05-01 10:30`` in Asia/Shanghai; ``seconds`` adds :ss, ``time`` gives HH:MM, ``short`` is for deadlines."""
     if value is None:

@@ -25,6 +25,7 @@ from dutyroom.leads.verify import VerifyInput, duplicate_decide, lead_verify, ma
 from dutyroom.leads.views import lead_view
 from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_term_delete
 from dutyroom.orgs.selectors import reporting_units
+from dutyroom.web import labels
 from dutyroom.web.forms import LocalDateTimeField
 from dutyroom.web.lead_labels import labelled
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
@@ -44,7 +45,7 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        towns = [(u.code, u.name) for u in reporting_units().filter(kind__in=["town", "zone", "subdistrict"])]
+        towns = [(u.code, labels.unit_name(u)) for u in reporting_units().filter(kind__in=["town", "zone", "subdistrict"])]
         area = self.fields["area"]
         assert isinstance(area, forms.ChoiceField)
         area.choices = [("", "—"), *towns]
@@ -76,7 +77,7 @@ def lead_new(request: HttpRequest) -> HttpResponse:
 def lead_list(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     state = request.GET.get("state", "open")
-    qs = visible_leads(user).prefetch_related("watch_hits", "duplicates")
+    qs = visible_leads(user).select_related("sender", "feed").prefetch_related("watch_hits", "duplicates")
     if state == "open":
         qs = qs.filter(state__in=[LeadState.NEW, LeadState.VERIFYING])
     elif state in LeadState.values:
@@ -85,7 +86,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(verifiers__unit_id=user.unit_id)
     now = clock_now()
     return render(request, "web/leads/list.html", {
-        "leads": [labelled(lead_view(lead, now)) for lead in qs[:200]], "state": state,
+        "leads": [labelled(lead_view(lead, now), lead) for lead in qs[:200]], "state": state,
         "states": LeadState.choices})
 
 
@@ -119,7 +120,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("核实结果已记录。"))
                 return redirect("web:lead", pk=pk)
-    view = labelled(lead_view(lead, clock_now(), detail=True))
+    view = labelled(lead_view(lead, clock_now(), detail=True), lead)
     return render(request, "web/leads/detail.html", {"lead": view, "form": form, "may_verify": may_verify(user, lead)
                                                      and lead.is_open, "may_decide": user.is_duty_room})
 

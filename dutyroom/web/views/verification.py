@@ -61,9 +61,9 @@ class VerificationNewForm(forms.Form):
     def __init__(self, *args: Any, incidents: list[Incident], default_minutes: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
-        units = [(u.code, u.name) for u in reporting_units().order_by("id")]
+        units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
-        listed = [(str(i.pk), f"#{i.pk} {i.title}（{i.unit.name}）") for i in incidents]
+        listed = [(str(i.pk), f"#{i.pk} {i.title}（{labels.unit_name(i.unit)}）") for i in incidents]
         self._choices("incident").choices = [("", _("—— 不关联事件 ——")), *listed]
         self.fields["due_at"].help_text = _("留空按规则：发起后 %(minutes)d 分钟内反馈") % {"minutes": default_minutes}
 
