@@ -102,12 +102,20 @@ def minutes_text(seconds: float | int | None) -> str:
     return f"{minutes} 分钟"
 
 
+def person_label(user: Any) -> str:
+    """A person as the pages name them: their display name, else their role at their unit."""
+    if user.display_name:
+        return str(user.display_name)
+    role = role_label(user.role)
+    return f"{unit_name(user.unit)} {role}" if user.unit is not None else role
+
+
 def people_labels(usernames: Iterable[str]) -> dict[str, str]:
     """User names to the names people know them by (display name, else the role's label): pages never show a
     login name where a person is meant."""
     from dutyroom.accounts.models import User
 
-    found = {u.username: u.label for u in User.objects.filter(username__in=set(usernames))}
+    found = {u.username: person_label(u) for u in User.objects.filter(username__in=set(usernames))}
     return {name: found.get(name, name) for name in usernames}
 
 
