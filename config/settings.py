@@ -136,6 +136,10 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Request bodies over this are refused with 413 (dutyroom.common.middleware); Django's own cap matches it.
 DUTYROOM_MAX_BODY_BYTES = int(os.environ.get("DUTYROOM_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
+# The lead form takes photos from phones: 4 photos of up to 5 MB each (dutyroom.leads.photos) and the form's
+# text. Only these paths get the larger limit; Django streams the files to disk past FILE_UPLOAD_MAX_MEMORY_SIZE.
+DUTYROOM_UPLOAD_PATHS = ("/leads/new/",)
+DUTYROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DUTYROOM_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
 
 # Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked for
 # AXES_COOLOFF_TIME (or until `dutyroom user unlock NAME`). Per username, not per address: a duty room sits

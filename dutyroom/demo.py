@@ -90,7 +90,7 @@ def units_load() -> int:
         parent = Unit.objects.get(code=town)
         _, was_created = Unit.objects.update_or_create(
             code=f"grid-{town}",
-            defaults={"name": f"{parent.name.removesuffix('人民政府')}第一网格", "name_en": f"{town} grid 1",
+            defaults={"name": f"{parent.name.removesuffix('人民政府')}第一网格", "name_en": f"{parent.name_en} Grid 1",
                       "kind": UnitKind.GRID, "categories": ALL, "parent": parent},
         )
         created += was_created
@@ -134,7 +134,8 @@ def users_load(now: datetime) -> int:
         wanted.append((f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员"))
         wanted.append((f"{code}-leader", Role.UNIT_LEADER, code, f"{name} 签发人"))
     for town in TOWNS:
-        wanted.append((f"grid-{town}", Role.INFORMANT, f"grid-{town}", f"{town} 网格员"))
+        town_name = next(name for code, name, *_ in UNITS if code == town).removesuffix("人民政府")
+        wanted.append((f"grid-{town}", Role.INFORMANT, f"grid-{town}", f"{town_name}网格员"))
     existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
     # every demo user shares the demo password: hash it once (argon2 costs ~0.1 s a time, 50 users = 5 s of start-up)
     hashed = make_password(password) if len(existing) < len(wanted) else None

@@ -42,6 +42,15 @@ def max_body_bytes() -> int:
     return int(getattr(settings, "DUTYROOM_MAX_BODY_BYTES", 1024 * 1024))
 
 
+def body_limit(request: HttpRequest) -> int:
+    """The limit for this request: the photo upload routes take phone photos (2–5 MB each, several per
+    lead), every other route keeps the small general limit."""
+    for prefix in getattr(settings, "DUTYROOM_UPLOAD_PATHS", ()):
+        if request.path == prefix:
+            return int(getattr(settings, "DUTYROOM_MAX_UPLOAD_BYTES", max_body_bytes()))
+    return max_body_bytes()
+
+
 def _discard(stream: Any, remaining: int | None) -> None:
     """Read and drop what is left of the body (``None``: until EOF, for chunked uploads)."""
     read = 0
@@ -70,7 +79,7 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = max_body_bytes()
+        limit = body_limit(request)
         stream = request.META.get("wsgi.input")
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         try:
@@ -87,6 +96,10 @@ class BodyLimitMiddleware:
             if stream is not None:
                 _discard(stream, length)
             return _too_large(request, limit)
+        elif length > 0 and limit > max_body_bytes() and stream is not None:
+            # an upload route: read it here too, but past Django's in-memory cap for plain bodies (which
+            # counts the photos); the multipart parser then caps the form's text fields on its own
+            request._body = stream.read(length)
         elif length > 0:
             request.body  # noqa: B018  # read now, whatever the view does with it
         return self.get_response(request)

@@ -93,13 +93,13 @@ def subtype_category(code: str) -> Category | None:
 
 
 def _unit_choices(blank: bool = False) -> list[tuple[str, str]]:
-    units = [(u.code, u.name) for u in reporting_units().order_by("id")]
+    units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
     return [("", str(_("—— 请选择 ——"))), *units] if blank else units
 
 
 def _area_choices() -> list[tuple[str, str]]:
     areas = reporting_units().filter(kind__in=TERRITORIAL_KINDS).order_by("id")
-    return [("", str(_("—— 不指定 ——"))), *[(u.code, u.name) for u in areas]]
+    return [("", str(_("—— 不指定 ——"))), *[(u.code, labels.unit_name(u)) for u in areas]]
 
 
 def _text(label: Any, *, rows: int = 0, max_length: int | None = None, **attrs: Any) -> forms.CharField:

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from dutyroom.audit.models import AuditEntry
 from dutyroom.audit.selectors import incident_history
-from dutyroom.web.labels import grade_label, obligation_kind_label, obligation_state_label, report_kind_label
+from dutyroom.web.labels import (
+    grade_label,
+    obligation_kind_label,
+    obligation_state_label,
+    people_labels,
+    report_kind_label,
+)
 from dutyroom.web.templatetags.dutyroom_web import local_dt
 
 
@@ -36,8 +42,13 @@ def _action(entry: AuditEntry) -> str:
 
 def _field_label(field: str) -> str:
     names = {
-        "grade": _("分级"), "sensitive": _("敏感"), "may_escalate": _("可能演化为较大以上"),
-        "hotspot": _("舆论热点"), "occurred_at": _("事发时间"), "category": _("事件类别"), "subtype": _("事件类型"),
+        "grade": _("分级"),
+        "sensitive": _("敏感"),
+        "may_escalate": _("可能演化为较大以上"),
+        "hotspot": _("舆论热点"),
+        "occurred_at": _("事发时间"),
+        "category": _("事件类别"),
+        "subtype": _("事件类型"),
     }
     return names.get(field, field)
 
@@ -76,7 +87,8 @@ def _detail(entry: AuditEntry) -> str:
         kind = report_kind_label(str(data.get("kind", "")))
         met = ", ".join(
             f"{obligation_kind_label(m['kind'])} {obligation_state_label(m['state'])}"
-            for m in data.get("met") or [] if "kind" in m
+            for m in data.get("met") or []
+            if "kind" in m
         )
         return kind + (f" ({met})" if met else "")
     if entry.action == "obligation.alert":
@@ -91,8 +103,12 @@ def _detail(entry: AuditEntry) -> str:
     if entry.action == "lead_evidence.dismiss":
         return str(data.get("reason", ""))
     if entry.action.startswith("finding."):
-        kinds = {"omitted": _("漏报"), "false": _("谎报"), "concealed": _("瞒报"),
-                 "forbidden_channel": _("违规渠道报送")}
+        kinds = {
+            "omitted": _("漏报"),
+            "false": _("谎报"),
+            "concealed": _("瞒报"),
+            "forbidden_channel": _("违规渠道报送"),
+        }
         text = kinds.get(str(data.get("kind")), str(data.get("kind", "")))
         detail = data.get("reason") or data.get("text") or data.get("evidence") or ""
         if entry.action == "finding.decide":
@@ -102,8 +118,15 @@ def _detail(entry: AuditEntry) -> str:
 
 
 def history_rows(incident_id: int) -> list[dict[str, Any]]:
+    entries = list(incident_history(incident_id))
+    people = people_labels([e.actor_label for e in entries if e.actor_id])
     return [
-        {"at": entry.at, "who": entry.actor_label if entry.actor_id else _("系统"), "what": _action(entry),
-         "detail": _detail(entry), "seq": entry.pk}
-        for entry in incident_history(incident_id)
+        {
+            "at": entry.at,
+            "who": people[entry.actor_label] if entry.actor_id else _("系统"),
+            "what": _action(entry),
+            "detail": _detail(entry),
+            "seq": entry.pk,
+        }
+        for entry in entries
     ]

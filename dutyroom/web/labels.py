@@ -10,7 +10,7 @@ Call these while the page's language is active (inside a view or template), not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import models
 from django.utils.translation import get_language
@@ -43,6 +43,80 @@ def english() -> bool:
 def label(member: Labelled) -> str:
     """A rules-core enum member's label: ``label_en`` on English pages, ``label_zh`` otherwise."""
     return member.label_en if english() else member.label_zh
+
+
+def unit_name(unit: Any) -> str:
+    """A unit as people name it: its English name on English pages when it has one, its Chinese name otherwise."""
+    if unit is None:
+        return ""
+    name_en = getattr(unit, "name_en", "")
+    return str(name_en) if english() and name_en else str(unit.name)
+
+
+BAND_EN = {"excellent": "Excellent", "good": "Good", "pass": "Pass", "fail": "Fail"}
+FINDING_KIND_EN = {
+    "omitted": "Omitted report",
+    "false": "False report",
+    "concealed": "Concealed report",
+    "forbidden_channel": "Report over a forbidden channel",
+    "late": "Late report",
+}
+FINDING_STATE_EN = {"open": "Open for appeal", "appealed": "Appealed", "upheld": "Upheld", "rejected": "Rejected"}
+
+
+def band_label(band: Any) -> str:
+    """An assessment grade band (优秀/良好/…) in the page's language."""
+    if band is None:
+        return ""
+    return BAND_EN.get(str(band.id), str(band.label)) if english() else str(band.label)
+
+
+def finding_kind_label(kind: str, zh: str) -> str:
+    return FINDING_KIND_EN.get(kind, zh) if english() else zh
+
+
+def finding_state_label(state: str, zh: str) -> str:
+    return FINDING_STATE_EN.get(state, zh) if english() else zh
+
+
+def period_label(period: Any) -> str:
+    """``2026年12月`` / ``December 2026`` (quarters and years alike)."""
+    if not english():
+        return str(period.label_zh())
+    start = period.start
+    kind = str(getattr(period.kind, "value", period.kind))
+    if kind == "month":
+        return start.strftime("%B %Y")
+    if kind == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return str(start.year)
+
+
+def minutes_text(seconds: float | int | None) -> str:
+    """A delay in whole minutes, as people say it."""
+    if seconds is None:
+        return "—"
+    minutes = round(float(seconds) / 60)
+    if english():
+        return f"{minutes} min"
+    return f"{minutes} 分钟"
+
+
+def person_label(user: Any) -> str:
+    """A person as the pages name them: their display name, else their role at their unit."""
+    if user.display_name:
+        return str(user.display_name)
+    role = role_label(user.role)
+    return f"{unit_name(user.unit)} {role}" if user.unit is not None else role
+
+
+def people_labels(usernames: Iterable[str]) -> dict[str, str]:
+    """User names to the names people know them by (display name, else the role's label): pages never show a
+    login name where a person is meant."""
+    from dutyroom.accounts.models import User
+
+    found = {u.username: person_label(u) for u in User.objects.filter(username__in=set(usernames))}
+    return {name: found.get(name, name) for name in usernames}
 
 
 def grade_label(grade: str | None, ungraded: str = "") -> str:
@@ -208,12 +282,18 @@ def report_title(kind: str, number: int | None) -> str:
     return title
 
 
-
 TOPIC_EN = {
-    "reminder": "Deadline reminder", "overdue": "Overdue", "escalation": "Escalation",
-    "receipt_overdue": "Written report not confirmed", "chase": "Chase (催报)", "new_incident": "New incident",
-    "regraded": "Grade or flags changed", "verification_request": "Verification request", "finding": "Finding",
-    "lead": "Lead", "instruction": "Leader's instruction",
+    "reminder": "Deadline reminder",
+    "overdue": "Overdue",
+    "escalation": "Escalation",
+    "receipt_overdue": "Written report not confirmed",
+    "chase": "Chase",
+    "new_incident": "New incident",
+    "regraded": "Grade or flags changed",
+    "verification_request": "Verification request",
+    "finding": "Finding",
+    "lead": "Lead",
+    "instruction": "Leader's instruction",
 }
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dutyroom.web.views import incident_leads, leads, opinion
+from dutyroom.web.views import incident_leads, lead_confirm, leads, opinion
 from dutyroom.web.views.common import chinese_first as zh
 
 urlpatterns = [
     path("", zh(leads.lead_list), name="leads"),
     path("new/", zh(leads.lead_new), name="lead-new"),
     path("<int:pk>/", zh(leads.lead_detail), name="lead"),
+    path("<int:pk>/confirm-new/", zh(lead_confirm.lead_confirm_new), name="lead-confirm-new"),
     path("photos/<int:pk>/", leads.lead_photo, name="lead-photo"),
     path("duplicates/<int:pk>/decision/", zh(leads.lead_duplicate_decision), name="lead-duplicate-decision"),
     path("watch/", zh(leads.watch_terms), name="watch-terms"),

@@ -63,10 +63,10 @@ def test_the_duty_log_page_adds_an_entry_and_shows_it_to_the_minute(city: None) 
 
 def test_a_bad_entry_on_the_page_is_explained_not_saved(city: None) -> None:
     officer = signed_in("duty-officer")
-    officer.post("/duty-log/", {"kind": "call", "text": "", "at": "yesterday"})
+    refused = officer.post("/duty-log/", {"kind": "call", "text": "", "at": "yesterday"})
     assert not DutyLogEntry.objects.exists()
-    page = officer.get("/duty-log/").content.decode()
-    assert "时间格式无效" in page
+    page = refused.content.decode()  # shown again with the reason, what was typed still in the form
+    assert refused.status_code == 400 and "时间格式无效" in page and 'value="yesterday"' in page
 
 
 def test_both_pages_read_in_english_after_the_switch(desk: Desk) -> None:

@@ -20,6 +20,37 @@ register = template.Library()
 
 
 @register.filter
+def band_label(band: object) -> str:
+    return labels.band_label(band)
+
+
+@register.filter
+def period_label(period: object) -> str:
+    return labels.period_label(period)
+
+
+@register.filter
+def minutes_text(seconds: float | int | None) -> str:
+    return labels.minutes_text(seconds)
+
+
+@register.filter
+def finding_kind(finding: object) -> str:
+    return labels.finding_kind_label(str(getattr(finding, "kind", "")), str(finding.get_kind_display()))  # type: ignore[attr-defined]
+
+
+@register.filter
+def finding_state(finding: object) -> str:
+    return labels.finding_state_label(str(getattr(finding, "state", "")), str(finding.get_state_display()))  # type: ignore[attr-defined]
+
+
+@register.filter
+def unit_name(unit: object) -> str:
+    """``{{ incident.unit|unit_name }}``: the unit's name in the page's language."""
+    return labels.unit_name(unit)
+
+
+@register.filter
 def local_dt(value: datetime | None, style: str = "minute") -> str:
     """``2024-05-01 10:30`` in Asia/Shanghai; ``seconds`` adds :ss, ``time`` gives HH:MM, ``short`` is for deadlines."""
     if value is None:
@@ -64,14 +95,17 @@ def countdown_text(due_at: datetime, now: datetime) -> str:
 
 @register.filter
 def late_text(seconds: int | None) -> str:
-    """``12 分 5 秒`` (or ``1 小时 3 分``): how late a late obligation was met."""
+    """``12 分钟`` (or ``1 小时 3 分``): how late a late obligation was met. People count lateness in
+    minutes; a seconds figure only reads as machine output (under a minute: "不到 1 分钟")."""
     if not seconds:
         return ""
-    minutes, secs = divmod(int(seconds), 60)
+    minutes = int(seconds) // 60
     hours, minutes = divmod(minutes, 60)
     if hours:
         return _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
-    return _("%(m)d 分 %(s)d 秒") % {"m": minutes, "s": secs}
+    if not minutes:
+        return _("不到 1 分钟")
+    return _("%(m)d 分钟") % {"m": minutes}
 
 
 @register.filter

@@ -14,19 +14,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, NotFound, ValidationFailed
+from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
-from dutyroom.reports.access import access_obligation, access_report
+from dutyroom.reports.access import access_obligation, access_report, visible_obligations
 from dutyroom.reports.services import obligation_waive, report_confirm_receipt
 from dutyroom.web import labels
 from dutyroom.web.forms import IncidentEditForm, WaiveForm
-from dutyroom.web.views.common import actor, add_service_errors, message_of, not_found
+from dutyroom.rules import ObligationKind, ObligationState
+from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
+
+OPEN_STATES = (ObligationState.PENDING, ObligationState.OVERDUE)
 from dutyroom.web.views.incidents import render_incident, waive_prefix
 
 
@@ -49,9 +53,32 @@ def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         title = incident_name(report.incident, actor(request), _("核报反馈"))
         messages.success(request, _("已签收：%(title)s") % {"title": title})
+    if request.POST.get("next") == "board":  # signed from the board's 待签收 panel: stay on the board
+        return redirect(reverse("web:board") + "#receipts")
     if report.incident_id is None:  # a reply about no incident lives on the verification list
         return redirect(reverse("web:verification-list") + f"#verification-{report.verification_request_id}")
     return _back(report.incident_id, f"report-{report.pk}")
+
+
+@require_POST
+@login_required
+def receipts_confirm(request: HttpRequest) -> HttpResponse:
+    """Bulk 签收 from the board: every report the duty room still owes a receipt for, each through the same
+    service (one transaction and audit entry each), so one refused report does not undo the others."""
+    user = actor(request)
+    if not user.is_duty_room:
+        return forbidden(request, Forbidden("只有值班室可以签收", "only the duty room confirms receipt"))
+    owed = (visible_obligations(user).filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
+            .order_by("due_at", "id").values_list("report_id", flat=True))
+    signed = 0
+    for report_id in list(owed):
+        try:
+            report_confirm_receipt(actor=user, report=access_report(user, report_id), now=clock_now())
+        except DomainError:
+            continue  # signed meanwhile by a colleague, or not the duty room's to sign: nothing to do
+        signed += 1
+    messages.success(request, ngettext("已签收 %(n)d 份报告", "已签收 %(n)d 份报告", signed) % {"n": signed})
+    return redirect(reverse("web:board") + "#receipts")
 
 
 @require_POST

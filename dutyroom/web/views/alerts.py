@@ -26,6 +26,7 @@ from dutyroom.duty.importing import roster_file_read
 from dutyroom.duty.selectors import roster_now, shifts_between
 from dutyroom.duty.services import ROSTER_EDITORS, shifts_save, week_shifts
 from dutyroom.reports.access import access_obligation
+from dutyroom.web import labels
 from dutyroom.web.views.common import actor, message_of
 
 
@@ -78,7 +79,7 @@ def obligation_chase(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         obligation = access_obligation(user, pk)
         chase_create(actor=user, obligation=obligation, now=clock_now(), note=request.POST.get("note", ""))
-        messages.success(request, _("已催报 %(unit)s") % {"unit": obligation.unit.name})
+        messages.success(request, _("已催报 %(unit)s") % {"unit": labels.unit_name(obligation.unit)})
     except DomainError as error:
         messages.error(request, message_of(error))
     return _back(request, "/")

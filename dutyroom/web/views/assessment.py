@@ -65,8 +65,10 @@ def _charts(period: Period, rows: list[Any], units: list[Any]) -> dict[str, Any]
     year = parse_period(str(period.start.year))
     book = scoring_book()
     delays = first_report_delays(period, book, [u.pk for u in units], now)
-    violations = {key: sum(r.findings[key] for r in rows)
-                  for key in ("late", "omitted", "false", "concealed", "forbidden_channel")}
+    violations = {
+        key: sum(r.findings[key] for r in rows)
+        for key in ("late", "omitted", "false", "concealed", "forbidden_channel")
+    }
     violations["missing"] = sum(r.first_reports["missing"] for r in rows)
     return {"months": monthly_on_time(year, units, now), "violations": violations, "delays": delays}
 
@@ -78,14 +80,23 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     units = list(visible_assessed_units(user))
     table = assessment_for(period, units, clock_now())
-    groups = [(_("镇（区）、街道"), [r for r in table.rows if r.group == "territorial"]),
-              (_("部门"), [r for r in table.rows if r.group == "department"])]
-    return render(request, "web/assessment.html", {
-        "period": period, "previous": period.previous(), "groups": [g for g in groups if g[1]],
-        "period_label": period_label(period), "previous_label": period_label(period.previous()),
-        "chart": _charts(period, table.rows, units), "all_units": sees_all_units(user),
-        "chases_recorded": table.chases_recorded, "closes_at": table.closed_at,
-    })
+    groups = [
+        (_("镇（区）、街道"), [r for r in table.rows if r.group == "territorial"]),
+        (_("部门"), [r for r in table.rows if r.group == "department"]),
+    ]
+    return render(
+        request,
+        "web/assessment.html",
+        {
+            "period": period,
+            "previous": period.previous(),
+            "groups": [g for g in groups if g[1]],
+            "chart": _charts(period, table.rows, units),
+            "all_units": sees_all_units(user),
+            "chases_recorded": table.chases_recorded,
+            "closes_at": table.closed_at,
+        },
+    )
 
 
 @login_required
@@ -98,9 +109,11 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         return not_found(request)
     period = _period(request)
     detail = unit_ledger(period, unit, clock_now(), viewer=user)
-    return render(request, "web/assessment_unit.html", {"period": period, "period_label": period_label(period),
-                                                         "detail": detail, "row": detail.row,
-                                                         "lines": detail.ledger.lines})
+    return render(
+        request,
+        "web/assessment_unit.html",
+        {"period": period, "detail": detail, "row": detail.row, "lines": detail.ledger.lines},
+    )
 
 
 DOCUMENT_TYPES = {
@@ -122,13 +135,21 @@ def notice_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "xlsx":
         content = table_xlsx(table)
     else:
-        notice = notice_content(table, number=f"太政办考〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号",
-                                issuer="太仓市人民政府办公室", now=now)
+        notice = notice_content(
+            table,
+            number=f"太政办考〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号",
+            issuer="太仓市人民政府办公室",
+            now=now,
+        )
         content = notice_docx(notice) if fmt == "docx" else notice_pdf(notice)
     response = HttpResponse(content, content_type=DOCUMENT_TYPES[fmt])
     name = "table" if fmt == "xlsx" else "notice"
     response["Content-Disposition"] = f'attachment; filename="{name}-{period.code}.{fmt}"'
     return response
+
+
+def _states() -> list[tuple[str, str]]:
+    return [(value, labels.finding_state_label(value, str(zh))) for value, zh in FindingState.choices]
 
 
 @login_required
@@ -139,10 +160,18 @@ def findings_page(request: HttpRequest) -> HttpResponse:
     qs = visible_findings(user)
     if state in FindingState.values:
         qs = qs.filter(state=state)
-    return render(request, "web/findings.html", {"findings": list(qs[:300]), "state": state,
-                                                  "states": FindingState.choices, "now": clock_now(),
-                                                  "may_raise": may_raise,
-                                                  "candidates": evidence_candidates(user) if may_raise else []})
+    return render(
+        request,
+        "web/findings.html",
+        {
+            "findings": list(qs[:300]),
+            "state": state,
+            "states": _states(),
+            "now": clock_now(),
+            "may_raise": may_raise,
+            "candidates": evidence_candidates(user) if may_raise else [],
+        },
+    )
 
 
 @login_required
@@ -158,17 +187,29 @@ def finding_page(request: HttpRequest, pk: int) -> HttpResponse:
                 finding_appeal(actor=user, finding=finding, text=request.POST.get("text", ""), now=clock_now())
                 messages.success(request, _("申诉已提交"))
             else:
-                finding_decide(actor=user, finding=finding, upheld=request.POST.get("upheld") == "true",
-                               reason=request.POST.get("reason", ""), now=clock_now())
+                finding_decide(
+                    actor=user,
+                    finding=finding,
+                    upheld=request.POST.get("upheld") == "true",
+                    reason=request.POST.get("reason", ""),
+                    now=clock_now(),
+                )
                 messages.success(request, _("决定已记录"))
         except DomainError as error:
             messages.error(request, message_of(error))
         return redirect("web:finding", pk=pk)
     now = clock_now()
-    return render(request, "web/finding.html", {
-        "finding": finding, "now": now,
-        "may_appeal": user.role in APPELLANT_ROLES and user.unit_id == finding.unit_id
-        and finding.state == FindingState.OPEN and now < finding.appeal_due_at,
-        "may_decide": user.role in DECIDER_ROLES and finding.state in (FindingState.OPEN, FindingState.APPEALED),
-        "kinds": FindingKind,
-    })
+    return render(
+        request,
+        "web/finding.html",
+        {
+            "finding": finding,
+            "now": now,
+            "may_appeal": user.role in APPELLANT_ROLES
+            and user.unit_id == finding.unit_id
+            and finding.state == FindingState.OPEN
+            and now < finding.appeal_due_at,
+            "may_decide": user.role in DECIDER_ROLES and finding.state in (FindingState.OPEN, FindingState.APPEALED),
+            "kinds": FindingKind,
+        },
+    )

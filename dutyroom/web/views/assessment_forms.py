@@ -24,12 +24,13 @@ from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationF
 from dutyroom.incidents.access import access_incident
 from dutyroom.leads.models import LeadEvidence
 from dutyroom.web.picker import IncidentPickerInput
+from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of
 
 
 def _unit_choices() -> list[tuple[str, str]]:
-    return [(u.code, u.name) for u in assessed_units()]
+    return [(u.code, labels.unit_name(u)) for u in assessed_units()]
 
 
 class FindingForm(forms.Form):

@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dutyroom.accounts.models import Role
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.replica import replica_reads
@@ -62,6 +63,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 @never_cache
 @replica_reads()
 def board(request: HttpRequest) -> HttpResponse:
+    if actor(request).role == Role.INFORMANT:  # a grid worker has no clocks: their home is the lead form
+        return redirect("web:lead-new")
     return render(request, "web/board.html", _context(request))
 
 
@@ -77,8 +80,7 @@ def board_fragment(request: HttpRequest) -> HttpResponse:
         return hit
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return live.cached_fragment(request, actor(request),
-                                lambda: render(request, "web/_board.html", _context(request)))
+    return live.cached_fragment(request, actor(request), lambda: render(request, "web/_board.html", _context(request)))
 
 
 @require_GET

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import NotFound
+from dutyroom.common.timefmt import LOCAL
 from dutyroom.incidents.access import access_incident, may_mark_handled, may_report
 from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.incidents.services import incident_record_read
 from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.interop.selectors import incident_forwarding_view
@@ -61,7 +65,35 @@ def grade_basis(incident: Incident) -> str:
     basis = incident.grade_basis or {}
     if labels.english() and basis.get("basis_en"):
         return capfirst(str(basis["basis_en"])) or ""
+    if labels.english():
+        return _english_basis(basis)
     return str(basis.get("basis", ""))
+
+
+def _english_basis(basis: dict[str, Any]) -> str:
+    """The suggestion's reason in English, from the figures the rules core stored beside its Chinese text."""
+    grade = basis.get("grade")
+    if not grade:
+        return "No grading table applies to this kind of incident; the duty room decides the grade."
+    if basis.get("criterion") and basis.get("threshold") is not None:
+        return (
+            f"{str(basis['criterion']).replace('_', ' ').capitalize()}: {basis.get('value') or 0:,} reaches "
+            f"the threshold of {labels.grade_label(str(grade))} (at least {basis['threshold']:,})."
+        )
+    return f"No reported figure reaches the Grade III thresholds; {labels.grade_label(str(grade))} is suggested."
+
+
+def instruction_due_default() -> str:
+    """A leader's instruction asks for feedback the same day: the form proposes four hours from now."""
+    return (clock_now() + timedelta(hours=4)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+
+
+def rulebook_label(incident: Incident) -> str:
+    """The rules an incident is judged by, named as people name them: the rulebook's title and its version."""
+    book = rulebook_of(incident.rulebook)
+    if labels.english():
+        return _("报告规则第 %(v)d 版") % {"v": book.version}
+    return f"{book.title}（第 {book.version} 版）"
 
 
 def waive_prefix(obligation_id: int) -> str:
@@ -104,10 +136,12 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
         "waive_target": waive_target,
         "grade_basis": grade_basis(incident),
+        "rulebook_label": rulebook_label(incident),
         "history": history_rows(incident.pk),
         "has_special_report": incident.special_reports.exists(),
         "instructions": incident_instructions(incident),
         "instruction_units": reporting_units() if user.is_duty_room else [],
+        "instruction_due": instruction_due_default(),
         "upward": upward_rows(incident) if user.is_duty_room else None,
         **incident_lead_context(incident, user),
     }

@@ -40,14 +40,20 @@ def instruction_new(request: HttpRequest, pk: int) -> HttpResponse:
         incident = access_incident(actor(request), pk)
     except NotFound:
         return not_found(request)
-    data = InstructionInput(leader=request.POST.get("leader", ""), text=request.POST.get("text", ""),
-                            units=request.POST.getlist("units"), due_at=_local(request.POST.get("due_at", "")))
+    data = InstructionInput(
+        leader=request.POST.get("leader", ""),
+        text=request.POST.get("text", ""),
+        units=request.POST.getlist("units"),
+        due_at=_local(request.POST.get("due_at", "")),
+    )
     try:
         instruction_record(actor=actor(request), incident=incident, data=data, now=clock_now())
     except DomainError as error:
         messages.error(request, message_of(error))
     else:
         messages.success(request, _("批示已登记并转承办单位，反馈时限开始计时"))
+    if request.POST.get("next") == "leader":  # written from the leader's page: back to it
+        return redirect(reverse("web:leader") + f"#incident-{incident.pk}")
     return _back(incident.pk)
 
 

@@ -35,6 +35,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.web import labels
 from dutyroom.web.labels import alert_topic_label
 from dutyroom.web.views.common import actor, forbidden, form_service, message_of, not_found
 
@@ -118,7 +119,7 @@ def unit_alerts(request: HttpRequest, code: str) -> HttpResponse:
         try:
             unit_preference_set(actor=user, unit=unit, now=clock_now(), topics=matrix,
                                 sound=request.POST.get("sound") == "on")
-            messages.success(request, _("%(unit)s 的默认提醒方式已保存") % {"unit": unit.name})
+            messages.success(request, _("%(unit)s 的默认提醒方式已保存") % {"unit": labels.unit_name(unit)})
             return redirect("web:unit-alerts", code=unit.code)
         except DomainError as error:
             messages.error(request, message_of(error))

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -23,11 +23,12 @@ from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
+from dutyroom.leads.models import LeadVerifier
 from dutyroom.obligations.models import Obligation
 from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
 from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.access import visible_obligations
-from dutyroom.rules import Category, Flag, ObligationState
+from dutyroom.rules import Category, Flag, ObligationKind, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import countdown_text
 
@@ -40,6 +41,9 @@ BOARD_STATES = (IncidentState.OPEN, IncidentState.HANDLED)
 # and rendering them cost the server 0.9 s a paint (issue 11). The most urgent come first, the rest are a
 # page away and summarised by unit below the cards.
 BOARD_PAGE = 30
+# An incident opened this recently is "new": it goes to the top of the board, above the fold, whatever its
+# clocks say (a duty officer must see a fresh 较大 incident before the overdue follow-up of an old one).
+NEW_FOR = timedelta(minutes=30)
 
 
 def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = None) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = 
         "is_open": is_open,
         "css": css,
         "countdown": countdown_text(obligation.due_at, now) if is_open else "",
-        "unit_name": _("值班室") if obligation.unit.is_duty_room else obligation.unit.name,
+        "unit_name": _("值班室") if obligation.unit.is_duty_room else labels.unit_name(obligation.unit),
         "other_unit": incident_unit_id is not None and obligation.unit_id != incident_unit_id,
     }
 
@@ -97,15 +101,22 @@ def clock_scope(user: User) -> set[int] | None:
 
 
 def incident_card(
-    incident: Incident, obligations: list[Obligation], now: datetime, scope: set[int] | None = None
+    incident: Incident, obligations: list[Obligation], now: datetime, scope: set[int] | None = None,
+    *, split_receipts: bool = False,
 ) -> dict[str, Any]:
     """An incident with its clocks: the user's running ones by due time (most urgent first), the running
     clocks of others (``waiting``), then the settled ones."""
     clocks = [clock(o, now, incident.unit_id) for o in obligations]
     clocks.sort(key=lambda c: (c["obligation"].due_at, c["obligation"].pk))
-    mine = [c for c in clocks if scope is None or c["obligation"].unit_id in scope]
+    # The duty room's own receipts (签收) sit in their own panel, not among the clocks it chases (a receipt
+    # cannot be chased, and dozens of them would bury the units' overdue reports).
+    receipts = [c for c in clocks if split_receipts and c["is_open"] and c["obligation"].kind == ObligationKind.RECEIPT]
+    for receipt in receipts:
+        report = receipt["obligation"].report
+        receipt["report_kind_label"] = labels.report_kind_label(report.kind) if report is not None else ""
+    mine = [c for c in clocks if (scope is None or c["obligation"].unit_id in scope) and c not in receipts]
     open_clocks = [c for c in mine if c["is_open"]]
-    waiting = [c for c in clocks if c["is_open"] and c not in mine]
+    waiting = [c for c in clocks if c["is_open"] and c not in mine and c not in receipts]
     done_clocks = [c for c in clocks if not c["is_open"]]
     return {
         "incident": incident,
@@ -119,18 +130,24 @@ def incident_card(
         "flags": incident_flags(incident),
         "open_clocks": open_clocks,
         "waiting_clocks": waiting,
+        "receipt_clocks": receipts,
         "done_clocks": done_clocks,
         "overdue": sum(c["state"] == ObligationState.OVERDUE for c in open_clocks),
         "next_due": open_clocks[0]["obligation"].due_at if open_clocks else None,
+        "is_new": now - incident.created_at <= NEW_FOR,
     }
 
 
-def _urgency(card: dict[str, Any]) -> tuple[int, float, float]:
-    """Clocks running (earliest due first, so the longest overdue leads), then the rest, newest first."""
+def _urgency(card: dict[str, Any]) -> tuple[int, int, float, float]:
+    """New incidents first (newest first), then clocks running (earliest due first, so the longest overdue
+    leads), then the rest, newest first."""
     incident: Incident = card["incident"]
+    if card["is_new"]:
+        return (0, 0, -incident.created_at.timestamp(), 0.0)
     if card["next_due"] is not None:
-        return (0, card["next_due"].timestamp(), 0.0)
-    return (1, 0.0, -incident.occurred_at.timestamp())
+        return (1, 0, card["next_due"].timestamp(), 0.0)
+    return (1, 1, 0.0, -incident.occurred_at.timestamp())
+
 
 
 def board_incidents(user: User, unit: int | None = None) -> QuerySet[Incident]:
@@ -145,13 +162,15 @@ def board_incidents(user: User, unit: int | None = None) -> QuerySet[Incident]:
     return found.filter(unit_id=unit) if unit is not None else found
 
 
-def _by_urgency(incidents: QuerySet[Incident], scope: set[int] | None) -> QuerySet[Incident]:
-    """Ordered as the cards are: the watched clock due first (longest overdue leads), then the rest, newest first."""
-    mine = Q(obligations__state__in=OPEN)
+def _by_urgency(incidents: QuerySet[Incident], scope: set[int] | None, now: datetime) -> QuerySet[Incident]:
+    """Ordered as the cards are: new incidents, then the watched clock due first (longest overdue leads), then
+    the rest, newest first."""
+    mine = Q(obligations__state__in=OPEN) & ~Q(obligations__kind=ObligationKind.RECEIPT)
     if scope is not None:
         mine &= Q(obligations__unit_id__in=scope)
-    return incidents.annotate(next_due=Min("obligations__due_at", filter=mine)).order_by(
-        F("next_due").asc(nulls_last=True), "-occurred_at", "-id"
+    fresh = Case(When(created_at__gte=now - NEW_FOR, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return incidents.annotate(next_due=Min("obligations__due_at", filter=mine), fresh=fresh).order_by(
+        "fresh", F("next_due").asc(nulls_last=True), "-occurred_at", "-id"
     )
 
 
@@ -173,7 +192,7 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     how many incidents there are."""
     scope = clock_scope(user)
     everything = board_incidents(user, unit)
-    ordered = _by_urgency(everything, scope).select_related("unit", "area", "rulebook")
+    ordered = _by_urgency(everything, scope, now).select_related("unit", "area", "rulebook")
     total = everything.count()
     pages = max(1, -(-total // BOARD_PAGE))
     if page is not None:
@@ -181,26 +200,65 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
         ordered = ordered[(page - 1) * BOARD_PAGE: page * BOARD_PAGE]
     incidents = list(ordered)
     by_incident: dict[int, list[Obligation]] = defaultdict(list)
-    obligations = visible_obligations(user).filter(incident_id__in=[i.pk for i in incidents]).select_related("unit")
+    obligations = (visible_obligations(user).filter(incident_id__in=[i.pk for i in incidents])
+                   .select_related("unit", "report"))
     for obligation in obligations:
         by_incident[obligation.incident_id or 0].append(obligation)
-    cards = sorted((incident_card(i, by_incident[i.pk], now, scope) for i in incidents), key=_urgency)
-    loose = [
-        clock(o, now)
-        for o in visible_obligations(user).filter(incident__isnull=True, state__in=OPEN).select_related("unit")
-    ]
+    split = user.is_duty_room  # the receipts are the duty room's own: its board shows them apart
+    cards = sorted((incident_card(i, by_incident[i.pk], now, scope, split_receipts=split) for i in incidents),
+                   key=_urgency)
+    unattached = visible_obligations(user).filter(incident__isnull=True, state__in=OPEN)
+    # Leads waiting for verification are one line with a count, never a countdown each: a flood of thousands
+    # of leads must not make the board thousands of cards (the verifier's queue lists them one by one).
+    loose = [clock(o, now) for o in unattached.exclude(kind=ObligationKind.LEAD_VERIFICATION)
+             .select_related("unit").order_by("due_at", "id")[:LOOSE_SHOWN]]
     paged = page is not None and total > BOARD_PAGE
     return {
         "cards": cards, "loose": loose, "counters": counters(user, now, scope), "total": total,
+        "receipts": receipts_owed(user, now),
+        "leads_waiting": lead_counts(unattached, now),
         "page": page or 1, "pages": pages, "paged": paged,
         "groups": board_groups(everything, now) if paged or unit is not None else [],
     }
 
 
+# Unattached clocks (verification requests about no incident) shown on one page of the board at most.
+LOOSE_SHOWN = 20
+# Receipts listed on the board; the bulk 签收 button signs every receipt the duty room owes, listed or not.
+RECEIPTS_SHOWN = 50
+
+
+def receipts_owed(user: User, now: datetime) -> dict[str, Any]:
+    """The reports the duty room has not yet signed for (签收), oldest first: the duty room's own clocks."""
+    if not user.is_duty_room:
+        return {"items": [], "total": 0, "overdue": 0}
+    owed = visible_obligations(user).filter(kind=ObligationKind.RECEIPT, state__in=OPEN, report__isnull=False)
+    found = owed.aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lte=now)))
+    rows = owed.select_related("unit", "report", "report__unit", "incident").order_by("due_at", "id")[:RECEIPTS_SHOWN]
+    items = []
+    for obligation in rows:
+        item = clock(obligation, now)
+        report = obligation.report
+        item["report"] = report
+        item["report_kind_label"] = labels.report_kind_label(report.kind) if report is not None else ""
+        items.append(item)
+    return {"items": items, "total": found["total"], "overdue": found["overdue"]}
+
+
+def lead_counts(unattached: QuerySet[Obligation], now: datetime) -> dict[str, int]:
+    """How many leads wait for verification, and how many of them are past their verification time (a media
+    lead has a clock for each of its verifier units but is one lead)."""
+    waiting = unattached.filter(kind=ObligationKind.LEAD_VERIFICATION).values("id")
+    rows = LeadVerifier.objects.filter(obligation_id__in=waiting).order_by()
+    return rows.aggregate(total=Count("lead_id", distinct=True),
+                          overdue=Count("lead_id", distinct=True, filter=Q(obligation__due_at__lte=now)))
+
+
 def counters(user: User, now: datetime, scope: set[int] | None = None) -> dict[str, int]:
     """待完成 / 已超时 (evaluated now, as every screen does) and 迟报 met late since local midnight,
     counting the clocks the user watches (``clock_scope``)."""
-    watched = visible_obligations(user)
+    # the duty room's own receipts are counted in the 待签收 panel, not as overdue reports
+    watched = visible_obligations(user).exclude(kind=ObligationKind.RECEIPT)
     if scope is not None:
         watched = watched.filter(unit_id__in=scope)
     midnight = now.astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -227,11 +285,14 @@ def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) ->
                 "flags": [code for code, _label in card["flags"]],
                 "updated_at": iso_local(card["incident"].updated_at),
                 "url": card["url"],
-                "obligations": [c["view"] for c in card["open_clocks"] + card["waiting_clocks"] + card["done_clocks"]],
+                "obligations": [c["view"] for c in card["open_clocks"] + card["waiting_clocks"]
+                                + card.get("receipt_clocks", []) + card["done_clocks"]],
             }
             for card in data["cards"]
         ],
         "obligations": [c["view"] for c in data["loose"]],
+        "receipts": data["receipts"]["total"],
+        "leads_waiting": data["leads_waiting"],
     }
     body["fingerprint"] = fingerprint(body)
     body["now"] = iso_local(now)
@@ -256,5 +317,7 @@ def fingerprint(body: dict[str, Any]) -> str:
             for i in body["incidents"]
         ],
         [(o["id"], o["state"], o["due_at"]) for o in body["obligations"]],
+        body.get("receipts"),
+        body.get("leads_waiting"),
     ]
     return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:16]

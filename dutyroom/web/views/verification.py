@@ -63,10 +63,10 @@ class VerificationNewForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
-        units = [(u.code, u.name) for u in reporting_units().order_by("id")]
+        units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
         names = incident_names(viewer, incidents)
-        listed = [(str(i.pk), f"#{i.pk} {names[i.pk]}（{i.unit.name}）") for i in incidents]
+        listed = [(str(i.pk), f"#{i.pk} {names[i.pk]}（{labels.unit_name(i.unit)}）") for i in incidents]
         self._choices("incident").choices = [("", _("—— 不关联事件 ——")), *listed]
         self.fields["due_at"].help_text = _("留空按规则：发起后 %(minutes)d 分钟内反馈") % {"minutes": default_minutes}
 
