@@ -25,13 +25,13 @@ from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
 from dutyroom.reports.access import access_obligation, access_report, visible_obligations
 from dutyroom.reports.services import obligation_waive, report_confirm_receipt
+from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.forms import IncidentEditForm, WaiveForm
-from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
+from dutyroom.web.views.incidents import render_incident, waive_prefix
 
 OPEN_STATES = (ObligationState.PENDING, ObligationState.OVERDUE)
-from dutyroom.web.views.incidents import render_incident, waive_prefix
 
 
 def _back(incident_id: int | None, anchor: str = "") -> HttpResponse:

@@ -23,8 +23,8 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.leads.models import LeadEvidence
-from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web import labels
+from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of
 
