@@ -66,11 +66,11 @@ def list_instructions(request: HttpRequest, response: HttpResponse, paging: Quer
 
 
 @router.get("/instruction-tasks", response=list[Body])
-def list_unit_tasks(request: HttpRequest) -> list[Any]:
+def list_unit_tasks(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """What the caller's unit was tasked with (督办), with the leader's words, whatever the incident's unit."""
     user = caller(request)
     now = clock_now()
-    return [tasked_view(task, user, now) for task in unit_tasks(user)]
+    return paged(request, response, unit_tasks(user), paging, lambda task: tasked_view(task, user, now))
 
 
 @router.get("/instruction-tasks/{task_id}", response=Body)

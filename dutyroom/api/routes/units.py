@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
 from dutyroom.api.schemas import Strict
 from dutyroom.common.clock import now as clock_now
@@ -59,7 +60,8 @@ def _visible_unit(request: HttpRequest, code: str) -> Unit:
 
 
 @router.get("/units", response=list[Body])
-def list_units(request: HttpRequest, parent: str | None = None, kind: str | None = None) -> list[Any]:
+def list_units(request: HttpRequest, response: HttpResponse, paging: Query[Paging], parent: str | None = None,
+               kind: str | None = None) -> list[Any]:
     """The units the caller may see, in tree order of creation."""
     check_choice("kind", kind, [k.value for k in UnitKind])
     qs = visible_units(caller(request)).select_related("parent")
@@ -70,7 +72,7 @@ def list_units(request: HttpRequest, parent: str | None = None, kind: str | None
         qs = qs.filter(parent__code=parent)
     if kind:
         qs = qs.filter(kind=kind)
-    units = list(qs.order_by("id")[:5000])
+    units = paged(request, response, qs.order_by("id"), paging)
     reports_to = reports_to_codes(units)
     return [unit_view(unit, reports_to[unit.pk]) for unit in units]
 
