@@ -100,12 +100,12 @@ def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]
             worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
         ).order_by())
         # clocks met over a forbidden channel move from on_time to forbidden (rows are added up by consumers)
-        for row in qs.filter(_met_forbidden()).annotate(month=index).values("unit_id", "kind", "month").annotate(
-                n=Count("id")).order_by():
-            rows.append({"unit_id": row["unit_id"], "kind": row["kind"], "month": row["month"], "on_time": -row["n"],
-                         "forbidden": row["n"], "late": 0, "missing": 0, "worst": None})
-    for row in rows:
-        row.setdefault("forbidden", 0)
+        for moved in _dicts(qs.filter(_met_forbidden()).annotate(month=index).values("unit_id", "kind", "month")
+                            .annotate(n=Count("id")).order_by()):
+            rows.append({"unit_id": moved["unit_id"], "kind": moved["kind"], "month": moved["month"],
+                         "on_time": -moved["n"], "forbidden": moved["n"], "late": 0, "missing": 0, "worst": None})
+    for counted in rows:
+        counted.setdefault("forbidden", 0)
     return rows
 
 
