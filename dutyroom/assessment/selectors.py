@@ -38,13 +38,10 @@ SCORED_KINDS = sorted(k.value for k in SCORED_OBLIGATION_KINDS)
 DELAY_BUCKETS = (15 * 60, 30 * 60, 60 * 60, 2 * 3600)
 
 
-def _met_properly() -> Q:
-    """Met in time over an allowed channel. A report over a channel the rules forbid for the incident (WeChat for
-    a protected one) meets the clock (the duty room did learn of it) but never earns on-time credit."""
-    return Q(state=ObligationState.MET) & (Q(met_by__isnull=True) | Q(met_by__forbidden_channel=False))
-
-
 def _met_forbidden() -> Q:
+    """Met in time, but by a report over a channel the rules forbid for the incident (WeChat for a protected
+    one): the clock is met (the duty room did learn of it) but it never earns on-time credit. Counted by a query
+    of its own that starts from those few reports, so the million-clock aggregate needs no join."""
     return Q(state=ObligationState.MET, met_by__forbidden_channel=True)
 
 
@@ -99,12 +96,18 @@ def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]
     rows: list[dict[str, Any]] = []
     for qs in period_obligations(period, book, unit_ids):
         rows += _dicts(qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
-            on_time=Count("id", filter=_met_properly()),
-            forbidden=Count("id", filter=_met_forbidden()),
+            on_time=Count("id", filter=Q(state=ObligationState.MET)),
             late=Count("id", filter=Q(state=ObligationState.LATE)),
             missing=Count("id", filter=_missing(now)),
             worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
         ).order_by())
+        # clocks met over a forbidden channel move from on_time to forbidden (rows are added up by consumers)
+        for moved in _dicts(qs.filter(_met_forbidden()).annotate(month=index).values("unit_id", "kind", "month")
+                            .annotate(n=Count("id")).order_by()):
+            rows.append({"unit_id": moved["unit_id"], "kind": moved["kind"], "month": moved["month"],
+                         "on_time": -moved["n"], "forbidden": moved["n"], "late": 0, "missing": 0, "worst": None})
+    for counted in rows:
+        counted.setdefault("forbidden", 0)
     return rows
 
 
@@ -145,8 +148,7 @@ def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) 
 def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
                         ) -> dict[str, int]:
     """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
-    buckets: dict[str, Any] = {"on_time": Count("id", filter=_met_properly()),
-                               "forbidden": Count("id", filter=_met_forbidden())}
+    buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
     lower = 0
     for upper in DELAY_BUCKETS:
         buckets[f"le_{upper}"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower,
@@ -159,6 +161,9 @@ def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[in
         first = qs.filter(kind__in=["first_report", "phone_report", "written_report"])
         for key, value in first.aggregate(**buckets).items():
             totals[key] += int(value or 0)
+        forbidden = first.filter(_met_forbidden()).count()  # met, but over a forbidden channel: not on time
+        totals["on_time"] -= forbidden
+        totals["forbidden"] += forbidden
     return dict(totals)
 
 

@@ -327,7 +327,7 @@ def world(city: None) -> World:
 
     own = Incident.objects.get(pk=ids["own"]["incident"])
     ids["leads"]["finding"] = finding_raise(actor=officer, incident=own, now=now, data=FindingInput(
-        unit="shaxi", kind="omitted", evidence="矩阵：漏报要素")).pk
+        unit="shaxi", kind="false", evidence="矩阵：谎报要素")).pk  # 漏报 would wait for the first-report clock
     ids["leads"]["own_incident"] = own.pk
     ids["leads"].update(_alert_world(officer, own, now))
     ids["leads"].update(_opinion_world(own, Incident.objects.get(pk=ids["other"]["incident"]), now))
@@ -406,7 +406,7 @@ def _send(client: Any, op: Op, path: str, world: World | None = None) -> Any:
 def _body(op: Op, world: World | None = None) -> Any:
     own = world.ids["own"]["incident"] if world is not None else 0
     if op.path == "/findings" and op.method == "POST":
-        return {"incident": own, "unit": "shaxi", "kind": "omitted", "evidence": "矩阵证据"}
+        return {"incident": own, "unit": "shaxi", "kind": "false", "evidence": "矩阵证据"}  # not clock-bound
     if op.path == "/adoptions":
         return {"incident": own, "unit": "shaxi", "by": "suzhou"}
     if op.path == "/incidents" and op.method == "POST":
