@@ -118,6 +118,7 @@ def test_a_backup_whose_chain_has_another_key_is_refused_and_nothing_changes(
     assert _run(theirs, "init", "--demo").returncode == 0
     assert _run(theirs, "backup", str(tmp_path / "theirs.bak")).returncode == 0
     _python(theirs, MORE)
+    assert _run(theirs, "audit", "verify").returncode == 0  # seals PostgreSQL's pending entries with their key
     before = _python(theirs, SNAPSHOT)
     refused = _run(ours, "restore", str(tmp_path / "theirs.bak"))
     assert refused.returncode == 1 and "another audit key" in refused.stderr and "Traceback" not in refused.stderr
