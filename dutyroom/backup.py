@@ -190,7 +190,9 @@ def restore(source: Path, *, force: bool = False) -> str:
     _check_file(source)
     _seal_if_possible()  # so the entries about to be lost are anchored, and counted below
     previously_anchored = max(anchor_map(), default=0)
-    with tempfile.TemporaryDirectory(prefix="dutyroom-restore-", dir=source.parent) as workdir:
+    # beside the database it copies (the backup's directory may be read-only media)
+    beside = Path(str(connection.settings_dict["NAME"])).parent if connection.vendor == "sqlite" else None
+    with tempfile.TemporaryDirectory(prefix="dutyroom-restore-", dir=beside) as workdir:
         kept = _keep_current(Path(workdir))
         _copy_in(source)
         check = audit_verify(use_anchor=False)  # against the key alone: the backup's chain, before it is anchored

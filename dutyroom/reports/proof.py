@@ -51,6 +51,8 @@ def _same_time(proven: object, stored: datetime | None) -> bool:
 
 
 def _same_figure(proven: object, stored: object) -> bool:
+    if stored is None and proven in (0, "0"):  # a blank once stored as 0, now honestly "unknown": not an edit
+        return True
     if proven is None or stored is None:
         return proven is None and stored is None
     try:

@@ -105,3 +105,28 @@ def test_restore_of_a_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     failed = _run(environ, "restore", str(tmp_path / "nope.bak"))
     assert failed.returncode == 1
     assert failed.stderr.strip() == f"dutyroom: {tmp_path / 'nope.bak'}: no such backup file"
+
+
+def test_a_backup_whose_chain_has_another_key_is_refused_and_nothing_changes(
+        tmp_path: Path, database: dict[str, str]) -> None:
+    """The restoring installation's key differs from the one the backup's chain was written with (another
+    instance's backup): refused with the database as it was, unless forced; a file that is not a backup is one
+    line too. Both engines: PostgreSQL restores and puts back through pg_restore."""
+    shared = database or {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
+    ours = environ_for(tmp_path / "ours", **shared)
+    theirs = environ_for(tmp_path / "theirs", **shared)  # the same database, another data directory: another key
+    assert _run(theirs, "init", "--demo").returncode == 0
+    assert _run(theirs, "backup", str(tmp_path / "theirs.bak")).returncode == 0
+    _python(theirs, MORE)
+    assert _run(theirs, "audit", "verify").returncode == 0  # seals PostgreSQL's pending entries with their key
+    before = _python(theirs, SNAPSHOT)
+    refused = _run(ours, "restore", str(tmp_path / "theirs.bak"))
+    assert refused.returncode == 1 and "another audit key" in refused.stderr and "Traceback" not in refused.stderr
+    assert _python(theirs, SNAPSHOT) == before
+    bogus = tmp_path / "bogus.bak"
+    bogus.write_bytes(b"PK\x03\x04 not a backup")
+    failed = _run(ours, "restore", str(bogus))
+    assert failed.returncode == 1 and "nothing was restored" in failed.stderr and "Traceback" not in failed.stderr
+    forced = _run(ours, "restore", "--force", str(tmp_path / "theirs.bak"))
+    assert forced.returncode == 0, forced.stderr
+    assert _python(theirs, SNAPSHOT) != before

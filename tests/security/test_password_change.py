@@ -22,6 +22,7 @@ def signed_in(username: str) -> Client:
 
 def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(demo_city):
     here, elsewhere = signed_in("shaxi-reporter"), signed_in("shaxi-reporter")
+    assert 'href="/me/password/"' in here.get("/").content.decode()  # the person's own name leads there
     page = here.get("/me/password/")
     assert page.status_code == 200 and "修改密码" in page.content.decode()
     changed = here.post(
