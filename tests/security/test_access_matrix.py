@@ -203,6 +203,7 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
     Op("POST", "/obligations/{obligation}/chase", duty_room, 201, {"note": "请尽快报送"}),
     Op("GET", "/chases", anyone, targeted=False),
     Op("GET", "/roster/now", anyone, targeted=False),
+    Op("GET", "/categories", anyone, targeted=False),
     Op("POST", "/webhooks", lambda c, t: c == "admin", 201, {"url": "http://127.0.0.1:9/matrix", "secret": "s" * 16},
        targeted=False),
     Op("GET", "/webhooks", anyone, targeted=False),
@@ -313,7 +314,9 @@ def world(city: None) -> World:
             report=ReportInput(kind="written", summary="首报", unit=unit))
         request = verification_request_create(actor=officer, now=now, data=VerificationInput(
             unit=incident.unit.code, authority="city", question=f"核实 {target}", incident=incident))
-        pending = Obligation.objects.filter(incident=incident, state="pending").order_by("id").first()
+        # a unit's clock: a receipt is the duty room's own and is never chased
+        pending = (Obligation.objects.filter(incident=incident, state="pending").exclude(kind="receipt")
+                   .order_by("id").first())
         assert pending is not None
         given = instruction_record(actor=officer, incident=incident, now=now, data=InstructionInput(
             leader="市长", text="全力处置", due_at=now + timedelta(hours=2),
