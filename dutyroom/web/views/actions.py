@@ -24,13 +24,13 @@ from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
 from dutyroom.reports.access import access_obligation, access_report, visible_obligations
 from dutyroom.reports.services import obligation_waive, report_confirm_receipt
+from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.forms import IncidentEditForm, WaiveForm
-from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of, not_found
+from dutyroom.web.views.incidents import render_incident, waive_prefix
 
 OPEN_STATES = (ObligationState.PENDING, ObligationState.OVERDUE)
-from dutyroom.web.views.incidents import render_incident, waive_prefix
 
 
 def _back(incident_id: int | None, anchor: str = "") -> HttpResponse:
@@ -67,8 +67,12 @@ def receipts_confirm(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     if not user.is_duty_room:
         return forbidden(request, Forbidden("只有值班室可以签收", "only the duty room confirms receipt"))
-    owed = (visible_obligations(user).filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
-            .order_by("due_at", "id").values_list("report_id", flat=True))
+    owed = (
+        visible_obligations(user)
+        .filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
+        .order_by("due_at", "id")
+        .values_list("report_id", flat=True)
+    )
     signed = 0
     for report_id in list(owed):
         try:
