@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -128,6 +129,11 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     people = {
         "officers": User.objects.filter(role=Role.DUTY_OFFICER, is_active=True).order_by("username"),
         "leaders": User.objects.filter(role=Role.DUTY_LEADER, is_active=True).order_by("username"),
+        # a city leader on duty is chosen by name: the leaders and read-only accounts leaders are given, and
+        # whoever a shift already names
+        "city_leaders": User.objects.filter(
+            Q(role__in=(Role.DUTY_LEADER, Role.VIEWER)) | Q(pk__in=[s.city_leader_id for s in shifts]),
+            is_active=True).order_by("username"),
     }
     return render(request, "web/roster.html", {
         "week": week, "prev_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
