@@ -20,12 +20,13 @@ from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.access import access_delivery, access_notification, visible_chases, visible_deliveries
 from dutyroom.alerts.services import chase_create, delivery_retry, notification_mark_read, notifications_mark_all_read
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, ValidationFailed
+from dutyroom.common.errors import Conflict, DomainError, ValidationFailed
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.duty.importing import roster_file_read
 from dutyroom.duty.selectors import roster_now, shifts_between
 from dutyroom.duty.services import ROSTER_EDITORS, shifts_save, week_shifts
 from dutyroom.reports.access import access_obligation
+from dutyroom.rules import ObligationKind
 from dutyroom.web import labels
 from dutyroom.web.views.common import actor, message_of
 
@@ -75,6 +76,8 @@ def obligation_chase(request: HttpRequest, pk: int) -> HttpResponse:
     user = actor(request)
     try:
         obligation = access_obligation(user, pk)
+        if obligation.kind == ObligationKind.RECEIPT:  # the duty room's own clock: nobody to chase
+            raise Conflict("签收是值班室自己的时限，不能催报", "a receipt is the duty room's own clock")
         chase_create(actor=user, obligation=obligation, now=clock_now(), note=request.POST.get("note", ""))
         messages.success(request, _("已催报 %(unit)s") % {"unit": labels.unit_name(obligation.unit)})
     except DomainError as error:
