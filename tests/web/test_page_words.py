@@ -18,7 +18,6 @@ from django.test import Client
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
 from dutyroom.demo import incidents_load
-from dutyroom.incidents.services import incident_mark_handled
 from dutyroom.leads.services import LeadInput, LeadOrigin, lead_submit
 from dutyroom.orgs.models import Unit
 from dutyroom.reports.services import ReportInput, report_submit
