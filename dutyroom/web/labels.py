@@ -64,6 +64,13 @@ FINDING_KIND_EN = {
 FINDING_STATE_EN = {"open": "Open for appeal", "appealed": "Appealed", "upheld": "Upheld", "rejected": "Rejected"}
 
 
+ADOPTION_LEVEL_EN = {"suzhou": "Suzhou", "jiangsu": "Jiangsu Province", "state_council": "State Council"}
+
+
+def adoption_level_label(level: str, zh: str) -> str:
+    return ADOPTION_LEVEL_EN.get(level, zh) if english() else zh
+
+
 def band_label(band: Any) -> str:
     """An assessment grade band (优秀/良好/…) in the page's language."""
     if band is None:

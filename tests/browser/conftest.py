@@ -77,7 +77,8 @@ def open_page(chromium: Browser, city_live: str) -> Iterator[Callable[..., Page]
         page.fill("#id_username", username)
         page.fill("#id_password", demo_password())
         page.click("main form button[type=submit]")  # not the header's language switch
-        page.wait_for_url(f"{city_live}/")
+        # home is the board, or for a grid worker the lead form
+        page.wait_for_url(lambda url: url in (f"{city_live}/", f"{city_live}/leads/new/"))
         return page
 
     yield make

@@ -107,3 +107,14 @@ def test_many_leads_are_one_counted_panel_not_a_card_each(login: Login) -> None:
     assert html.count("待核实") < 5
     assert html.count('class="countdown"') == 0
     assert len(html) < 60_000
+
+
+def test_a_receipt_cannot_be_chased_from_the_pages(login: Login) -> None:
+    from dutyroom.alerts.models import Chase
+
+    report = _receipt_owed()
+    receipt = Obligation.objects.get(report=report, kind="receipt")
+    client = login("duty-officer")
+    response = client.post(f"/obligations/{receipt.pk}/chase/", {"note": "催一下"}, follow=True)
+    assert not Chase.objects.filter(obligation=receipt).exists()
+    assert "不能催报" in response.content.decode()

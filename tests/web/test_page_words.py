@@ -100,6 +100,8 @@ RAW = [
     ("raw source", re.compile(r"\buser:[\w-]+")),
 ]
 CHINESE = re.compile(r"[\u4e00-\u9fff]+")
+# a system text's English half left on a Chinese page: "(handling finished; follow-up clock stopped)"
+ENGLISH_ASIDE = re.compile(r"\((?:[a-z-]+[ ;,]+){2,}[a-z-]+\)")
 
 
 def problems(text: str, english: bool, allowed_chinese: set[str], names: list[str]) -> Iterator[str]:
@@ -109,6 +111,9 @@ def problems(text: str, english: bool, allowed_chinese: set[str], names: list[st
     for name in names:
         if re.search(rf"(?<![\w/#.-]){re.escape(name)}(?![\w-])", text):
             yield f"code or user name: {name!r}"
+    if not english:
+        for found in ENGLISH_ASIDE.finditer(text):
+            yield f"English on a Chinese page: {found.group(0)!r}"
     if english:
         for found in CHINESE.finditer(text):
             if not any(found.group(0) in allowed for allowed in allowed_chinese):

@@ -157,6 +157,23 @@ def test_instruction_units_are_checkboxes_not_a_ctrl_click_list(login: Login) ->
     assert '<select id="instr-units" name="units" multiple' not in html
 
 
+def test_a_refused_instruction_keeps_what_the_leader_wrote(login: Login) -> None:
+    incident = incident_make()
+    response = login("duty-leader").post(f"/incidents/{incident.pk}/instructions/", {
+        "leader": "王市长", "text": "立即组织排查周边隐患", "units": ["emergency"], "due_at": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "立即组织排查周边隐患" in html and 'value="王市长"' in html
+    assert '<input type="checkbox" name="units" value="emergency" checked>' in html
+    assert not Instruction.objects.exists()
+
+
+def test_the_roster_chooses_the_city_leader_by_name(login: Login) -> None:
+    html = login("duty-officer").get("/roster/").content.decode()
+    assert re.search(r'<select name="city-0"[^>]*>.*?<option value="duty-leader">带班领导</option>', html, re.S)
+    assert 'placeholder="用户名"' not in html
+
+
 def test_the_leader_page_is_not_for_a_unit(login: Login) -> None:
     assert login("shaxi-reporter").get("/leader/").status_code == 403
 

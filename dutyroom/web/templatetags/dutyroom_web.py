@@ -3,6 +3,7 @@ labels of stored values in the page's language (``dutyroom.web.labels``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django import template
@@ -17,6 +18,19 @@ from dutyroom.common.timefmt import LOCAL
 from dutyroom.web import labels
 
 register = template.Library()
+
+
+_BILINGUAL = re.compile(r"^(?P<zh>.*?[^\x00-\x7f].*?) \((?P<en>[\x00-\x7f]+)\)$", re.S)
+
+
+@register.filter
+def one_language(text: str | None) -> str:
+    """System-written reasons carry both languages ("处置结束，续报时钟停止 (handling finished; …)"): show the
+    page's half only. Text people wrote has no such English tail and is shown as written."""
+    found = _BILINGUAL.match(text or "")
+    if found is None:
+        return text or ""
+    return found.group("en") if labels.english() else found.group("zh")
 
 
 @register.filter

@@ -68,8 +68,12 @@ def receipts_confirm(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     if not user.is_duty_room:
         return forbidden(request, Forbidden("只有值班室可以签收", "only the duty room confirms receipt"))
-    owed = (visible_obligations(user).filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
-            .order_by("due_at", "id").values_list("report_id", flat=True))
+    owed = (
+        visible_obligations(user)
+        .filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
+        .order_by("due_at", "id")
+        .values_list("report_id", flat=True)
+    )
     signed = 0
     for report_id in list(owed):
         try:

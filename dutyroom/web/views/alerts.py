@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,12 +21,13 @@ from dutyroom.alerts.access import access_delivery, access_notification, visible
 from dutyroom.alerts.services import chase_create, delivery_retry, notification_mark_read, notifications_mark_all_read
 from dutyroom.alerts.texts import inbox_text
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, ValidationFailed
+from dutyroom.common.errors import Conflict, DomainError, ValidationFailed
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.duty.importing import roster_file_read
 from dutyroom.duty.selectors import roster_now, shifts_between
 from dutyroom.duty.services import ROSTER_EDITORS, shifts_save, week_shifts
 from dutyroom.reports.access import access_obligation
+from dutyroom.rules import ObligationKind
 from dutyroom.web import labels
 from dutyroom.web.views.common import actor, message_of
 
@@ -78,6 +80,8 @@ def obligation_chase(request: HttpRequest, pk: int) -> HttpResponse:
     user = actor(request)
     try:
         obligation = access_obligation(user, pk)
+        if obligation.kind == ObligationKind.RECEIPT:  # the duty room's own clock: nobody to chase
+            raise Conflict("签收是值班室自己的时限，不能催报", "a receipt is the duty room's own clock")
         chase_create(actor=user, obligation=obligation, now=clock_now(), note=request.POST.get("note", ""))
         messages.success(request, _("已催报 %(unit)s") % {"unit": labels.unit_name(obligation.unit)})
     except DomainError as error:
@@ -132,6 +136,11 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     people = {
         "officers": User.objects.filter(role=Role.DUTY_OFFICER, is_active=True).order_by("username"),
         "leaders": User.objects.filter(role=Role.DUTY_LEADER, is_active=True).order_by("username"),
+        # a city leader on duty is chosen by name: the leaders and read-only accounts leaders are given, and
+        # whoever a shift already names
+        "city_leaders": User.objects.filter(
+            Q(role__in=(Role.DUTY_LEADER, Role.VIEWER)) | Q(pk__in=[s.city_leader_id for s in shifts]),
+            is_active=True).order_by("username"),
     }
     return render(request, "web/roster.html", {
         "week": week, "prev_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),

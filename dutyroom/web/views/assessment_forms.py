@@ -43,6 +43,9 @@ class FindingForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["unit"].choices = _unit_choices()  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (k.value, labels.finding_kind_label(k.value, str(k.label))) for k in RAISED_KINDS
+        ]
 
 
 class AdoptionForm(forms.Form):
@@ -54,6 +57,9 @@ class AdoptionForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["unit"].choices = _unit_choices()  # type: ignore[attr-defined]
+        self.fields["by"].choices = [  # type: ignore[attr-defined]
+            (value, labels.adoption_level_label(value, str(zh))) for value, zh in AdoptionLevel.choices
+        ]
 
 
 def _finding_initial(request: HttpRequest) -> dict[str, object]:
@@ -61,11 +67,17 @@ def _finding_initial(request: HttpRequest) -> dict[str, object]:
     initial: dict[str, object] = {k: request.GET.get(k) for k in ("incident", "unit", "kind", "lead")}
     evidence = LeadEvidence.objects.filter(lead_id=request.GET.get("lead") or 0).select_related("lead").first()
     if evidence is not None:
-        reported = (_("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)} if evidence.first_report_at
-                    else _("单位当时尚未报告"))
+        reported = (
+            _("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)}
+            if evidence.first_report_at
+            else _("单位当时尚未报告")
+        )
         initial["evidence"] = _("市政府值班室于 %(at)s 经线索 #%(lead)s（%(title)s）获悉此事件；%(reported)s。") % {
-            "at": local_dt(evidence.lead_received_at), "lead": evidence.lead_id, "title": evidence.lead.title,
-            "reported": reported}
+            "at": local_dt(evidence.lead_received_at),
+            "lead": evidence.lead_id,
+            "title": evidence.lead.title,
+            "reported": reported,
+        }
     return initial
 
 
@@ -77,8 +89,9 @@ def evidence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     if evidence is None:
         return redirect("web:findings")
     try:
-        lead_evidence_dismiss(actor=actor(request), evidence=evidence, reason=request.POST.get("reason", ""),
-                              now=clock_now())
+        lead_evidence_dismiss(
+            actor=actor(request), evidence=evidence, reason=request.POST.get("reason", ""), now=clock_now()
+        )
         messages.success(request, _("候选已驳回"))
     except DomainError as error:
         messages.error(request, message_of(error))
@@ -99,8 +112,14 @@ def finding_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             incident = access_incident(actor(request), data["incident"])
-            finding = finding_raise(actor=actor(request), incident=incident, now=clock_now(), data=FindingInput(
-                unit=data["unit"], kind=data["kind"], evidence=data["evidence"], lead=data.get("lead")))
+            finding = finding_raise(
+                actor=actor(request),
+                incident=incident,
+                now=clock_now(),
+                data=FindingInput(
+                    unit=data["unit"], kind=data["kind"], evidence=data["evidence"], lead=data.get("lead")
+                ),
+            )
             messages.success(request, _("认定已提出，已通知被认定单位"))
             return redirect("web:finding", pk=finding.pk)
         except NotFound:
@@ -123,8 +142,12 @@ def adoption_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             incident = access_incident(actor(request), data["incident"])
-            adoption_record(actor=actor(request), incident=incident, now=clock_now(),
-                            data=AdoptionInput(unit=data["unit"], by=data["by"], note=data["note"]))
+            adoption_record(
+                actor=actor(request),
+                incident=incident,
+                now=clock_now(),
+                data=AdoptionInput(unit=data["unit"], by=data["by"], note=data["note"]),
+            )
             messages.success(request, _("采用已登记"))
             return redirect("web:assessment")
         except NotFound:
@@ -135,5 +158,6 @@ def adoption_new(request: HttpRequest) -> HttpResponse:
             return forbidden(request, error)
         except DomainError as error:  # a conflict (already recorded, a drill): shown with the form
             form.add_error(None, message_of(error))
-    return render(request, "web/assessment_form.html", {"form": form, "title": _("登记信息采用"),
-                                                        "form_id": "adoption-new"})
+    return render(
+        request, "web/assessment_form.html", {"form": form, "title": _("登记信息采用"), "form_id": "adoption-new"}
+    )

@@ -19,6 +19,7 @@ from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.instructions.selectors import access_instruction_task, unit_tasks
 from dutyroom.instructions.services import InstructionInput, instruction_feedback, instruction_record
 from dutyroom.web.views.common import actor, message_of, not_found
+from dutyroom.web.views.incidents import render_incident
 
 
 def _local(value: str) -> datetime | None:
@@ -49,7 +50,13 @@ def instruction_new(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         instruction_record(actor=actor(request), incident=incident, data=data, now=clock_now())
     except DomainError as error:
+        # shown again on the incident page, the form open with everything the leader wrote
         messages.error(request, message_of(error))
+        typed = {"leader": data.leader, "text": data.text, "units": data.units,
+                 "due_at": request.POST.get("due_at", "")}
+        response = render_incident(request, incident, instruction_typed=typed, instruction_open=True)
+        response.status_code = 400
+        return response
     else:
         messages.success(request, _("批示已登记并转承办单位，反馈时限开始计时"))
     if request.POST.get("next") == "leader":  # written from the leader's page: back to it

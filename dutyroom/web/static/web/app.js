@@ -337,3 +337,25 @@
   soundToggle();
   startBoard();
 })();
+
+// On a phone the navigation folds behind 菜单 (the header would otherwise take half the first screen), and
+// the unit checkboxes of a 批示 can be narrowed by typing part of a unit's name.
+(function () {
+  "use strict";
+  var toggle = document.getElementById("nav-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var bar = toggle.closest(".topbar");
+      var open = bar.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  document.querySelectorAll(".unit-filter").forEach(function (box) {
+    box.addEventListener("input", function () {
+      var word = box.value.trim();
+      box.closest(".unit-checks").querySelectorAll(".check").forEach(function (label) {
+        label.hidden = word !== "" && label.textContent.indexOf(word) === -1;
+      });
+    });
+  });
+})();

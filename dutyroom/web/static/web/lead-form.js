@@ -66,7 +66,7 @@
           window.location.assign(response.url);
           return null;
         }
-        if (isLogin(response.url) || response.status === 401) {
+        if (isLogin(response.url) || response.status === 401 || response.status === 403) {
           say(form.dataset.tExpired);
           return null;
         }
