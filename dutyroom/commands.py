@@ -57,7 +57,8 @@ def init(*, demo: bool) -> int:
         now = clock_now()
         units = units_load()
         users = users_load(now)
-        users += levels_load(now)  # 沙溪's own duty room, its villages and their reporters
+        local_units, local_users = levels_load(now)  # 沙溪's own duty room, its villages and their reporters
+        units, users = units + local_units, users + local_users
         incidents = incidents_load(now)
         from dutyroom.duty.demo import roster_demo_load
 
@@ -70,6 +71,7 @@ def init(*, demo: bool) -> int:
         print(f"log in at http://{host}:{port}/ as one of:")
         print(f"  duty-officer / {demo_password()}   (市政府值班室 值班员)")
         print(f"  shaxi-reporter / {demo_password()} (沙溪镇 信息员); every <unit>-reporter and <unit>-leader too")
+        print(f"  shaxi-duty / {demo_password()}     (沙溪镇值班室 值班员: its villages report to it first)")
         print("second factor (TOTP) is off under `make run` (demo); in production the duty room and admins must")
         print("enrol an authenticator at first login (DUTYROOM_OTP_ROLES, default duty_officer,duty_leader,admin)")
     from dutyroom.audit.services import audit_seal

@@ -97,21 +97,21 @@ def units_load() -> int:
     return created
 
 
-def levels_load(now: datetime) -> int:
+def levels_load(now: datetime) -> tuple[int, int]:
     """分级管理 in the demo city (after ``units_load`` and ``users_load``; idempotent): 沙溪 runs its own duty
     room with a duty officer, its villages, community and enterprise each have a reporter, and it sets its
     units' first report to 20 minutes once. Kept apart from the city's units so that a city without duty rooms
-    below it (the tests' city) stays exactly as it was. Returns how many units and users were created."""
+    below it (the tests' city) stays exactly as it was. Returns how many units and how many users were created."""
     shaxi = Unit.objects.get(code=LOCAL_DUTY_ROOM)
     if not shaxi.duty_room:
         shaxi.duty_room = True
         shaxi.save(update_fields=["duty_room"])
-    created = 0
+    units = users = 0
     for code, name, name_en, kind in LOCAL_UNITS:
         _, was_created = Unit.objects.update_or_create(
             code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "categories": ALL, "parent": shaxi},
         )
-        created += was_created
+        units += was_created
     wanted = [(f"{LOCAL_DUTY_ROOM}-duty", Role.DUTY_OFFICER, LOCAL_DUTY_ROOM, "沙溪镇值班员")]
     wanted += [(f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员") for code, name, *_ in LOCAL_UNITS]
     existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
@@ -120,11 +120,11 @@ def levels_load(now: datetime) -> int:
         if username not in existing:
             user_add(username=username, role=role, unit_code=unit, password=None, password_hash=hashed, now=now,
                      display_name=label)
-            created += 1
+            users += 1
     if not UnitRules.objects.filter(unit=shaxi).exists():
         unit_rules_set(actor=User.objects.get(username=f"{LOCAL_DUTY_ROOM}-duty"), unit=shaxi,
                        within_minutes=dict(LOCAL_RULES), rulebook=rulebook_of(current_snapshot()), now=now)
-    return created
+    return units, users
 
 
 def users_load(now: datetime) -> int:

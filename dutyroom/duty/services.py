@@ -40,7 +40,7 @@ def _person(errors: Errors, field: str, username: str, roles: frozenset[str] | N
     found = User.objects.filter(username=username, is_active=True).first()
     if found is None:
         errors.add(field, f"用户 {username} 不存在", f"unknown user {username}")
-    elif roles is not None and found.role not in roles:
+    elif roles is not None and (found.role not in roles or found.local_duty_room is not None):
         errors.add(field, f"用户 {username} 的角色不是{'/'.join(roles)}", f"user {username} is not a {'/'.join(roles)}")
     return found
 
@@ -54,8 +54,13 @@ def _check_times(errors: Errors, prefix: str, data: ShiftInput) -> None:
         errors.add(f"{prefix}ends_at", "结束时间必须晚于开始时间", "must be after starts_at")
 
 
+def may_edit_roster(user: User) -> bool:
+    """The city duty room's people and the admin; a town's own duty officers keep the town's books, not the city's."""
+    return user.role in ROSTER_EDITORS and user.local_duty_room is None
+
+
 def _require_editor(actor: User) -> None:
-    if actor.role not in ROSTER_EDITORS:
+    if not may_edit_roster(actor):
         raise Forbidden("只有值班室或管理员可以编排值班表", "only the duty room or an admin may edit the roster")
 
 

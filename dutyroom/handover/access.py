@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import Forbidden, NotFound
-from dutyroom.duty.services import ROSTER_EDITORS
+from dutyroom.duty.services import may_edit_roster
 from dutyroom.handover.models import Handover
 
 
 def may_write(user: User) -> bool:
-    return user.role in ROSTER_EDITORS
+    return may_edit_roster(user)
 
 
 def may_read(user: User) -> bool:

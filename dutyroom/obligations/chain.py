@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from dutyroom.common.memo import memoized
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit, UnitRules
 from dutyroom.orgs.selectors import overlays_over, owed_to_code, owed_to_unit
@@ -40,9 +41,14 @@ class Level:
         return tighten(rulebook, planned, self.limits) if self.limits else list(planned)
 
 
+def _any_local_duty_room() -> bool:
+    return memoized(("levels", "local-duty-room"), lambda: Unit.objects.filter(duty_room=True).exists())
+
+
 def _has_levels() -> bool:
-    """Whether any unit runs a duty room below the city or sets rules: one cheap read for the city-only case."""
-    return Unit.objects.filter(duty_room=True).exists() or UnitRules.objects.exists()
+    """Whether any unit runs a duty room below the city or sets rules: cheap reads for the city-only case (once
+    per worker pass)."""
+    return _any_local_duty_room() or memoized(("levels", "rules"), lambda: UnitRules.objects.exists())
 
 
 def chain_levels(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> list[Level]:
@@ -65,7 +71,7 @@ def chain_levels(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> list[Le
 
 def receiver_of(unit: Unit) -> Unit | None:
     """The duty room below the city that receives ``unit``'s reports (and confirms them); None: the city's."""
-    if not Unit.objects.filter(duty_room=True).exists():
+    if not _any_local_duty_room():
         return None
     return owed_to_unit(unit)
 

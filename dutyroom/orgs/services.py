@@ -18,8 +18,8 @@ from django.db.models import Max
 from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Forbidden, ValidationFailed
 from dutyroom.common.validation import Errors, check_choice, check_text
-from dutyroom.orgs.access import Actor, require_may_manage_units_below, require_may_set_rules
-from dutyroom.orgs.models import LOCAL_KINDS, Unit, UnitRules
+from dutyroom.orgs.access import ADMIN, Actor, require_may_manage_units_below, require_may_set_rules
+from dutyroom.orgs.models import LOCAL_KINDS, Unit, UnitKind, UnitRules
 from dutyroom.orgs.selectors import overlays_over, unit_for_code
 from dutyroom.rules import Rulebook
 from dutyroom.rules.overlay import refusals
@@ -106,6 +106,30 @@ def unit_update(*, actor: Actor, unit: Unit, name: str, name_en: str, now: datet
             at=now,
             unit_code=unit.code,
             data={"from": before, "to": {"name": unit.name, "name_en": unit.name_en}},
+        )
+    return unit
+
+
+def unit_set_duty_room(*, actor: Actor, unit: Unit, on: bool, now: datetime) -> Unit:
+    """The admin records that a unit runs (or no longer runs) a duty room for the units below it. Clocks already
+    running keep the duty room they are owed to; incidents opened from now on follow the new chain."""
+    if actor.role != ADMIN:
+        raise Forbidden(
+            "只有管理员可以设立或撤销下级值班室", "only the admin sets up or closes a duty room below the city"
+        )
+    if unit.kind == UnitKind.DUTY_ROOM:
+        raise Forbidden("市政府值班室始终设有值班室", "the city duty room is always one")
+    with transaction.atomic():
+        unit.duty_room = on
+        unit.save(update_fields=["duty_room"])
+        audit_record(
+            actor=_audit_actor(actor),
+            action="unit.duty_room",
+            object_type="unit",
+            object_id=unit.pk,
+            at=now,
+            unit_code=unit.code,
+            data={"duty_room": on},
         )
     return unit
 

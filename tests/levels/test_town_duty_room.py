@@ -108,3 +108,50 @@ def test_a_grid_workers_lead_goes_to_its_towns_duty_room_first(api):
     assert other.json_body["verifier_unit"] == "duty-room"  # a town without its own duty room: as before
     decided = api("shaxi-duty").post(f"/leads/{lead.json_body['id']}/verify", {"outcome": "false"})
     assert decided.status_code == 200, decided.json_body
+
+
+def test_the_town_duty_officer_keeps_out_of_the_citys_books_and_roster(api):
+    from datetime import timedelta
+
+    from dutyroom.accounts.models import User
+    from dutyroom.common.clock import now as clock_now
+    from dutyroom.common.errors import DomainError
+    from dutyroom.duty.services import ShiftInput, shifts_save
+
+    town = api("shaxi-duty")
+    assert town.get("/handovers").status_code == 403
+    assert town.post("/handovers", {"note": "交班"}).status_code == 403
+    assert api("duty-officer").get("/handovers").status_code == 200
+    now = clock_now()
+    shift = ShiftInput(
+        starts_at=now, ends_at=now + timedelta(hours=24), duty_officer="shaxi-duty", duty_leader="duty-leader"
+    )
+    with pytest.raises(DomainError):  # a town's officer is no officer of the city's roster
+        shifts_save(actor=User.objects.get(username="admin"), shifts=[shift], now=now)
+    with pytest.raises(DomainError):  # nor does the town's officer roster the city
+        shifts_save(
+            actor=User.objects.get(username="shaxi-duty"),
+            shifts=[
+                ShiftInput(
+                    starts_at=now,
+                    ends_at=now + timedelta(hours=24),
+                    duty_officer="duty-officer",
+                    duty_leader="duty-leader",
+                )
+            ],
+            now=now,
+        )
+
+
+def test_the_demo_loads_shaxis_levels_once(city):
+    from datetime import UTC, datetime
+
+    from dutyroom.demo import levels_load
+    from dutyroom.orgs.models import Unit, UnitRules
+
+    assert levels_load(datetime.now(UTC)) == (0, 0)
+    assert Unit.objects.get(code="shaxi").duty_room
+    assert Unit.objects.filter(parent__code="shaxi", kind__in=["village", "community"]).count() >= 3
+    assert Unit.objects.filter(parent__code="shaxi", kind="enterprise").count() >= 1
+    assert [r.within_minutes for r in UnitRules.objects.filter(unit__code="shaxi")] == [{"general.first": 20}]
+    assert not Unit.objects.filter(duty_room=True).exclude(code="shaxi").exists()  # other towns as before

@@ -75,3 +75,25 @@ def test_villages_import_from_xlsx(city):
     book.save(buffer)
     signed_in("admin").post("/units/", {"parent": "shaxi", "file": SimpleUploadedFile("v.xlsx", buffer.getvalue())})
     assert Unit.objects.get(code="shaxi-d").name_en == "Ding Village"
+
+
+def test_the_admin_sets_up_a_towns_duty_room_and_its_villages_then_report_to_it(city, api):
+    from tests.api.test_incidents import ago
+
+    assert not Unit.objects.get(code="liuhe").duty_room
+    signed_in("liuhe-leader").post("/units/liuhe/", {"duty_room": "1"})
+    assert not Unit.objects.get(code="liuhe").duty_room  # only the admin
+    signed_in("admin").post("/units/liuhe/", {"duty_room": "1"})
+    assert Unit.objects.get(code="liuhe").duty_room
+    assert AuditEntry.objects.filter(action="unit.duty_room", unit_code="liuhe").count() == 1
+    api("admin").post("/units", {"code": "liuhe-v", "name": "浏河某村", "kind": "village", "parent": "liuhe"})
+    from dutyroom.accounts.services import user_add
+    from dutyroom.common.clock import now as clock_now
+
+    user_add(username="liuhe-v-reporter", role="unit_reporter", unit_code="liuhe-v", password=None, now=clock_now())
+    body = (
+        api("liuhe-v-reporter")
+        .post("/incidents", {"title": "浏河某村火情", "category": "accident", "grade": "IV", "occurred_at": ago(2)})
+        .json_body
+    )
+    assert {(o["unit"], o["owed_to"]) for o in body["obligations"]} == {("liuhe-v", "liuhe"), ("liuhe", "duty-room")}

@@ -25,7 +25,7 @@ from dutyroom.common.errors import Conflict, DomainError, ValidationFailed
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.duty.importing import roster_file_read
 from dutyroom.duty.selectors import roster_now, shifts_between
-from dutyroom.duty.services import ROSTER_EDITORS, shifts_save, week_shifts
+from dutyroom.duty.services import may_edit_roster, shifts_save, week_shifts
 from dutyroom.reports.access import access_obligation
 from dutyroom.rules import ObligationKind
 from dutyroom.web import labels
@@ -144,7 +144,7 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     }
     return render(request, "web/roster.html", {
         "week": week, "prev_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
-        "days": days, "current": roster_now(now), "can_edit": user.role in ROSTER_EDITORS, **people,
+        "days": days, "current": roster_now(now), "can_edit": may_edit_roster(user), **people,
     })
 
 

@@ -20,7 +20,7 @@ from dutyroom.orgs.access import may_manage_units_below, visible_units
 from dutyroom.orgs.importing import units_file_read
 from dutyroom.orgs.models import LOCAL_KINDS, UnitKind
 from dutyroom.orgs.selectors import reports_to_codes
-from dutyroom.orgs.services import UnitInput, unit_create, unit_update, units_import
+from dutyroom.orgs.services import UnitInput, unit_create, unit_set_duty_room, unit_update, units_import
 from dutyroom.web.views.common import actor, message_of
 
 LIMIT = 2000
@@ -87,19 +87,27 @@ def units_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Rename a unit below the towns (whoever manages it); the admin also sets whether a unit runs a duty room."""
     user = actor(request)
     unit = visible_units(user).filter(code=code[:64]).select_related("parent").first()
-    if unit is None or unit.parent is None or unit.kind not in LOCAL_KINDS:
+    admin = user.role == "admin"
+    local = unit is not None and unit.parent is not None and unit.kind in LOCAL_KINDS
+    if unit is None or unit.kind == UnitKind.DUTY_ROOM or not (local or admin):
         raise Http404
+    may_rename = local and unit.parent is not None and may_manage_units_below(user, unit.parent)
     if request.method == "POST":
         try:
-            unit_update(
-                actor=user,
-                unit=unit,
-                name=request.POST.get("name", ""),
-                name_en=request.POST.get("name_en", ""),
-                now=clock_now(),
-            )
+            now = clock_now()
+            if may_rename:
+                unit_update(
+                    actor=user,
+                    unit=unit,
+                    name=request.POST.get("name", ""),
+                    name_en=request.POST.get("name_en", ""),
+                    now=now,
+                )
+            if admin and bool(request.POST.get("duty_room")) != unit.duty_room:
+                unit_set_duty_room(actor=user, unit=unit, on=bool(request.POST.get("duty_room")), now=now)
             messages.success(request, _("已保存"))
             return redirect("web:units")
         except DomainError as error:
@@ -107,5 +115,5 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "web/unit_edit.html",
-        {"unit": unit, "kind_label": UnitKind(unit.kind).label, "may_edit": may_manage_units_below(user, unit.parent)},
+        {"unit": unit, "kind_label": UnitKind(unit.kind).label, "may_edit": may_rename, "admin": admin},
     )
