@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.validation import Errors, check_time
 from dutyroom.duty.services import LOCAL, ShiftInput
 
 HEADERS = {
@@ -33,7 +34,11 @@ def _when(value: Any, where: str) -> datetime:
             parsed = datetime.fromisoformat(str(value).strip())
         except ValueError as error:
             raise ValidationFailed.one(where, f"时间格式无效：{value}", f"invalid time: {value}") from error
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL)
+    errors = Errors()
+    check_time(errors, where, parsed)  # year 1 or 9999 would overflow the first conversion to UTC
+    errors.raise_if_any()
+    return parsed
 
 
 def _rows_of(filename: str, content: bytes) -> list[list[Any]]:
@@ -48,8 +53,18 @@ def _rows_of(filename: str, content: bytes) -> list[list[Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = content.decode("gb18030")  # spreadsheets saved by Chinese Excel
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+        try:
+            text = content.decode("gb18030")  # spreadsheets saved by Chinese Excel
+        except UnicodeDecodeError as error:
+            raise ValidationFailed.one("file", "无法读取该文件：请上传 UTF-8 或 GBK 编码的 CSV，或 XLSX",
+                                       "cannot read this file: upload a UTF-8 or GBK CSV, or an XLSX") from error
+    if "\x00" in text:  # a binary file renamed .csv; the csv module would stop on it
+        raise ValidationFailed.one("file", "无法读取该文件：不是文本格式的 CSV",
+                                   "cannot read this file: not a text CSV")
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text))]
+    except csv.Error as error:
+        raise ValidationFailed.one("file", "无法读取该 CSV 文件", "cannot read this CSV file") from error
 
 
 def roster_file_read(filename: str, content: bytes) -> list[ShiftInput]:

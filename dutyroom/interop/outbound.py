@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from dutyroom.common import http
 from dutyroom.incidents.models import Incident
+from dutyroom.incidents.naming import SECRET_NAME, incident_name, may_name
 from dutyroom.interop import config
 from dutyroom.interop.models import (
     ForwardedReport,
@@ -112,8 +113,27 @@ def report_payload(report: Report) -> dict[str, Any]:
     }
 
 
+def _stub_report(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "summary": SECRET_NAME, "casualties": None, "direct_loss_cny": None, "measures": "",
+            "trend": "", "contact_name": "", "contact_phone": ""}
+
+
 def incident_payload(incident: Incident) -> dict[str, Any]:
-    """The incident as it stands now, with every report of its chain (the receiver files what it lacks)."""
+    """The incident as it stands now, with every report of its chain (the receiver files what it lacks).
+
+    A work-secret incident goes up as a stub: that it happened, when, its grade and flags, its unit, and when
+    each report came in, so the level above keeps its clocks; its title, place and words are named for nobody
+    (``incidents.naming``), because the content of a work secret leaves the system only by the secure channel.
+    """
+    body = _full_payload(incident)
+    if may_name(incident, None):
+        return body
+    body["incident"].update({"title": incident_name(incident, None), "place": "", "lat": None, "lon": None})
+    body["reports"] = [_stub_report(r) for r in body["reports"]]
+    return body
+
+
+def _full_payload(incident: Incident) -> dict[str, Any]:
     reports = Report.objects.filter(incident=incident).exclude(kind="verification_reply").select_related("unit")
     return {
         "incident": {

@@ -239,3 +239,17 @@ def test_an_instruction_tasks_only_units_that_can_answer_within_a_sane_time(
     refused = api("duty-officer").post(f"/incidents/{world['plain'].pk}/instructions", body)
     assert refused.status_code == 400
     assert [e["field"] for e in refused.json_body["errors"]] == [field]
+
+
+def test_a_work_secret_incident_goes_upward_as_a_stub_without_its_words(world: dict[str, Any]) -> None:
+    from dutyroom.interop.outbound import incident_payload
+    from dutyroom.reports.services import ReportInput, report_submit
+
+    secret: Incident = world["secret"]
+    report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=secret, now=clock_now(),
+                  data=ReportInput(kind="written", summary=f"现场{MARK}情况", casualties={"injuries": 4}))
+    payload = incident_payload(secret)
+    assert MARK not in json.dumps(payload, ensure_ascii=False)
+    assert payload["incident"]["grade"] == secret.grade and payload["reports"][0]["received_at"]
+    assert payload["reports"][0]["casualties"] is None
+    assert world["plain"].title in json.dumps(incident_payload(world["plain"]), ensure_ascii=False)

@@ -10,6 +10,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -20,6 +21,10 @@ from schemathesis.checks import (
 from config.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Valid and invalid data for every operation (negative: wrong types, missing fields, values out of range), the
+# examples bounded per operation so the run stays short; extra fields outside the schema come from the strict
+# sweep in tests/security/test_strict_input.py.
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 EXAMPLES = 10
 
 

@@ -6,6 +6,7 @@ The sweep walks the OpenAPI document, so an operation added later is covered wit
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -153,3 +154,19 @@ def test_the_web_form_refuses_classified_text_too(login: Any) -> None:
                                                     "address": ""})
     assert page.status_code in (200, 400)
     assert "不得录入本系统" in page.content.decode()
+
+
+def test_a_cap_message_marked_as_a_state_secret_is_refused(api: Any) -> None:
+    from pathlib import Path
+
+    sample = Path("/work/shared/standards/cap/samples/weather.cap")
+    if not sample.exists():
+        sample = Path(__file__).resolve().parents[3] / "shared" / "standards" / "cap" / "samples" / "weather.cap"
+    body = re.sub(rb"<headline>[^<]*</headline>", "<headline>绝密：某地灾情</headline>".encode(),
+                  sample.read_bytes(), count=1)
+    assert "绝密".encode() in body
+    officer = api("duty-officer")
+    refused = officer.client.post("/api/v1/leads/cap", data=body, content_type="application/cap+xml",
+                                  headers=officer._headers(None))
+    assert refused.status_code == 400, refused.content
+    assert "不得录入本系统" in json.dumps(refused.json(), ensure_ascii=False)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from dutyroom.common.clock import now as clock_now
+from dutyroom.common.timefmt import LOCAL
 from dutyroom.documents.models import DailyReport, SpecialReport
 from tests.documents.test_special_report import docx_text, pdf_text
 from tests.web.conftest import incident_make
@@ -73,7 +77,8 @@ def test_duty_officer_records_an_instruction_and_the_unit_answers_it_on_the_page
     officer = login("duty-officer")
     assert "登记领导批示" in officer.get(f"/incidents/{incident.pk}/").content.decode()
     response = officer.post(f"/incidents/{incident.pk}/instructions/", {
-        "leader": "王市长", "text": "全力处置", "units": ["shaxi"], "due_at": "2099-01-01T08:00"}, follow=True)
+        "leader": "王市长", "text": "全力处置", "units": ["shaxi"],  # a leader's deadline is within 90 days
+        "due_at": (clock_now() + timedelta(days=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")}, follow=True)
     page = response.content.decode()
     assert "王市长" in page and "全力处置" in page and "待反馈" in page
     reporter = login("shaxi-reporter")
