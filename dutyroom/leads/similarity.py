@@ -33,20 +33,20 @@ NOTICE = "n:1"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.75,
-    "contained": 2.44,
-    "text": 2.72,
-    "kind_shared": 0.42,
-    "kind_clash": -6.12,
-    "kind_differs": -4.4,
-    "notice_differs": -4.75,
-    "city_clash": -4.22,
-    "town_clash": -5.33,
-    "town_shared": 0.65,
-    "local_clash": -0.94,
-    "street_clash": -3.75,
+    "bias": -2.52,
+    "contained": 2.57,
+    "text": 2.34,
+    "kind_shared": 0.74,
+    "kind_clash": -5.69,
+    "kind_differs": -4.99,
+    "notice_differs": -4.53,
+    "city_clash": -4.02,
+    "town_clash": -5.12,
+    "town_shared": 0.71,
+    "local_clash": -0.96,
+    "street_clash": -4.68,
     "street_shared": 0.0,
-    "local_shared": 1.14,
+    "local_shared": 1.08,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -157,8 +157,8 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
 
 def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
-    if a.grams.keys().isdisjoint(b.grams.keys()):  # not one word in common: never offered (and cheap)
-        return 0.0
+    if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
+        return 0.0  # not a word nor a kind of event in common: never offered (and cheap to tell)
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)
