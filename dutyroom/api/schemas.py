@@ -1,4 +1,4 @@
-"""Request bodies of API v1 (shared/docs/api.md). Unknown fields are refused so typos never vanish."""
+"""Request bodies of API v1 (docs/api.md). Unknown fields are refused so typos never vanish."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Who sees which findings and which rows of the assessment.
 
 The assessor, the duty room and admins see every unit; a unit sees its own findings, ledger and rank, never
-the findings against other units (issue 9). Missing and forbidden both answer NotFound.
+the findings against other units. Missing and forbidden both answer NotFound.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def access_finding(user: User, finding_id: int) -> Finding:
 
 
 def evidence_candidates(user: User) -> list[LeadEvidence]:
-    """"The city learned of it from a lead first" candidates (issue 8) not yet raised or dismissed, for the
+    """"The city learned of it from a lead first" candidates (from lead intake) not yet raised or dismissed, for the
     people who raise findings; exercise incidents never count."""
     if not sees_all_units(user):
         return []
