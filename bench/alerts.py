@@ -1,4 +1,4 @@
-"""`make bench ONLY=alerts`: webhook delivery throughput and duplicates (shared/docs/bench.md).
+"""`make bench ONLY=alerts`: webhook delivery throughput and duplicates (docs/bench.md).
 
 N alerts (BENCH_ALERTS_N, default 10,000) each with one webhook delivery to a local HTTP receiver that keeps
 every X-DutyRoom-Delivery id. The worker's delivery step (claim by compare-and-set, send in 8 threads,

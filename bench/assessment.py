@@ -1,4 +1,4 @@
-"""Group `assessment`: the yearly assessment at 1,000,000 obligations (issue 9: under 2 s on each database).
+"""Group `assessment`: the yearly assessment at 1,000,000 obligations (goal: under 2 s on each database).
 
 Seeds a year (2025) for 200 units: incidents and their clocks bulk-inserted (not through the API), about five
 clocks per incident (first report, two follow-ups, final report, a verification reply), 85 % met, 10 % late,

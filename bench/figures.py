@@ -1,6 +1,6 @@
 """What every `make bench` group shares: Django set-up on a scratch database, and the figures file.
 
-``shared/docs/bench.md``: each group prints a readable table and writes ``var/bench/<group>.json`` (under
+``docs/bench.md``: each group prints a readable table and writes ``var/bench/<group>.json`` (under
 ``DUTYROOM_DATA_DIR`` when set) as a list of ``{name, value, unit, baseline, ratio, goal, met, db}``.
 Timing is reported as a ratio to a baseline measured in the same run wherever one fits.
 """

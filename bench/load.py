@@ -1,4 +1,4 @@
-"""Group `load`: many clients filing reports at once; nothing may be lost, duplicated or refused (issue 6).
+"""Group `load`: many clients filing reports at once; nothing may be lost, duplicated or refused.
 
 BENCH_LOAD_CLIENTS_PG (default 200) clients on PostgreSQL and BENCH_LOAD_CLIENTS_SQLITE (default 50) on SQLite,
 each on its own kept-alive connection filing follow-ups on its own incident through

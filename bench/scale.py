@@ -1,4 +1,4 @@
-"""Group `scale`: the write path against the stack's own limits, and a cold start (issue 11).
+"""Group `scale`: the write path against the stack's own limits, and a cold start.
 
 - submit: BENCH_CLIENTS (default 64) kept-alive clients, each filing follow-ups on its own incident through
   `POST /api/v1/incidents/{id}/reports` for BENCH_SECONDS (default 15), against `dutyroom serve` in production

@@ -4,14 +4,14 @@
   workers as deployed (``running_workers``: SQLite one embedded worker, PostgreSQL two ``dutyroom worker``
   processes; BENCH_WORKERS overrides the count); lateness = overdue_at − due_at (p99, max); duplicates =
   clocks with more than one overdue audit entry; missing = clocks still pending 10 s after the last due time.
-- fire_cost_ratio: one sweep's fire (CAS + audit row + outbox events, and since stop 6 the overdue alert
+- fire_cost_ratio: one sweep's fire (CAS + audit row + outbox events, and the overdue alert
   written in the same transaction: event, inbox rows, ladder mark, its audit entry) over the bare
   compare-and-set UPDATE of the same rows, measured in the same process.
 - burst_checkpoints (PostgreSQL): checkpoints the server began during the burst; the burst starts right
   after a CHECKPOINT (see ``checkpoint``), so it counts those the burst's own writes brought.
 - idle_cpu_percent: one worker's CPU over BENCH_IDLE seconds (default 5) with nothing due, from 2 s after
   its start (start-up runs every job once and freezes the heap).
-- alerts (issue 7): alert_p99_ms / alert_max_ms = the "overdue" rung's alert (event, inbox rows, deliveries)
+- alerts: alert_p99_ms / alert_max_ms = the "overdue" rung's alert (event, inbox rows, deliveries)
   minus the due time (the sweep writes it with the flip; the ladder's pass if that failed);
   alert_duplicates = clocks with more than one overdue alert or a person with the same alert twice;
   alert_missing = bench clocks (all past due) without their alert when the run ends (BENCH_ALERT_WAIT s after the last
@@ -137,7 +137,7 @@ def alert_figures(db: str, ids: list[int]) -> list[Figure]:
 def running_workers(db: str) -> Iterator[None]:
     """The workers as deployed: on SQLite one worker thread in this process (``dutyroom serve`` embeds it; SQLite
     has one writer anyway), on PostgreSQL ``BENCH_WORKERS`` (default 2) ``dutyroom worker`` processes. Until
-    stop 6 both ran as threads of this process, so PostgreSQL's two workers shared one interpreter lock."""
+    earlier both ran as threads of this process, so PostgreSQL's two workers shared one interpreter lock."""
     from dutyroom.worker.loop import Worker
 
     count = WORKERS or (1 if db == "sqlite" else 2)
@@ -229,7 +229,7 @@ def checkpoint(db: str, *, force: bool = True) -> int | None:
     marks, inserted in seconds as no real day does — must not bring the server's next checkpoint into the
     burst); returns how many checkpoints the server has begun so far, so the figures can say how many fell
     inside the burst (``burst_checkpoints``). A checkpoint makes the next write of every page log the whole
-    page: in stop 7's timeline of a burst, lateness grew from 0.1 to 2.4 s once one began. None on SQLite."""
+    page: in one measured timeline of a burst, lateness grew from 0.1 to 2.4 s once one began. None on SQLite."""
     if db != "postgresql":
         return None
     from django.db import connection

@@ -1,6 +1,6 @@
 """Environment helpers: the only place configuration is read from the process environment.
 
-Everything is settable by environment variables (see ``shared/docs/api.md``): ``DATABASE_URL``,
+Everything is settable by environment variables (see ``docs/api.md``): ``DATABASE_URL``,
 ``DUTYROOM_DATA_DIR``, ``DUTYROOM_SECRET_KEY``, ``DUTYROOM_RULEBOOK``.
 """
 
@@ -67,7 +67,7 @@ def database_config(url: str | None = None) -> dict[str, Any]:
             "PORT": str(parsed.port or ""),
             "OPTIONS": options,
             # Persistent connections: opening one per request cost PostgreSQL more than the request itself
-            # (issue 11: 35 req/s with CONN_MAX_AGE 0). Each gthread thread keeps one connection, so a process
+            # (35 req/s with CONN_MAX_AGE 0). Each gthread thread keeps one connection, so a process
             # holds at most `threads` of them; health checks drop a connection the server closed.
             "CONN_MAX_AGE": conn_max_age(),
             "CONN_HEALTH_CHECKS": True,
@@ -136,7 +136,7 @@ def audit_anchor_path() -> Path:
 
 
 def email_config() -> tuple[str, dict[str, object]]:
-    """Django's mail settings from ``DUTYROOM_SMTP_URL`` (issue 7); without it mail goes to the console."""
+    """Django's mail settings from ``DUTYROOM_SMTP_URL``; without it mail goes to the console."""
     raw = os.environ.get("DUTYROOM_SMTP_URL", "")
     if not raw:
         return "django.core.mail.backends.console.EmailBackend", {}

@@ -182,7 +182,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Documents and interop (issue 10): this instance's name, its parent instance (分级报送), its children, and
+# Documents and interop: this instance's name, its parent instance (分级报送), its children, and
 # when the worker writes the daily duty report. See dutyroom/interop/config.py for what each means.
 DUTYROOM_INSTANCE_CODE = os.environ.get("DUTYROOM_INSTANCE_CODE", "taicang")
 DUTYROOM_INSTANCE_NAME = os.environ.get("DUTYROOM_INSTANCE_NAME", "太仓市")
@@ -194,7 +194,7 @@ DUTYROOM_PARENT_AUTHORITY = os.environ.get("DUTYROOM_PARENT_AUTHORITY", "suzhou"
 DUTYROOM_CHILDREN = os.environ.get("DUTYROOM_CHILDREN", "")
 DUTYROOM_FORWARD_BACKOFF_MAX = float(os.environ.get("DUTYROOM_FORWARD_BACKOFF_MAX", "300"))
 DUTYROOM_DAILY_REPORT_AT = os.environ.get("DUTYROOM_DAILY_REPORT_AT", "07:30")
-# Alerts and delivery (issue 7). E-mail: DUTYROOM_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS,
+# Alerts and delivery. E-mail: DUTYROOM_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS,
 # ?starttls=1); unset = printed to the console so a newcomer sees them. SMS: a generic HTTP gateway
 # (DUTYROOM_SMS_URL may hold {phone}; DUTYROOM_SMS_AUTH_HEADER "Name: value"; DUTYROOM_SMS_FORMAT json|form);
 # unset = console. Links in messages point at DUTYROOM_BASE_URL.

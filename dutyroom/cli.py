@@ -1,4 +1,4 @@
-"""The `dutyroom` command (shared/docs/api.md): init, serve, worker, user add, token create, audit verify.
+"""The `dutyroom` command (docs/api.md): init, serve, worker, user add, token create, audit verify.
 
 Every mistake gets a one-line message and a non-zero exit code; no tracebacks for things a person can fix.
 """

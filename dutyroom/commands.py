@@ -131,7 +131,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
             self.cfg.set("workers", max(1, workers))
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", THREADS)
-            # live boards poll once a second over kept-alive connections (issue 7: 1,000 boards per process)
+            # live boards poll once a second over kept-alive connections (1,000 boards per process)
             self.cfg.set("worker_connections", 2000)
             self.cfg.set("keepalive", 5)
             self.cfg.set("timeout", 60)

@@ -1,6 +1,6 @@
 """`make structure`: how many pairs of top-level packages in ``dutyroom`` reach each other (goal 0).
 
-The measure of issue 5: build the import graph with grimp and, for every pair of top-level packages, look for
+The measure of the layering: build the import graph with grimp and, for every pair of top-level packages, look for
 a chain of imports each way (``find_shortest_chain(..., as_packages=True)``). A pair with chains both ways is a
 cycle: neither package can be understood, tested or moved without the other. Prints each such pair with one
 chain per direction, then the count; exits 1 when there is any.

@@ -3,7 +3,7 @@
 SQLite allows one writer. When several threads of one process open IMMEDIATE transactions at once, all but
 one get SQLITE_BUSY and SQLite's busy handler sleeps them in growing steps (up to 100 ms a time) before it
 retries; under a burst the unlucky ones wait seconds while the database sits idle between their polls
-(issue 11: p50 97 ms but p99 1,774 ms). Here a process-wide lock is taken before ``BEGIN IMMEDIATE`` and
+(measured: p50 97 ms but p99 1,774 ms). Here a process-wide lock is taken before ``BEGIN IMMEDIATE`` and
 released at commit, rollback or close, so writers in this process queue and each starts the instant the
 previous one commits. Readers (no transaction) never take it. ``dutyroom serve`` runs one process on SQLite,
 so this is the one-writer discipline for the whole server; other processes (a separate ``dutyroom worker``)

@@ -5,7 +5,7 @@ rung has come (``Obligation.ladder_at``, indexed over open clocks only), claims 
 (unique per obligation, step and deadline, so a second worker's insert fails), writes the alerts and audit
 entries, and stores each clock's next look — a batch of clocks in one transaction and a few INSERTs.
 
-Why by the batch (issue 7's burst, 100,000 clocks due within a minute): one transaction and ~15 statements per
+Why by the batch (the overdue burst, 100,000 clocks due within a minute): one transaction and ~15 statements per
 clock managed ~300 alerts a second, and searching every open clock for missing rungs cost 59–133 ms a pass
 at 100,000 open clocks, idle or not. Should a batch meet a rung already claimed (two workers on SQLite, where
 there is no ``SKIP LOCKED``), its savepoint is rolled back and the clocks go one by one, as before.
@@ -95,7 +95,7 @@ def ladder_plan(clocks: list[Obligation], now: datetime) -> LadderDecisions | No
 def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime, *,
                        told: dict[int, dict[str, object]] | None = None, keep: float = 0.0) -> int:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
-    so the overdue alert exists exactly when the flip does and a burst reads each clock once (issue 7).
+    so the overdue alert exists exactly when the flip does and a burst reads each clock once.
 
     ``told``: when given, each clock's overdue alert is not audited on its own but described there, for the
     flip's own audit entry (``obligation.overdue``, written after this by the caller, with ``{"alert": …}``):

@@ -76,7 +76,7 @@ def _event_of(spec: AlertSpec, now: datetime) -> AlertEvent:
 
 def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
     """Inbox rows and deliveries of written events, in one INSERT each however many events there are. Inbox rows
-    are written as plain rows (``insert_rows``): three a clock in issue 7's burst, built as instances only to be
+    are written as plain rows (``insert_rows``): three a clock in the overdue burst, built as instances only to be
     inserted."""
     people = {person.pk: person for _event, spec in pairs for person in spec.recipients}
     prefs = preferences_of(list(people.values()))  # each person's choices, read once for the whole batch
@@ -119,7 +119,7 @@ def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: date
 
 def alerts_emit_many(specs: list[AlertSpec], now: datetime) -> list[AlertEvent]:
     """``alert_emit`` for many alerts whose keys the caller has claimed (the ladder's marks), in three INSERTs
-    instead of three per alert (issue 7's burst: 1,700 clocks a second each owe an alert). A key already
+    instead of three per alert (the overdue burst: 1,700 clocks a second each owe an alert). A key already
     emitted raises ``IntegrityError`` for the whole batch: the caller rolls back and goes one by one."""
     events = [_event_of(spec, now) for spec in specs]
     insert_many(events, returning_ids=True)

@@ -1,4 +1,4 @@
-"""Unread counts for the live board's version check, one query per version per process (issue 7).
+"""Unread counts for the live board's version check, one query per version per process.
 
 Every open board asks ``/board/version`` each second; when the version moves, each of them used to count its
 user's unread alerts — a query per board per event (1,000 boards: 1,000 queries in the second after every event,

@@ -1,4 +1,5 @@
-"""Request bodies of API v1 (shared/docs/api.md), every one built on ``Strict``."""
+"""Request bodies of API v1 (docs/api.md), every one built on ``Strict``: unknown fields are refused so typos never
+vanish."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ def incident_view(incident: Incident, now: datetime, *, with_reports: bool = Fal
 
 
 def _add_lead_facts(body: dict[str, Any], incident: Incident) -> None:
-    """Issue 8: "learned from lead N at T" on the incident and on the unit's first-report obligation."""
+    """Who knew first: "learned from lead N at T" on the incident and on the unit's first-report obligation."""
     learned = learned_from_leads(incident.pk)
     body["learned_from_leads"] = learned
     for obligation in body["obligations"]:

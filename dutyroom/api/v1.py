@@ -1,4 +1,4 @@
-"""HTTP API v1 (shared/docs/api.md). Thin: parse, fetch with access checks, call a service, serialise."""
+"""HTTP API v1 (docs/api.md). Thin: parse, fetch with access checks, call a service, serialise."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from dutyroom.common.errors import DomainError
 api = DutyRoomAPI(
     title="DutyRoom API",
     version="1",
-    description="突发事件信息报告 — incidents, reports, statutory clocks. See shared/docs/api.md.",
+    description="突发事件信息报告 — incidents, reports, statutory clocks. See docs/api.md in the repository.",
     auth=BearerToken(),
     urls_namespace="api-v1",
     docs_url="/docs",

@@ -55,7 +55,7 @@ def access_finding(user: User, finding_id: int) -> Finding:
 
 
 def evidence_candidates(user: User) -> list[LeadEvidence]:
-    """"The city learned of it from a lead first" candidates (issue 8) not yet raised or dismissed, for the
+    """"The city learned of it from a lead first" candidates (from lead intake) not yet raised or dismissed, for the
     people who raise findings; exercise incidents never count."""
     if not sees_all_units(user):
         return []

@@ -42,7 +42,7 @@ _FIRST = {k.value for k in FIRST_REPORT_KINDS}
 
 
 def chase_counts_hook(period: Period, unit_ids: list[int]) -> dict[int, int] | None:
-    """催报 per unit in the period (local dates), shown beside the score and not scored (issue 9); chases about
+    """催报 per unit in the period (local dates), shown beside the score and not scored; chases about
     exercise incidents are left out like everything else about drills. One aggregate over the chase table."""
     start = datetime.combine(period.start, time.min, tzinfo=LOCAL)
     end = datetime.combine(period.end, time.min, tzinfo=LOCAL)

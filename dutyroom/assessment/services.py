@@ -157,7 +157,7 @@ def _fresh(finding: Finding) -> Finding:
 
 
 def _evidence_use(lead: int | None, incident: Incident, unit: Unit) -> int | None:
-    """A finding raised on the lead intake's "who knew first" candidate (issue 8's ``LeadEvidence``) takes it
+    """A finding raised on the lead intake's "who knew first" candidate (the lead intake's ``LeadEvidence``) takes it
     off the candidates list, by compare-and-set so it is used once. Returns the evidence id used."""
     if lead is None:
         return None

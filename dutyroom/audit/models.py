@@ -39,7 +39,7 @@ class AuditEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_once")]
         indexes = [
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending"),
-            models.Index(fields=["at"], name="audit_at"),  # the duty log reads a day's events (issue 7)
+            models.Index(fields=["at"], name="audit_at"),  # the duty log reads a day's events
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

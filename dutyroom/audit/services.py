@@ -8,7 +8,7 @@ Two ways to append (``settings.DUTYROOM_AUDIT_APPEND``):
 
 * ``inline`` (default on SQLite): the entry is chained inside its change's transaction, under the lock of the
   single ``AuditHead`` row. SQLite has one writer at a time anyway, so the lock costs nothing there.
-* ``deferred`` (default on PostgreSQL, issue 11): the change's transaction only INSERTs the entry, *pending*
+* ``deferred`` (default on PostgreSQL): the change's transaction only INSERTs the entry, *pending*
   (no ``seq``, no hash), so concurrent writers never queue on one row. A single sealer at a time (the worker's
   ``audit_seal_job``, and ``audit_verify`` before it walks) locks the head, takes the pending entries in id
   order and chains them in one transaction, many per commit. Under load one head lock held for a whole

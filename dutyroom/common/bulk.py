@@ -1,6 +1,6 @@
 """Lean bulk writes for the worker's hot path: many rows in one statement, without the ORM's per-value work.
 
-Why (issue 7's burst, 1,700 clocks a second, each a flip, two outbox events, two audit entries, a ladder mark,
+Why (the overdue burst, 1,700 clocks a second, each a flip, two outbox events, two audit entries, a ladder mark,
 an alert and three inbox rows): ``bulk_create`` prepares every value through the query compiler — about 3.6 µs
 a value, ~77 values a clock, more than the whole flip's database time — and ``bulk_update`` builds a CASE
 expression tree per row. Here each column's adapter is chosen once per batch and a value that repeats in a
@@ -80,7 +80,7 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple[Any, ...]], *,
                 returning_ids: bool = False) -> list[Any]:
     """INSERT rows given as tuples of column values (``names``: the model's field attnames, ``event_id`` for a
-    foreign key), without building a model instance per row: in issue 7's burst each overdue clock built
+    foreign key), without building a model instance per row: in the overdue burst each clock built
     nine instances only to insert them (``Model.__init__`` and the foreign keys' descriptors were a quarter of a
     profiled sweep). Columns not named take their field's default, which must be a constant. Returns the new
     primary keys in insert order with ``returning_ids``, else an empty list.
@@ -202,7 +202,7 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     rows that do not are left alone. Returns how many rows changed. On PostgreSQL the expected values travel as
     arrays too, compared per row: written as a constant, the condition matched a partial index (pending clocks),
     and without fresh statistics (100,000 clocks inserted a minute before) the planner read every row of that
-    index for each batch instead of the batch's own rows by primary key — 30 ms an UPDATE in issue 7's burst."""
+    index for each batch instead of the batch's own rows by primary key — 30 ms an UPDATE in the overdue burst."""
     if not rows:
         return 0
     fields = _concrete(model, field_names)

@@ -1,7 +1,7 @@
 """Database connections of the long-running loops (the worker's sweeps, jobs and deliveries).
 
 Django's ``close_old_connections`` closes a connection whose ``CONN_MAX_AGE`` is 0 after every unit of work. That
-is SQLite's setting (the web opens one per request), and the loops called it after every step: in issue 7's
+is SQLite's setting (the web opens one per request), and the loops called it after every step: in the overdue
 burst the deadline sweep re-opened its SQLite connection (the file, WAL and busy pragmas, Django's SQL
 functions) four or five times a second, a tenth of its samples under py-spy. A loop thread is the only user of
 its connection, so it keeps it from step to step and lets go only after a failure (the connection may be

@@ -2,7 +2,7 @@
 
 In a burst the alert ladder and the outbox fan-out resolve the same audiences thousands of times a pass: the
 shift on duty, a unit's reporters and leader, the active webhooks, the same people's preferences. Each was a
-query per alert (issue 7's worker bench: 24 ms of jobs per fired clock at 2,000 clocks). Inside
+query per alert (the worker bench: 24 ms of jobs per fired clock at 2,000 clocks). Inside
 ``pass_memo()`` those reads are made once and shared; outside it (every web request, every test that does
 not open one) ``memoized`` computes afresh, so nothing a person changes is ever hidden from a page. A pass
 lasts well under a second: a shift edited during it is seen by the next pass (the deadline sweep's passes share

@@ -1,4 +1,4 @@
-"""Reads that may come from a PostgreSQL streaming replica (``DATABASE_REPLICA_URL``, issue 11).
+"""Reads that may come from a PostgreSQL streaming replica (``DATABASE_REPLICA_URL``).
 
 The board, its statistics and the assessment are the heavy read pages; a replica takes them off the primary.
 A view opts in with ``@replica_reads()``: while it runs, the router sends this thread's ORM reads to the

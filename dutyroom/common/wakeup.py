@@ -16,7 +16,7 @@ TOPIC = "wakeup"
 COALESCE_SECONDS = 0.05
 
 _event = threading.Event()
-_deliveries = threading.Event()  # the delivery thread's own (issue 7): a new alert wakes it at once
+_deliveries = threading.Event()  # the delivery thread's own: a new alert wakes it at once
 _jobs = threading.Event()  # the worker's jobs thread (alert ladder, fan-out …): new work wakes it at once
 _last_published = 0.0
 _subscribed = False

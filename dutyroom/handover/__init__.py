@@ -1,1 +1,1 @@
-"""Handover (交接班) and the duty log (值班日志): the duty room's own record of a shift (issue 7)."""
+"""Handover (交接班) and the duty log (值班日志): the duty room's own record of a shift."""

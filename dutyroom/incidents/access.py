@@ -86,7 +86,7 @@ def _plainly_visible(user: User, incident: Incident) -> bool:
 
 
 def access_incident(user: User, incident_id: int) -> Incident:
-    """One indexed read in the everyday case (the write path runs it on every report, issue 11)."""
+    """One indexed read in the everyday case (the write path runs it on every report)."""
     incident = Incident.objects.select_related("unit", "area", "rulebook").filter(pk=incident_id).first()
     if incident is not None and _plainly_visible(user, incident):
         return incident

@@ -66,7 +66,7 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["state", "occurred_at"]),
-                   # the assessment selects a period's incidents (issue 9); covering, so no table visit
+                   # the assessment selects a period's incidents; covering, so no table visit
                    models.Index(fields=["occurred_at", "exercise"], name="incident_occurred")]
 
     def __str__(self) -> str:

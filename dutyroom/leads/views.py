@@ -1,4 +1,4 @@
-"""Leads as the API and the pages show them (shared/docs/api.md "Leads"): one shape for both faces."""
+"""Leads as the API and the pages show them (docs/api.md): one shape for both faces."""
 
 from __future__ import annotations
 

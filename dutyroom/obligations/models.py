@@ -24,7 +24,7 @@ class Obligation(models.Model):
 
     key = models.CharField(max_length=160)  # unique: see Meta (no LIKE index beside it)
     # incident and unit need no index of their own: ``obligation_incident_cover`` and (unit, state) lead with them,
-    # and a flip writes a new entry in every index of the row (issue 7's burst: 15 a clock)
+    # and a flip writes a new entry in every index of the row (the overdue burst: 15 a clock)
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="obligations",
         db_index=False,
@@ -80,7 +80,7 @@ class Obligation(models.Model):
             # "迟报 today" on the board: late clocks by the time they were met
             models.Index(fields=["met_at"], name="obligation_late_met", condition=Q(state="late")),
             models.Index(fields=["unit", "state"], name="reports_obl_unit_id_cebc30_idx"),
-            # (incident, kind) lookups, and it covers the assessment's yearly GROUP BY (issue 9): the database
+            # (incident, kind) lookups, and it covers the assessment's yearly GROUP BY: the database
             # answers from the index alone instead of visiting a million table rows.
             models.Index(fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
                          name="obligation_incident_cover"),

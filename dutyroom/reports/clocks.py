@@ -87,7 +87,7 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
 # clocks in due order, never by a bitmap scan. A flipped clock's entry stays in that index until VACUUM; a plain
 # index scan marks it dead the first time it passes it, a bitmap scan never does and visits every flipped clock's
 # row again on every sweep. The planner chose the bitmap whenever its statistics were older than the pending
-# clocks (a burst: 100,000 clocks inserted a minute before): in issue 7's burst the sweep's read grew from 2 to
+# clocks (a burst: 100,000 clocks inserted a minute before): in the overdue burst the sweep's read grew from 2 to
 # 7 ms a batch over 60,000 flips. Bitmap scans are off for that statement alone; the ladder's read of marks
 # that follows needs them.
 
@@ -113,7 +113,7 @@ Tell = Callable[[list[Obligation], bool], Mapping[int, dict[str, object]]]
 def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
                              ladder_at: Mapping[int, datetime | None] | None = None,
                              tell: Tell | None = None) -> list[Obligation]:
-    """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (issue 7's
+    """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (the overdue
     burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 
     ``due`` comes from ``obligations_due_locked`` in the caller's transaction, so the UPDATE changes exactly the
@@ -126,9 +126,9 @@ def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
     ``tell`` tells people, in the same transaction (the worker writes each flip's overdue alert to the unit and
     the duty room), after the flip and before its audit: what it returns per clock goes into the clock's
     ``obligation.overdue`` entry, so the alert needs no entry of its own. On the one-by-one path the entries are
-    already written when it is called (its second argument False) and it audits on its own. Until stop 7 each
-    flip also wrote two ``obligation.overdue`` outbox events, one for the unit and one for the duty room, that
-    nothing read once the alert ladder owned that notice (forwarding and the board ignore the topic).
+    already written when it is called (its second argument False) and it audits on its own. The flip writes no
+    ``obligation.overdue`` outbox events (one for the unit and one for the duty room would be read by
+    nothing: the alert ladder owns that notice, forwarding and the board ignore the topic).
 
     Returns the clocks this call fired.
     """

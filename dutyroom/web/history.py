@@ -98,7 +98,7 @@ def _detail(entry: AuditEntry) -> str:
     if entry.action in ("obligation.waive", "obligation.overdue"):
         kind = obligation_kind_label(str(data.get("kind", "")))
         reason = data.get("reason")
-        alert = data.get("alert")  # the overdue alert the worker sent with the flip (since stop 7)
+        alert = data.get("alert")  # the overdue alert the worker sent with the flip
         return kind + (f" — {reason}" if reason else "") + (_alert_said(alert) if isinstance(alert, dict) else "")
     if entry.action == "lead_evidence.dismiss":
         return str(data.get("reason", ""))

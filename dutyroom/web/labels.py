@@ -305,7 +305,7 @@ TOPIC_EN = {
 
 
 def alert_topic_label(topic: str) -> str:
-    """A notification topic in the page's language (issue 7)."""
+    """A notification topic in the page's language."""
     from dutyroom.alerts.texts import TOPIC_ZH
     from dutyroom.rules import AlertTopic
 

@@ -1,4 +1,4 @@
-"""The board's 1 s version check answered in front of Django's middleware (issue 7).
+"""The board's 1 s version check answered in front of Django's middleware.
 
 With 1,000 open boards a web process takes 1,000 of these a second, nearly all 304s; through Django's full
 request cycle (sessions, CSRF, locale, messages …) each cost about a millisecond, which is the whole core.

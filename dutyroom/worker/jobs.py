@@ -60,7 +60,7 @@ IDLE_PERIOD = timedelta(seconds=5)
 class JobSchedule:
     """When each job next wants to run, so an idle worker runs a job only when it asked to or when woken.
 
-    Issue 7 (an idle worker under 2% of a core): every job ran every half second, each with its queries, whether
+    An idle worker must stay under 2% of a core; before, every job ran every half second, each with its queries, whether
     or not anything was due. Now a job runs when the time it returned has come, when its ``IDLE_PERIOD`` has
     passed, or on a wake-up (a commit that wrote a clock, an alert or an outbox event wakes every worker)."""
 

@@ -1,6 +1,6 @@
 """The deadline worker: turns pending obligations overdue at their due time and delivers the outbox.
 
-Design (shared/docs/architecture.md): statutory clocks are domain rows, not broker tasks. The loop
+Design (docs/adr/0001-worker-compare-and-set.md): statutory clocks are domain rows, not broker tasks. The loop
 sweeps the partial index of pending obligations by ``due_at``, claims each by compare-and-set
 (``UPDATE … WHERE state='pending'`` must change exactly one row), and sleeps until the next due time,
 capped at ``MAX_SLEEP`` and woken early in-process when a nearer deadline is written. Any number of
@@ -36,7 +36,7 @@ MAX_SLEEP = 1.0  # the fallback only: a nearer deadline wakes the loop at once (
 BATCH = 100
 # When a sweep found a full batch the worker is behind (a burst): the next sweeps take bigger batches, which cost
 # less a clock (the roster, staff and preferences are read once a batch, and on PostgreSQL each statement is a
-# round trip): 0.46 → 0.40 ms a clock at 400 on SQLite. Measured on issue 7's burst bench (100,000 clocks in
+# round trip): 0.46 → 0.40 ms a clock at 400 on SQLite. Measured on the worker bench's burst (100,000 clocks in
 # 60 s): SQLite's one worker needs 400 to keep up (p99 225 ms; at 200 it fell 3.7 s behind); PostgreSQL's two
 # workers share the burst and wait less behind smaller batches (p99 204 ms at 200, 300–390 ms at 400).
 CATCH_UP_BATCH = {"sqlite": 400, "postgresql": 200}
@@ -87,7 +87,7 @@ class Worker:
     """One worker: the deadline loop in the calling thread, the periodic jobs (alert ladder, outbox fan-out, feeds,
     audit sealing …) in a thread of their own, deliveries in a third. ``stop`` ends all three after their step.
 
-    The jobs used to run after every sweep in the same loop: in a burst (issue 7's bench: 100,000 clocks due in a
+    The jobs used to run after every sweep in the same loop: in a burst (the worker bench: 100,000 clocks due in a
     minute) each pass fired 100 clocks and then spent a second alerting about 200, so the flips fell minutes
     behind. Apart, a flip never waits for a job. The overdue alert itself is written by the sweep, with the flip
     (``alerts.ladder.ladder_fire_clocks``); the jobs thread's ladder sends reminders and escalations."""
@@ -163,7 +163,7 @@ def _freeze_startup_objects() -> None:
     """Move everything allocated so far (Django, the app, the rulebook: ~90,000 objects) out of the cyclic
     garbage collector's reach, once per process. In a burst the worker allocates model instances by the
     hundred thousand and every full collection walked the startup heap again: 0.79 → 0.65 ms a fired clock
-    at 100,000 clocks (issue 7's bench). Objects are still freed by reference counting; only cycles among
+    at 100,000 clocks (the worker bench). Objects are still freed by reference counting; only cycles among
     the frozen ones would outlive their use, and startup objects live as long as the process anyway."""
     if _frozen.acquire(blocking=False):
         gc.collect()

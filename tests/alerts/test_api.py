@@ -1,4 +1,4 @@
-"""API: inbox, chase (催报), webhooks, roster/now — shared/docs/api.md "Alerts and delivery"."""
+"""API: inbox, chase (催报), webhooks, roster/now, as docs/api.md lists them."""
 
 from __future__ import annotations
 

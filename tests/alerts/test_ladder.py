@@ -154,7 +154,7 @@ def test_a_major_incidents_alert_text_carries_no_content(city, on_duty):
 
 
 def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_due(city, on_duty):
-    """Leaders' instructions (批示, issue 10) run on the same ladder: the tasked unit hears 5 minutes before."""
+    """Leaders' instructions (批示) run on the same ladder: the tasked unit hears 5 minutes before."""
     from dutyroom.instructions.services import InstructionInput, instruction_record
 
     on_duty()
@@ -171,7 +171,7 @@ def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_du
     assert len(inbox("shaxi-leader", "reminder")) == len(before) + 1
 
 
-# ---- the ladder by the batch, planned per clock (issue 7's burst) ----
+# ---- the ladder by the batch, planned per clock (the overdue burst) ----
 
 def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_statements(
         city, on_duty, django_assert_max_num_queries):

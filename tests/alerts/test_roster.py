@@ -90,7 +90,7 @@ def test_a_shift_overlapping_another_is_refused(city):
 
 
 def test_a_worker_pass_reads_the_roster_once_and_a_page_always_reads_it_afresh(city, django_assert_num_queries):
-    """Issue 7's burst: the ladder asked the roster once per alert. Inside one worker pass it is read once;
+    """The overdue burst: the ladder asked the roster once per alert. Inside one worker pass it is read once;
     outside a pass (pages, the API) a change is seen at once."""
     from dutyroom.common.memo import pass_memo
     from dutyroom.duty.selectors import on_duty

@@ -1,4 +1,4 @@
-"""API v1: incidents and their clocks, as a client sees them (shared/docs/api.md)."""
+"""API v1: incidents and their clocks, as a client sees them (docs/api.md)."""
 
 from __future__ import annotations
 

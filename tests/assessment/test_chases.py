@@ -1,4 +1,4 @@
-"""催报 counts beside the score (issue 9 × issue 7): each chase the duty room records counts for the chased unit
+"""催报 counts beside the score (assessment × alerts): each chase the duty room records counts for the chased unit
 in the month it happened, drills left out, and moves no point."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The lead that came first (issue 8's "who knew first" candidate) becomes a finding, or is dismissed, here."""
+"""The lead that came first (the lead intake's "who knew first" candidate) becomes a finding, or is dismissed, here."""
 
 from __future__ import annotations
 

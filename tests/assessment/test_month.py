@@ -1,4 +1,4 @@
-"""A month of synthetic activity with known expected counts produces exactly the expected points (issue 9).
+"""A month of synthetic activity with known expected counts produces exactly the expected points.
 
 October 2026, evaluated on 28 November (after October closed on 6 November): on-time, late and missing first
 reports, a missing follow-up, a late verification reply, an appealed-and-rejected finding, an upheld one, a

@@ -1,4 +1,4 @@
-"""Issue 7 in real Chromium: a new incident on an open board without reload, chasing from the board, the unit's
+"""Alerts in real Chromium: a new incident on an open board without reload, chasing from the board, the unit's
 bell and inbox, the roster page and the red banner when no shift covers now. Screenshots of each page."""
 
 from __future__ import annotations

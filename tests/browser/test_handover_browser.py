@@ -1,4 +1,4 @@
-"""Issue 7 handover in real Chromium: the duty officer signs out on /handover/, a second duty officer signs in,
+"""Handover in real Chromium: the duty officer signs out on /handover/, a second duty officer signs in,
 acknowledges with one click, then opens /duty-log/ and adds an entry; screenshots of each page (one on a phone)."""
 
 from __future__ import annotations

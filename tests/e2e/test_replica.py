@@ -1,4 +1,4 @@
-"""The optional read replica (issue 11): with ``DATABASE_REPLICA_URL`` set, the board's first paint, board.json and
+"""The optional read replica: with ``DATABASE_REPLICA_URL`` set, the board's first paint, board.json and
 the assessment read the replica; the API's own reads, and every write, stay on the primary.
 
 A real second database plays the replica: a copy of the primary taken after `init --demo` that is then left

@@ -1,4 +1,4 @@
-"""Production shape on one PostgreSQL (issue 11): two web processes and two workers, each its own OS process.
+"""Production shape on one PostgreSQL: two web processes and two workers, each its own OS process.
 
 A scenario is driven through both web processes; afterwards both serve the same board, every clock that fell
 due was fired exactly once (one overdue audit entry, however many workers raced for it) and no alert reached

@@ -1,4 +1,4 @@
-"""The alert ladder (issue 7) as rulebook data and its pure timing: who hears about a clock, and when."""
+"""The alert ladder as rulebook data and its pure timing: who hears about a clock, and when."""
 
 from __future__ import annotations
 

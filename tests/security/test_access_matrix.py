@@ -225,7 +225,7 @@ OPERATIONS: dict[str, Op] = {op.method + " " + op.path: op for op in [
        expect=lambda c, t: None if city_wide(c, t) else 404),
     Op("GET", "/hot-words", city_wide, targeted=False),
     Op("GET", "/opinion-report", city_wide, targeted=False),
-    # handover and duty log (issue 7): the duty room's own books. The roster's editors (duty room, admin) sign,
+    # handover and duty log: the duty room's own books. The roster's editors (duty room, admin) sign,
     # acknowledge and write; the city-wide readers read; units get 403 on lists and 404 on one handover. The
     # world's handover was signed by the duty leader, who may not acknowledge it (403)
     Op("GET", "/handovers/open-items", city_wide, targeted=False),

@@ -1,4 +1,4 @@
-"""Deferred audit appends (issue 11): a change's transaction only inserts its entry; the sealer chains pending
+"""Deferred audit appends: a change's transaction only inserts its entry; the sealer chains pending
 entries later, one sealer at a time, and the chain verifies exactly as an inline one does."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Regression tests for the defects found from outside (issue 6, 1–4 and 8), on SQLite and PostgreSQL."""
+"""Regression tests for the defects found by attacking a running instance from outside, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

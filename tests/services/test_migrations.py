@@ -1,4 +1,4 @@
-"""Obligations moved from the reports app to their own (issue 5) without touching the table.
+"""Obligations moved from the reports app to their own floor without touching the table.
 
 A database made by the previous version (obligations in ``reports``) must migrate forward keeping every clock,
 and the move must be reversible. Run on SQLite and PostgreSQL by CI.

@@ -1,4 +1,4 @@
-"""Pages of issue 7: the bell and inbox, chasing from the board, the roster and its red banner, the live check."""
+"""Alert pages: the bell and inbox, chasing from the board, the roster and its red banner, the live check."""
 
 from __future__ import annotations
 

@@ -167,7 +167,7 @@ def test_verification_request_without_incident_shows_on_the_board(login: Login) 
 def test_an_unchanged_board_json_answers_304_and_a_change_or_another_viewer_does_not(
     login: Login, make_incident: MakeIncident
 ) -> None:
-    """Issue 11: a poller's refresh when nothing changed is a 304 on the live version, not the whole board."""
+    """A poller's refresh when nothing changed is a 304 on the live version, not the whole board."""
     from dutyroom.web.views import live
 
     make_incident(title="第一起")

@@ -1,4 +1,4 @@
-"""The board on a busy day (issue 11): a page of the most urgent cards, the rest a page away and summarised by
+"""The board on a busy day: a page of the most urgent cards, the rest a page away and summarised by
 unit, and a number of SQL queries per page that does not grow with the number of incidents."""
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def test_a_corrected_occurrence_time_reads_in_local_time(login) -> None:
 
 
 def test_the_overdue_flip_shows_whom_its_alert_reached(login) -> None:
-    """Since stop 7 the overdue alert is recorded in the flip's own audit entry: the history still says who heard."""
+    """The overdue alert is recorded in the flip's own audit entry: the history still says who heard."""
     from dutyroom.obligations.models import Obligation
     from dutyroom.worker.loop import obligations_sweep
 

@@ -1,4 +1,4 @@
-"""The shared board fragment (issue 7's live board) must not leak a need-to-know grant (issue 6): a person
+"""The shared board fragment of the live board must not leak a need-to-know grant: a person
 granted a work-secret incident sees it on their board; a colleague of the same role and unit never does, even
 when the colleague's board is served from the cache right after the granted person's."""
 

@@ -47,7 +47,7 @@ def test_a_herd_of_misses_renders_the_fragment_once() -> None:
 
 @pytest.mark.django_db
 def test_a_thousand_version_checks_after_an_event_count_unread_alerts_once(django_assert_max_num_queries) -> None:
-    """Issue 7's live bench on PostgreSQL: every board's check after an event counted its user's unread alerts,
+    """The live bench on PostgreSQL: every board's check after an event counted its user's unread alerts,
     1,000 queries a second. The counts are read once per version and shared; marking read drops them."""
     from dutyroom.accounts.models import User
     from dutyroom.alerts.models import AlertEvent, Notification

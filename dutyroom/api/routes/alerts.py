@@ -1,4 +1,4 @@
-"""Alerts and delivery (shared/docs/api.md "Additions to version 1"): inbox, chase, webhooks, roster."""
+"""Alerts and delivery (docs/api.md): inbox, chase, webhooks, roster."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handover (交接班) and the duty log (值班日志), issue 7: open items, sign out, acknowledge, the day's log."""
+"""Handover (交接班) and the duty log (值班日志): open items, sign out, acknowledge, the day's log."""
 
 from __future__ import annotations
 

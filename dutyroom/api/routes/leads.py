@@ -1,4 +1,4 @@
-"""Leads (线索), CAP import, verification, feeds and watch lists (shared/docs/api.md "Leads", "Watch lists")."""
+"""Leads (线索), CAP import, verification, feeds and watch lists (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7's burst: each clock says when its alert ladder next needs a look, so a pass reads only those.
+"""For the overdue burst: each clock says when its alert ladder next needs a look, so a pass reads only those.
 
 Existing open clocks get the epoch (plan afresh): the first ladder pass after the upgrade plans them all, and
 fires only what is due (the catch-up rule skips stale rungs)."""

@@ -1,4 +1,4 @@
-"""Pages of issue 7: the inbox (通知), chasing a clock (催报), the roster (值班表) and failed deliveries.
+"""Alert pages: the inbox (通知), chasing a clock (催报), the roster (值班表) and failed deliveries.
 
 Thin like every view: fetch through ``access_*``, call a service, redirect back (POST/redirect/GET).
 """

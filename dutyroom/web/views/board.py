@@ -74,7 +74,7 @@ def board_fragment(request: HttpRequest) -> HttpResponse:
     # Read from the primary even with a replica: the fragment is cached under the primary's version, and a
     # lagging replica could file yesterday's content under today's version until the next change.
     # one rendering per (version, kind of viewer), shared by every open board; a cached one is served on the
-    # page's signed token without loading the session (issue 7, views/live.py)
+    # page's signed token without loading the session (views/live.py)
     hit = live.fragment_hit(request)
     if hit is not None:
         return hit
@@ -91,7 +91,7 @@ def board_json_view(request: HttpRequest) -> HttpResponse:
 
     Conditional: the ETag is the live version (every audit entry, notification and clock passing its deadline
     moves it, views/live.py) with the viewer and language, so a poller that sends it back gets a 304 for the
-    price of the shared version read (issue 11: a typhoon day's 500 cards cost 180 ms and 300 KiB a refresh)."""
+    price of the shared version read (a typhoon day's 500 cards cost 180 ms and 300 KiB a full refresh)."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "login required", "error_zh": "登录已过期，请重新登录"}, status=401)
     etag = f'"{live.version()}.{request.user.pk}.{get_language()}.{request.GET.urlencode()}"'

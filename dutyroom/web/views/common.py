@@ -87,7 +87,7 @@ def render_form(request: HttpRequest, template: str, context: dict[str, Any]) ->
 
 def browser_language(request: HttpRequest) -> str:
     """The first page a user sees (a GET without a language cookie): English only when the browser's first
-    preference is English (issue 7); the choice is kept in the cookie, which the header's switch changes."""
+    preference is English; the choice is kept in the cookie, which the header's switch changes."""
     return browser_language_of(request.headers.get("Accept-Language", ""))
 
 

@@ -168,7 +168,7 @@ def grant_holders(current: str) -> frozenset[int]:
 
 def viewer(user_id: int, role: str, unit_id: int | None, current: str | None = None) -> tuple[object, ...]:
     """Whose fragment this is. Viewers of one kind (role, unit) share one; a person holding a need-to-know grant
-    (issue 6) sees work-secret incidents their kind does not, so their fragment is their own."""
+    sees work-secret incidents their kind does not, so their fragment is their own."""
     personal = user_id in grant_holders(current if current is not None else version())
     return (role, unit_id, user_id if personal else None)
 

@@ -38,7 +38,7 @@ SOON = timedelta(minutes=5)
 FAR = timedelta(hours=2)
 BOARD_STATES = (IncidentState.OPEN, IncidentState.HANDLED)
 # Cards on one page of the board. A typhoon day puts hundreds of incidents on it; nobody reads 500 cards,
-# and rendering them cost the server 0.9 s a paint (issue 11). The most urgent come first, the rest are a
+# and rendering them cost the server 0.9 s a paint. The most urgent come first, the rest are a
 # page away and summarised by unit below the cards.
 BOARD_PAGE = 30
 # An incident opened this recently is "new": it goes to the top of the board, above the fold, whatever its

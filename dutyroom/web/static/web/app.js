@@ -10,7 +10,7 @@
 
   var SOON_MS = 5 * 60 * 1000; // amber: due within 5 minutes (views/present.py SOON)
   var FAR_MS = 2 * 3600 * 1000; // smaller: more than 2 hours to go (views/present.py FAR)
-  var POLL_MS = 1000; // issue 7: a conditional poll (ETag/304) each second keeps the board within 2 s
+  var POLL_MS = 1000; // a conditional poll (ETag/304) each second keeps the board within 2 s of any change
   var offset = 0; // server clock minus this device's clock, in ms
   var body = document.body;
   var t = {
@@ -77,7 +77,7 @@
 
   // ---- cues: a short sound and a browser notification for a new major/sensitive incident or a new overdue ----
   // The mute switch is the person's stored preference (body[data-sound], rendered by the server), so muting
-  // on one browser mutes the next one too; the switch saves it with a POST (issue 7, views/preferences.py).
+  // on one browser mutes the next one too; the switch saves it with a POST (views/preferences.py).
   var audio = null;
   var soundOn = body.dataset.sound !== "0";
   function muted() {
