@@ -33,13 +33,16 @@ def test_a_daily_report_for_today_and_tomorrow_is_made_but_not_for_next_week(api
     assert officer.post("/daily-reports", {"day": (today + timedelta(days=7)).isoformat()}).status_code == 400
 
 
-@pytest.mark.parametrize("content", [
-    "开始,结束,值班员,带班领导\n0001-01-01 08:30,0001-01-02 08:30,duty-officer,duty-leader\n".encode(),
-    "开始,结束,值班员,带班领导\n9999-12-31 08:30,9999-12-31 20:30,duty-officer,duty-leader\n".encode(),
-    os.urandom(4096),
-    b"\x00\x01\x02" * 500,
-    b"\xff\xfe\xfd\x80\x81" * 300,
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "开始,结束,值班员,带班领导\n0001-01-01 08:30,0001-01-02 08:30,duty-officer,duty-leader\n".encode(),
+        "开始,结束,值班员,带班领导\n9999-12-31 08:30,9999-12-31 20:30,duty-officer,duty-leader\n".encode(),
+        os.urandom(4096),
+        b"\x00\x01\x02" * 500,
+        b"\xff\xfe\xfd\x80\x81" * 300,
+    ],
+)
 def test_a_roster_file_with_year_1_times_or_random_bytes_is_refused_clearly(city: None, content: bytes) -> None:
     with pytest.raises(ValidationFailed) as refused:
         roster_file_read("roster.csv", content)

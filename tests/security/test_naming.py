@@ -41,8 +41,11 @@ MARK = "XQZ"  # ASCII, so no encoding (JSON escapes, XML, PDF text) can hide it
 TITLE = f"甲厂秘事{MARK}"
 # one account per role, none of which may open Shaxi's work-secret incident
 CALLERS = ["assessor", "admin", "liuhe-reporter", "liuhe-leader", "police-reporter", "grid-shaxi", "grid-liuhe"]
-DOCUMENT_FORMATS = {"special-report": ["docx", "pdf"], "daily-report-file": ["docx", "pdf"],
-                    "assessment-notice": ["docx", "pdf", "xlsx"]}
+DOCUMENT_FORMATS = {
+    "special-report": ["docx", "pdf"],
+    "daily-report-file": ["docx", "pdf"],
+    "assessment-notice": ["docx", "pdf", "xlsx"],
+}
 
 
 @pytest.fixture
@@ -53,20 +56,40 @@ def world(demo_city: None) -> dict[str, Any]:
     secret = incident_make("shaxi-reporter", minutes_ago=90, title=TITLE, classification="work_secret", now=now)
     plain = incident_make("liuhe-reporter", minutes_ago=30, title="浏河镇道路积水", written=True, now=now)
     adoption_record(actor=officer, incident=secret, now=now, data=AdoptionInput(unit="shaxi", by="suzhou"))
-    finding = finding_raise(actor=officer, incident=secret, now=now,
-                            data=FindingInput(unit="shaxi", kind="omitted", evidence="首报要素不全"))
+    finding = finding_raise(
+        actor=officer,
+        incident=secret,
+        now=now,
+        data=FindingInput(unit="shaxi", kind="omitted", evidence="首报要素不全"),
+    )
     Finding.objects.filter(pk=finding.pk).update(state=FindingState.UPHELD, decided_at=now, decision_reason="属实")
-    request = verification_request_create(actor=officer, now=now, data=VerificationInput(
-        unit="liuhe", authority="city", question="请核实周边情况", incident=secret))
-    given = instruction_record(actor=officer, incident=secret, now=now, data=InstructionInput(
-        leader="市长", text="请浏河镇配合做好疏散", units=["liuhe"], due_at=now + timedelta(hours=2)))
+    request = verification_request_create(
+        actor=officer,
+        now=now,
+        data=VerificationInput(unit="liuhe", authority="city", question="请核实周边情况", incident=secret),
+    )
+    given = instruction_record(
+        actor=officer,
+        incident=secret,
+        now=now,
+        data=InstructionInput(
+            leader="市长", text="请浏河镇配合做好疏散", units=["liuhe"], due_at=now + timedelta(hours=2)
+        ),
+    )
     duty_log_add(actor=officer, now=now, data=LogInput(kind="call", text="接报", incident=secret.pk))
     daily = daily_report_generate(actor=officer, day=now.date(), now=now)
     handover = handover_sign(actor=User.objects.get(username="duty-leader"), note="交班", now=now)
-    return {"secret": secret, "plain": plain, "finding": finding.pk, "request": request.pk,
-            "task": given.tasks.get().pk, "daily": daily.pk, "handover": handover.pk,
-            "report": plain.reports.get().pk,
-            "obligation": secret.obligations.order_by("id").first().pk}  # type: ignore[union-attr]
+    return {
+        "secret": secret,
+        "plain": plain,
+        "finding": finding.pk,
+        "request": request.pk,
+        "task": given.tasks.get().pk,
+        "daily": daily.pk,
+        "handover": handover.pk,
+        "report": plain.reports.get().pk,
+        "obligation": secret.obligations.order_by("id").first().pk,
+    }  # type: ignore[union-attr]
 
 
 def text_of(response: Any) -> str:
@@ -78,8 +101,9 @@ def text_of(response: Any) -> str:
     kind = response.get("Content-Type", "")
     if content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-                           if name.endswith(".xml"))
+            return "".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if name.endswith(".xml")
+            )
     if content[:4] == b"%PDF":
         import pypdfium2
 
@@ -102,14 +126,27 @@ def _patterns(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLP
 def web_urls_to_try(world: dict[str, Any]) -> list[str]:
     """Every page of the web URL conf, with each id it takes filled from the world."""
     by_name: dict[str, list[int]] = {
-        "incident": [world["secret"].pk, world["plain"].pk], "report-new": [world["secret"].pk],
-        "special-report": [world["secret"].pk], "incident-cap": [world["secret"].pk],
-        "incident-edit": [world["secret"].pk], "incident-handled": [], "instruction-new": [],
-        "report-confirm": [], "obligation-waive": [], "obligation-chase": [], "notification-read": [],
-        "evidence-dismiss": [], "instruction-feedback": [],  # forms that only accept a POST
-        "verification-reply": [world["request"]], "daily-report-file": [world["daily"]],
-        "finding": [world["finding"]], "assessment-notice": [],  # its formats are added below
-        "lead": [], "lead-photo": [], "lead-duplicate-decision": [], "warning-action": [],  # leads name no incident
+        "incident": [world["secret"].pk, world["plain"].pk],
+        "report-new": [world["secret"].pk],
+        "special-report": [world["secret"].pk],
+        "incident-cap": [world["secret"].pk],
+        "incident-edit": [world["secret"].pk],
+        "incident-handled": [],
+        "instruction-new": [],
+        "report-confirm": [],
+        "obligation-waive": [],
+        "obligation-chase": [],
+        "notification-read": [],
+        "evidence-dismiss": [],
+        "instruction-feedback": [],  # forms that only accept a POST
+        "verification-reply": [world["request"]],
+        "daily-report-file": [world["daily"]],
+        "finding": [world["finding"]],
+        "assessment-notice": [],  # its formats are added below
+        "lead": [],
+        "lead-photo": [],
+        "lead-duplicate-decision": [],
+        "warning-action": [],  # leads name no incident
         "incident-duplicate-decision": [],
     }
     urls = []
@@ -120,7 +157,7 @@ def web_urls_to_try(world: dict[str, Any]) -> list[str]:
             urls.append(reverse(f"web:{name}"))
             continue
         assert name in by_name or params == ["code"], f"give the page {name!r} its ids in by_name"
-        for value in (["shaxi", "liuhe"] if params == ["code"] else by_name[name]):
+        for value in ["shaxi", "liuhe"] if params == ["code"] else by_name[name]:
             for fmt in DOCUMENT_FORMATS.get(name, [""]):
                 kwargs: dict[str, Any] = {params[0]: value}
                 if "fmt" in params:
@@ -133,14 +170,30 @@ def web_urls_to_try(world: dict[str, Any]) -> list[str]:
 
 def api_urls_to_try(world: dict[str, Any]) -> list[str]:
     """Every GET operation of the OpenAPI document, path ids from the world, required query parameters filled."""
-    ids = {"incident_id": world["secret"].pk, "finding_id": world["finding"], "request_id": world["request"],
-           "task_id": world["task"], "handover_id": world["handover"], "report_id": world["daily"],
-           "obligation_id": world["obligation"], "unit": "shaxi", "code": "shaxi",
-           "lead_id": 1, "warning_id": 1, "term_id": 1, "duplicate_id": 1, "notification_id": 1,
-           "webhook_id": 1, "delivery_id": 1, "username": "assessor"}
+    ids = {
+        "incident_id": world["secret"].pk,
+        "finding_id": world["finding"],
+        "request_id": world["request"],
+        "task_id": world["task"],
+        "handover_id": world["handover"],
+        "report_id": world["daily"],
+        "obligation_id": world["obligation"],
+        "unit": "shaxi",
+        "code": "shaxi",
+        "lead_id": 1,
+        "warning_id": 1,
+        "term_id": 1,
+        "duplicate_id": 1,
+        "notification_id": 1,
+        "webhook_id": 1,
+        "delivery_id": 1,
+        "username": "assessor",
+    }
     now = clock_now()
-    query = {"/assessment": {"period": now.strftime("%Y-%m")},
-             "/opinion-report": {"start": (now - timedelta(days=1)).isoformat(), "end": now.isoformat()}}
+    query = {
+        "/assessment": {"period": now.strftime("%Y-%m")},
+        "/opinion-report": {"start": (now - timedelta(days=1)).isoformat(), "end": now.isoformat()},
+    }
     urls = []
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
         if "get" not in methods:
@@ -160,7 +213,8 @@ def api_urls_to_try(world: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_no_page_document_or_api_answer_names_a_secret_incident_to_who_may_not_open_it(
-        world: dict[str, Any], caller: str, api: Any) -> None:
+    world: dict[str, Any], caller: str, api: Any
+) -> None:
     person = User.objects.get(username=caller)
     browser = Client()
     browser.force_login(person)
@@ -188,13 +242,18 @@ def test_the_people_who_may_open_it_still_read_its_name(world: dict[str, Any], l
     assert TITLE in ledger.content.decode()  # the duty room sees every incident, so its ledger names it
 
 
-def test_the_assessor_decides_a_finding_about_a_secret_incident_on_its_stub(world: dict[str, Any], api: Any,
-                                                                          login: Any) -> None:
+def test_the_assessor_decides_a_finding_about_a_secret_incident_on_its_stub(
+    world: dict[str, Any], api: Any, login: Any
+) -> None:
     secret: Incident = world["secret"]
     officer = User.objects.get(username="duty-officer")
     now = clock_now()
-    finding = finding_raise(actor=officer, incident=secret, now=now,
-                            data=FindingInput(unit="shaxi", kind="concealed", evidence="未按规定报告"))
+    finding = finding_raise(
+        actor=officer,
+        incident=secret,
+        now=now,
+        data=FindingInput(unit="shaxi", kind="concealed", evidence="未按规定报告"),
+    )
     Finding.objects.filter(pk=finding.pk).update(appeal_due_at=now - timedelta(minutes=1))  # window closed
     assessor = api("assessor")
     shown = assessor.get(f"/findings/{finding.pk}")
@@ -207,8 +266,9 @@ def test_the_assessor_decides_a_finding_about_a_secret_incident_on_its_stub(worl
     assert assessor.get(f"/incidents/{secret.pk}").status_code == 404  # still no need-to-know for the content
 
 
-def test_a_unit_tasked_on_another_units_incident_sees_and_answers_its_task(world: dict[str, Any], api: Any,
-                                                                         login: Any) -> None:
+def test_a_unit_tasked_on_another_units_incident_sees_and_answers_its_task(
+    world: dict[str, Any], api: Any, login: Any
+) -> None:
     liuhe = api("liuhe-reporter")
     listed = liuhe.get("/instruction-tasks")
     assert listed.status_code == 200
@@ -228,13 +288,17 @@ def test_a_unit_tasked_on_another_units_incident_sees_and_answers_its_task(world
     assert api("fuqiao-reporter").get(f"/instruction-tasks/{world['task']}").status_code == 404
 
 
-@pytest.mark.parametrize(("units", "due", "field"), [
-    (["duty-room"], timedelta(hours=2), "units[0]"),
-    (["grid-liuhe"], timedelta(hours=2), "units[0]"),
-    (["liuhe"], timedelta(days=365 * 170), "due_at"),
-])
+@pytest.mark.parametrize(
+    ("units", "due", "field"),
+    [
+        (["duty-room"], timedelta(hours=2), "units[0]"),
+        (["grid-liuhe"], timedelta(hours=2), "units[0]"),
+        (["liuhe"], timedelta(days=365 * 170), "due_at"),
+    ],
+)
 def test_an_instruction_tasks_only_units_that_can_answer_within_a_sane_time(
-        world: dict[str, Any], api: Any, units: list[str], due: timedelta, field: str) -> None:
+    world: dict[str, Any], api: Any, units: list[str], due: timedelta, field: str
+) -> None:
     body = {"leader": "市长", "text": "请处置", "units": units, "due_at": (clock_now() + due).isoformat()}
     refused = api("duty-officer").post(f"/incidents/{world['plain'].pk}/instructions", body)
     assert refused.status_code == 400
@@ -246,8 +310,12 @@ def test_a_work_secret_incident_goes_upward_as_a_stub_without_its_words(world: d
     from dutyroom.reports.services import ReportInput, report_submit
 
     secret: Incident = world["secret"]
-    report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=secret, now=clock_now(),
-                  data=ReportInput(kind="written", summary=f"现场{MARK}情况", casualties={"injuries": 4}))
+    report_submit(
+        actor=User.objects.get(username="shaxi-reporter"),
+        incident=secret,
+        now=clock_now(),
+        data=ReportInput(kind="written", summary=f"现场{MARK}情况", casualties={"injuries": 4}),
+    )
     payload = incident_payload(secret)
     assert MARK not in json.dumps(payload, ensure_ascii=False)
     assert payload["incident"]["grade"] == secret.grade and payload["reports"][0]["received_at"]

@@ -40,8 +40,9 @@ def test_every_write_operation_refuses_an_unknown_field_with_a_400_naming_it(api
     assert len(writes) > 30
     for method, path in writes:
         url = re.sub(r"\{\w+\}", "1", path)
-        response = getattr(officer.client, method)(url, data=f'{{"{UNKNOWN}": 1}}', content_type="application/json",
-                                                   headers=officer._headers(None))
+        response = getattr(officer.client, method)(
+            url, data=f'{{"{UNKNOWN}": 1}}', content_type="application/json", headers=officer._headers(None)
+        )
         fields = [e["field"] for e in response.json().get("errors", [])] if response.status_code == 400 else []
         named = any(UNKNOWN in f for f in fields) or (f"{method.upper()} {path}" in XML_BODY and fields == ["body"])
         if response.status_code != 400 or not named:
@@ -56,7 +57,8 @@ def _fields(response: Any) -> list[str]:
 
 def test_true_is_not_incident_one_in_a_duty_log_entry(api: Any) -> None:
     assert _fields(api("duty-officer").post("/duty-log", {"kind": "call", "text": "来电", "incident": True})) == [
-        "incident"]
+        "incident"
+    ]
 
 
 def test_unknown_fields_on_verifying_a_warning_are_refused(api: Any) -> None:
@@ -74,14 +76,18 @@ def test_text_is_kept_normalised_nfc_and_stripped(api: Any) -> None:
     assert made.json_body["title"] == "沙溪镇Café门口冒烟"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"channel": "authority", "title": "上级通报"}, "channel"),
-    ({"channel": "cap_feed", "title": "伪装预警"}, "channel"),
-    ({"channel": "grid", "title": "别处的事", "area": "grid-liuhe"}, "area"),
-    ({"channel": "grid", "title": "值班室的事", "area": "duty-room"}, "area"),
-])
-def test_a_grid_informant_cannot_pick_an_official_channel_or_another_place(api: Any, body: dict[str, Any],
-                                                                         field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "authority", "title": "上级通报"}, "channel"),
+        ({"channel": "cap_feed", "title": "伪装预警"}, "channel"),
+        ({"channel": "grid", "title": "别处的事", "area": "grid-liuhe"}, "area"),
+        ({"channel": "grid", "title": "值班室的事", "area": "duty-room"}, "area"),
+    ],
+)
+def test_a_grid_informant_cannot_pick_an_official_channel_or_another_place(
+    api: Any, body: dict[str, Any], field: str
+) -> None:
     assert _fields(api("grid-shaxi").post("/leads", body)) == [field]
 
 
@@ -91,20 +97,23 @@ def test_a_grid_informant_reports_in_its_grid_and_its_town(api: Any) -> None:
         assert made.status_code == 201, made.json_body
 
 
-@pytest.mark.parametrize(("url", "secret"), [
-    ("http://hooks.example.org/x\r\nX-Injected: 1", "s" * 16),
-    ("http://hooks.example.org:99999/x", "s" * 16),
-    ("ftp://hooks.example.org/x", "s" * 16),
-    ("http:///no-host", "s" * 16),
-])
-def test_a_webhook_address_is_http_with_a_host_a_real_port_and_no_line_breaks(api: Any, url: str,
-                                                                             secret: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("http://hooks.example.org/x\r\nX-Injected: 1", "s" * 16),
+        ("http://hooks.example.org:99999/x", "s" * 16),
+        ("ftp://hooks.example.org/x", "s" * 16),
+        ("http:///no-host", "s" * 16),
+    ],
+)
+def test_a_webhook_address_is_http_with_a_host_a_real_port_and_no_line_breaks(api: Any, url: str, secret: str) -> None:
     assert _fields(api("admin").post("/webhooks", {"url": url, "secret": secret})) == ["url"]
 
 
 def test_a_webhook_secret_with_nul_is_refused(api: Any) -> None:
-    assert _fields(api("admin").post("/webhooks", {"url": "http://hooks.example.org/x", "secret": "abc\x00def" * 3})
-                   ) == ["secret"]
+    assert _fields(
+        api("admin").post("/webhooks", {"url": "http://hooks.example.org/x", "secret": "abc\x00def" * 3})
+    ) == ["secret"]
 
 
 # --- classified text (notice §五): refused on every text field, the web forms included --------------------
@@ -129,9 +138,15 @@ def _iso(minutes: float) -> str:
 
 
 def test_classified_text_in_an_incident_report_is_refused_with_the_reason(api: Any) -> None:
-    refused = api("shaxi-reporter").post("/incidents", {
-        "title": "化工厂泄漏", "category": "accident", "occurred_at": _iso(5),
-        "report": {"kind": "written", "summary": "本件属机密级，详见附件"}})
+    refused = api("shaxi-reporter").post(
+        "/incidents",
+        {
+            "title": "化工厂泄漏",
+            "category": "accident",
+            "occurred_at": _iso(5),
+            "report": {"kind": "written", "summary": "本件属机密级，详见附件"},
+        },
+    )
     assert _fields(refused) == ["report.summary"]
     message = refused.json_body["errors"][0]["message"]
     assert "不得录入本系统" in message and "保密渠道" in message
@@ -143,15 +158,23 @@ def test_classified_text_in_a_lead_and_a_duty_log_entry_is_refused(api: Any) -> 
 
 
 def test_a_work_secret_summary_is_accepted(api: Any) -> None:
-    made = api("shaxi-reporter").post("/incidents", {
-        "title": "化工厂泄漏", "category": "accident", "occurred_at": _iso(5), "classification": "work_secret",
-        "report": {"kind": "written", "summary": "本件属工作秘密，注意保守秘密"}})
+    made = api("shaxi-reporter").post(
+        "/incidents",
+        {
+            "title": "化工厂泄漏",
+            "category": "accident",
+            "occurred_at": _iso(5),
+            "classification": "work_secret",
+            "report": {"kind": "written", "summary": "本件属工作秘密，注意保守秘密"},
+        },
+    )
     assert made.status_code == 201, made.json_body
 
 
 def test_the_web_form_refuses_classified_text_too(login: Any) -> None:
-    page = login("grid-shaxi").post("/leads/new/", {"channel": "grid", "title": "机密文件泄露", "text": "",
-                                                    "address": ""})
+    page = login("grid-shaxi").post(
+        "/leads/new/", {"channel": "grid", "title": "机密文件泄露", "text": "", "address": ""}
+    )
     assert page.status_code in (200, 400)
     assert "不得录入本系统" in page.content.decode()
 
@@ -162,11 +185,13 @@ def test_a_cap_message_marked_as_a_state_secret_is_refused(api: Any) -> None:
     sample = Path("/work/shared/standards/cap/samples/weather.cap")
     if not sample.exists():
         sample = Path(__file__).resolve().parents[3] / "shared" / "standards" / "cap" / "samples" / "weather.cap"
-    body = re.sub(rb"<headline>[^<]*</headline>", "<headline>绝密：某地灾情</headline>".encode(),
-                  sample.read_bytes(), count=1)
+    body = re.sub(
+        rb"<headline>[^<]*</headline>", "<headline>绝密：某地灾情</headline>".encode(), sample.read_bytes(), count=1
+    )
     assert "绝密".encode() in body
     officer = api("duty-officer")
-    refused = officer.client.post("/api/v1/leads/cap", data=body, content_type="application/cap+xml",
-                                  headers=officer._headers(None))
+    refused = officer.client.post(
+        "/api/v1/leads/cap", data=body, content_type="application/cap+xml", headers=officer._headers(None)
+    )
     assert refused.status_code == 400, refused.content
     assert "不得录入本系统" in json.dumps(refused.json(), ensure_ascii=False)
