@@ -11,6 +11,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 DETAIL = {
     "type": "object",
@@ -22,9 +23,14 @@ FIELD_ERRORS = {
     "required": ["detail", "errors"],
     "properties": {
         "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {
-            "type": "object", "required": ["field", "message", "message_zh", "message_en"],
-            "properties": {k: {"type": "string"} for k in ("field", "message", "message_zh", "message_en")}}},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message", "message_zh", "message_en"],
+                "properties": {k: {"type": "string"} for k in ("field", "message", "message_zh", "message_en")},
+            },
+        },
     },
 }
 ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -50,8 +56,14 @@ def _is_list(operation: dict[str, Any]) -> bool:
 
 
 class DutyRoomAPI(NinjaAPI):
-    def get_openapi_schema(self, *, path_prefix: str | None = None,
-                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """The view's own name (``create_incident``), unique across the routes: a generated client names its
+        functions and models after it, and the framework's default prefixes the module path to every one."""
+        return operation.view_func.__name__
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for operations in schema.get("paths", {}).values():
             for method, operation in operations.items():
@@ -60,6 +72,7 @@ class DutyRoomAPI(NinjaAPI):
                     ok.setdefault("headers", dict(PAGING_HEADERS))
                 responses = operation.setdefault("responses", {})
                 for status, (description, body) in ERRORS.items():
-                    responses.setdefault(status, {"description": description,
-                                                  "content": {"application/json": {"schema": body}}})
+                    responses.setdefault(
+                        status, {"description": description, "content": {"application/json": {"schema": body}}}
+                    )
         return schema

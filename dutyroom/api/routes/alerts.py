@@ -39,6 +39,16 @@ from dutyroom.alerts.services import (
 )
 from dutyroom.alerts.texts import inbox_text
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import (
+    ChaseOut,
+    DeliveryOut,
+    NotificationOut,
+    PreferencesOut,
+    RosterNowOut,
+    UnitPreferencesOut,
+    WebhookAttemptOut,
+    WebhookOut,
+)
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, unit_filter
 from dutyroom.api.schemas import Strict, no_body
@@ -117,7 +127,7 @@ def delivery_view(d: Delivery) -> Body:
                             for a in d.attempt_rows.all()]}
 
 
-@router.get("/notifications", response=list[Body])
+@router.get("/notifications", response=list[NotificationOut])
 def list_notifications(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                        since: str | None = None, topic: str | None = None,
                        unread: bool | None = None) -> list[Any]:
@@ -136,7 +146,7 @@ def list_notifications(request: HttpRequest, response: HttpResponse, paging: Que
     return paged(request, response, qs.order_by("-created_at", "-id"), paging, notification_view)
 
 
-@router.post("/notifications/{notification_id}/read", response=Body)
+@router.post("/notifications/{notification_id}/read", response=NotificationOut)
 def read_notification(request: HttpRequest, notification_id: int) -> Any:
     no_body(request)
     user = caller(request)
@@ -154,14 +164,14 @@ def preferences_view(user: User, pref: AlertPreference | None) -> Body:
             "email": user.email, "phone": user.phone}
 
 
-@router.get("/me/alert-preferences", response=Body)
+@router.get("/me/alert-preferences", response=PreferencesOut)
 def get_preferences(request: HttpRequest) -> Any:
     """Where the caller's alerts go: ``channels`` in effect (an address must exist), ``chosen`` as set."""
     user = caller(request)
     return preferences_view(user, AlertPreference.objects.filter(user=user).first())
 
 
-@router.put("/me/alert-preferences", response=Body)
+@router.put("/me/alert-preferences", response=PreferencesOut)
 def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
     user = caller(request)
     pref = preference_set(actor=user, now=clock_now(), **payload.model_dump())
@@ -185,13 +195,13 @@ def _unit_for(user: User, code: str, *, write: bool) -> Unit:
     return unit
 
 
-@router.get("/units/{unit}/alert-preferences", response=Body)
+@router.get("/units/{unit}/alert-preferences", response=UnitPreferencesOut)
 def get_unit_preferences(request: HttpRequest, unit: str) -> Any:
     """A unit's default channels per topic and sound, for members who have not chosen their own."""
     return unit_preferences_view(_unit_for(caller(request), unit, write=False))
 
 
-@router.put("/units/{unit}/alert-preferences", response=Body)
+@router.put("/units/{unit}/alert-preferences", response=UnitPreferencesOut)
 def put_unit_preferences(request: HttpRequest, unit: str, payload: UnitPreferencesIn) -> Any:
     user = caller(request)
     found = _unit_for(user, unit, write=True)
@@ -199,7 +209,7 @@ def put_unit_preferences(request: HttpRequest, unit: str, payload: UnitPreferenc
     return unit_preferences_view(found)
 
 
-@router.post("/obligations/{obligation_id}/chase", response={201: Body})
+@router.post("/obligations/{obligation_id}/chase", response={201: ChaseOut})
 def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn | None = None) -> Status[Any]:
     user = caller(request)
     obligation = access_obligation(user, obligation_id)
@@ -211,7 +221,7 @@ def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn 
     return Status(*idempotent(request, action))
 
 
-@router.get("/chases", response=list[Body])
+@router.get("/chases", response=list[ChaseOut])
 def list_chases(request: HttpRequest, response: HttpResponse, paging: Query[Paging], unit: str | None = None,
                 obligation: int | None = Query(None, ge=1, le=2**63 - 1)) -> list[Any]:
     qs = visible_chases(caller(request))
@@ -222,7 +232,7 @@ def list_chases(request: HttpRequest, response: HttpResponse, paging: Query[Pagi
     return paged(request, response, qs, paging, chase_view)
 
 
-@router.post("/webhooks", response={201: Body})
+@router.post("/webhooks", response={201: WebhookOut})
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
     user = caller(request)
 
@@ -233,7 +243,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.get("/webhooks", response=list[Body])
+@router.get("/webhooks", response=list[WebhookOut])
 def list_webhooks(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     return paged(request, response, visible_webhooks(caller(request)).select_related("unit").order_by("id"), paging,
                  webhook_view)
@@ -247,7 +257,7 @@ def delete_webhook(request: HttpRequest, webhook_id: int) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", response=list[Body])
+@router.get("/webhooks/{webhook_id}/deliveries", response=list[WebhookAttemptOut])
 def webhook_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                        webhook_id: int) -> list[Any]:
     """Each attempt of each delivery to this webhook, newest first: ``at``, ``status``, ``error``."""
@@ -263,7 +273,7 @@ def _attempt_view(a: DeliveryAttempt) -> Body:
             "topic": d.event.topic, "state": d.state}
 
 
-@router.get("/deliveries", response=list[Body])
+@router.get("/deliveries", response=list[DeliveryOut])
 def list_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                     state: str | None = None) -> list[Any]:
     check_choice("state", state, ["pending", "sending", "delivered", "failed"])
@@ -273,14 +283,14 @@ def list_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[
     return paged(request, response, qs.order_by("-id"), paging, delivery_view, default=200)
 
 
-@router.post("/deliveries/{delivery_id}/retry", response=Body)
+@router.post("/deliveries/{delivery_id}/retry", response=DeliveryOut)
 def retry_delivery(request: HttpRequest, delivery_id: int) -> Any:
     no_body(request)
     user = caller(request)
     return delivery_view(delivery_retry(actor=user, delivery=access_delivery(user, delivery_id), now=clock_now()))
 
 
-@router.get("/roster/now", response=Body)
+@router.get("/roster/now", response=RosterNowOut)
 def get_roster_now(request: HttpRequest) -> Any:
     """Who is on duty now; all null when no shift covers the moment (alerts then go to every duty officer)."""
     caller(request)

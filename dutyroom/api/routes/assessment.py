@@ -9,8 +9,9 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import AdoptionOut, AssessmentRowOut, FindingOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
+from dutyroom.api.routes.common import caller, check_choice, unit_filter
 from dutyroom.api.schemas import AdoptionIn, AppealIn, DecisionIn, FindingIn
 from dutyroom.assessment.access import access_finding, visible_assessed_units, visible_findings
 from dutyroom.assessment.book import scoring_book
@@ -42,7 +43,7 @@ def period_param(value: str | None) -> Period:
                                    "period must be YYYY-MM, YYYY-Qn or YYYY") from error
 
 
-@router.post("/findings", response={201: Body})
+@router.post("/findings", response={201: FindingOut})
 def create_finding(request: HttpRequest, payload: FindingIn) -> Status[Any]:
     user = caller(request)
 
@@ -55,7 +56,7 @@ def create_finding(request: HttpRequest, payload: FindingIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.get("/findings", response=list[Body])
+@router.get("/findings", response=list[FindingOut])
 def list_findings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                   unit: str | None = None, state: str | None = None,
                   period: str | None = None) -> list[Any]:
@@ -73,12 +74,12 @@ def list_findings(request: HttpRequest, response: HttpResponse, paging: Query[Pa
     return paged(request, response, qs, paging, lambda finding: finding_view(finding, now))
 
 
-@router.get("/findings/{finding_id}", response=Body)
+@router.get("/findings/{finding_id}", response=FindingOut)
 def get_finding(request: HttpRequest, finding_id: int) -> Any:
     return finding_view(access_finding(caller(request), finding_id), clock_now())
 
 
-@router.post("/findings/{finding_id}/appeal", response=Body)
+@router.post("/findings/{finding_id}/appeal", response=FindingOut)
 def appeal_finding(request: HttpRequest, finding_id: int, payload: AppealIn) -> Any:
     user = caller(request)
     finding = access_finding(user, finding_id)
@@ -90,7 +91,7 @@ def appeal_finding(request: HttpRequest, finding_id: int, payload: AppealIn) -> 
     return idempotent(request, action)[1]
 
 
-@router.post("/findings/{finding_id}/decision", response=Body)
+@router.post("/findings/{finding_id}/decision", response=FindingOut)
 def decide_finding(request: HttpRequest, finding_id: int, payload: DecisionIn) -> Any:
     user = caller(request)
     finding = access_finding(user, finding_id)
@@ -103,7 +104,7 @@ def decide_finding(request: HttpRequest, finding_id: int, payload: DecisionIn) -
     return idempotent(request, action)[1]
 
 
-@router.post("/adoptions", response={201: Body})
+@router.post("/adoptions", response={201: AdoptionOut})
 def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
     user = caller(request)
 
@@ -116,7 +117,7 @@ def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.get("/assessment", response=list[Body])
+@router.get("/assessment", response=list[AssessmentRowOut])
 def get_assessment(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                    period: str | None = None) -> list[Any]:
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts

@@ -11,8 +11,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import DailyReportOut, SpecialReportOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.routes.common import caller, check_choice
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import Forbidden, NotFound
@@ -70,7 +71,7 @@ def incident_document(request: HttpRequest, incident_id: int, format: str = "doc
     return _file(special_report_document(issue), format, stem)
 
 
-@router.post("/incidents/{incident_id}/special-reports", response={201: Body})
+@router.post("/incidents/{incident_id}/special-reports", response={201: SpecialReportOut})
 def issue_special_report(request: HttpRequest, incident_id: int, payload: SpecialReportIn) -> Status[Any]:
     """Issue a new numbered 专报 (a new 期) about the incident; ``signer`` defaults to the issuing leader."""
     user = caller(request)
@@ -83,7 +84,7 @@ def issue_special_report(request: HttpRequest, incident_id: int, payload: Specia
     return Status(*idempotent(request, action))
 
 
-@router.get("/incidents/{incident_id}/special-reports", response=list[Body])
+@router.get("/incidents/{incident_id}/special-reports", response=list[SpecialReportOut])
 def list_special_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                          incident_id: int) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
@@ -96,7 +97,7 @@ def _daily_reader(request: HttpRequest) -> None:
         raise NotFound("值班日报")
 
 
-@router.get("/daily-reports", response=list[Body])
+@router.get("/daily-reports", response=list[DailyReportOut])
 def list_daily_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """Kept daily reports, newest day first (the duty room, assessors and admins)."""
     _daily_reader(request)
@@ -104,7 +105,7 @@ def list_daily_reports(request: HttpRequest, response: HttpResponse, paging: Que
                  default=366)
 
 
-@router.post("/daily-reports", response={201: Body})
+@router.post("/daily-reports", response={201: DailyReportOut})
 def generate_daily_report(request: HttpRequest, payload: DailyReportIn) -> Status[Any]:
     """Generate (or regenerate) the 日报 of ``day`` (default: today, Asia/Shanghai)."""
     user = caller(request)

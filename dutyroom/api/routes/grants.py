@@ -10,8 +10,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import GrantOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller
+from dutyroom.api.routes.common import caller
 from dutyroom.api.schemas import Strict, no_body
 from dutyroom.common import limits
 from dutyroom.common.clock import now as clock_now
@@ -35,7 +36,7 @@ def grant_view(grant: IncidentGrant) -> dict[str, Any]:
             "revoked_at": iso_local(grant.revoked_at)}
 
 
-@router.get("/incidents/{incident_id}/grants", response=list[Body])
+@router.get("/incidents/{incident_id}/grants", response=list[GrantOut])
 def list_grants(request: HttpRequest, response: HttpResponse, paging: Query[Paging], incident_id: int) -> list[Any]:
     """Everyone ever granted need-to-know on this incident, with who granted and revoked (duty room only)."""
     user = caller(request)
@@ -44,7 +45,7 @@ def list_grants(request: HttpRequest, response: HttpResponse, paging: Query[Pagi
     return paged(request, response, incident_grants(incident), paging, grant_view)
 
 
-@router.post("/incidents/{incident_id}/grants", response={201: Body})
+@router.post("/incidents/{incident_id}/grants", response={201: GrantOut})
 def give_grant(request: HttpRequest, incident_id: int, payload: GrantIn) -> Status[Any]:
     user = caller(request)
     incident = access_incident(user, incident_id)
@@ -57,7 +58,7 @@ def give_grant(request: HttpRequest, incident_id: int, payload: GrantIn) -> Stat
     return Status(*idempotent(request, action))
 
 
-@router.delete("/incidents/{incident_id}/grants/{username}", response=Body)
+@router.delete("/incidents/{incident_id}/grants/{username}", response=GrantOut)
 def revoke_grant(request: HttpRequest, incident_id: int, username: str) -> Any:
     no_body(request)
     user = caller(request)

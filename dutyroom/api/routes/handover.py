@@ -10,6 +10,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import DutyLogEntryOut, DutyLogRowOut, HandoverOut, OpenItemOut
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
@@ -49,7 +50,7 @@ def log_entry_view(entry: DutyLogEntry) -> Body:
             "by": entry.by.username, "created_at": iso_local(entry.created_at)}
 
 
-@router.get("/handovers/open-items", response=list[Body])
+@router.get("/handovers/open-items", response=list[OpenItemOut])
 def list_open_items(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """What a handover signed now would list, with work-secret titles only for those who may see them."""
     user = caller(request)
@@ -57,13 +58,13 @@ def list_open_items(request: HttpRequest, response: HttpResponse, paging: Query[
     return paged(request, response, open_items(clock_now(), viewer=user), paging)
 
 
-@router.get("/handovers", response=list[Body])
+@router.get("/handovers", response=list[HandoverOut])
 def list_handovers(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     require_reader(caller(request))
     return paged(request, response, handovers_recent(None), paging, handover_view, default=100)
 
 
-@router.post("/handovers", response={201: Body})
+@router.post("/handovers", response={201: HandoverOut})
 def sign_handover(request: HttpRequest, payload: HandoverIn) -> Status[Any]:
     """The outgoing officer signs out: every open item is frozen into the handover with the note."""
     user = caller(request)
@@ -75,12 +76,12 @@ def sign_handover(request: HttpRequest, payload: HandoverIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.get("/handovers/{handover_id}", response=Body)
+@router.get("/handovers/{handover_id}", response=HandoverOut)
 def get_handover(request: HttpRequest, handover_id: int) -> Any:
     return handover_view(access_handover(caller(request), handover_id))
 
 
-@router.post("/handovers/{handover_id}/acknowledge", response=Body)
+@router.post("/handovers/{handover_id}/acknowledge", response=HandoverOut)
 def acknowledge_handover(request: HttpRequest, handover_id: int, payload: AcknowledgeIn) -> Any:
     """The incoming officer takes over; a second acknowledgement is a 409, the outgoing officer's own a 403."""
     user = caller(request)
@@ -93,7 +94,7 @@ def acknowledge_handover(request: HttpRequest, handover_id: int, payload: Acknow
     return idempotent(request, action)[1]
 
 
-@router.get("/duty-log", response=list[Body])
+@router.get("/duty-log", response=list[DutyLogRowOut], exclude_unset=True)
 def get_duty_log(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                  date: str | None = None) -> list[Any]:
     """One Beijing day of the log, oldest first: free entries (``source: entry``) and system events."""
@@ -102,7 +103,7 @@ def get_duty_log(request: HttpRequest, response: HttpResponse, paging: Query[Pag
     return paged(request, response, duty_log_day(parse_day(date, clock_now()), user), paging)
 
 
-@router.post("/duty-log", response={201: Body})
+@router.post("/duty-log", response={201: DutyLogEntryOut})
 def add_duty_log(request: HttpRequest, payload: LogIn) -> Status[Any]:
     user = caller(request)
 

@@ -10,8 +10,9 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import CategoryOut, IncidentDetailOut, IncidentOut, ReportOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice, parse_since, parse_time, unit_filter
+from dutyroom.api.routes.common import caller, check_choice, parse_since, parse_time, unit_filter
 from dutyroom.api.schemas import IncidentIn, IncidentPatch, ReportIn, no_body
 from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
@@ -41,7 +42,7 @@ def _report_input(payload: ReportIn) -> ReportInput:
     return ReportInput(**data, casualties=casualties)
 
 
-@router.post("/incidents", response={201: Body})
+@router.post("/incidents", response={201: IncidentDetailOut})
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
     """Open an incident; with ``report`` the unit's first report is filed in the same transaction."""
     user = caller(request)
@@ -71,14 +72,14 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
 STATES = [*IncidentState.values, "all"]
 
 
-@router.get("/categories", response=list[Body])
+@router.get("/categories", response=list[CategoryOut])
 def list_categories(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """The categories of the rulebook in force, each with its subtypes (any signed-in caller)."""
     caller(request)
     return paged(request, response, categories_of(configured_rulebook()[0]), paging)
 
 
-@router.get("/incidents", response=list[Body])
+@router.get("/incidents", response=list[IncidentOut])
 def list_incidents(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                    unit: str | None = None, state: str | None = None, since: str | None = None,
                    q: str | None = None, category: str | None = None, grade: str | None = None,
@@ -99,7 +100,7 @@ def list_incidents(request: HttpRequest, response: HttpResponse, paging: Query[P
     return paged(request, response, qs, paging, lambda incident: incident_view(incident, now))
 
 
-@router.get("/incidents/{incident_id}", response=Body)
+@router.get("/incidents/{incident_id}", response=IncidentDetailOut)
 def get_incident(request: HttpRequest, incident_id: int) -> Any:
     user = caller(request)
     incident = access_incident(user, incident_id)
@@ -108,7 +109,7 @@ def get_incident(request: HttpRequest, incident_id: int) -> Any:
     return incident_view(incident, now, with_reports=True)
 
 
-@router.patch("/incidents/{incident_id}", response=Body)
+@router.patch("/incidents/{incident_id}", response=IncidentDetailOut)
 def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Any:
     user = caller(request)
     incident = access_incident(user, incident_id)
@@ -132,7 +133,7 @@ def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPat
     return idempotent(request, action)[1]
 
 
-@router.post("/incidents/{incident_id}/handled", response=Body)
+@router.post("/incidents/{incident_id}/handled", response=IncidentDetailOut)
 def mark_handled(request: HttpRequest, incident_id: int) -> Any:
     no_body(request)
     user = caller(request)
@@ -145,7 +146,7 @@ def mark_handled(request: HttpRequest, incident_id: int) -> Any:
     return idempotent(request, action)[1]
 
 
-@router.post("/incidents/{incident_id}/reports", response={201: Body})
+@router.post("/incidents/{incident_id}/reports", response={201: ReportOut})
 def submit_report(request: HttpRequest, incident_id: int, payload: ReportIn) -> Status[Any]:
     user = caller(request)
     incident = access_incident(user, incident_id)
@@ -157,7 +158,7 @@ def submit_report(request: HttpRequest, incident_id: int, payload: ReportIn) -> 
     return Status(*idempotent(request, action))
 
 
-@router.post("/reports/{report_id}/receipt", response=Body)
+@router.post("/reports/{report_id}/receipt", response=ReportOut)
 def confirm_receipt(request: HttpRequest, report_id: int) -> Any:
     no_body(request)
     user = caller(request)

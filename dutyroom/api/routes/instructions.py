@@ -10,8 +10,9 @@ from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import InstructionOut, TaskedOut, TaskOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller
+from dutyroom.api.routes.common import caller
 from dutyroom.api.schemas import Strict  # unknown fields and NUL bytes refused, as everywhere
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident
@@ -41,7 +42,7 @@ class FeedbackIn(Strict):
     text: str = Field(max_length=5000)
 
 
-@router.post("/incidents/{incident_id}/instructions", response={201: Body})
+@router.post("/incidents/{incident_id}/instructions", response={201: InstructionOut})
 def record_instruction(request: HttpRequest, incident_id: int, payload: InstructionIn) -> Status[Any]:
     """The duty room records a leader's 批示; each named unit gets a feedback clock due at ``due_at``."""
     user = caller(request)
@@ -57,7 +58,7 @@ def record_instruction(request: HttpRequest, incident_id: int, payload: Instruct
     return Status(*idempotent(request, action))
 
 
-@router.get("/incidents/{incident_id}/instructions", response=list[Body])
+@router.get("/incidents/{incident_id}/instructions", response=list[InstructionOut])
 def list_instructions(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                       incident_id: int) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
@@ -65,7 +66,7 @@ def list_instructions(request: HttpRequest, response: HttpResponse, paging: Quer
     return paged(request, response, incident_instructions(incident), paging, lambda i: instruction_view(i, now))
 
 
-@router.get("/instruction-tasks", response=list[Body])
+@router.get("/instruction-tasks", response=list[TaskedOut])
 def list_unit_tasks(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """What the caller's unit was tasked with (督办), with the leader's words, whatever the incident's unit."""
     user = caller(request)
@@ -73,13 +74,13 @@ def list_unit_tasks(request: HttpRequest, response: HttpResponse, paging: Query[
     return paged(request, response, unit_tasks(user), paging, lambda task: tasked_view(task, user, now))
 
 
-@router.get("/instruction-tasks/{task_id}", response=Body)
+@router.get("/instruction-tasks/{task_id}", response=TaskedOut)
 def get_task(request: HttpRequest, task_id: int) -> Any:
     user = caller(request)
     return tasked_view(access_instruction_task(user, task_id), user, clock_now())
 
 
-@router.post("/instruction-tasks/{task_id}/feedback", response=Body)
+@router.post("/instruction-tasks/{task_id}/feedback", response=TaskOut)
 def give_feedback(request: HttpRequest, task_id: int, payload: FeedbackIn) -> Any:
     """The tasked unit reports how the instruction was carried out; meets (or is late on) its clock."""
     user = caller(request)

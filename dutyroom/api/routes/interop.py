@@ -8,8 +8,9 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
+from dutyroom.api.outputs import ForwardingOut, InboxReceiptOut, IncidentForwardingOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.routes.common import caller, check_choice
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, ValidationFailed
 from dutyroom.common.timefmt import iso_local
@@ -92,7 +93,7 @@ def _peer_of(request: HttpRequest) -> Peer:
     raise BadSignature("签名无效或实例未配置", "unknown instance or bad signature")
 
 
-@router.post("/interop/inbox", auth=None, response=Body)
+@router.post("/interop/inbox", auth=None, response=InboxReceiptOut)
 def interop_inbox(request: HttpRequest) -> Any:
     """Another DutyRoom instance delivers here (HMAC-signed, see docs/decisions.md); answers the receipt."""
     peer = _peer_of(request)
@@ -114,7 +115,7 @@ def forwarding_view(forwarding: Forwarding) -> dict[str, Any]:
             "received_by": forwarding.receipt.get("received_by"), "received_at": forwarding.receipt.get("received_at")}
 
 
-@router.get("/forwardings", response=list[Body])
+@router.get("/forwardings", response=list[ForwardingOut])
 def list_forwardings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                      state: str | None = None, incident: int | None = None) -> list[Any]:
     """What this instance owes its parent (and its children): the backlog, attempts and receipts (duty room)."""
@@ -129,7 +130,7 @@ def list_forwardings(request: HttpRequest, response: HttpResponse, paging: Query
     return paged(request, response, qs, paging, forwarding_view)
 
 
-@router.get("/incidents/{incident_id}/forwarding", response=Body)
+@router.get("/incidents/{incident_id}/forwarding", response=IncidentForwardingOut)
 def incident_forwarding(request: HttpRequest, incident_id: int) -> Any:
     """Where this incident stands with the level above: each forwarding and each report's receipt."""
     incident = access_incident(caller(request), incident_id)

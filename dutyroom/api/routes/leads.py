@@ -10,8 +10,9 @@ from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import FeedOut, IncidentDuplicateOut, LeadDetailOut, LeadOut, WatchTermOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice, parse_since
+from dutyroom.api.routes.common import caller, check_choice, parse_since
 from dutyroom.api.schemas import Strict, no_body  # one base: unknown fields and NUL bytes refused alike
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
@@ -90,7 +91,7 @@ def _fresh(lead_id: int, request: HttpRequest) -> Any:
     return lead_view(access_lead(caller(request), lead_id), clock_now(), detail=True)
 
 
-@router.post("/leads", response={201: Body})
+@router.post("/leads", response={201: LeadDetailOut})
 def create_lead(request: HttpRequest, payload: LeadIn) -> Status[Any]:
     """Any signed-in user; grid workers and informants are the everyday senders. ``received_at`` is the server's."""
     user = caller(request)
@@ -104,7 +105,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.post("/leads/cap", response={201: list[Body]}, openapi_extra={
+@router.post("/leads/cap", response={201: list[LeadDetailOut]}, openapi_extra={
     "requestBody": {"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}, "required": True}})
 def import_cap(request: HttpRequest) -> Status[Any]:
     """A CAP 1.1/1.2 message as the body: one lead per ``info`` block, or 400 naming what is wrong.
@@ -121,7 +122,7 @@ def import_cap(request: HttpRequest) -> Status[Any]:
     return Status(201, [_fresh(lead.pk, request) for lead in leads])
 
 
-@router.get("/leads", response=list[Body])
+@router.get("/leads", response=list[LeadOut])
 def list_leads(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                state: str | None = None, channel: str | None = None,
                since: str | None = None, mine: bool = False) -> list[Any]:
@@ -143,12 +144,12 @@ def list_leads(request: HttpRequest, response: HttpResponse, paging: Query[Pagin
     return paged(request, response, qs, paging, lambda lead: lead_view(lead, now))
 
 
-@router.get("/leads/{lead_id}", response=Body)
+@router.get("/leads/{lead_id}", response=LeadDetailOut)
 def get_lead(request: HttpRequest, lead_id: int) -> Any:
     return _fresh(lead_id, request)
 
 
-@router.post("/leads/{lead_id}/start", response=Body)
+@router.post("/leads/{lead_id}/start", response=LeadDetailOut)
 def start_lead(request: HttpRequest, lead_id: int) -> Any:
     """A verifier takes the lead up: ``new`` → ``verifying`` (the clock keeps running)."""
     no_body(request)
@@ -162,7 +163,7 @@ def start_lead(request: HttpRequest, lead_id: int) -> Any:
     return idempotent(request, action)[1]
 
 
-@router.post("/leads/{lead_id}/verify", response=Body)
+@router.post("/leads/{lead_id}/verify", response=LeadDetailOut)
 def verify_lead(request: HttpRequest, lead_id: int, payload: VerifyIn) -> Any:
     """The outcome; a confirmed lead without ``incident`` opens a new incident (category and unit default
     from the lead: its CAP category or ``social_security`` for internet/media, its area as the unit)."""
@@ -176,7 +177,7 @@ def verify_lead(request: HttpRequest, lead_id: int, payload: VerifyIn) -> Any:
     return idempotent(request, action)[1]
 
 
-@router.post("/lead-duplicates/{duplicate_id}/decision", response=Body)
+@router.post("/lead-duplicates/{duplicate_id}/decision", response=LeadDetailOut)
 def decide_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionIn) -> Any:
     """The duty officer confirms (``duplicate: true``) or rejects a proposed duplicate."""
     user = caller(request)
@@ -189,7 +190,7 @@ def decide_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionI
     return idempotent(request, action)[1]
 
 
-@router.get("/incidents/{incident_id}/duplicates", response=list[Body])
+@router.get("/incidents/{incident_id}/duplicates", response=list[IncidentDuplicateOut])
 def list_incident_duplicates(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                              incident_id: int) -> Any:
     """Probable duplicates offered for an incident (open incidents and leads, with their score)."""
@@ -197,7 +198,7 @@ def list_incident_duplicates(request: HttpRequest, response: HttpResponse, pagin
     return paged(request, response, incident_duplicates(incident), paging, incident_duplicate_view)
 
 
-@router.post("/incident-duplicates/{duplicate_id}/decision", response=Body)
+@router.post("/incident-duplicates/{duplicate_id}/decision", response=IncidentDuplicateOut)
 def decide_incident_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionIn) -> Any:
     """The duty officer confirms (``duplicate: true``) or rejects a duplicate offered for an incident."""
     user = caller(request)
@@ -211,7 +212,7 @@ def decide_incident_duplicate(request: HttpRequest, duplicate_id: int, payload: 
     return idempotent(request, action)[1]
 
 
-@router.post("/watch-terms", response={201: Body})
+@router.post("/watch-terms", response={201: WatchTermOut})
 def create_watch_term(request: HttpRequest, payload: WatchTermIn) -> Status[Any]:
     user = caller(request)
 
@@ -222,7 +223,7 @@ def create_watch_term(request: HttpRequest, payload: WatchTermIn) -> Status[Any]
     return Status(*idempotent(request, action))
 
 
-@router.get("/watch-terms", response=list[Body])
+@router.get("/watch-terms", response=list[WatchTermOut])
 def list_watch_terms(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     now = clock_now()
     return paged(request, response, watch_terms_readable(caller(request)), paging, lambda t: watch_term_view(t, now))
@@ -244,7 +245,7 @@ def _feed_view(source: FeedSource) -> dict[str, Any]:
             "failures": source.failures, "items_imported": source.items_imported}
 
 
-@router.post("/feeds", response={201: Body})
+@router.post("/feeds", response={201: FeedOut})
 def create_feed(request: HttpRequest, payload: FeedIn) -> Status[Any]:
     user = caller(request)
 
@@ -255,7 +256,7 @@ def create_feed(request: HttpRequest, payload: FeedIn) -> Status[Any]:
     return Status(*idempotent(request, action))
 
 
-@router.get("/feeds", response=list[Body])
+@router.get("/feeds", response=list[FeedOut])
 def list_feeds(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """Sources with their last error, so a failing one is visible (duty room and city-wide readers)."""
     watch_terms_readable(caller(request))  # same audience as the watch list

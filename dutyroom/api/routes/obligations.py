@@ -9,8 +9,9 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import ObligationOut, ReportOut, VerificationRequestOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice, unit_filter
+from dutyroom.api.routes.common import caller, check_choice, unit_filter
 from dutyroom.api.schemas import VerificationReplyIn, VerificationRequestIn, WaiveIn
 from dutyroom.api.serializers import obligation_view, report_view, verification_request_view
 from dutyroom.common.clock import now as clock_now
@@ -28,7 +29,7 @@ from dutyroom.rules import ObligationKind, ObligationState
 router = Router(tags=["obligations"])
 
 
-@router.get("/obligations", response=list[Body])
+@router.get("/obligations", response=list[ObligationOut])
 def list_obligations(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                      state: str | None = None, unit: str | None = None,
                      kind: str | None = None) -> list[Any]:
@@ -50,12 +51,12 @@ def list_obligations(request: HttpRequest, response: HttpResponse, paging: Query
     return paged(request, response, qs.order_by("due_at", "id"), paging, lambda o: obligation_view(o, now))
 
 
-@router.get("/obligations/{obligation_id}", response=Body)
+@router.get("/obligations/{obligation_id}", response=ObligationOut)
 def get_obligation(request: HttpRequest, obligation_id: int) -> Any:
     return obligation_view(access_obligation(caller(request), obligation_id), clock_now())
 
 
-@router.post("/obligations/{obligation_id}/waive", response=Body)
+@router.post("/obligations/{obligation_id}/waive", response=ObligationOut)
 def waive_obligation(request: HttpRequest, obligation_id: int, payload: WaiveIn) -> Any:
     user = caller(request)
     obligation = access_obligation(user, obligation_id)
@@ -67,7 +68,7 @@ def waive_obligation(request: HttpRequest, obligation_id: int, payload: WaiveIn)
     return idempotent(request, action)[1]
 
 
-@router.post("/verification-requests", response={201: Body})
+@router.post("/verification-requests", response={201: VerificationRequestOut})
 def create_verification_request(request: HttpRequest, payload: VerificationRequestIn) -> Status[Any]:
     user = caller(request)
 
@@ -84,19 +85,19 @@ def create_verification_request(request: HttpRequest, payload: VerificationReque
     return Status(*idempotent(request, action))
 
 
-@router.get("/verification-requests", response=list[Body])
+@router.get("/verification-requests", response=list[VerificationRequestOut])
 def list_verification_requests(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     now = clock_now()
     return paged(request, response, visible_verification_requests(caller(request)), paging,
                  lambda v: verification_request_view(v, now))
 
 
-@router.get("/verification-requests/{request_id}", response=Body)
+@router.get("/verification-requests/{request_id}", response=VerificationRequestOut)
 def get_verification_request(request: HttpRequest, request_id: int) -> Any:
     return verification_request_view(access_verification_request(caller(request), request_id), clock_now())
 
 
-@router.post("/verification-requests/{request_id}/reply", response={201: Body})
+@router.post("/verification-requests/{request_id}/reply", response={201: ReportOut})
 def reply_to_verification_request(request: HttpRequest, request_id: int, payload: VerificationReplyIn) -> Status[Any]:
     """The unit's answer (核报反馈); works whether or not the request concerns an incident."""
     user = caller(request)

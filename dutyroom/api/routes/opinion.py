@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import OpinionReportOut, WarningOut, WordCountOut
 from dutyroom.api.paging import Paging, paged
-from dutyroom.api.routes.common import Body, caller, check_choice
+from dutyroom.api.routes.common import caller, check_choice
 from dutyroom.api.schemas import no_body
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import ValidationFailed
@@ -37,7 +38,7 @@ def _time(field: str, value: str | None) -> datetime | None:
     return parsed
 
 
-@router.get("/warnings", response=list[Body])
+@router.get("/warnings", response=list[WarningOut])
 def list_warnings(request: HttpRequest, response: HttpResponse, paging: Query[Paging], state: str | None = None) -> Any:
     qs = warnings_readable(caller(request))
     check_choice("state", state, WarningState.values)
@@ -46,12 +47,12 @@ def list_warnings(request: HttpRequest, response: HttpResponse, paging: Query[Pa
     return paged(request, response, qs.prefetch_related("items"), paging, warning_view, default=200)
 
 
-@router.get("/warnings/{warning_id}", response=Body)
+@router.get("/warnings/{warning_id}", response=WarningOut)
 def get_warning(request: HttpRequest, warning_id: int) -> Any:
     return warning_view(access_warning(caller(request), warning_id))
 
 
-@router.post("/warnings/{warning_id}/acknowledge", response=Body)
+@router.post("/warnings/{warning_id}/acknowledge", response=WarningOut)
 def acknowledge_warning(request: HttpRequest, warning_id: int) -> Any:
     no_body(request)
     user = caller(request)
@@ -63,7 +64,7 @@ def acknowledge_warning(request: HttpRequest, warning_id: int) -> Any:
     return idempotent(request, action)[1]
 
 
-@router.post("/warnings/{warning_id}/verify", response=Body)
+@router.post("/warnings/{warning_id}/verify", response=WarningOut)
 def verify_warning(request: HttpRequest, warning_id: int) -> Any:
     """Turn the warning into a verification request (a lead on the verifiers' clock); returns the warning
     with ``lead`` set."""
@@ -77,7 +78,7 @@ def verify_warning(request: HttpRequest, warning_id: int) -> Any:
     return idempotent(request, action)[1]
 
 
-@router.get("/hot-words", response=list[Body])
+@router.get("/hot-words", response=list[WordCountOut])
 def list_hot_words(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                    since: str | None = None, until: str | None = None,
                    top: int = 20) -> Any:
@@ -91,7 +92,7 @@ def list_hot_words(request: HttpRequest, response: HttpResponse, paging: Query[P
     return paged(request, response, found, paging, lambda pair: {"word": pair[0], "count": pair[1]})
 
 
-@router.get("/opinion-report", response=Body)
+@router.get("/opinion-report", response=OpinionReportOut)
 def opinion_report(request: HttpRequest, start: str | None = None, end: str | None = None,
                    format: str = "json") -> Any:
     """The stage report for [start, end); ``format=docx`` answers the Word document."""

@@ -9,6 +9,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from dutyroom.api.idempotency import idempotent
+from dutyroom.api.outputs import UnitOut, UnitRulesOut
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import Body, caller, check_choice
 from dutyroom.api.schemas import Strict
@@ -59,7 +60,7 @@ def _visible_unit(request: HttpRequest, code: str) -> Unit:
     return unit
 
 
-@router.get("/units", response=list[Body])
+@router.get("/units", response=list[UnitOut])
 def list_units(request: HttpRequest, response: HttpResponse, paging: Query[Paging], parent: str | None = None,
                kind: str | None = None) -> list[Any]:
     """The units the caller may see, in tree order of creation."""
@@ -77,7 +78,7 @@ def list_units(request: HttpRequest, response: HttpResponse, paging: Query[Pagin
     return [unit_view(unit, reports_to[unit.pk]) for unit in units]
 
 
-@router.post("/units", response={201: Body})
+@router.post("/units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Status[Any]:
     user = caller(request)
 
@@ -107,13 +108,13 @@ def rules_view(unit: Unit) -> Body:
     }
 
 
-@router.get("/units/{unit}/rules", response=Body)
+@router.get("/units/{unit}/rules", response=UnitRulesOut)
 def get_unit_rules(request: HttpRequest, unit: str) -> Any:
     """The rules in force for the units below ``unit``, each limit with the unit (or rulebook) that set it."""
     return rules_view(_visible_unit(request, unit))
 
 
-@router.put("/units/{unit}/rules", response=Body)
+@router.put("/units/{unit}/rules", response=UnitRulesOut)
 def put_unit_rules(request: HttpRequest, unit: str, payload: RulesIn) -> Any:
     """Tighten the clocks of the units below ``unit`` from now on; running clocks keep their rules."""
     user = caller(request)
