@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 # Per engine, counting the token read and every statement of the write, but not the savepoints: the test runs
 # inside a transaction, so the service's transaction shows as SAVEPOINT/RELEASE here where a real request runs
 # BEGIN/COMMIT, which Django does not list.
-FOLLOWUP_STATEMENTS = {"sqlite": 20, "postgresql": 18}
-CREATE_STATEMENTS = {"sqlite": 37, "postgresql": 33}
+FOLLOWUP_STATEMENTS = {"sqlite": 15, "postgresql": 13}
+CREATE_STATEMENTS = {"sqlite": 27, "postgresql": 23}
 
 
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
