@@ -29,8 +29,9 @@ def may_report(user: User) -> bool:
 
 def require_may_create_incident(user: User) -> None:
     if not may_report(user):
-        raise Forbidden("当前角色不能直接报告事件（网格员请提交线索）",
-                        "this role cannot report incidents; submit a lead")
+        raise Forbidden(
+            "当前角色不能直接报告事件（网格员请提交线索）", "this role cannot report incidents; submit a lead"
+        )
 
 
 def require_duty_room(user: User, message: str, message_en: str) -> None:
@@ -85,14 +86,24 @@ def _plainly_visible(user: User, incident: Incident) -> bool:
     return own and (not secret or user.role in RESPONSIBLE_STAFF_ROLES)
 
 
-def access_incident(user: User, incident_id: int) -> Incident:
-    """One indexed read in the everyday case (the write path runs it on every report)."""
-    incident = Incident.objects.select_related("unit", "area", "rulebook").filter(pk=incident_id).first()
+def access_incident(user: User, incident_id: int, *, lock: bool = False) -> Incident:
+    """One indexed read in the everyday case (the write path runs it on every report).
+
+    ``lock``: the caller is in a transaction and will write the incident: the same read takes the row lock the
+    writer needs (``FOR NO KEY UPDATE`` of the incident alone, see ``incidents.services.incident_lock``), so the
+    incident is read once, not once to check access and again to lock it. Outside the everyday case the row
+    is locked by a second read after the full visibility query."""
+    query = Incident.objects.select_related("unit", "area", "rulebook")
+    if lock:
+        query = query.select_for_update(of=("self",), no_key=True)
+    incident = query.filter(pk=incident_id).first()
     if incident is not None and _plainly_visible(user, incident):
         return incident
     incident = visible_incidents(user).filter(pk=incident_id).first() if incident is not None else None
     if incident is None:
         raise NotFound("事件")
+    if lock:
+        incident = query.get(pk=incident_id)
     return incident
 
 

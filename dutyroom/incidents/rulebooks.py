@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from dutyroom.common.clock import now as clock_now
+from dutyroom.common.memo import memoized
 from dutyroom.incidents.models import RulebookSnapshot
 from dutyroom.rules import Rulebook, RulebookError, load_rulebook_text, rulebook_text
 
@@ -39,7 +40,12 @@ def rulebook_of(snapshot: RulebookSnapshot) -> Rulebook:
 
 
 def current_snapshot() -> RulebookSnapshot:
-    """The snapshot row of the configured rulebook, created on first use."""
+    """The snapshot row of the configured rulebook, created on first use; read once per pass (opening an
+    incident checks its subtype against it and then stores it)."""
+    return memoized(("rulebooks", "current"), _current_snapshot)
+
+
+def _current_snapshot() -> RulebookSnapshot:
     rulebook, text = configured_rulebook()
     digest = hashlib.sha256(text.encode()).hexdigest()
     existing = RulebookSnapshot.objects.filter(ref=rulebook.ref).first()

@@ -50,8 +50,15 @@ def incident_key(incident: ClockSubject, key: str) -> str:
 
 
 def obligation_upsert(
-    *, incident: ClockSubject | None, unit: Unit, planned: PlannedClock, key: str, now: datetime,
-    report_id: int | None = None, verification_request_id: int | None = None, fresh: bool = False,
+    *,
+    incident: ClockSubject | None,
+    unit: Unit,
+    planned: PlannedClock,
+    key: str,
+    now: datetime,
+    report_id: int | None = None,
+    verification_request_id: int | None = None,
+    fresh: bool = False,
     owed_to: str = "",
 ) -> tuple[Obligation, bool]:
     """Create the obligation for ``key`` or move its deadline; returns (obligation, created).
@@ -63,8 +70,13 @@ def obligation_upsert(
     created = obligation is None
     if obligation is None:
         obligation = Obligation(
-            key=key, incident_id=incident.pk if incident is not None else None, unit=unit, kind=planned.kind,
-            created_at=now, report_id=report_id, verification_request_id=verification_request_id,
+            key=key,
+            incident_id=incident.pk if incident is not None else None,
+            unit=unit,
+            kind=planned.kind,
+            created_at=now,
+            report_id=report_id,
+            verification_request_id=verification_request_id,
             owed_to=owed_to,
         )
     obligation.due_at = planned.due_at
@@ -100,8 +112,9 @@ def obligations_reevaluate(obligations: Iterable[Obligation], now: datetime) -> 
     """Save moved clocks with their state recomputed from the new times."""
     for obligation in obligations:
         _reevaluate(obligation, now)
-        obligation.save(update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule",
-                                       "ladder_at"])
+        obligation.save(
+            update_fields=["state", "late_by_seconds", "overdue_at", "due_at", "anchor_at", "rule", "ladder_at"]
+        )
 
 
 def obligation_meet(obligation: Obligation, *, report_id: int | None, at: datetime, now: datetime) -> None:
@@ -113,9 +126,9 @@ def obligation_meet(obligation: Obligation, *, report_id: int | None, at: dateti
 
 def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | None:
     """Compare-and-set pending → overdue; the winner gets the row, everyone else ``None`` (already fired or met)."""
-    claimed = Obligation.objects.filter(
-        id=obligation_id, state=ObligationState.PENDING, due_at__lte=now
-    ).update(state=ObligationState.OVERDUE, overdue_at=now)
+    claimed = Obligation.objects.filter(id=obligation_id, state=ObligationState.PENDING, due_at__lte=now).update(
+        state=ObligationState.OVERDUE, overdue_at=now
+    )
     if claimed != 1:
         return None
     obligation = Obligation.objects.select_related("unit", "incident", "incident__rulebook").get(id=obligation_id)
@@ -124,19 +137,34 @@ def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | 
 
 
 def followup_schedule(
-    *, rulebook: Rulebook, incident: ClockSubject, unit: Unit, basis_at: datetime, now: datetime,
-    locked: bool = False, owed_to: str = "",
+    *,
+    rulebook: Rulebook,
+    incident: ClockSubject,
+    unit: Unit,
+    basis_at: datetime,
+    now: datetime,
+    locked: bool = False,
+    owed_to: str = "",
+    succeeds: Obligation | None = None,
+    first: bool = False,
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
 
     ``locked``: the caller holds the incident's row lock, so the next number counted here is free. ``owed_to``:
-    the duty room the unit's follow-ups go to (empty: the city's)."""
+    the duty room the unit's follow-ups go to (empty: the city's). ``succeeds``: the unit's pending follow-up
+    clock, just met under the same lock. Only one clock is pending at a time and each is numbered after every
+    earlier one, so no other is pending and the next number is its own plus one: neither is read again.
+    ``first``: the incident was opened in the caller's transaction, so it has no follow-up clock yet."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
-    pending = Obligation.objects.select_for_update().filter(
-        incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
-    ).first()
+    pending = (
+        None
+        if succeeds is not None or first
+        else Obligation.objects.select_for_update()
+        .filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING)
+        .first()
+    )
     due = followup_due(rulebook, grade, basis_at)
     rule = f"{rulebook.ref}/{rulebook.followup.id}"
     if pending is not None:
@@ -144,12 +172,21 @@ def followup_schedule(
         obligations_reevaluate([pending], now)
         transaction.on_commit(wakeup.notify)
         return pending
-    number = Obligation.objects.filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP).count() + 1
-    planned = PlannedClock(key=f"followup:{number}", kind=ObligationKind.FOLLOWUP, due_at=due, rule=rule,
-                           anchor_at=basis_at)
+    if succeeds is not None or first:  # a wrong number would fail on the unique key, never fork a clock
+        number = int(succeeds.key.rsplit(":", 1)[1]) + 1 if succeeds is not None else 1
+    else:
+        number = Obligation.objects.filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP).count() + 1
+    planned = PlannedClock(
+        key=f"followup:{number}", kind=ObligationKind.FOLLOWUP, due_at=due, rule=rule, anchor_at=basis_at
+    )
     obligation, _ = obligation_upsert(
-        incident=incident, unit=unit, planned=planned, key=incident_key(incident, f"{unit.code}:followup:{number}"),
-        now=now, fresh=locked, owed_to=owed_to,
+        incident=incident,
+        unit=unit,
+        planned=planned,
+        key=incident_key(incident, f"{unit.code}:followup:{number}"),
+        now=now,
+        fresh=locked,
+        owed_to=owed_to,
     )
     return obligation
 
@@ -180,8 +217,9 @@ def obligations_close_for_handled(*, incident: ClockSubject, actor: User | None,
     return stopped
 
 
-def obligation_audit(obligation: Obligation, *, action: str, actor: User | None, now: datetime,
-                     extra: dict[str, object] | None = None) -> AuditRecord:
+def obligation_audit(
+    obligation: Obligation, *, action: str, actor: User | None, now: datetime, extra: dict[str, object] | None = None
+) -> AuditRecord:
     """What the audit log keeps about a clock's change (one shape for one clock and for a batch)."""
     return AuditRecord(
         actor=actor,
@@ -203,6 +241,7 @@ def obligation_audit(obligation: Obligation, *, action: str, actor: User | None,
     )
 
 
-def audit_obligation(obligation: Obligation, *, action: str, actor: User | None, now: datetime,
-                     extra: dict[str, object] | None = None) -> None:
+def audit_obligation(
+    obligation: Obligation, *, action: str, actor: User | None, now: datetime, extra: dict[str, object] | None = None
+) -> None:
     audit_record_many([obligation_audit(obligation, action=action, actor=actor, now=now, extra=extra)])

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.models import CITY_DUTY_ROOM, Unit, UnitKind, UnitRules
 from dutyroom.rules.overlay import Overlay, overlays_at
@@ -16,8 +17,9 @@ def unit_by_code(code: str) -> Unit | None:
 
 
 def duty_room_unit() -> Unit:
-    """The city duty room: the audience of every report and alert."""
-    return Unit.objects.get(kind=UnitKind.DUTY_ROOM, parent__isnull=True)
+    """The city duty room: the audience of every report and alert. Read once per pass (a report names it for
+    its receipt clock and again for its notice); callers must not change the row they get."""
+    return memoized(("orgs", "city-duty-room"), lambda: Unit.objects.get(kind=UnitKind.DUTY_ROOM, parent__isnull=True))
 
 
 def unit_subtree_ids(unit: Unit) -> set[int]:
@@ -93,8 +95,8 @@ def overlay_versions(units: list[Unit]) -> list[Overlay]:
     by_unit: dict[int, list[Overlay]] = {}
     for row in rows:
         by_unit.setdefault(row.unit_id, []).append(
-            Overlay(unit=row.unit.code, version=row.version, within_minutes=dict(row.within_minutes),
-                    set_at=row.set_at))
+            Overlay(unit=row.unit.code, version=row.version, within_minutes=dict(row.within_minutes), set_at=row.set_at)
+        )
     return [overlay for unit in units for overlay in by_unit.get(unit.pk, [])]
 
 

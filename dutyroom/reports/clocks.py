@@ -23,12 +23,19 @@ from dutyroom.rules import ObligationKind, ObligationState, ReportKind, Rulebook
 
 
 def obligations_apply_report(
-    *, rulebook: Rulebook, incident: Incident, report: Report, effective_at: datetime, now: datetime
+    *,
+    rulebook: Rulebook,
+    incident: Incident,
+    report: Report,
+    effective_at: datetime,
+    now: datetime,
+    was_pending: set[int] | None = None,
 ) -> list[Obligation]:
     """Meet every open obligation of the reporting unit that this report satisfies.
 
     A follow-up meets only the oldest open follow-up clock (each missing period is a separate miss);
-    a verification reply meets only the clock of the request it answers.
+    a verification reply meets only the clock of the request it answers. ``was_pending`` receives the ids of
+    the met clocks that were still pending (not yet overdue): the next follow-up is scheduled from them.
     """
     kind = ReportKind(report.kind)
     scope = Q(incident=incident, unit=report.unit)
@@ -36,9 +43,13 @@ def obligations_apply_report(
         scope |= Q(verification_request_id=report.verification_request_id, unit=report.unit)
     # locked in id order (the global order: the incident, which the caller holds, then its clocks by id), met
     # oldest deadline first
-    candidates = sorted(Obligation.objects.select_for_update().filter(
-        scope, state__in=engine.OPEN_STATES
-    ).exclude(kind=ObligationKind.RECEIPT).order_by("id"), key=lambda o: (o.due_at, o.pk))
+    candidates = sorted(
+        Obligation.objects.select_for_update()
+        .filter(scope, state__in=engine.OPEN_STATES)
+        .exclude(kind=ObligationKind.RECEIPT)
+        .order_by("id"),
+        key=lambda o: (o.due_at, o.pk),
+    )
     met: list[Obligation] = []
     for obligation in candidates:
         if not report_meets(rulebook, ObligationKind(obligation.kind), kind):
@@ -49,6 +60,8 @@ def obligations_apply_report(
             continue
         if obligation.kind == ObligationKind.FOLLOWUP and any(o.kind == ObligationKind.FOLLOWUP for o in met):
             continue
+        if was_pending is not None and obligation.state == ObligationState.PENDING:
+            was_pending.add(obligation.pk)
         engine.obligation_meet(obligation, report_id=report.pk, at=effective_at, now=now)
         met.append(obligation)
     return met
@@ -67,12 +80,15 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
     and only its rows are joined (joined first, PostgreSQL read and sorted every due clock of a backlog). The
     incidents' rulebooks are not joined: each row would carry the rulebook's whole text (``_next_followup``
     reads it for follow-up clocks alone)."""
-    pick = (Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at")
-            .values("id"))
+    pick = Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at").values("id")
     if connection.features.has_select_for_update_skip_locked:
         pick = pick.select_for_update(skip_locked=True)
-    due = (Obligation.objects.select_related("unit", "incident").only(*SWEEP_COLUMNS)
-           .filter(id__in=pick[:batch]).order_by("due_at", "id"))
+    due = (
+        Obligation.objects.select_related("unit", "incident")
+        .only(*SWEEP_COLUMNS)
+        .filter(id__in=pick[:batch])
+        .order_by("due_at", "id")
+    )
     if connection.vendor != "postgresql":
         return list(due)
     with connection.cursor() as cursor:  # for this one statement: see _NO_BITMAP below
@@ -96,12 +112,35 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
 # sweep (the rest — JSON, text, a dozen timestamps — cost a third of loading a batch). A field missing here costs
 # a query per clock: ``tests/worker/test_worker.py`` checks that a sweep never reads a unit or incident again.
 SWEEP_COLUMNS = (
-    "id", "key", "kind", "state", "due_at", "met_at", "overdue_at", "ladder_at", "late_by_seconds", "rule", "owed_to",
-    "incident_id", "unit_id", "verification_request_id",
-    "unit__id", "unit__code", "unit__name", "unit__kind",
-    "incident__id", "incident__title", "incident__grade", "incident__sensitive", "incident__may_escalate",
-    "incident__hotspot", "incident__classification", "incident__state", "incident__unit_id",
-    "incident__rulebook_id", "incident__exercise",
+    "id",
+    "key",
+    "kind",
+    "state",
+    "due_at",
+    "met_at",
+    "overdue_at",
+    "ladder_at",
+    "late_by_seconds",
+    "rule",
+    "owed_to",
+    "incident_id",
+    "unit_id",
+    "verification_request_id",
+    "unit__id",
+    "unit__code",
+    "unit__name",
+    "unit__kind",
+    "incident__id",
+    "incident__title",
+    "incident__grade",
+    "incident__sensitive",
+    "incident__may_escalate",
+    "incident__hotspot",
+    "incident__classification",
+    "incident__state",
+    "incident__unit_id",
+    "incident__rulebook_id",
+    "incident__exercise",
 )
 
 
@@ -138,18 +177,21 @@ def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
         with transaction.atomic():
             return _fire_batch(due, now, ladder_at, tell)
     except _Raced:
-        fired = [o for o in (obligation_fire_overdue(obligation.pk, now, ladder_at) for obligation in due)
-                 if o is not None]
+        fired = [
+            o for o in (obligation_fire_overdue(obligation.pk, now, ladder_at) for obligation in due) if o is not None
+        ]
         if tell is not None:
             tell(fired, False)
         return fired
 
 
-def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, datetime | None] | None,
-                tell: Tell | None) -> list[Obligation]:
+def _fire_batch(
+    due: list[Obligation], now: datetime, ladder_at: Mapping[int, datetime | None] | None, tell: Tell | None
+) -> list[Obligation]:
     columns = ["state", "overdue_at"] + (["ladder_at"] if ladder_at is not None else [])
-    rows = {o.pk: (ObligationState.OVERDUE.value, now) + ((ladder_at[o.pk],) if ladder_at is not None else ())
-            for o in due}
+    rows = {
+        o.pk: (ObligationState.OVERDUE.value, now) + ((ladder_at[o.pk],) if ladder_at is not None else ()) for o in due
+    }
     claimed = update_columns(Obligation, columns, rows, expect={"state": ObligationState.PENDING.value})
     if claimed != len(due):
         raise _Raced
@@ -158,8 +200,12 @@ def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, da
         if ladder_at is not None:
             obligation.ladder_at = ladder_at[obligation.pk]
     told = tell(due, True) if tell is not None else {}
-    audit_record_many([engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now,
-                                               extra=told.get(o.pk)) for o in due])
+    audit_record_many(
+        [
+            engine.obligation_audit(o, action="obligation.overdue", actor=None, now=now, extra=told.get(o.pk))
+            for o in due
+        ]
+    )
     followups = [o for o in due if o.kind == ObligationKind.FOLLOWUP and o.incident is not None]
     snapshots = RulebookSnapshot.objects.in_bulk({o.incident.rulebook_id for o in followups if o.incident})
     for obligation in followups:
@@ -172,13 +218,19 @@ def _fire_batch(due: list[Obligation], now: datetime, ladder_at: Mapping[int, da
 def _next_followup(obligation: Obligation, now: datetime) -> None:
     """A silent unit owes one follow-up per period: an overdue follow-up starts the next period's clock."""
     if obligation.kind == ObligationKind.FOLLOWUP and obligation.incident is not None:
-        engine.followup_schedule(rulebook=rulebook_of(obligation.incident.rulebook), incident=obligation.incident,
-                                 unit=obligation.unit, basis_at=obligation.due_at, now=now,
-                                 owed_to=obligation.owed_to)
+        engine.followup_schedule(
+            rulebook=rulebook_of(obligation.incident.rulebook),
+            incident=obligation.incident,
+            unit=obligation.unit,
+            basis_at=obligation.due_at,
+            now=now,
+            owed_to=obligation.owed_to,
+        )
 
 
-def obligation_fire_overdue(obligation_id: int, now: datetime,
-                            ladder_at: Mapping[int, datetime | None] | None = None) -> Obligation | None:
+def obligation_fire_overdue(
+    obligation_id: int, now: datetime, ladder_at: Mapping[int, datetime | None] | None = None
+) -> Obligation | None:
     """Turn one due clock overdue exactly once (compare-and-set) and audit it; the caller alerts (see above).
 
     Returns the clock, or None when another worker fired it or a report met it first.

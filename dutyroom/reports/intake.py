@@ -13,6 +13,7 @@ from django.db import transaction
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import ValidationFailed
+from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
 from dutyroom.reports.services import ReportInput, report_submit
@@ -23,11 +24,11 @@ REPORT_PREFIX = "report."
 def incident_create_with_report(
     *, actor: User, data: IncidentInput, report: ReportInput | None, now: datetime
 ) -> Incident:
-    with transaction.atomic():
+    with pass_memo(), transaction.atomic():
         incident = incident_create(actor=actor, data=data, now=now)
         if report is not None:
-            try:
-                report_submit(actor=actor, incident=incident, data=report, now=now)
+            try:  # the row just inserted is held by this transaction: no lock to take, nothing to re-read
+                report_submit(actor=actor, incident=incident, data=report, now=now, created=True)
             except ValidationFailed as error:
                 raise ValidationFailed(
                     {f"{REPORT_PREFIX}{field}": why for field, why in error.errors.items()}

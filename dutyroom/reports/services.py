@@ -19,8 +19,9 @@ from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
 from dutyroom.common import limits
 from dutyroom.common.errors import Conflict, Forbidden
+from dutyroom.common.memo import pass_memo
 from dutyroom.common.validation import Errors, check_choice, check_past, check_text, check_time
-from dutyroom.incidents.access import is_protected, require_duty_room
+from dutyroom.incidents.access import access_incident, is_protected, require_duty_room
 from dutyroom.incidents.grading import incident_refresh_suggestion
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
@@ -85,8 +86,10 @@ def _loss_fits(value: Decimal) -> bool:
 def _stub_report(actor: User, data: ReportInput, errors: Errors) -> None:
     """On a classified stub the duty room logs only that a report arrived by the secure channel, and when."""
     if not actor.is_duty_room and data.kind != ReportKind.VERIFICATION_REPLY:
-        raise Forbidden("涉密事件的报告经保密渠道报送，由值班室登记送达时间",
-                        "reports on a classified stub go by the secure channel; the duty room logs their arrival")
+        raise Forbidden(
+            "涉密事件的报告经保密渠道报送，由值班室登记送达时间",
+            "reports on a classified stub go by the secure channel; the duty room logs their arrival",
+        )
     for name in limits.REPORT_TEXT:
         if getattr(data, name).strip():
             errors.add(name, "涉密事件不得录入报告内容（经保密渠道报送）", "a classified stub takes no report content")
@@ -107,8 +110,11 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
     if data.direct_loss_cny is not None and data.direct_loss_cny < 0:
         errors.add("direct_loss_cny", "直接经济损失不能为负数", "direct_loss_cny cannot be negative")
     elif data.direct_loss_cny is not None and not _loss_fits(data.direct_loss_cny):
-        errors.add("direct_loss_cny", f"直接经济损失最多 {limits.LOSS_CNY_MAX} 元（精确到分）",
-                   f"direct_loss_cny must be at most {limits.LOSS_CNY_MAX} yuan, to the fen")
+        errors.add(
+            "direct_loss_cny",
+            f"直接经济损失最多 {limits.LOSS_CNY_MAX} 元（精确到分）",
+            f"direct_loss_cny must be at most {limits.LOSS_CNY_MAX} yuan, to the fen",
+        )
     for name, limit in limits.REPORT_TEXT.items():
         check_text(errors, name, getattr(data, name), max_length=limit)
     if data.kind == ReportKind.PHONE:
@@ -133,8 +139,9 @@ def _validate(actor: User, incident: Incident, data: ReportInput, now: datetime,
     return acting_unit(actor, data.unit, errors, default=incident.unit if actor.is_duty_room else actor.unit)
 
 
-def _verification_request(data: ReportInput, unit: Unit | None, incident: Incident, errors: Errors
-                          ) -> VerificationRequest | None:
+def _verification_request(
+    data: ReportInput, unit: Unit | None, incident: Incident, errors: Errors
+) -> VerificationRequest | None:
     if data.verification_request is None:
         return None
     request = VerificationRequest.objects.filter(pk=data.verification_request).first()
@@ -149,8 +156,11 @@ def _verification_request(data: ReportInput, unit: Unit | None, incident: Incide
 def given_figures(data: ReportInput) -> dict[str, Any]:
     """The figures the report actually states; one it leaves out (or sends as None) is unknown and absent here,
     so it is stored as NULL and the incident keeps its earlier value. The loss is a decimal string."""
-    values: dict[str, Any] = {name: int(value) for name, value in (data.casualties or {}).items()
-                              if name in CASUALTY_FIELDS and value is not None}
+    values: dict[str, Any] = {
+        name: int(value)
+        for name, value in (data.casualties or {}).items()
+        if name in CASUALTY_FIELDS and value is not None
+    }
     if data.direct_loss_cny is not None:
         values["direct_loss_cny"] = str(data.direct_loss_cny)
     return values
@@ -164,64 +174,155 @@ def carried_figures(previous: dict[str, Any] | None, given: dict[str, Any]) -> d
     return {k: merged[k] for k in FIGURE_FIELDS if k in merged}
 
 
-def report_submit(*, actor: User, incident: Incident, data: ReportInput, now: datetime) -> Report:
-    """File a report; meet every clock it satisfies; open its receipt clock; keep follow-ups rolling."""
+def report_submit(
+    *, actor: User, incident: Incident, data: ReportInput, now: datetime, created: bool = False
+) -> Report:
+    """File a report; meet every clock it satisfies; open its receipt clock; keep follow-ups rolling.
+
+    ``created``: the caller opened ``incident`` in its open transaction (the first report with its incident), so
+    the row in hand is current and held by this transaction: it is not locked or read again, and it has no
+    follow-up clock yet."""
     require_may_submit(actor)
+    with pass_memo(), transaction.atomic():
+        checked = None
+        if not created:
+            checked = _validated(actor, incident, data, now)  # refused before any lock is taken
+            incident = incident_lock(incident.pk)
+        return _submit_locked(actor, incident, data, now, checked, created=created)
+
+
+def report_submit_to(*, actor: User, incident_id: int, data: ReportInput, now: datetime) -> Report:
+    """``report_submit`` for an incident named by id: the access check's read is the lock's read."""
+    require_may_submit(actor)
+    with pass_memo(), transaction.atomic():
+        incident = access_incident(actor, incident_id, lock=True)
+        return _submit_locked(actor, incident, data, now)
+
+
+def _validated(
+    actor: User, incident: Incident, data: ReportInput, now: datetime
+) -> tuple[Unit, VerificationRequest | None]:
     errors = Errors()
     unit = _validate(actor, incident, data, now, errors)
     request = _verification_request(data, unit, incident, errors)
     errors.raise_if_any()
     assert unit is not None
-    with transaction.atomic():
-        incident = incident_lock(incident.pk)
-        kind = ReportKind(data.kind)
-        _require_chain(incident, kind, unit)
-        rulebook = rulebook_of(incident.rulebook)
-        channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
-        number = None
-        if kind == ReportKind.FOLLOWUP:
-            number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
-        figures = given_figures(data)
-        has_figures = bool(figures)
-        forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
-        report = Report.objects.create(
-            incident=incident, unit=unit, kind=kind, channel=channel, number=number, summary=data.summary,
-            has_figures=has_figures, direct_loss_cny=data.direct_loss_cny, measures=data.measures,
-            trend=data.trend, signer=data.signer, contact_name=data.contact_name, contact_phone=data.contact_phone,
-            verification_request=request, called_at=data.called_at, received_at=now, submitted_by=actor,
-            forbidden_channel=forbidden,
-            **{name: figures.get(name) for name in CASUALTY_FIELDS},
-        )
-        delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
-        effective_at = data.called_at if delivered and data.called_at else now
-        if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN and unit.pk == incident.unit_id:
-            _implicit_handled(actor, incident, now)
-        met = obligations_apply_report(
-            rulebook=rulebook, incident=incident, report=report, effective_at=effective_at, now=now
-        )
-        duty_room = duty_room_unit()
-        _after_report(rulebook=rulebook, incident=incident, report=report, unit=unit, now=now, duty_room=duty_room)
-        incident.updated_at = now
-        if has_figures:
-            incident.figures = carried_figures(incident.figures, figures)
-        incident.save(update_fields=["figures", "updated_at"])
-        if has_figures:
-            incident_refresh_suggestion(incident)
-        audit_record(
-            actor=actor, action="report.submit", object_type="report", object_id=report.pk, at=now,
-            incident_id=incident.pk, unit_code=unit.code,
-            data={"kind": kind, "channel": channel, "number": number, "received_at": now,
-                  "called_at": data.called_at, "figures": figures if has_figures else None,
-                  "met": [{"obligation": o.pk, "kind": o.kind, "state": o.state, "late_by_seconds": o.late_by_seconds}
-                          for o in met],
-                  "forbidden_channel": report.forbidden_channel},
-        )
-        payload = {"incident": incident.pk, "report": report.pk, "kind": kind, "unit": unit.code,
-                   "title": incident_name(incident, None), "forbidden_channel": report.forbidden_channel}
-        receiver = receiver_of(unit)  # a town's duty room hears of its villages' reports
-        outbox_emit(topic="report.received", units=[duty_room, unit, *([receiver] if receiver else [])], at=now,
-                    payload=payload,
-                    incident_id=incident.pk, sensitive=is_protected(incident))
+    return unit, request
+
+
+def _submit_locked(
+    actor: User,
+    incident: Incident,
+    data: ReportInput,
+    now: datetime,
+    checked: tuple[Unit, VerificationRequest | None] | None = None,
+    *,
+    created: bool = False,
+) -> Report:
+    """The write itself; the caller's transaction holds ``incident`` locked. Within one pass (``pass_memo``) the
+    duty room and the levels of the unit tree are read once."""
+    unit, request = checked or _validated(actor, incident, data, now)
+    kind = ReportKind(data.kind)
+    _require_chain(incident, kind, unit)
+    rulebook = rulebook_of(incident.rulebook)
+    channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
+    number = None
+    if kind == ReportKind.FOLLOWUP:
+        number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
+    figures = given_figures(data)
+    has_figures = bool(figures)
+    forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
+    report = Report.objects.create(
+        incident=incident,
+        unit=unit,
+        kind=kind,
+        channel=channel,
+        number=number,
+        summary=data.summary,
+        has_figures=has_figures,
+        direct_loss_cny=data.direct_loss_cny,
+        measures=data.measures,
+        trend=data.trend,
+        signer=data.signer,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        verification_request=request,
+        called_at=data.called_at,
+        received_at=now,
+        submitted_by=actor,
+        forbidden_channel=forbidden,
+        **{name: figures.get(name) for name in CASUALTY_FIELDS},
+    )
+    delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
+    effective_at = data.called_at if delivered and data.called_at else now
+    if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN and unit.pk == incident.unit_id:
+        _implicit_handled(actor, incident, now)
+    was_pending: set[int] = set()
+    met = obligations_apply_report(
+        rulebook=rulebook,
+        incident=incident,
+        report=report,
+        effective_at=effective_at,
+        now=now,
+        was_pending=was_pending,
+    )
+    duty_room = duty_room_unit()
+    succeeds = next((o for o in met if o.kind == ObligationKind.FOLLOWUP and o.pk in was_pending), None)
+    _after_report(
+        rulebook=rulebook,
+        incident=incident,
+        report=report,
+        unit=unit,
+        now=now,
+        duty_room=duty_room,
+        succeeds=succeeds,
+        first=created,
+    )
+    incident.updated_at = now
+    if has_figures:
+        incident.figures = carried_figures(incident.figures, figures)
+    incident.save(update_fields=["figures", "updated_at"])
+    if has_figures:
+        incident_refresh_suggestion(incident)
+    audit_record(
+        actor=actor,
+        action="report.submit",
+        object_type="report",
+        object_id=report.pk,
+        at=now,
+        incident_id=incident.pk,
+        unit_code=unit.code,
+        data={
+            "kind": kind,
+            "channel": channel,
+            "number": number,
+            "received_at": now,
+            "called_at": data.called_at,
+            "figures": figures if has_figures else None,
+            "met": [
+                {"obligation": o.pk, "kind": o.kind, "state": o.state, "late_by_seconds": o.late_by_seconds}
+                for o in met
+            ],
+            "forbidden_channel": report.forbidden_channel,
+        },
+    )
+    payload = {
+        "incident": incident.pk,
+        "report": report.pk,
+        "kind": kind,
+        "unit": unit.code,
+        "title": incident_name(incident, None),
+        "forbidden_channel": report.forbidden_channel,
+    }
+    receiver = receiver_of(unit)  # a town's duty room hears of its villages' reports
+    outbox_emit(
+        topic="report.received",
+        units=[duty_room, unit, *([receiver] if receiver else [])],
+        at=now,
+        payload=payload,
+        incident_id=incident.pk,
+        sensitive=is_protected(incident),
+    )
     return report
 
 
@@ -232,10 +333,15 @@ def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
     incident is closed."""
     upper = unit.pk != incident.unit_id and owes_on(incident.pk, unit)  # a town passing its village's report on
     if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id and not upper:
-        raise Forbidden("续报和终报只能由责任单位（或值班室代其）报送", "only the responsible unit (or the duty room "
-                        "for it) files follow-up and final reports")
-    if kind != ReportKind.VERIFICATION_REPLY and incident.state == IncidentState.CLOSED and not (
-            upper and kind == ReportKind.FINAL):  # the town's own final to the city may follow its village's
+        raise Forbidden(
+            "续报和终报只能由责任单位（或值班室代其）报送",
+            "only the responsible unit (or the duty room for it) files follow-up and final reports",
+        )
+    if (
+        kind != ReportKind.VERIFICATION_REPLY
+        and incident.state == IncidentState.CLOSED
+        and not (upper and kind == ReportKind.FINAL)
+    ):  # the town's own final to the city may follow its village's
         raise Conflict("事件已结案（已收到终报），不再接受报告", "the incident is closed (final report received)")
 
 
@@ -249,18 +355,37 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room
     """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call. The key
     names the report, created in this same transaction, so no clock can have it yet."""
     planned = PlannedClock(
-        key=f"receipt:{report.pk}", kind=ObligationKind.RECEIPT, due_at=receipt_due(rulebook, now),
-        rule=f"{rulebook.ref}/{rulebook.receipt.id}", anchor_at=now,
+        key=f"receipt:{report.pk}",
+        kind=ObligationKind.RECEIPT,
+        due_at=receipt_due(rulebook, now),
+        rule=f"{rulebook.ref}/{rulebook.receipt.id}",
+        anchor_at=now,
     )
     receiver = receiver_of(report.unit)  # a town running its own duty room confirms its villages' reports
-    obligation, _ = engine.obligation_upsert(incident=report.incident, unit=receiver or duty_room or duty_room_unit(),
-                                             planned=planned, key=f"report:{report.pk}:receipt", now=now,
-                                             report_id=report.pk, fresh=True, owed_to=owed_to_code(receiver))
+    obligation, _ = engine.obligation_upsert(
+        incident=report.incident,
+        unit=receiver or duty_room or duty_room_unit(),
+        planned=planned,
+        key=f"report:{report.pk}:receipt",
+        now=now,
+        report_id=report.pk,
+        fresh=True,
+        owed_to=owed_to_code(receiver),
+    )
     return obligation
 
 
-def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, unit: Unit, now: datetime,
-                  duty_room: Unit) -> None:
+def _after_report(
+    *,
+    rulebook: Rulebook,
+    incident: Incident,
+    report: Report,
+    unit: Unit,
+    now: datetime,
+    duty_room: Unit,
+    succeeds: Obligation | None = None,
+    first: bool = False,
+) -> None:
     """What a report sets running: the duty room's receipt clock, the next follow-up, closure on a final.
     The caller holds the incident's lock."""
     kind = ReportKind(report.kind)
@@ -268,8 +393,17 @@ def _after_report(*, rulebook: Rulebook, incident: Incident, report: Report, uni
         receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
     rolling = kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP)
     if rolling and (unit.pk == incident.unit_id or owes_on(incident.pk, unit)):  # a town owes the city its own
-        engine.followup_schedule(rulebook=rulebook, incident=incident, unit=unit, basis_at=now, now=now,
-                                 locked=True, owed_to=owed_to_code(receiver_of(unit)))
+        engine.followup_schedule(
+            rulebook=rulebook,
+            incident=incident,
+            unit=unit,
+            basis_at=now,
+            now=now,
+            locked=True,
+            owed_to=owed_to_code(receiver_of(unit)),
+            succeeds=succeeds,
+            first=first and unit.pk == incident.unit_id,
+        )
     if kind == ReportKind.FINAL and unit.pk == incident.unit_id:  # a town's final passes on, it closes nothing
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])
@@ -279,8 +413,11 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
     """The duty room confirms it received a report (签收, 核对确认接收)."""
     require_may_confirm_receipt(actor, report)
     with transaction.atomic():
-        report = (Report.objects.select_for_update(of=("self",), no_key=True).select_related("incident", "unit")
-                  .get(pk=report.pk))  # no key share blocked: see incidents.services.incident_lock
+        report = (
+            Report.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("incident", "unit")
+            .get(pk=report.pk)
+        )  # no key share blocked: see incidents.services.incident_lock
         if report.confirmed_at is not None:
             raise Conflict("该报告已签收", "this report was already confirmed")
         if report.kind == ReportKind.PHONE:
@@ -292,11 +429,24 @@ def report_confirm_receipt(*, actor: User, report: Report, now: datetime) -> Rep
             report=report, kind=ObligationKind.RECEIPT, state__in=engine.OPEN_STATES
         ):
             engine.obligation_meet(obligation, report_id=None, at=now, now=now)
-        audit_record(actor=actor, action="report.receipt", object_type="report", object_id=report.pk, at=now,
-                     incident_id=report.incident_id, unit_code=report.unit.code, data={"confirmed_at": now})
-        outbox_emit(topic="report.confirmed", units=[report.unit], at=now,
-                    payload={"incident": report.incident_id, "report": report.pk}, incident_id=report.incident_id,
-                    sensitive=is_protected(report.incident) if report.incident else True)
+        audit_record(
+            actor=actor,
+            action="report.receipt",
+            object_type="report",
+            object_id=report.pk,
+            at=now,
+            incident_id=report.incident_id,
+            unit_code=report.unit.code,
+            data={"confirmed_at": now},
+        )
+        outbox_emit(
+            topic="report.confirmed",
+            units=[report.unit],
+            at=now,
+            payload={"incident": report.incident_id, "report": report.pk},
+            incident_id=report.incident_id,
+            sensitive=is_protected(report.incident) if report.incident else True,
+        )
     return report
 
 
@@ -309,16 +459,23 @@ def obligation_waive(*, actor: User, obligation: Obligation, reason: str, now: d
     with transaction.atomic():
         obligation = Obligation.objects.select_for_update(of=("self",)).select_related("unit").get(pk=obligation.pk)
         if obligation.state not in engine.OPEN_STATES:
-            raise Conflict(f"该时限已是“{ObligationState(obligation.state).label_zh}”，不能豁免",
-                           f"an obligation that is {obligation.state} cannot be waived")
+            raise Conflict(
+                f"该时限已是“{ObligationState(obligation.state).label_zh}”，不能豁免",
+                f"an obligation that is {obligation.state} cannot be waived",
+            )
         previous = obligation.state
         obligation.state = ObligationState.WAIVED
         obligation.waived_reason = reason.strip()
         obligation.waived_by = actor
         obligation.waived_at = now
         obligation.save(update_fields=["state", "waived_reason", "waived_by", "waived_at"])
-        engine.audit_obligation(obligation, action="obligation.waive", actor=actor, now=now,
-                                extra={"reason": obligation.waived_reason, "previous_state": previous})
+        engine.audit_obligation(
+            obligation,
+            action="obligation.waive",
+            actor=actor,
+            now=now,
+            extra={"reason": obligation.waived_reason, "previous_state": previous},
+        )
     return obligation
 
 
@@ -340,8 +497,14 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
     unit = unit_for_code(data.unit, errors)
     if local is not None and unit is not None and (unit.pk == local.pk or unit.pk not in unit_subtree_ids(local)):
         raise Forbidden("只能向本镇（区）下属单位发起核实请求", "a local duty room asks only the units below it")
-    check_choice(errors, "authority", data.authority, Authority.values,
-                 "来源必须是 state_council、jiangsu、suzhou 或 city", "unknown authority")
+    check_choice(
+        errors,
+        "authority",
+        data.authority,
+        Authority.values,
+        "来源必须是 state_council、jiangsu、suzhou 或 city",
+        "unknown authority",
+    )
     check_text(errors, "question", data.question, required=True, max_length=limits.QUESTION)
     if check_time(errors, "due_at", data.due_at) and data.due_at is not None and data.due_at <= now:
         errors.add("due_at", "反馈时限必须晚于当前时间", "due_at must be in the future")
@@ -351,18 +514,46 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
         rulebook = rulebook_of(data.incident.rulebook if data.incident else current_snapshot())
         due = verification_reply_due(rulebook, now, data.due_at)
         request = VerificationRequest.objects.create(
-            unit=unit, authority=data.authority, question=data.question.strip(), incident=data.incident,
-            due_at=due, requested_by=actor, created_at=now,
+            unit=unit,
+            authority=data.authority,
+            question=data.question.strip(),
+            incident=data.incident,
+            due_at=due,
+            requested_by=actor,
+            created_at=now,
         )
-        planned = PlannedClock(key="verification_reply", kind=ObligationKind.VERIFICATION_REPLY, due_at=due,
-                               rule=f"{rulebook.ref}/{rulebook.verification_reply.id}", anchor_at=now)
-        engine.obligation_upsert(incident=data.incident, unit=unit, planned=planned,
-                                 key=f"verification:{request.pk}:reply", now=now,
-                                 verification_request_id=request.pk, owed_to=owed_to_code(local))
-        audit_record(actor=actor, action="verification.request", object_type="verification_request",
-                     object_id=request.pk, at=now, incident_id=data.incident.pk if data.incident else None,
-                     unit_code=unit.code, data={"authority": data.authority, "due_at": due})
-        outbox_emit(topic="verification.requested", units=[unit], at=now,
-                    payload={"request": request.pk, "incident": data.incident.pk if data.incident else None},
-                    incident_id=data.incident.pk if data.incident else None, sensitive=True)
+        planned = PlannedClock(
+            key="verification_reply",
+            kind=ObligationKind.VERIFICATION_REPLY,
+            due_at=due,
+            rule=f"{rulebook.ref}/{rulebook.verification_reply.id}",
+            anchor_at=now,
+        )
+        engine.obligation_upsert(
+            incident=data.incident,
+            unit=unit,
+            planned=planned,
+            key=f"verification:{request.pk}:reply",
+            now=now,
+            verification_request_id=request.pk,
+            owed_to=owed_to_code(local),
+        )
+        audit_record(
+            actor=actor,
+            action="verification.request",
+            object_type="verification_request",
+            object_id=request.pk,
+            at=now,
+            incident_id=data.incident.pk if data.incident else None,
+            unit_code=unit.code,
+            data={"authority": data.authority, "due_at": due},
+        )
+        outbox_emit(
+            topic="verification.requested",
+            units=[unit],
+            at=now,
+            payload={"request": request.pk, "incident": data.incident.pk if data.incident else None},
+            incident_id=data.incident.pk if data.incident else None,
+            sensitive=True,
+        )
     return request

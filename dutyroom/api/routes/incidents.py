@@ -18,7 +18,7 @@ from dutyroom.api.serializers import incident_view, report_view
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.categories import categories_of, subtype_code
-from dutyroom.incidents.models import Incident, IncidentState
+from dutyroom.incidents.models import IncidentState
 from dutyroom.incidents.rulebooks import configured_rulebook, rulebook_of
 from dutyroom.incidents.search import IncidentQuery, incidents_matching, search_text
 from dutyroom.incidents.services import (
@@ -30,7 +30,7 @@ from dutyroom.incidents.services import (
 from dutyroom.incidents.services import incident_update as incident_update_service
 from dutyroom.reports.access import access_report
 from dutyroom.reports.intake import incident_create_with_report
-from dutyroom.reports.services import ReportInput, report_confirm_receipt, report_submit
+from dutyroom.reports.services import ReportInput, report_confirm_receipt, report_submit_to
 from dutyroom.rules import Category, Grade
 
 router = Router(tags=["incidents"])
@@ -51,19 +51,27 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
         now = clock_now()
         location = payload.location
         data = IncidentInput(
-            title=payload.title, category=payload.category,
+            title=payload.title,
+            category=payload.category,
             subtype=subtype_code(configured_rulebook()[0], payload.category, payload.subtype) or "",
             grade=payload.grade,
-            sensitive=payload.sensitive, may_escalate=payload.may_escalate, hotspot=payload.hotspot,
-            exercise=payload.exercise, occurred_at=payload.occurred_at, learned_at=payload.learned_at,
-            unit=payload.unit, area=location.area if location else None,
-            address=location.address if location else "", lat=location.lat if location else None,
-            lon=location.lon if location else None, classification=payload.classification,
+            sensitive=payload.sensitive,
+            may_escalate=payload.may_escalate,
+            hotspot=payload.hotspot,
+            exercise=payload.exercise,
+            occurred_at=payload.occurred_at,
+            learned_at=payload.learned_at,
+            unit=payload.unit,
+            area=location.area if location else None,
+            address=location.address if location else "",
+            lat=location.lat if location else None,
+            lon=location.lon if location else None,
+            classification=payload.classification,
             classified_stub=payload.classified_stub,
         )
         report = _report_input(payload.report) if payload.report is not None else None
+        # the row in hand is what was written (the report's figures and time included): not read back
         incident = incident_create_with_report(actor=user, data=data, report=report, now=now)
-        incident = Incident.objects.select_related("unit", "area", "rulebook").get(pk=incident.pk)
         return 201, incident_view(incident, clock_now(), with_reports=True)
 
     return Status(*idempotent(request, action))
@@ -90,8 +98,14 @@ def list_incidents(request: HttpRequest, response: HttpResponse, paging: Query[P
     check_choice("category", category, [c.value for c in Category])
     check_choice("grade", grade, [g.value for g in Grade])
     query = IncidentQuery(
-        text=search_text(q or ""), unit_id=unit_filter(unit).pk if unit else None, category=category or "",
-        grade=grade or "", state=state or "", start=parse_time("from", from_), end=parse_time("to", to))
+        text=search_text(q or ""),
+        unit_id=unit_filter(unit).pk if unit else None,
+        category=category or "",
+        grade=grade or "",
+        state=state or "",
+        start=parse_time("from", from_),
+        end=parse_time("to", to),
+    )
     qs = incidents_matching(visible_incidents(caller(request)), query)
     after = parse_since(since)
     if after is not None:
@@ -117,14 +131,16 @@ def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPat
 
     def action() -> tuple[int, Any]:
         changes = IncidentChanges(
-            set_grade="grade" in given, grade=payload.grade,
+            set_grade="grade" in given,
+            grade=payload.grade,
             sensitive=payload.sensitive if "sensitive" in given else None,
             may_escalate=payload.may_escalate if "may_escalate" in given else None,
             hotspot=payload.hotspot if "hotspot" in given else None,
             occurred_at=payload.occurred_at if "occurred_at" in given else None,
             category=payload.category if "category" in given else None,
-            subtype=subtype_code(rulebook_of(incident.rulebook), payload.category or incident.category,
-                                 payload.subtype) if "subtype" in given else None,
+            subtype=subtype_code(rulebook_of(incident.rulebook), payload.category or incident.category, payload.subtype)
+            if "subtype" in given
+            else None,
             reason=payload.reason,
         )
         updated = incident_update_service(actor=user, incident=incident, changes=changes, now=clock_now())
@@ -149,10 +165,9 @@ def mark_handled(request: HttpRequest, incident_id: int) -> Any:
 @router.post("/incidents/{incident_id}/reports", response={201: ReportOut})
 def submit_report(request: HttpRequest, incident_id: int, payload: ReportIn) -> Status[Any]:
     user = caller(request)
-    incident = access_incident(user, incident_id)
 
     def action() -> tuple[int, Any]:
-        report = report_submit(actor=user, incident=incident, data=_report_input(payload), now=clock_now())
+        report = report_submit_to(actor=user, incident_id=incident_id, data=_report_input(payload), now=clock_now())
         return 201, report_view(report)
 
     return Status(*idempotent(request, action))

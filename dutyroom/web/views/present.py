@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -101,8 +102,12 @@ def clock_scope(user: User) -> set[int] | None:
 
 
 def incident_card(
-    incident: Incident, obligations: list[Obligation], now: datetime, scope: set[int] | None = None,
-    *, split_receipts: bool = False,
+    incident: Incident,
+    obligations: list[Obligation],
+    now: datetime,
+    scope: set[int] | None = None,
+    *,
+    split_receipts: bool = False,
 ) -> dict[str, Any]:
     """An incident with its clocks: the user's running ones by due time (most urgent first), the running
     clocks of others (``waiting``), then the settled ones."""
@@ -149,7 +154,6 @@ def _urgency(card: dict[str, Any]) -> tuple[int, int, float, float]:
     return (1, 1, 0.0, -incident.occurred_at.timestamp())
 
 
-
 def board_incidents(user: User, unit: int | None = None) -> QuerySet[Incident]:
     """Open or handled incidents, and any incident that still has a clock running (e.g. a receipt)."""
     # Two index lookups that return a few hundred ids at most (incidents by state; open clocks on their partial
@@ -176,14 +180,23 @@ def _by_urgency(incidents: QuerySet[Incident], scope: set[int] | None, now: date
 
 def board_groups(incidents: QuerySet[Incident], now: datetime) -> list[dict[str, Any]]:
     """One line per unit: how many incidents it has on the board and how many of its clocks are overdue."""
-    rows = (incidents.order_by().values("unit_id", "unit__code", "unit__name")
-            .annotate(n=Count("id", distinct=True)).order_by("-n", "unit__code"))
+    rows = (
+        incidents.order_by()
+        .values("unit_id", "unit__code", "unit__name")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("-n", "unit__code")
+    )
     overdue = dict(
         Obligation.objects.filter(incident__in=incidents.order_by().values("id"), state__in=OPEN, due_at__lte=now)
-        .order_by().values("incident__unit_id").annotate(n=Count("id")).values_list("incident__unit_id", "n")
+        .order_by()
+        .values("incident__unit_id")
+        .annotate(n=Count("id"))
+        .values_list("incident__unit_id", "n")
     )
-    return [{"code": r["unit__code"], "name": r["unit__name"], "incidents": r["n"],
-             "overdue": overdue.get(r["unit_id"], 0)} for r in rows]
+    return [
+        {"code": r["unit__code"], "name": r["unit__name"], "incidents": r["n"], "overdue": overdue.get(r["unit_id"], 0)}
+        for r in rows
+    ]
 
 
 def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None = None) -> dict[str, Any]:
@@ -197,27 +210,38 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     pages = max(1, -(-total // BOARD_PAGE))
     if page is not None:
         page = min(max(1, page), pages)
-        ordered = ordered[(page - 1) * BOARD_PAGE: page * BOARD_PAGE]
+        ordered = ordered[(page - 1) * BOARD_PAGE : page * BOARD_PAGE]
     incidents = list(ordered)
     by_incident: dict[int, list[Obligation]] = defaultdict(list)
-    obligations = (visible_obligations(user).filter(incident_id__in=[i.pk for i in incidents])
-                   .select_related("unit", "report"))
+    obligations = (
+        visible_obligations(user).filter(incident_id__in=[i.pk for i in incidents]).select_related("unit", "report")
+    )
     for obligation in obligations:
         by_incident[obligation.incident_id or 0].append(obligation)
     split = user.is_duty_room  # the receipts are the duty room's own: its board shows them apart
-    cards = sorted((incident_card(i, by_incident[i.pk], now, scope, split_receipts=split) for i in incidents),
-                   key=_urgency)
+    cards = sorted(
+        (incident_card(i, by_incident[i.pk], now, scope, split_receipts=split) for i in incidents), key=_urgency
+    )
     unattached = visible_obligations(user).filter(incident__isnull=True, state__in=OPEN)
     # Leads waiting for verification are one line with a count, never a countdown each: a flood of thousands
     # of leads must not make the board thousands of cards (the verifier's queue lists them one by one).
-    loose = [clock(o, now) for o in unattached.exclude(kind=ObligationKind.LEAD_VERIFICATION)
-             .select_related("unit").order_by("due_at", "id")[:LOOSE_SHOWN]]
+    loose = [
+        clock(o, now)
+        for o in unattached.exclude(kind=ObligationKind.LEAD_VERIFICATION)
+        .select_related("unit")
+        .order_by("due_at", "id")[:LOOSE_SHOWN]
+    ]
     paged = page is not None and total > BOARD_PAGE
     return {
-        "cards": cards, "loose": loose, "counters": counters(user, now, scope), "total": total,
+        "cards": cards,
+        "loose": loose,
+        "counters": counters(user, now, scope),
+        "total": total,
         "receipts": receipts_owed(user, now),
         "leads_waiting": lead_counts(unattached, now),
-        "page": page or 1, "pages": pages, "paged": paged,
+        "page": page or 1,
+        "pages": pages,
+        "paged": paged,
         "groups": board_groups(everything, now) if paged or unit is not None else [],
     }
 
@@ -250,8 +274,10 @@ def lead_counts(unattached: QuerySet[Obligation], now: datetime) -> dict[str, in
     lead has a clock for each of its verifier units but is one lead)."""
     waiting = unattached.filter(kind=ObligationKind.LEAD_VERIFICATION).values("id")
     rows = LeadVerifier.objects.filter(obligation_id__in=waiting).order_by()
-    return rows.aggregate(total=Count("lead_id", distinct=True),
-                          overdue=Count("lead_id", distinct=True, filter=Q(obligation__due_at__lte=now)))
+    return rows.aggregate(
+        total=Count("lead_id", distinct=True),
+        overdue=Count("lead_id", distinct=True, filter=Q(obligation__due_at__lte=now)),
+    )
 
 
 def counters(user: User, now: datetime, scope: set[int] | None = None) -> dict[str, int]:
@@ -263,10 +289,29 @@ def counters(user: User, now: datetime, scope: set[int] | None = None) -> dict[s
         watched = watched.filter(unit_id__in=scope)
     midnight = now.astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0)
     # counted in the database (partial indexes on open and late clocks), not by fetching every open clock
-    found = watched.filter(state__in=OPEN).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lte=now)))
-    late_today = watched.filter(state=ObligationState.LATE, met_at__gte=midnight).count()
+    found = watched.filter(state__in=OPEN).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lte=now)))
+    late_today = _late_since(watched, midnight)
     return {"pending": found["open"] - found["overdue"], "overdue": found["overdue"], "late_today": late_today}
+
+
+def _late_since(watched: QuerySet[Obligation], since: datetime) -> int:
+    """Clocks met late since ``since``, through the partial index of late clocks by ``met_at``
+    (obligation_late_met). SQLite without statistics (a new or never analysed database) took the (state, due_at)
+    index for ``state = 'late'`` and visited every late clock ever recorded, a read that grew with the city's
+    history; there the index is named (``INDEXED BY``, which also fails loudly if the index ever goes)."""
+    # the state as a literal, not a bound parameter: SQLite matches a partial index's condition only against
+    # literal terms, so ``state = ?`` could never use obligation_late_met
+    late = watched.filter(met_at__gte=since).extra(
+        where=[f'"{Obligation._meta.db_table}"."state" = \'{ObligationState.LATE.value}\'']
+    )
+    if connection.vendor != "sqlite":
+        return late.count()
+    sql, params = late.values("id").query.sql_with_params()
+    table = f'FROM "{Obligation._meta.db_table}"'
+    sql = sql.replace(table, f"{table} INDEXED BY obligation_late_met", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql})", params)
+        return int(cursor.fetchone()[0])
 
 
 def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -285,8 +330,13 @@ def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) ->
                 "flags": [code for code, _label in card["flags"]],
                 "updated_at": iso_local(card["incident"].updated_at),
                 "url": card["url"],
-                "obligations": [c["view"] for c in card["open_clocks"] + card["waiting_clocks"]
-                                + card.get("receipt_clocks", []) + card["done_clocks"]],
+                "obligations": [
+                    c["view"]
+                    for c in card["open_clocks"]
+                    + card["waiting_clocks"]
+                    + card.get("receipt_clocks", [])
+                    + card["done_clocks"]
+                ],
             }
             for card in data["cards"]
         ],
