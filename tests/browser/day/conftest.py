@@ -3,13 +3,16 @@ every step at a desk's width and a phone's, so the day can be read back as a tou
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
 
+from dutyroom.common import clock as clock_module
 from dutyroom.common.clock import now as clock_now
 from dutyroom.demo import demo_password
 from dutyroom.duty.demo import roster_demo_load
@@ -57,3 +60,36 @@ def step(request: Any) -> Step:
         page.set_viewport_size(size)
 
     return take
+
+
+class Clock:
+    """The server's clock moved forward, the one thing the day is allowed to do without the browser.
+
+    The application reads the time only through ``dutyroom.common.clock.now``, which every module imports by
+    name; moving the clock means rebinding that name wherever it was imported (the live server runs in this
+    process, so its requests see the moved clock too).
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = timedelta(0)
+        self._monkeypatch = monkeypatch
+        real = clock_module.now
+
+        def moved() -> datetime:
+            return real() + self.offset
+
+        for module in list(sys.modules.values()):
+            name = getattr(module, "__name__", "")
+            if not name.startswith(("dutyroom", "tests")):
+                continue
+            for attr, value in list(vars(module).items()):
+                if value is real:
+                    monkeypatch.setattr(module, attr, moved)
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
