@@ -16,6 +16,7 @@ from dutyroom.common import clock as clock_module
 from dutyroom.common.clock import now as clock_now
 from dutyroom.demo import demo_password
 from dutyroom.duty.demo import roster_demo_load
+from dutyroom.worker.jobs import JOBS, jobs_run
 
 DAY_SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots" / "day"
 WIDE = 1400
@@ -93,3 +94,11 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
+
+
+def worker_tick() -> None:
+    """What the background worker does on its next wake-up: deliver the outbox, fan alerts out, run due jobs.
+
+    The live server does not run the worker; twice, because one job's output (an alert) is the next one's input."""
+    for _ in range(2):
+        jobs_run(clock_now(), list(JOBS))
