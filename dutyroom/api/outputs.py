@@ -12,7 +12,7 @@ must gain it here too, or the field is silently left out of the answer.
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 Time = str
 """A local time with its offset, e.g. ``2017-06-01T08:30:00+08:00``."""
@@ -220,8 +220,9 @@ class DailyReportOut(Schema):
     generated_by: str | None
 
 
-class OpenSchema(Schema):
-    """A body whose listed fields are always there and which may carry more, depending on its kind."""
+class OpenSchema(BaseModel):
+    """A body whose listed fields are always there and which may carry more, depending on its kind (a plain
+    pydantic model: ninja's ``Schema`` reads a dict through attribute access and would drop the extra keys)."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -198,12 +198,14 @@ class _Shape(BaseModel):
 
 
 class CasualtiesShape(_Shape):
-    deaths: Count = 0
-    missing: Count = 0
-    trapped: Count = 0
-    serious_injuries: Count = 0
-    injuries: Count = 0
-    evacuated: Count = 0
+    """A figure the child's report left out is unknown (``null``), never 0: it is filed as unknown here too."""
+
+    deaths: Count | None = None
+    missing: Count | None = None
+    trapped: Count | None = None
+    serious_injuries: Count | None = None
+    injuries: Count | None = None
+    evacuated: Count | None = None
 
 
 class ReportShape(_Shape):
