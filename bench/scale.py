@@ -54,11 +54,24 @@ def wait_until_up(url: str, timeout: float = 60) -> float:
 
 
 def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="_bare_settings", PYTHONPATH=f"{HERE}:{ROOT}",
-               DUTYROOM_EMBEDDED_WORKER="0", DUTYROOM_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="_bare_settings",
+        PYTHONPATH=f"{HERE}:{ROOT}",
+        DUTYROOM_EMBEDDED_WORKER="0",
+        DUTYROOM_LOG_LEVEL="WARNING",
+    )
     workers = WEB_WORKERS if db == "postgresql" else 1
-    command = [str(Path(sys.executable).parent / "dutyroom"), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
+    command = [
+        str(Path(sys.executable).parent / "dutyroom"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
 
 
@@ -66,8 +79,9 @@ def start_worker() -> subprocess.Popen[bytes]:
     """The production pairing on PostgreSQL: a `dutyroom worker` beside the web processes, sealing the audit
     entries the submissions leave pending (its CPU is part of what the submissions cost)."""
     env = dict(os.environ, DUTYROOM_LOG_LEVEL="WARNING")
-    return subprocess.Popen([str(Path(sys.executable).parent / "dutyroom"), "worker"], env=env,
-                            stdout=subprocess.DEVNULL, cwd=ROOT)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "dutyroom"), "worker"], env=env, stdout=subprocess.DEVNULL, cwd=ROOT
+    )
 
 
 def seed_incidents(count: int) -> list[tuple[int, str]]:
@@ -82,9 +96,17 @@ def seed_incidents(count: int) -> list[tuple[int, str]]:
     seeded = []
     for n in range(count):
         reporter = reporters[n % len(reporters)]
-        incident = incident_create(actor=reporter, now=now, data=IncidentInput(
-            title=f"scale bench {n}", category="accident", subtype="fire", grade="IV",
-            occurred_at=now - timedelta(minutes=10)))
+        incident = incident_create(
+            actor=reporter,
+            now=now,
+            data=IncidentInput(
+                title=f"scale bench {n}",
+                category="accident",
+                subtype="fire",
+                grade="IV",
+                occurred_at=now - timedelta(minutes=10),
+            ),
+        )
         seeded.append((incident.pk, tokens[reporter.pk]))
     return seeded
 
@@ -92,16 +114,20 @@ def seed_incidents(count: int) -> list[tuple[int, str]]:
 def submit_load(port: int, seeded: list[tuple[int, str]]) -> LoadResult:
     def make(client: int, n: int) -> tuple[str, str, dict[str, str], object]:
         incident, token = seeded[client]
-        return ("POST", f"/api/v1/incidents/{incident}/reports",
-                {"Authorization": f"Bearer {token}"},
-                {"kind": "followup", "summary": f"续报 {client}-{n}：现场处置中"})
+        return (
+            "POST",
+            f"/api/v1/incidents/{incident}/reports",
+            {"Authorization": f"Bearer {token}"},
+            {"kind": "followup", "summary": f"续报 {client}-{n}：现场处置中"},
+        )
 
     return run_load("127.0.0.1", port, make, clients=len(seeded), seconds=SECONDS, keep_bodies=True)
 
 
 def bare_load(port: int) -> LoadResult:
-    return run_load("127.0.0.1", port, lambda c, n: ("POST", "/bench/bare", {}, {"c": c}),
-                    clients=CLIENTS, seconds=SECONDS)
+    return run_load(
+        "127.0.0.1", port, lambda c, n: ("POST", "/bench/bare", {}, {"c": c}), clients=CLIENTS, seconds=SECONDS
+    )
 
 
 def follow_up_integrity(seeded: list[tuple[int, str]], result: LoadResult) -> tuple[int, int]:
@@ -113,9 +139,74 @@ def follow_up_integrity(seeded: list[tuple[int, str]], result: LoadResult) -> tu
     acknowledged = {body["id"] for body in result.bodies if isinstance(body, dict) and "id" in body}
     ids = [incident for incident, _ in seeded]
     stored = set(Report.objects.filter(incident_id__in=ids, kind="followup").values_list("id", flat=True))
-    duplicated = (Report.objects.filter(incident_id__in=ids, kind="followup").values("incident_id", "number")
-                  .annotate(n=Count("id")).filter(n__gt=1).count())
+    duplicated = (
+        Report.objects.filter(incident_id__in=ids, kind="followup")
+        .values("incident_id", "number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
     return len(acknowledged - stored), duplicated
+
+
+FOLLOWUP_STATEMENTS_GOAL = 10
+CREATE_STATEMENTS_GOAL = 16
+
+
+def statements(db: str) -> list[Figure]:
+    """SQL statements of one follow-up and of one incident opened with its first report, in process through the
+    API (the token read included; the transaction's BEGIN/COMMIT not, as Django does not list them). Pinned by
+    tests/api/test_report_statements.py."""
+    import json
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    ((incident, token),) = seed_incidents(1)
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def post(path: str, body: dict[str, object]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                f"/api/v1{path}", data=json.dumps(body), content_type="application/json", headers=headers
+            )
+        assert response.status_code == 201, response.content
+        return sum(1 for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+
+    post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "首报"})
+    post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报一"})
+    followup = post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报二"})
+    now = datetime.now(UTC)
+    body = {
+        "title": "scale bench 首报",
+        "category": "accident",
+        "subtype": "fire",
+        "grade": "IV",
+        "occurred_at": (now - timedelta(minutes=10)).isoformat(),
+        "report": {"kind": "written", "summary": "厂房起火，已扑灭"},
+    }
+    post("/incidents", body)
+    create = post("/incidents", body)
+    return [
+        figure(
+            "followup_statements",
+            followup,
+            "statements",
+            goal=f"<= {FOLLOWUP_STATEMENTS_GOAL}",
+            met=followup <= FOLLOWUP_STATEMENTS_GOAL,
+            db=db,
+        ),
+        figure(
+            "create_statements",
+            create,
+            "statements",
+            goal=f"<= {CREATE_STATEMENTS_GOAL}",
+            met=create <= CREATE_STATEMENTS_GOAL,
+            db=db,
+        ),
+    ]
 
 
 def submit(db: str) -> list[Figure]:
@@ -151,8 +242,14 @@ def submit(db: str) -> list[Figure]:
     ratio = round(sub.per_second / bare.per_second, 3) if bare.per_second else None
     p99 = sub.percentile(0.99)
     return [
-        figure("submit_ratio_to_bare", ratio, "x", goal=ratio_goal,
-               met=(ratio is not None and ratio >= 0.5) if ratio_goal else None, db=db),
+        figure(
+            "submit_ratio_to_bare",
+            ratio,
+            "x",
+            goal=ratio_goal,
+            met=(ratio is not None and ratio >= 0.5) if ratio_goal else None,
+            db=db,
+        ),
         figure("submit_per_s", round(sub.per_second, 1), "req/s", baseline=round(bare.per_second, 1), db=db),
         figure("submit_p99_ms", p99, "ms", goal="<= 250 ms", met=p99 is not None and p99 <= 250, db=db),
         figure("submit_p50_ms", sub.percentile(0.5), "ms", db=db),
@@ -173,8 +270,9 @@ def cold_start() -> list[Figure]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(DUTYROOM_DATA_DIR=data, PORT=str(port))
     start = time.monotonic()
-    process = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/login/", timeout=120)
         seconds = time.monotonic() - start
@@ -197,9 +295,17 @@ def open_incidents(count: int, tag: str) -> list[int]:
     reporters = list(User.objects.filter(role="unit_reporter").order_by("username"))
     now = datetime.now(UTC)
     return [
-        incident_create(actor=reporters[n % len(reporters)], now=now, data=IncidentInput(
-            title=f"{tag} {n}", category="natural", subtype="meteorological", grade="IV",
-            occurred_at=now - timedelta(minutes=n % 40))).pk
+        incident_create(
+            actor=reporters[n % len(reporters)],
+            now=now,
+            data=IncidentInput(
+                title=f"{tag} {n}",
+                category="natural",
+                subtype="meteorological",
+                grade="IV",
+                occurred_at=now - timedelta(minutes=n % 40),
+            ),
+        ).pk
         for n in range(count)
     ]
 
@@ -232,8 +338,10 @@ def board(db: str) -> list[Figure]:
 
     start = time.monotonic()
     history_load(INCIDENTS, PER_INCIDENT)
-    print(f"  history: {INCIDENTS:,} incidents, {INCIDENTS * PER_INCIDENT:,} clocks in "
-          f"{time.monotonic() - start:.0f} s", flush=True)
+    print(
+        f"  history: {INCIDENTS:,} incidents, {INCIDENTS * PER_INCIDENT:,} clocks in {time.monotonic() - start:.0f} s",
+        flush=True,
+    )
     few = open_incidents(20, "今日事件")
     client = Client()
     client.force_login(User.objects.get(username="duty-officer"))
@@ -267,8 +375,10 @@ def measure(db: str) -> list[Figure]:
         figures = board(db)
     elif os.environ.get("BENCH_ONLY_SUBMIT"):
         figures = submit(db)
+    elif os.environ.get("BENCH_ONLY_STATEMENTS"):
+        figures = statements(db)
     else:
-        figures = submit(db) + board(db)
+        figures = statements(db) + submit(db) + board(db)
     if db == "sqlite":
         figures += cold_start()
     return figures
