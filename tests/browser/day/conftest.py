@@ -4,7 +4,7 @@ every step at a desk's width and a phone's, so the day can be read back as a tou
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,37 +63,40 @@ def step(request: Any) -> Step:
     return take
 
 
+_REAL_NOW = clock_module.now
+_offset = [timedelta(0)]
+
+
+def _moved_now() -> datetime:
+    return _REAL_NOW() + _offset[0]
+
+
 class Clock:
     """The server's clock moved forward, the one thing the day is allowed to do without the browser.
 
     The application reads the time only through ``dutyroom.common.clock.now``, which every module imports by
     name; moving the clock means rebinding that name wherever it was imported (the live server runs in this
-    process, so its requests see the moved clock too).
+    process, so its requests see the moved clock too). The rebinding is never undone, since a module imported
+    while it holds keeps the moved function: instead the offset goes back to zero after each act.
     """
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = timedelta(0)
-        self._monkeypatch = monkeypatch
-        real = clock_module.now
-
-        def moved() -> datetime:
-            return real() + self.offset
-
+    def __init__(self) -> None:
         for module in list(sys.modules.values()):
             name = getattr(module, "__name__", "")
-            if not name.startswith(("dutyroom", "tests")):
+            if not name.startswith(("dutyroom", "tests")) or name == __name__:  # this module keeps the real one
                 continue
             for attr, value in list(vars(module).items()):
-                if value is real:
-                    monkeypatch.setattr(module, attr, moved)
+                if value is _REAL_NOW:
+                    setattr(module, attr, _moved_now)
 
     def advance(self, delta: timedelta) -> None:
-        self.offset += delta
+        _offset[0] += delta
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
+def clock() -> Iterator[Clock]:
+    yield Clock()
+    _offset[0] = timedelta(0)
 
 
 def worker_tick() -> None:

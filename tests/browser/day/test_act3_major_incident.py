@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from dutyroom.common.clock import now as clock_now
 from dutyroom.incidents.models import Incident
 from tests.browser.conftest import PHONE
-from tests.browser.day.conftest import Step
+from tests.browser.day.conftest import Step, worker_tick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,8 +94,20 @@ def test_a_major_incident_from_phone_call_to_leaders_instruction_and_special_rep
     assert incident.grade == "II"
     step(duty, "incident-major")
 
-    # 6. The city leader, on a phone, sees it among what needs them and writes a 批示 tasking the town.
+    # 6. The duty leader and the city leader are told of the re-grade; the city leader, on a phone, sees it among
+    #    what needs them and writes a 批示 tasking the town.
+    worker_tick()
+    duty_leader = person("duty-leader")
+    duty_leader.goto("/notifications/")
+    step(duty_leader, "duty-leader-notifications")
     leader = person("city-leader", PHONE)
+    leader.goto("/notifications/")
+    step(leader, "city-leader-notifications")
+    untold = [
+        who
+        for who, page in (("带班领导", duty_leader), ("值班市领导", leader))
+        if TITLE not in page.locator("main").inner_text()
+    ]
     leader.goto("/leader/")
     item = leader.locator(f"#major #incident-{incident.pk}")
     expect(item).to_be_visible()
@@ -137,3 +149,5 @@ def test_a_major_incident_from_phone_call_to_leaders_instruction_and_special_rep
     pdf = pypdfium2.PdfDocument(pdf_download.value.path().read_bytes())
     pdf_text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert FEEDBACK.replace(" ", "") in pdf_text.replace(" ", "").replace("\n", "").replace("\r", "")
+    if untold:
+        pytest.xfail(reason=f"a re-grade to 重大 alerts only the duty officer; not told: {'、'.join(untold)}")

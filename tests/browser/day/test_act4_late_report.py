@@ -69,6 +69,11 @@ def test_a_department_reports_late_is_chased_found_late_appeals_and_the_ledger_s
     overdue = duty.locator(f"#clock-{first.pk}")
     expect(overdue).to_have_attribute("data-state", "overdue")
     step(duty, "board-first-report-overdue")
+    # the notice wants the chase to carry a note of the phone call; the form offers no field for it
+    phone_note = overdue.locator(".chase-form [name=note]")
+    has_phone_note = phone_note.count() > 0
+    if has_phone_note:
+        phone_note.fill("10:20 电话催报市应急管理局值班室，对方称正在核实")
     overdue.get_by_role("button", name="催报").click()
     expect(duty.get_by_text("已催报 市应急管理局")).to_be_visible()
     step(duty, "duty-chased-department")
@@ -108,3 +113,14 @@ def test_a_department_reports_late_is_chased_found_late_appeals_and_the_ledger_s
     expect(assessor.locator("main")).to_contain_text("迟报")
     expect(assessor.locator("main")).to_contain_text(incident.title)
     step(assessor, "department-ledger")
+
+    # 8. The month's ranking, from which the 通报 is written, counts the same late first report and the chase.
+    assessor.goto("/assessment/")
+    row = assessor.locator("table.ranking tr", has_text="市应急管理局").first
+    expect(row.locator("td").nth(4)).to_have_text("0 / 1 / 0")
+    expect(row.locator("td").nth(10)).to_have_text("1")
+    step(assessor, "monthly-ranking")
+    if not has_phone_note:
+        pytest.xfail(
+            reason="催报 on the board has no field for the phone note (the service takes a note; the form sends none)"
+        )
