@@ -19,9 +19,11 @@ TABLE = "bench_bare_row"
 
 def ensure_table() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, client INTEGER, at TEXT)"
-                       if connection.vendor == "sqlite" else
-                       f"CREATE TABLE IF NOT EXISTS {TABLE} (id BIGSERIAL PRIMARY KEY, client INTEGER, at TEXT)")
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, client INTEGER, at TEXT)"
+            if connection.vendor == "sqlite"
+            else f"CREATE TABLE IF NOT EXISTS {TABLE} (id BIGSERIAL PRIMARY KEY, client INTEGER, at TEXT)"
+        )
 
 
 @csrf_exempt

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-KINDS = ["first_report", "written_report", "followup", "followup", "final_report", "receipt", "receipt", "receipt",
-         "verification_reply", "phone_report"]
+KINDS = [
+    "first_report",
+    "written_report",
+    "followup",
+    "followup",
+    "final_report",
+    "receipt",
+    "receipt",
+    "receipt",
+    "verification_reply",
+    "phone_report",
+]
 
 
 def _pg(incidents: int, per_incident: int, unit_ids: list[int], rulebook_id: int) -> None:
@@ -47,9 +57,7 @@ def _pg(incidents: int, per_incident: int, unit_ids: list[int], rulebook_id: int
 def _sqlite(incidents: int, per_incident: int, unit_ids: list[int], rulebook_id: int) -> None:
     units = ",".join(str(u) for u in unit_ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE bench_units AS SELECT value AS id, key AS n FROM json_each('[{units}]')"
-        )
+        cursor.execute(f"CREATE TEMP TABLE bench_units AS SELECT value AS id, key AS n FROM json_each('[{units}]')")
         cursor.execute(
             f"""
             INSERT INTO incidents_incident (title, category, secondary_category, subtype, grade, sensitive,

@@ -10,6 +10,8 @@ from typing import Any
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("304 Not Modified", [("ETag", '"1.1.0"'), ("Cache-Control", "no-cache"),
-                                        ("X-Now-Ms", str(int(time.time() * 1000)))])
+    start_response(
+        "304 Not Modified",
+        [("ETag", '"1.1.0"'), ("Cache-Control", "no-cache"), ("X-Now-Ms", str(int(time.time() * 1000)))],
+    )
     return [b""]

@@ -42,9 +42,11 @@ class LoadResult:
 
     def describe(self, label: str) -> str:
         p50 = statistics.median(self.latencies_ms) if self.latencies_ms else 0
-        return (f"{label}: {self.ok} ok in {self.seconds:.1f} s = {self.per_second:.0f} req/s; "
-                f"p50 {p50:.0f} ms, p99 {self.percentile(0.99) or 0:.0f} ms; statuses {self.statuses}; "
-                f"errors {len(self.errors)}")
+        return (
+            f"{label}: {self.ok} ok in {self.seconds:.1f} s = {self.per_second:.0f} req/s; "
+            f"p50 {p50:.0f} ms, p99 {self.percentile(0.99) or 0:.0f} ms; statuses {self.statuses}; "
+            f"errors {len(self.errors)}"
+        )
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -59,8 +61,9 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, body
 
 
-async def _client(n: int, host: str, port: int, make: RequestMaker, until: float, result: LoadResult,
-                  keep_bodies: bool) -> None:
+async def _client(
+    n: int, host: str, port: int, make: RequestMaker, until: float, result: LoadResult, keep_bodies: bool
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     sent = 0
     try:
@@ -90,8 +93,9 @@ async def _client(n: int, host: str, port: int, make: RequestMaker, until: float
         writer.close()
 
 
-def run_load(host: str, port: int, make: RequestMaker, *, clients: int, seconds: float,
-             keep_bodies: bool = False) -> LoadResult:
+def run_load(
+    host: str, port: int, make: RequestMaker, *, clients: int, seconds: float, keep_bodies: bool = False
+) -> LoadResult:
     """Drive ``clients`` connections for ``seconds``; returns every latency and status."""
     result = LoadResult(seconds=seconds)
 

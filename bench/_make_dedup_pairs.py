@@ -17,18 +17,41 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "dutyroom" / "leads" / "data" / "dedup_pairs.jsonl"
 
 PLACES = [  # (area code, town name, roads, sites)
-    ("chengxiang", "城厢镇", ["上海东路", "县府街", "新华东路", "太平北路", "人民南路"],
-     ["万达广场", "一家小区地下车库", "菜市场", "老旧居民楼", "商业街店铺"]),
+    (
+        "chengxiang",
+        "城厢镇",
+        ["上海东路", "县府街", "新华东路", "太平北路", "人民南路"],
+        ["万达广场", "一家小区地下车库", "菜市场", "老旧居民楼", "商业街店铺"],
+    ),
     ("shaxi", "沙溪镇", ["白云路", "沙南路", "岳王街", "印溪路"], ["古镇景区", "一家纺织厂", "居民楼", "农贸市场"]),
-    ("liuhe", "浏河镇", ["新闸路", "浏河口路", "郑和路", "滨江大道"],
-     ["一家化工企业", "渔港码头", "一家物流仓库", "长江边堤岸"]),
-    ("fuqiao", "浮桥镇", ["浮南路", "时思路", "老浮桥街"], ["一家纸业公司", "港区码头", "建筑工地", "一家危化品储罐区"]),
+    (
+        "liuhe",
+        "浏河镇",
+        ["新闸路", "浏河口路", "郑和路", "滨江大道"],
+        ["一家化工企业", "渔港码头", "一家物流仓库", "长江边堤岸"],
+    ),
+    (
+        "fuqiao",
+        "浮桥镇",
+        ["浮南路", "时思路", "老浮桥街"],
+        ["一家纸业公司", "港区码头", "建筑工地", "一家危化品储罐区"],
+    ),
     ("huangjing", "璜泾镇", ["永乐路", "璜泾大道", "杨林路"], ["一家化纤厂", "村民住宅", "一家加油站", "河道"]),
     ("shuangfeng", "双凤镇", ["凤中路", "双凤大道", "新湖路"], ["一家机械厂", "养殖场", "小学门口", "村道桥梁"]),
     ("loudong", "娄东街道", ["北京东路", "郑和中路", "娄江路"], ["一处建筑工地", "商场", "住宅小区", "学校食堂"]),
     ("ludu", "陆渡街道", ["陆渡大道", "朝阳路", "苏州路"], ["一家电子厂", "物流园", "出租屋", "高架桥下"]),
-    ("port-zone", "港区", ["北环路", "港城大道", "滨江大道"], ["集装箱码头", "一家化工储运公司", "散货堆场", "LNG接收站附近"]),
-    ("hitech-zone", "高新区", ["常胜南路", "东亭路", "北京西路"], ["一家汽车零部件厂", "研发园区", "员工宿舍", "污水处理厂"]),
+    (
+        "port-zone",
+        "港区",
+        ["北环路", "港城大道", "滨江大道"],
+        ["集装箱码头", "一家化工储运公司", "散货堆场", "LNG接收站附近"],
+    ),
+    (
+        "hitech-zone",
+        "高新区",
+        ["常胜南路", "东亭路", "北京西路"],
+        ["一家汽车零部件厂", "研发园区", "员工宿舍", "污水处理厂"],
+    ),
 ]
 
 EVENTS: dict[str, list[str]] = {
@@ -88,13 +111,25 @@ EVENTS: dict[str, list[str]] = {
     ],
 }
 TITLES = {
-    "fire": "{town}{site}火灾", "leak": "{town}{site}泄漏", "traffic": "{town}{road}交通事故",
-    "collapse": "{town}{site}坍塌", "drowning": "{town}{road}溺水", "gathering": "{town}{site}人员聚集",
-    "explosion": "{town}{site}爆炸", "poisoning": "{town}{site}疑似食物中毒", "flood": "{town}{road}积水内涝",
+    "fire": "{town}{site}火灾",
+    "leak": "{town}{site}泄漏",
+    "traffic": "{town}{road}交通事故",
+    "collapse": "{town}{site}坍塌",
+    "drowning": "{town}{road}溺水",
+    "gathering": "{town}{site}人员聚集",
+    "explosion": "{town}{site}爆炸",
+    "poisoning": "{town}{site}疑似食物中毒",
+    "flood": "{town}{road}积水内涝",
 }
 ALT_TITLES = {
-    "fire": "{road}起火", "leak": "{road}附近有异味", "traffic": "{road}车祸", "collapse": "{site}倒塌",
-    "drowning": "有人落水", "gathering": "{site}有人聚集", "explosion": "{town}巨响", "poisoning": "多人不适",
+    "fire": "{road}起火",
+    "leak": "{road}附近有异味",
+    "traffic": "{road}车祸",
+    "collapse": "{site}倒塌",
+    "drowning": "有人落水",
+    "gathering": "{site}有人聚集",
+    "explosion": "{town}巨响",
+    "poisoning": "多人不适",
     "flood": "{road}淹水",
 }
 
@@ -120,36 +155,62 @@ def build(seed: int = 20171922) -> list[dict]:
         road, site = rng.choice(place[2]), rng.choice(place[3])
         v1, v2 = rng.sample(range(4), 2)
         t = rng.randint(0, 10000)
-        out.append(pair(item(rng, kind, place, road, site, t, v1),
-                        item(rng, kind, place, road, site, t + rng.randint(-90, 90), v2), True, "same event"))
+        out.append(
+            pair(
+                item(rng, kind, place, road, site, t, v1),
+                item(rng, kind, place, road, site, t + rng.randint(-90, 90), v2),
+                True,
+                "same event",
+            )
+        )
     for _ in range(60):  # same place and time, another event
         place = rng.choice(PLACES)
         road, site = rng.choice(place[2]), rng.choice(place[3])
         k1, k2 = rng.sample(kinds, 2)
         t = rng.randint(0, 10000)
-        out.append(pair(item(rng, k1, place, road, site, t, rng.randrange(4)),
-                        item(rng, k2, place, road, site, t + rng.randint(-120, 120), rng.randrange(4)), False,
-                        "same place, different event"))
+        out.append(
+            pair(
+                item(rng, k1, place, road, site, t, rng.randrange(4)),
+                item(rng, k2, place, road, site, t + rng.randint(-120, 120), rng.randrange(4)),
+                False,
+                "same place, different event",
+            )
+        )
     for _ in range(50):  # the same kind of event in another town at about the same time
         p1, p2 = rng.sample(PLACES, 2)
         kind = rng.choice(kinds)
         t = rng.randint(0, 10000)
-        out.append(pair(item(rng, kind, p1, rng.choice(p1[2]), rng.choice(p1[3]), t, rng.randrange(4)),
-                        item(rng, kind, p2, rng.choice(p2[2]), rng.choice(p2[3]), t + rng.randint(-60, 60),
-                             rng.randrange(4)), False, "same kind, another town"))
+        out.append(
+            pair(
+                item(rng, kind, p1, rng.choice(p1[2]), rng.choice(p1[3]), t, rng.randrange(4)),
+                item(rng, kind, p2, rng.choice(p2[2]), rng.choice(p2[3]), t + rng.randint(-60, 60), rng.randrange(4)),
+                False,
+                "same kind, another town",
+            )
+        )
     for _ in range(30):  # the same kind of event in the same town, another road, hours apart
         place, kind = rng.choice(PLACES), rng.choice(kinds)
         (r1, r2), (s1, s2) = rng.sample(place[2], 2), rng.sample(place[3], 2)
         t = rng.randint(0, 10000)
-        out.append(pair(item(rng, kind, place, r1, s1, t, rng.randrange(4)),
-                        item(rng, kind, place, r2, s2, t + rng.choice([-1, 1]) * rng.randint(360, 1440),
-                             rng.randrange(4)), False, "same kind, same town, another road, hours apart"))
+        out.append(
+            pair(
+                item(rng, kind, place, r1, s1, t, rng.randrange(4)),
+                item(rng, kind, place, r2, s2, t + rng.choice([-1, 1]) * rng.randint(360, 1440), rng.randrange(4)),
+                False,
+                "same kind, same town, another road, hours apart",
+            )
+        )
     for _ in range(20):  # unrelated
         p1, p2 = rng.sample(PLACES, 2)
         k1, k2 = rng.sample(kinds, 2)
-        out.append(pair(item(rng, k1, p1, rng.choice(p1[2]), rng.choice(p1[3]), rng.randint(0, 10000), 0),
-                        item(rng, k2, p2, rng.choice(p2[2]), rng.choice(p2[3]), rng.randint(0, 10000), 1), False,
-                        "unrelated"))
+        out.append(
+            pair(
+                item(rng, k1, p1, rng.choice(p1[2]), rng.choice(p1[3]), rng.randint(0, 10000), 0),
+                item(rng, k2, p2, rng.choice(p2[2]), rng.choice(p2[3]), rng.randint(0, 10000), 1),
+                False,
+                "unrelated",
+            )
+        )
     rng.shuffle(out)
     return out
 

@@ -64,8 +64,7 @@ def bare_rate(url: str, count: int) -> float:
     body = b'{"topic":"chase","incident":null,"obligation":null,"text":"x","created_at":"2026-01-01T00:00:00+08:00"}'
     start = time.perf_counter()
     with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(lambda i: transports.send_webhook(url, "bench-secret", body, "chase", f"bare-{i}"),
-                      range(count)))
+        list(pool.map(lambda i: transports.send_webhook(url, "bench-secret", body, "chase", f"bare-{i}"), range(count)))
     return count / (time.perf_counter() - start)
 
 
@@ -81,8 +80,11 @@ def measure(db: str) -> list[Figure]:
 
     print(f"alerts: {N} webhook deliveries to a local receiver on {db} (BENCH_ALERTS_N)", flush=True)
     receiver = Receiver()
-    webhook_create(actor=User.objects.get(username="admin"), now=clock_now(),
-                   data=WebhookInput(url=receiver.url, secret="bench-secret-0", topics=[]))
+    webhook_create(
+        actor=User.objects.get(username="admin"),
+        now=clock_now(),
+        data=WebhookInput(url=receiver.url, secret="bench-secret-0", topics=[]),
+    )
     now = clock_now()
     for start in range(0, N, 500):
         with transaction.atomic():

@@ -41,8 +41,10 @@ def units() -> list[Any]:
     from dutyroom.orgs.models import Unit, UnitKind
 
     have = list(assessed_units())
-    extra = [Unit(code=f"bench-{i}", name=f"测试单位{i}", kind=UnitKind.TOWN if i % 2 else UnitKind.DEPARTMENT)
-             for i in range(UNITS - len(have))]
+    extra = [
+        Unit(code=f"bench-{i}", name=f"测试单位{i}", kind=UnitKind.TOWN if i % 2 else UnitKind.DEPARTMENT)
+        for i in range(UNITS - len(have))
+    ]
     Unit.objects.bulk_create(extra)
     return list(assessed_units())
 
@@ -76,14 +78,32 @@ def seed(count: int) -> None:
     rng = random.Random(9)
     snapshot = current_snapshot()
     unit_ids = [u.pk for u in units()]
-    stamp = ((lambda d: d) if connection.vendor == "postgresql"
-             else (lambda d: d.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")))
+    stamp = (
+        (lambda d: d)
+        if connection.vendor == "postgresql"
+        else (lambda d: d.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
+    )
     year_start = datetime(2024, 12, 31, 16, tzinfo=UTC)  # 2025-01-01 00:00 in Shanghai
-    template_incident = Incident(title="bench", category="accident", subtype="fire", grade="IV", unit_id=unit_ids[0],
-                                 occurred_at=year_start, rulebook=snapshot, created_at=year_start,
-                                 updated_at=year_start)
-    template_clock = Obligation(key="", unit_id=unit_ids[0], kind="first_report", due_at=year_start,
-                                anchor_at=year_start, rule="taicang-2017@2/bench", created_at=year_start)
+    template_incident = Incident(
+        title="bench",
+        category="accident",
+        subtype="fire",
+        grade="IV",
+        unit_id=unit_ids[0],
+        occurred_at=year_start,
+        rulebook=snapshot,
+        created_at=year_start,
+        updated_at=year_start,
+    )
+    template_clock = Obligation(
+        key="",
+        unit_id=unit_ids[0],
+        kind="first_report",
+        due_at=year_start,
+        anchor_at=year_start,
+        rule="taicang-2017@2/bench",
+        created_at=year_start,
+    )
     incidents_needed = max(1, count // len(PER_INCIDENT))
     next_id = (Incident.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     made = 0
@@ -94,8 +114,9 @@ def seed(count: int) -> None:
             pk = next_id + made + i
             occurred = year_start + timedelta(seconds=rng.randrange(365 * 86400))
             unit = rng.choice(unit_ids)
-            incidents.append((pk, f"bench {pk}", unit, stamp(occurred), rng.random() < 0.01, stamp(occurred),
-                              stamp(occurred)))
+            incidents.append(
+                (pk, f"bench {pk}", unit, stamp(occurred), rng.random() < 0.01, stamp(occurred), stamp(occurred))
+            )
             for n, kind in enumerate(PER_INCIDENT):
                 due = occurred + timedelta(minutes=45 + 1440 * n)
                 roll = rng.random()
@@ -105,29 +126,73 @@ def seed(count: int) -> None:
                 elif roll > 0.85:
                     late = rng.randrange(60, 4 * 3600)
                     state, met_at = "late", stamp(due + timedelta(seconds=late))
-                clocks.append((f"bench:{pk}:{n}", pk, unit, kind, state, stamp(due), stamp(occurred), met_at, late,
-                               overdue, stamp(occurred)))
+                clocks.append(
+                    (
+                        f"bench:{pk}:{n}",
+                        pk,
+                        unit,
+                        kind,
+                        state,
+                        stamp(due),
+                        stamp(occurred),
+                        met_at,
+                        late,
+                        overdue,
+                        stamp(occurred),
+                    )
+                )
             if pk % 200 == 0:
-                findings.append(Finding(incident_id=pk, unit_id=unit, state="upheld", evidence="bench",
-                                        kind=rng.choice(["omitted", "false", "concealed"]), raised_at=occurred,
-                                        appeal_due_at=occurred, decided_at=occurred))
+                findings.append(
+                    Finding(
+                        incident_id=pk,
+                        unit_id=unit,
+                        state="upheld",
+                        evidence="bench",
+                        kind=rng.choice(["omitted", "false", "concealed"]),
+                        raised_at=occurred,
+                        appeal_due_at=occurred,
+                        decided_at=occurred,
+                    )
+                )
             if pk % 200 == 100:
-                adoptions.append(Adoption(incident_id=pk, unit_id=unit, by=rng.choice(["suzhou", "jiangsu"]),
-                                          recorded_at=occurred))
+                adoptions.append(
+                    Adoption(incident_id=pk, unit_id=unit, by=rng.choice(["suzhou", "jiangsu"]), recorded_at=occurred)
+                )
         with transaction.atomic():
-            insert_rows(Incident, template_incident, ("id", "title", "unit_id", "occurred_at", "exercise",
-                                                      "created_at", "updated_at"), incidents)
-            insert_rows(Obligation, template_clock, ("key", "incident_id", "unit_id", "kind", "state", "due_at",
-                                                     "anchor_at", "met_at", "late_by_seconds", "overdue_at",
-                                                     "created_at"), clocks)
+            insert_rows(
+                Incident,
+                template_incident,
+                ("id", "title", "unit_id", "occurred_at", "exercise", "created_at", "updated_at"),
+                incidents,
+            )
+            insert_rows(
+                Obligation,
+                template_clock,
+                (
+                    "key",
+                    "incident_id",
+                    "unit_id",
+                    "kind",
+                    "state",
+                    "due_at",
+                    "anchor_at",
+                    "met_at",
+                    "late_by_seconds",
+                    "overdue_at",
+                    "created_at",
+                ),
+                clocks,
+            )
             Finding.objects.bulk_create(findings)
             Adoption.objects.bulk_create(adoptions)
         made += size
         progress(made * len(PER_INCIDENT), incidents_needed * len(PER_INCIDENT), "obligations")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # explicit ids were inserted: move the sequence past them
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM "
-                           f"{Incident._meta.db_table}))", [Incident._meta.db_table])
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {Incident._meta.db_table}))",
+                [Incident._meta.db_table],
+            )
 
 
 def timed(action: Any, runs: int = 3) -> tuple[float, Any]:
@@ -166,8 +231,9 @@ def measure(db: str) -> list[Figure]:
     ledger_s, _ = timed(lambda: assessment_for(year, everyone, now, with_points=True), runs=1)
     print(f"  {rows:,} obligations; {len(result.rows)} units ranked", flush=True)
     return [
-        figure("year_seconds", round(year_s, 3), "s", baseline=round(count_s, 4), goal="<= 2 s", met=year_s <= 2,
-               db=db),
+        figure(
+            "year_seconds", round(year_s, 3), "s", baseline=round(count_s, 4), goal="<= 2 s", met=year_s <= 2, db=db
+        ),
         figure("year_ratio_to_count", round(year_s / count_s, 2), "x", baseline=None, db=db),
         figure("count_seconds", round(count_s, 4), "s", db=db),
         figure("year_ledger_seconds", round(ledger_s, 3), "s", db=db),

@@ -39,15 +39,30 @@ def _incident():  # type: ignore[no-untyped-def]
 
     reporter, now = User.objects.get(username="shaxi-reporter"), datetime.now(UTC)
     incident = incident_create_with_report(
-        actor=reporter, now=now, report=ReportInput(kind="written", summary="储罐爆炸起火。" * 20,
-                                                     casualties={"deaths": 3}),
-        data=IncidentInput(title="沙溪镇化工厂爆炸", category="accident", subtype="hazardous_chemicals",
-                           grade="III", occurred_at=now - timedelta(minutes=30)))
+        actor=reporter,
+        now=now,
+        report=ReportInput(kind="written", summary="储罐爆炸起火。" * 20, casualties={"deaths": 3}),
+        data=IncidentInput(
+            title="沙溪镇化工厂爆炸",
+            category="accident",
+            subtype="hazardous_chemicals",
+            grade="III",
+            occurred_at=now - timedelta(minutes=30),
+        ),
+    )
     for n in range(FOLLOWUPS):
-        report_submit(actor=reporter, incident=incident, now=datetime.now(UTC),
-                      data=ReportInput(kind="followup", summary=f"续报{n}：搜救继续。" * 10))
-    report_submit(actor=reporter, incident=incident, now=datetime.now(UTC),
-                  data=ReportInput(kind="final", summary="善后完毕。" * 20))
+        report_submit(
+            actor=reporter,
+            incident=incident,
+            now=datetime.now(UTC),
+            data=ReportInput(kind="followup", summary=f"续报{n}：搜救继续。" * 10),
+        )
+    report_submit(
+        actor=reporter,
+        incident=incident,
+        now=datetime.now(UTC),
+        data=ReportInput(kind="final", summary="善后完毕。" * 20),
+    )
     return incident
 
 
@@ -63,8 +78,9 @@ def measure(db: str) -> list[Figure]:
     from dutyroom.interop.outbound import forwarding_body
 
     incident = _incident()
-    issue = special_report_issue(actor=User.objects.get(username="duty-leader"), incident=incident, signer=None,
-                                 now=datetime.now(UTC))
+    issue = special_report_issue(
+        actor=User.objects.get(username="duty-leader"), incident=incident, signer=None, now=datetime.now(UTC)
+    )
     content = _median_ms(lambda: special_report_document(issue))
     document = special_report_document(issue)
     docx = _median_ms(lambda: docx_bytes(document))
@@ -74,8 +90,13 @@ def measure(db: str) -> list[Figure]:
     cap_errors(cap_alert(source))  # warm the schema and the rulebook cache
     export = _median_ms(lambda: cap_alert(cap_source(incident)))
     validated = _median_ms(lambda: cap_errors(cap_alert(cap_source(incident))))
-    forwarding = Forwarding(kind="incident", incident=incident, target="parent", next_attempt_at=datetime.now(UTC),
-                            created_at=datetime.now(UTC))
+    forwarding = Forwarding(
+        kind="incident",
+        incident=incident,
+        target="parent",
+        next_attempt_at=datetime.now(UTC),
+        created_at=datetime.now(UTC),
+    )
     body = _median_ms(lambda: forwarding_body(forwarding))
     assert cap_errors(cap_alert(source)) == []
     return [

@@ -37,8 +37,16 @@ class Figure:
     db: str = "sqlite"
 
 
-def figure(name: str, value: float | None, unit: str, *, baseline: float | None = None, goal: str | None = None,
-           met: bool | None = None, db: str = "sqlite") -> Figure:
+def figure(
+    name: str,
+    value: float | None,
+    unit: str,
+    *,
+    baseline: float | None = None,
+    goal: str | None = None,
+    met: bool | None = None,
+    db: str = "sqlite",
+) -> Figure:
     """One figure; the ratio is computed from the baseline when both are there."""
     ratio = None
     if baseline is not None and value is not None and baseline:

@@ -55,8 +55,9 @@ def session_cookie(username: str) -> str:
     return f"sessionid={store.session_key}"
 
 
-async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,
-                  headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+async def request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, headers: dict[str, str]
+) -> tuple[int, dict[str, str]]:
     lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     writer.write("\r\n".join(lines).encode())
     head = await reader.readuntil(b"\r\n\r\n")
@@ -103,8 +104,9 @@ class Client:
                 if status == 200:
                     etag = got.get("etag", "")
                     sent = time.time()
-                    fragment, _ = await request(*conn, f"/board/fragment/?t={self.token}&v={etag.strip(chr(34))}",
-                                                {"Cookie": self.cookie})
+                    fragment, _ = await request(
+                        *conn, f"/board/fragment/?t={self.token}&v={etag.strip(chr(34))}", {"Cookie": self.cookie}
+                    )
                     if fragment == 200:
                         self.fragments.append((sent, time.time()))
                     else:  # a redirect (login, second factor) is not a board: never count it as seen
@@ -154,9 +156,17 @@ def writer(commits: list[float], start_at: float) -> None:
     time.sleep(max(0.0, start_at - time.time()))
     for k in range(EVENTS):
         now = clock_now()
-        incident_create(actor=reporter, now=now, data=IncidentInput(
-            title=f"测评事件 {k}", category="accident", subtype="fire", grade="IV",
-            occurred_at=now - timedelta(minutes=1)))
+        incident_create(
+            actor=reporter,
+            now=now,
+            data=IncidentInput(
+                title=f"测评事件 {k}",
+                category="accident",
+                subtype="fire",
+                grade="IV",
+                occurred_at=now - timedelta(minutes=1),
+            ),
+        )
         commits.append(time.time())
         time.sleep(GAP)
 
@@ -174,8 +184,12 @@ def serve_and_poll(port: int) -> tuple[list[Client], list[float], float, float, 
     cookies = [session_cookie("duty-officer") for _ in range(20)]
     env = {**os.environ, "WEB_CONCURRENCY": "1"}
     log = (Path(os.environ["DUTYROOM_DATA_DIR"]) / "server.log").open("w")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/dutyroom"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", "1"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/dutyroom"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     try:
         time.sleep(4)
         pids = [server.pid, *children(server.pid)]
@@ -215,10 +229,28 @@ def bare_baseline(port: int) -> tuple[float, float, float]:
     uses; run before the product, in the same process, so both see the same machine."""
     from dutyroom.commands import THREADS
 
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--worker-class", "gthread", "--threads",
-                               str(THREADS), "--worker-connections", "2000", "--keep-alive", "5", "--workers", "1",
-                               "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "_live_bare:app"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--worker-connections",
+            "2000",
+            "--keep-alive",
+            "5",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT / "bench"),
+            "_live_bare:app",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(3)
         pids = [server.pid, *children(server.pid)]
@@ -236,15 +268,21 @@ def bare_baseline(port: int) -> tuple[float, float, float]:
         server.wait(10)
     rtts = [r for c in clients for r in c.rtts]
     late = [x for c in clients for x in c.late]
-    return (cpu / len(rtts) * 1e6 if rtts else 0.0), pct(rtts, .99), pct(late, .99)
+    return (cpu / len(rtts) * 1e6 if rtts else 0.0), pct(rtts, 0.99), pct(late, 0.99)
 
 
 def measure(db: str) -> list[Figure]:
-    print(f"live ({db}): {CLIENTS} board clients on one web process, {EVENTS} events {GAP:g} s apart "
-          f"(BENCH_LIVE_CLIENTS, BENCH_LIVE_EVENTS, BENCH_LIVE_GAP); load {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"live ({db}): {CLIENTS} board clients on one web process, {EVENTS} events {GAP:g} s apart "
+        f"(BENCH_LIVE_CLIENTS, BENCH_LIVE_EVENTS, BENCH_LIVE_GAP); load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     bare_us, bare_rtt, bare_late = bare_baseline(20000 + random.randrange(20000))
-    print(f"  baseline (gunicorn answering a constant 304): {bare_us:.0f} µs of server CPU per request, "
-          f"round trip p99 {bare_rtt:.0f} ms, generator lateness p99 {bare_late:.0f} ms", flush=True)
+    print(
+        f"  baseline (gunicorn answering a constant 304): {bare_us:.0f} µs of server CPU per request, "
+        f"round trip p99 {bare_rtt:.0f} ms, generator lateness p99 {bare_late:.0f} ms",
+        flush=True,
+    )
     clients, commits, until, cpu, client_cpu, wall = serve_and_poll(20000 + random.randrange(20000))
     latencies: list[float] = []
     waits: list[float] = []
@@ -267,17 +305,22 @@ def measure(db: str) -> list[Figure]:
     late = [x for c in clients for x in c.late]
     served = len(rtts) + len(frags) + bad
     per_request = cpu / 100 * wall / served * 1e6 if served else 0.0  # server CPU per request answered
-    print(f"  {len(latencies)} observations, {errors} client errors, {bad} fragment answers not 200; "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
-    print(f"  wait for the next poll p50 {pct(waits, .5):.0f} p99 {pct(waits, .99):.0f} ms; "
-          f"version round trip p50 {pct(rtts, .5):.0f} p99 {pct(rtts, .99):.0f} ms; "
-          f"fragment p50 {pct(frags, .5):.0f} p99 {pct(frags, .99):.0f} ms; "
-          f"generator lateness p50 {pct(late, .5):.0f} p99 {pct(late, .99):.0f} ms", flush=True)
-    p99 = pct(latencies, .99)
+    print(
+        f"  {len(latencies)} observations, {errors} client errors, {bad} fragment answers not 200; "
+        f"load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    print(
+        f"  wait for the next poll p50 {pct(waits, 0.5):.0f} p99 {pct(waits, 0.99):.0f} ms; "
+        f"version round trip p50 {pct(rtts, 0.5):.0f} p99 {pct(rtts, 0.99):.0f} ms; "
+        f"fragment p50 {pct(frags, 0.5):.0f} p99 {pct(frags, 0.99):.0f} ms; "
+        f"generator lateness p50 {pct(late, 0.5):.0f} p99 {pct(late, 0.99):.0f} ms",
+        flush=True,
+    )
+    p99 = pct(latencies, 0.99)
     return [
-        figure("live_p99_ms", p99, "ms", goal="<= 2000", met=bool(latencies) and p99 <= 2000 and missed == 0,
-               db=db),
-        figure("live_p50_ms", pct(latencies, .5), "ms", db=db),
+        figure("live_p99_ms", p99, "ms", goal="<= 2000", met=bool(latencies) and p99 <= 2000 and missed == 0, db=db),
+        figure("live_p50_ms", pct(latencies, 0.5), "ms", db=db),
         figure("live_max_ms", pct(latencies, 1.0), "ms", db=db),
         figure("live_clients", CLIENTS, "clients", goal=">= 1000", met=CLIENTS >= 1000, db=db),
         figure("live_missed", missed, "count", goal="0", met=missed == 0, db=db),
@@ -285,10 +328,10 @@ def measure(db: str) -> list[Figure]:
         figure("live_server_cpu_percent", cpu, "%", db=db),
         figure("live_client_cpu_percent", client_cpu, "%", db=db),
         figure("live_server_us_per_request", per_request, "us", baseline=round(bare_us, 1), db=db),
-        figure("live_wait_p99_ms", pct(waits, .99), "ms", db=db),
-        figure("live_version_rtt_p99_ms", pct(rtts, .99), "ms", baseline=round(bare_rtt, 1), db=db),
-        figure("live_fragment_rtt_p99_ms", pct(frags, .99), "ms", db=db),
-        figure("live_generator_late_p99_ms", pct(late, .99), "ms", baseline=round(bare_late, 1), db=db),
+        figure("live_wait_p99_ms", pct(waits, 0.99), "ms", db=db),
+        figure("live_version_rtt_p99_ms", pct(rtts, 0.99), "ms", baseline=round(bare_rtt, 1), db=db),
+        figure("live_fragment_rtt_p99_ms", pct(frags, 0.99), "ms", db=db),
+        figure("live_generator_late_p99_ms", pct(late, 0.99), "ms", baseline=round(bare_late, 1), db=db),
         figure("live_load_average", os.getloadavg()[0], "load", db=db),
     ]
 

@@ -58,24 +58,45 @@ def seed(count: int, first_due: datetime, spread: float, tag: str) -> list[int]:
     reporter = User.objects.get(username="liuhe-reporter")
     now = datetime.now(UTC)
     incidents = [
-        incident_create(actor=reporter, now=now, data=IncidentInput(
-            title=f"bench {tag} {n}", category="accident", subtype="fire", grade="IV",
-            occurred_at=now - timedelta(minutes=15)))
+        incident_create(
+            actor=reporter,
+            now=now,
+            data=IncidentInput(
+                title=f"bench {tag} {n}",
+                category="accident",
+                subtype="fire",
+                grade="IV",
+                occurred_at=now - timedelta(minutes=15),
+            ),
+        )
         for n in range(min(count, 200))
     ]
     rows = []
     for n in range(count):
         incident = incidents[n % len(incidents)]
         due = first_due + timedelta(seconds=spread * n / max(count, 1))
-        rows.append(Obligation(key=f"bench:{tag}:{n}", incident=incident, unit=incident.unit, kind="first_report",
-                               due_at=due, anchor_at=now, rule="bench", created_at=now, ladder_at=None))
+        rows.append(
+            Obligation(
+                key=f"bench:{tag}:{n}",
+                incident=incident,
+                unit=incident.unit,
+                kind="first_report",
+                due_at=due,
+                anchor_at=now,
+                rule="bench",
+                created_at=now,
+                ladder_at=None,
+            )
+        )
     from dutyroom.alerts.models import AlertMark
 
     with transaction.atomic():
         Obligation.objects.filter(incident__in=incidents).delete()  # only the bench clocks on these incidents
         created = Obligation.objects.bulk_create(rows, batch_size=2000)
-        AlertMark.objects.bulk_create([AlertMark(obligation_id=o.pk, step="reminder", due_at=o.due_at, fired=True,
-                                                 at=now) for o in created], batch_size=2000)
+        AlertMark.objects.bulk_create(
+            [AlertMark(obligation_id=o.pk, step="reminder", due_at=o.due_at, fired=True, at=now) for o in created],
+            batch_size=2000,
+        )
     return [o.pk for o in created]
 
 
@@ -96,12 +117,16 @@ def ladder_query(db: str, ids: list[int]) -> list[Figure]:
     bare = []
     for _ in range(3):
         start = time.perf_counter()
-        list(Obligation.objects.filter(state="pending", due_at__lte=now).order_by("due_at")
-             .values_list("id", flat=True)[:BATCH])
+        list(
+            Obligation.objects.filter(state="pending", due_at__lte=now)
+            .order_by("due_at")
+            .values_list("id", flat=True)[:BATCH]
+        )
         bare.append(time.perf_counter() - start)
-    return [figure("ladder_candidates_ms", round(min(runs) * 1000, 2), "ms", baseline=round(min(bare) * 1000, 2),
-                   db=db),
-            figure("open_clocks", len(ids), "clocks", db=db)]
+    return [
+        figure("ladder_candidates_ms", round(min(runs) * 1000, 2), "ms", baseline=round(min(bare) * 1000, 2), db=db),
+        figure("open_clocks", len(ids), "clocks", db=db),
+    ]
 
 
 def alert_figures(db: str, ids: list[int]) -> list[Figure]:
@@ -112,21 +137,34 @@ def alert_figures(db: str, ids: list[int]) -> list[Figure]:
 
     due = dict(Obligation.objects.filter(id__in=ids).values_list("id", "due_at").iterator())
     late, per_clock = [], Counter()
-    for obligation_id, created in AlertEvent.objects.filter(topic="overdue", obligation_id__in=ids).values_list(
-            "obligation_id", "created_at").iterator():
+    for obligation_id, created in (
+        AlertEvent.objects.filter(topic="overdue", obligation_id__in=ids)
+        .values_list("obligation_id", "created_at")
+        .iterator()
+    ):
         per_clock[obligation_id] += 1
         late.append((created - due[obligation_id]).total_seconds() * 1000)
     late.sort()
     missing = len(ids) - len(per_clock)  # every bench clock is past due by now: each owes its overdue alert
     twice = sum(1 for n in per_clock.values() if n > 1) + (
-        Notification.objects.filter(event__topic="overdue").values("event", "user").annotate(n=Count("id"))
-        .filter(n__gt=1).count())
+        Notification.objects.filter(event__topic="overdue")
+        .values("event", "user")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
     p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else None
     return [
         figure("alert_p50_ms", late[len(late) // 2] if late else None, "ms", db=db),
         figure("alert_p99_ms", p99, "ms", goal="<= 250 ms", met=p99 is not None and p99 <= 250, db=db),
-        figure("alert_max_ms", late[-1] if late else None, "ms", goal="<= 1000 ms",
-               met=bool(late) and late[-1] <= 1000, db=db),
+        figure(
+            "alert_max_ms",
+            late[-1] if late else None,
+            "ms",
+            goal="<= 1000 ms",
+            met=bool(late) and late[-1] <= 1000,
+            db=db,
+        ),
         figure("alert_duplicates", twice, "alerts", goal="0", met=twice == 0, db=db),
         figure("alert_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
         figure("alert_notifications", Notification.objects.filter(event__topic="overdue").count(), "rows", db=db),
@@ -207,18 +245,35 @@ def burst(db: str) -> list[Figure]:
         for o in Obligation.objects.filter(id__in=ids, state="overdue").only("overdue_at", "due_at").iterator()
     )
     missing = N - len(late_ms)
-    dupes = (AuditEntry.objects.filter(action="obligation.overdue").values("object_id")
-             .annotate(n=Count("id")).filter(n__gt=1).count())
+    dupes = (
+        AuditEntry.objects.filter(action="obligation.overdue")
+        .values("object_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
     p99 = late_ms[min(len(late_ms) - 1, int(len(late_ms) * 0.99))] if late_ms else None
     return [
         figure("burst_p99_ms", p99, "ms", goal="<= 250 ms", met=p99 is not None and p99 <= 250, db=db),
-        figure("burst_max_ms", late_ms[-1] if late_ms else None, "ms", goal="<= 1000 ms",
-               met=bool(late_ms) and late_ms[-1] <= 1000, db=db),
+        figure(
+            "burst_max_ms",
+            late_ms[-1] if late_ms else None,
+            "ms",
+            goal="<= 1000 ms",
+            met=bool(late_ms) and late_ms[-1] <= 1000,
+            db=db,
+        ),
         figure("burst_duplicates", dupes, "clocks", goal="0", met=dupes == 0, db=db),
         figure("burst_missing", missing, "clocks", goal="0", met=missing == 0, db=db),
         figure("burst_clocks", N, "clocks", db=db),
-        *([] if during is None else [figure("burst_checkpoints", during, "checkpoints", db=db),
-                                     figure("pg_max_wal_size_mb", wal_size_mb(), "MB", db=db)]),
+        *(
+            []
+            if during is None
+            else [
+                figure("burst_checkpoints", during, "checkpoints", db=db),
+                figure("pg_max_wal_size_mb", wal_size_mb(), "MB", db=db),
+            ]
+        ),
         *query,
         *alert_figures(db, ids),
     ]
@@ -247,8 +302,10 @@ def wal_size_mb() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setting::bigint * (CASE unit WHEN 'MB' THEN 1 ELSE 0 END) FROM pg_settings "
-                       "WHERE name = 'max_wal_size'")
+        cursor.execute(
+            "SELECT setting::bigint * (CASE unit WHEN 'MB' THEN 1 ELSE 0 END) FROM pg_settings "
+            "WHERE name = 'max_wal_size'"
+        )
         return int(cursor.fetchone()[0])
 
 
@@ -269,11 +326,14 @@ def fire_cost(db: str) -> list[Figure]:
     for obligation_id in ids:  # baseline: the bare compare-and-set on the same rows
         Obligation.objects.filter(id=obligation_id, state="overdue").update(state="overdue")
     bare_s = time.perf_counter() - start
-        # these clocks stay overdue; take them out of the ladder so that the burst's ladder works on the burst alone
+    # these clocks stay overdue; take them out of the ladder so that the burst's ladder works on the burst alone
     Obligation.objects.filter(id__in=ids).update(ladder_at=None)
-    return [figure("fire_cost_ratio", round(fire_s / max(bare_s, 1e-9), 2), "x", db=db),
-            figure("fire_ms", round(fire_s / max(fired, 1) * 1000, 3), "ms",
-                   baseline=round(bare_s / len(ids) * 1000, 3), db=db)]
+    return [
+        figure("fire_cost_ratio", round(fire_s / max(bare_s, 1e-9), 2), "x", db=db),
+        figure(
+            "fire_ms", round(fire_s / max(fired, 1) * 1000, 3), "ms", baseline=round(bare_s / len(ids) * 1000, 3), db=db
+        ),
+    ]
 
 
 def idle_cpu(db: str) -> list[Figure]:

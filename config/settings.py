@@ -157,8 +157,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Roles that must give a TOTP code after their password. Production default: the duty room and administrators;
 # `make run` (the demo city) sets DUTYROOM_OTP_ROLES to empty so a first look logs straight in.
-DUTYROOM_OTP_ROLES = frozenset(r.strip() for r in os.environ.get(
-    "DUTYROOM_OTP_ROLES", "duty_officer,duty_leader,admin").split(",") if r.strip())
+DUTYROOM_OTP_ROLES = frozenset(
+    r.strip() for r in os.environ.get("DUTYROOM_OTP_ROLES", "duty_officer,duty_leader,admin").split(",") if r.strip()
+)
 OTP_TOTP_ISSUER = "DutyRoom"
 
 DUTYROOM_RULEBOOK = env.rulebook_name()

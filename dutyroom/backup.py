@@ -36,8 +36,12 @@ def progress(done: int, total: int, label: str) -> None:
     filled = min(width, width * done // total)
     if sys.stderr.isatty() or done >= total:
         end = "\n" if done >= total else ""
-        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {100 * min(done, total) // total:3d}%",
-              end=end, file=sys.stderr, flush=True)
+        print(
+            f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {100 * min(done, total) // total:3d}%",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _sqlite_copy(source: str, target: str, label: str) -> None:
@@ -72,8 +76,9 @@ def _pg_run(tool: str, args: list[str], marker: str, label: str) -> None:
     base, environ = _pg_args()
     total = len(_tables())
     done = 0
-    with subprocess.Popen([tool, *args, *base, "--verbose"], env=environ, stderr=subprocess.PIPE,
-                          stdout=subprocess.DEVNULL, text=True) as process:
+    with subprocess.Popen(
+        [tool, *args, *base, "--verbose"], env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    ) as process:
         errors: list[str] = []
         assert process.stderr is not None
         for line in process.stderr:
@@ -128,8 +133,10 @@ def _check_file(source: Path) -> None:
         head = handle.read(len(SQLITE_MAGIC))
     if connection.vendor == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
-            raise BackupError(f"{source.name} is not a SQLite database (not a `dutyroom backup` file of this "
-                              "installation); nothing was restored")
+            raise BackupError(
+                f"{source.name} is not a SQLite database (not a `dutyroom backup` file of this "
+                "installation); nothing was restored"
+            )
         try:
             with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
                 has_chain = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_auditentry'").fetchone()
@@ -138,8 +145,10 @@ def _check_file(source: Path) -> None:
         if not has_chain:
             raise BackupError(f"{source.name} is a SQLite database but not a DutyRoom backup; nothing was restored")
     elif not head.startswith(PG_CUSTOM_MAGIC):
-        raise BackupError(f"{source.name} is not a pg_dump custom-format archive (not a `dutyroom backup` file of "
-                          "this installation); nothing was restored")
+        raise BackupError(
+            f"{source.name} is not a pg_dump custom-format archive (not a `dutyroom backup` file of "
+            "this installation); nothing was restored"
+        )
 
 
 def _copy_in(source: Path) -> None:
@@ -147,8 +156,12 @@ def _copy_in(source: Path) -> None:
     if connection.vendor == "sqlite":
         _sqlite_copy(str(source), str(connection.settings_dict["NAME"]), "restore")
     else:
-        _pg_run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)],
-                "processing data for table", "restore")
+        _pg_run(
+            "pg_restore",
+            ["--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)],
+            "processing data for table",
+            "restore",
+        )
 
 
 def _has_tables() -> bool:
@@ -199,9 +212,11 @@ def restore(source: Path, *, force: bool = False) -> str:
         if check.reason == FOREIGN_KEY and not force:
             if kept is not None:
                 _copy_in(kept)
-            raise BackupError(f"{source.name} was not restored: its audit chain was written with another audit key "
-                              "(another instance's backup, or this instance's key was lost); the database is as "
-                              "it was. Restore it anyway with `dutyroom restore --force`")
+            raise BackupError(
+                f"{source.name} was not restored: its audit chain was written with another audit key "
+                "(another instance's backup, or this instance's key was lost); the database is as "
+                "it was. Restore it anyway with `dutyroom restore --force`"
+            )
     anchor_retire("restore")
     if check.ok:
         rows = AuditEntry.objects.filter(seq__isnull=False).order_by("seq").values_list("seq", "hash")

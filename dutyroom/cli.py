@@ -68,16 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     create = token.add_parser("create", help="print a new API token for a user")
     create.add_argument("name")
     token.add_parser("list", help="list tokens: id, prefix, user, created, last used, revoked").add_argument(
-        "name", nargs="?")
+        "name", nargs="?"
+    )
     token.add_parser("revoke", help="revoke a token by its id (from token list)").add_argument("id", type=int)
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the audit chain").add_argument(
-        "--no-anchor", action="store_true", help="check the chain against its key alone, without the anchor file")
+        "--no-anchor", action="store_true", help="check the chain against its key alone, without the anchor file"
+    )
     sub.add_parser("backup", help="copy the database to FILE (SQLite backup API / pg_dump)").add_argument("file")
     restore = sub.add_parser("restore", help="replace the database with FILE (stop the server first)")
     restore.add_argument("file")
-    restore.add_argument("--force", action="store_true",
-                         help="restore even a backup whose audit chain was written with another key")
+    restore.add_argument(
+        "--force", action="store_true", help="restore even a backup whose audit chain was written with another key"
+    )
     return parser
 
 

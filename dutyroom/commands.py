@@ -37,11 +37,22 @@ def _duty_room_ensure() -> None:
     if Unit.objects.filter(kind=UnitKind.DUTY_ROOM, parent__isnull=True).exists():
         return
     with transaction.atomic():
-        unit = Unit.objects.create(code="duty-room", name=f"{settings.DUTYROOM_INSTANCE_NAME}人民政府值班室",
-                                   name_en="City Government Duty Room", kind=UnitKind.DUTY_ROOM,
-                                   categories=[c.value for c in Category])
-        audit_record(actor=None, action="unit.create", object_type="unit", object_id=unit.pk, at=clock_now(),
-                     unit_code=unit.code, data={"name": unit.name, "kind": unit.kind})
+        unit = Unit.objects.create(
+            code="duty-room",
+            name=f"{settings.DUTYROOM_INSTANCE_NAME}人民政府值班室",
+            name_en="City Government Duty Room",
+            kind=UnitKind.DUTY_ROOM,
+            categories=[c.value for c in Category],
+        )
+        audit_record(
+            actor=None,
+            action="unit.create",
+            object_type="unit",
+            object_id=unit.pk,
+            at=clock_now(),
+            unit_code=unit.code,
+            data={"name": unit.name, "kind": unit.kind},
+        )
     print(f"city duty room created: {unit.name} (unit code {unit.code})")
 
 
@@ -89,8 +100,7 @@ def _retire_stale_anchor() -> None:
         return
     moved = anchor_retire("empty-database")
     if moved is not None:
-        print(f"warning: the database has no audit entries; the old audit anchor was moved to {moved}",
-              file=sys.stderr)
+        print(f"warning: the database has no audit entries; the old audit anchor was moved to {moved}", file=sys.stderr)
 
 
 def serve(*, host: str, port: int, workers: int) -> int:
@@ -115,8 +125,11 @@ def serve(*, host: str, port: int, workers: int) -> int:
     if connection.vendor == "sqlite" and workers > 1:
         # One writer at a time: in one process writers queue on a lock (config/sqlite); across processes they
         # would poll SQLite's lock with sleeps and the unlucky ones wait seconds. Threads give the concurrency.
-        print(f"SQLite: serving from one process with {THREADS} threads (asked for {workers}); "
-              "set DATABASE_URL=postgresql://… for several processes", flush=True)
+        print(
+            f"SQLite: serving from one process with {THREADS} threads (asked for {workers}); "
+            "set DATABASE_URL=postgresql://… for several processes",
+            flush=True,
+        )
         workers = 1
 
     def post_worker_init(_worker: Any) -> None:
@@ -141,8 +154,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
         def load(self) -> Any:
             return application
 
-    print(f"DutyRoom serving on http://{host}:{port}/ (worker {'embedded' if embedded else 'external'})",
-          flush=True)
+    print(f"DutyRoom serving on http://{host}:{port}/ (worker {'embedded' if embedded else 'external'})", flush=True)
     Server().run()
     return 0
 
@@ -194,15 +206,20 @@ def audit_verify(*, no_anchor: bool = False) -> int:
         print(f"audit chain BROKEN at entry {result.first_bad}: {result.reason}", file=sys.stderr)
         return 1
     if not no_anchor and result.entries and not anchor_present():
-        print(f"audit chain NOT VERIFIED: the anchor file {anchor_path()} is missing or empty, so entries cut from "
-              "the tail cannot be detected; put it back from a backup, or run `dutyroom audit verify --no-anchor` to "
-              "check the chain against its key alone", file=sys.stderr)
+        print(
+            f"audit chain NOT VERIFIED: the anchor file {anchor_path()} is missing or empty, so entries cut from "
+            "the tail cannot be detected; put it back from a backup, or run `dutyroom audit verify --no-anchor` to "
+            "check the chain against its key alone",
+            file=sys.stderr,
+        )
         return 1
     differing = reports_differing()
     if differing:
         more = f" (and {len(differing) - 1} more)" if len(differing) > 1 else ""
-        print(f"audit chain intact, but rows were changed after they were recorded: {differing[0].describe()}{more}",
-              file=sys.stderr)
+        print(
+            f"audit chain intact, but rows were changed after they were recorded: {differing[0].describe()}{more}",
+            file=sys.stderr,
+        )
         return 1
     suffix = " (anchor not checked: --no-anchor)" if no_anchor else ""
     print(f"audit chain intact: {result.entries} entries{suffix}")
@@ -246,8 +263,10 @@ def token_list(name: str | None) -> int:
     for row in listed(username=name):
         used = iso_local(row.last_used_at) or "never"
         revoked = iso_local(row.revoked_at) or "-"
-        print(f"{row.pk:>5}  {row.prefix:<11} {row.user.username:<20} {row.name:<12} "
-              f"{iso_local(row.created_at) or '':<25} {used:<25} {revoked}")
+        print(
+            f"{row.pk:>5}  {row.prefix:<11} {row.user.username:<20} {row.name:<12} "
+            f"{iso_local(row.created_at) or '':<25} {used:<25} {revoked}"
+        )
     return 0
 
 

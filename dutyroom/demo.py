@@ -90,8 +90,13 @@ def units_load() -> int:
         parent = Unit.objects.get(code=town)
         _, was_created = Unit.objects.update_or_create(
             code=f"grid-{town}",
-            defaults={"name": f"{parent.name.removesuffix('人民政府')}第一网格", "name_en": f"{parent.name_en} Grid 1",
-                      "kind": UnitKind.GRID, "categories": ALL, "parent": parent},
+            defaults={
+                "name": f"{parent.name.removesuffix('人民政府')}第一网格",
+                "name_en": f"{parent.name_en} Grid 1",
+                "kind": UnitKind.GRID,
+                "categories": ALL,
+                "parent": parent,
+            },
         )
         created += was_created
     return created
@@ -109,7 +114,8 @@ def levels_load(now: datetime) -> tuple[int, int]:
     units = users = 0
     for code, name, name_en, kind in LOCAL_UNITS:
         _, was_created = Unit.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "categories": ALL, "parent": shaxi},
+            code=code,
+            defaults={"name": name, "name_en": name_en, "kind": kind, "categories": ALL, "parent": shaxi},
         )
         units += was_created
     wanted = [(f"{LOCAL_DUTY_ROOM}-duty", Role.DUTY_OFFICER, LOCAL_DUTY_ROOM, "沙溪镇值班员")]
@@ -118,12 +124,24 @@ def levels_load(now: datetime) -> tuple[int, int]:
     hashed = make_password(demo_password()) if len(existing) < len(wanted) else None
     for username, role, unit, label in wanted:
         if username not in existing:
-            user_add(username=username, role=role, unit_code=unit, password=None, password_hash=hashed, now=now,
-                     display_name=label)
+            user_add(
+                username=username,
+                role=role,
+                unit_code=unit,
+                password=None,
+                password_hash=hashed,
+                now=now,
+                display_name=label,
+            )
             users += 1
     if not UnitRules.objects.filter(unit=shaxi).exists():
-        unit_rules_set(actor=User.objects.get(username=f"{LOCAL_DUTY_ROOM}-duty"), unit=shaxi,
-                       within_minutes=dict(LOCAL_RULES), rulebook=rulebook_of(current_snapshot()), now=now)
+        unit_rules_set(
+            actor=User.objects.get(username=f"{LOCAL_DUTY_ROOM}-duty"),
+            unit=shaxi,
+            within_minutes=dict(LOCAL_RULES),
+            rulebook=rulebook_of(current_snapshot()),
+            now=now,
+        )
     return units, users
 
 
@@ -142,8 +160,15 @@ def users_load(now: datetime) -> int:
     created = 0
     for username, role, unit, label in wanted:
         if username not in existing:
-            user_add(username=username, role=role, unit_code=unit, password=None, password_hash=hashed, now=now,
-                     display_name=label)
+            user_add(
+                username=username,
+                role=role,
+                unit_code=unit,
+                password=None,
+                password_hash=hashed,
+                now=now,
+                display_name=label,
+            )
             created += 1
     return created
 
@@ -164,12 +189,21 @@ class Sample:
 
 SAMPLES = [
     Sample("浏河镇某化工企业储罐泄漏", "liuhe", "accident", "hazardous_chemicals", "IV", 44, address="浏河镇新闸路"),
-    Sample("G15沈海高速太仓段多车追尾", "police", "accident", "traffic", "III", 12, "written",
-           address="G15沈海高速太仓段"),
+    Sample(
+        "G15沈海高速太仓段多车追尾", "police", "accident", "traffic", "III", 12, "written", address="G15沈海高速太仓段"
+    ),
     Sample("沙溪镇居民楼火灾", "shaxi", "accident", "fire", "IV", 58, "written", address="沙溪镇白云路"),
     Sample("港区码头吊机倒塌", "port-zone", "accident", "special_equipment", "II", 9, address="太仓港区三期码头"),
-    Sample("城厢镇群众聚集上访", "chengxiang", "social_security", "mass_incident", None, 130, sensitive=True,
-           address="城厢镇政府门前"),
+    Sample(
+        "城厢镇群众聚集上访",
+        "chengxiang",
+        "social_security",
+        "mass_incident",
+        None,
+        130,
+        sensitive=True,
+        address="城厢镇政府门前",
+    ),
     Sample("涂松村河道小船翻覆", "shaxi-tusong", "accident", "water_traffic", None, 14, address="沙溪镇涂松村"),
     Sample("科教新城防汛应急演练", "science-city", "natural", "flood", "IV", 30, "phone", exercise=True),
 ]
@@ -188,8 +222,12 @@ def incidents_load(now: datetime) -> int:
             incident = incident_create(
                 actor=reporter,
                 data=IncidentInput(
-                    title=sample.title, category=sample.category, subtype=sample.subtype, grade=sample.grade,
-                    sensitive=sample.sensitive, exercise=sample.exercise,
+                    title=sample.title,
+                    category=sample.category,
+                    subtype=sample.subtype,
+                    grade=sample.grade,
+                    sensitive=sample.sensitive,
+                    exercise=sample.exercise,
                     occurred_at=now - timedelta(minutes=sample.minutes_ago),
                     learned_at=now - timedelta(minutes=max(sample.minutes_ago - 3, 0)),
                     address=sample.address,
@@ -197,17 +235,42 @@ def incidents_load(now: datetime) -> int:
                 now=now,
             )
             if sample.report_kind == "phone":
-                report_submit(actor=officer, incident=incident, now=now,
-                              data=ReportInput(kind="phone", summary="电话报告：演练开始", contact_name="张三",
-                                               contact_phone="0512-53500000"))
+                report_submit(
+                    actor=officer,
+                    incident=incident,
+                    now=now,
+                    data=ReportInput(
+                        kind="phone", summary="电话报告：演练开始", contact_name="张三", contact_phone="0512-53500000"
+                    ),
+                )
             elif sample.report_kind:
-                report_submit(actor=reporter, incident=incident, now=now, data=ReportInput(
-                    kind="written", summary=f"{sample.title}，现场处置中。", casualties={"injuries": 3},
-                    signer="李四", contact_name="王五", contact_phone="13800000000", measures="已调派力量赶赴现场"))
+                report_submit(
+                    actor=reporter,
+                    incident=incident,
+                    now=now,
+                    data=ReportInput(
+                        kind="written",
+                        summary=f"{sample.title}，现场处置中。",
+                        casualties={"injuries": 3},
+                        signer="李四",
+                        contact_name="王五",
+                        contact_phone="13800000000",
+                        measures="已调派力量赶赴现场",
+                    ),
+                )
         chemical = Incident.objects.get(title=SAMPLES[0].title)
-        incident_update(actor=officer, incident=chemical, now=now,
-                        changes=IncidentChanges(may_escalate=True, reason="周边有居民区，可能演化"))
+        incident_update(
+            actor=officer,
+            incident=chemical,
+            now=now,
+            changes=IncidentChanges(may_escalate=True, reason="周边有居民区，可能演化"),
+        )
         fire = Incident.objects.get(title=SAMPLES[2].title)
-        verification_request_create(actor=officer, now=now, data=VerificationInput(
-            unit="shaxi", authority="suzhou", question="苏州市应急办要求核实沙溪镇火灾伤亡人数", incident=fire))
+        verification_request_create(
+            actor=officer,
+            now=now,
+            data=VerificationInput(
+                unit="shaxi", authority="suzhou", question="苏州市应急办要求核实沙溪镇火灾伤亡人数", incident=fire
+            ),
+        )
     return len(SAMPLES)

@@ -48,8 +48,15 @@ def otp_check(*, user: User, token: str, now: datetime) -> TOTPDevice | None:
         with transaction.atomic():
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            audit_record(actor=user, action="user.otp_enrol", object_type="user", object_id=user.pk, at=now,
-                         unit_code=user.unit.code if user.unit else "", data={"username": user.username})
+            audit_record(
+                actor=user,
+                action="user.otp_enrol",
+                object_type="user",
+                object_id=user.pk,
+                at=now,
+                unit_code=user.unit.code if user.unit else "",
+                data={"username": user.username},
+            )
     return device
 
 
@@ -60,8 +67,15 @@ def otp_reset(*, username: str, now: datetime, actor: User | None = None) -> int
         raise NotFound("用户")
     with transaction.atomic():
         removed, _ = TOTPDevice.objects.filter(user=user).delete()
-        audit_record(actor=actor, action="user.otp_reset", object_type="user", object_id=user.pk, at=now,
-                     unit_code=user.unit.code if user.unit else "", data={"username": username, "removed": removed})
+        audit_record(
+            actor=actor,
+            action="user.otp_reset",
+            object_type="user",
+            object_id=user.pk,
+            at=now,
+            unit_code=user.unit.code if user.unit else "",
+            data={"username": username, "removed": removed},
+        )
     return removed
 
 
@@ -73,7 +87,12 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (user.is_authenticated and isinstance(user, User) and otp_required(user)
-                and not user.is_verified() and not request.path.startswith(OPEN_PREFIXES)):  # type: ignore[attr-defined]
+        if (
+            user.is_authenticated
+            and isinstance(user, User)
+            and otp_required(user)
+            and not user.is_verified()
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):  # type: ignore[attr-defined]
             return HttpResponseRedirect(f"{VERIFY_PATH}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -13,16 +13,28 @@ from dutyroom.common.validation import Errors
 from dutyroom.orgs.selectors import unit_for_code
 
 
-def user_add(*, username: str, role: str, unit_code: str, password: str | None, now: datetime,
-             display_name: str = "", actor: User | None = None, password_hash: str | None = None) -> User:
+def user_add(
+    *,
+    username: str,
+    role: str,
+    unit_code: str,
+    password: str | None,
+    now: datetime,
+    display_name: str = "",
+    actor: User | None = None,
+    password_hash: str | None = None,
+) -> User:
     """Create a user. ``password_hash`` (an already-hashed password) lets a loader that creates many users with
     one password pay for one argon2 hash instead of one each."""
     errors = Errors()
     if not username or len(username) > 150:
         errors.add("name", "用户名不能为空且不超过 150 个字符", "name is required (max 150 characters)")
     if role not in Role.values:
-        errors.add("role", f"未知角色 {role}，可选：{', '.join(Role.values)}",
-                   f"unknown role {role}; choose one of {', '.join(Role.values)}")
+        errors.add(
+            "role",
+            f"未知角色 {role}，可选：{', '.join(Role.values)}",
+            f"unknown role {role}; choose one of {', '.join(Role.values)}",
+        )
     unit = unit_for_code(unit_code, errors)
     if password is not None and len(password) < 8:
         errors.add("password", "密码至少 8 位", "password must be at least 8 characters")
@@ -38,8 +50,15 @@ def user_add(*, username: str, role: str, unit_code: str, password: str | None, 
         else:
             user.set_unusable_password()
         user.save()
-        audit_record(actor=actor, action="user.add", object_type="user", object_id=user.pk, at=now,
-                     unit_code=unit_code, data={"username": username, "role": role})
+        audit_record(
+            actor=actor,
+            action="user.add",
+            object_type="user",
+            object_id=user.pk,
+            at=now,
+            unit_code=unit_code,
+            data={"username": username, "role": role},
+        )
     return user
 
 
@@ -54,8 +73,15 @@ def user_set_password(*, username: str, password: str, now: datetime, actor: Use
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(actor=actor, action="user.password", object_type="user", object_id=user.pk, at=now,
-                     unit_code=user.unit.code if user.unit else "", data={"username": username})
+        audit_record(
+            actor=actor,
+            action="user.password",
+            object_type="user",
+            object_id=user.pk,
+            at=now,
+            unit_code=user.unit.code if user.unit else "",
+            data={"username": username},
+        )
     return user
 
 
@@ -83,8 +109,15 @@ def user_change_own_password(*, user: User, current: str, new: str, now: datetim
     with transaction.atomic():
         user.set_password(new)
         user.save(update_fields=["password"])
-        audit_record(actor=user, action="user.password", object_type="user", object_id=user.pk, at=now,
-                     unit_code=user.unit.code if user.unit else "", data={"username": user.username, "self": True})
+        audit_record(
+            actor=user,
+            action="user.password",
+            object_type="user",
+            object_id=user.pk,
+            at=now,
+            unit_code=user.unit.code if user.unit else "",
+            data={"username": user.username, "self": True},
+        )
     return user
 
 
@@ -94,7 +127,12 @@ def user_unlock(*, username: str, now: datetime, actor: User | None = None) -> i
 
     with transaction.atomic():
         cleared = int(reset(username=username))
-        audit_record(actor=actor, action="user.unlock", object_type="user", object_id=username, at=now,
-                     data={"username": username, "records_cleared": cleared})
+        audit_record(
+            actor=actor,
+            action="user.unlock",
+            object_type="user",
+            object_id=username,
+            at=now,
+            data={"username": username, "records_cleared": cleared},
+        )
     return cleared
-

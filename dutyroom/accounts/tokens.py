@@ -24,10 +24,16 @@ def token_create(*, user: User, name: str, now: datetime, actor: User | None = N
     """Returns the plain token; it is never retrievable again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], token_hash=_hash(token),
-                                      created_at=now)
-        audit_record(actor=actor, action="token.create", object_type="api_token", object_id=row.pk, at=now,
-                     unit_code=user.unit.code if user.unit else "", data={"user": user.username, "name": name})
+        row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], token_hash=_hash(token), created_at=now)
+        audit_record(
+            actor=actor,
+            action="token.create",
+            object_type="api_token",
+            object_id=row.pk,
+            at=now,
+            unit_code=user.unit.code if user.unit else "",
+            data={"user": user.username, "name": name},
+        )
     return token
 
 
@@ -69,6 +75,13 @@ def token_revoke(*, token_id: int, now: datetime, actor: User | None = None) -> 
         row.revoked_at = now
         row.save(update_fields=["revoked_at"])
         user = row.user
-        audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=row.pk, at=now,
-                     unit_code=user.unit.code if user.unit else "", data={"user": user.username, "name": row.name})
+        audit_record(
+            actor=actor,
+            action="token.revoke",
+            object_type="api_token",
+            object_id=row.pk,
+            at=now,
+            unit_code=user.unit.code if user.unit else "",
+            data={"user": user.username, "name": row.name},
+        )
     return row

@@ -53,8 +53,11 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Delivery]]:
     with transaction.atomic():
         Delivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(**lease)
         Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_until__lt=now).update(**lease)
-    rows = list(Delivery.objects.select_related("event", "webhook").filter(id__in=ids, claimed_by=token,
-                                                                           state=DeliveryState.SENDING))
+    rows = list(
+        Delivery.objects.select_related("event", "webhook").filter(
+            id__in=ids, claimed_by=token, state=DeliveryState.SENDING
+        )
+    )
     return token, rows
 
 
@@ -77,8 +80,15 @@ def _record_failure(token: str, delivery: Delivery, outcome: transports.Outcome,
     error = f"{outcome.status} {outcome.error}".strip()
     if attempts >= settings.DUTYROOM_DELIVERY_MAX_ATTEMPTS or outcome.status == "gone":
         return bool(mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error))
-    return bool(mine.update(state=DeliveryState.PENDING, attempts=attempts, next_at=now + retry_delay(attempts),
-                            claimed_until=None, last_error=error))
+    return bool(
+        mine.update(
+            state=DeliveryState.PENDING,
+            attempts=attempts,
+            next_at=now + retry_delay(attempts),
+            claimed_until=None,
+            last_error=error,
+        )
+    )
 
 
 def _record(token: str, rows: list[Delivery], outcomes: list[transports.Outcome], now: datetime) -> None:
@@ -87,7 +97,8 @@ def _record(token: str, rows: list[Delivery], outcomes: list[transports.Outcome]
         ok = [d.pk for d, o in zip(rows, outcomes, strict=True) if o.ok]
         if ok:
             Delivery.objects.filter(pk__in=ok, state=DeliveryState.SENDING, claimed_by=token).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error="")
+                state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error=""
+            )
         recorded = [
             DeliveryAttempt(delivery=d, at=now, status=o.status, error=o.error)
             for d, o in zip(rows, outcomes, strict=True)
@@ -107,8 +118,12 @@ def deliveries_send(now: datetime | None = None, batch: int = BATCH, pool: Threa
 
 
 def seconds_until_next_delivery(now: datetime, cap: float) -> float:
-    nxt = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("next_at").values_list(
-        "next_at", flat=True).first()
+    nxt = (
+        Delivery.objects.filter(state=DeliveryState.PENDING)
+        .order_by("next_at")
+        .values_list("next_at", flat=True)
+        .first()
+    )
     return cap if nxt is None else max(0.0, min(cap, (nxt - now).total_seconds()))
 
 

@@ -31,8 +31,14 @@ from dutyroom.rules import AlertTopic, Audience, ObligationKind
 BATCH = 200
 # The only topics that alert anyone here (see _recipients); the ladder owns overdue, and reports, receipts and
 # the rest show on the board. Events of other topics are marked delivered in one statement per pass.
-ROUTED_TOPICS = ("incident.created", "incident.updated", "verification.requested", "finding", "lead.received",
-                 "instruction.assigned")
+ROUTED_TOPICS = (
+    "incident.created",
+    "incident.updated",
+    "verification.requested",
+    "finding",
+    "lead.received",
+    "instruction.assigned",
+)
 SILENT_BATCH = 5000
 SEVERITY_FIELDS = {"grade", "sensitive", "may_escalate", "hotspot"}
 UNIT_PEOPLE = (Role.UNIT_REPORTER, Role.UNIT_LEADER)
@@ -56,8 +62,9 @@ def _opened_by_someone_else(incident: Incident) -> bool:
 
 def _verifies(unit: Unit, lead_id: int) -> bool:
     """Whether ``unit`` has the lead's verification clock (leads.services keys it ``lead:<id>:verify:<unit>``)."""
-    return Obligation.objects.filter(unit=unit, kind=ObligationKind.LEAD_VERIFICATION,
-                                     key=f"lead:{lead_id}:verify:{unit.code}").exists()
+    return Obligation.objects.filter(
+        unit=unit, kind=ObligationKind.LEAD_VERIFICATION, key=f"lead:{lead_id}:verify:{unit.code}"
+    ).exists()
 
 
 def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) -> Routed | None:
@@ -79,10 +86,16 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
         step = str(event.payload.get("step") or "")
         finding = event.payload.get("finding")
         assessed = event.payload.get("unit")
-        named = (event.unit if event.unit.code == assessed else
-                 Unit.objects.filter(code=assessed).first() if isinstance(assessed, str) else None)
-        text = finding_text(step=step, finding_id=finding if isinstance(finding, int) else None,
-                            incident=incident, unit=named)
+        named = (
+            event.unit
+            if event.unit.code == assessed
+            else Unit.objects.filter(code=assessed).first()
+            if isinstance(assessed, str)
+            else None
+        )
+        text = finding_text(
+            step=step, finding_id=finding if isinstance(finding, int) else None, incident=incident, unit=named
+        )
         if step in ("raised", "decided") and not unit_is_duty_room:
             return Routed(AlertTopic.FINDING, unit_staff(event.unit, UNIT_PEOPLE), text=text, unit=named)
         if step == "appealed":  # the appeal waits for the assessor's decision
@@ -93,14 +106,20 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
         if not isinstance(lead, int) or not _verifies(event.unit, lead):
             return None  # the duty room hears of every lead on its board; only a verifier is alerted
         # the duty room verifies leads from grid workers and the public: the officer on shift is its staff here
-        people = (audience_users({Audience.DUTY_OFFICER}, None, now) if unit_is_duty_room
-                  else unit_staff(event.unit, LEAD_VERIFIERS))
+        people = (
+            audience_users({Audience.DUTY_OFFICER}, None, now)
+            if unit_is_duty_room
+            else unit_staff(event.unit, LEAD_VERIFIERS)
+        )
         return Routed(AlertTopic.LEAD, people, text=lead_text(lead))
     if event.topic == "instruction.assigned":
         due = event.payload.get("due_at")
-        return Routed(AlertTopic.INSTRUCTION, unit_staff(event.unit, UNIT_PEOPLE),
-                      text=instruction_text(incident=incident, unit=event.unit,
-                                            due=due if isinstance(due, str) else None), unit=event.unit)
+        return Routed(
+            AlertTopic.INSTRUCTION,
+            unit_staff(event.unit, UNIT_PEOPLE),
+            text=instruction_text(incident=incident, unit=event.unit, due=due if isinstance(due, str) else None),
+            unit=event.unit,
+        )
     return None
 
 
@@ -111,7 +130,8 @@ def _silent_done(now: datetime) -> int:
     if not ids:
         return 0
     return OutboxEvent.objects.filter(id__in=ids, state=OutboxState.PENDING).update(
-        state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1)
+        state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1
+    )
 
 
 def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
@@ -122,16 +142,26 @@ def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
     for event_id in ids:
         with transaction.atomic():
             claimed = OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
-                state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1)
+                state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1
+            )
             if claimed != 1:
                 continue
             event = OutboxEvent.objects.select_related("unit").get(id=event_id)
-            incident = (Incident.objects.select_related("unit", "created_by").filter(pk=event.incident_id).first()
-                        if event.incident_id is not None else None)
+            incident = (
+                Incident.objects.select_related("unit", "created_by").filter(pk=event.incident_id).first()
+                if event.incident_id is not None
+                else None
+            )
             routed = _recipients(event, incident, now)
             if routed is not None:
-                alert_emit(key=f"outbox:{event.pk}", topic=routed.topic, recipients=routed.people, now=now,
-                           incident=incident, unit=routed.unit or (incident.unit if incident else event.unit),
-                           text=routed.text)
+                alert_emit(
+                    key=f"outbox:{event.pk}",
+                    topic=routed.topic,
+                    recipients=routed.people,
+                    now=now,
+                    incident=incident,
+                    unit=routed.unit or (incident.unit if incident else event.unit),
+                    text=routed.text,
+                )
             done += 1
     return done, silent >= SILENT_BATCH or len(ids) >= batch

@@ -92,8 +92,14 @@ def ladder_plan(clocks: list[Obligation], now: datetime) -> LadderDecisions | No
     return _plan(clocks, policy, now)
 
 
-def ladder_fire_clocks(decisions: LadderDecisions | None, fired: list[Obligation], now: datetime, *,
-                       told: dict[int, dict[str, object]] | None = None, keep: float = 0.0) -> int:
+def ladder_fire_clocks(
+    decisions: LadderDecisions | None,
+    fired: list[Obligation],
+    now: datetime,
+    *,
+    told: dict[int, dict[str, object]] | None = None,
+    keep: float = 0.0,
+) -> int:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
     so the overdue alert exists exactly when the flip does and a burst reads each clock once.
 
@@ -175,8 +181,9 @@ class LadderDecisions:
 
     def only(self, ids: set[int]) -> LadderDecisions:
         """The decisions about these clocks alone (the sweep fired fewer clocks than it planned: others raced)."""
-        return LadderDecisions([m for m in self.marks if m[0] in ids],
-                               [r for r in self.rungs if r.obligation.pk in ids])
+        return LadderDecisions(
+            [m for m in self.marks if m[0] in ids], [r for r in self.rungs if r.obligation.pk in ids]
+        )
 
 
 def _fire(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> int:
@@ -192,7 +199,8 @@ def _plan(clocks: list[Obligation], policy: AlertPolicy, now: datetime) -> Ladde
     done: dict[int, set[str]] = {clock.pk: set() for clock in clocks}
     due_of = {clock.pk: clock.due_at for clock in clocks}
     for obligation_id, step_id, due_at in AlertMark.objects.filter(obligation_id__in=list(done)).values_list(
-            "obligation_id", "step", "due_at"):
+        "obligation_id", "step", "due_at"
+    ):
         if due_at == due_of[obligation_id]:  # marks of an earlier deadline belong to a ladder that was replaced
             done[obligation_id].add(step_id)
     marks: list[Mark] = []
@@ -221,16 +229,32 @@ def _write(decisions: LadderDecisions, now: datetime, *, told: dict[int, dict[st
     for rung in decisions.rungs:
         clock, step = rung.obligation, rung.step
         people = audience_users(step.to, clock.unit, now, clock.owed_to)
-        specs.append(AlertSpec(key=f"ladder:{clock.pk}:{step.id}:{int(clock.due_at.timestamp())}", topic=step.topic,
-                               recipients=people, incident=clock.incident, obligation=clock, unit=clock.unit))
-        said = {"step": step.id, "topic": step.topic, "to": [p.username for p in people],
-                "skipped": list(rung.skipped)}
+        specs.append(
+            AlertSpec(
+                key=f"ladder:{clock.pk}:{step.id}:{int(clock.due_at.timestamp())}",
+                topic=step.topic,
+                recipients=people,
+                incident=clock.incident,
+                obligation=clock,
+                unit=clock.unit,
+            )
+        )
+        said = {"step": step.id, "topic": step.topic, "to": [p.username for p in people], "skipped": list(rung.skipped)}
         if told is not None and step.topic == AlertTopic.OVERDUE:
             told[clock.pk] = {"alert": said}
             continue
-        entries.append(AuditRecord(
-            actor=None, action="obligation.alert", object_type="obligation", object_id=clock.pk, at=now,
-            incident_id=clock.incident_id, unit_code=clock.unit.code, data={**said, "kind": clock.kind}))
+        entries.append(
+            AuditRecord(
+                actor=None,
+                action="obligation.alert",
+                object_type="obligation",
+                object_id=clock.pk,
+                at=now,
+                incident_id=clock.incident_id,
+                unit_code=clock.unit.code,
+                data={**said, "kind": clock.kind},
+            )
+        )
     alerts_emit_many(specs, now)
     audit_record_many(entries)
     return len(decisions.rungs)

@@ -31,10 +31,12 @@ class AlertEvent(models.Model):
 
     key = models.CharField(max_length=200)  # unique: see Meta (no LIKE index beside it)
     topic = models.CharField(max_length=32)
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
-    obligation = models.ForeignKey("obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    obligation = models.ForeignKey(
+        "obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     protected = models.BooleanField(default=False)
@@ -68,8 +70,9 @@ class AlertMark(models.Model):
     """A ladder rung done for one deadline of one clock: fired, or skipped as superseded. A moved deadline
     (re-grade, corrected time) starts a fresh ladder because ``due_at`` is part of the key."""
 
-    obligation = models.ForeignKey("obligations.Obligation", on_delete=models.CASCADE, related_name="+",
-                                   db_index=False)  # alert_mark_once leads with it
+    obligation = models.ForeignKey(
+        "obligations.Obligation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # alert_mark_once leads with it
     step = models.CharField(max_length=64)
     due_at = models.DateTimeField()
     fired = models.BooleanField()
@@ -152,10 +155,12 @@ class AlertPreference(models.Model):
     browser to browser). ``topics`` maps a topic to the channels wanted for it (``inapp``, ``email``, ``sms``);
     a topic not named there falls back to ``channels`` plus in-app (see ``alerts.preferences``)."""
 
-    user = models.OneToOneField("accounts.User", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="alert_preference")
-    unit = models.OneToOneField("orgs.Unit", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="alert_preference")
+    user = models.OneToOneField(
+        "accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    unit = models.OneToOneField(
+        "orgs.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_preference"
+    )
     channels = models.JSONField(default=list, blank=True)
     topics = models.JSONField(default=dict, blank=True)
     sound = models.BooleanField(default=True)

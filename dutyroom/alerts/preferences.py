@@ -42,6 +42,7 @@ MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
 # ---- reads ----
 
+
 def preferences_of(users: Iterable[User]) -> dict[int, AlertPreference | None]:
     """Each user's effective row (own, else their unit's, else None) in two queries, whatever the number of
     recipients: the ladder and the fan-out call this once per alert, not once per person."""
@@ -108,6 +109,7 @@ def sound_on(user: User) -> bool:
 
 # ---- checks ----
 
+
 def normal_mobile(value: str) -> str:
     """Spaces and dashes people type are dropped, so the stored number is what the SMS gateway gets."""
     return re.sub(r"[\s\-]", "", value)
@@ -118,11 +120,17 @@ def _check_contact(errors: Errors, email: str | None, phone: str | None) -> None
         try:
             validate_email(email)
         except ValidationError:
-            errors.add("email", "电子邮件地址无效，请按 name@example.com 的格式填写",
-                       "invalid e-mail address; write it as name@example.com")
+            errors.add(
+                "email",
+                "电子邮件地址无效，请按 name@example.com 的格式填写",
+                "invalid e-mail address; write it as name@example.com",
+            )
     if phone and not MOBILE.match(normal_mobile(phone)):
-        errors.add("phone", "手机号码无效，请填写 11 位手机号码（如 13800000000）",
-                   "invalid mobile number; enter 11 digits such as 13800000000")
+        errors.add(
+            "phone",
+            "手机号码无效，请填写 11 位手机号码（如 13800000000）",
+            "invalid mobile number; enter 11 digits such as 13800000000",
+        )
 
 
 def _check_channels(errors: Errors, channels: list[str] | None, topics: dict[str, list[str]] | None) -> None:
@@ -137,12 +145,14 @@ def _check_channels(errors: Errors, channels: list[str] | None, topics: dict[str
             if channel not in TOPIC_CHANNELS:
                 errors.add(f"topics.{topic}[{index}]", "只能选择 inapp、email 或 sms", "must be inapp, email or sms")
         if topic in MANDATORY_INAPP and INAPP not in wanted:
-            errors.add(f"topics.{topic}", "时限提醒和催报必须保留站内通知", "in-app cannot be turned off for clocks "
-                       "and chases")
+            errors.add(
+                f"topics.{topic}", "时限提醒和催报必须保留站内通知", "in-app cannot be turned off for clocks and chases"
+            )
 
 
-def _apply(pref: AlertPreference, channels: list[str] | None, topics: dict[str, list[str]] | None,
-           sound: bool | None) -> None:
+def _apply(
+    pref: AlertPreference, channels: list[str] | None, topics: dict[str, list[str]] | None, sound: bool | None
+) -> None:
     if channels is not None:
         pref.channels = list(dict.fromkeys(channels))
     if topics is not None:
@@ -155,9 +165,17 @@ def _apply(pref: AlertPreference, channels: list[str] | None, topics: dict[str, 
 
 # ---- writes ----
 
-def preference_set(*, actor: User, now: datetime, channels: list[str] | None = None,
-                   topics: dict[str, list[str]] | None = None, sound: bool | None = None,
-                   email: str | None = None, phone: str | None = None) -> AlertPreference:
+
+def preference_set(
+    *,
+    actor: User,
+    now: datetime,
+    channels: list[str] | None = None,
+    topics: dict[str, list[str]] | None = None,
+    sound: bool | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> AlertPreference:
     """A person's own channels, per-topic choices, browser cue and contact details (where e-mail and SMS go).
 
     A person's first own row starts as a copy of their unit's default, so muting the sound does not silently
@@ -173,8 +191,12 @@ def preference_set(*, actor: User, now: datetime, channels: list[str] | None = N
         pref = AlertPreference.objects.select_for_update().filter(user=actor).first()
         if pref is None:
             base = AlertPreference.objects.filter(unit_id=actor.unit_id).first() if actor.unit_id else None
-            pref = AlertPreference(user=actor, channels=list(base.channels) if base else list(DEFAULT_CHANNELS),
-                                   topics=dict(base.topics) if base else {}, sound=base.sound if base else True)
+            pref = AlertPreference(
+                user=actor,
+                channels=list(base.channels) if base else list(DEFAULT_CHANNELS),
+                topics=dict(base.topics) if base else {},
+                sound=base.sound if base else True,
+            )
         _apply(pref, channels, topics, sound)
         pref.save()
         contact = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
@@ -182,9 +204,19 @@ def preference_set(*, actor: User, now: datetime, channels: list[str] | None = N
             User.objects.filter(pk=actor.pk).update(**contact)
             for name, value in contact.items():
                 setattr(actor, name, value)
-        audit_record(actor=actor, action="alerts.preferences", object_type="user", object_id=actor.pk, at=now,
-                     data={"channels": pref.channels, "topics": pref.topics, "sound": pref.sound,
-                           "contact_changed": sorted(contact)})
+        audit_record(
+            actor=actor,
+            action="alerts.preferences",
+            object_type="user",
+            object_id=actor.pk,
+            at=now,
+            data={
+                "channels": pref.channels,
+                "topics": pref.topics,
+                "sound": pref.sound,
+                "contact_changed": sorted(contact),
+            },
+        )
     return pref
 
 
@@ -193,12 +225,21 @@ def may_set_unit_defaults(actor: User) -> bool:
     return actor.is_duty_room or actor.role == Role.ADMIN
 
 
-def unit_preference_set(*, actor: User, unit: Unit, now: datetime, channels: list[str] | None = None,
-                        topics: dict[str, list[str]] | None = None, sound: bool | None = None) -> AlertPreference:
+def unit_preference_set(
+    *,
+    actor: User,
+    unit: Unit,
+    now: datetime,
+    channels: list[str] | None = None,
+    topics: dict[str, list[str]] | None = None,
+    sound: bool | None = None,
+) -> AlertPreference:
     """A unit's default for every member who has not chosen for themselves; audited against the unit."""
     if not may_set_unit_defaults(actor):
-        raise Forbidden("只有值班室或管理员可以设置单位默认提醒方式",
-                        "only the duty room or an admin may set a unit's alert defaults")
+        raise Forbidden(
+            "只有值班室或管理员可以设置单位默认提醒方式",
+            "only the duty room or an admin may set a unit's alert defaults",
+        )
     errors = Errors()
     _check_channels(errors, channels, topics)
     errors.raise_if_any()
@@ -208,7 +249,13 @@ def unit_preference_set(*, actor: User, unit: Unit, now: datetime, channels: lis
             pref = AlertPreference(unit=unit, channels=list(DEFAULT_CHANNELS), topics={}, sound=True)
         _apply(pref, channels, topics, sound)
         pref.save()
-        audit_record(actor=actor, action="alerts.unit_preferences", object_type="unit", object_id=unit.pk, at=now,
-                     unit_code=unit.code, data={"channels": pref.channels, "topics": pref.topics,
-                                                "sound": pref.sound})
+        audit_record(
+            actor=actor,
+            action="alerts.unit_preferences",
+            object_type="unit",
+            object_id=unit.pk,
+            at=now,
+            unit_code=unit.code,
+            data={"channels": pref.channels, "topics": pref.topics, "sound": pref.sound},
+        )
     return pref

@@ -43,7 +43,8 @@ def _webhooks_for(topic: str, unit: Unit | None, incident: Incident | None) -> l
     units = {u for u in (unit.pk if unit else None, incident.unit_id if incident else None) if u is not None}
     active = memoized(("webhooks",), lambda: list(Webhook.objects.filter(active=True)))
     return [
-        hook for hook in active
+        hook
+        for hook in active
         if (not hook.topics or topic in hook.topics) and (hook.unit_id is None or hook.unit_id in units)
     ]
 
@@ -67,11 +68,18 @@ class AlertSpec:
 def _event_of(spec: AlertSpec, now: datetime) -> AlertEvent:
     """The event row of a spec; foreign keys set by id (a descriptor per key cost more than the row's INSERT in a
     burst)."""
-    return AlertEvent(key=spec.key, topic=spec.topic, incident_id=spec.incident.pk if spec.incident else None,
-                      obligation_id=spec.obligation.pk if spec.obligation else None,
-                      unit_id=spec.unit.pk if spec.unit else None, created_at=now, protected=protected(spec.incident),
-                      text=spec.text if spec.text is not None else alert_text(
-                          spec.topic, incident=spec.incident, obligation=spec.obligation, unit=spec.unit))
+    return AlertEvent(
+        key=spec.key,
+        topic=spec.topic,
+        incident_id=spec.incident.pk if spec.incident else None,
+        obligation_id=spec.obligation.pk if spec.obligation else None,
+        unit_id=spec.unit.pk if spec.unit else None,
+        created_at=now,
+        protected=protected(spec.incident),
+        text=spec.text
+        if spec.text is not None
+        else alert_text(spec.topic, incident=spec.incident, obligation=spec.obligation, unit=spec.unit),
+    )
 
 
 def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
@@ -80,17 +88,37 @@ def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
     inserted."""
     people = {person.pk: person for _event, spec in pairs for person in spec.recipients}
     prefs = preferences_of(list(people.values()))  # each person's choices, read once for the whole batch
-    inbox = [(event.pk, person.pk, now) for event, spec in pairs for person in spec.recipients
-             if wants_inapp(prefs[person.pk], spec.topic)]
+    inbox = [
+        (event.pk, person.pk, now)
+        for event, spec in pairs
+        for person in spec.recipients
+        if wants_inapp(prefs[person.pk], spec.topic)
+    ]
     deliveries = [
-        Delivery(key=f"{spec.key}|{channel}|u{person.pk}", event_id=event.pk, channel=channel, user_id=person.pk,
-                 target=person.email if channel == Channel.EMAIL else person.phone, next_at=now, created_at=now)
-        for event, spec in pairs for person in spec.recipients
+        Delivery(
+            key=f"{spec.key}|{channel}|u{person.pk}",
+            event_id=event.pk,
+            channel=channel,
+            user_id=person.pk,
+            target=person.email if channel == Channel.EMAIL else person.phone,
+            next_at=now,
+            created_at=now,
+        )
+        for event, spec in pairs
+        for person in spec.recipients
         for channel in outside_channels(person, prefs[person.pk], spec.topic)
     ] + [
-        Delivery(key=f"{spec.key}|webhook|w{hook.pk}", event_id=event.pk, channel=Channel.WEBHOOK,
-                 webhook_id=hook.pk, target=hook.url, next_at=now, created_at=now)
-        for event, spec in pairs for hook in _webhooks_for(spec.topic, spec.unit, spec.incident)
+        Delivery(
+            key=f"{spec.key}|webhook|w{hook.pk}",
+            event_id=event.pk,
+            channel=Channel.WEBHOOK,
+            webhook_id=hook.pk,
+            target=hook.url,
+            next_at=now,
+            created_at=now,
+        )
+        for event, spec in pairs
+        for hook in _webhooks_for(spec.topic, spec.unit, spec.incident)
     ]
     insert_rows(Notification, ("event_id", "user_id", "created_at"), inbox)
     Delivery.objects.bulk_create(deliveries, batch_size=BULK)
@@ -98,15 +126,24 @@ def _reach(pairs: list[tuple[AlertEvent, AlertSpec]], now: datetime) -> None:
         transaction.on_commit(wakeup.notify)
 
 
-def alert_emit(*, key: str, topic: AlertTopic, recipients: list[User], now: datetime, incident: Incident | None = None,
-               obligation: Obligation | None = None, unit: Unit | None = None,
-               text: str | None = None) -> AlertEvent | None:
+def alert_emit(
+    *,
+    key: str,
+    topic: AlertTopic,
+    recipients: list[User],
+    now: datetime,
+    incident: Incident | None = None,
+    obligation: Obligation | None = None,
+    unit: Unit | None = None,
+    text: str | None = None,
+) -> AlertEvent | None:
     """Write the event, one inbox row per person and one delivery per (person, channel) and webhook.
 
     Returns None when ``key`` was already emitted (a second worker, a retry): nothing is written twice.
     """
-    spec = AlertSpec(key=key, topic=topic, recipients=recipients, incident=incident, obligation=obligation, unit=unit,
-                     text=text)
+    spec = AlertSpec(
+        key=key, topic=topic, recipients=recipients, incident=incident, obligation=obligation, unit=unit, text=text
+    )
     try:
         with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
             event = _event_of(spec, now)
@@ -129,6 +166,7 @@ def alerts_emit_many(specs: list[AlertSpec], now: datetime) -> list[AlertEvent]:
 
 # ---- chase (催报) ----
 
+
 def _require_duty_room(actor: User, what: str, what_en: str) -> None:
     if not actor.is_duty_room:
         raise Forbidden(f"只有值班室可以{what}", f"only the duty room may {what_en}")
@@ -139,28 +177,48 @@ def chase_create(*, actor: User, obligation: Obligation, now: datetime, note: st
     if not may_act_on_clock(actor, obligation.owed_to):  # a town's duty room chases the clocks owed to it
         _require_duty_room(actor, "催报", "chase a unit")
     with transaction.atomic():
-        locked = Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(
-            pk=obligation.pk)
+        locked = (
+            Obligation.objects.select_for_update(of=("self",)).select_related("unit", "incident").get(pk=obligation.pk)
+        )
         if locked.kind == ObligationKind.RECEIPT:
-            raise Conflict("签收时限是值班室自己的事项，不能催报", "a receipt clock is the duty room's own and "
-                           "cannot be chased")
+            raise Conflict(
+                "签收时限是值班室自己的事项，不能催报", "a receipt clock is the duty room's own and cannot be chased"
+            )
         state = locked.state
         if state == ObligationState.PENDING:
             state = evaluate(locked.due_at, locked.met_at, now).state
         if state not in (ObligationState.PENDING, ObligationState.OVERDUE):
             raise Conflict("该时限已完成或已免除，无需催报", "the obligation is no longer pending or overdue")
         chase = Chase.objects.create(obligation=locked, unit=locked.unit, by=actor, at=now, note=note[:300])
-        audit_record(actor=actor, action="obligation.chase", object_type="obligation", object_id=locked.pk, at=now,
-                     incident_id=locked.incident_id, unit_code=locked.unit.code,
-                     data={"chase": chase.pk, "kind": locked.kind, "state": state, "note": chase.note})
-        staff = list(User.objects.filter(unit=locked.unit, role__in=[Role.UNIT_REPORTER, Role.UNIT_LEADER],
-                                         is_active=True).order_by("id"))
-        alert_emit(key=f"chase:{chase.pk}", topic=AlertTopic.CHASE, recipients=staff, now=now,
-                   incident=locked.incident, obligation=locked, unit=locked.unit)
+        audit_record(
+            actor=actor,
+            action="obligation.chase",
+            object_type="obligation",
+            object_id=locked.pk,
+            at=now,
+            incident_id=locked.incident_id,
+            unit_code=locked.unit.code,
+            data={"chase": chase.pk, "kind": locked.kind, "state": state, "note": chase.note},
+        )
+        staff = list(
+            User.objects.filter(
+                unit=locked.unit, role__in=[Role.UNIT_REPORTER, Role.UNIT_LEADER], is_active=True
+            ).order_by("id")
+        )
+        alert_emit(
+            key=f"chase:{chase.pk}",
+            topic=AlertTopic.CHASE,
+            recipients=staff,
+            now=now,
+            incident=locked.incident,
+            obligation=locked,
+            unit=locked.unit,
+        )
     return chase
 
 
 # ---- inbox ----
+
 
 def notification_mark_read(*, actor: User, notification: Notification, now: datetime) -> Notification:
     if notification.user_id != actor.pk:
@@ -178,6 +236,7 @@ def notifications_mark_all_read(*, actor: User, now: datetime) -> int:
 
 
 # ---- webhooks ----
+
 
 @dataclass(frozen=True)
 class WebhookInput:
@@ -203,10 +262,22 @@ def webhook_create(*, actor: User, data: WebhookInput, now: datetime) -> Webhook
     unit = unit_for_code(data.unit, errors) if data.unit else None
     errors.raise_if_any()
     with transaction.atomic():
-        hook = Webhook.objects.create(url=data.url, secret=data.secret, topics=list(dict.fromkeys(data.topics)),
-                                      unit=unit, created_by=actor, created_at=now)
-        audit_record(actor=actor, action="webhook.create", object_type="webhook", object_id=hook.pk, at=now,
-                     data={"url": hook.url, "topics": hook.topics, "unit": unit.code if unit else None})
+        hook = Webhook.objects.create(
+            url=data.url,
+            secret=data.secret,
+            topics=list(dict.fromkeys(data.topics)),
+            unit=unit,
+            created_by=actor,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="webhook.create",
+            object_type="webhook",
+            object_id=hook.pk,
+            at=now,
+            data={"url": hook.url, "topics": hook.topics, "unit": unit.code if unit else None},
+        )
     return hook
 
 
@@ -216,9 +287,16 @@ def webhook_delete(*, actor: User, webhook: Webhook, now: datetime) -> None:
     with transaction.atomic():
         Webhook.objects.filter(pk=webhook.pk).update(active=False)
         Delivery.objects.filter(webhook=webhook, state=DeliveryState.PENDING).update(
-            state=DeliveryState.FAILED, last_error="webhook deleted")
-        audit_record(actor=actor, action="webhook.delete", object_type="webhook", object_id=webhook.pk, at=now,
-                     data={"url": webhook.url})
+            state=DeliveryState.FAILED, last_error="webhook deleted"
+        )
+        audit_record(
+            actor=actor,
+            action="webhook.delete",
+            object_type="webhook",
+            object_id=webhook.pk,
+            at=now,
+            data={"url": webhook.url},
+        )
 
 
 def delivery_retry(*, actor: User, delivery: Delivery, now: datetime) -> Delivery:
@@ -227,13 +305,18 @@ def delivery_retry(*, actor: User, delivery: Delivery, now: datetime) -> Deliver
         raise Forbidden("只有值班室或管理员可以重发", "only the duty room or an admin may retry deliveries")
     with transaction.atomic():
         moved = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
-            state=DeliveryState.PENDING, next_at=now, claimed_until=None)
+            state=DeliveryState.PENDING, next_at=now, claimed_until=None
+        )
         if moved != 1:
             raise Conflict("只有失败的发送可以重发", "only a failed delivery can be retried")
-        audit_record(actor=actor, action="delivery.retry", object_type="delivery", object_id=delivery.pk, at=now,
-                     data={"channel": delivery.channel, "attempts": delivery.attempts})
+        audit_record(
+            actor=actor,
+            action="delivery.retry",
+            object_type="delivery",
+            object_id=delivery.pk,
+            at=now,
+            data={"channel": delivery.channel, "attempts": delivery.attempts},
+        )
     transaction.on_commit(wakeup.notify)
     delivery.refresh_from_db()
     return delivery
-
-

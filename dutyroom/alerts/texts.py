@@ -90,8 +90,9 @@ def protected(incident: Incident | None) -> bool:
     return True if incident is None else is_protected(incident)
 
 
-def alert_text(topic: AlertTopic, *, incident: Incident | None, obligation: Obligation | None,
-               unit: Unit | None) -> str:
+def alert_text(
+    topic: AlertTopic, *, incident: Incident | None, obligation: Obligation | None, unit: Unit | None
+) -> str:
     """The message, already safe for e-mail, SMS and webhooks."""
     if protected(incident):
         return f"【{TOPIC_ZH[topic]}】{PROTECTED_TEXT} {link_for(incident)}"
@@ -99,8 +100,9 @@ def alert_text(topic: AlertTopic, *, incident: Incident | None, obligation: Obli
     return described_text(topic, incident=incident, obligation=obligation, unit=unit, viewer=None)
 
 
-def described_text(topic: AlertTopic, *, incident: Incident, obligation: Obligation | None, unit: Unit | None,
-                   viewer: User | None) -> str:
+def described_text(
+    topic: AlertTopic, *, incident: Incident, obligation: Obligation | None, unit: Unit | None, viewer: User | None
+) -> str:
     """What happened, in words: the unit, the incident's name for ``viewer`` (``None``: whoever reads an outside
     channel) and the clock. Never for an outside channel of a protected incident; in the app only for a person
     who may read the incident (``inbox_text``)."""
@@ -122,5 +124,6 @@ def inbox_text(event: AlertEvent, user: User) -> str:
         incident = access_incident(user, event.incident_id)
     except NotFound:
         return event.text
-    return described_text(AlertTopic(event.topic), incident=incident, obligation=event.obligation, unit=event.unit,
-                          viewer=user)
+    return described_text(
+        AlertTopic(event.topic), incident=incident, obligation=event.obligation, unit=event.unit, viewer=user
+    )

@@ -36,8 +36,9 @@ def signature(secret: str, body: bytes) -> str:
 def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     """POST through the one outbound client (its address policy; a redirect is a failure, never followed)."""
     try:
-        response = http.fetch("POST", url, body=body, headers=headers, timeout=settings.DUTYROOM_DELIVERY_TIMEOUT,
-                              max_bytes=64 * 1024)
+        response = http.fetch(
+            "POST", url, body=body, headers=headers, timeout=settings.DUTYROOM_DELIVERY_TIMEOUT, max_bytes=64 * 1024
+        )
     except http.HttpError as error:
         return Outcome(False, error.status, str(error)[:500])
     if response.ok:
@@ -58,7 +59,9 @@ def send_webhook(url: str, secret: str, body: bytes, topic: str, delivery_id: st
 
 def send_email(to: str, subject: str, text: str, delivery_id: str) -> Outcome:
     message = EmailMessage(
-        subject=subject, body=text, to=[to],
+        subject=subject,
+        body=text,
+        to=[to],
         headers={"Message-ID": f"<{delivery_id}@dutyroom>", "X-DutyRoom-Delivery": delivery_id},
     )
     try:

@@ -25,8 +25,13 @@ def unread_count(user_id: int, version: str) -> int:
     with _lock:
         cached = _cached
     if cached is None or cached[0] != version:
-        counts = dict(Notification.objects.filter(read_at__isnull=True).order_by().values("user_id")
-                      .annotate(n=Count("id")).values_list("user_id", "n"))
+        counts = dict(
+            Notification.objects.filter(read_at__isnull=True)
+            .order_by()
+            .values("user_id")
+            .annotate(n=Count("id"))
+            .values_list("user_id", "n")
+        )
         cached = (version, counts)
         with _lock:
             _cached = cached

@@ -97,5 +97,9 @@ def domain_body(request: HttpRequest, error: DomainError) -> dict[str, Any]:
     if isinstance(error, ValidationFailed):
         return validation_body(request, error.errors)
     english = wants_english(request)
-    return {"detail": error.message_en if english else error.message, "detail_zh": error.message,
-            "detail_en": error.message_en, **error.extra}
+    return {
+        "detail": error.message_en if english else error.message,
+        "detail_zh": error.message,
+        "detail_en": error.message_en,
+        **error.extra,
+    }

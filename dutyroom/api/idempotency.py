@@ -55,9 +55,16 @@ def idempotent(request: HttpRequest, action: Callable[[], Result]) -> Result:
         with transaction.atomic():
             status, body = action()
             stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            IdempotencyRecord.objects.create(user=user, key=key, method=request.method or "", path=request.path,
-                                             request_hash=digest, status_code=status, response=stored,
-                                             created_at=clock_now())
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                method=request.method or "",
+                path=request.path,
+                request_hash=digest,
+                status_code=status,
+                response=stored,
+                created_at=clock_now(),
+            )
             return status, stored
     except IntegrityError:
         previous = _stored(user, key, digest)

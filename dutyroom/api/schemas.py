@@ -89,8 +89,9 @@ class ReportIn(Strict):
     channel: ChannelIn = "platform"
     summary: str = Field(default="", max_length=limits.SUMMARY)
     casualties: CasualtiesIn | None = None
-    direct_loss_cny: Decimal | None = Field(default=None, ge=0, le=limits.LOSS_CNY_MAX,
-                                            decimal_places=limits.LOSS_CNY_PLACES)
+    direct_loss_cny: Decimal | None = Field(
+        default=None, ge=0, le=limits.LOSS_CNY_MAX, decimal_places=limits.LOSS_CNY_PLACES
+    )
     measures: str = Field(default="", max_length=limits.MEASURES)
     trend: str = Field(default="", max_length=limits.TREND)
     signer: str = Field(default="", max_length=limits.SIGNER)

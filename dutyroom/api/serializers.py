@@ -25,10 +25,15 @@ def report_view(report: Report) -> dict[str, Any]:
         "summary": report.summary,
         # each figure the report did not state is null (unknown), never 0
         "casualties": {
-            "deaths": report.deaths, "missing": report.missing, "trapped": report.trapped,
-            "serious_injuries": report.serious_injuries, "injuries": report.injuries,
+            "deaths": report.deaths,
+            "missing": report.missing,
+            "trapped": report.trapped,
+            "serious_injuries": report.serious_injuries,
+            "injuries": report.injuries,
             "evacuated": report.evacuated,
-        } if report.has_figures else None,
+        }
+        if report.has_figures
+        else None,
         "direct_loss_cny": str(report.direct_loss_cny) if report.direct_loss_cny is not None else None,
         "measures": report.measures,
         "trend": report.trend,

@@ -73,5 +73,3 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         body = errors.validation_body(request, {"body": ("请求体不是有效的 JSON 对象", f"invalid request body: {exc}")})
         return api.create_response(request, body, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
-
-

@@ -55,13 +55,17 @@ def access_finding(user: User, finding_id: int) -> Finding:
 
 
 def evidence_candidates(user: User) -> list[LeadEvidence]:
-    """"The city learned of it from a lead first" candidates (from lead intake) not yet raised or dismissed, for the
+    """ "The city learned of it from a lead first" candidates (from lead intake) not yet raised or dismissed, for the
     people who raise findings; exercise incidents never count."""
     if not sees_all_units(user):
         return []
-    return list(LeadEvidence.objects.filter(state=EvidenceState.CANDIDATE, incident__exercise=False,
-                                            incident__in=visible_incidents(user))
-                .select_related("incident", "unit", "lead").order_by("-lead_received_at")[:100])
+    return list(
+        LeadEvidence.objects.filter(
+            state=EvidenceState.CANDIDATE, incident__exercise=False, incident__in=visible_incidents(user)
+        )
+        .select_related("incident", "unit", "lead")
+        .order_by("-lead_received_at")[:100]
+    )
 
 
 def access_assessed_unit(user: User, code: str) -> Unit:

@@ -50,11 +50,9 @@ class Finding(models.Model):
     raised_at = models.DateTimeField()
     appeal_due_at = models.DateTimeField()
     appeal_text = models.TextField(blank=True)
-    appealed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    appealed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     appealed_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 

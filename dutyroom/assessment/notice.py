@@ -44,14 +44,22 @@ class Notice:
 
 def _cells(row: UnitRow) -> tuple[str, ...]:
     rate = "—" if row.on_time_rate is None else f"{row.on_time_rate:.0%}"
-    return (str(row.rank), row.unit.name, f"{row.score.normalize():f}", row.grade.label, rate,
-            f"{row.first_reports['late']}/{row.first_reports['missing']}")
+    return (
+        str(row.rank),
+        row.unit.name,
+        f"{row.score.normalize():f}",
+        row.grade.label,
+        rate,
+        f"{row.first_reports['late']}/{row.first_reports['missing']}",
+    )
 
 
 def _facts(row: UnitRow) -> list[str]:
     """The facts behind a criticism, one sentence each, from the unit's ledger (the ten worst)."""
-    lines = sorted((line for line in row.points or () if line.delta < 0 and line.kind not in ("base", "floor")),
-                   key=lambda line: line.delta)
+    lines = sorted(
+        (line for line in row.points or () if line.delta < 0 and line.kind not in ("base", "floor")),
+        key=lambda line: line.delta,
+    )
     return [line.reason for line in lines[:10]]
 
 
@@ -66,17 +74,22 @@ def notice_content(assessment: Assessment, *, number: str, issuer: str, now: dat
             groups.append((f"{order[len(groups)]}、{GROUP_NAMES[group]}考评排名", [_cells(r) for r in rows]))
     # both lists from the same rows: a criticised unit is never commended (scores.commended)
     commended = [r.unit.name for r in commended_rows(assessment.rows)]
-    criticised = [(f"{r.unit.name}（得分 {r.score.normalize():f}）", _facts(r)) for r in assessment.rows
-                  if r.criticised]
+    criticised = [
+        (f"{r.unit.name}（得分 {r.score.normalize():f}）", _facts(r)) for r in assessment.rows if r.criticised
+    ]
     return Notice(
-        title=f"关于{label}突发事件信息报送工作情况的通报", number=number,
+        title=f"关于{label}突发事件信息报送工作情况的通报",
+        number=number,
         addressees="各镇人民政府，太仓港经济技术开发区、太仓高新区、科教新城、旅游度假区管委会，娄东街道办事处，"
-                   "市各有关部门和单位：",
+        "市各有关部门和单位：",
         intro=f"根据《市政府办公室关于进一步加强突发事件信息报告工作的通知》要求，市政府办公室对各地各部门{label}"
-              "突发事件信息报送工作进行了考评（演练事件不计入），现将有关情况通报如下。",
-        groups=groups, commended=commended, criticised=criticised,
+        "突发事件信息报送工作进行了考评（演练事件不计入），现将有关情况通报如下。",
+        groups=groups,
+        commended=commended,
+        criticised=criticised,
         closing="请被通报批评的单位认真整改，严格执行信息报告时限要求，杜绝迟报、漏报、谎报、瞒报。",
-        issuer=issuer, date=f"{now.astimezone(LOCAL):%Y年%-m月%-d日}",
+        issuer=issuer,
+        date=f"{now.astimezone(LOCAL):%Y年%-m月%-d日}",
     )
 
 
@@ -141,16 +154,48 @@ def table_xlsx(assessment: Assessment) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    columns = ("名次", "单位代码", "单位", "得分", "等次", "首报及时", "首报迟报", "首报缺报", "核报及时", "核报迟报",
-               "核报缺报", "续报缺报", "终报缺报", "漏报", "谎报", "瞒报", "违规渠道", "采用")
+    columns = (
+        "名次",
+        "单位代码",
+        "单位",
+        "得分",
+        "等次",
+        "首报及时",
+        "首报迟报",
+        "首报缺报",
+        "核报及时",
+        "核报迟报",
+        "核报缺报",
+        "续报缺报",
+        "终报缺报",
+        "漏报",
+        "谎报",
+        "瞒报",
+        "违规渠道",
+        "采用",
+    )
     for group, title in (("territorial", "镇（区）、街道"), ("department", "部门")):
         sheet = workbook.create_sheet(title)
         sheet.append(columns)
         for r in (row for row in assessment.rows if row.group == group):
-            sheet.append((r.rank, r.unit.code, r.unit.name, float(r.score), r.grade.label,
-                          *r.first_reports.values(), *r.verification_replies.values(), r.followups_missing,
-                          r.finals_missing, r.findings["omitted"], r.findings["false"], r.findings["concealed"],
-                          r.findings["forbidden_channel"], r.adopted))
+            sheet.append(
+                (
+                    r.rank,
+                    r.unit.code,
+                    r.unit.name,
+                    float(r.score),
+                    r.grade.label,
+                    *r.first_reports.values(),
+                    *r.verification_replies.values(),
+                    r.followups_missing,
+                    r.finals_missing,
+                    r.findings["omitted"],
+                    r.findings["false"],
+                    r.findings["concealed"],
+                    r.findings["forbidden_channel"],
+                    r.adopted,
+                )
+            )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

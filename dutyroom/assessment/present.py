@@ -33,24 +33,47 @@ def finding_view(finding: Finding, now: datetime) -> dict[str, Any]:
         "raised_at": iso_local(finding.raised_at),
         "appeal_due_at": iso_local(finding.appeal_due_at),
         "appeal_open": finding.state == "open" and now < finding.appeal_due_at,
-        "appeal": {"text": finding.appeal_text, "by": finding.appealed_by.username if finding.appealed_by else None,
-                   "at": iso_local(finding.appealed_at)} if finding.appealed_at else None,
-        "decision": {"upheld": finding.state == "upheld", "reason": finding.decision_reason,
-                     "by": finding.decided_by.username if finding.decided_by else None,
-                     "at": iso_local(finding.decided_at)} if finding.decided_at else None,
+        "appeal": {
+            "text": finding.appeal_text,
+            "by": finding.appealed_by.username if finding.appealed_by else None,
+            "at": iso_local(finding.appealed_at),
+        }
+        if finding.appealed_at
+        else None,
+        "decision": {
+            "upheld": finding.state == "upheld",
+            "reason": finding.decision_reason,
+            "by": finding.decided_by.username if finding.decided_by else None,
+            "at": iso_local(finding.decided_at),
+        }
+        if finding.decided_at
+        else None,
     }
 
 
 def adoption_view(adoption: Adoption) -> dict[str, Any]:
-    return {"id": adoption.pk, "incident": adoption.incident_id, "unit": adoption.unit.code, "by": adoption.by,
-            "note": adoption.note, "recorded_at": iso_local(adoption.recorded_at),
-            "recorded_by": adoption.recorded_by.username if adoption.recorded_by else None}
+    return {
+        "id": adoption.pk,
+        "incident": adoption.incident_id,
+        "unit": adoption.unit.code,
+        "by": adoption.by,
+        "note": adoption.note,
+        "recorded_at": iso_local(adoption.recorded_at),
+        "recorded_by": adoption.recorded_by.username if adoption.recorded_by else None,
+    }
 
 
 def line_view(line: LedgerLine) -> dict[str, Any]:
-    return {"delta": number(line.delta), "reason": line.reason, "incident": line.incident, "kind": line.kind,
-            "rule": line.rule, "source": line.source or None, "correction": line.correction,
-            "at": iso_local(line.at)}
+    return {
+        "delta": number(line.delta),
+        "reason": line.reason,
+        "incident": line.incident,
+        "kind": line.kind,
+        "rule": line.rule,
+        "source": line.source or None,
+        "correction": line.correction,
+        "at": iso_local(line.at),
+    }
 
 
 def row_view(row: UnitRow) -> dict[str, Any]:

@@ -46,9 +46,13 @@ def chase_counts_hook(period: Period, unit_ids: list[int]) -> dict[int, int] | N
     exercise incidents are left out like everything else about drills. One aggregate over the chase table."""
     start = datetime.combine(period.start, time.min, tzinfo=LOCAL)
     end = datetime.combine(period.end, time.min, tzinfo=LOCAL)
-    counted = (Chase.objects.filter(unit_id__in=unit_ids, at__gte=start, at__lt=end)
-               .exclude(obligation__incident__exercise=True)
-               .values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+    counted = (
+        Chase.objects.filter(unit_id__in=unit_ids, at__gte=start, at__lt=end)
+        .exclude(obligation__incident__exercise=True)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
     return dict(counted)
 
 
@@ -64,7 +68,8 @@ class UnitRow:
     followups_missing: int = 0
     finals_missing: int = 0
     findings: dict[str, int] = field(
-        default_factory=lambda: {"late": 0, "omitted": 0, "false": 0, "concealed": 0, "forbidden_channel": 0})
+        default_factory=lambda: {"late": 0, "omitted": 0, "false": 0, "concealed": 0, "forbidden_channel": 0}
+    )
     adopted: int = 0
     worst_delay_seconds: int | None = None
     chases: int | None = None
@@ -85,8 +90,11 @@ class UnitRow:
         """Named in the 通报's criticism: a first report late or missing, or an upheld 漏报/谎报/瞒报/违规渠道
         finding; the same facts that cost the unit points. (A report over a forbidden channel is criticised once
         its finding is upheld, after the unit could appeal; until then it only earns no credit.)"""
-        return bool(self.first_reports["late"] or self.first_reports["missing"]
-                    or any(self.findings[k] for k in CRITICISED_FINDINGS))
+        return bool(
+            self.first_reports["late"]
+            or self.first_reports["missing"]
+            or any(self.findings[k] for k in CRITICISED_FINDINGS)
+        )
 
 
 CRITICISED_FINDINGS = ("omitted", "false", "concealed", "forbidden_channel")
@@ -97,8 +105,14 @@ def commended(rows: Iterable[UnitRow]) -> list[UnitRow]:
     highest-scoring units that earned the top band with work to show (a first report on time or an
     adoption), are not criticised and sent no report over a forbidden channel. A criticised unit is never
     commended, whatever its score."""
-    eligible = [r for r in rows if not r.criticised and not r.forbidden_channel_reports
-                and r.grade.id == r.top_band and (r.first_reports["on_time"] or r.adopted)]
+    eligible = [
+        r
+        for r in rows
+        if not r.criticised
+        and not r.forbidden_channel_reports
+        and r.grade.id == r.top_band
+        and (r.first_reports["on_time"] or r.adopted)
+    ]
     best: dict[str, Decimal] = {}
     for row in eligible:
         best[row.group] = max(best.get(row.group, row.score), row.score)
@@ -140,8 +154,9 @@ class Assessment:
     chases_recorded: bool
 
 
-def assessment_for(period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False,
-                   viewer: User | None = None) -> Assessment:
+def assessment_for(
+    period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False, viewer: User | None = None
+) -> Assessment:
     """Every unit's row for ``period``; ``with_points`` adds each unit's ledger (and takes the score from it),
     its lines naming incidents as they may be named to ``viewer`` (``None`` for a circulating document)."""
     book = scoring_book()
@@ -208,7 +223,13 @@ def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime) -> lis
         if entry["kind"] in _FIRST:
             for key in ("on_time", "late", "missing", "forbidden"):
                 totals[entry["month"]][key] += entry[key]
-    return [{"month": month.strftime("%Y-%m"), **totals[i],
-             "rate": on_time_rate(totals[i]["on_time"], totals[i]["late"] + totals[i]["forbidden"],
-                                  totals[i]["missing"])}
-            for i, month in enumerate(period.months)]
+    return [
+        {
+            "month": month.strftime("%Y-%m"),
+            **totals[i],
+            "rate": on_time_rate(
+                totals[i]["on_time"], totals[i]["late"] + totals[i]["forbidden"], totals[i]["missing"]
+            ),
+        }
+        for i, month in enumerate(period.months)
+    ]

@@ -59,8 +59,11 @@ def _segment_index(period: Period, book: ScoringBook, field: str) -> Case | Valu
     if len(starts) == 1:
         return Value(0, output_field=IntegerField())
     tz = book.tzinfo
-    whens = [When(**{f"{field}__lt": Period(day, day, period.kind, "").bounds(tz)[0]}, then=Value(i - 1))
-             for i, day in enumerate(starts) if i > 0]
+    whens = [
+        When(**{f"{field}__lt": Period(day, day, period.kind, "").bounds(tz)[0]}, then=Value(i - 1))
+        for i, day in enumerate(starts)
+        if i > 0
+    ]
     return Case(*whens, default=Value(len(starts) - 1), output_field=IntegerField())
 
 
@@ -79,15 +82,18 @@ def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int
     incident, by the time they were asked. Each row carries ``moment``, the instant that places it."""
     start, end = period.bounds(book.tzinfo)
     base = Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids))
-    about_incident = base.filter(incident__occurred_at__gte=start, incident__occurred_at__lt=end,
-                                 incident__exercise=False).annotate(moment=F("incident__occurred_at"))
+    about_incident = base.filter(
+        incident__occurred_at__gte=start, incident__occurred_at__lt=end, incident__exercise=False
+    ).annotate(moment=F("incident__occurred_at"))
     about_nothing = base.filter(incident__isnull=True, anchor_at__gte=start, anchor_at__lt=end).annotate(
-        moment=F("anchor_at"))
+        moment=F("anchor_at")
+    )
     return [about_incident, about_nothing]
 
 
-def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, *,
-                      by_month: bool = False) -> list[dict[str, Any]]:
+def obligation_counts(
+    period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, *, by_month: bool = False
+) -> list[dict[str, Any]]:
     """Per unit, kind and scoring segment (or month, for charts): clocks met on time, met in time over a
     forbidden channel (no credit), late, missing, and the worst delay. ``month`` in each row indexes
     ``segment_starts`` (or ``period.months`` with ``by_month``).
@@ -95,17 +101,37 @@ def obligation_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]
     index = _month_index(period, book) if by_month else _segment_index(period, book, "moment")
     rows: list[dict[str, Any]] = []
     for qs in period_obligations(period, book, unit_ids):
-        rows += _dicts(qs.annotate(month=index).values("unit_id", "kind", "month").annotate(
-            on_time=Count("id", filter=Q(state=ObligationState.MET)),
-            late=Count("id", filter=Q(state=ObligationState.LATE)),
-            missing=Count("id", filter=_missing(now)),
-            worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
-        ).order_by())
+        rows += _dicts(
+            qs.annotate(month=index)
+            .values("unit_id", "kind", "month")
+            .annotate(
+                on_time=Count("id", filter=Q(state=ObligationState.MET)),
+                late=Count("id", filter=Q(state=ObligationState.LATE)),
+                missing=Count("id", filter=_missing(now)),
+                worst=Max("late_by_seconds", filter=Q(state=ObligationState.LATE)),
+            )
+            .order_by()
+        )
         # clocks met over a forbidden channel move from on_time to forbidden (rows are added up by consumers)
-        for moved in _dicts(qs.filter(_met_forbidden()).annotate(month=index).values("unit_id", "kind", "month")
-                            .annotate(n=Count("id")).order_by()):
-            rows.append({"unit_id": moved["unit_id"], "kind": moved["kind"], "month": moved["month"],
-                         "on_time": -moved["n"], "forbidden": moved["n"], "late": 0, "missing": 0, "worst": None})
+        for moved in _dicts(
+            qs.filter(_met_forbidden())
+            .annotate(month=index)
+            .values("unit_id", "kind", "month")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            rows.append(
+                {
+                    "unit_id": moved["unit_id"],
+                    "kind": moved["kind"],
+                    "month": moved["month"],
+                    "on_time": -moved["n"],
+                    "forbidden": moved["n"],
+                    "late": 0,
+                    "missing": 0,
+                    "worst": None,
+                }
+            )
     for counted in rows:
         counted.setdefault("forbidden", 0)
     return rows
@@ -118,8 +144,11 @@ def _dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 def _month_index(period: Period, book: ScoringBook) -> Case:
     tz = book.tzinfo
-    whens = [When(moment__lt=Period(m, m, period.kind, "").bounds(tz)[0], then=Value(i - 1))
-             for i, m in enumerate(period.months) if i > 0]
+    whens = [
+        When(moment__lt=Period(m, m, period.kind, "").bounds(tz)[0], then=Value(i - 1))
+        for i, m in enumerate(period.months)
+        if i > 0
+    ]
     return Case(*whens, default=Value(len(period.months) - 1), output_field=IntegerField())
 
 
@@ -130,10 +159,16 @@ def _incident_in(period: Period, book: ScoringBook) -> Q:
 
 def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
     return _dicts(
-        Finding.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), state=FindingState.UPHELD,
-                               kind__in=list(FINDING_FACTS))
+        Finding.objects.filter(
+            _incident_in(period, book),
+            unit_id__in=list(unit_ids),
+            state=FindingState.UPHELD,
+            kind__in=list(FINDING_FACTS),
+        )
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
-        .values("unit_id", "kind", "month").annotate(n=Count("id")).order_by()
+        .values("unit_id", "kind", "month")
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
@@ -141,18 +176,20 @@ def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) 
     return _dicts(
         Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids))
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
-        .values("unit_id", "by", "month").annotate(n=Count("id")).order_by()
+        .values("unit_id", "by", "month")
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
-def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime
-                        ) -> dict[str, int]:
+def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime) -> dict[str, int]:
     """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
     buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
     lower = 0
     for upper in DELAY_BUCKETS:
-        buckets[f"le_{upper}"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower,
-                                                      late_by_seconds__lte=upper))
+        buckets[f"le_{upper}"] = Count(
+            "id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower, late_by_seconds__lte=upper)
+        )
         lower = upper
     buckets["gt"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower))
     buckets["missing"] = Count("id", filter=_missing(now))
@@ -169,10 +206,14 @@ def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[in
 
 def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int) -> list[int]:
     """One unit's first-report delays (for its median); a unit has at most a few hundred a year."""
-    return [int(v) for qs in period_obligations(period, book, [unit_id])
-            for v in qs.filter(kind__in=["first_report", "phone_report", "written_report"],
-                               state=ObligationState.LATE).values_list("late_by_seconds", flat=True)
-            if v is not None]
+    return [
+        int(v)
+        for qs in period_obligations(period, book, [unit_id])
+        for v in qs.filter(
+            kind__in=["first_report", "phone_report", "written_report"], state=ObligationState.LATE
+        ).values_list("late_by_seconds", flat=True)
+        if v is not None
+    ]
 
 
 # --- the ledger's facts ------------------------------------------------------------------------------------
@@ -187,14 +228,29 @@ def _obligation_reason(row: dict[str, Any], missing: bool, names: dict[int, str]
     return f"{title}：{what}迟报 {minutes} 分钟"
 
 
-def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime,
-                      viewer: User | None) -> Iterable[tuple[int, Fact]]:
+def _obligation_facts(
+    period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime, viewer: User | None
+) -> Iterable[tuple[int, Fact]]:
     waived_after_close = Q(state=ObligationState.WAIVED, due_at__lte=closed_at, waived_at__gt=closed_at)
-    fields = ("id", "unit_id", "kind", "state", "due_at", "late_by_seconds", "waived_at", "waived_reason",
-              "incident_id", "moment")
-    rows = [row for qs in period_obligations(period, book, unit_ids)
-            for row in qs.filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
-            .values(*fields).order_by("moment", "id")]
+    fields = (
+        "id",
+        "unit_id",
+        "kind",
+        "state",
+        "due_at",
+        "late_by_seconds",
+        "waived_at",
+        "waived_reason",
+        "incident_id",
+        "moment",
+    )
+    rows = [
+        row
+        for qs in period_obligations(period, book, unit_ids)
+        for row in qs.filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
+        .values(*fields)
+        .order_by("moment", "id")
+    ]
     names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         missing = row["state"] != ObligationState.LATE
@@ -202,53 +258,102 @@ def _obligation_facts(period: Period, book: ScoringBook, unit_ids: list[int], no
         if kind is None:
             continue
         reason = _obligation_reason(row, missing, names)
-        yield row["unit_id"], Fact(kind, month_of(row["moment"], book.tzinfo).start, f"obligation:{row['id']}",
-                                   reason, row["incident_id"], row["due_at"], row["waived_at"])
+        yield (
+            row["unit_id"],
+            Fact(
+                kind,
+                month_of(row["moment"], book.tzinfo).start,
+                f"obligation:{row['id']}",
+                reason,
+                row["incident_id"],
+                row["due_at"],
+                row["waived_at"],
+            ),
+        )
 
 
-def _finding_facts(period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
-                   ) -> Iterable[tuple[int, Fact]]:
+def _finding_facts(
+    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+) -> Iterable[tuple[int, Fact]]:
     # an upheld 迟报 finding formalises a late clock, which already scores: it is never counted twice
-    rows = list(Finding.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD,
-                                       kind__in=list(FINDING_FACTS))
-                .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id",
-                        "incident__occurred_at").order_by("incident__occurred_at", "id"))
+    rows = list(
+        Finding.objects.filter(
+            _incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD, kind__in=list(FINDING_FACTS)
+        )
+        .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__occurred_at")
+        .order_by("incident__occurred_at", "id")
+    )
     names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         label = dict(Finding._meta.get_field("kind").choices or [])[row["kind"]]
         reason = f"{names.get(row['incident_id'], '')}：认定{label}（{row['decision_reason']}）"
-        yield row["unit_id"], Fact(FINDING_FACTS[row["kind"]], month_of(row["incident__occurred_at"], book.tzinfo)
-                                   .start, f"finding:{row['id']}", reason, row["incident_id"], row["decided_at"])
+        yield (
+            row["unit_id"],
+            Fact(
+                FINDING_FACTS[row["kind"]],
+                month_of(row["incident__occurred_at"], book.tzinfo).start,
+                f"finding:{row['id']}",
+                reason,
+                row["incident_id"],
+                row["decided_at"],
+            ),
+        )
 
 
-def _adoption_facts(period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
-                    ) -> Iterable[tuple[int, Fact]]:
-    rows = list(Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
-                .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__occurred_at")
-                .order_by("incident__occurred_at", "id"))
+def _adoption_facts(
+    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+) -> Iterable[tuple[int, Fact]]:
+    rows = list(
+        Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
+        .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__occurred_at")
+        .order_by("incident__occurred_at", "id")
+    )
     names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
     for row in rows:
         label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]
         reason = f"{names.get(row['incident_id'], '')}：信息被{label}采用"
-        yield row["unit_id"], Fact(ADOPTION_FACTS[row["by"]], month_of(row["incident__occurred_at"], book.tzinfo)
-                                   .start, f"adoption:{row['id']}", reason, row["incident_id"], row["recorded_at"])
+        yield (
+            row["unit_id"],
+            Fact(
+                ADOPTION_FACTS[row["by"]],
+                month_of(row["incident__occurred_at"], book.tzinfo).start,
+                f"adoption:{row['id']}",
+                reason,
+                row["incident_id"],
+                row["recorded_at"],
+            ),
+        )
 
 
-def ledger_facts(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, closed_at: datetime,
-                 viewer: User | None = None) -> dict[int, list[Fact]]:
+def ledger_facts(
+    period: Period,
+    book: ScoringBook,
+    unit_ids: Iterable[int],
+    now: datetime,
+    closed_at: datetime,
+    viewer: User | None = None,
+) -> dict[int, list[Fact]]:
     """Every fact that moves a score, grouped by unit; each line names its incident as ``incidents.naming``
     names it to ``viewer`` (``None``: a document that circulates, where a work secret is never named)."""
     ids = list(unit_ids)
     grouped: dict[int, list[Fact]] = defaultdict(list)
-    for source in (_obligation_facts(period, book, ids, now, closed_at, viewer),
-                   _finding_facts(period, book, ids, viewer), _adoption_facts(period, book, ids, viewer)):
+    for source in (
+        _obligation_facts(period, book, ids, now, closed_at, viewer),
+        _finding_facts(period, book, ids, viewer),
+        _adoption_facts(period, book, ids, viewer),
+    ):
         for unit_id, fact in source:
             grouped[unit_id].append(fact)
     return grouped
 
 
-def fact_counts(period: Period, book: ScoringBook, obligations: list[dict[str, Any]], findings: list[dict[str, Any]],
-                adoptions: list[dict[str, Any]]) -> dict[int, dict[tuple[date, FactKind], int]]:
+def fact_counts(
+    period: Period,
+    book: ScoringBook,
+    obligations: list[dict[str, Any]],
+    findings: list[dict[str, Any]],
+    adoptions: list[dict[str, Any]],
+) -> dict[int, dict[tuple[date, FactKind], int]]:
     """Counts of facts per unit and (month, kind), for ``score_from_counts``."""
     starts = segment_starts(period, book)
     counts: dict[int, dict[tuple[date, FactKind], int]] = defaultdict(lambda: defaultdict(int))

@@ -62,16 +62,35 @@ def _refuse_exercise(incident: Incident) -> None:
 
 
 def _notify(finding: Finding, *, units: list[Unit], now: datetime, step: str) -> None:
-    payload = {"finding": finding.pk, "incident": finding.incident_id, "unit": finding.unit.code,
-               "kind": finding.kind, "state": finding.state, "step": step}
-    outbox_emit(topic="finding", units=units, at=now, payload=payload, incident_id=finding.incident_id,
-                sensitive=is_protected(finding.incident))
+    payload = {
+        "finding": finding.pk,
+        "incident": finding.incident_id,
+        "unit": finding.unit.code,
+        "kind": finding.kind,
+        "state": finding.state,
+        "step": step,
+    }
+    outbox_emit(
+        topic="finding",
+        units=units,
+        at=now,
+        payload=payload,
+        incident_id=finding.incident_id,
+        sensitive=is_protected(finding.incident),
+    )
 
 
 def _audit(finding: Finding, *, actor: User | None, action: str, now: datetime, **data: object) -> None:
-    audit_record(actor=actor, action=action, object_type="finding", object_id=finding.pk, at=now,
-                 incident_id=finding.incident_id, unit_code=finding.unit.code,
-                 data={"kind": finding.kind, "state": finding.state, **data})
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="finding",
+        object_id=finding.pk,
+        at=now,
+        incident_id=finding.incident_id,
+        unit_code=finding.unit.code,
+        data={"kind": finding.kind, "state": finding.state, **data},
+    )
 
 
 def _appeal_due(now: datetime) -> datetime:
@@ -92,8 +111,11 @@ def involved_unit_ids(incident: Incident) -> set[int]:
 
 def _require_involved(incident: Incident, unit: Unit, errors: Errors) -> None:
     if unit.pk not in involved_unit_ids(incident):
-        errors.add("unit", f"{unit.name}与该事件无关（不是责任单位或事发地，也没有报告或报送时限）",
-                   f"{unit.code} has nothing to do with this incident (not its unit or place, no report, no clock)")
+        errors.add(
+            "unit",
+            f"{unit.name}与该事件无关（不是责任单位或事发地，也没有报告或报送时限）",
+            f"{unit.code} has nothing to do with this incident (not its unit or place, no report, no clock)",
+        )
 
 
 def _require_clock_passed(incident: Incident, unit: Unit, kind: FindingKind, now: datetime) -> None:
@@ -108,9 +130,12 @@ def _require_clock_passed(incident: Incident, unit: Unit, kind: FindingKind, now
     local = due.astimezone(LOCAL)
     words = f"{local.month}月{local.day}日 {local:%H:%M}"
     label = kind.label
-    raise Conflict(f"该时限 {words} 才到期，到期后方可认定{label}",
-                   f"the clock this rests on is due only at {local:%Y-%m-%d %H:%M}; a {kind.value} finding can be "
-                   "raised after that", extra={"due_at": iso_local(due)})
+    raise Conflict(
+        f"该时限 {words} 才到期，到期后方可认定{label}",
+        f"the clock this rests on is due only at {local:%Y-%m-%d %H:%M}; a {kind.value} finding can be "
+        "raised after that",
+        extra={"due_at": iso_local(due)},
+    )
 
 
 @dataclass
@@ -128,8 +153,11 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
         raise Forbidden("只有值班室或考评人员可以认定", "only the duty room or the assessor may raise a finding")
     errors = Errors()
     if data.kind not in RAISED_KINDS:
-        errors.add("kind", "认定类型无效，可选：late, omitted, false, concealed",
-                   "kind must be late, omitted, false or concealed")
+        errors.add(
+            "kind",
+            "认定类型无效，可选：late, omitted, false, concealed",
+            "kind must be late, omitted, false or concealed",
+        )
     check_text(errors, "evidence", data.evidence, required=True, max_length=20000)
     unit = _assessed_unit(data.unit, errors)
     if unit is not None:
@@ -141,12 +169,26 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
         _require_clock_passed(incident, unit, FindingKind(data.kind), now)
     with transaction.atomic():
         finding = Finding.objects.create(
-            incident=incident, unit=unit, kind=data.kind, evidence=data.evidence.strip(), lead_id=data.lead,
-            raised_by=actor, raised_at=now, appeal_due_at=_appeal_due(now),
+            incident=incident,
+            unit=unit,
+            kind=data.kind,
+            evidence=data.evidence.strip(),
+            lead_id=data.lead,
+            raised_by=actor,
+            raised_at=now,
+            appeal_due_at=_appeal_due(now),
         )
         used = _evidence_use(data.lead, incident, unit)
-        _audit(finding, actor=actor, action="finding.raise", now=now, appeal_due_at=finding.appeal_due_at,
-               evidence=finding.evidence[:500], lead=data.lead, lead_evidence=used)
+        _audit(
+            finding,
+            actor=actor,
+            action="finding.raise",
+            now=now,
+            appeal_due_at=finding.appeal_due_at,
+            evidence=finding.evidence[:500],
+            lead=data.lead,
+            lead_evidence=used,
+        )
         _notify(finding, units=[unit], now=now, step="raised")
     return finding
 
@@ -176,12 +218,23 @@ def lead_evidence_dismiss(*, actor: User, evidence: LeadEvidence, reason: str, n
     check_text(errors, "reason", reason, required=True, max_length=2000)
     errors.raise_if_any()
     with transaction.atomic():
-        if LeadEvidence.objects.filter(pk=evidence.pk, state=EvidenceState.CANDIDATE).update(
-                state=EvidenceState.DISMISSED) != 1:
+        if (
+            LeadEvidence.objects.filter(pk=evidence.pk, state=EvidenceState.CANDIDATE).update(
+                state=EvidenceState.DISMISSED
+            )
+            != 1
+        ):
             raise Conflict("该候选已处理", "this candidate was already handled")
-        audit_record(actor=actor, action="lead_evidence.dismiss", object_type="lead_evidence", object_id=evidence.pk,
-                     at=now, incident_id=evidence.incident_id, unit_code=evidence.unit.code,
-                     data={"lead": evidence.lead_id, "reason": reason.strip()})
+        audit_record(
+            actor=actor,
+            action="lead_evidence.dismiss",
+            object_type="lead_evidence",
+            object_id=evidence.pk,
+            at=now,
+            incident_id=evidence.incident_id,
+            unit_code=evidence.unit.code,
+            data={"lead": evidence.lead_id, "reason": reason.strip()},
+        )
     return LeadEvidence.objects.select_related("unit").get(pk=evidence.pk)
 
 
@@ -205,8 +258,14 @@ def finding_appeal(*, actor: User, finding: Finding, text: str, now: datetime) -
     if finding.state == FindingState.OPEN and now >= finding.appeal_due_at:
         raise Conflict("申诉期已过", "the appeal window has closed")
     with transaction.atomic():
-        finding = _transition(finding, (FindingState.OPEN,), state=FindingState.APPEALED, appeal_text=text.strip(),
-                              appealed_by=actor, appealed_at=now)
+        finding = _transition(
+            finding,
+            (FindingState.OPEN,),
+            state=FindingState.APPEALED,
+            appeal_text=text.strip(),
+            appealed_by=actor,
+            appealed_at=now,
+        )
         _audit(finding, actor=actor, action="finding.appeal", now=now, text=finding.appeal_text[:500])
         _notify(finding, units=[duty_room_unit()], now=now, step="appealed")
     return finding
@@ -225,8 +284,14 @@ def finding_decide(*, actor: User, finding: Finding, upheld: bool, reason: str, 
         raise Conflict("申诉期未满，单位尚可申诉", "the unit may still appeal; decide after the appeal window")
     state = FindingState.UPHELD if upheld else FindingState.REJECTED
     with transaction.atomic():
-        finding = _transition(finding, (FindingState.OPEN, FindingState.APPEALED), state=state, decided_by=actor,
-                              decided_at=now, decision_reason=reason.strip())
+        finding = _transition(
+            finding,
+            (FindingState.OPEN, FindingState.APPEALED),
+            state=state,
+            decided_by=actor,
+            decided_at=now,
+            decision_reason=reason.strip(),
+        )
         _audit(finding, actor=actor, action="finding.decide", now=now, upheld=upheld, reason=finding.decision_reason)
         _notify(finding, units=[finding.unit, duty_room_unit()], now=now, step="decided")
     return finding
@@ -245,8 +310,9 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
         raise Forbidden("只有值班室或考评人员可以登记采用", "only the duty room or the assessor may record adoptions")
     errors = Errors()
     if data.by not in AdoptionLevel.values:
-        errors.add("by", "取值无效，可选：suzhou, jiangsu, state_council",
-                   "by must be suzhou, jiangsu or state_council")
+        errors.add(
+            "by", "取值无效，可选：suzhou, jiangsu, state_council", "by must be suzhou, jiangsu or state_council"
+        )
     check_text(errors, "note", data.note, max_length=2000)
     unit = _assessed_unit(data.unit, errors)
     if unit is not None:
@@ -256,23 +322,37 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
     _refuse_exercise(incident)
     try:
         with transaction.atomic():
-            adoption = Adoption.objects.create(incident=incident, unit=unit, by=data.by, note=data.note.strip(),
-                                               recorded_by=actor, recorded_at=now)
-            audit_record(actor=actor, action="adoption.record", object_type="adoption", object_id=adoption.pk,
-                         at=now, incident_id=incident.pk, unit_code=unit.code, data={"by": data.by, "note": data.note})
+            adoption = Adoption.objects.create(
+                incident=incident, unit=unit, by=data.by, note=data.note.strip(), recorded_by=actor, recorded_at=now
+            )
+            audit_record(
+                actor=actor,
+                action="adoption.record",
+                object_type="adoption",
+                object_id=adoption.pk,
+                at=now,
+                incident_id=incident.pk,
+                unit_code=unit.code,
+                data={"by": data.by, "note": data.note},
+            )
     except IntegrityError as error:
         raise Conflict("该级别已登记过此单位对该事件的采用", "this adoption is already recorded") from error
     return adoption
 
 
-def findings_propose_forbidden_channel(*, now: datetime, after_report: int = 0, up_to_report: int | None = None
-                                       ) -> int:
+def findings_propose_forbidden_channel(*, now: datetime, after_report: int = 0, up_to_report: int | None = None) -> int:
     """Reports marked ``forbidden_channel`` (QQ/WeChat/Weibo for a protected incident) each propose one
     ``forbidden_channel`` finding, open to appeal like any other. Idempotent: the finding is unique per report,
     so any number of workers may run this. ``after_report``/``up_to_report`` bound the report ids looked at
     (the worker job keeps a cursor so a pass never rescans old reports). Returns how many were proposed."""
-    pending = Report.objects.filter(id__gt=after_report, forbidden_channel=True, finding__isnull=True,
-                                    incident__isnull=False, incident__exercise=False, unit__kind__in=ASSESSED_KINDS)
+    pending = Report.objects.filter(
+        id__gt=after_report,
+        forbidden_channel=True,
+        finding__isnull=True,
+        incident__isnull=False,
+        incident__exercise=False,
+        unit__kind__in=ASSESSED_KINDS,
+    )
     if up_to_report is not None:
         pending = pending.filter(id__lte=up_to_report)
     made = 0
@@ -281,12 +361,24 @@ def findings_propose_forbidden_channel(*, now: datetime, after_report: int = 0, 
         try:
             with transaction.atomic():
                 finding = Finding.objects.create(
-                    incident=report.incident, unit=report.unit, kind=FindingKind.FORBIDDEN_CHANNEL, report=report,
+                    incident=report.incident,
+                    unit=report.unit,
+                    kind=FindingKind.FORBIDDEN_CHANNEL,
+                    report=report,
                     evidence=f"报告 #{report.pk} 通过 {report.get_channel_display()} 报送（系统按报告标记自动提出）",
-                    raised_by=None, raised_at=now, appeal_due_at=_appeal_due(now),
+                    raised_by=None,
+                    raised_at=now,
+                    appeal_due_at=_appeal_due(now),
                 )
-                _audit(finding, actor=None, action="finding.raise", now=now, report=report.pk,
-                       appeal_due_at=finding.appeal_due_at, evidence=finding.evidence)
+                _audit(
+                    finding,
+                    actor=None,
+                    action="finding.raise",
+                    now=now,
+                    report=report.pk,
+                    appeal_due_at=finding.appeal_due_at,
+                    evidence=finding.evidence,
+                )
                 _notify(finding, units=[report.unit, duty_room_unit()], now=now, step="raised")
         except IntegrityError:
             continue  # another worker proposed it first

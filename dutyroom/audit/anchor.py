@@ -41,7 +41,7 @@ def anchor_append_many(entries: list[tuple[int, str]], chunk: int = 50) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         for start in range(0, len(entries), chunk):
-            os.write(fd, "".join(f"{seq} {h}\n" for seq, h in entries[start:start + chunk]).encode())
+            os.write(fd, "".join(f"{seq} {h}\n" for seq, h in entries[start : start + chunk]).encode())
     finally:
         os.close(fd)
 

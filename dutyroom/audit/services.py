@@ -164,8 +164,20 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Must run inside the caller's transaction (the change and its audit commit together)."""
-    return audit_record_many([AuditRecord(action=action, object_type=object_type, object_id=object_id, at=at,
-                                          actor=actor, incident_id=incident_id, unit_code=unit_code, data=data)])[0]
+    return audit_record_many(
+        [
+            AuditRecord(
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                at=at,
+                actor=actor,
+                incident_id=incident_id,
+                unit_code=unit_code,
+                data=data,
+            )
+        ]
+    )[0]
 
 
 SEAL_BATCH = 2000
@@ -188,8 +200,11 @@ def audit_seal(*, batch: int = SEAL_BATCH, wait: bool = True) -> int:
             if not pending:
                 return sealed
             _chain(head, pending)
-            update_columns(AuditEntry, ["seq", "prev_hash", "hash"],
-                           {entry.pk: (entry.seq, entry.prev_hash, entry.hash) for entry in pending})
+            update_columns(
+                AuditEntry,
+                ["seq", "prev_hash", "hash"],
+                {entry.pk: (entry.seq, entry.prev_hash, entry.hash) for entry in pending},
+            )
             head.save(update_fields=["last_hash", "count"])
         sealed += len(pending)
         if len(pending) < batch:
@@ -253,8 +268,12 @@ def audit_verify(*, use_anchor: bool = True) -> ChainCheck:
         return ChainCheck(False, count, 1, FOREIGN_KEY if count == 1 else "content does not match its hash")
     last_anchored = max(anchored, default=0)
     if last_anchored > count:
-        return ChainCheck(False, count, count + 1,
-                          f"entries {count + 1}–{last_anchored} were deleted (they are anchored outside the database)")
+        return ChainCheck(
+            False,
+            count,
+            count + 1,
+            f"entries {count + 1}–{last_anchored} were deleted (they are anchored outside the database)",
+        )
     head = AuditHead.objects.filter(id=1).first()
     if head is not None and head.count != count:
         return ChainCheck(False, count, count + 1, f"entries after {count} were deleted")

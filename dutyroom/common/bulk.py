@@ -23,7 +23,11 @@ M = TypeVar("M", bound=models.Model)
 ROWS_PER_STATEMENT = 500  # well under SQLite's 32,766 bound parameters for the widest table written here
 
 _PLAIN = (
-    models.IntegerField, models.CharField, models.TextField, models.BooleanField, models.ForeignKey,
+    models.IntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.ForeignKey,
 )
 
 
@@ -65,8 +69,9 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
         return list(objs)
     model = type(objs[0])
     names = [f.attname for f in _columns(model)]
-    ids = insert_rows(model, names, [tuple(getattr(obj, name) for name in names) for obj in objs],
-                      returning_ids=returning_ids)
+    ids = insert_rows(
+        model, names, [tuple(getattr(obj, name) for name in names) for obj in objs], returning_ids=returning_ids
+    )
     pk = model._meta.pk
     assert pk is not None
     for index, obj in enumerate(objs):
@@ -77,8 +82,9 @@ def insert_many(objs: Sequence[M], *, returning_ids: bool = False) -> list[M]:
     return list(objs)
 
 
-def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple[Any, ...]], *,
-                returning_ids: bool = False) -> list[Any]:
+def insert_rows(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[tuple[Any, ...]], *, returning_ids: bool = False
+) -> list[Any]:
     """INSERT rows given as tuples of column values (``names``: the model's field attnames, ``event_id`` for a
     foreign key), without building a model instance per row: in the overdue burst each clock built
     nine instances only to insert them (``Model.__init__`` and the foreign keys' descriptors were a quarter of a
@@ -110,22 +116,29 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
 
     ids: list[Any] = []
     aliases = [f"c{i}" for i in range(len(fields))]
-    from_arrays = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(_picks(fields, aliases))} FROM unnest("
-                   + ", ".join(f"%b::{_array_type(f)}[]" for f in fields) + f") AS t({', '.join(aliases)}){tail}")
+    from_arrays = (
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(_picks(fields, aliases))} FROM unnest("
+        + ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
+        + f") AS t({', '.join(aliases)}){tail}"
+    )
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start:start + ROWS_PER_STATEMENT]
-            arrays = [[adapt(value) for value in column_values(field, chunk)]
-                      for field, adapt in zip(fields, adapters, strict=True)]
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            arrays = [
+                [adapt(value) for value in column_values(field, chunk)]
+                for field, adapt in zip(fields, adapters, strict=True)
+            ]
             if by_arrays:
                 ids += [row[0] for row in _execute_binary(from_arrays, arrays)[0]]
                 continue
             if not returning_ids:
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", list(zip(*arrays, strict=True)))
                 continue
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk)) + tail,
-                           [value for row in zip(*arrays, strict=True) for value in row])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk)) + tail,
+                [value for row in zip(*arrays, strict=True) for value in row],
+            )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
 
@@ -164,8 +177,9 @@ def _concrete(model: type[models.Model], names: Sequence[str]) -> list[models.Fi
 
 def _picks(fields: Sequence[models.Field[Any, Any]], names: Sequence[str]) -> list[str]:
     """The unnested array columns as the table's values (JSON arrives as text and is cast per row)."""
-    return [f"{name}::jsonb" if isinstance(f, models.JSONField) else name
-            for f, name in zip(fields, names, strict=True)]
+    return [
+        f"{name}::jsonb" if isinstance(f, models.JSONField) else name for f, name in zip(fields, names, strict=True)
+    ]
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:
@@ -189,8 +203,13 @@ def update_column(model: type[models.Model], field_name: str, values: dict[int, 
     update_columns(model, [field_name], {key: (value,) for key, value in values.items()})
 
 
-def update_columns(model: type[models.Model], field_names: Sequence[str], rows: dict[int, tuple[Any, ...]], *,
-                   expect: Mapping[str, Any] | None = None) -> int:
+def update_columns(
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: dict[int, tuple[Any, ...]],
+    *,
+    expect: Mapping[str, Any] | None = None,
+) -> int:
     """Set some columns of many rows to per-row values (``rows``: primary key → one value per column): on SQLite
     a one-row ``UPDATE … WHERE id = %s`` prepared once and run for each row (``executemany``; a ``CASE`` per
     column over the whole chunk compared every row with every ``WHEN``: 53 µs a row at 400 rows, against
@@ -218,23 +237,31 @@ def update_columns(model: type[models.Model], field_names: Sequence[str], rows: 
     sets = ", ".join(f"{_column(f)} = v.{pick}" for f, pick in zip(fields, _picks(fields, names), strict=True))
     arrays = ", ".join(f"%b::{_array_type(f)}[]" for f in [*fields, *checked])
     aliases = ", ".join(["key", *names, *(f"e{i}" for i in range(len(checked)))])
-    from_arrays = (f"UPDATE {table} SET {sets} FROM unnest(%b::{_array_type(pk)}[], {arrays}) AS v({aliases}) "
-                   f"WHERE {table}.{_column(pk)} = v.key"
-                   + "".join(f" AND {table}.{_column(f)} = v.e{i}" for i, f in enumerate(checked)))
+    from_arrays = (
+        f"UPDATE {table} SET {sets} FROM unnest(%b::{_array_type(pk)}[], {arrays}) AS v({aliases}) "
+        f"WHERE {table}.{_column(pk)} = v.key"
+        + "".join(f" AND {table}.{_column(f)} = v.e{i}" for i, f in enumerate(checked))
+    )
     condition = "".join(f" AND {_column(f)} = %s" for f in checked)
-    one_row = (f"UPDATE {table} SET {', '.join(f'{_column(f)} = %s' for f in fields)} "
-               f"WHERE {_column(pk)} = %s{condition}")
+    one_row = (
+        f"UPDATE {table} SET {', '.join(f'{_column(f)} = %s' for f in fields)} WHERE {_column(pk)} = %s{condition}"
+    )
     musts_one = [_adapter(f)(v) for f, v in zip(checked, expected, strict=True)] if not by_arrays else []
     changed = 0
     with connection.cursor() as cursor:
         for start in range(0, len(items), ROWS_PER_STATEMENT):
-            chunk = items[start:start + ROWS_PER_STATEMENT]
+            chunk = items[start : start + ROWS_PER_STATEMENT]
             if by_arrays:
                 columns = [[adapt(values[i]) for _, values in chunk] for i, adapt in enumerate(adapters)]
                 musts = [[_array_adapter(f)(value)] * len(chunk) for f, value in zip(checked, expected, strict=True)]
                 changed += _execute_binary(from_arrays, [[key for key, _ in chunk], *columns, *musts])[1]
                 continue
-            cursor.executemany(one_row, [[*(adapt(v) for adapt, v in zip(adapters, values, strict=True)), key,
-                                          *musts_one] for key, values in chunk])
+            cursor.executemany(
+                one_row,
+                [
+                    [*(adapt(v) for adapt, v in zip(adapters, values, strict=True)), key, *musts_one]
+                    for key, values in chunk
+                ],
+            )
             changed += cursor.rowcount
     return changed

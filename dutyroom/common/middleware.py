@@ -34,8 +34,11 @@ def is_api(request: HttpRequest) -> bool:
 def error_json(status: int, zh: str, en: str, request: HttpRequest | None = None) -> JsonResponse:
     """The API's error shape (``detail``, ``detail_zh``, ``detail_en``), English with ``Accept-Language: en``."""
     english = request is not None and request.headers.get("Accept-Language", "").lower().startswith("en")
-    return JsonResponse({"detail": en if english else zh, "detail_zh": zh, "detail_en": en}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"detail": en if english else zh, "detail_zh": zh, "detail_en": en},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def max_body_bytes() -> int:
@@ -135,18 +138,20 @@ class ApiErrorShapeMiddleware:
         return error_json(500, "服务器内部错误，已记录", "internal server error (logged)", request)
 
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class SecurityHeadersMiddleware:

@@ -84,8 +84,10 @@ CLASSIFIED_MARKING = re.compile(
     rf"|{_NOT_STATE}(?:机密|秘密)\s*(?:级|★|\*|文件|件|资料|材料)"
     r"|(?:属|为|系|列为|定为|标为|标注为|密级\s*[:：为]?)\s*(?:机密|秘密)"
 )
-CLASSIFIED_MESSAGE = ("涉及国家秘密（秘密、机密、绝密）的内容不得录入本系统，请通过保密渠道报送",
-                      "state secrets (秘密, 机密, 绝密) must not enter this system; use the secure channel")
+CLASSIFIED_MESSAGE = (
+    "涉及国家秘密（秘密、机密、绝密）的内容不得录入本系统，请通过保密渠道报送",
+    "state secrets (秘密, 机密, 绝密) must not enter this system; use the secure channel",
+)
 
 
 def visible(value: str) -> str:

@@ -43,9 +43,11 @@ def incident_line(incident: Incident) -> str:
 
 def _incidents(start: datetime, end: datetime) -> list[Block]:
     incidents = list(
-        Incident.objects.filter(Q(occurred_at__gte=start, occurred_at__lt=end) | Q(created_at__gte=start,
-                                                                                   created_at__lt=end))
-        .select_related("unit").order_by("occurred_at", "id")
+        Incident.objects.filter(
+            Q(occurred_at__gte=start, occurred_at__lt=end) | Q(created_at__gte=start, created_at__lt=end)
+        )
+        .select_related("unit")
+        .order_by("occurred_at", "id")
     )
     blocks: list[Block] = [Heading(f"一、突发事件（{len(incidents)}起）")]
     if not incidents:
@@ -55,8 +57,11 @@ def _incidents(start: datetime, end: datetime) -> list[Block]:
 
 
 def _clocks(start: datetime, end: datetime, now: datetime) -> list[Block]:
-    due = list(Obligation.objects.filter(due_at__gte=start, due_at__lt=end).exclude(kind=ObligationKind.RECEIPT)
-               .select_related("unit", "incident"))
+    due = list(
+        Obligation.objects.filter(due_at__gte=start, due_at__lt=end)
+        .exclude(kind=ObligationKind.RECEIPT)
+        .select_related("unit", "incident")
+    )
     counts = Counter((o.kind, o.state) for o in due)
     kinds = sorted({o.kind for o in due})
     rows = [[ObligationKind(k).label_zh, *(str(counts[(k, s)]) for s in STATE_ORDER)] for k in kinds]
@@ -76,14 +81,21 @@ def _clocks(start: datetime, end: datetime, now: datetime) -> list[Block]:
 def _receipts(start: datetime, end: datetime) -> list[Block]:
     receipts = Obligation.objects.filter(kind=ObligationKind.RECEIPT, due_at__gte=start, due_at__lt=end)
     counts = Counter(receipts.values_list("state", flat=True))
-    return [Heading("三、签收情况"), Paragraph(
-        f"应签收书面报告{sum(counts.values())}份：按时签收{counts['met']}份，超时签收{counts['late']}份，"
-        f"未签收{counts['overdue'] + counts['pending']}份。")]
+    return [
+        Heading("三、签收情况"),
+        Paragraph(
+            f"应签收书面报告{sum(counts.values())}份：按时签收{counts['met']}份，超时签收{counts['late']}份，"
+            f"未签收{counts['overdue'] + counts['pending']}份。"
+        ),
+    ]
 
 
 def _verifications(start: datetime, end: datetime) -> list[Block]:
-    requests = list(VerificationRequest.objects.filter(created_at__gte=start, created_at__lt=end)
-                    .select_related("unit", "incident").prefetch_related("obligations"))
+    requests = list(
+        VerificationRequest.objects.filter(created_at__gte=start, created_at__lt=end)
+        .select_related("unit", "incident")
+        .prefetch_related("obligations")
+    )
     blocks: list[Block] = [Heading(f"四、核报情况（{len(requests)}件）")]
     if not requests:
         blocks.append(Paragraph("当日无核实请求。"))
@@ -92,14 +104,21 @@ def _verifications(start: datetime, end: datetime) -> list[Block]:
         answer = "已按时反馈" if "met" in states else "超时反馈" if "late" in states else "尚未反馈"
         secret = request.incident is not None and not may_name(request.incident, None)
         question = SECRET_NAME if secret else f"“{request.question[:60]}”"
-        blocks.append(Paragraph(f"{cn_time(request.created_at)}　{request.get_authority_display()}要求"
-                                f"{request.unit.name}核报{question}（时限{cn_time(request.due_at)}）：{answer}。"))
+        blocks.append(
+            Paragraph(
+                f"{cn_time(request.created_at)}　{request.get_authority_display()}要求"
+                f"{request.unit.name}核报{question}（时限{cn_time(request.due_at)}）：{answer}。"
+            )
+        )
     return blocks
 
 
 def _instructions(start: datetime, end: datetime) -> list[Block]:
-    given = list(Instruction.objects.filter(given_at__gte=start, given_at__lt=end)
-                 .select_related("incident").prefetch_related("tasks__unit"))
+    given = list(
+        Instruction.objects.filter(given_at__gte=start, given_at__lt=end)
+        .select_related("incident")
+        .prefetch_related("tasks__unit")
+    )
     blocks: list[Block] = [Heading(f"五、领导批示（{len(given)}件）")]
     if not given:
         blocks.append(Paragraph("当日无领导批示。"))
@@ -107,8 +126,14 @@ def _instructions(start: datetime, end: datetime) -> list[Block]:
         text = instruction.text if may_name(instruction.incident, None) else SECRET_NAME
         answered = [t.unit.name for t in instruction.tasks.all() if t.feedback]
         owing = [t.unit.name for t in instruction.tasks.all() if not t.feedback]
-        state = "；".join(p for p in (f"已反馈：{'、'.join(answered)}" if answered else "",
-                                      f"未反馈：{'、'.join(owing)}" if owing else "") if p)
+        state = "；".join(
+            p
+            for p in (
+                f"已反馈：{'、'.join(answered)}" if answered else "",
+                f"未反馈：{'、'.join(owing)}" if owing else "",
+            )
+            if p
+        )
         blocks.append(Paragraph(f"{cn_time(instruction.given_at)}　{instruction.leader}批示：{text}（{state}）"))
     return blocks
 
@@ -129,8 +154,11 @@ def _handovers(start: datetime, end: datetime) -> list[Block]:
     """The day's handovers (who to whom, both signatures' times, open items, note), from ``dutyroom.handover``.
 
     The snapshot's titles are never read here: only counts, so a work-secret title cannot reach the report."""
-    rows = list(Handover.objects.filter(signed_at__gte=start, signed_at__lt=end)
-                .select_related("outgoing", "incoming", "acknowledged_by").order_by("signed_at", "id"))
+    rows = list(
+        Handover.objects.filter(signed_at__gte=start, signed_at__lt=end)
+        .select_related("outgoing", "incoming", "acknowledged_by")
+        .order_by("signed_at", "id")
+    )
     blocks: list[Block] = [Heading(f"六、交接班（{len(rows)}次）")]
     if not rows:
         blocks.append(Paragraph("当日无交接班记录。"))
@@ -140,9 +168,22 @@ def _handovers(start: datetime, end: datetime) -> list[Block]:
 
 def daily_content(day: date, *, number: str, now: datetime) -> OfficialDocument:
     start, end = day_window(day)
-    blocks = [*_incidents(start, end), *_clocks(start, end, now), *_receipts(start, end),
-              *_verifications(start, end), *_instructions(start, end), *_handovers(start, end)]
+    blocks = [
+        *_incidents(start, end),
+        *_clocks(start, end, now),
+        *_receipts(start, end),
+        *_verifications(start, end),
+        *_instructions(start, end),
+        *_handovers(start, end),
+    ]
     office = duty_room_unit().name
-    return OfficialDocument(masthead=MASTHEAD, number=number, office=office, title=f"{cn_date(day)}值班情况",
-                            classification="内部", blocks=blocks, closing=[office],
-                            issued_on=cn_date(now.astimezone(LOCAL).date()))
+    return OfficialDocument(
+        masthead=MASTHEAD,
+        number=number,
+        office=office,
+        title=f"{cn_date(day)}值班情况",
+        classification="内部",
+        blocks=blocks,
+        closing=[office],
+        issued_on=cn_date(now.astimezone(LOCAL).date()),
+    )

@@ -24,8 +24,9 @@ from dutyroom.documents.layout import Heading, OfficialDocument, Paragraph, Tabl
 TEXT_WIDTH_MM = 156
 
 
-def _run(paragraph: DocxParagraph, text: str, family: list[str], size: float, *, bold: bool = False,
-         red: bool = False) -> None:
+def _run(
+    paragraph: DocxParagraph, text: str, family: list[str], size: float, *, bold: bool = False, red: bool = False
+) -> None:
     run = paragraph.add_run(text)
     run.font.name = family[0]
     run.font.size = Pt(size)
@@ -95,8 +96,14 @@ def _page_setup(doc: object) -> None:
 def _masthead(doc: object, document: OfficialDocument) -> None:
     if document.classification:
         _run(_paragraph(doc), document.classification, fonts.HEADING, fonts.BODY_PT)
-    _run(_paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER), document.masthead, fonts.TITLE, fonts.MASTHEAD_PT,
-         bold=True, red=True)
+    _run(
+        _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER),
+        document.masthead,
+        fonts.TITLE,
+        fonts.MASTHEAD_PT,
+        bold=True,
+        red=True,
+    )
     _run(_paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER), document.number, fonts.BODY, fonts.BODY_PT)
     line = _paragraph(doc)
     line.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)

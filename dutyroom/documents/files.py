@@ -25,8 +25,10 @@ class RenderedFile:
     @property
     def disposition(self) -> str:
         """RFC 6266 with an ASCII fallback: browsers and Word keep the Chinese file name."""
-        return f"attachment; filename=\"document.{self.filename.rsplit('.', 1)[-1]}\"; " \
-               f"filename*=UTF-8''{quote(self.filename)}"
+        return (
+            f'attachment; filename="document.{self.filename.rsplit(".", 1)[-1]}"; '
+            f"filename*=UTF-8''{quote(self.filename)}"
+        )
 
 
 def render(document: OfficialDocument, fmt: str, stem: str) -> RenderedFile:

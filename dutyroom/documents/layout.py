@@ -61,9 +61,17 @@ class OfficialDocument:
                 blocks.append({"type": "table", "headers": block.headers, "rows": block.rows})
             else:
                 blocks.append({"type": type(block).__name__.lower(), "text": block.text})
-        return {"masthead": self.masthead, "number": self.number, "office": self.office, "title": self.title,
-                "signer": self.signer, "classification": self.classification, "blocks": blocks,
-                "closing": self.closing, "issued_on": self.issued_on}
+        return {
+            "masthead": self.masthead,
+            "number": self.number,
+            "office": self.office,
+            "title": self.title,
+            "signer": self.signer,
+            "classification": self.classification,
+            "blocks": blocks,
+            "closing": self.closing,
+            "issued_on": self.issued_on,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OfficialDocument:
@@ -75,9 +83,17 @@ class OfficialDocument:
                 blocks.append(Heading(block["text"]))
             else:
                 blocks.append(Paragraph(block["text"]))
-        return cls(masthead=data["masthead"], number=data["number"], office=data["office"], title=data["title"],
-                   signer=data.get("signer", ""), classification=data.get("classification", ""), blocks=blocks,
-                   closing=list(data.get("closing", [])), issued_on=data.get("issued_on", ""))
+        return cls(
+            masthead=data["masthead"],
+            number=data["number"],
+            office=data["office"],
+            title=data["title"],
+            signer=data.get("signer", ""),
+            classification=data.get("classification", ""),
+            blocks=blocks,
+            closing=list(data.get("closing", [])),
+            issued_on=data.get("issued_on", ""),
+        )
 
 
 CN_DIGITS = "〇一二三四五六七八九"

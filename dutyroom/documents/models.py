@@ -42,8 +42,7 @@ class DailyReport(models.Model):
     year = models.PositiveIntegerField()
     number = models.PositiveIntegerField()
     content = models.JSONField(default=dict)
-    generated_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    generated_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     generated_at = models.DateTimeField()
     revision = models.PositiveIntegerField(default=1)
 

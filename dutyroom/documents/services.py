@@ -55,13 +55,23 @@ def special_report_issue(*, actor: User, incident: Incident, signer: str | None,
     year = now.astimezone(LOCAL).year
     with transaction.atomic():
         issue = SpecialReport.objects.create(
-            incident=incident, year=year, number=number_next(SPECIAL, year),
-            signer=(signer if signer is not None else default_signer(actor, incident)).strip(), issued_by=actor,
+            incident=incident,
+            year=year,
+            number=number_next(SPECIAL, year),
+            signer=(signer if signer is not None else default_signer(actor, incident)).strip(),
+            issued_by=actor,
             issued_at=now,
         )
-        audit_record(actor=actor, action="special_report.issue", object_type="special_report", object_id=issue.pk,
-                     at=now, incident_id=incident.pk, unit_code=incident.unit.code,
-                     data={"number": issue.label, "signer": issue.signer})
+        audit_record(
+            actor=actor,
+            action="special_report.issue",
+            object_type="special_report",
+            object_id=issue.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
+            data={"number": issue.label, "signer": issue.signer},
+        )
     return issue
 
 
@@ -79,8 +89,9 @@ def check_report_day(day: date, now: datetime) -> None:
     day's window; 2199 is a typing mistake, not a report."""
     today = now.astimezone(LOCAL).date()
     if not date(1900, 1, 1) <= day <= today + timedelta(days=1):
-        raise ValidationFailed.one("day", "日期超出可接受范围（1900 年至明天）",
-                                   "day must be between 1900-01-01 and tomorrow")
+        raise ValidationFailed.one(
+            "day", "日期超出可接受范围（1900 年至明天）", "day must be between 1900-01-01 and tomorrow"
+        )
 
 
 def daily_report_generate(*, actor: User | None, day: date, now: datetime) -> DailyReport:
@@ -102,6 +113,12 @@ def daily_report_generate(*, actor: User | None, day: date, now: datetime) -> Da
         report.generated_at = now
         report.content = daily_content(day, number=report.label, now=now).to_json()
         report.save()
-        audit_record(actor=actor, action="daily_report.generate", object_type="daily_report", object_id=report.pk,
-                     at=now, data={"day": day.isoformat(), "number": report.label, "revision": report.revision})
+        audit_record(
+            actor=actor,
+            action="daily_report.generate",
+            object_type="daily_report",
+            object_id=report.pk,
+            at=now,
+            data={"day": day.isoformat(), "number": report.label, "revision": report.revision},
+        )
     return report

@@ -55,9 +55,15 @@ def report_name(report: Report) -> str:
 
 
 UNKNOWN = "不详"
-FIGURE_LABELS = (("deaths", "死亡", "人"), ("missing", "失踪", "人"), ("trapped", "被困", "人"),
-                 ("serious_injuries", "重伤", "人"), ("injuries", "轻伤", "人"), ("evacuated", "转移疏散", "人"),
-                 ("direct_loss_cny", "直接经济损失", "元"))
+FIGURE_LABELS = (
+    ("deaths", "死亡", "人"),
+    ("missing", "失踪", "人"),
+    ("trapped", "被困", "人"),
+    ("serious_injuries", "重伤", "人"),
+    ("injuries", "轻伤", "人"),
+    ("evacuated", "转移疏散", "人"),
+    ("direct_loss_cny", "直接经济损失", "元"),
+)
 
 
 def _money(value: Decimal | str | None) -> str:
@@ -139,8 +145,9 @@ def verification_blocks(incident: Incident, reports: list[Report]) -> list[Block
     asked = {r.verification_request_id for r in reports if r.verification_request_id is not None}
     requests = VerificationRequest.objects.filter(Q(incident=incident) | Q(pk__in=asked))
     for request in requests.select_related("unit").order_by("created_at", "id"):
-        blocks.append(Paragraph(f"{cn_time(request.created_at)}，{request.get_authority_display()}要求核报："
-                                f"{request.question}"))
+        blocks.append(
+            Paragraph(f"{cn_time(request.created_at)}，{request.get_authority_display()}要求核报：{request.question}")
+        )
         replies = [r for r in reports if r.verification_request_id == request.pk]
         for reply in replies:
             blocks.append(Paragraph(f"{reply.unit.name}于{cn_time(reply.received_at)}核报：{reply.summary}"))
@@ -162,9 +169,19 @@ def figures_paragraph(incident: Incident) -> Paragraph:
 
 def casualties_table(reports: list[Report]) -> Table:
     rows = [
-        [report_name(r), cn_time(r.received_at), _count(r.deaths), _count(r.missing), _count(r.trapped),
-         _count(r.serious_injuries), _count(r.injuries), _count(r.evacuated), _money(r.direct_loss_cny)]
-        for r in reports if r.has_figures or r.direct_loss_cny is not None
+        [
+            report_name(r),
+            cn_time(r.received_at),
+            _count(r.deaths),
+            _count(r.missing),
+            _count(r.trapped),
+            _count(r.serious_injuries),
+            _count(r.injuries),
+            _count(r.evacuated),
+            _money(r.direct_loss_cny),
+        ]
+        for r in reports
+        if r.has_figures or r.direct_loss_cny is not None
     ]
     if not rows:
         rows = [["尚无伤亡和损失数据", "—", "—", "—", "—", "—", "—", "—", "—"]]
@@ -238,8 +255,13 @@ def special_report_document(issue: SpecialReport) -> OfficialDocument:
     sections.append(("事件时间线", [Paragraph(f"{cn_time(at)}　{text}") for at, text in timeline(incident, reports)]))
     office = duty_room_unit().name
     return OfficialDocument(
-        masthead=MASTHEAD, number=issue.label, office=office, title=incident_name(incident, issue.issued_by),
+        masthead=MASTHEAD,
+        number=issue.label,
+        office=office,
+        title=incident_name(incident, issue.issued_by),
         signer=issue.signer or chain_signer(reports),
-        classification=classification_mark(incident.classification), blocks=numbered(sections),
-        closing=[office], issued_on=cn_date(issue.issued_at.astimezone(LOCAL).date()),
+        classification=classification_mark(incident.classification),
+        blocks=numbered(sections),
+        closing=[office],
+        issued_on=cn_date(issue.issued_at.astimezone(LOCAL).date()),
     )

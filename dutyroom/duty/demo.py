@@ -16,13 +16,15 @@ def roster_demo_load(now: datetime, password: str) -> int:
     """Create the city leader on duty and 24-hour shifts from yesterday 08:30 to 8 days ahead; idempotent."""
     if not User.objects.filter(username=CITY_LEADER).exists():
         duty_room = Unit.objects.get(kind=UnitKind.DUTY_ROOM, parent__isnull=True)
-        User.objects.create_user(CITY_LEADER, password=password, role=Role.DUTY_LEADER, unit=duty_room,
-                                 display_name="值班市领导")
+        User.objects.create_user(
+            CITY_LEADER, password=password, role=Role.DUTY_LEADER, unit=duty_room, display_name="值班市领导"
+        )
     local_today = now.astimezone(LOCAL).date()
     start = local_today - timedelta(days=1)
     rows = [("duty-officer", "duty-leader", CITY_LEADER)] * 9
     fresh = [
-        data for data in week_shifts(start, rows)
+        data
+        for data in week_shifts(start, rows)
         if not Shift.objects.filter(starts_at__lt=data.ends_at, ends_at__gt=data.starts_at).exists()
     ]
     admin = User.objects.filter(role=Role.ADMIN).order_by("id").first() or User.objects.get(username="duty-leader")

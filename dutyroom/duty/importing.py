@@ -16,12 +16,21 @@ from dutyroom.common.validation import Errors, check_time
 from dutyroom.duty.services import LOCAL, ShiftInput
 
 HEADERS = {
-    "starts_at": "starts_at", "开始": "starts_at", "开始时间": "starts_at",
-    "ends_at": "ends_at", "结束": "ends_at", "结束时间": "ends_at",
-    "duty_officer": "duty_officer", "值班员": "duty_officer",
-    "duty_leader": "duty_leader", "带班领导": "duty_leader",
-    "city_leader": "city_leader", "市领导": "city_leader", "值班市领导": "city_leader",
-    "note": "note", "备注": "note",
+    "starts_at": "starts_at",
+    "开始": "starts_at",
+    "开始时间": "starts_at",
+    "ends_at": "ends_at",
+    "结束": "ends_at",
+    "结束时间": "ends_at",
+    "duty_officer": "duty_officer",
+    "值班员": "duty_officer",
+    "duty_leader": "duty_leader",
+    "带班领导": "duty_leader",
+    "city_leader": "city_leader",
+    "市领导": "city_leader",
+    "值班市领导": "city_leader",
+    "note": "note",
+    "备注": "note",
 }
 REQUIRED = ("starts_at", "ends_at", "duty_officer", "duty_leader")
 
@@ -56,11 +65,15 @@ def _rows_of(filename: str, content: bytes) -> list[list[Any]]:
         try:
             text = content.decode("gb18030")  # spreadsheets saved by Chinese Excel
         except UnicodeDecodeError as error:
-            raise ValidationFailed.one("file", "无法读取该文件：请上传 UTF-8 或 GBK 编码的 CSV，或 XLSX",
-                                       "cannot read this file: upload a UTF-8 or GBK CSV, or an XLSX") from error
+            raise ValidationFailed.one(
+                "file",
+                "无法读取该文件：请上传 UTF-8 或 GBK 编码的 CSV，或 XLSX",
+                "cannot read this file: upload a UTF-8 or GBK CSV, or an XLSX",
+            ) from error
     if "\x00" in text:  # a binary file renamed .csv; the csv module would stop on it
-        raise ValidationFailed.one("file", "无法读取该文件：不是文本格式的 CSV",
-                                   "cannot read this file: not a text CSV")
+        raise ValidationFailed.one(
+            "file", "无法读取该文件：不是文本格式的 CSV", "cannot read this file: not a text CSV"
+        )
     try:
         return [list(row) for row in csv.reader(io.StringIO(text))]
     except csv.Error as error:
@@ -79,10 +92,14 @@ def roster_file_read(filename: str, content: bytes) -> list[ShiftInput]:
     for number, row in enumerate(rows[1:], start=2):
         cells = {name: row[i] if i < len(row) else None for i, name in enumerate(columns) if name}
         text = {k: "" if v is None else str(v).strip() for k, v in cells.items()}
-        shifts.append(ShiftInput(
-            starts_at=_when(cells["starts_at"], f"row {number}.starts_at"),
-            ends_at=_when(cells["ends_at"], f"row {number}.ends_at"),
-            duty_officer=text["duty_officer"], duty_leader=text["duty_leader"],
-            city_leader=text.get("city_leader", ""), note=text.get("note", ""),
-        ))
+        shifts.append(
+            ShiftInput(
+                starts_at=_when(cells["starts_at"], f"row {number}.starts_at"),
+                ends_at=_when(cells["ends_at"], f"row {number}.ends_at"),
+                duty_officer=text["duty_officer"],
+                duty_leader=text["duty_leader"],
+                city_leader=text.get("city_leader", ""),
+                note=text.get("note", ""),
+            )
+        )
     return shifts

@@ -13,8 +13,7 @@ class Shift(models.Model):
     ends_at = models.DateTimeField()
     duty_officer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     duty_leader = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    city_leader = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    city_leader = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

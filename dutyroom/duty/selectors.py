@@ -19,12 +19,15 @@ def roster_now(now: datetime) -> Shift | None:
     and the import take minutes), so the answer is the same for every instant of a second, and a burst's many
     sweeps within one second read the roster once (``common.memo.pass_memo``)."""
     second = now.replace(microsecond=0)
-    return memoized(("roster_now", second), lambda: (
-        Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
-        .filter(starts_at__lte=second, ends_at__gt=second)
-        .order_by("-starts_at")
-        .first()
-    ))
+    return memoized(
+        ("roster_now", second),
+        lambda: (
+            Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
+            .filter(starts_at__lte=second, ends_at__gt=second)
+            .order_by("-starts_at")
+            .first()
+        ),
+    )
 
 
 def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:

@@ -71,25 +71,53 @@ def _save_one(actor: User, data: ShiftInput, errors: Errors, prefix: str, now: d
     city = _person(errors, f"{prefix}city_leader", data.city_leader, None)
     if errors.items:
         return None
-    clash = Shift.objects.filter(starts_at__lt=data.ends_at, ends_at__gt=data.starts_at).exclude(
-        starts_at=data.starts_at
-    ).first()
+    clash = (
+        Shift.objects.filter(starts_at__lt=data.ends_at, ends_at__gt=data.starts_at)
+        .exclude(starts_at=data.starts_at)
+        .first()
+    )
     if clash is not None:
-        errors.add(f"{prefix}starts_at", f"与已有班次（{clash.starts_at.astimezone(LOCAL):%m-%d %H:%M}）重叠",
-                   "overlaps an existing shift")
+        errors.add(
+            f"{prefix}starts_at",
+            f"与已有班次（{clash.starts_at.astimezone(LOCAL):%m-%d %H:%M}）重叠",
+            "overlaps an existing shift",
+        )
         return None
     assert officer is not None and leader is not None
     shift, created = Shift.objects.update_or_create(
         starts_at=data.starts_at,
-        defaults={"ends_at": data.ends_at, "duty_officer": officer, "duty_leader": leader, "city_leader": city,
-                  "note": data.note},
-        create_defaults={"ends_at": data.ends_at, "duty_officer": officer, "duty_leader": leader,
-                         "city_leader": city, "note": data.note, "created_by": actor, "created_at": now},
+        defaults={
+            "ends_at": data.ends_at,
+            "duty_officer": officer,
+            "duty_leader": leader,
+            "city_leader": city,
+            "note": data.note,
+        },
+        create_defaults={
+            "ends_at": data.ends_at,
+            "duty_officer": officer,
+            "duty_leader": leader,
+            "city_leader": city,
+            "note": data.note,
+            "created_by": actor,
+            "created_at": now,
+        },
     )
-    audit_record(actor=actor, action="shift.created" if created else "shift.updated", object_type="shift",
-                 object_id=shift.pk, at=now, unit_code="duty-room",
-                 data={"starts_at": shift.starts_at, "ends_at": shift.ends_at, "duty_officer": officer.username,
-                       "duty_leader": leader.username, "city_leader": city.username if city else ""})
+    audit_record(
+        actor=actor,
+        action="shift.created" if created else "shift.updated",
+        object_type="shift",
+        object_id=shift.pk,
+        at=now,
+        unit_code="duty-room",
+        data={
+            "starts_at": shift.starts_at,
+            "ends_at": shift.ends_at,
+            "duty_officer": officer.username,
+            "duty_leader": leader.username,
+            "city_leader": city.username if city else "",
+        },
+    )
     return shift
 
 
@@ -116,6 +144,13 @@ def week_shifts(week_start: date, rows: list[tuple[str, str, str]]) -> list[Shif
         if not officer and not leader:
             continue
         starts = datetime.combine(week_start + timedelta(days=offset), SHIFT_START, tzinfo=LOCAL)
-        out.append(ShiftInput(starts_at=starts, ends_at=starts + SHIFT_LENGTH, duty_officer=officer,
-                              duty_leader=leader, city_leader=city))
+        out.append(
+            ShiftInput(
+                starts_at=starts,
+                ends_at=starts + SHIFT_LENGTH,
+                duty_officer=officer,
+                duty_leader=leader,
+                city_leader=city,
+            )
+        )
     return out

@@ -29,15 +29,20 @@ def require_reader(user: User) -> None:
 
 def require_writer(user: User) -> None:
     if not may_write(user):
-        raise Forbidden("只有值班室（值班员、带班领导）或管理员可以交接班和记录值班日志",
-                        "only the duty room or an admin may sign handovers and write the duty log")
+        raise Forbidden(
+            "只有值班室（值班员、带班领导）或管理员可以交接班和记录值班日志",
+            "only the duty room or an admin may sign handovers and write the duty log",
+        )
 
 
 def access_handover(user: User, handover_id: int) -> Handover:
     found = None
     if may_read(user):
-        found = Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift").filter(
-            pk=handover_id).first()
+        found = (
+            Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift")
+            .filter(pk=handover_id)
+            .first()
+        )
     if found is None:
         raise NotFound("交接班记录")
     return found

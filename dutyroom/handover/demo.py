@@ -20,6 +20,9 @@ def duty_log_demo_load(now: datetime) -> int:
         return 0
     officer = User.objects.get(username="duty-officer")
     for minutes_ago, kind, text, unit in SAMPLES:
-        duty_log_add(actor=officer, now=now, data=LogInput(kind=kind, text=text, unit=unit,
-                                                           at=now - timedelta(minutes=minutes_ago)))
+        duty_log_add(
+            actor=officer,
+            now=now,
+            data=LogInput(kind=kind, text=text, unit=unit, at=now - timedelta(minutes=minutes_ago)),
+        )
     return len(SAMPLES)

@@ -48,8 +48,9 @@ def parse_day(value: str | None, now: datetime) -> date:
     except ValueError as error:
         raise ValidationFailed.one("date", "日期格式无效，请使用 YYYY-MM-DD", "invalid date; use YYYY-MM-DD") from error
     if not 1900 <= day.year < 2200:
-        raise ValidationFailed.one("date", "日期超出可接受范围（1900 年至 2199 年）",
-                                   "date must be between 1900 and 2199")
+        raise ValidationFailed.one(
+            "date", "日期超出可接受范围（1900 年至 2199 年）", "date must be between 1900 and 2199"
+        )
     return day
 
 
@@ -63,10 +64,12 @@ def _hhmm(value: datetime) -> str:
 
 
 def _system_entries(start: datetime, end: datetime) -> list[AuditEntry]:
-    rows = (AuditEntry.objects.filter(at__gte=start, at__lt=end, action__in=list(SYSTEM_ACTIONS))
-            .order_by("at", "id"))
-    return [e for e in rows[: limits.SYSTEM_EVENTS_PER_DAY]
-            if e.action != "obligation.alert" or (e.data or {}).get("topic") == "escalation"]
+    rows = AuditEntry.objects.filter(at__gte=start, at__lt=end, action__in=list(SYSTEM_ACTIONS)).order_by("at", "id")
+    return [
+        e
+        for e in rows[: limits.SYSTEM_EVENTS_PER_DAY]
+        if e.action != "obligation.alert" or (e.data or {}).get("topic") == "escalation"
+    ]
 
 
 def _titles(viewer: User, incident_ids: set[int]) -> dict[int, str]:
@@ -89,17 +92,39 @@ def _system_row(entry: AuditEntry, titles: dict[int, str]) -> dict[str, Any]:
     zh, en = SYSTEM_ACTIONS[entry.action]
     title = titles.get(entry.incident_id, "") if entry.incident_id else ""
     text = "　".join(p for p in (title, _system_detail(entry)) if p)
-    return {"source": "system", "id": entry.seq, "at": iso_local(entry.at), "time": _hhmm(entry.at),
-            "kind": entry.action, "label": zh, "label_en": en, "text": text, "incident": entry.incident_id,
-            "unit": entry.unit_code or None, "by": entry.actor_label, "_at": entry.at}
+    return {
+        "source": "system",
+        "id": entry.seq,
+        "at": iso_local(entry.at),
+        "time": _hhmm(entry.at),
+        "kind": entry.action,
+        "label": zh,
+        "label_en": en,
+        "text": text,
+        "incident": entry.incident_id,
+        "unit": entry.unit_code or None,
+        "by": entry.actor_label,
+        "_at": entry.at,
+    }
 
 
 def _free_row(entry: DutyLogEntry, titles: dict[int, str]) -> dict[str, Any]:
     kind = DutyLogKind(entry.kind)
-    return {"source": "entry", "id": entry.pk, "at": iso_local(entry.at), "time": _hhmm(entry.at),
-            "kind": entry.kind, "label": kind.label, "label_en": kind.name.title(), "text": entry.text,
-            "incident": entry.incident_id, "incident_title": titles.get(entry.incident_id or 0),
-            "unit": entry.unit.code if entry.unit else None, "by": entry.by.username, "_at": entry.at}
+    return {
+        "source": "entry",
+        "id": entry.pk,
+        "at": iso_local(entry.at),
+        "time": _hhmm(entry.at),
+        "kind": entry.kind,
+        "label": kind.label,
+        "label_en": kind.name.title(),
+        "text": entry.text,
+        "incident": entry.incident_id,
+        "incident_title": titles.get(entry.incident_id or 0),
+        "unit": entry.unit.code if entry.unit else None,
+        "by": entry.by.username,
+        "_at": entry.at,
+    }
 
 
 def duty_log_day(day: date, viewer: User) -> list[dict[str, Any]]:

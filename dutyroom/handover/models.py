@@ -19,14 +19,14 @@ from dutyroom.handover import limits
 class Handover(models.Model):
     shift = models.ForeignKey("duty.Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outgoing = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    incoming = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    incoming = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True, max_length=limits.HANDOVER_NOTE)
     items = models.JSONField(default=list)
     signed_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    acknowledged_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ack_note = models.TextField(blank=True, max_length=limits.ACK_NOTE)
 
     class Meta:
@@ -35,9 +35,11 @@ class Handover(models.Model):
         constraints = [
             # both signatures are people: the one who hands over never acknowledges their own handover
             models.CheckConstraint(condition=~Q(acknowledged_by=F("outgoing")), name="handover_ack_not_outgoing"),
-            models.CheckConstraint(condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
-                                   | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
-                                   name="handover_ack_time_and_person"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="handover_ack_time_and_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,8 +58,9 @@ class DutyLogEntry(models.Model):
     at = models.DateTimeField()
     kind = models.CharField(max_length=12, choices=DutyLogKind.choices)
     text = models.TextField(max_length=limits.LOG_TEXT)
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

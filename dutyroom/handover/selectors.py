@@ -32,8 +32,13 @@ from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationKind, evaluate
 
 SECRET_TITLE = SECRET_NAME
-REPORTING = (ObligationKind.FIRST_REPORT, ObligationKind.PHONE_REPORT, ObligationKind.WRITTEN_REPORT,
-             ObligationKind.FOLLOWUP, ObligationKind.FINAL_REPORT)
+REPORTING = (
+    ObligationKind.FIRST_REPORT,
+    ObligationKind.PHONE_REPORT,
+    ObligationKind.WRITTEN_REPORT,
+    ObligationKind.FOLLOWUP,
+    ObligationKind.FINAL_REPORT,
+)
 #: item kind → the obligation kinds behind it
 ITEM_KINDS: dict[str, tuple[str, ...]] = {
     "clock": tuple(REPORTING),
@@ -77,8 +82,11 @@ def _obligation_link(kind: str, o: Obligation) -> str:
 
 
 def _open_obligations(kind: str) -> QuerySet[Obligation]:
-    return (Obligation.objects.filter(kind__in=ITEM_KINDS[kind], state__in=OPEN_STATES)
-            .select_related("unit", "incident", "verification_request").order_by("due_at", "id"))
+    return (
+        Obligation.objects.filter(kind__in=ITEM_KINDS[kind], state__in=OPEN_STATES)
+        .select_related("unit", "incident", "verification_request")
+        .order_by("due_at", "id")
+    )
 
 
 def _obligation_item(kind: str, o: Obligation, now: datetime, cleared: set[int]) -> dict[str, Any]:
@@ -88,25 +96,47 @@ def _obligation_item(kind: str, o: Obligation, now: datetime, cleared: set[int])
         title = SECRET_TITLE if secret and o.incident_id not in cleared else question
     else:
         title = _title(o.incident, cleared, question)
-    return {"kind": kind, "what": o.kind, "id": o.pk, "incident": o.incident_id, "unit": o.unit.code,
-            "unit_name": o.unit.name, "title": title, "secret": secret, "due_at": iso_local(o.due_at),
-            "state": _state(o, now), "link": _obligation_link(kind, o)}
+    return {
+        "kind": kind,
+        "what": o.kind,
+        "id": o.pk,
+        "incident": o.incident_id,
+        "unit": o.unit.code,
+        "unit_name": o.unit.name,
+        "title": title,
+        "secret": secret,
+        "due_at": iso_local(o.due_at),
+        "state": _state(o, now),
+        "link": _obligation_link(kind, o),
+    }
 
 
 def _lead_items(now: datetime) -> list[dict[str, Any]]:
-    leads = (Lead.objects.filter(state__in=OPEN_LEAD_STATES)
-             .prefetch_related("verifiers__obligation", "verifiers__unit").order_by("received_at", "id"))
+    leads = (
+        Lead.objects.filter(state__in=OPEN_LEAD_STATES)
+        .prefetch_related("verifiers__obligation", "verifiers__unit")
+        .order_by("received_at", "id")
+    )
     items = []
     for lead in leads[: limits.ITEMS_PER_KIND]:
         clocks = [v.obligation for v in lead.verifiers.all() if v.obligation.state in OPEN_STATES]
         first = min(clocks, key=lambda o: o.due_at) if clocks else None
         units = [v.unit for v in lead.verifiers.all()]
-        items.append({
-            "kind": "lead", "what": ObligationKind.LEAD_VERIFICATION.value, "id": lead.pk, "incident": None,
-            "unit": units[0].code if units else "", "unit_name": "、".join(u.name for u in units),
-            "title": lead.title, "secret": False, "due_at": iso_local(first.due_at) if first else None,
-            "state": _state(first, now) if first else lead.state, "link": reverse("web:lead", args=[lead.pk]),
-        })
+        items.append(
+            {
+                "kind": "lead",
+                "what": ObligationKind.LEAD_VERIFICATION.value,
+                "id": lead.pk,
+                "incident": None,
+                "unit": units[0].code if units else "",
+                "unit_name": "、".join(u.name for u in units),
+                "title": lead.title,
+                "secret": False,
+                "due_at": iso_local(first.due_at) if first else None,
+                "state": _state(first, now) if first else lead.state,
+                "link": reverse("web:lead", args=[lead.pk]),
+            }
+        )
     return items
 
 
@@ -129,15 +159,20 @@ def open_items(now: datetime, viewer: User | None = None) -> list[dict[str, Any]
 def handovers_recent(limit: int | None = 20) -> QuerySet[Handover]:
     """The latest ``limit`` handovers, newest first (``None``: all of them, for a list that pages itself)."""
     qs = Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift").order_by(
-        "-signed_at", "-id")
+        "-signed_at", "-id"
+    )
     return qs if limit is None else qs[:limit]
 
 
 def handovers_awaiting(user: User) -> QuerySet[Handover]:
     """Handovers this person may acknowledge now: not yet acknowledged, not their own, named to them or to nobody."""
-    return (Handover.objects.select_related("outgoing", "incoming")
-            .filter(acknowledged_at__isnull=True).exclude(outgoing=user)
-            .filter(Q(incoming__isnull=True) | Q(incoming=user)).order_by("-signed_at", "-id"))
+    return (
+        Handover.objects.select_related("outgoing", "incoming")
+        .filter(acknowledged_at__isnull=True)
+        .exclude(outgoing=user)
+        .filter(Q(incoming__isnull=True) | Q(incoming=user))
+        .order_by("-signed_at", "-id")
+    )
 
 
 def handover_view(handover: Handover) -> dict[str, Any]:
@@ -146,11 +181,18 @@ def handover_view(handover: Handover) -> dict[str, Any]:
 
     items = list(handover.items or [])
     return {
-        "id": handover.pk, "shift": handover.shift_id, "outgoing": who(handover.outgoing),
-        "outgoing_name": handover.outgoing.label, "incoming": who(handover.incoming),
-        "incoming_name": handover.incoming.label if handover.incoming else None, "note": handover.note,
-        "signed_at": iso_local(handover.signed_at), "acknowledged_at": iso_local(handover.acknowledged_at),
-        "acknowledged_by": who(handover.acknowledged_by), "ack_note": handover.ack_note,
-        "open_items": len(items), "overdue_items": sum(1 for i in items if i.get("state") == "overdue"),
+        "id": handover.pk,
+        "shift": handover.shift_id,
+        "outgoing": who(handover.outgoing),
+        "outgoing_name": handover.outgoing.label,
+        "incoming": who(handover.incoming),
+        "incoming_name": handover.incoming.label if handover.incoming else None,
+        "note": handover.note,
+        "signed_at": iso_local(handover.signed_at),
+        "acknowledged_at": iso_local(handover.acknowledged_at),
+        "acknowledged_by": who(handover.acknowledged_by),
+        "ack_note": handover.ack_note,
+        "open_items": len(items),
+        "overdue_items": sum(1 for i in items if i.get("state") == "overdue"),
         "items": items,
     }

@@ -51,13 +51,23 @@ def handover_sign(*, actor: User, note: str, now: datetime, incoming: str | None
     items = open_items(now)
     with transaction.atomic():
         shift = roster_now(now)
-        handover = Handover.objects.create(shift=shift, outgoing=actor, incoming=successor, note=note.strip(),
-                                           items=items, signed_at=now)
-        audit_record(actor=actor, action="handover.sign", object_type="handover", object_id=handover.pk, at=now,
-                     unit_code=DUTY_ROOM_CODE,
-                     data={"items": len(items), "overdue": sum(1 for i in items if i["state"] == "overdue"),
-                           "incoming": successor.username if successor else None,
-                           "shift": shift.pk if shift else None})
+        handover = Handover.objects.create(
+            shift=shift, outgoing=actor, incoming=successor, note=note.strip(), items=items, signed_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="handover.sign",
+            object_type="handover",
+            object_id=handover.pk,
+            at=now,
+            unit_code=DUTY_ROOM_CODE,
+            data={
+                "items": len(items),
+                "overdue": sum(1 for i in items if i["state"] == "overdue"),
+                "incoming": successor.username if successor else None,
+                "shift": shift.pk if shift else None,
+            },
+        )
     return handover
 
 
@@ -76,12 +86,19 @@ def handover_acknowledge(*, actor: User, handover: Handover, note: str, now: dat
     with transaction.atomic():
         # compare-and-set: of two officers clicking at once, exactly one acknowledges
         taken = Handover.objects.filter(pk=handover.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=actor, ack_note=note.strip(), incoming=actor)
+            acknowledged_at=now, acknowledged_by=actor, ack_note=note.strip(), incoming=actor
+        )
         if taken != 1:
             raise Conflict("该交班已经确认接班", "this handover has already been acknowledged")
-        audit_record(actor=actor, action="handover.acknowledge", object_type="handover", object_id=handover.pk,
-                     at=now, unit_code=DUTY_ROOM_CODE,
-                     data={"outgoing": handover.outgoing.username, "signed_at": handover.signed_at})
+        audit_record(
+            actor=actor,
+            action="handover.acknowledge",
+            object_type="handover",
+            object_id=handover.pk,
+            at=now,
+            unit_code=DUTY_ROOM_CODE,
+            data={"outgoing": handover.outgoing.username, "signed_at": handover.signed_at},
+        )
     handover.refresh_from_db()
     return handover
 
@@ -113,17 +130,31 @@ def duty_log_add(*, actor: User, data: LogInput, now: datetime) -> DutyLogEntry:
     """A free line in the log (a call received, an instruction passed on), at the minute it happened."""
     require_writer(actor)
     errors = Errors()
-    check_choice(errors, "kind", data.kind, DutyLogKind.values, f"取值无效，可选：{', '.join(DutyLogKind.values)}",
-                 f"invalid value; expected one of {', '.join(DutyLogKind.values)}")
+    check_choice(
+        errors,
+        "kind",
+        data.kind,
+        DutyLogKind.values,
+        f"取值无效，可选：{', '.join(DutyLogKind.values)}",
+        f"invalid value; expected one of {', '.join(DutyLogKind.values)}",
+    )
     check_text(errors, "text", data.text, required=True, max_length=limits.LOG_TEXT)
     check_past(errors, "at", data.at, now)
     incident, unit = _log_refs(errors, actor, data)
     errors.raise_if_any()
     at = (data.at or now).astimezone(UTC).replace(second=0, microsecond=0)  # to the minute
     with transaction.atomic():
-        entry = DutyLogEntry.objects.create(at=at, kind=data.kind, text=data.text.strip(), incident=incident,
-                                            unit=unit, by=actor, created_at=now)
-        audit_record(actor=actor, action="duty_log.add", object_type="duty_log_entry", object_id=entry.pk, at=now,
-                     incident_id=incident.pk if incident else None, unit_code=unit.code if unit else DUTY_ROOM_CODE,
-                     data={"at": at, "kind": data.kind})
+        entry = DutyLogEntry.objects.create(
+            at=at, kind=data.kind, text=data.text.strip(), incident=incident, unit=unit, by=actor, created_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="duty_log.add",
+            object_type="duty_log_entry",
+            object_id=entry.pk,
+            at=now,
+            incident_id=incident.pk if incident else None,
+            unit_code=unit.code if unit else DUTY_ROOM_CODE,
+            data={"at": at, "kind": data.kind},
+        )
     return entry

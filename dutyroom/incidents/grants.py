@@ -36,14 +36,25 @@ def incident_grant(*, actor: User, incident: Incident, username: str, reason: st
         raise Conflict("只有工作秘密事件需要单独授权", "only work-secret incidents need a grant")
     person = _person(username)
     with transaction.atomic():
-        if IncidentGrant.objects.select_for_update().filter(incident=incident, user=person,
-                                                            revoked_at__isnull=True).exists():
+        if (
+            IncidentGrant.objects.select_for_update()
+            .filter(incident=incident, user=person, revoked_at__isnull=True)
+            .exists()
+        ):
             raise Conflict(f"{username} 已有查阅授权", f"{username} already holds a grant")
-        grant = IncidentGrant.objects.create(incident=incident, user=person, reason=reason.strip(),
-                                             granted_by=actor, granted_at=now)
-        audit_record(actor=actor, action="incident.grant", object_type="incident", object_id=incident.pk, at=now,
-                     incident_id=incident.pk, unit_code=incident.unit.code,
-                     data={"user": username, "reason": grant.reason})
+        grant = IncidentGrant.objects.create(
+            incident=incident, user=person, reason=reason.strip(), granted_by=actor, granted_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="incident.grant",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
+            data={"user": username, "reason": grant.reason},
+        )
     return grant
 
 
@@ -51,18 +62,32 @@ def incident_grant_revoke(*, actor: User, incident: Incident, username: str, now
     require_duty_room(actor, "只有值班室可以撤销查阅授权", "only the duty room revokes need-to-know")
     person = _person(username)
     with transaction.atomic():
-        grant = IncidentGrant.objects.select_for_update().filter(incident=incident, user=person,
-                                                                 revoked_at__isnull=True).first()
+        grant = (
+            IncidentGrant.objects.select_for_update()
+            .filter(incident=incident, user=person, revoked_at__isnull=True)
+            .first()
+        )
         if grant is None:
             raise NotFound("查阅授权")
         grant.revoked_at = now
         grant.revoked_by = actor
         grant.save(update_fields=["revoked_at", "revoked_by"])
-        audit_record(actor=actor, action="incident.grant_revoke", object_type="incident", object_id=incident.pk,
-                     at=now, incident_id=incident.pk, unit_code=incident.unit.code, data={"user": username})
+        audit_record(
+            actor=actor,
+            action="incident.grant_revoke",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
+            data={"user": username},
+        )
     return grant
 
 
 def incident_grants(incident: Incident) -> list[IncidentGrant]:
-    return list(IncidentGrant.objects.filter(incident=incident).select_related("user", "granted_by", "revoked_by")
-                .order_by("granted_at", "id"))
+    return list(
+        IncidentGrant.objects.filter(incident=incident)
+        .select_related("user", "granted_by", "revoked_by")
+        .order_by("granted_at", "id")
+    )

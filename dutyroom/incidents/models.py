@@ -65,9 +65,12 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["state", "occurred_at"]),
-                   # the assessment selects a period's incidents; covering, so no table visit
-                   models.Index(fields=["occurred_at", "exercise"], name="incident_occurred")]
+        indexes = [
+            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["state", "occurred_at"]),
+            # the assessment selects a period's incidents; covering, so no table visit
+            models.Index(fields=["occurred_at", "exercise"], name="incident_occurred"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -109,12 +112,14 @@ class IncidentGrant(models.Model):
     reason = models.CharField(max_length=limits.REASON)
     granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField()
-    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["incident", "user"], condition=models.Q(revoked_at__isnull=True),
-                                    name="one_live_grant_per_person"),
+            models.UniqueConstraint(
+                fields=["incident", "user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_grant_per_person",
+            ),
         ]

@@ -84,8 +84,14 @@ def check_category(errors: Errors, category: str) -> bool:
 
 
 def check_grade(errors: Errors, grade: str | None) -> bool:
-    return check_choice(errors, "grade", grade, (g.value for g in Grade),
-                        "分级必须是 I、II、III、IV 或空", "grade must be I, II, III, IV or null")
+    return check_choice(
+        errors,
+        "grade",
+        grade,
+        (g.value for g in Grade),
+        "分级必须是 I、II、III、IV 或空",
+        "grade must be I, II, III, IV or null",
+    )
 
 
 def check_subtype(errors: Errors, category: str, subtype: str, rulebook: Rulebook) -> None:
@@ -95,12 +101,14 @@ def check_subtype(errors: Errors, category: str, subtype: str, rulebook: Ruleboo
     known = rulebook.subtypes.get(Category(category), {})
     if subtype not in known:
         listed = ", ".join(sorted(known)) or "—"
-        errors.add("subtype", f"该类别没有此子类，可选：{listed}",
-                   f"not a subtype of {category}; choose one of {listed}")
+        errors.add(
+            "subtype", f"该类别没有此子类，可选：{listed}", f"not a subtype of {category}; choose one of {listed}"
+        )
 
 
-def _resolve_units(actor: User, data: IncidentInput, errors: Errors,
-                   any_unit: bool = False) -> tuple[Unit | None, Unit | None]:
+def _resolve_units(
+    actor: User, data: IncidentInput, errors: Errors, any_unit: bool = False
+) -> tuple[Unit | None, Unit | None]:
     if any_unit:  # a confirmed lead opens the incident in the city's name for the unit responsible
         unit = unit_for_code(data.unit, errors) if data.unit else None
     else:
@@ -116,9 +124,14 @@ def _validate_input(data: IncidentInput, errors: Errors, now: datetime) -> None:
     check_text(errors, "location.address", data.address, max_length=limits.ADDRESS)
     check_category(errors, data.category)
     check_grade(errors, data.grade)
-    check_choice(errors, "classification", data.classification, (c.value for c in Classification),
-                 "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
-                 "state secrets (秘密 and above) must not be entered here; use the secure channel")
+    check_choice(
+        errors,
+        "classification",
+        data.classification,
+        (c.value for c in Classification),
+        "涉及国家秘密（秘密及以上）的信息不得录入本系统，请通过保密渠道报送",
+        "state secrets (秘密 and above) must not be entered here; use the secure channel",
+    )
     check_subtype(errors, data.category, data.subtype, rulebook_of(current_snapshot()))
     check_past(errors, "occurred_at", data.occurred_at, now)
     check_past(errors, "learned_at", data.learned_at, now)
@@ -139,8 +152,11 @@ def incident_lock(incident_id: int) -> Incident:
     foreign key, which takes the incident's key share. A plain ``FOR UPDATE`` blocks that share, so a report
     holding the incident and waiting for a clock the sweep holds deadlocked with it; no key is ever changed
     here, and the weaker lock still serialises every writer of the incident."""
-    return (Incident.objects.select_for_update(of=("self",), no_key=True).select_related("unit", "rulebook")
-            .get(pk=incident_id))
+    return (
+        Incident.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("unit", "rulebook")
+        .get(pk=incident_id)
+    )
 
 
 def _plan_levels(incident: Incident, rulebook: Rulebook, planned: list[PlannedClock], now: datetime) -> None:
@@ -150,16 +166,19 @@ def _plan_levels(incident: Incident, rulebook: Rulebook, planned: list[PlannedCl
     for level in chain_levels(rulebook, incident.unit, incident.created_at):
         for clock in level.plan(rulebook, planned):
             engine.obligation_upsert(
-                incident=incident, unit=level.unit, planned=clock,
-                key=engine.incident_key(incident, level.key(clock.key)), now=now, owed_to=level.owed_to,
+                incident=incident,
+                unit=level.unit,
+                planned=clock,
+                key=engine.incident_key(incident, level.key(clock.key)),
+                now=now,
+                owed_to=level.owed_to,
             )
 
 
 def _plan_initial(incident: Incident, now: datetime) -> None:
     rulebook = rulebook_of(incident.rulebook)
     severity = incident.severity_at_creation
-    _plan_levels(incident, rulebook, initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at),
-                 now)
+    _plan_levels(incident, rulebook, initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at), now)
 
 
 def _audience(incident: Incident) -> list[Unit]:
@@ -176,10 +195,19 @@ STUB_TITLE = "涉密事件（内容经保密渠道报送）"
 
 def _stub_content(data: IncidentInput, errors: Errors) -> None:
     """A classified stub carries no content: a generic title, no place, no subtype; work secret by default."""
-    if data.title.strip() not in ("", STUB_TITLE) or data.address.strip() or data.lat is not None \
-            or data.lon is not None or data.area or data.subtype:
-        errors.add("classified_stub", "涉密事件只登记时间、分级和责任单位，内容经保密渠道报送，不得录入",
-                   "a classified stub records times, grade and unit only; its content goes by the secure channel")
+    if (
+        data.title.strip() not in ("", STUB_TITLE)
+        or data.address.strip()
+        or data.lat is not None
+        or data.lon is not None
+        or data.area
+        or data.subtype
+    ):
+        errors.add(
+            "classified_stub",
+            "涉密事件只登记时间、分级和责任单位，内容经保密渠道报送，不得录入",
+            "a classified stub records times, grade and unit only; its content goes by the secure channel",
+        )
     data.title = STUB_TITLE
     data.classification = Classification.WORK_SECRET.value
 
@@ -201,28 +229,64 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
     assert unit is not None
     with transaction.atomic():
         incident = Incident.objects.create(
-            title=data.title.strip(), category=data.category, subtype=data.subtype, grade=data.grade,
+            title=data.title.strip(),
+            category=data.category,
+            subtype=data.subtype,
+            grade=data.grade,
             secondary_category=data.secondary_category,
-            sensitive=data.sensitive, may_escalate=data.may_escalate, hotspot=data.hotspot,
-            exercise=data.exercise, occurred_at=data.occurred_at, learned_at=data.learned_at, unit=unit,
-            area=area, address=data.address, lat=data.lat, lon=data.lon, classification=data.classification,
+            sensitive=data.sensitive,
+            may_escalate=data.may_escalate,
+            hotspot=data.hotspot,
+            exercise=data.exercise,
+            occurred_at=data.occurred_at,
+            learned_at=data.learned_at,
+            unit=unit,
+            area=area,
+            address=data.address,
+            lat=data.lat,
+            lon=data.lon,
+            classification=data.classification,
             classified_stub=data.classified_stub,
-            rulebook=current_snapshot(), created_by=actor, created_at=now, updated_at=now,
-            initial_severity={"grade": data.grade, "sensitive": data.sensitive, "may_escalate": data.may_escalate,
-                              "hotspot": data.hotspot},
+            rulebook=current_snapshot(),
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            initial_severity={
+                "grade": data.grade,
+                "sensitive": data.sensitive,
+                "may_escalate": data.may_escalate,
+                "hotspot": data.hotspot,
+            },
         )
         incident_refresh_suggestion(incident)
         _plan_initial(incident, now)
         audit_record(
-            actor=actor, action="incident.create", object_type="incident", object_id=incident.pk, at=now,
-            incident_id=incident.pk, unit_code=unit.code,
-            data={"title": incident.title, "category": incident.category, "grade": incident.grade,
-                  "flags": sorted(incident.severity.flags), "occurred_at": incident.occurred_at,
-                  "rulebook": incident.rulebook.ref, "classification": incident.classification,
-                  **({"from_lead": True} if from_lead else {})},
+            actor=actor,
+            action="incident.create",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=unit.code,
+            data={
+                "title": incident.title,
+                "category": incident.category,
+                "grade": incident.grade,
+                "flags": sorted(incident.severity.flags),
+                "occurred_at": incident.occurred_at,
+                "rulebook": incident.rulebook.ref,
+                "classification": incident.classification,
+                **({"from_lead": True} if from_lead else {}),
+            },
         )
-        outbox_emit(topic="incident.created", units=_audience(incident), at=now, payload=_event_payload(incident),
-                    incident_id=incident.pk, sensitive=is_protected(incident))
+        outbox_emit(
+            topic="incident.created",
+            units=_audience(incident),
+            at=now,
+            payload=_event_payload(incident),
+            incident_id=incident.pk,
+            sensitive=is_protected(incident),
+        )
     return incident
 
 
@@ -286,13 +350,23 @@ def incident_update(*, actor: User, incident: Incident, changes: IncidentChanges
         if "category" in diff or "subtype" in diff:
             incident_refresh_suggestion(incident)
         audit_record(
-            actor=actor, action="incident.update", object_type="incident", object_id=incident.pk, at=now,
-            incident_id=incident.pk, unit_code=incident.unit.code,
+            actor=actor,
+            action="incident.update",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
             data={"changes": diff, "reason": changes.reason, "new_clocks": [p.key for p in created]},
         )
-        outbox_emit(topic="incident.updated", units=_audience(incident), at=now,
-                    payload={**_event_payload(incident), "changed": sorted(diff)},
-                    incident_id=incident.pk, sensitive=is_protected(incident))
+        outbox_emit(
+            topic="incident.updated",
+            units=_audience(incident),
+            at=now,
+            payload={**_event_payload(incident), "changed": sorted(diff)},
+            incident_id=incident.pk,
+            sensitive=is_protected(incident),
+        )
     return incident
 
 
@@ -310,17 +384,31 @@ def incident_mark_handled(*, actor: User, incident: Incident, now: datetime) -> 
         stopped = engine.obligations_close_for_handled(incident=incident, actor=actor, now=now)
         rulebook = rulebook_of(incident.rulebook)
         planned = PlannedClock(
-            key="final_report", kind=ObligationKind.FINAL_REPORT, due_at=final_report_due(rulebook, now),
-            rule=f"{rulebook.ref}/{rulebook.final_report.id}", anchor_at=now,
+            key="final_report",
+            kind=ObligationKind.FINAL_REPORT,
+            due_at=final_report_due(rulebook, now),
+            rule=f"{rulebook.ref}/{rulebook.final_report.id}",
+            anchor_at=now,
         )
         _plan_levels(incident, rulebook, [planned], now)
         audit_record(
-            actor=actor, action="incident.handled", object_type="incident", object_id=incident.pk, at=now,
-            incident_id=incident.pk, unit_code=incident.unit.code,
+            actor=actor,
+            action="incident.handled",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
             data={"handled_at": now, "followups_stopped": [o.pk for o in stopped]},
         )
-        outbox_emit(topic="incident.handled", units=_audience(incident), at=now, payload=_event_payload(incident),
-                    incident_id=incident.pk, sensitive=is_protected(incident))
+        outbox_emit(
+            topic="incident.handled",
+            units=_audience(incident),
+            at=now,
+            payload=_event_payload(incident),
+            incident_id=incident.pk,
+            sensitive=is_protected(incident),
+        )
     return incident
 
 
@@ -329,5 +417,12 @@ def incident_record_read(*, actor: User, incident: Incident, now: datetime) -> N
     if incident.classification != Classification.WORK_SECRET:
         return
     with transaction.atomic():
-        audit_record(actor=actor, action="incident.read", object_type="incident", object_id=incident.pk, at=now,
-                     incident_id=incident.pk, unit_code=incident.unit.code)
+        audit_record(
+            actor=actor,
+            action="incident.read",
+            object_type="incident",
+            object_id=incident.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
+        )

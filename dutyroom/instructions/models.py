@@ -29,8 +29,7 @@ class InstructionTask(models.Model):
     due_at = models.DateTimeField()
     feedback = models.TextField(blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
-    feedback_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    feedback_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["id"]

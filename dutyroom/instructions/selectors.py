@@ -22,16 +22,28 @@ def incident_instructions(incident: Incident) -> list[Instruction]:
 
 def task_view(task: InstructionTask, now: datetime) -> dict[str, Any]:
     clock = obligation_view(task.obligation, now)
-    return {"id": task.pk, "unit": task.unit.code, "unit_name": task.unit.name, "due_at": iso_local(task.due_at),
-            "state": clock.get("state"), "late_by_seconds": clock.get("late_by_seconds"),
-            "obligation": task.obligation_id, "feedback": task.feedback or None,
-            "feedback_at": iso_local(task.feedback_at)}
+    return {
+        "id": task.pk,
+        "unit": task.unit.code,
+        "unit_name": task.unit.name,
+        "due_at": iso_local(task.due_at),
+        "state": clock.get("state"),
+        "late_by_seconds": clock.get("late_by_seconds"),
+        "obligation": task.obligation_id,
+        "feedback": task.feedback or None,
+        "feedback_at": iso_local(task.feedback_at),
+    }
 
 
 def instruction_view(instruction: Instruction, now: datetime) -> dict[str, Any]:
-    return {"id": instruction.pk, "incident": instruction.incident_id, "leader": instruction.leader,
-            "text": instruction.text, "given_at": iso_local(instruction.given_at),
-            "tasks": [task_view(task, now) for task in instruction.tasks.all()]}
+    return {
+        "id": instruction.pk,
+        "incident": instruction.incident_id,
+        "leader": instruction.leader,
+        "text": instruction.text,
+        "given_at": iso_local(instruction.given_at),
+        "tasks": [task_view(task, now) for task in instruction.tasks.all()],
+    }
 
 
 def _tasked(user: User, task: InstructionTask) -> bool:
@@ -42,10 +54,14 @@ def _tasked(user: User, task: InstructionTask) -> bool:
 
 
 def access_instruction_task(user: User, task_id: int) -> InstructionTask:
-    task = (InstructionTask.objects.select_related("instruction__incident", "unit", "obligation__unit")
-            .filter(pk=task_id).first())
-    if task is None or not (_tasked(user, task)
-                            or visible_incidents(user).filter(pk=task.instruction.incident_id).exists()):
+    task = (
+        InstructionTask.objects.select_related("instruction__incident", "unit", "obligation__unit")
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None or not (
+        _tasked(user, task) or visible_incidents(user).filter(pk=task.instruction.incident_id).exists()
+    ):
         raise NotFound("督办事项")
     return task
 
@@ -54,8 +70,11 @@ def unit_tasks(user: User) -> list[InstructionTask]:
     """What the caller's unit was tasked with, open ones first, newest first (a unit has a few dozen a year)."""
     if user.unit_id is None or user.role not in RESPONSIBLE_STAFF_ROLES:
         return []
-    tasks = (InstructionTask.objects.filter(unit_id=user.unit_id)
-             .select_related("instruction__incident", "unit", "obligation__unit").order_by("-id")[:200])
+    tasks = (
+        InstructionTask.objects.filter(unit_id=user.unit_id)
+        .select_related("instruction__incident", "unit", "obligation__unit")
+        .order_by("-id")[:200]
+    )
     return sorted(tasks, key=lambda t: bool(t.feedback))
 
 
@@ -63,6 +82,12 @@ def tasked_view(task: InstructionTask, viewer: User, now: datetime) -> dict[str,
     """A task as its unit reads it: the leader's words it must carry out, and the incident named as
     ``incidents.naming`` names it to the reader (a work secret the unit may not open stays unnamed)."""
     instruction = task.instruction
-    return {**task_view(task, now), "instruction": instruction.pk, "incident": instruction.incident_id,
-            "incident_title": incident_name(instruction.incident, viewer), "leader": instruction.leader,
-            "text": instruction.text, "given_at": iso_local(instruction.given_at)}
+    return {
+        **task_view(task, now),
+        "instruction": instruction.pk,
+        "incident": instruction.incident_id,
+        "incident_title": incident_name(instruction.incident, viewer),
+        "leader": instruction.leader,
+        "text": instruction.text,
+        "given_at": iso_local(instruction.given_at),
+    }

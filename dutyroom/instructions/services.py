@@ -54,8 +54,11 @@ def _validate(data: InstructionInput, errors: Errors, now: datetime) -> list[Uni
     for index, code in enumerate(dict.fromkeys(data.units)):
         unit = unit_for_code(code, errors, f"units[{index}]")
         if unit is not None and unit.kind in UNTASKABLE_KINDS:
-            errors.add(f"units[{index}]", "不能交办值班室或网格，请交办责任单位",
-                       "the duty room or a grid cannot be tasked; task the responsible unit")
+            errors.add(
+                f"units[{index}]",
+                "不能交办值班室或网格，请交办责任单位",
+                "the duty room or a grid cannot be tasked; task the responsible unit",
+            )
         elif unit is not None:
             units.append(unit)
     return units
@@ -71,22 +74,45 @@ def instruction_record(*, actor: User, incident: Incident, data: InstructionInpu
     assert data.due_at is not None
     with transaction.atomic():
         instruction = Instruction.objects.create(
-            incident=incident, leader=data.leader.strip(), text=data.text.strip(), given_at=data.given_at or now,
-            recorded_by=actor, recorded_at=now)
+            incident=incident,
+            leader=data.leader.strip(),
+            text=data.text.strip(),
+            given_at=data.given_at or now,
+            recorded_by=actor,
+            recorded_at=now,
+        )
         for unit in units:
-            planned = PlannedClock(key="instruction_feedback", kind=ObligationKind.INSTRUCTION_FEEDBACK,
-                                   due_at=data.due_at, rule=RULE, anchor_at=now)
+            planned = PlannedClock(
+                key="instruction_feedback",
+                kind=ObligationKind.INSTRUCTION_FEEDBACK,
+                due_at=data.due_at,
+                rule=RULE,
+                anchor_at=now,
+            )
             obligation, _ = engine.obligation_upsert(
-                incident=incident, unit=unit, planned=planned, key=f"instruction:{instruction.pk}:{unit.code}",
-                now=now)
-            InstructionTask.objects.create(instruction=instruction, unit=unit, obligation=obligation,
-                                           due_at=data.due_at)
-        audit_record(actor=actor, action="instruction.record", object_type="instruction", object_id=instruction.pk,
-                     at=now, incident_id=incident.pk, unit_code=incident.unit.code,
-                     data={"leader": instruction.leader, "units": [u.code for u in units], "due_at": data.due_at})
-        outbox_emit(topic="instruction.assigned", units=units, at=now, incident_id=incident.pk,
-                    payload={"incident": incident.pk, "instruction": instruction.pk, "due_at": data.due_at.isoformat()},
-                    sensitive=is_protected(incident))
+                incident=incident, unit=unit, planned=planned, key=f"instruction:{instruction.pk}:{unit.code}", now=now
+            )
+            InstructionTask.objects.create(
+                instruction=instruction, unit=unit, obligation=obligation, due_at=data.due_at
+            )
+        audit_record(
+            actor=actor,
+            action="instruction.record",
+            object_type="instruction",
+            object_id=instruction.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=incident.unit.code,
+            data={"leader": instruction.leader, "units": [u.code for u in units], "due_at": data.due_at},
+        )
+        outbox_emit(
+            topic="instruction.assigned",
+            units=units,
+            at=now,
+            incident_id=incident.pk,
+            payload={"incident": incident.pk, "instruction": instruction.pk, "due_at": data.due_at.isoformat()},
+            sensitive=is_protected(incident),
+        )
     return instruction
 
 
@@ -98,8 +124,9 @@ def instruction_feedback(*, actor: User, task: InstructionTask, text: str, now: 
     check_text(errors, "text", text, required=True, max_length=5000)
     errors.raise_if_any()
     with transaction.atomic():
-        task = InstructionTask.objects.select_for_update().select_related("instruction__incident", "unit").get(
-            pk=task.pk)
+        task = (
+            InstructionTask.objects.select_for_update().select_related("instruction__incident", "unit").get(pk=task.pk)
+        )
         task.feedback = text.strip() if not task.feedback else f"{task.feedback}\n{text.strip()}"
         task.feedback_at = task.feedback_at or now
         task.feedback_by = task.feedback_by or actor
@@ -108,10 +135,22 @@ def instruction_feedback(*, actor: User, task: InstructionTask, text: str, now: 
         if obligation.state in engine.OPEN_STATES:
             engine.obligation_meet(obligation, report_id=None, at=now, now=now)
         incident = task.instruction.incident
-        audit_record(actor=actor, action="instruction.feedback", object_type="instruction_task", object_id=task.pk,
-                     at=now, incident_id=incident.pk, unit_code=task.unit.code,
-                     data={"state": obligation.state, "late_by_seconds": obligation.late_by_seconds})
-        outbox_emit(topic="instruction.feedback", units=[duty_room_unit()], at=now, incident_id=incident.pk,
-                    payload={"incident": incident.pk, "task": task.pk, "unit": task.unit.code},
-                    sensitive=is_protected(incident))
+        audit_record(
+            actor=actor,
+            action="instruction.feedback",
+            object_type="instruction_task",
+            object_id=task.pk,
+            at=now,
+            incident_id=incident.pk,
+            unit_code=task.unit.code,
+            data={"state": obligation.state, "late_by_seconds": obligation.late_by_seconds},
+        )
+        outbox_emit(
+            topic="instruction.feedback",
+            units=[duty_room_unit()],
+            at=now,
+            incident_id=incident.pk,
+            payload={"incident": incident.pk, "task": task.pk, "unit": task.unit.code},
+            sensitive=is_protected(incident),
+        )
     return task

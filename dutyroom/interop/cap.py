@@ -32,13 +32,26 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "cap12.xsd"
 
 SEVERITY = {Grade.I: "Extreme", Grade.II: "Severe", Grade.III: "Moderate", Grade.IV: "Minor"}
 CATEGORY_BY_SUBTYPE = {
-    "flood": "Met", "meteorological": "Met", "marine": "Met", "earthquake": "Geo", "geological": "Geo",
-    "biological": "Env", "forest_fire": "Fire", "fire": "Fire", "traffic": "Transport",
-    "water_traffic": "Transport", "hazardous_chemicals": "CBRNE", "infrastructure": "Infra",
+    "flood": "Met",
+    "meteorological": "Met",
+    "marine": "Met",
+    "earthquake": "Geo",
+    "geological": "Geo",
+    "biological": "Env",
+    "forest_fire": "Fire",
+    "fire": "Fire",
+    "traffic": "Transport",
+    "water_traffic": "Transport",
+    "hazardous_chemicals": "CBRNE",
+    "infrastructure": "Infra",
     "environmental": "Env",
 }
-CATEGORY_DEFAULT = {Category.NATURAL: "Geo", Category.ACCIDENT: "Safety", Category.PUBLIC_HEALTH: "Health",
-                    Category.SOCIAL_SECURITY: "Security"}
+CATEGORY_DEFAULT = {
+    Category.NATURAL: "Geo",
+    Category.ACCIDENT: "Safety",
+    Category.PUBLIC_HEALTH: "Health",
+    Category.SOCIAL_SECURITY: "Security",
+}
 PROTECTED_HEADLINE = "有一条突发事件信息需要处理，请登录值班系统查阅"
 RESTRICTION = "仅限政府值班系统内部流转，不得通过互联网平台传播"
 
@@ -76,8 +89,12 @@ class CapSource:
 
     @property
     def severity(self) -> Severity:
-        return Severity(grade=Grade(self.grade) if self.grade else None, sensitive=self.sensitive,
-                        may_escalate=self.may_escalate, hotspot=self.hotspot)
+        return Severity(
+            grade=Grade(self.grade) if self.grade else None,
+            sensitive=self.sensitive,
+            may_escalate=self.may_escalate,
+            hotspot=self.hotspot,
+        )
 
     @property
     def protected(self) -> bool:

@@ -33,8 +33,10 @@ def children() -> dict[str, Peer]:
     raw = settings.DUTYROOM_CHILDREN.strip()
     if not raw:
         return {}
-    return {c["code"]: Peer(code=c["code"], name=c.get("name", c["code"]), key=c["key"], url=c.get("url", ""))
-            for c in json.loads(raw)}
+    return {
+        c["code"]: Peer(code=c["code"], name=c.get("name", c["code"]), key=c["key"], url=c.get("url", ""))
+        for c in json.loads(raw)
+    }
 
 
 def instance_code() -> str:

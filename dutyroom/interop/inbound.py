@@ -58,10 +58,18 @@ def child_unit(peer: config.Peer, now: datetime) -> tuple[Unit, User]:
     """The child city as a reporting unit of this (parent) instance, and the account it files as."""
     unit = Unit.objects.filter(code=peer.code).first()
     if unit is None:
-        unit = Unit.objects.create(code=peer.code, name=peer.name, kind=UnitKind.CHILD_CITY,
-                                   parent=duty_room_unit(), categories=[])
-        audit_record(actor=None, action="unit.add", object_type="unit", object_id=unit.pk, at=now,
-                     unit_code=unit.code, data={"name": unit.name, "kind": unit.kind, "via": "interop"})
+        unit = Unit.objects.create(
+            code=peer.code, name=peer.name, kind=UnitKind.CHILD_CITY, parent=duty_room_unit(), categories=[]
+        )
+        audit_record(
+            actor=None,
+            action="unit.add",
+            object_type="unit",
+            object_id=unit.pk,
+            at=now,
+            unit_code=unit.code,
+            data={"name": unit.name, "kind": unit.kind, "via": "interop"},
+        )
     return unit, _system_user(f"{peer.code}-upward", Role.UNIT_REPORTER, unit, f"{peer.name}（系统转报）")
 
 
@@ -73,28 +81,45 @@ def interop_user() -> User:
 def _linked(sender: str, kind: str, remote_id: int | None) -> int | None:
     if remote_id is None:
         return None
-    return RemoteLink.objects.filter(sender=sender, kind=kind, remote_id=remote_id).values_list(
-        "local_id", flat=True).first()
+    return (
+        RemoteLink.objects.filter(sender=sender, kind=kind, remote_id=remote_id)
+        .values_list("local_id", flat=True)
+        .first()
+    )
 
 
 def _report_input(data: dict[str, Any], kind: str) -> ReportInput:
     loss = data.get("direct_loss_cny")
     return ReportInput(
-        kind=kind, channel="platform", summary=data.get("summary", ""), casualties=data.get("casualties"),
-        direct_loss_cny=Decimal(loss) if loss is not None else None, measures=data.get("measures", ""),
-        trend=data.get("trend", ""), signer=data.get("signer", ""), contact_name=data.get("contact_name", ""),
+        kind=kind,
+        channel="platform",
+        summary=data.get("summary", ""),
+        casualties=data.get("casualties"),
+        direct_loss_cny=Decimal(loss) if loss is not None else None,
+        measures=data.get("measures", ""),
+        trend=data.get("trend", ""),
+        signer=data.get("signer", ""),
+        contact_name=data.get("contact_name", ""),
         contact_phone=data.get("contact_phone", ""),
     )
 
 
 def _incident_input(data: dict[str, Any], unit: Unit) -> IncidentInput:
     return IncidentInput(
-        title=data["title"], category=data["category"], subtype=data.get("subtype", ""), grade=data.get("grade"),
-        sensitive=bool(data.get("sensitive")), may_escalate=bool(data.get("may_escalate")),
-        hotspot=bool(data.get("hotspot")), exercise=bool(data.get("exercise")),
+        title=data["title"],
+        category=data["category"],
+        subtype=data.get("subtype", ""),
+        grade=data.get("grade"),
+        sensitive=bool(data.get("sensitive")),
+        may_escalate=bool(data.get("may_escalate")),
+        hotspot=bool(data.get("hotspot")),
+        exercise=bool(data.get("exercise")),
         occurred_at=datetime.fromisoformat(data["occurred_at"]),
         learned_at=datetime.fromisoformat(data["learned_at"]) if data.get("learned_at") else None,
-        unit=unit.code, address=(data.get("place") or "")[:300], lat=data.get("lat"), lon=data.get("lon"),
+        unit=unit.code,
+        address=(data.get("place") or "")[:300],
+        lat=data.get("lat"),
+        lon=data.get("lon"),
         classification=data.get("classification", "internal"),
     )
 
@@ -137,8 +162,7 @@ def receive_incident(peer: config.Peer, body: dict[str, Any], now: datetime) -> 
             if kind != "final" and incident.state != IncidentState.OPEN:
                 kind = "final" if incident.state == IncidentState.HANDLED else "followup"
             filed_report = report_submit(actor=user, incident=incident, data=_report_input(report, kind), now=now)
-            RemoteLink.objects.create(sender=peer.code, kind="report", remote_id=report["id"],
-                                      local_id=filed_report.pk)
+            RemoteLink.objects.create(sender=peer.code, kind="report", remote_id=report["id"], local_id=filed_report.pk)
             known = filed_report.pk
         received = Report.objects.values_list("received_at", flat=True).get(pk=known)
         filed[str(report["id"])] = {"id": known, "received_at": iso_local(received)}
@@ -156,11 +180,20 @@ def receive_verification_request(body: dict[str, Any], now: datetime) -> dict[st
         incident_id = data.get("incident")  # our own id: the parent knows it from our forwarding
         incident = Incident.objects.filter(pk=incident_id).select_related("unit").first() if incident_id else None
         asked = incident.unit.code if incident else duty_room_unit().code
-        request = verification_request_create(actor=interop_user(), now=now, data=VerificationInput(
-            unit=asked, authority=settings.DUTYROOM_PARENT_AUTHORITY, question=data["question"],
-            incident=incident, due_at=datetime.fromisoformat(data["due_at"])))
-        RemoteLink.objects.create(sender="parent", kind="verification_request", remote_id=data["id"],
-                                  local_id=request.pk)
+        request = verification_request_create(
+            actor=interop_user(),
+            now=now,
+            data=VerificationInput(
+                unit=asked,
+                authority=settings.DUTYROOM_PARENT_AUTHORITY,
+                question=data["question"],
+                incident=incident,
+                due_at=datetime.fromisoformat(data["due_at"]),
+            ),
+        )
+        RemoteLink.objects.create(
+            sender="parent", kind="verification_request", remote_id=data["id"], local_id=request.pk
+        )
         local = request.pk
     return {"request": local}
 
@@ -213,8 +246,9 @@ class ReportShape(_Shape):
     kind: Literal["phone", "written", "followup", "final", "verification_reply"]
     summary: Text = ""
     casualties: CasualtiesShape | None = None
-    direct_loss_cny: Decimal | None = Field(default=None, ge=0, le=limits.LOSS_CNY_MAX,
-                                            decimal_places=limits.LOSS_CNY_PLACES)
+    direct_loss_cny: Decimal | None = Field(
+        default=None, ge=0, le=limits.LOSS_CNY_MAX, decimal_places=limits.LOSS_CNY_PLACES
+    )
     measures: Text = ""
     trend: Text = ""
     signer: Text = ""
@@ -275,8 +309,11 @@ class ReplyDelivery(Envelope):
     report: ReportShape
 
 
-DELIVERIES: dict[str, type[Envelope]] = {"incident": IncidentDelivery, "verification_request": RequestDelivery,
-                                         "verification_reply": ReplyDelivery}
+DELIVERIES: dict[str, type[Envelope]] = {
+    "incident": IncidentDelivery,
+    "verification_request": RequestDelivery,
+    "verification_reply": ReplyDelivery,
+}
 
 
 def _refusal(error: ValidationError) -> ValidationFailed:
@@ -316,10 +353,22 @@ def inbox_receive(*, peer: config.Peer, body: dict[str, Any], now: datetime) -> 
             result = receive_verification_request(body, now)
         else:
             raise ValidationFailed.one("kind", "不接受的转报类型", "this instance does not accept that kind")
-        response = {"forwarding_id": str(forwarding_id), "received_at": iso_local(now),
-                    "received_by": config.instance_name(), **result}
-        InboundForwarding.objects.create(forwarding_id=forwarding_id, sender=peer.code, kind=kind, received_at=now,
-                                         response=response)
-        audit_record(actor=None, action="interop.receive", object_type="forwarding", object_id=forwarding_id,
-                     at=now, unit_code=peer.code, data={"kind": kind, "result": result})
+        response = {
+            "forwarding_id": str(forwarding_id),
+            "received_at": iso_local(now),
+            "received_by": config.instance_name(),
+            **result,
+        }
+        InboundForwarding.objects.create(
+            forwarding_id=forwarding_id, sender=peer.code, kind=kind, received_at=now, response=response
+        )
+        audit_record(
+            actor=None,
+            action="interop.receive",
+            object_type="forwarding",
+            object_id=forwarding_id,
+            at=now,
+            unit_code=peer.code,
+            data={"kind": kind, "result": result},
+        )
     return response

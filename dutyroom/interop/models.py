@@ -32,11 +32,13 @@ class Forwarding(models.Model):
     target = models.CharField(max_length=64)  # the parent's name, or a child's code
     kind = models.CharField(max_length=24, choices=ForwardingKind.choices)
     source_event_id = models.BigIntegerField(null=True, blank=True)
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="forwardings")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="forwardings"
+    )
     report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    verification_request = models.ForeignKey("reports.VerificationRequest", null=True, blank=True,
-                                             on_delete=models.PROTECT, related_name="+")
+    verification_request = models.ForeignKey(
+        "reports.VerificationRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField(max_length=10, choices=ForwardingState.choices, default=ForwardingState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -48,8 +50,7 @@ class Forwarding(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["next_attempt_at"], name="forwarding_due",
-                                condition=~Q(state="delivered"))]
+        indexes = [models.Index(fields=["next_attempt_at"], name="forwarding_due", condition=~Q(state="delivered"))]
 
 
 class ForwardingCursor(models.Model):

@@ -55,20 +55,35 @@ def _plan_event(event: OutboxEvent, now: datetime) -> Forwarding | None:
         request = VerificationRequest.objects.filter(pk=event.payload.get("request")).first()
         if child is None or request is None:
             return None
-        return Forwarding(direction="down", target=child.code, kind=ForwardingKind.VERIFICATION_REQUEST,
-                          verification_request=request, incident=request.incident)
+        return Forwarding(
+            direction="down",
+            target=child.code,
+            kind=ForwardingKind.VERIFICATION_REQUEST,
+            verification_request=request,
+            incident=request.incident,
+        )
     if parent is None:
         return None
     report = Report.objects.filter(pk=event.payload.get("report")).select_related("verification_request").first()
-    if report is not None and report.verification_request is not None and RemoteLink.objects.filter(
-            sender="parent", kind="verification_request", local_id=report.verification_request.pk).exists():
-        return Forwarding(target=parent.name, kind=ForwardingKind.VERIFICATION_REPLY, report=report,
-                          verification_request=report.verification_request)
+    if (
+        report is not None
+        and report.verification_request is not None
+        and RemoteLink.objects.filter(
+            sender="parent", kind="verification_request", local_id=report.verification_request.pk
+        ).exists()
+    ):
+        return Forwarding(
+            target=parent.name,
+            kind=ForwardingKind.VERIFICATION_REPLY,
+            report=report,
+            verification_request=report.verification_request,
+        )
     incident = Incident.objects.filter(pk=event.incident_id).first() if event.incident_id else None
     if incident is None or not forwards_upward(incident):
         return None
-    if Forwarding.objects.filter(incident=incident, kind=ForwardingKind.INCIDENT,
-                                 state=ForwardingState.PENDING).exists():
+    if Forwarding.objects.filter(
+        incident=incident, kind=ForwardingKind.INCIDENT, state=ForwardingState.PENDING
+    ).exists():
         return None  # the pending one is built when it is sent, so it will carry this change too
     return Forwarding(target=parent.name, kind=ForwardingKind.INCIDENT, incident=incident)
 
@@ -79,8 +94,11 @@ def forwarding_plan(now: datetime) -> int:
         return 0
     with transaction.atomic():
         cursor, _ = ForwardingCursor.objects.select_for_update().get_or_create(id=1)
-        events = list(OutboxEvent.objects.filter(id__gt=cursor.last_event_id, topic__in=TOPICS)
-                      .select_related("unit").order_by("id")[:500])
+        events = list(
+            OutboxEvent.objects.filter(id__gt=cursor.last_event_id, topic__in=TOPICS)
+            .select_related("unit")
+            .order_by("id")[:500]
+        )
         if not events:
             return 0
         planned, seen = 0, set()
@@ -103,19 +121,37 @@ def forwarding_plan(now: datetime) -> int:
 
 def report_payload(report: Report) -> dict[str, Any]:
     return {
-        "id": report.pk, "kind": report.kind, "number": report.number, "summary": report.summary,
-        "casualties": {f: getattr(report, f) for f in ("deaths", "missing", "trapped", "serious_injuries",
-                                                        "injuries", "evacuated")} if report.has_figures else None,
+        "id": report.pk,
+        "kind": report.kind,
+        "number": report.number,
+        "summary": report.summary,
+        "casualties": {
+            f: getattr(report, f) for f in ("deaths", "missing", "trapped", "serious_injuries", "injuries", "evacuated")
+        }
+        if report.has_figures
+        else None,
         "direct_loss_cny": str(report.direct_loss_cny) if report.direct_loss_cny is not None else None,
-        "measures": report.measures, "trend": report.trend, "signer": report.signer,
-        "contact_name": report.contact_name, "contact_phone": report.contact_phone,
-        "unit_name": report.unit.name, "received_at": report.received_at.isoformat(),
+        "measures": report.measures,
+        "trend": report.trend,
+        "signer": report.signer,
+        "contact_name": report.contact_name,
+        "contact_phone": report.contact_phone,
+        "unit_name": report.unit.name,
+        "received_at": report.received_at.isoformat(),
     }
 
 
 def _stub_report(payload: dict[str, Any]) -> dict[str, Any]:
-    return {**payload, "summary": SECRET_NAME, "casualties": None, "direct_loss_cny": None, "measures": "",
-            "trend": "", "contact_name": "", "contact_phone": ""}
+    return {
+        **payload,
+        "summary": SECRET_NAME,
+        "casualties": None,
+        "direct_loss_cny": None,
+        "measures": "",
+        "trend": "",
+        "contact_name": "",
+        "contact_phone": "",
+    }
 
 
 def incident_payload(incident: Incident) -> dict[str, Any]:
@@ -137,39 +173,65 @@ def _full_payload(incident: Incident) -> dict[str, Any]:
     reports = Report.objects.filter(incident=incident).exclude(kind="verification_reply").select_related("unit")
     return {
         "incident": {
-            "id": incident.pk, "title": incident.title, "category": incident.category, "subtype": incident.subtype,
-            "grade": incident.grade, "sensitive": incident.sensitive, "may_escalate": incident.may_escalate,
-            "hotspot": incident.hotspot, "exercise": incident.exercise,
+            "id": incident.pk,
+            "title": incident.title,
+            "category": incident.category,
+            "subtype": incident.subtype,
+            "grade": incident.grade,
+            "sensitive": incident.sensitive,
+            "may_escalate": incident.may_escalate,
+            "hotspot": incident.hotspot,
+            "exercise": incident.exercise,
             "occurred_at": incident.occurred_at.isoformat(),
             "learned_at": incident.learned_at.isoformat() if incident.learned_at else None,
             "place": " ".join(p for p in ((incident.area.name if incident.area else ""), incident.address) if p),
-            "lat": incident.lat, "lon": incident.lon, "classification": incident.classification,
-            "state": incident.state, "unit_name": incident.unit.name,
+            "lat": incident.lat,
+            "lon": incident.lon,
+            "classification": incident.classification,
+            "state": incident.state,
+            "unit_name": incident.unit.name,
         },
         "reports": [report_payload(r) for r in reports.order_by("received_at", "id")],
     }
 
 
 def forwarding_body(forwarding: Forwarding) -> dict[str, Any]:
-    body: dict[str, Any] = {"forwarding_id": str(forwarding.forwarding_id), "kind": forwarding.kind,
-                            "sender": config.instance_code(), "sender_name": config.instance_name()}
+    body: dict[str, Any] = {
+        "forwarding_id": str(forwarding.forwarding_id),
+        "kind": forwarding.kind,
+        "sender": config.instance_code(),
+        "sender_name": config.instance_name(),
+    }
     if forwarding.kind == ForwardingKind.INCIDENT:
         assert forwarding.incident is not None
         body.update(incident_payload(forwarding.incident))
     elif forwarding.kind == ForwardingKind.VERIFICATION_REPLY:
         assert forwarding.report is not None and forwarding.verification_request is not None
-        link = RemoteLink.objects.get(sender="parent", kind="verification_request",
-                                      local_id=forwarding.verification_request.pk)
+        link = RemoteLink.objects.get(
+            sender="parent", kind="verification_request", local_id=forwarding.verification_request.pk
+        )
         body.update({"request": link.remote_id, "report": report_payload(forwarding.report)})
     else:
         request = forwarding.verification_request
         assert request is not None
         # the child's own id of the incident, when the incident came from that child
-        child_incident = (RemoteLink.objects.filter(sender=forwarding.target, kind="incident",
-                                                    local_id=request.incident_id)
-                          .values_list("remote_id", flat=True).first() if request.incident_id else None)
-        body.update({"request": {"id": request.pk, "question": request.question,
-                                 "due_at": request.due_at.isoformat(), "incident": child_incident}})
+        child_incident = (
+            RemoteLink.objects.filter(sender=forwarding.target, kind="incident", local_id=request.incident_id)
+            .values_list("remote_id", flat=True)
+            .first()
+            if request.incident_id
+            else None
+        )
+        body.update(
+            {
+                "request": {
+                    "id": request.pk,
+                    "question": request.question,
+                    "due_at": request.due_at.isoformat(),
+                    "incident": child_incident,
+                }
+            }
+        )
     return body
 
 
@@ -183,9 +245,17 @@ def _post(peer: config.Peer, forwarding: Forwarding, body: bytes) -> dict[str, A
     """Deliver through the one outbound client (a peer on a private network must be allowed by the
     administrator, ``DUTYROOM_FEEDS_ALLOW``); anything but a 2xx JSON answer is a failure to retry."""
     response = http.fetch(
-        "POST", peer.url.rstrip("/") + "/api/v1/interop/inbox", body=body, timeout=TIMEOUT, max_bytes=1024 * 1024,
-        headers={"Content-Type": "application/json", INSTANCE_HEADER: config.instance_code(),
-                 FORWARDING_HEADER: str(forwarding.forwarding_id), SIGNATURE_HEADER: sign(peer.key, body)},
+        "POST",
+        peer.url.rstrip("/") + "/api/v1/interop/inbox",
+        body=body,
+        timeout=TIMEOUT,
+        max_bytes=1024 * 1024,
+        headers={
+            "Content-Type": "application/json",
+            INSTANCE_HEADER: config.instance_code(),
+            FORWARDING_HEADER: str(forwarding.forwarding_id),
+            SIGNATURE_HEADER: sign(peer.key, body),
+        },
     )
     if not response.ok:
         raise http.HttpError(f"HTTP {response.status}: {response.body[:200].decode(errors='replace')}")
@@ -194,14 +264,22 @@ def _post(peer: config.Peer, forwarding: Forwarding, body: bytes) -> dict[str, A
 
 
 def _claim(now: datetime) -> list[int]:
-    due = Forwarding.objects.filter(
-        Q(state=ForwardingState.PENDING, next_attempt_at__lte=now)
-        | Q(state=ForwardingState.SENDING, claimed_until__lt=now)  # a worker died mid-send
-    ).order_by("next_attempt_at", "id").values_list("id", "state")[:BATCH]
+    due = (
+        Forwarding.objects.filter(
+            Q(state=ForwardingState.PENDING, next_attempt_at__lte=now)
+            | Q(state=ForwardingState.SENDING, claimed_until__lt=now)  # a worker died mid-send
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("id", "state")[:BATCH]
+    )
     claimed = []
     for forwarding_id, state in due:
-        if Forwarding.objects.filter(id=forwarding_id, state=state).update(
-                state=ForwardingState.SENDING, claimed_until=now + CLAIM) == 1:
+        if (
+            Forwarding.objects.filter(id=forwarding_id, state=state).update(
+                state=ForwardingState.SENDING, claimed_until=now + CLAIM
+            )
+            == 1
+        ):
             claimed.append(forwarding_id)
     return claimed
 
@@ -209,25 +287,41 @@ def _claim(now: datetime) -> list[int]:
 def _record_receipt(forwarding: Forwarding, receipt: dict[str, Any], now: datetime) -> None:
     with transaction.atomic():
         Forwarding.objects.filter(pk=forwarding.pk).update(
-            state=ForwardingState.DELIVERED, delivered_at=now, receipt=receipt, last_error="",
-            attempts=forwarding.attempts + 1)
+            state=ForwardingState.DELIVERED,
+            delivered_at=now,
+            receipt=receipt,
+            last_error="",
+            attempts=forwarding.attempts + 1,
+        )
         by = receipt.get("received_by", forwarding.target)
         for local_id, remote in (receipt.get("reports") or {}).items():
             ForwardedReport.objects.get_or_create(
                 report_id=int(local_id),
-                defaults={"received_at": datetime.fromisoformat(remote["received_at"]), "received_by": by,
-                          "remote_id": remote.get("id")})
+                defaults={
+                    "received_at": datetime.fromisoformat(remote["received_at"]),
+                    "received_by": by,
+                    "remote_id": remote.get("id"),
+                },
+            )
         remote_incident = receipt.get("incident")
         if forwarding.incident_id and remote_incident and forwarding.direction == "up":
-            RemoteLink.objects.get_or_create(sender="parent", kind="incident", remote_id=remote_incident,
-                                             defaults={"local_id": forwarding.incident_id})
+            RemoteLink.objects.get_or_create(
+                sender="parent",
+                kind="incident",
+                remote_id=remote_incident,
+                defaults={"local_id": forwarding.incident_id},
+            )
 
 
 def _fail(forwarding: Forwarding, error: str, now: datetime) -> None:
     attempts = forwarding.attempts + 1
     Forwarding.objects.filter(pk=forwarding.pk, state=ForwardingState.SENDING).update(
-        state=ForwardingState.PENDING, attempts=attempts, last_error=error[:500],
-        next_attempt_at=now + retry_delay(attempts, cap_seconds=config.backoff_max()), claimed_until=None)
+        state=ForwardingState.PENDING,
+        attempts=attempts,
+        last_error=error[:500],
+        next_attempt_at=now + retry_delay(attempts, cap_seconds=config.backoff_max()),
+        claimed_until=None,
+    )
 
 
 def forwarding_send(now: datetime) -> int:
@@ -235,7 +329,8 @@ def forwarding_send(now: datetime) -> int:
     delivered = 0
     for forwarding_id in _claim(now):
         forwarding = Forwarding.objects.select_related("incident", "report", "verification_request").get(
-            pk=forwarding_id)
+            pk=forwarding_id
+        )
         peer = _peer_for(forwarding)
         if peer is None:
             _fail(forwarding, "no peer configured", now)

@@ -16,8 +16,18 @@ def incident_forwarding_view(incident: Incident) -> dict[str, Any]:
     for report in Report.objects.filter(incident=incident).order_by("received_at", "id"):
         receipt = receipts.get(report.pk)
         if receipt is not None:
-            reports.append({"report": report.pk, "kind": report.kind, "received_by": receipt.received_by,
-                            "received_at": iso_local(receipt.received_at)})
+            reports.append(
+                {
+                    "report": report.pk,
+                    "kind": report.kind,
+                    "received_by": receipt.received_by,
+                    "received_at": iso_local(receipt.received_at),
+                }
+            )
     pending = Forwarding.objects.filter(incident=incident).exclude(state=ForwardingState.DELIVERED)
-    return {"incident": incident.pk, "forwarded": Forwarding.objects.filter(incident=incident).exists(),
-            "pending": pending.count(), "reports": reports}
+    return {
+        "incident": incident.pk,
+        "forwarded": Forwarding.objects.filter(incident=incident).exists(),
+        "pending": pending.count(),
+        "reports": reports,
+    }

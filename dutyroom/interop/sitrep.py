@@ -30,29 +30,39 @@ def report_version(report: Report, position: int) -> str:
 
 
 def sitrep_view(incident: Incident) -> dict[str, Any]:
-    reports = list(Report.objects.filter(incident=incident, kind__in=CHAIN_KINDS).select_related("unit")
-                   .order_by("received_at", "id"))
+    reports = list(
+        Report.objects.filter(incident=incident, kind__in=CHAIN_KINDS)
+        .select_related("unit")
+        .order_by("received_at", "id")
+    )
     chain: list[dict[str, Any]] = []
     for position, report in enumerate(reports, start=1):
-        chain.append({
-            "messageID": message_id(report),
-            "reportNumber": position,
-            "reportVersion": report_version(report, position),
-            "reportKind": report.kind,
-            "followupNumber": report.number,
-            "precedingMessageID": chain[-1]["messageID"] if chain else None,
-            "originatingMessageID": chain[0]["messageID"] if chain else message_id(report),
-            "preparedBy": report.unit.code,
-            "preparedByName": report.unit.name,
-            "authorizedBy": report.signer or None,
-            "dateTimeReceived": iso_local(report.received_at),
-            "situationSummary": report.summary,
-            "casualtyAndIllnessSummary": {
-                "deaths": report.deaths, "missing": report.missing, "trapped": report.trapped,
-                "serious_injuries": report.serious_injuries, "injuries": report.injuries,
-                "evacuated": report.evacuated,
-            } if report.has_figures else None,
-        })
+        chain.append(
+            {
+                "messageID": message_id(report),
+                "reportNumber": position,
+                "reportVersion": report_version(report, position),
+                "reportKind": report.kind,
+                "followupNumber": report.number,
+                "precedingMessageID": chain[-1]["messageID"] if chain else None,
+                "originatingMessageID": chain[0]["messageID"] if chain else message_id(report),
+                "preparedBy": report.unit.code,
+                "preparedByName": report.unit.name,
+                "authorizedBy": report.signer or None,
+                "dateTimeReceived": iso_local(report.received_at),
+                "situationSummary": report.summary,
+                "casualtyAndIllnessSummary": {
+                    "deaths": report.deaths,
+                    "missing": report.missing,
+                    "trapped": report.trapped,
+                    "serious_injuries": report.serious_injuries,
+                    "injuries": report.injuries,
+                    "evacuated": report.evacuated,
+                }
+                if report.has_figures
+                else None,
+            }
+        )
     return {
         "incidentID": f"{settings.DUTYROOM_CAP_SENDER}.incident.{incident.pk}",
         "incidentName": incident.title,

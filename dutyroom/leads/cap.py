@@ -32,13 +32,43 @@ MAX_BYTES = 1024 * 1024
 # duplicate scoring and audit entry, so the bound also bounds the work one message can cause (800 identical
 # blocks once held the city's database for 55 s).
 MAX_INFOS = 16
-INFO_ORDER = ["language", "category", "event", "responseType", "urgency", "severity", "certainty", "audience",
-              "eventCode", "effective", "onset", "expires", "senderName", "headline", "description", "instruction",
-              "web", "contact", "parameter", "resource", "area"]
+INFO_ORDER = [
+    "language",
+    "category",
+    "event",
+    "responseType",
+    "urgency",
+    "severity",
+    "certainty",
+    "audience",
+    "eventCode",
+    "effective",
+    "onset",
+    "expires",
+    "senderName",
+    "headline",
+    "description",
+    "instruction",
+    "web",
+    "contact",
+    "parameter",
+    "resource",
+    "area",
+]
 # CAP category → incident category (domain.md §2): a hint for a confirmed lead's new incident.
-CATEGORY_HINTS = {"Geo": "natural", "Met": "natural", "Env": "accident", "Safety": "accident", "Fire": "accident",
-                  "Transport": "accident", "Infra": "accident", "CBRNE": "accident", "Rescue": "accident",
-                  "Health": "public_health", "Security": "social_security"}
+CATEGORY_HINTS = {
+    "Geo": "natural",
+    "Met": "natural",
+    "Env": "accident",
+    "Safety": "accident",
+    "Fire": "accident",
+    "Transport": "accident",
+    "Infra": "accident",
+    "CBRNE": "accident",
+    "Rescue": "accident",
+    "Health": "public_health",
+    "Security": "social_security",
+}
 
 
 @dataclass
@@ -63,8 +93,15 @@ class CapMessage:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -76,8 +113,13 @@ def _fail(zh: str, en: str) -> ValidationFailed:
     return ValidationFailed.one("body", zh, en)
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _LEADING_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # GB2312 and GBK texts are read as GB18030, their superset: publishers label GBK text GB2312 all the time
@@ -163,8 +205,9 @@ def _validate(root: etree._Element, ns: str, notes: list[str]) -> None:
         if dropped:
             notes.append(f"忽略非 CAP 元素 (ignored non-CAP elements): {', '.join(sorted(set(dropped)))}")
         return
-    raise _fail(f"不符合 CAP 规范（第 {first.line} 行）：{first.message}",
-                f"not valid CAP (line {first.line}): {first.message}")
+    raise _fail(
+        f"不符合 CAP 规范（第 {first.line} 行）：{first.message}", f"not valid CAP (line {first.line}): {first.message}"
+    )
 
 
 def _text(el: etree._Element, ns: str, name: str) -> str:
@@ -178,8 +221,10 @@ def _check_references(root: etree._Element, ns: str) -> None:
         return
     triples = (refs.text or "").split()
     if not triples or any(len(t.split(",")) != 3 for t in triples):
-        raise _fail("references 必须是一个或多个 “sender,identifier,sent” 三元组",
-                    "references must hold one or more sender,identifier,sent triples")
+        raise _fail(
+            "references 必须是一个或多个 “sender,identifier,sent” 三元组",
+            "references must hold one or more sender,identifier,sent triples",
+        )
 
 
 def _when(value: str) -> datetime | None:
@@ -194,15 +239,18 @@ def _info(info: etree._Element, ns: str, sent: str) -> CapInfo:
     event = _text(info, ns, "event")
     headline = _text(info, ns, "headline") or event
     parts = [_text(info, ns, "description"), _text(info, ns, "instruction")]
-    meta = " · ".join(x for x in (_text(info, ns, "urgency"), _text(info, ns, "severity"),
-                                  _text(info, ns, "certainty")) if x)
+    meta = " · ".join(
+        x for x in (_text(info, ns, "urgency"), _text(info, ns, "severity"), _text(info, ns, "certainty")) if x
+    )
     areas = [_text(a, ns, "areaDesc") for a in info.findall(f"{{{ns}}}area")]
     category = _text(info, ns, "category")
     return CapInfo(
-        title=headline[:200], text="\n".join(p for p in [f"[{event}] {meta}", *parts] if p)[:20000],
+        title=headline[:200],
+        text="\n".join(p for p in [f"[{event}] {meta}", *parts] if p)[:20000],
         category_hint=CATEGORY_HINTS.get(category, ""),
         occurred_at=_when(_text(info, ns, "onset") or _text(info, ns, "effective") or sent),
-        address="；".join(a for a in areas if a)[:300], url=_text(info, ns, "web")[:500],
+        address="；".join(a for a in areas if a)[:300],
+        url=_text(info, ns, "web")[:500],
     )
 
 
@@ -211,20 +259,36 @@ def cap_parse(body: bytes) -> CapMessage:
     root, encoding = _parse(body)
     ns = etree.QName(root).namespace or ""
     if etree.QName(root).localname != "alert" or ns not in NAMESPACES:
-        raise _fail(f"根元素必须是 CAP 1.1 或 1.2 的 alert，实际为 {root.tag}",
-                    f"the root must be a CAP 1.1 or 1.2 alert, got {root.tag}")
-    message = CapMessage(version=ns.rsplit(":", 1)[-1], identifier=_text(root, ns, "identifier"),
-                         sender=_text(root, ns, "sender"), sent=_text(root, ns, "sent"), encoding=encoding)
+        raise _fail(
+            f"根元素必须是 CAP 1.1 或 1.2 的 alert，实际为 {root.tag}",
+            f"the root must be a CAP 1.1 or 1.2 alert, got {root.tag}",
+        )
+    message = CapMessage(
+        version=ns.rsplit(":", 1)[-1],
+        identifier=_text(root, ns, "identifier"),
+        sender=_text(root, ns, "sender"),
+        sent=_text(root, ns, "sent"),
+        encoding=encoding,
+    )
     blocks = len(root.findall(f"{{{ns}}}info"))
     if blocks > MAX_INFOS:
-        raise _fail(f"一条 CAP 消息最多 {MAX_INFOS} 个 info 段（每种语言或受众一段），收到 {blocks} 个",
-                    f"a CAP message may carry at most {MAX_INFOS} info blocks (one per language or audience); "
-                    f"got {blocks}")
+        raise _fail(
+            f"一条 CAP 消息最多 {MAX_INFOS} 个 info 段（每种语言或受众一段），收到 {blocks} 个",
+            f"a CAP message may carry at most {MAX_INFOS} info blocks (one per language or audience); got {blocks}",
+        )
     _validate(root, ns, message.notes)
     _check_references(root, ns)
     message.infos = [_info(info, ns, message.sent) for info in root.findall(f"{{{ns}}}info")]
     if not message.infos:  # a valid alert with no info block is still news: one lead from the alert itself
         note = _text(root, ns, "note")
-        message.infos = [CapInfo(title=(note or f"CAP {_text(root, ns, 'msgType')} {message.identifier}")[:200],
-                                 text=note, category_hint="", occurred_at=_when(message.sent), address="", url="")]
+        message.infos = [
+            CapInfo(
+                title=(note or f"CAP {_text(root, ns, 'msgType')} {message.identifier}")[:200],
+                text=note,
+                category_hint="",
+                occurred_at=_when(message.sent),
+                address="",
+                url="",
+            )
+        ]
     return message

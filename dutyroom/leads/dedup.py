@@ -72,19 +72,28 @@ def incident_signatures(incidents: list[tuple[int, str, str, datetime]]) -> dict
             continue
         signature = Signature.of(title, address)
         out[pk] = signature
-        fresh.append(IncidentSignature(incident_id=pk, shingles=signature.shingles, kinds=signature.kinds,
-                                       incident_updated_at=updated_at,
-                                       checked_at=row.checked_at if row is not None else None))
+        fresh.append(
+            IncidentSignature(
+                incident_id=pk,
+                shingles=signature.shingles,
+                kinds=signature.kinds,
+                incident_updated_at=updated_at,
+                checked_at=row.checked_at if row is not None else None,
+            )
+        )
     if fresh:
         IncidentSignature.objects.bulk_create(
-            fresh, update_conflicts=True, unique_fields=["incident"],
+            fresh,
+            update_conflicts=True,
+            unique_fields=["incident"],
             update_fields=["shingles", "kinds", "incident_updated_at"],
         )
     return out
 
 
-def duplicate_candidates(doc: Doc, *, area_id: int | None, at: datetime, not_lead: int | None = None,
-                         not_incident: int | None = None) -> list[Match]:
+def duplicate_candidates(
+    doc: Doc, *, area_id: int | None, at: datetime, not_lead: int | None = None, not_incident: int | None = None
+) -> list[Match]:
     """Scored matches for ``doc`` at or above the threshold, best first (at most ``KEEP``)."""
     incidents = list(
         Incident.objects.filter(state=IncidentState.OPEN, occurred_at__gte=at - WINDOW, occurred_at__lte=at + WINDOW)

@@ -57,8 +57,9 @@ def topics_by_lead(start: datetime, end: datetime) -> dict[int, tuple[datetime, 
     """lead id → (received_at, its words, its watch terms with their level) for leads in (start, end]."""
     rows: dict[int, tuple[datetime, set[str], dict[str, int]]] = {
         pk: (at, set(words.split()), {})
-        for pk, at, words in Lead.objects.filter(received_at__gt=start, received_at__lte=end)
-        .values_list("id", "received_at", "words")
+        for pk, at, words in Lead.objects.filter(received_at__gt=start, received_at__lte=end).values_list(
+            "id", "received_at", "words"
+        )
     }
     hits = WatchHit.objects.filter(lead__received_at__gt=start, lead__received_at__lte=end)
     for lead_id, term, level in hits.values_list("lead_id", "term_text", "level"):
@@ -102,17 +103,42 @@ def _raise(story: Story, rule: WatchRule, term: bool, now: datetime, reason: str
     try:
         with transaction.atomic():
             warning = EarlyWarning.objects.create(
-                topic=burst.topic[:100], topic_kind="term" if term else "word", related=list(story.related),
+                topic=burst.topic[:100],
+                topic_kind="term" if term else "word",
+                related=list(story.related),
                 reason=reason,
-                window_start=now - rule.window, window_end=now, step_at=step_at(now), count=burst.count,
-                baseline=burst.baseline, z=burst.z, params=params, raised_at=now)
+                window_start=now - rule.window,
+                window_end=now,
+                step_at=step_at(now),
+                count=burst.count,
+                baseline=burst.baseline,
+                z=burst.z,
+                params=params,
+                raised_at=now,
+            )
             warning.items.set(lead_ids)
-            audit_record(actor=None, action="warning.raise", object_type="warning", object_id=warning.pk, at=now,
-                         data={"topic": warning.topic, "related": warning.related, "count": burst.count,
-                               "baseline": burst.baseline, "z": burst.z, "leads": lead_ids})
-            outbox_emit(topic="lead.warning", units=[duty_room_unit()], at=now, sensitive=True,
-                        payload={"warning": warning.pk, "topic": warning.topic, "count": burst.count,
-                                 "z": burst.z})
+            audit_record(
+                actor=None,
+                action="warning.raise",
+                object_type="warning",
+                object_id=warning.pk,
+                at=now,
+                data={
+                    "topic": warning.topic,
+                    "related": warning.related,
+                    "count": burst.count,
+                    "baseline": burst.baseline,
+                    "z": burst.z,
+                    "leads": lead_ids,
+                },
+            )
+            outbox_emit(
+                topic="lead.warning",
+                units=[duty_room_unit()],
+                at=now,
+                sensitive=True,
+                payload={"warning": warning.pk, "topic": warning.topic, "count": burst.count, "z": burst.z},
+            )
     except IntegrityError:  # another worker raised it in this step
         return None
     return warning
@@ -156,11 +182,18 @@ def warning_acknowledge(*, actor: User, warning: EarlyWarning, now: datetime) ->
     _require_duty_room(actor)
     with transaction.atomic():
         updated = EarlyWarning.objects.filter(pk=warning.pk, state=WarningState.OPEN).update(
-            state=WarningState.ACKNOWLEDGED, handled_by=actor, handled_at=now)
+            state=WarningState.ACKNOWLEDGED, handled_by=actor, handled_at=now
+        )
         if updated != 1:
             raise Conflict("该预警已处理", "this warning was already handled")
-        audit_record(actor=actor, action="warning.acknowledge", object_type="warning", object_id=warning.pk,
-                     at=now, data={"topic": warning.topic})
+        audit_record(
+            actor=actor,
+            action="warning.acknowledge",
+            object_type="warning",
+            object_id=warning.pk,
+            at=now,
+            data={"topic": warning.topic},
+        )
     warning.refresh_from_db()
     return warning
 
@@ -170,30 +203,56 @@ def warning_verify(*, actor: User, warning: EarlyWarning, now: datetime) -> Earl
     items and goes to that channel's verifiers on the clock."""
     _require_duty_room(actor)
     with transaction.atomic():
-        if EarlyWarning.objects.select_for_update().filter(
-                pk=warning.pk, state__in=[WarningState.OPEN, WarningState.ACKNOWLEDGED]).count() != 1:
+        if (
+            EarlyWarning.objects.select_for_update()
+            .filter(pk=warning.pk, state__in=[WarningState.OPEN, WarningState.ACKNOWLEDGED])
+            .count()
+            != 1
+        ):
             raise Conflict("该预警已转核实", "this warning is already being verified")
         items = list(warning.items.order_by("received_at")[:50])
         channel = Counter(i.channel for i in items).most_common(1)[0][0] if items else "internet"
         listing = "\n".join(f"#{i.pk} {i.title}" for i in items)
         lead = lead_submit(
-            data=LeadInput(channel=channel, title=f"预警核实：{warning.topic}（{warning.count}条）"[:200],
-                           text=f"窗口 {warning.window_start:%Y-%m-%d %H:%M}–{warning.window_end:%H:%M} UTC，"
-                                f"基线 {warning.baseline}，z={warning.z}\n{listing}"),
-            origin=LeadOrigin(source=f"warning:{warning.pk}", sender=actor), now=now)
-        EarlyWarning.objects.filter(pk=warning.pk).update(state=WarningState.VERIFYING, handled_by=actor,
-                                                          handled_at=now, lead=lead)
-        audit_record(actor=actor, action="warning.verify", object_type="warning", object_id=warning.pk, at=now,
-                     data={"topic": warning.topic, "lead": lead.pk})
+            data=LeadInput(
+                channel=channel,
+                title=f"预警核实：{warning.topic}（{warning.count}条）"[:200],
+                text=f"窗口 {warning.window_start:%Y-%m-%d %H:%M}–{warning.window_end:%H:%M} UTC，"
+                f"基线 {warning.baseline}，z={warning.z}\n{listing}",
+            ),
+            origin=LeadOrigin(source=f"warning:{warning.pk}", sender=actor),
+            now=now,
+        )
+        EarlyWarning.objects.filter(pk=warning.pk).update(
+            state=WarningState.VERIFYING, handled_by=actor, handled_at=now, lead=lead
+        )
+        audit_record(
+            actor=actor,
+            action="warning.verify",
+            object_type="warning",
+            object_id=warning.pk,
+            at=now,
+            data={"topic": warning.topic, "lead": lead.pk},
+        )
     warning.refresh_from_db()
     return warning
 
 
 def warning_view(warning: EarlyWarning) -> dict[str, object]:
-    return {"id": warning.pk, "topic": warning.topic, "topic_kind": warning.topic_kind,
-            "window_start": iso_local(warning.window_start), "window_end": iso_local(warning.window_end),
-            "related": warning.related, "reason": warning.reason, "why": warning.why, "count": warning.count,
-            "baseline": warning.baseline, "z": warning.z,
-            "state": warning.state,
-            "raised_at": iso_local(warning.raised_at), "lead": warning.lead_id,
-            "items": list(warning.items.values_list("id", flat=True))}
+    return {
+        "id": warning.pk,
+        "topic": warning.topic,
+        "topic_kind": warning.topic_kind,
+        "window_start": iso_local(warning.window_start),
+        "window_end": iso_local(warning.window_end),
+        "related": warning.related,
+        "reason": warning.reason,
+        "why": warning.why,
+        "count": warning.count,
+        "baseline": warning.baseline,
+        "z": warning.z,
+        "state": warning.state,
+        "raised_at": iso_local(warning.raised_at),
+        "lead": warning.lead_id,
+        "items": list(warning.items.values_list("id", flat=True)),
+    }

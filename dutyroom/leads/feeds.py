@@ -61,8 +61,14 @@ def fetch(source: FeedSource) -> Fetched:
         headers["If-None-Match"] = source.etag
     if source.last_modified:
         headers["If-Modified-Since"] = source.last_modified
-    response = http.fetch("GET", source.url, headers=headers, timeout=TIMEOUT_SECONDS, max_redirects=MAX_REDIRECTS,
-                          max_bytes=MAX_FEED_BYTES)
+    response = http.fetch(
+        "GET",
+        source.url,
+        headers=headers,
+        timeout=TIMEOUT_SECONDS,
+        max_redirects=MAX_REDIRECTS,
+        max_bytes=MAX_FEED_BYTES,
+    )
     if response.status == 304:
         return Fetched(304, b"", source.etag, source.last_modified)
     if not response.ok:
@@ -95,11 +101,16 @@ def _import_entry(source: FeedSource, entry: Any, now: datetime) -> bool:
         with transaction.atomic():
             seen = FeedSeen.objects.create(source=source, key=key, seen_at=now)
             lead = lead_submit(
-                data=LeadInput(channel=source.channel, title=title, text=text[:20000],
-                               url=link if link.startswith(("http://", "https://")) else "",
-                               occurred_at=_published(entry, now)),
-                origin=LeadOrigin(source=f"feed:{source.name}", raw=repr(dict(entry))[:100000],
-                                  raw_type="feed-entry", feed=source),
+                data=LeadInput(
+                    channel=source.channel,
+                    title=title,
+                    text=text[:20000],
+                    url=link if link.startswith(("http://", "https://")) else "",
+                    occurred_at=_published(entry, now),
+                ),
+                origin=LeadOrigin(
+                    source=f"feed:{source.name}", raw=repr(dict(entry))[:100000], raw_type="feed-entry", feed=source
+                ),
                 now=now,
             )
             seen.lead = lead
@@ -126,26 +137,44 @@ def feed_poll(source: FeedSource, now: datetime) -> int:
             imported = sum(_import_entry(source, entry, now) for entry in parsed.entries)
     except Exception as error:  # any failure is the source's state, shown to the duty room
         FeedSource.objects.filter(pk=source.pk).update(
-            last_polled_at=now, last_error=f"{type(error).__name__}: {error}"[:2000], failures=source.failures + 1,
+            last_polled_at=now,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            failures=source.failures + 1,
             last_status=getattr(error, "code", None),
             # the one backoff of every retrying queue, in units of the source's own interval: the first retry at
             # the interval as before, then 2×, 4× … up to an hour (or the interval, if longer), so a dead source
             # is not hammered and a recovered one is back within the hour. No jitter: one poller per source.
-            next_poll_at=now + retry_delay(source.failures, base_seconds=source.interval_seconds,
-                                           cap_seconds=max(source.interval_seconds, 3600), jitter=0.0))
+            next_poll_at=now
+            + retry_delay(
+                source.failures,
+                base_seconds=source.interval_seconds,
+                cap_seconds=max(source.interval_seconds, 3600),
+                jitter=0.0,
+            ),
+        )
         log.warning("feed %s failed: %s", source.name, error)
         return 0
     FeedSource.objects.filter(pk=source.pk).update(
-        last_polled_at=now, last_ok_at=now, last_error="", failures=0, last_status=fetched.status,
-        etag=fetched.etag[:300], last_modified=fetched.last_modified[:100],
-        items_imported=source.items_imported + imported)
+        last_polled_at=now,
+        last_ok_at=now,
+        last_error="",
+        failures=0,
+        last_status=fetched.status,
+        etag=fetched.etag[:300],
+        last_modified=fetched.last_modified[:100],
+        items_imported=source.items_imported + imported,
+    )
     return imported
 
 
 def _claim(source: FeedSource, now: datetime) -> bool:
     """Compare-and-set on ``next_poll_at``: exactly one worker polls a due source."""
-    return FeedSource.objects.filter(pk=source.pk, next_poll_at=source.next_poll_at).update(
-        next_poll_at=now + timedelta(seconds=source.interval_seconds)) == 1
+    return (
+        FeedSource.objects.filter(pk=source.pk, next_poll_at=source.next_poll_at).update(
+            next_poll_at=now + timedelta(seconds=source.interval_seconds)
+        )
+        == 1
+    )
 
 
 def feeds_job(now: datetime) -> datetime | None:
@@ -156,8 +185,9 @@ def feeds_job(now: datetime) -> datetime | None:
     return FeedSource.objects.filter(active=True).aggregate(m=Min("next_poll_at"))["m"]
 
 
-def feed_source_create(*, actor: User, name: str, url: str, channel: str, interval_seconds: int,
-                       now: datetime) -> FeedSource:
+def feed_source_create(
+    *, actor: User, name: str, url: str, channel: str, interval_seconds: int, now: datetime
+) -> FeedSource:
     """Configure a source (duty room); it is polled at once, then every ``interval_seconds`` (at least 60)."""
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以配置信息源", "only the duty room configures feeds")
@@ -171,9 +201,20 @@ def feed_source_create(*, actor: User, name: str, url: str, channel: str, interv
         errors.add("name", "信息源名称已存在", "a source with this name exists")
     errors.raise_if_any()
     with transaction.atomic():
-        source = FeedSource.objects.create(name=name.strip(), url=url, channel=channel,
-                                           interval_seconds=interval_seconds, next_poll_at=now, created_at=now)
-        audit_record(actor=actor, action="feed_source.create", object_type="feed_source", object_id=source.pk,
-                     at=now, data={"name": source.name, "url": url, "channel": channel,
-                                   "interval_seconds": interval_seconds})
+        source = FeedSource.objects.create(
+            name=name.strip(),
+            url=url,
+            channel=channel,
+            interval_seconds=interval_seconds,
+            next_poll_at=now,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="feed_source.create",
+            object_type="feed_source",
+            object_id=source.pk,
+            at=now,
+            data={"name": source.name, "url": url, "channel": channel, "interval_seconds": interval_seconds},
+        )
     return source

@@ -33,33 +33,54 @@ PERIOD = timedelta(seconds=30)
 
 def _unchecked(now: datetime) -> QuerySet[Incident]:
     checked = IncidentSignature.objects.filter(checked_at__isnull=False).values("incident_id")
-    return (Incident.objects.filter(state=IncidentState.OPEN, created_at__gte=now - RECENT)
-            .exclude(pk__in=checked).order_by("created_at"))
+    return (
+        Incident.objects.filter(state=IncidentState.OPEN, created_at__gte=now - RECENT)
+        .exclude(pk__in=checked)
+        .order_by("created_at")
+    )
 
 
 def incident_duplicates_check(*, incident: Incident, now: datetime) -> list[IncidentDuplicate] | None:
     """Offer this incident's probable duplicates; ``None`` if another worker checked it already."""
     with transaction.atomic():
-        signature = dedup.incident_signatures(
-            [(incident.pk, incident.title, incident.address, incident.updated_at)])[incident.pk]
+        signature = dedup.incident_signatures([(incident.pk, incident.title, incident.address, incident.updated_at)])[
+            incident.pk
+        ]
         if IncidentSignature.objects.filter(pk=incident.pk, checked_at__isnull=True).update(checked_at=now) != 1:
             return None
         doc = Doc.signed(signature, incident.area_id, incident.occurred_at)
-        matches = dedup.duplicate_candidates(doc, area_id=incident.area_id, at=incident.occurred_at,
-                                             not_incident=incident.pk)
-        rows = IncidentDuplicate.objects.bulk_create([
-            IncidentDuplicate(incident=incident, other_incident_id=m.incident_id, other_lead_id=m.lead_id,
-                              score=m.score, created_at=now)
-            for m in matches
-        ])
+        matches = dedup.duplicate_candidates(
+            doc, area_id=incident.area_id, at=incident.occurred_at, not_incident=incident.pk
+        )
+        rows = IncidentDuplicate.objects.bulk_create(
+            [
+                IncidentDuplicate(
+                    incident=incident,
+                    other_incident_id=m.incident_id,
+                    other_lead_id=m.lead_id,
+                    score=m.score,
+                    created_at=now,
+                )
+                for m in matches
+            ]
+        )
         if rows:
             offered = [{"incident": r.other_incident_id, "lead": r.other_lead_id, "score": r.score} for r in rows]
-            audit_record(actor=None, action="incident.duplicates_offered", object_type="incident",
-                         object_id=incident.pk, at=now, data={"duplicates": offered})
-            outbox_emit(topic="incident.duplicates", units=[duty_room_unit()], at=now,
-                        payload={"incident": incident.pk, "title": incident_name(incident, None),
-                                 "duplicates": offered},
-                        sensitive=True)
+            audit_record(
+                actor=None,
+                action="incident.duplicates_offered",
+                object_type="incident",
+                object_id=incident.pk,
+                at=now,
+                data={"duplicates": offered},
+            )
+            outbox_emit(
+                topic="incident.duplicates",
+                units=[duty_room_unit()],
+                at=now,
+                payload={"incident": incident.pk, "title": incident_name(incident, None), "duplicates": offered},
+                sensitive=True,
+            )
     return rows
 
 
@@ -82,25 +103,35 @@ def access_incident_duplicate(user: User, duplicate_id: int, visible: QuerySet[I
     return found
 
 
-def incident_duplicate_decide(*, actor: User, duplicate: IncidentDuplicate, confirm: bool,
-                              now: datetime) -> IncidentDuplicate:
+def incident_duplicate_decide(
+    *, actor: User, duplicate: IncidentDuplicate, confirm: bool, now: datetime
+) -> IncidentDuplicate:
     """The duty officer confirms or rejects an offer made for a new incident."""
     if not actor.is_duty_room:
         raise Forbidden("只有值班室可以确认重复", "only the duty room decides duplicates")
     with transaction.atomic():
         updated = IncidentDuplicate.objects.filter(pk=duplicate.pk, state=DuplicateState.PROPOSED).update(
-            state=DuplicateState.CONFIRMED if confirm else DuplicateState.REJECTED, decided_by=actor,
-            decided_at=now)
+            state=DuplicateState.CONFIRMED if confirm else DuplicateState.REJECTED, decided_by=actor, decided_at=now
+        )
         if updated != 1:
             raise Conflict("该重复提示已处理", "this proposal was already decided")
         duplicate.refresh_from_db()
-        audit_record(actor=actor, action="incident.duplicate_decide", object_type="incident",
-                     object_id=duplicate.incident_id, at=now,
-                     data={"duplicate": duplicate.pk, "confirmed": confirm, "score": duplicate.score,
-                           "incident": duplicate.other_incident_id, "lead": duplicate.other_lead_id})
+        audit_record(
+            actor=actor,
+            action="incident.duplicate_decide",
+            object_type="incident",
+            object_id=duplicate.incident_id,
+            at=now,
+            data={
+                "duplicate": duplicate.pk,
+                "confirmed": confirm,
+                "score": duplicate.score,
+                "incident": duplicate.other_incident_id,
+                "lead": duplicate.other_lead_id,
+            },
+        )
     return duplicate
 
 
 def incident_duplicate_view(d: IncidentDuplicate) -> dict[str, object]:
-    return {"id": d.pk, "incident": d.other_incident_id, "lead": d.other_lead_id, "score": d.score,
-            "state": d.state}
+    return {"id": d.pk, "incident": d.other_incident_id, "lead": d.other_lead_id, "score": d.score, "state": d.state}

@@ -95,8 +95,7 @@ class Lead(models.Model):
     raw = models.TextField(blank=True)
     raw_type = models.CharField(max_length=40, blank=True)
     #: a message that filed several leads is kept once, here, not copied into ``raw`` per lead
-    raw_message = models.ForeignKey(RawMessage, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="leads")
+    raw_message = models.ForeignKey(RawMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
     category_hint = models.CharField(max_length=20, blank=True)
     state = models.CharField(max_length=12, choices=LeadState.choices, default=LeadState.NEW)
     verifier_unit = models.ForeignKey("orgs.Unit", null=True, on_delete=models.PROTECT, related_name="+")
@@ -106,9 +105,7 @@ class Lead(models.Model):
     )
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outcome_reason = models.TextField(blank=True)
-    verified_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    verified_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField(null=True, blank=True)
     #: duplicate-scoring signature, stored at intake (``similarity.Signature``)
     shingles = models.TextField(blank=True, default="")
@@ -175,8 +172,7 @@ class LeadDuplicate(models.Model):
     other = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -189,8 +185,7 @@ class IncidentSignature(models.Model):
     nothing of scoring): written when the worker first sees a new incident, renewed when ``updated_at``
     moves. ``checked_at`` set = the incident has been offered its duplicates."""
 
-    incident = models.OneToOneField("incidents.Incident", primary_key=True, on_delete=models.CASCADE,
-                                    related_name="+")
+    incident = models.OneToOneField("incidents.Incident", primary_key=True, on_delete=models.CASCADE, related_name="+")
     shingles = models.TextField(blank=True)
     kinds = models.CharField(max_length=100, blank=True)
     incident_updated_at = models.DateTimeField()
@@ -201,13 +196,13 @@ class IncidentDuplicate(models.Model):
     """A new incident that probably repeats an open incident or lead, offered with its score."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
-    other_incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
-                                       related_name="+")
+    other_incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     other_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     state = models.CharField(max_length=10, choices=DuplicateState.choices, default=DuplicateState.PROPOSED)
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -222,7 +217,7 @@ class EvidenceState(models.TextChoices):
 
 
 class LeadEvidence(models.Model):
-    """"Who knew first": the city learned of an incident from a lead before the responsible unit reported it.
+    """ "Who knew first": the city learned of an incident from a lead before the responsible unit reported it.
 
     Stored when a confirmed lead becomes or joins an incident; the assessment turns a candidate into a
     迟报/漏报 finding with one click (``kind`` says which: ``late`` if the unit had reported after the lead,
@@ -233,8 +228,9 @@ class LeadEvidence(models.Model):
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
     lead_received_at = models.DateTimeField()
     first_report_at = models.DateTimeField(null=True, blank=True)
-    obligation = models.ForeignKey("obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    obligation = models.ForeignKey(
+        "obligations.Obligation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=[("late", "迟报"), ("omitted", "漏报")])
     state = models.CharField(max_length=10, choices=EvidenceState.choices, default=EvidenceState.CANDIDATE)
     created_at = models.DateTimeField()
@@ -262,8 +258,9 @@ class WatchTerm(models.Model):
     class Meta:
         ordering = ["kind", "term"]
         constraints = [
-            models.UniqueConstraint(fields=["normalized"], condition=Q(deleted_at__isnull=True),
-                                    name="watch_term_live_once"),
+            models.UniqueConstraint(
+                fields=["normalized"], condition=Q(deleted_at__isnull=True), name="watch_term_live_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,8 +323,7 @@ class EarlyWarning(models.Model):
     items = models.ManyToManyField(Lead, related_name="warnings")
     state = models.CharField(max_length=12, choices=WarningState.choices, default=WarningState.OPEN)
     raised_at = models.DateTimeField()
-    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     handled_at = models.DateTimeField(null=True, blank=True)
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -344,5 +340,12 @@ class EarlyWarning(models.Model):
         from dutyroom.leads.opinion import warning_why
 
         minutes = round((self.window_end - self.window_start).total_seconds() / 60)
-        return warning_why(self.topic, count=self.count, baseline=self.baseline, window_minutes=minutes,
-                           related=self.related, sensitive=self.reason == "sensitive", translate=gettext)
+        return warning_why(
+            self.topic,
+            count=self.count,
+            baseline=self.baseline,
+            window_minutes=minutes,
+            related=self.related,
+            sensitive=self.reason == "sensitive",
+            translate=gettext,
+        )

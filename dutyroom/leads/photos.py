@@ -59,8 +59,11 @@ def photos_check(uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
             raise ValidationFailed.one("photos", f"照片 {upload.name} 超过 5 MB", f"photo {upload.name} is over 5 MB")
         kind = sniff(upload.data)
         if kind is None:
-            raise ValidationFailed.one("photos", f"{upload.name} 不是 JPEG、PNG 或 WebP 图片",
-                                       f"{upload.name} is not a JPEG, PNG or WebP image")
+            raise ValidationFailed.one(
+                "photos",
+                f"{upload.name} 不是 JPEG、PNG 或 WebP 图片",
+                f"{upload.name} is not a JPEG, PNG or WebP image",
+            )
         checked.append((upload, *kind))
     return checked
 

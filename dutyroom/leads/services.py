@@ -87,11 +87,17 @@ def _typed_by_a_person(data: LeadInput, origin: LeadOrigin, area: Unit | None, e
     if sender is None or origin.raw_type not in PERSON_TYPED:
         return
     if data.channel in MACHINE_CHANNELS or (data.channel in DUTY_ROOM_CHANNELS and not sender.is_duty_room):
-        errors.add("channel", "不能选择该来源渠道（由系统或值班室登记）",
-                   "this channel is set by the system or the duty room, not chosen by a sender")
+        errors.add(
+            "channel",
+            "不能选择该来源渠道（由系统或值班室登记）",
+            "this channel is set by the system or the duty room, not chosen by a sender",
+        )
     if area is not None and sender.role == Role.INFORMANT and not _informants_area(sender, area):
-        errors.add("area", "网格员只能报告本网格及所属镇（街道）内的线索",
-                   "an informant reports leads in their own grid or its town only")
+        errors.add(
+            "area",
+            "网格员只能报告本网格及所属镇（街道）内的线索",
+            "an informant reports leads in their own grid or its town only",
+        )
 
 
 def _informants_area(sender: User, area: Unit) -> bool:
@@ -135,17 +141,23 @@ def _start_clocks(lead: Lead, now: datetime) -> list[LeadVerifier]:
     rows = []
     local = _local_duty_room(lead)
     for unit in [local] if local is not None else verifier_units(lead.channel):
-        planned = PlannedClock(key=f"lead:{lead.pk}:verify:{unit.code}", kind=ObligationKind.LEAD_VERIFICATION,
-                               due_at=due, rule=f"{rulebook.ref}/{rulebook.leads.verification.id}",
-                               anchor_at=lead.received_at)
+        planned = PlannedClock(
+            key=f"lead:{lead.pk}:verify:{unit.code}",
+            kind=ObligationKind.LEAD_VERIFICATION,
+            due_at=due,
+            rule=f"{rulebook.ref}/{rulebook.leads.verification.id}",
+            anchor_at=lead.received_at,
+        )
         obligation, _ = engine.obligation_upsert(incident=None, unit=unit, planned=planned, key=planned.key, now=now)
         rows.append(LeadVerifier.objects.create(lead=lead, unit=unit, obligation=obligation))
     return rows
 
 
 def _record_duplicates(lead: Lead, now: datetime) -> list[LeadDuplicate]:
-    rows = [LeadDuplicate(lead=lead, incident_id=m.incident_id, other_id=m.lead_id, score=m.score, created_at=now)
-            for m in dedup.lead_duplicates(lead)]
+    rows = [
+        LeadDuplicate(lead=lead, incident_id=m.incident_id, other_id=m.lead_id, score=m.score, created_at=now)
+        for m in dedup.lead_duplicates(lead)
+    ]
     return LeadDuplicate.objects.bulk_create(rows)
 
 
@@ -160,31 +172,62 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
     signature = Signature.of(data.title.strip(), data.text.strip())
     with transaction.atomic():
         lead = Lead.objects.create(
-            shingles=signature.shingles, kinds=signature.kinds,
+            shingles=signature.shingles,
+            kinds=signature.kinds,
             words=" ".join(words_of(data.title.strip(), data.text.strip())),
-            channel=data.channel, title=data.title.strip(), text=data.text.strip(), url=data.url,
-            occurred_at=data.occurred_at, area=area, address=data.address.strip(), received_at=now,
-            source=origin.source[:300], sender=origin.sender, feed=origin.feed, raw=origin.raw,
-            raw_type=origin.raw_type, raw_message=origin.raw_message, category_hint=origin.category_hint,
+            channel=data.channel,
+            title=data.title.strip(),
+            text=data.text.strip(),
+            url=data.url,
+            occurred_at=data.occurred_at,
+            area=area,
+            address=data.address.strip(),
+            received_at=now,
+            source=origin.source[:300],
+            sender=origin.sender,
+            feed=origin.feed,
+            raw=origin.raw,
+            raw_type=origin.raw_type,
+            raw_message=origin.raw_message,
+            category_hint=origin.category_hint,
         )
         for photo in stored:
-            LeadPhoto.objects.create(lead=lead, path=photo.path, content_type=photo.content_type, size=photo.size,
-                                     sha256=photo.sha256, created_at=now)
+            LeadPhoto.objects.create(
+                lead=lead,
+                path=photo.path,
+                content_type=photo.content_type,
+                size=photo.size,
+                sha256=photo.sha256,
+                created_at=now,
+            )
         verifiers = _start_clocks(lead, now)
         lead.verifier_unit = verifiers[0].unit
         hits = watch.watch_record(lead, now)
         lead.save(update_fields=["verifier_unit", "watch_level"])
         duplicates = _record_duplicates(lead, now) if score_duplicates else []
         audit_record(
-            actor=origin.sender, action="lead.create", object_type="lead", object_id=lead.pk, at=now,
+            actor=origin.sender,
+            action="lead.create",
+            object_type="lead",
+            object_id=lead.pk,
+            at=now,
             unit_code=lead.verifier_unit.code,
-            data={"channel": lead.channel, "title": lead.title, "source": lead.source, "received_at": now,
-                  "verifiers": [v.unit.code for v in verifiers], "photos": [p.sha256 for p in stored],
-                  "watch_hits": [h.term_text for h in hits],
-                  "duplicates": [{"incident": d.incident_id, "lead": d.other_id, "score": d.score}
-                                 for d in duplicates]},
+            data={
+                "channel": lead.channel,
+                "title": lead.title,
+                "source": lead.source,
+                "received_at": now,
+                "verifiers": [v.unit.code for v in verifiers],
+                "photos": [p.sha256 for p in stored],
+                "watch_hits": [h.term_text for h in hits],
+                "duplicates": [{"incident": d.incident_id, "lead": d.other_id, "score": d.score} for d in duplicates],
+            },
         )
-        outbox_emit(topic="lead.received", units=[v.unit for v in verifiers] + [duty_room_unit()], at=now,
-                    payload={"lead": lead.pk, "title": lead.title, "channel": lead.channel,
-                             "watch_level": lead.watch_level}, sensitive=True)
+        outbox_emit(
+            topic="lead.received",
+            units=[v.unit for v in verifiers] + [duty_room_unit()],
+            at=now,
+            payload={"lead": lead.pk, "title": lead.title, "channel": lead.channel, "watch_level": lead.watch_level},
+            sensitive=True,
+        )
     return lead

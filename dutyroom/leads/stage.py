@@ -59,8 +59,9 @@ def stage_report(start: datetime, end: datetime) -> dict[str, Any]:
     start, end = check_period(start, end)
     rule = watch_rule()
     top = rule.hot_words if rule is not None else 20
-    rows = list(Lead.objects.filter(received_at__gte=start, received_at__lt=end)
-                .values_list("id", "received_at", "words"))
+    rows = list(
+        Lead.objects.filter(received_at__gte=start, received_at__lt=end).values_list("id", "received_at", "words")
+    )
     words = [(pk, at, set(w.split())) for pk, at, w in rows]
     hot = hot_words((w for _, _, w in words), top)
     hourly = end - start <= timedelta(days=2)
@@ -75,27 +76,54 @@ def stage_report(start: datetime, end: datetime) -> dict[str, Any]:
         for topic in topics:
             if topic in found:
                 series[topic][i] += 1
-    terms = Counter(dict(WatchHit.objects.filter(lead__received_at__gte=start, lead__received_at__lt=end)
-                         .values_list("term_text").annotate(n=Count("lead", distinct=True))
-                         .values_list("term_text", "n")))
-    notable = (Lead.objects.filter(received_at__gte=start, received_at__lt=end)
-               .filter(Q(watch_level__gte=1) | Q(state=LeadState.CONFIRMED))
-               .order_by("-watch_level", "-received_at")[:NOTABLE])
+    terms = Counter(
+        dict(
+            WatchHit.objects.filter(lead__received_at__gte=start, lead__received_at__lt=end)
+            .values_list("term_text")
+            .annotate(n=Count("lead", distinct=True))
+            .values_list("term_text", "n")
+        )
+    )
+    notable = (
+        Lead.objects.filter(received_at__gte=start, received_at__lt=end)
+        .filter(Q(watch_level__gte=1) | Q(state=LeadState.CONFIRMED))
+        .order_by("-watch_level", "-received_at")[:NOTABLE]
+    )
     warnings = EarlyWarning.objects.filter(raised_at__gte=start, raised_at__lt=end).order_by("raised_at")
     return {
-        "start": iso_local(start), "end": iso_local(end), "leads": len(rows),
+        "start": iso_local(start),
+        "end": iso_local(end),
+        "leads": len(rows),
         "hot_words": [{"word": w, "count": n} for w, n in hot],
         "watch_terms": [{"term": t, "count": n} for t, n in terms.most_common()],
-        "trend": {"unit": "hour" if hourly else "day", "labels": labels,
-                  "series": [{"name": "线索总数", "data": total}]
-                  + [{"name": name, "data": data} for name, data in series.items()]},
-        "notable": [{"id": lead.pk, "title": lead.title, "channel": lead.channel, "state": lead.state,
-                     "watch_level": lead.watch_level, "received_at": iso_local(lead.received_at)}
-                    for lead in notable],
+        "trend": {
+            "unit": "hour" if hourly else "day",
+            "labels": labels,
+            "series": [{"name": "线索总数", "data": total}]
+            + [{"name": name, "data": data} for name, data in series.items()],
+        },
+        "notable": [
+            {
+                "id": lead.pk,
+                "title": lead.title,
+                "channel": lead.channel,
+                "state": lead.state,
+                "watch_level": lead.watch_level,
+                "received_at": iso_local(lead.received_at),
+            }
+            for lead in notable
+        ],
         "warnings": [warning_view(w) for w in warnings],
-        "method": {"hot_words": "jieba (rjieba) words, counted once per lead",
-                   "burst": "Poisson z = (count - λ) / sqrt(λ + 1) over trailing windows",
-                   "params": {"window_minutes": int(rule.window.total_seconds() // 60),
-                              "baseline_windows": rule.baseline_windows, "min_items": rule.min_items,
-                              "z": rule.z} if rule is not None else None},
+        "method": {
+            "hot_words": "jieba (rjieba) words, counted once per lead",
+            "burst": "Poisson z = (count - λ) / sqrt(λ + 1) over trailing windows",
+            "params": {
+                "window_minutes": int(rule.window.total_seconds() // 60),
+                "baseline_windows": rule.baseline_windows,
+                "min_items": rule.min_items,
+                "z": rule.z,
+            }
+            if rule is not None
+            else None,
+        },
     }

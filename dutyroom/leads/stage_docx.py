@@ -46,20 +46,39 @@ def stage_docx(report: dict[str, Any], city: str = "太仓市") -> bytes:
     trend = report["trend"]
     document.add_paragraph("按小时统计" if trend["unit"] == "hour" else "按日统计")
     names = [s["name"] for s in trend["series"]]
-    _table(document, ["时段", *names],
-           [[label, *(s["data"][i] for s in trend["series"])] for i, label in enumerate(trend["labels"])])
+    _table(
+        document,
+        ["时段", *names],
+        [[label, *(s["data"][i] for s in trend["series"])] for i, label in enumerate(trend["labels"])],
+    )
     document.add_heading("三、值得关注的信息", level=1)
     if report["notable"]:
-        _table(document, ["编号", "标题", "渠道", "关注级别", "接收时间"],
-               [[n["id"], n["title"], n["channel"], n["watch_level"], n["received_at"]] for n in report["notable"]])
+        _table(
+            document,
+            ["编号", "标题", "渠道", "关注级别", "接收时间"],
+            [[n["id"], n["title"], n["channel"], n["watch_level"], n["received_at"]] for n in report["notable"]],
+        )
     else:
         document.add_paragraph("本时段无。")
     document.add_heading("四、预警", level=1)
     if report["warnings"]:
-        _table(document, ["话题", "类型", "原因", "条数", "基线", "z", "状态", "时间"],
-               [[w["topic"], KIND.get(w["topic_kind"], w["topic_kind"]), REASON.get(w["reason"], w["reason"]),
-                 w["count"], w["baseline"], w["z"], STATE.get(w["state"], w["state"]), w["raised_at"]]
-                for w in report["warnings"]])
+        _table(
+            document,
+            ["话题", "类型", "原因", "条数", "基线", "z", "状态", "时间"],
+            [
+                [
+                    w["topic"],
+                    KIND.get(w["topic_kind"], w["topic_kind"]),
+                    REASON.get(w["reason"], w["reason"]),
+                    w["count"],
+                    w["baseline"],
+                    w["z"],
+                    STATE.get(w["state"], w["state"]),
+                    w["raised_at"],
+                ]
+                for w in report["warnings"]
+            ],
+        )
     else:
         document.add_paragraph("本时段无预警。")
     method = report["method"]

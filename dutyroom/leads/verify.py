@@ -58,8 +58,11 @@ def may_verify(user: User, lead: Lead) -> bool:
     local = user.local_duty_room  # a town's duty room verifies the leads of its grid workers
     if local is not None and lead.verifiers.filter(unit_id=local.pk).exists():
         return True
-    return (user.role in VERIFIER_ROLES and user.unit_id is not None
-            and lead.verifiers.filter(unit_id=user.unit_id).exists())
+    return (
+        user.role in VERIFIER_ROLES
+        and user.unit_id is not None
+        and lead.verifiers.filter(unit_id=user.unit_id).exists()
+    )
 
 
 def lead_lock(lead_id: int) -> Lead:
@@ -76,8 +79,14 @@ def lead_start(*, actor: User, lead: Lead, now: datetime) -> Lead:
             raise Conflict("线索已在核实中或已有核实结果", "the lead is already being verified or decided")
         lead.state = LeadState.VERIFYING
         lead.save(update_fields=["state"])
-        audit_record(actor=actor, action="lead.start", object_type="lead", object_id=lead.pk, at=now,
-                     unit_code=actor.unit.code if actor.unit else "")
+        audit_record(
+            actor=actor,
+            action="lead.start",
+            object_type="lead",
+            object_id=lead.pk,
+            at=now,
+            unit_code=actor.unit.code if actor.unit else "",
+        )
     return lead
 
 
@@ -92,11 +101,18 @@ def _default_category(lead: Lead, data: VerifyInput) -> str:
 def _new_incident(actor: User, lead: Lead, data: VerifyInput, now: datetime) -> Incident:
     unit = data.unit or (lead.area.code if lead.area else None)
     if unit is None:
-        raise ValidationFailed.one("unit", "线索未写明属地，请指定责任单位",
-                                   "the lead names no area; give the responsible unit")
+        raise ValidationFailed.one(
+            "unit", "线索未写明属地，请指定责任单位", "the lead names no area; give the responsible unit"
+        )
     incident_data = IncidentInput(
-        title=lead.title, category=_default_category(lead, data), subtype=data.subtype, grade=data.grade,
-        occurred_at=lead.event_at, unit=unit, area=lead.area.code if lead.area else None, address=lead.address,
+        title=lead.title,
+        category=_default_category(lead, data),
+        subtype=data.subtype,
+        grade=data.grade,
+        occurred_at=lead.event_at,
+        unit=unit,
+        area=lead.area.code if lead.area else None,
+        address=lead.address,
         # the city learned of it when the lead arrived ("learned from lead N at T")
         learned_at=max(lead.received_at, lead.event_at),
     )
@@ -114,19 +130,38 @@ def _join_incident(incident_id: int) -> Incident:
 
 def evidence_record(*, lead: Lead, incident: Incident, now: datetime) -> LeadEvidence | None:
     """Store "learned from lead N at T" when the lead reached the city before the unit's first report."""
-    first = (Report.objects.filter(incident=incident, unit=incident.unit).exclude(kind="verification_reply")
-             .order_by("received_at").first())
+    first = (
+        Report.objects.filter(incident=incident, unit=incident.unit)
+        .exclude(kind="verification_reply")
+        .order_by("received_at")
+        .first()
+    )
     if first is not None and first.received_at <= lead.received_at:
         return None
-    obligation = (Obligation.objects.filter(incident=incident, unit=incident.unit, kind__in=FIRST_KINDS)
-                  .order_by("due_at").first())
-    evidence = LeadEvidence.objects.create(
-        incident=incident, lead=lead, unit=incident.unit, lead_received_at=lead.received_at,
-        first_report_at=first.received_at if first else None, obligation=obligation,
-        kind="late" if first else "omitted", state=EvidenceState.CANDIDATE, created_at=now,
+    obligation = (
+        Obligation.objects.filter(incident=incident, unit=incident.unit, kind__in=FIRST_KINDS)
+        .order_by("due_at")
+        .first()
     )
-    outbox_emit(topic="lead.evidence", units=[duty_room_unit()], at=now, incident_id=incident.pk, sensitive=True,
-                payload={"lead": lead.pk, "incident": incident.pk, "unit": incident.unit.code, "kind": evidence.kind})
+    evidence = LeadEvidence.objects.create(
+        incident=incident,
+        lead=lead,
+        unit=incident.unit,
+        lead_received_at=lead.received_at,
+        first_report_at=first.received_at if first else None,
+        obligation=obligation,
+        kind="late" if first else "omitted",
+        state=EvidenceState.CANDIDATE,
+        created_at=now,
+    )
+    outbox_emit(
+        topic="lead.evidence",
+        units=[duty_room_unit()],
+        at=now,
+        incident_id=incident.pk,
+        sensitive=True,
+        payload={"lead": lead.pk, "incident": incident.pk, "unit": incident.unit.code, "kind": evidence.kind},
+    )
     return evidence
 
 
@@ -162,11 +197,21 @@ def lead_verify(*, actor: User, lead: Lead, data: VerifyInput, now: datetime) ->
         met = _meet_clocks(lead, now)
         evidence = evidence_record(lead=lead, incident=incident, now=now) if incident is not None else None
         audit_record(
-            actor=actor, action="lead.verify", object_type="lead", object_id=lead.pk, at=now,
-            incident_id=incident.pk if incident else None, unit_code=actor.unit.code if actor.unit else "",
-            data={"outcome": lead.state, "reason": lead.outcome_reason, "incident": lead.incident_id,
-                  "duplicate_of": lead.duplicate_of_id, "evidence": evidence.kind if evidence else None,
-                  "met": [{"obligation": o.pk, "state": o.state, "late_by_seconds": o.late_by_seconds} for o in met]},
+            actor=actor,
+            action="lead.verify",
+            object_type="lead",
+            object_id=lead.pk,
+            at=now,
+            incident_id=incident.pk if incident else None,
+            unit_code=actor.unit.code if actor.unit else "",
+            data={
+                "outcome": lead.state,
+                "reason": lead.outcome_reason,
+                "incident": lead.incident_id,
+                "duplicate_of": lead.duplicate_of_id,
+                "evidence": evidence.kind if evidence else None,
+                "met": [{"obligation": o.pk, "state": o.state, "late_by_seconds": o.late_by_seconds} for o in met],
+            },
         )
     return lead
 
@@ -206,11 +251,30 @@ def duplicate_decide(*, actor: User, duplicate: LeadDuplicate, confirm: bool, no
         duplicate.state = DuplicateState.CONFIRMED if confirm else DuplicateState.REJECTED
         duplicate.decided_by, duplicate.decided_at = actor, now
         duplicate.save(update_fields=["state", "decided_by", "decided_at"])
-        audit_record(actor=actor, action="lead.duplicate_decide", object_type="lead", object_id=duplicate.lead_id,
-                     at=now, data={"duplicate": duplicate.pk, "confirmed": confirm, "score": duplicate.score,
-                                   "incident": duplicate.incident_id, "other": duplicate.other_id})
+        audit_record(
+            actor=actor,
+            action="lead.duplicate_decide",
+            object_type="lead",
+            object_id=duplicate.lead_id,
+            at=now,
+            data={
+                "duplicate": duplicate.pk,
+                "confirmed": confirm,
+                "score": duplicate.score,
+                "incident": duplicate.incident_id,
+                "other": duplicate.other_id,
+            },
+        )
         if confirm and duplicate.lead.is_open:
-            lead_verify(actor=actor, lead=duplicate.lead, now=now, data=VerifyInput(
-                outcome=LeadState.DUPLICATE, reason=f"确认重复（相似度 {duplicate.score:.2f}）",
-                incident=duplicate.incident_id, duplicate_of=duplicate.other_id))
+            lead_verify(
+                actor=actor,
+                lead=duplicate.lead,
+                now=now,
+                data=VerifyInput(
+                    outcome=LeadState.DUPLICATE,
+                    reason=f"确认重复（相似度 {duplicate.score:.2f}）",
+                    incident=duplicate.incident_id,
+                    duplicate_of=duplicate.other_id,
+                ),
+            )
     return duplicate

@@ -107,7 +107,8 @@ def guards_for(patterns: list[str]) -> list[str]:
     folds, composers = fold_chars()
     used = set("".join(patterns))
     return sorted(
-        ch for ch, folded in folds.items()
+        ch
+        for ch, folded in folds.items()
         # capital sigma folds to σ alone but to ς at the end of a word, and a character that folds into a
         # combining one (half-width ﾟ) composes with its neighbour: such characters are always guards
         if not folded or ch == "\u03a3" or any(c in used or c in composers for c in folded)
@@ -143,8 +144,9 @@ def current_index() -> WatchIndex:
 
 def hits_rows(lead: Lead, hits: list[Hit], now: datetime) -> list[WatchHit]:
     return [
-        WatchHit(lead=lead, term_id=h.term.id, term_text=h.term.term, kind=h.term.kind, level=h.level,
-                 count=h.count, at=now)
+        WatchHit(
+            lead=lead, term_id=h.term.id, term_text=h.term.term, kind=h.term.kind, level=h.level, count=h.count, at=now
+        )
         for h in hits
     ]
 

@@ -45,12 +45,23 @@ def watch_term_create(*, actor: User, data: WatchTermInput, now: datetime) -> Wa
     with transaction.atomic():
         if WatchTerm.objects.filter(normalized=normalized, deleted_at__isnull=True).exists():
             raise Conflict("关注词已存在", "the term is already on the watch list")
-        term = WatchTerm.objects.create(term=data.term.strip(), normalized=normalized, kind=data.kind,
-                                        starts_at=data.starts_at, ends_at=data.ends_at, created_by=actor,
-                                        created_at=now)
-        audit_record(actor=actor, action="watch_term.create", object_type="watch_term", object_id=term.pk, at=now,
-                     data={"term": term.term, "kind": term.kind, "starts_at": term.starts_at,
-                           "ends_at": term.ends_at})
+        term = WatchTerm.objects.create(
+            term=data.term.strip(),
+            normalized=normalized,
+            kind=data.kind,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            created_by=actor,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="watch_term.create",
+            object_type="watch_term",
+            object_id=term.pk,
+            at=now,
+            data={"term": term.term, "kind": term.kind, "starts_at": term.starts_at, "ends_at": term.ends_at},
+        )
     return term
 
 
@@ -62,5 +73,11 @@ def watch_term_delete(*, actor: User, term: WatchTerm, now: datetime) -> None:
         updated = WatchTerm.objects.filter(pk=term.pk, deleted_at__isnull=True).update(deleted_at=now)
         if updated != 1:
             raise Conflict("关注词已删除", "the term was already removed")
-        audit_record(actor=actor, action="watch_term.delete", object_type="watch_term", object_id=term.pk, at=now,
-                     data={"term": term.term})
+        audit_record(
+            actor=actor,
+            action="watch_term.delete",
+            object_type="watch_term",
+            object_id=term.pk,
+            at=now,
+            data={"term": term.term},
+        )

@@ -31,8 +31,18 @@ def outbox_emit(
         if unit.pk in seen:
             continue
         seen.add(unit.pk)
-        events.append(OutboxEvent(topic=topic, unit=unit, incident_id=incident_id, obligation_id=obligation_id,
-                                  payload=payload, sensitive=sensitive, available_at=at, created_at=at))
+        events.append(
+            OutboxEvent(
+                topic=topic,
+                unit=unit,
+                incident_id=incident_id,
+                obligation_id=obligation_id,
+                payload=payload,
+                sensitive=sensitive,
+                available_at=at,
+                created_at=at,
+            )
+        )
     return OutboxEvent.objects.bulk_create(events)
 
 
@@ -49,6 +59,7 @@ def pending_event_ids(now: datetime, *, topics: tuple[str, ...], routed: bool, l
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {table} WHERE state = '{OutboxState.PENDING.value}' AND available_at <= %s "
-            f"AND topic {'IN' if routed else 'NOT IN'} ({marks}) ORDER BY id LIMIT %s", [now, *topics, limit])
+            f"AND topic {'IN' if routed else 'NOT IN'} ({marks}) ORDER BY id LIMIT %s",
+            [now, *topics, limit],
+        )
         return [row[0] for row in cursor.fetchall()]
-

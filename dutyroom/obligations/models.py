@@ -26,7 +26,11 @@ class Obligation(models.Model):
     # incident and unit need no index of their own: ``obligation_incident_cover`` and (unit, state) lead with them,
     # and a flip writes a new entry in every index of the row (the overdue burst: 15 a clock)
     incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="obligations",
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="obligations",
         db_index=False,
     )
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="obligations", db_index=False)
@@ -68,13 +72,19 @@ class Obligation(models.Model):
             models.Index(fields=["due_at"], name="obligation_pending_due", condition=Q(state="pending")),
             # the board's "incidents with a clock still running" and its counters: only open clocks are indexed,
             # so the lookup costs the same with ten million settled clocks in the table
-            models.Index(fields=["incident", "due_at"], name="obligation_open_incident",
-                         condition=Q(state__in=["pending", "overdue"])),
+            models.Index(
+                fields=["incident", "due_at"],
+                name="obligation_open_incident",
+                condition=Q(state__in=["pending", "overdue"]),
+            ),
             # every open clock in due order with its incident, from the index alone: with ten million settled
             # clocks SQLite's planner otherwise preferred scanning a covering index of all of them (0.7-1 s a
             # board at 1,000,000 incidents, `make bench ONLY=scale`); this one it takes, in order, no sort
-            models.Index(fields=["due_at", "id", "incident"], name="obligation_open_due",
-                         condition=Q(state__in=["pending", "overdue"])),
+            models.Index(
+                fields=["due_at", "id", "incident"],
+                name="obligation_open_due",
+                condition=Q(state__in=["pending", "overdue"]),
+            ),
             # the board's counters (open clocks, how many overdue) touch only open clocks, among millions settled
             models.Index(fields=["state", "due_at"], name="obligation_state_due"),
             # "迟报 today" on the board: late clocks by the time they were met
@@ -82,12 +92,17 @@ class Obligation(models.Model):
             models.Index(fields=["unit", "state"], name="reports_obl_unit_id_cebc30_idx"),
             # (incident, kind) lookups, and it covers the assessment's yearly GROUP BY: the database
             # answers from the index alone instead of visiting a million table rows.
-            models.Index(fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
-                         name="obligation_incident_cover"),
+            models.Index(
+                fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
+                name="obligation_incident_cover",
+            ),
             # the alert ladder's pass: open clocks whose next rung has come, in time order; settled clocks and
             # finished ladders are not in it, so a pass costs the same with 100,000 overdue clocks open
-            models.Index(fields=["ladder_at"], name="obligation_ladder_due",
-                         condition=Q(state__in=["pending", "overdue"], ladder_at__isnull=False)),
+            models.Index(
+                fields=["ladder_at"],
+                name="obligation_ladder_due",
+                condition=Q(state__in=["pending", "overdue"], ladder_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,8 +52,10 @@ def open_clock_incident_ids() -> list[int]:
 
     table = connection.ops.quote_name(Obligation._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT incident_id FROM {table} WHERE state IN ({OPEN_STATES_SQL}) "
-                       "AND incident_id IS NOT NULL ORDER BY due_at, id")
+        cursor.execute(
+            f"SELECT incident_id FROM {table} WHERE state IN ({OPEN_STATES_SQL}) "
+            "AND incident_id IS NOT NULL ORDER BY due_at, id"
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -78,13 +80,18 @@ def ladder_waiting_ids(now: datetime, *, limit: int) -> list[int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {_ladder_table()} WHERE ladder_at <= %s AND {_ladder_where()} "
-                       "ORDER BY ladder_at LIMIT %s", [now, limit])
+        cursor.execute(
+            f"SELECT id FROM {_ladder_table()} WHERE ladder_at <= %s AND {_ladder_where()} ORDER BY ladder_at LIMIT %s",
+            [now, limit],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
 def ladder_first_at() -> datetime | None:
     """When the earliest next look is (the worker sleeps until then)."""
-    first = list(Obligation.objects.raw(
-        f"SELECT id, ladder_at FROM {_ladder_table()} WHERE {_ladder_where()} ORDER BY ladder_at LIMIT 1"))
+    first = list(
+        Obligation.objects.raw(
+            f"SELECT id, ladder_at FROM {_ladder_table()} WHERE {_ladder_where()} ORDER BY ladder_at LIMIT 1"
+        )
+    )
     return first[0].ladder_at if first else None

@@ -100,8 +100,11 @@ def may_act_as_duty_room(user: User, owed_to: str) -> bool:
 
 def receipt_owed_to(report: Report) -> str:
     """Which duty room confirms this report: its receipt clock's ``owed_to`` (empty: the city's)."""
-    found = Obligation.objects.filter(report_id=report.pk, kind=ObligationKind.RECEIPT).values_list(
-        "owed_to", flat=True).first()
+    found = (
+        Obligation.objects.filter(report_id=report.pk, kind=ObligationKind.RECEIPT)
+        .values_list("owed_to", flat=True)
+        .first()
+    )
     return found or ""
 
 

@@ -149,9 +149,13 @@ SWEEP_COLUMNS = (
 Tell = Callable[[list[Obligation], bool], Mapping[int, dict[str, object]]]
 
 
-def obligations_fire_overdue(due: list[Obligation], now: datetime, *,
-                             ladder_at: Mapping[int, datetime | None] | None = None,
-                             tell: Tell | None = None) -> list[Obligation]:
+def obligations_fire_overdue(
+    due: list[Obligation],
+    now: datetime,
+    *,
+    ladder_at: Mapping[int, datetime | None] | None = None,
+    tell: Tell | None = None,
+) -> list[Obligation]:
     """Fire a batch of due clocks at once: one compare-and-set UPDATE and one INSERT of audit entries (the overdue
     burst: a transaction and seven statements per clock could not keep up with 1,700 a second).
 

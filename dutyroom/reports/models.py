@@ -51,8 +51,9 @@ class Report(models.Model):
     injuries = models.PositiveIntegerField(null=True, blank=True)
     evacuated = models.PositiveIntegerField(null=True, blank=True)
     has_figures = models.BooleanField(default=False)
-    direct_loss_cny = models.DecimalField(max_digits=limits.LOSS_CNY_DIGITS, decimal_places=limits.LOSS_CNY_PLACES,
-                                          null=True, blank=True)
+    direct_loss_cny = models.DecimalField(
+        max_digits=limits.LOSS_CNY_DIGITS, decimal_places=limits.LOSS_CNY_PLACES, null=True, blank=True
+    )
     measures = models.TextField(blank=True)
     trend = models.TextField(blank=True)
     signer = models.CharField(max_length=limits.SIGNER, blank=True)
@@ -66,9 +67,7 @@ class Report(models.Model):
     submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     forbidden_channel = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    confirmed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["received_at", "id"]

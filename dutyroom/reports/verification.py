@@ -26,8 +26,7 @@ from dutyroom.reports.services import ReportInput, check_channel, receipt_open, 
 from dutyroom.rules import ObligationKind
 
 
-def verification_reply_submit(*, actor: User, request: VerificationRequest, data: ReportInput,
-                              now: datetime) -> Report:
+def verification_reply_submit(*, actor: User, request: VerificationRequest, data: ReportInput, now: datetime) -> Report:
     """File the reply; it meets the request's clock (late if after its due time) and opens a receipt clock."""
     data = replace(data, kind="verification_reply", verification_request=request.pk, called_at=None)
     require_may_reply(actor, request)  # the same 403 whether or not the request concerns an incident
@@ -40,9 +39,17 @@ def verification_reply_submit(*, actor: User, request: VerificationRequest, data
     errors.raise_if_any()
     with transaction.atomic():
         report = Report.objects.create(
-            incident=None, unit=request.unit, kind="verification_reply", channel=data.channel,
-            summary=data.summary.strip(), signer=data.signer, contact_name=data.contact_name,
-            contact_phone=data.contact_phone, verification_request=request, received_at=now, submitted_by=actor,
+            incident=None,
+            unit=request.unit,
+            kind="verification_reply",
+            channel=data.channel,
+            summary=data.summary.strip(),
+            signer=data.signer,
+            contact_name=data.contact_name,
+            contact_phone=data.contact_phone,
+            verification_request=request,
+            received_at=now,
+            submitted_by=actor,
         )
         met = []
         for obligation in Obligation.objects.select_for_update().filter(
@@ -52,11 +59,24 @@ def verification_reply_submit(*, actor: User, request: VerificationRequest, data
             met.append(obligation)
         receipt_open(rulebook=rulebook_of(current_snapshot()), report=report, now=now)
         audit_record(
-            actor=actor, action="report.submit", object_type="report", object_id=report.pk, at=now,
+            actor=actor,
+            action="report.submit",
+            object_type="report",
+            object_id=report.pk,
+            at=now,
             unit_code=request.unit.code,
-            data={"kind": "verification_reply", "verification_request": request.pk, "received_at": now,
-                  "met": [{"obligation": o.pk, "state": o.state, "late_by_seconds": o.late_by_seconds} for o in met]},
+            data={
+                "kind": "verification_reply",
+                "verification_request": request.pk,
+                "received_at": now,
+                "met": [{"obligation": o.pk, "state": o.state, "late_by_seconds": o.late_by_seconds} for o in met],
+            },
         )
-        outbox_emit(topic="report.received", units=[duty_room_unit()], at=now, sensitive=True,
-                    payload={"report": report.pk, "verification_request": request.pk, "unit": request.unit.code})
+        outbox_emit(
+            topic="report.received",
+            units=[duty_room_unit()],
+            at=now,
+            sensitive=True,
+            payload={"report": report.pk, "verification_request": request.pk, "unit": request.unit.code},
+        )
     return report

@@ -117,13 +117,23 @@ def _count(label: Any) -> forms.IntegerField:
 
 
 def report_input_from(
-    cleaned: dict[str, Any], *, kind: str, channel: str = Channel.PLATFORM.value,
-    casualties: dict[str, int] | None = None, **given: Any,
+    cleaned: dict[str, Any],
+    *,
+    kind: str,
+    channel: str = Channel.PLATFORM.value,
+    casualties: dict[str, int] | None = None,
+    **given: Any,
 ) -> ReportInput:
     """One builder for every page that files a report: an absent text box is empty text, never ``None``."""
     text: dict[str, Any] = {name: cleaned.get(name) or "" for name in limits.REPORT_TEXT}
-    return ReportInput(kind=kind, channel=channel, casualties=casualties,
-                       direct_loss_cny=cleaned.get("direct_loss_cny"), **text, **given)
+    return ReportInput(
+        kind=kind,
+        channel=channel,
+        casualties=casualties,
+        direct_loss_cny=cleaned.get("direct_loss_cny"),
+        **text,
+        **given,
+    )
 
 
 class ReportFieldsMixin(forms.Form):

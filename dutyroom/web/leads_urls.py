@@ -18,6 +18,9 @@ urlpatterns = [
     path("opinion/", zh(opinion.opinion_desk), name="opinion"),
     path("opinion/warnings/<int:pk>/", zh(opinion.warning_action), name="warning-action"),
     path("opinion/report/", zh(opinion.opinion_report), name="opinion-report"),
-    path("incident-duplicates/<int:pk>/decision/", zh(incident_leads.incident_duplicate_decision),
-         name="incident-duplicate-decision"),
+    path(
+        "incident-duplicates/<int:pk>/decision/",
+        zh(incident_leads.incident_duplicate_decision),
+        name="incident-duplicate-decision",
+    ),
 ]

@@ -46,8 +46,12 @@ def _answer(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]
         claims = signing.loads(token, salt=live.TOKEN_SALT, max_age=live.TOKEN_MAX_AGE)
         user_id = int(claims[0])
         etag = f'"{live.version()}"'
-        headers = [("ETag", etag), ("Cache-Control", "no-cache"),
-                   ("X-Now-Ms", str(int(clock_now().timestamp() * 1000))), ("Vary", "Cookie")]
+        headers = [
+            ("ETag", etag),
+            ("Cache-Control", "no-cache"),
+            ("X-Now-Ms", str(int(clock_now().timestamp() * 1000))),
+            ("Vary", "Cookie"),
+        ]
         if environ.get("HTTP_IF_NONE_MATCH") == etag:
             return "304 Not Modified", headers, b""
         unread = unread_count(user_id, etag)
@@ -91,5 +95,12 @@ def _fragment(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], byte
         return None
     if body is None:
         return None
-    return "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
-                      ("Content-Length", str(len(body)))], body
+    return (
+        "200 OK",
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))),
+        ],
+        body,
+    )

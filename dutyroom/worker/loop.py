@@ -175,5 +175,3 @@ def start_in_thread() -> tuple[threading.Thread, threading.Event]:
     thread = threading.Thread(target=Worker(stop).run_forever, name="dutyroom-worker", daemon=True)
     thread.start()
     return thread, stop
-
-

@@ -120,12 +120,23 @@ def mailbox(settings: Any) -> Iterator[Mailbox]:
 def on_duty(city: None) -> Callable[..., None]:
     """Roster a shift covering now (duty-officer, duty-leader, and a city leader user)."""
 
-    def make(officer: str = "duty-officer", leader: str = "duty-leader", city_leader: str = "",
-                   at: datetime | None = None) -> None:
+    def make(
+        officer: str = "duty-officer", leader: str = "duty-leader", city_leader: str = "", at: datetime | None = None
+    ) -> None:
         at = at or clock_now()
-        shifts_save(actor=User.objects.get(username="admin"), now=at, shifts=[ShiftInput(
-            starts_at=at - timedelta(hours=1), ends_at=at + timedelta(hours=23), duty_officer=officer,
-            duty_leader=leader, city_leader=city_leader)])
+        shifts_save(
+            actor=User.objects.get(username="admin"),
+            now=at,
+            shifts=[
+                ShiftInput(
+                    starts_at=at - timedelta(hours=1),
+                    ends_at=at + timedelta(hours=23),
+                    duty_officer=officer,
+                    duty_leader=leader,
+                    city_leader=city_leader,
+                )
+            ],
+        )
 
     return make
 

@@ -93,8 +93,11 @@ def test_roster_now_names_who_is_on_duty(api, on_duty):
 def test_a_person_sets_their_channels_and_contact_details(api):
     me = api("shaxi-reporter")
     assert me.get("/me/alert-preferences").json_body["channels"] == [], "no address, no e-mail or SMS"
-    saved = me.call("put", "/me/alert-preferences", {"email": "li@example.test", "phone": "13800000001",
-                                                     "channels": ["sms"], "sound": False})
+    saved = me.call(
+        "put",
+        "/me/alert-preferences",
+        {"email": "li@example.test", "phone": "13800000001", "channels": ["sms"], "sound": False},
+    )
     assert saved.status_code == 200
     assert saved.json_body["channels"] == ["sms"] and saved.json_body["sound"] is False
     bad = me.call("put", "/me/alert-preferences", {"email": "nope", "channels": ["fax"]})

@@ -42,19 +42,27 @@ def count(db: Path, sql: str) -> int:
 
 
 def start_worker(environ: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "dutyroom.cli", "worker"], env=environ,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dutyroom.cli", "worker"],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_killing_the_worker_mid_burst_loses_no_message_and_shows_each_once(tmp_path: Path) -> None:
     assert run(tmp_path, "init", "--demo").returncode == 0
     hook, mailbox = Receiver(delay=0.03), Mailbox()
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environ.update(DUTYROOM_DATA_DIR=str(tmp_path), HOOK_URL=hook.url, DUTYROOM_FEEDS_ALLOW="127.0.0.1",
-                   DUTYROOM_SMTP_URL=f"smtp://127.0.0.1:{mailbox.port}", DUTYROOM_DELIVERY_LEASE="2")
+    environ.update(
+        DUTYROOM_DATA_DIR=str(tmp_path),
+        HOOK_URL=hook.url,
+        DUTYROOM_FEEDS_ALLOW="127.0.0.1",
+        DUTYROOM_SMTP_URL=f"smtp://127.0.0.1:{mailbox.port}",
+        DUTYROOM_DELIVERY_LEASE="2",
+    )
     try:
-        seeded = subprocess.run([sys.executable, "-c", SEED], env=environ, capture_output=True, text=True,
-                                timeout=120)
+        seeded = subprocess.run([sys.executable, "-c", SEED], env=environ, capture_output=True, text=True, timeout=120)
         assert seeded.returncode == 0, seeded.stderr
         db = tmp_path / "dutyroom.sqlite3"
         first = start_worker(environ)
@@ -68,8 +76,9 @@ def test_killing_the_worker_mid_burst_loses_no_message_and_shows_each_once(tmp_p
         second = start_worker(environ)
         try:
             deadline = time.monotonic() + 90
-            while (count(db, f"SELECT COUNT(*) {MINE} AND d.state = 'delivered'") < TOTAL
-                   and time.monotonic() < deadline):
+            while (
+                count(db, f"SELECT COUNT(*) {MINE} AND d.state = 'delivered'") < TOTAL and time.monotonic() < deadline
+            ):
                 time.sleep(0.2)
         finally:
             second.terminate()
@@ -78,16 +87,25 @@ def test_killing_the_worker_mid_burst_loses_no_message_and_shows_each_once(tmp_p
         with sqlite3.connect(db) as connection:
             rows = connection.execute(f"SELECT d.channel, d.uuid {MINE}").fetchall()
         wanted = {channel: {u.replace("-", "") for c, u in rows if c == channel} for channel in ("email", "webhook")}
-        mail_ids = [m["X-DutyRoom-Delivery"].replace("-", "") for m in mailbox.messages
-                    if m["X-DutyRoom-Delivery"] and m["X-DutyRoom-Delivery"].replace("-", "") in wanted["email"]]
+        mail_ids = [
+            m["X-DutyRoom-Delivery"].replace("-", "")
+            for m in mailbox.messages
+            if m["X-DutyRoom-Delivery"] and m["X-DutyRoom-Delivery"].replace("-", "") in wanted["email"]
+        ]
         assert count(db, f"SELECT COUNT(*) {MINE} AND d.state = 'delivered'") == TOTAL
         assert len(set(hook_ids)) == 120 and len(set(mail_ids)) == 120, "every message arrived"
         assert {i.replace("-", "") for i in hook_ids} == wanted["webhook"]
         assert set(mail_ids) == wanted["email"]
         # at least once: a message in flight at the kill may arrive twice, but always under the same id
         assert len(hook_ids) - 120 <= 64 and len(mail_ids) - 120 <= 64
-        assert count(db, "SELECT COUNT(*) FROM alerts_notification n JOIN alerts_alertevent e ON e.id = n.event_id "
-                         "WHERE e.key LIKE 'crash:%'") == 120, "each alert shown once in the inbox"
+        assert (
+            count(
+                db,
+                "SELECT COUNT(*) FROM alerts_notification n JOIN alerts_alertevent e ON e.id = n.event_id "
+                "WHERE e.key LIKE 'crash:%'",
+            )
+            == 120
+        ), "each alert shown once in the inbox"
     finally:
         hook.close()
         mailbox.controller.stop()

@@ -26,19 +26,37 @@ SECRET = "s3cret-for-tests"
 
 def an_incident(grade: str = "IV", **extra: object):
     now = clock_now()
-    return incident_create(actor=User.objects.get(username="shaxi-reporter"), now=now, data=IncidentInput(
-        title="沙溪镇仓库火灾", category="accident", subtype="fire", grade=grade,
-        occurred_at=now - timedelta(minutes=5), **extra))
+    return incident_create(
+        actor=User.objects.get(username="shaxi-reporter"),
+        now=now,
+        data=IncidentInput(
+            title="沙溪镇仓库火灾",
+            category="accident",
+            subtype="fire",
+            grade=grade,
+            occurred_at=now - timedelta(minutes=5),
+            **extra,
+        ),
+    )
 
 
 def chase_like(incident, key: str = "t:1", people: tuple[str, ...] = ("shaxi-reporter",)):
-    return alert_emit(key=key, topic=AlertTopic.CHASE, now=clock_now(), incident=incident, unit=incident.unit,
-                      recipients=[User.objects.get(username=n) for n in people])
+    return alert_emit(
+        key=key,
+        topic=AlertTopic.CHASE,
+        now=clock_now(),
+        incident=incident,
+        unit=incident.unit,
+        recipients=[User.objects.get(username=n) for n in people],
+    )
 
 
 def hook(url: str, topics: list[str] | None = None) -> None:
-    webhook_create(actor=User.objects.get(username="admin"), now=clock_now(),
-                   data=WebhookInput(url=url, secret=SECRET, topics=topics or []))
+    webhook_create(
+        actor=User.objects.get(username="admin"),
+        now=clock_now(),
+        data=WebhookInput(url=url, secret=SECRET, topics=topics or []),
+    )
 
 
 def send_all(rounds: int = 12) -> None:
@@ -137,13 +155,17 @@ def test_sms_gateway_can_take_a_form_body(city, receiver, settings):
     assert gateway.requests[0]["body"].startswith(b"phone=13800000000&text=")
 
 
-@pytest.mark.parametrize("protected", [
-    pytest.param({"grade": "II"}, id="a major incident"),
-    pytest.param({"sensitive": True}, id="a sensitive incident"),
-    pytest.param({"classification": "work_secret"}, id="a work-secret incident"),
-])
-def test_no_incident_content_leaves_by_any_channel_for_a_protected_incident(city, receiver, mailbox, settings,
-                                                                            protected):
+@pytest.mark.parametrize(
+    "protected",
+    [
+        pytest.param({"grade": "II"}, id="a major incident"),
+        pytest.param({"sensitive": True}, id="a sensitive incident"),
+        pytest.param({"classification": "work_secret"}, id="a work-secret incident"),
+    ],
+)
+def test_no_incident_content_leaves_by_any_channel_for_a_protected_incident(
+    city, receiver, mailbox, settings, protected
+):
     gateway, webhook_server = receiver(), receiver()
     settings.DUTYROOM_SMS_URL = gateway.url
     hook(webhook_server.url)

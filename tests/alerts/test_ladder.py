@@ -21,9 +21,18 @@ pytestmark = pytest.mark.django_db
 
 
 def incident(minutes_ago: float, *, now: datetime, grade: str | None = "IV", **extra: object) -> Incident:
-    return incident_create(actor=User.objects.get(username="shaxi-reporter"), now=now, data=IncidentInput(
-        title="沙溪镇仓库火灾", category="accident", subtype="fire", grade=grade,
-        occurred_at=now - timedelta(minutes=minutes_ago), **extra))
+    return incident_create(
+        actor=User.objects.get(username="shaxi-reporter"),
+        now=now,
+        data=IncidentInput(
+            title="沙溪镇仓库火灾",
+            category="accident",
+            subtype="fire",
+            grade=grade,
+            occurred_at=now - timedelta(minutes=minutes_ago),
+            **extra,
+        ),
+    )
 
 
 def inbox(username: str, topic: str | None = None) -> list[str]:
@@ -73,8 +82,12 @@ def test_a_met_clock_stops_its_ladder_at_once(city, on_duty):
     now = clock_now()
     item = incident(30, now=now)
     due = first_clock(item).due_at
-    report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=item, now=now,
-                  data=ReportInput(kind="written", summary="已控制", signer="李四"))
+    report_submit(
+        actor=User.objects.get(username="shaxi-reporter"),
+        incident=item,
+        now=now,
+        data=ReportInput(kind="written", summary="已控制", signer="李四"),
+    )
     tick(due + timedelta(minutes=31))
     assert not AlertEvent.objects.filter(obligation=first_clock(item)).exists()
     assert inbox("shaxi-reporter") == []
@@ -112,8 +125,9 @@ def test_a_second_worker_sends_nothing_twice(city, on_duty):
 
 
 def test_with_no_shift_covering_now_every_duty_officer_is_alerted(city):
-    User.objects.create_user("duty-officer-2", role=Role.DUTY_OFFICER, unit=User.objects.get(
-        username="duty-officer").unit)
+    User.objects.create_user(
+        "duty-officer-2", role=Role.DUTY_OFFICER, unit=User.objects.get(username="duty-officer").unit
+    )
     now = clock_now()
     item = incident(30, now=now)
     tick(first_clock(item).due_at)
@@ -124,8 +138,12 @@ def test_an_unconfirmed_written_report_alerts_the_duty_officer_then_the_duty_lea
     on_duty()
     now = clock_now()
     item = incident(5, now=now)
-    report_submit(actor=User.objects.get(username="shaxi-reporter"), incident=item, now=now,
-                  data=ReportInput(kind="written", summary="已控制", signer="李四"))
+    report_submit(
+        actor=User.objects.get(username="shaxi-reporter"),
+        incident=item,
+        now=now,
+        data=ReportInput(kind="written", summary="已控制", signer="李四"),
+    )
     receipt = Obligation.objects.get(incident=item, kind="receipt")
     tick(receipt.due_at)
     assert inbox("duty-officer") == ["receipt_overdue"]
@@ -160,9 +178,12 @@ def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_du
     on_duty()
     now = clock_now()
     item = incident(10, now=now)
-    given = instruction_record(actor=User.objects.get(username="duty-officer"), incident=item, now=now,
-                               data=InstructionInput(leader="市长", text="全力救治伤员", units=["shaxi"],
-                                                     due_at=now + timedelta(hours=1)))
+    given = instruction_record(
+        actor=User.objects.get(username="duty-officer"),
+        incident=item,
+        now=now,
+        data=InstructionInput(leader="市长", text="全力救治伤员", units=["shaxi"], due_at=now + timedelta(hours=1)),
+    )
     feedback = Obligation.objects.get(pk=given.tasks.get().obligation_id)
     assert feedback.kind == "instruction_feedback"
     assert tick(feedback.due_at - timedelta(minutes=6)) >= 0
@@ -173,8 +194,10 @@ def test_a_leaders_instruction_reminds_the_tasked_unit_before_its_feedback_is_du
 
 # ---- the ladder by the batch, planned per clock (the overdue burst) ----
 
+
 def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_statements(
-        city, on_duty, django_assert_max_num_queries):
+    city, on_duty, django_assert_max_num_queries
+):
     """A burst: many clocks due at once are flipped and alerted by the batch, each once and each on its history,
     and each clock then waits for its next rung through the index (no search of every open clock)."""
     from dutyroom.alerts.ladder import ladder_pass
@@ -197,7 +220,8 @@ def test_one_sweep_turns_many_clocks_overdue_and_alerts_each_in_the_same_few_sta
         flip = AuditEntry.objects.get(action="obligation.overdue", object_id=str(clock.pk))
         assert {"duty-officer", "shaxi-leader", "shaxi-reporter"} <= set(flip.data["alert"]["to"])
     assert AuditEntry.objects.filter(action="obligation.alert", data__step="overdue").count() == 0, (
-        "the overdue alert is recorded in the flip's own entry, not in a second one")
+        "the overdue alert is recorded in the flip's own entry, not in a second one"
+    )
     assert tick(due) == 0, "nothing twice"
     with django_assert_max_num_queries(20):  # the ladder's own pass is a batch too
         sent, more = ladder_pass(due + timedelta(minutes=10))
@@ -244,8 +268,13 @@ def test_a_moved_deadline_gets_a_fresh_ladder(city, on_duty):
     tick(clock.due_at - timedelta(minutes=5))
     assert inbox("shaxi-reporter") == ["reminder"]
     later = clock.due_at + timedelta(hours=1)
-    obligation_upsert(incident=item, unit=clock.unit, key=clock.key, now=now, planned=PlannedClock(
-        key="first", kind=clock.kind, due_at=later, rule=clock.rule, anchor_at=clock.anchor_at))
+    obligation_upsert(
+        incident=item,
+        unit=clock.unit,
+        key=clock.key,
+        now=now,
+        planned=PlannedClock(key="first", kind=clock.kind, due_at=later, rule=clock.rule, anchor_at=clock.anchor_at),
+    )
     assert tick(clock.due_at) == 0, "the old deadline no longer alerts"
     assert tick(later - timedelta(minutes=5)) == 1
     assert inbox("shaxi-reporter") == ["reminder", "reminder"]
@@ -272,8 +301,9 @@ def test_a_rulebook_with_another_ladder_replans_every_open_clock(city, on_duty):
     ladder._adopted.clear()  # as in a fresh process
     assert not policy_adopt(policy, now), "the first ladder recorded re-plans nothing"
     last = policy.steps_for(clock.kind)[-1]
-    hourly = dataclasses.replace(last, id="escalation.hour", offset=timedelta(hours=1),
-                                 to=frozenset({Audience.CITY_LEADER}))
+    hourly = dataclasses.replace(
+        last, id="escalation.hour", offset=timedelta(hours=1), to=frozenset({Audience.CITY_LEADER})
+    )
     assert policy_adopt(dataclasses.replace(policy, steps=(*policy.steps, hourly)), now)
     clock.refresh_from_db()
     assert clock.ladder_at == LADDER_REPLAN
@@ -294,11 +324,26 @@ def test_a_burst_reads_the_roster_once_a_second_and_still_alerts_the_new_shift_f
     User.objects.create(username="night-officer", role=Role.DUTY_OFFICER, unit=Unit.objects.get(code="duty-room"))
     now = clock_now()
     handover = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
-    shifts_save(actor=User.objects.get(username="admin"), now=now, shifts=[
-        ShiftInput(starts_at=handover - timedelta(hours=8), ends_at=handover, duty_officer="duty-officer",
-                   duty_leader="duty-leader", city_leader=""),
-        ShiftInput(starts_at=handover, ends_at=handover + timedelta(hours=8), duty_officer="night-officer",
-                   duty_leader="duty-leader", city_leader="")])
+    shifts_save(
+        actor=User.objects.get(username="admin"),
+        now=now,
+        shifts=[
+            ShiftInput(
+                starts_at=handover - timedelta(hours=8),
+                ends_at=handover,
+                duty_officer="duty-officer",
+                duty_leader="duty-leader",
+                city_leader="",
+            ),
+            ShiftInput(
+                starts_at=handover,
+                ends_at=handover + timedelta(hours=8),
+                duty_officer="night-officer",
+                duty_leader="duty-leader",
+                city_leader="",
+            ),
+        ],
+    )
     items = [incident(30, now=now) for _ in range(3)]
     dues = [handover - timedelta(milliseconds=300), handover, handover + timedelta(milliseconds=400)]
     for item, due in zip(items, dues, strict=True):

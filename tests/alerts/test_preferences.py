@@ -25,14 +25,23 @@ pytestmark = pytest.mark.django_db
 
 
 def incident(minutes_ago: float, now: datetime) -> Incident:
-    return incident_create(actor=User.objects.get(username="shaxi-reporter"), now=now, data=IncidentInput(
-        title="沙溪镇仓库火灾", category="accident", subtype="fire", grade="IV",
-        occurred_at=now - timedelta(minutes=minutes_ago)))
+    return incident_create(
+        actor=User.objects.get(username="shaxi-reporter"),
+        now=now,
+        data=IncidentInput(
+            title="沙溪镇仓库火灾",
+            category="accident",
+            subtype="fire",
+            grade="IV",
+            occurred_at=now - timedelta(minutes=minutes_ago),
+        ),
+    )
 
 
 def channels_of(username: str, topic: str) -> list[str]:
-    return sorted(Delivery.objects.filter(user__username=username, event__topic=topic)
-                  .values_list("channel", flat=True))
+    return sorted(
+        Delivery.objects.filter(user__username=username, event__topic=topic).values_list("channel", flat=True)
+    )
 
 
 def overdue_fired(now: datetime) -> None:
@@ -86,8 +95,9 @@ def test_a_units_default_applies_to_a_member_without_their_own_preference(city, 
     contacts("shaxi-reporter", "shaxi-leader")
     now = clock_now()
     shaxi = Unit.objects.get(code="shaxi")
-    unit_preference_set(actor=User.objects.get(username="duty-officer"), unit=shaxi, now=now,
-                        topics={"overdue": ["inapp", "sms"]})
+    unit_preference_set(
+        actor=User.objects.get(username="duty-officer"), unit=shaxi, now=now, topics={"overdue": ["inapp", "sms"]}
+    )
     preference_set(actor=User.objects.get(username="shaxi-leader"), now=now, topics={"overdue": ["inapp", "email"]})
     incident(30, now)
     overdue_fired(now)
@@ -100,20 +110,26 @@ def test_a_units_default_applies_to_a_member_without_their_own_preference(city, 
 def test_a_persons_first_own_row_starts_from_the_units_default(city):
     now = clock_now()
     shaxi = Unit.objects.get(code="shaxi")
-    unit_preference_set(actor=User.objects.get(username="admin"), unit=shaxi, now=now,
-                        topics={"overdue": ["inapp", "sms"]})
+    unit_preference_set(
+        actor=User.objects.get(username="admin"), unit=shaxi, now=now, topics={"overdue": ["inapp", "sms"]}
+    )
     mine = preference_set(actor=User.objects.get(username="shaxi-reporter"), now=now, sound=False)
     assert mine.topics["overdue"] == ["inapp", "sms"] and mine.sound is False
 
 
 def test_a_town_reporter_cannot_set_a_units_defaults(city):
     with pytest.raises(Forbidden):
-        unit_preference_set(actor=User.objects.get(username="shaxi-reporter"),
-                            unit=Unit.objects.get(code="liuhe"), now=clock_now(), sound=False)
+        unit_preference_set(
+            actor=User.objects.get(username="shaxi-reporter"),
+            unit=Unit.objects.get(code="liuhe"),
+            now=clock_now(),
+            sound=False,
+        )
 
 
-@pytest.mark.parametrize(("field", "value"), [("email", "li@"), ("email", "li example.test"),
-                                              ("phone", "12345"), ("phone", "0512-5350000a")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("email", "li@"), ("email", "li example.test"), ("phone", "12345"), ("phone", "0512-5350000a")]
+)
 def test_a_bad_email_or_mobile_is_refused_naming_the_field_in_both_languages(api, field, value):
     answer = api("shaxi-reporter").call("put", "/me/alert-preferences", {field: value})
     assert answer.status_code == 400

@@ -65,10 +65,14 @@ def test_overlapping_shifts_and_wrong_roles_are_refused_naming_the_row(city):
     at = datetime(2026, 12, 1, 8, 30, tzinfo=LOCAL)
     shifts_save(actor=admin(), now=at, shifts=[ShiftInput(at, at + timedelta(hours=24), "duty-officer", "duty-leader")])
     with pytest.raises(ValidationFailed) as caught:
-        shifts_save(actor=admin(), now=at, shifts=[
-            ShiftInput(at + timedelta(hours=30), at + timedelta(hours=40), "duty-officer", "duty-leader"),
-            ShiftInput(at + timedelta(hours=12), at + timedelta(hours=36), "shaxi-reporter", "duty-leader"),
-        ])
+        shifts_save(
+            actor=admin(),
+            now=at,
+            shifts=[
+                ShiftInput(at + timedelta(hours=30), at + timedelta(hours=40), "duty-officer", "duty-leader"),
+                ShiftInput(at + timedelta(hours=12), at + timedelta(hours=36), "shaxi-reporter", "duty-leader"),
+            ],
+        )
     assert set(caught.value.errors) == {"rows[1].duty_officer"}
     assert Shift.objects.count() == 1, "all or nothing"
 
@@ -76,16 +80,22 @@ def test_overlapping_shifts_and_wrong_roles_are_refused_naming_the_row(city):
 def test_only_the_duty_room_or_an_admin_edits_the_roster(city):
     at = datetime(2026, 12, 1, 8, 30, tzinfo=LOCAL)
     with pytest.raises(Forbidden):
-        shifts_save(actor=User.objects.get(username="shaxi-leader"), now=at,
-                    shifts=[ShiftInput(at, at + timedelta(hours=24), "duty-officer", "duty-leader")])
+        shifts_save(
+            actor=User.objects.get(username="shaxi-leader"),
+            now=at,
+            shifts=[ShiftInput(at, at + timedelta(hours=24), "duty-officer", "duty-leader")],
+        )
 
 
 def test_a_shift_overlapping_another_is_refused(city):
     at = datetime(2026, 12, 1, 8, 30, tzinfo=LOCAL)
     shifts_save(actor=admin(), now=at, shifts=[ShiftInput(at, at + timedelta(hours=24), "duty-officer", "duty-leader")])
     with pytest.raises(ValidationFailed) as caught:
-        shifts_save(actor=admin(), now=at, shifts=[
-            ShiftInput(at + timedelta(hours=12), at + timedelta(hours=36), "duty-officer", "duty-leader")])
+        shifts_save(
+            actor=admin(),
+            now=at,
+            shifts=[ShiftInput(at + timedelta(hours=12), at + timedelta(hours=36), "duty-officer", "duty-leader")],
+        )
     assert "starts_at" in caught.value.errors
 
 

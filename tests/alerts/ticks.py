@@ -25,5 +25,8 @@ def audited_steps(**where: object) -> list[str]:
     from dutyroom.audit.models import AuditEntry
 
     entries = AuditEntry.objects.filter(action__in=("obligation.alert", "obligation.overdue"), **where).order_by("id")
-    return [e.data["step"] if e.action == "obligation.alert" else e.data["alert"]["step"]
-            for e in entries if e.action == "obligation.alert" or "alert" in e.data]
+    return [
+        e.data["step"] if e.action == "obligation.alert" else e.data["alert"]["step"]
+        for e in entries
+        if e.action == "obligation.alert" or "alert" in e.data
+    ]

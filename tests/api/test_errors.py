@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_malformed_json_is_a_400(api):
     client = api("shaxi-reporter")
-    response = client.client.post("/api/v1/incidents", data="{not json", content_type="application/json",
-                                  headers=client._headers(None))
+    response = client.client.post(
+        "/api/v1/incidents", data="{not json", content_type="application/json", headers=client._headers(None)
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "body"
 
@@ -36,8 +37,9 @@ def test_bad_filters_are_400_naming_the_filter(api, query):
 
 
 def test_huge_and_wrongly_typed_values_are_400(api):
-    body = incident_body(sensitive="perhaps", report={"kind": "written", "casualties": {"deaths": 10**12},
-                                                      "direct_loss_cny": "lots"})
+    body = incident_body(
+        sensitive="perhaps", report={"kind": "written", "casualties": {"deaths": 10**12}, "direct_loss_cny": "lots"}
+    )
     response = api("shaxi-reporter").post("/incidents", body)
     assert response.status_code == 400
     fields = {e["field"] for e in response.json_body["errors"]}

@@ -18,16 +18,25 @@ def ago(minutes: float) -> str:
 
 def incident_body(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "title": "沙溪镇厂房火灾", "category": "accident", "subtype": "fire", "grade": "IV",
-        "occurred_at": ago(10), "location": {"area": "shaxi", "address": "沙溪镇白云路1号"},
+        "title": "沙溪镇厂房火灾",
+        "category": "accident",
+        "subtype": "fire",
+        "grade": "IV",
+        "occurred_at": ago(10),
+        "location": {"area": "shaxi", "address": "沙溪镇白云路1号"},
     }
     body.update(overrides)
     return body
 
 
 def written(**overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {"kind": "written", "summary": "厂房起火，已扑灭", "signer": "李四",
-                               "contact_name": "王五", "contact_phone": "13800000000"}
+    body: dict[str, object] = {
+        "kind": "written",
+        "summary": "厂房起火，已扑灭",
+        "signer": "李四",
+        "contact_name": "王五",
+        "contact_phone": "13800000000",
+    }
     body.update(overrides)
     return body
 
@@ -85,8 +94,10 @@ def test_naive_time_is_a_400_naming_the_field(api):
 
 
 def test_every_bad_field_is_named_at_once_and_nothing_is_created(api):
-    response = api("shaxi-reporter").post("/incidents", incident_body(
-        category="weather", grade="V", report=written(casualties={"deaths": -1}), received_at=ago(0)))
+    response = api("shaxi-reporter").post(
+        "/incidents",
+        incident_body(category="weather", grade="V", report=written(casualties={"deaths": -1}), received_at=ago(0)),
+    )
     assert response.status_code == 400
     fields = {e["field"] for e in response.json_body["errors"]}
     assert {"category", "grade", "report.casualties.deaths", "received_at"} <= fields
@@ -107,8 +118,9 @@ def test_future_occurrence_time_is_refused(api):
 
 
 def test_english_messages_on_request(api):
-    response = api("shaxi-reporter").post("/incidents", incident_body(occurred_at="yesterday"),
-                                          headers={"Accept-Language": "en"})
+    response = api("shaxi-reporter").post(
+        "/incidents", incident_body(occurred_at="yesterday"), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     assert "ISO 8601" in response.json_body["errors"][0]["message"]
 
@@ -163,8 +175,9 @@ def test_duty_room_raises_grade_and_new_clocks_start_at_the_moment_of_regrading(
     clocks = obligations_by_kind(response.json_body)
     assert clocks["first_report"]["state"] == "met"  # raising the grade never un-meets a met clock
     phone_due = datetime.fromisoformat(clocks["phone_report"]["due_at"])
-    assert before + timedelta(minutes=15) - timedelta(seconds=2) <= phone_due <= datetime.now(UTC) + timedelta(
-        minutes=15)
+    assert (
+        before + timedelta(minutes=15) - timedelta(seconds=2) <= phone_due <= datetime.now(UTC) + timedelta(minutes=15)
+    )
 
 
 def test_correcting_the_occurrence_time_recomputes_lateness(api):
@@ -199,8 +212,10 @@ def test_phone_reports_are_logged_by_the_duty_room_within_two_hours(api):
     officer = api("duty-officer")
     too_old = officer.post(f"/incidents/{incident_id}/reports", {"kind": "phone", "called_at": ago(180)})
     assert too_old.status_code == 400 and too_old.json_body["errors"][0]["field"] == "called_at"
-    logged = officer.post(f"/incidents/{incident_id}/reports",
-                          {"kind": "phone", "called_at": ago(2), "contact_name": "张三", "contact_phone": "110"})
+    logged = officer.post(
+        f"/incidents/{incident_id}/reports",
+        {"kind": "phone", "called_at": ago(2), "contact_name": "张三", "contact_phone": "110"},
+    )
     assert logged.status_code == 201
     clocks = obligations_by_kind(officer.get(f"/incidents/{incident_id}").json_body)
     assert clocks["phone_report"]["state"] == "met"

@@ -22,9 +22,18 @@ Api = Callable[[str | None], Any]
 
 def make_incident(unit: str = "shaxi", **extra: Any) -> int:
     now = clock_now()
-    made = incident_create(actor=User.objects.get(username=f"{unit}-reporter"), now=now, data=IncidentInput(
-        title="沙溪镇仓库火灾", category="accident", subtype="fire", grade="IV",
-        occurred_at=now - timedelta(hours=3), **extra))  # its first-report clock has passed: 漏报 may be raised
+    made = incident_create(
+        actor=User.objects.get(username=f"{unit}-reporter"),
+        now=now,
+        data=IncidentInput(
+            title="沙溪镇仓库火灾",
+            category="accident",
+            subtype="fire",
+            grade="IV",
+            occurred_at=now - timedelta(hours=3),
+            **extra,
+        ),
+    )  # its first-report clock has passed: 漏报 may be raised
     return made.pk
 
 
@@ -46,15 +55,21 @@ def test_the_assessor_raises_a_finding_and_the_unit_is_told(api: Api) -> None:
 
 def test_raising_needs_the_duty_room_or_the_assessor_and_valid_fields(api: Api) -> None:
     incident = make_incident()
-    assert raise_one(api, incident) .status_code == 201
-    assert api("shaxi-leader").post("/findings", {"incident": incident, "unit": "shaxi", "kind": "omitted",
-                                                  "evidence": "x"}).status_code == 403
-    bad = api("duty-officer").post("/findings", {"incident": incident, "unit": "nowhere", "kind": "tardy",
-                                                 "evidence": ""})
+    assert raise_one(api, incident).status_code == 201
+    assert (
+        api("shaxi-leader")
+        .post("/findings", {"incident": incident, "unit": "shaxi", "kind": "omitted", "evidence": "x"})
+        .status_code
+        == 403
+    )
+    bad = api("duty-officer").post(
+        "/findings", {"incident": incident, "unit": "nowhere", "kind": "tardy", "evidence": ""}
+    )
     assert bad.status_code == 400
     assert {e["field"] for e in bad.json_body["errors"]} == {"kind"}
-    bad = api("duty-officer").post("/findings", {"incident": incident, "unit": "nowhere", "kind": "false",
-                                                 "evidence": " "})
+    bad = api("duty-officer").post(
+        "/findings", {"incident": incident, "unit": "nowhere", "kind": "false", "evidence": " "}
+    )
     assert {e["field"] for e in bad.json_body["errors"]} == {"unit", "evidence"}
 
 
@@ -66,20 +81,24 @@ def test_appeal_then_decision_and_every_step_is_on_the_incident_history(api: Api
     incident = make_incident()
     finding = raise_one(api, incident).json_body["id"]
     assert api("liuhe-leader").post(f"/findings/{finding}/appeal", {"text": "x"}).status_code == 404  # not theirs
-    assert api("assessor").post(f"/findings/{finding}/decision",
-                                {"upheld": True, "reason": "查实"}).status_code == 409  # window still open
+    assert (
+        api("assessor").post(f"/findings/{finding}/decision", {"upheld": True, "reason": "查实"}).status_code == 409
+    )  # window still open
     appealed = api("shaxi-leader").post(f"/findings/{finding}/appeal", {"text": "已按时报告，附通话记录"})
     assert appealed.status_code == 200 and appealed.json_body["state"] == "appealed"
     assert api("shaxi-reporter").post(f"/findings/{finding}/appeal", {"text": "再次申诉"}).status_code == 409
-    assert api("duty-officer").post(f"/findings/{finding}/decision",
-                                    {"upheld": True, "reason": "x"}).status_code == 403  # the assessor decides
+    assert (
+        api("duty-officer").post(f"/findings/{finding}/decision", {"upheld": True, "reason": "x"}).status_code == 403
+    )  # the assessor decides
     decided = api("assessor").post(f"/findings/{finding}/decision", {"upheld": False, "reason": "申诉属实"})
     assert decided.status_code == 200
     assert decided.json_body["state"] == "rejected" and decided.json_body["decision"]["reason"] == "申诉属实"
-    assert api("assessor").post(f"/findings/{finding}/decision",
-                                {"upheld": True, "reason": "改判"}).status_code == 409
-    actions = list(AuditEntry.objects.filter(incident_id=incident, object_type="finding")
-                   .values_list("action", flat=True).order_by("seq"))
+    assert api("assessor").post(f"/findings/{finding}/decision", {"upheld": True, "reason": "改判"}).status_code == 409
+    actions = list(
+        AuditEntry.objects.filter(incident_id=incident, object_type="finding")
+        .values_list("action", flat=True)
+        .order_by("seq")
+    )
     assert actions == ["finding.raise", "finding.appeal", "finding.decide"]
 
 
@@ -113,8 +132,10 @@ def test_adoptions_add_points_once_per_level(api: Api) -> None:
     row = next(r for r in api("assessor").get(f"/assessment?period={period}").json_body if r["unit"] == "shaxi")
     assert row["adopted"] == 1
     assert sum(p["delta"] for p in row["points"]) == row["score"]
-    assert any(p["delta"] == 5 and p["incident"] == incident and p["rule"].endswith("/adopted_state_council")
-               for p in row["points"])
+    assert any(
+        p["delta"] == 5 and p["incident"] == incident and p["rule"].endswith("/adopted_state_council")
+        for p in row["points"]
+    )
 
 
 @pytest.mark.parametrize("period", ["2026-13", "2026-Q0", "nov", ""])
@@ -128,8 +149,20 @@ def test_a_bad_period_is_a_400_naming_the_field(api: Api, period: str) -> None:
 def test_months_quarters_and_years_answer_with_every_contract_field(api: Api, period: str) -> None:
     rows = api("assessor").get(f"/assessment?period={period}").json_body
     row = rows[0]
-    for key in ("unit", "score", "grade", "rank", "group", "first_reports", "verification_replies",
-                "followups_missing", "finals_missing", "findings", "adopted", "points"):
+    for key in (
+        "unit",
+        "score",
+        "grade",
+        "rank",
+        "group",
+        "first_reports",
+        "verification_replies",
+        "followups_missing",
+        "finals_missing",
+        "findings",
+        "adopted",
+        "points",
+    ):
         assert key in row
     assert set(row["findings"]) >= {"late", "omitted", "false", "concealed"}
     assert {r["group"] for r in rows} == {"territorial", "department"}
@@ -152,17 +185,23 @@ def test_the_worker_job_proposes_a_forbidden_channel_finding_once(api: Api) -> N
 
     jobs._cursor["report_id"] = 0  # ids restart in each test's database; in service they only grow
     incident = make_incident(sensitive=True)
-    filed = api("shaxi-reporter").post(f"/incidents/{incident}/reports",
-                                       {"kind": "written", "channel": "wechat", "summary": "现场处置中"})
+    filed = api("shaxi-reporter").post(
+        f"/incidents/{incident}/reports", {"kind": "written", "channel": "wechat", "summary": "现场处置中"}
+    )
     assert filed.status_code == 201 and filed.json_body["forbidden_channel"] is True
     jobs_run(clock_now())
     jobs_run(clock_now())
     finding = Finding.objects.get()
     assert (finding.kind, finding.unit.code, finding.state, finding.report_id) == (
-        "forbidden_channel", "shaxi", "open", filed.json_body["id"])
+        "forbidden_channel",
+        "shaxi",
+        "open",
+        filed.json_body["id"],
+    )
     assert OutboxEvent.objects.filter(topic="finding", unit__code="shaxi").count() == 1
     plain = make_incident()
-    api("shaxi-reporter").post(f"/incidents/{plain}/reports", {"kind": "written", "channel": "wechat",
-                                                                "summary": "一般事件"})
+    api("shaxi-reporter").post(
+        f"/incidents/{plain}/reports", {"kind": "written", "channel": "wechat", "summary": "一般事件"}
+    )
     jobs_run(clock_now())
     assert Finding.objects.count() == 1  # WeChat for an ordinary incident is no violation (notice §五)

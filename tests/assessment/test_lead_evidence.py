@@ -21,14 +21,25 @@ Api = Callable[[str | None], Any]
 
 
 def confirmed_lead(api: Api) -> dict[str, Any]:
-    lead = api("duty-officer").post("/leads", {"channel": "media", "title": "浏河镇新闸路化工企业储罐泄漏",
-                                               "area": "liuhe",
-                                               "occurred_at": iso_local(clock_now() - timedelta(minutes=20))}
-                                    ).json_body
+    lead = (
+        api("duty-officer")
+        .post(
+            "/leads",
+            {
+                "channel": "media",
+                "title": "浏河镇新闸路化工企业储罐泄漏",
+                "area": "liuhe",
+                "occurred_at": iso_local(clock_now() - timedelta(minutes=20)),
+            },
+        )
+        .json_body
+    )
     police = api("police-reporter")
     police.post(f"/leads/{lead['id']}/start")
-    body = police.post(f"/leads/{lead['id']}/verify", {"outcome": "confirmed", "category": "accident",
-                                                        "reason": "派出所民警现场核实属实"}).json_body
+    body = police.post(
+        f"/leads/{lead['id']}/verify",
+        {"outcome": "confirmed", "category": "accident", "reason": "派出所民警现场核实属实"},
+    ).json_body
     assert body["evidence"]["kind"] == "omitted"
     return body
 
@@ -45,12 +56,17 @@ def test_the_assessor_turns_the_candidate_into_a_finding_with_the_facts_prefille
     page = assessor.get("/findings/").content.decode()
     assert 'id="evidence-candidates"' in page and f"lead={lead['id']}" in page
     assert page.count('id="evidence-candidates"') == 1  # in the page body once, never inside <title>
-    title = page[page.index("<title>"):page.index("</title>")]
+    title = page[page.index("<title>") : page.index("</title>")]
     assert "<table" not in title
     form = assessor.get(f"/findings/new/?incident={lead['incident']}&unit=liuhe&lead={lead['id']}&kind=omitted")
     assert f"经线索 #{lead['id']}" in form.content.decode() and "单位当时尚未报告" in form.content.decode()
-    body = {"incident": lead["incident"], "unit": "liuhe", "kind": "omitted", "evidence": "线索在先，单位未报",
-            "lead": lead["id"]}
+    body = {
+        "incident": lead["incident"],
+        "unit": "liuhe",
+        "kind": "omitted",
+        "evidence": "线索在先，单位未报",
+        "lead": lead["id"],
+    }
     early = api("assessor").post("/findings", body)  # liuhe's first-report clock is still running
     assert early.status_code == 409 and "才到期" in early.json_body["detail"]
     with time_machine.travel(datetime.fromisoformat(early.json_body["due_at"]) + timedelta(minutes=1)):
@@ -71,5 +87,6 @@ def test_a_candidate_can_be_dismissed_once_with_a_reason(api: Api) -> None:
     assert "该候选已处理" in page.content.decode()
     history = signed_in("duty-officer").get(f"/incidents/{lead['incident']}/").content.decode()
     assert "驳回线索在先候选" in history and "单位已电话报告，平台未录入" in history
-    assert signed_in("liuhe-leader").post(f"/findings/evidence/{evidence.pk}/dismiss/",
-                                          {"reason": "x"}).status_code == 403
+    assert (
+        signed_in("liuhe-leader").post(f"/findings/evidence/{evidence.pk}/dismiss/", {"reason": "x"}).status_code == 403
+    )

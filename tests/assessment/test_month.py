@@ -77,13 +77,17 @@ def test_every_point_is_explained_and_the_ledger_adds_up(october: dict[str, Inci
     ]
     shaxi = rows["shaxi"].points
     assert all(line.incident != october["D"].pk for line in shaxi)  # the drill leaves no line
-    assert {line.incident for line in shaxi if line.kind != "base"} == {october["A"].pk, october["B"].pk,
-                                                                         october["C"].pk}
+    assert {line.incident for line in shaxi if line.kind != "base"} == {
+        october["A"].pk,
+        october["B"].pk,
+        october["C"].pk,
+    }
     assert "迟报 15 分钟" in next(line.reason for line in shaxi if line.kind == "first_report_late")
 
 
-def test_a_forbidden_channel_report_proposes_an_open_finding_that_does_not_count_yet(october: dict[str, Incident]
-                                                                                     ) -> None:
+def test_a_forbidden_channel_report_proposes_an_open_finding_that_does_not_count_yet(
+    october: dict[str, Incident],
+) -> None:
     proposed = Finding.objects.get(kind="forbidden_channel")
     assert (proposed.incident, proposed.unit.code, proposed.state) == (october["G"], "shaxi", FindingState.OPEN)
     assert proposed.raised_by is None and "微信" in proposed.evidence
@@ -105,6 +109,12 @@ def test_the_on_time_chart_has_one_point_per_month(october: dict[str, Incident])
     months = monthly_on_time(parse_period("2026"), list(assessed_units()), EVALUATED)
     assert [m["month"] for m in months][9] == "2026-10" and len(months) == 12
     # G's two clocks were met over WeChat: counted as due, never as on time
-    assert months[9] | {"rate": None} == {"month": "2026-10", "on_time": 2, "late": 1, "missing": 1, "forbidden": 2,
-                                          "rate": None}
+    assert months[9] | {"rate": None} == {
+        "month": "2026-10",
+        "on_time": 2,
+        "late": 1,
+        "missing": 1,
+        "forbidden": 2,
+        "rate": None,
+    }
     assert months[9]["rate"] == pytest.approx(2 / 6) and months[8]["rate"] is None

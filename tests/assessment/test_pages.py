@@ -33,8 +33,9 @@ def text_of(response: Any) -> str:
     return response.content.decode()
 
 
-def test_the_ranking_page_shows_both_groups_and_a_chart_fed_by_json(login: Callable[[str], Client],
-                                                                    october: dict[str, Any]) -> None:
+def test_the_ranking_page_shows_both_groups_and_a_chart_fed_by_json(
+    login: Callable[[str], Client], october: dict[str, Any]
+) -> None:
     page = login("assessor").get(f"/assessment/?period={OCT.code}")
     html = text_of(page)
     assert page.status_code == 200
@@ -55,14 +56,19 @@ def test_a_correction_is_marked_in_the_old_period(login: Callable[[str], Client]
     assert 'class="correction"' in html and "更正" in html
 
 
-def test_the_unit_appeals_and_the_assessor_decides_through_the_forms(login: Callable[[str], Client],
-                                                                     october: dict[str, Any]) -> None:
+def test_the_unit_appeals_and_the_assessor_decides_through_the_forms(
+    login: Callable[[str], Client], october: dict[str, Any]
+) -> None:
     from dutyroom.accounts.models import User
     from dutyroom.assessment.services import FindingInput, finding_raise
     from dutyroom.common.clock import now as clock_now
 
-    finding = finding_raise(actor=User.objects.get(username="assessor"), incident=october["A"], now=clock_now(),
-                            data=FindingInput(unit="shaxi", kind="omitted", evidence="未报送续报"))
+    finding = finding_raise(
+        actor=User.objects.get(username="assessor"),
+        incident=october["A"],
+        now=clock_now(),
+        data=FindingInput(unit="shaxi", kind="omitted", evidence="未报送续报"),
+    )
     unit = login("shaxi-reporter")
     assert 'id="appeal-form"' in text_of(unit.get(f"/findings/{finding.pk}/"))
     unit.post(f"/findings/{finding.pk}/", {"action": "appeal", "text": "当时平台故障，已电话报告"})
@@ -75,8 +81,9 @@ def test_the_unit_appeals_and_the_assessor_decides_through_the_forms(login: Call
     assert "单位申诉" in history and "考评决定" in history
 
 
-def test_the_notice_is_a_word_document_that_names_ranks_and_facts(login: Callable[[str], Client],
-                                                                  october: dict[str, Any]) -> None:
+def test_the_notice_is_a_word_document_that_names_ranks_and_facts(
+    login: Callable[[str], Client], october: dict[str, Any]
+) -> None:
     response = login("assessor").get(f"/assessment/notice.docx?period={OCT.code}")
     assert response.status_code == 200
     document = Document(io.BytesIO(response.content))
@@ -93,7 +100,8 @@ def test_the_notice_is_a_word_document_that_names_ranks_and_facts(login: Callabl
 
 
 def test_the_notice_as_pdf_reads_in_chinese_and_a_page_is_rendered_for_a_person(
-        login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    login: Callable[[str], Client], october: dict[str, Any]
+) -> None:
     import pypdfium2
 
     response = login("assessor").get(f"/assessment/notice.pdf?period={OCT.code}")
@@ -118,21 +126,24 @@ def test_the_table_exports_to_xlsx(login: Callable[[str], Client], october: dict
 
 
 def test_the_assessor_raises_a_finding_and_records_an_adoption_through_forms(
-        login: Callable[[str], Client], october: dict[str, Any]) -> None:
+    login: Callable[[str], Client], october: dict[str, Any]
+) -> None:
     from dutyroom.assessment.models import Adoption, Finding
 
     assessor = login("assessor")
     incident = october["C"].pk
-    response = assessor.post("/findings/new/", {"incident": incident, "unit": "shaxi", "kind": "concealed",
-                                                "evidence": "网格员先于单位上报"})
+    response = assessor.post(
+        "/findings/new/", {"incident": incident, "unit": "shaxi", "kind": "concealed", "evidence": "网格员先于单位上报"}
+    )
     finding = Finding.objects.get(kind="concealed", incident_id=incident)
     assert response.status_code == 302 and response["Location"] == f"/findings/{finding.pk}/"
     again = assessor.post("/adoptions/new/", {"incident": incident, "unit": "shaxi", "by": "jiangsu", "note": ""})
     assert again.status_code == 302 and Adoption.objects.filter(incident_id=incident, by="jiangsu").count() == 1
     twice = assessor.post("/adoptions/new/", {"incident": incident, "unit": "shaxi", "by": "jiangsu", "note": ""})
     assert twice.status_code == 200 and "已登记过" in twice.content.decode()
-    drill = assessor.post("/findings/new/", {"incident": october["D"].pk, "unit": "shaxi", "kind": "omitted",
-                                             "evidence": "x"})
+    drill = assessor.post(
+        "/findings/new/", {"incident": october["D"].pk, "unit": "shaxi", "kind": "omitted", "evidence": "x"}
+    )
     assert "演练事件不计入考评" in drill.content.decode()
     assert login("shaxi-leader").get("/findings/new/").status_code == 403
 

@@ -42,16 +42,20 @@ def rows(now: datetime, with_points: bool = False) -> dict[str, Any]:
 def november(city: None) -> dict[str, Any]:
     """shaxi reports a sensitive incident in time but over WeChat; liuhe is adopted by the State Council for one
     incident and never reports a sensitive one; chengxiang reports in time over the platform."""
-    wechat = incident("shaxi", "沙溪镇村民聚集", n(3), written_after=5, channel="wechat", sensitive=True,
-                      final=False)
+    wechat = incident("shaxi", "沙溪镇村民聚集", n(3), written_after=5, channel="wechat", sensitive=True, final=False)
     adopted = incident("liuhe", "浏河镇码头火灾", n(4), written_after=10)
-    adoption_record(actor=who("assessor"), incident=adopted, now=n(5),
-                    data=AdoptionInput(unit="liuhe", by="state_council"))
+    adoption_record(
+        actor=who("assessor"), incident=adopted, now=n(5), data=AdoptionInput(unit="liuhe", by="state_council")
+    )
     incident("chengxiang", "城厢镇厂房火灾", n(6), written_after=10)
     silent = incident("liuhe", "浏河镇群众聚集", n(20), sensitive=True)  # never reported
     clocks = Obligation.objects.filter(incident=silent, kind__in=["phone_report", "written_report", "first_report"])
-    return {"wechat": wechat, "silent": silent, "first_due": min(c.due_at for c in clocks),
-            "last_due": max(c.due_at for c in clocks)}
+    return {
+        "wechat": wechat,
+        "silent": silent,
+        "first_due": min(c.due_at for c in clocks),
+        "last_due": max(c.due_at for c in clocks),
+    }
 
 
 def test_a_report_over_a_forbidden_channel_earns_no_on_time_credit(november: dict[str, Any]) -> None:
@@ -59,13 +63,15 @@ def test_a_report_over_a_forbidden_channel_earns_no_on_time_credit(november: dic
     assert shaxi.first_reports["on_time"] == 0
     assert shaxi.forbidden_channel_reports == 2  # the phone and written clocks of a sensitive incident
     assert shaxi.on_time_rate == 0
-    notice = notice_content(assessment_for(NOV, assessed_units(), n(25), with_points=True), number="1",
-                            issuer="x", now=n(30))
+    notice = notice_content(
+        assessment_for(NOV, assessed_units(), n(25), with_points=True), number="1", issuer="x", now=n(30)
+    )
     assert not any(name.startswith("沙溪镇") for name in notice.commended)
 
 
 def test_a_missing_first_report_costs_points_the_moment_it_is_overdue_and_is_never_excellent(
-        november: dict[str, Any]) -> None:
+    november: dict[str, Any],
+) -> None:
     before = rows(november["first_due"] - timedelta(minutes=1))["liuhe"]
     assert before.score == 105 and before.first_reports["missing"] == 0 and before.grade.label == "优秀"
     # no worker has run and no finding was raised: the clock's own due time is what counts
@@ -76,8 +82,7 @@ def test_a_missing_first_report_costs_points_the_moment_it_is_overdue_and_is_nev
     assert after.criticised and after.grade.label == "良好" and after.grade_withheld.label == "优秀"
 
 
-def test_commendation_and_criticism_come_from_the_same_rows_and_never_name_one_unit(
-        november: dict[str, Any]) -> None:
+def test_commendation_and_criticism_come_from_the_same_rows_and_never_name_one_unit(november: dict[str, Any]) -> None:
     table = assessment_for(NOV, assessed_units(), november["last_due"] + timedelta(minutes=1), with_points=True)
     notice = notice_content(table, number="1", issuer="x", now=n(30))
     criticised = {name.split("（")[0] for name, _facts in notice.criticised}
@@ -92,9 +97,17 @@ def test_commendation_and_criticism_come_from_the_same_rows_and_never_name_one_u
 
 def make_incident(unit: str = "shaxi", minutes_ago: int = 10) -> int:
     now = clock_now()
-    made = incident_create(actor=User.objects.get(username=f"{unit}-reporter"), now=now, data=IncidentInput(
-        title="沙溪镇仓库火灾", category="accident", subtype="fire", grade="IV",
-        occurred_at=now - timedelta(minutes=minutes_ago)))
+    made = incident_create(
+        actor=User.objects.get(username=f"{unit}-reporter"),
+        now=now,
+        data=IncidentInput(
+            title="沙溪镇仓库火灾",
+            category="accident",
+            subtype="fire",
+            grade="IV",
+            occurred_at=now - timedelta(minutes=minutes_ago),
+        ),
+    )
     return made.pk
 
 
@@ -120,13 +133,16 @@ def test_a_late_finding_upheld_does_not_cost_the_late_clock_twice(api: Api) -> N
     api("shaxi-reporter").post(f"/incidents/{incident_id}/reports", {"kind": "written", "summary": "迟到的首报"})
     period = clock_now().astimezone(LOCAL).strftime("%Y-%m")
     before = next(r for r in api("assessor").get(f"/assessment?period={period}").json_body if r["unit"] == "shaxi")
-    finding = api("assessor").post("/findings", {"incident": incident_id, "unit": "shaxi", "kind": "late",
-                                                 "evidence": "首报超时"}).json_body["id"]
+    finding = (
+        api("assessor")
+        .post("/findings", {"incident": incident_id, "unit": "shaxi", "kind": "late", "evidence": "首报超时"})
+        .json_body["id"]
+    )
     with time_machine.travel(clock_now() + timedelta(days=15)):
-        assert api("assessor").post(f"/findings/{finding}/decision",
-                                    {"upheld": True, "reason": "查实"}).status_code == 200
-        after = next(r for r in api("assessor").get(f"/assessment?period={period}").json_body
-                     if r["unit"] == "shaxi")
+        assert (
+            api("assessor").post(f"/findings/{finding}/decision", {"upheld": True, "reason": "查实"}).status_code == 200
+        )
+        after = next(r for r in api("assessor").get(f"/assessment?period={period}").json_body if r["unit"] == "shaxi")
     assert before["first_reports"]["late"] == 1
     late_lines = [p for p in after["points"] if "late" in p["kind"]]
     assert [p["kind"] for p in late_lines] == ["first_report_late"] and late_lines[0]["delta"] == -1
@@ -137,12 +153,12 @@ def test_findings_and_adoptions_are_refused_for_a_unit_the_incident_does_not_con
     adoption = api("duty-officer").post("/adoptions", {"incident": shaxis, "unit": "liuhe", "by": "state_council"})
     assert adoption.status_code == 400
     assert [e["field"] for e in adoption.json_body["errors"]] == ["unit"]
-    finding = api("assessor").post("/findings", {"incident": shaxis, "unit": "liuhe", "kind": "false",
-                                                 "evidence": "x"})
+    finding = api("assessor").post("/findings", {"incident": shaxis, "unit": "liuhe", "kind": "false", "evidence": "x"})
     assert finding.status_code == 400 and [e["field"] for e in finding.json_body["errors"]] == ["unit"]
     # a unit that reported on it, even as information only (here by phone to the duty room), may be credited
-    filed = api("duty-officer").post(f"/incidents/{shaxis}/reports",
-                                     {"kind": "phone", "unit": "liuhe", "summary": "浏河镇来电：已派员协助处置"})
+    filed = api("duty-officer").post(
+        f"/incidents/{shaxis}/reports", {"kind": "phone", "unit": "liuhe", "summary": "浏河镇来电：已派员协助处置"}
+    )
     assert filed.status_code == 201, filed.json_body
     again = api("duty-officer").post("/adoptions", {"incident": shaxis, "unit": "liuhe", "by": "state_council"})
     assert again.status_code == 201, again.json_body

@@ -23,8 +23,13 @@ Screenshot = Callable[[Page, str], None]
 
 def cover_now() -> None:
     now = clock_now()
-    shifts_save(actor=User.objects.get(username="admin"), now=now, shifts=[ShiftInput(
-        now - timedelta(hours=2), now + timedelta(hours=22), "duty-officer", "duty-leader", "assessor")])
+    shifts_save(
+        actor=User.objects.get(username="admin"),
+        now=now,
+        shifts=[
+            ShiftInput(now - timedelta(hours=2), now + timedelta(hours=22), "duty-officer", "duty-leader", "assessor")
+        ],
+    )
 
 
 def test_a_new_incident_appears_on_an_open_board_without_reload(open_page: OpenPage, screenshot: Screenshot) -> None:
@@ -63,7 +68,8 @@ def test_chasing_from_the_board_reaches_the_units_bell_and_inbox(open_page: Open
 
 
 def test_the_board_says_in_red_when_nobody_is_rostered_and_the_roster_page_fixes_it(
-        open_page: OpenPage, screenshot: Screenshot) -> None:
+    open_page: OpenPage, screenshot: Screenshot
+) -> None:
     page = open_page("duty-leader")
     expect(page.locator("#roster-gap")).to_be_visible()
     screenshot(page, "alerts-board-no-roster")

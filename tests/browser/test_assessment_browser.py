@@ -19,8 +19,9 @@ OpenPage = Callable[..., Page]
 Screenshot = Callable[[Page, str], None]
 
 
-def test_the_assessor_sees_the_ranking_with_charts_and_a_units_ledger(open_page: OpenPage,
-                                                                      screenshot: Screenshot) -> None:
+def test_the_assessor_sees_the_ranking_with_charts_and_a_units_ledger(
+    open_page: OpenPage, screenshot: Screenshot
+) -> None:
     october_build()
     page = open_page("assessor")
     page.click("header >> text=考评")
@@ -41,8 +42,12 @@ def test_the_assessor_sees_the_ranking_with_charts_and_a_units_ledger(open_page:
 
 def test_a_unit_appeals_and_the_assessor_rejects_the_finding(open_page: OpenPage, screenshot: Screenshot) -> None:
     made = october_build()
-    finding = finding_raise(actor=User.objects.get(username="duty-officer"), incident=made["A"], now=clock_now(),
-                            data=FindingInput(unit="shaxi", kind="omitted", evidence="群众先于单位报告，伤亡情况未报"))
+    finding = finding_raise(
+        actor=User.objects.get(username="duty-officer"),
+        incident=made["A"],
+        now=clock_now(),
+        data=FindingInput(unit="shaxi", kind="omitted", evidence="群众先于单位报告，伤亡情况未报"),
+    )
     unit = open_page("shaxi-leader", PHONE)
     unit.goto("/findings/?state=open")
     expect(unit.locator(".countdown").first).not_to_be_empty()  # the appeal deadline counts down

@@ -19,18 +19,29 @@ OpenPage = Callable[..., Page]
 Screenshot = Callable[[Page, str], None]
 WIDE: ViewportSize = {"width": 1400, "height": 900}
 LABELS = {
-    "zh": {"chart-months": [f"{m}月" for m in range(1, 13)],
-           "chart-violations": ["迟报", "缺报", "漏报", "谎报", "瞒报", "违规渠道"],
-           "chart-delays": ["按时", "≤15分", "≤30分", "≤1时", "≤2时", ">2时", "缺报"]},
-    "en": {"chart-months": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-           "chart-violations": ["late", "missing", "omitted", "false", "concealed", "channel"],
-           "chart-delays": ["on time", "≤15m", "≤30m", "≤1h", "≤2h", ">2h", "missing"]},
+    "zh": {
+        "chart-months": [f"{m}月" for m in range(1, 13)],
+        "chart-violations": ["迟报", "缺报", "漏报", "谎报", "瞒报", "违规渠道"],
+        "chart-delays": ["按时", "≤15分", "≤30分", "≤1时", "≤2时", ">2时", "缺报"],
+    },
+    "en": {
+        "chart-months": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        "chart-violations": ["late", "missing", "omitted", "false", "concealed", "channel"],
+        "chart-delays": ["on time", "≤15m", "≤30m", "≤1h", "≤2h", ">2h", "missing"],
+    },
 }
 
 
 def in_language(page: Page, language: str) -> None:
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
-                               "url": page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2]}])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.LANGUAGE_COOKIE_NAME,
+                "value": language,
+                "url": page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2],
+            }
+        ]
+    )
 
 
 def chart_texts(page: Page, chart: str) -> list[str]:
@@ -40,8 +51,9 @@ def chart_texts(page: Page, chart: str) -> list[str]:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1400", "390"])
-def test_every_chart_has_data_and_every_bar_a_label(open_page: OpenPage, screenshot: Screenshot, language: str,
-                                                    viewport: ViewportSize) -> None:
+def test_every_chart_has_data_and_every_bar_a_label(
+    open_page: OpenPage, screenshot: Screenshot, language: str, viewport: ViewportSize
+) -> None:
     october_build()
     page = open_page("assessor", viewport)
     in_language(page, language)

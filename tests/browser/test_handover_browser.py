@@ -24,8 +24,14 @@ def test_sign_out_acknowledge_and_log_in_chromium(open_page: OpenPage, screensho
     from dutyroom.demo import demo_password
 
     incident_open("浏河镇化工厂泄漏")
-    user_add(username="duty-officer-2", role="duty_officer", unit_code="duty-room", password=demo_password(),
-             now=clock_now(), display_name="值班员乙")
+    user_add(
+        username="duty-officer-2",
+        role="duty_officer",
+        unit_code="duty-room",
+        password=demo_password(),
+        now=clock_now(),
+        display_name="值班员乙",
+    )
     outgoing = open_page("duty-officer")
     outgoing.click("nav >> text=交接班")
     outgoing.wait_for_url("**/handover/")

@@ -26,11 +26,17 @@ def test_a_burst_warns_the_duty_room_which_sends_it_to_verification_and_download
 ) -> None:
     now = datetime.now(UTC)
     for hours in range(2, 30, 3):
-        lead_submit(data=LeadInput(channel="media", title="沙溪镇举办龙舟赛"), origin=LeadOrigin(source="test"),
-                    now=now - timedelta(hours=hours))
+        lead_submit(
+            data=LeadInput(channel="media", title="沙溪镇举办龙舟赛"),
+            origin=LeadOrigin(source="test"),
+            now=now - timedelta(hours=hours),
+        )
     for n in range(1, 8):
-        lead_submit(data=LeadInput(channel="internet", title=f"网传浏河镇化工厂冒出浓烟，居民闻到异味（{n}）"),
-                    origin=LeadOrigin(source="test"), now=now - timedelta(minutes=n))
+        lead_submit(
+            data=LeadInput(channel="internet", title=f"网传浏河镇化工厂冒出浓烟，居民闻到异味（{n}）"),
+            origin=LeadOrigin(source="test"),
+            now=now - timedelta(minutes=n),
+        )
     warnings_raise(now)
     warning = EarlyWarning.objects.get()  # one story, one warning: its words burst together
     assert "化工厂" in [warning.topic, *warning.related]

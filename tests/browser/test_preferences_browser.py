@@ -37,8 +37,9 @@ def test_muting_on_one_browser_mutes_the_next(open_page: OpenPage, screenshot: S
     assert sound_on(User.objects.get(username="duty-officer")) is True
 
 
-def test_the_preferences_page_saves_and_shows_a_bad_mobile_beside_its_box(open_page: OpenPage,
-                                                                          screenshot: Screenshot) -> None:
+def test_the_preferences_page_saves_and_shows_a_bad_mobile_beside_its_box(
+    open_page: OpenPage, screenshot: Screenshot
+) -> None:
     page = open_page("shaxi-reporter")
     page.click("#my-alerts-link")
     page.wait_for_url("**/me/alerts/")

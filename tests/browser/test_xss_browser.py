@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAYLOADS = [
     '<script>window.__xss = "script"</script>',
-    '<img src=x onerror="window.__xss = \'img\'">',
+    "<img src=x onerror=\"window.__xss = 'img'\">",
     '"><svg onload="window.__xss = \'svg\'">',
     "'; DROP TABLE incidents_incident; --",
     "javascript:window.__xss='href'",
@@ -31,19 +31,42 @@ def test_hostile_text_is_shown_as_text_and_never_runs(open_page: Callable[..., P
     now = clock_now()
     reporter = User.objects.get(username="liuhe-reporter")
     User.objects.filter(pk=reporter.pk).update(display_name=PAYLOADS[1])
-    incident = incident_create(actor=reporter, now=now, data=IncidentInput(
-        title=PAYLOADS[0][:200], category="accident", subtype="fire", grade="IV",
-        occurred_at=now - timedelta(minutes=5), address=PAYLOADS[2]))
-    report_submit(actor=reporter, incident=incident, now=now, data=ReportInput(
-        kind="written", summary=HOSTILE, measures=PAYLOADS[1], signer=PAYLOADS[2][:100],
-        contact_name=PAYLOADS[4][:100]))
-    verification_request_create(actor=User.objects.get(username="duty-officer"), now=now, data=VerificationInput(
-        unit="liuhe", authority="city", question=HOSTILE, incident=incident))
+    incident = incident_create(
+        actor=reporter,
+        now=now,
+        data=IncidentInput(
+            title=PAYLOADS[0][:200],
+            category="accident",
+            subtype="fire",
+            grade="IV",
+            occurred_at=now - timedelta(minutes=5),
+            address=PAYLOADS[2],
+        ),
+    )
+    report_submit(
+        actor=reporter,
+        incident=incident,
+        now=now,
+        data=ReportInput(
+            kind="written",
+            summary=HOSTILE,
+            measures=PAYLOADS[1],
+            signer=PAYLOADS[2][:100],
+            contact_name=PAYLOADS[4][:100],
+        ),
+    )
+    verification_request_create(
+        actor=User.objects.get(username="duty-officer"),
+        now=now,
+        data=VerificationInput(unit="liuhe", authority="city", question=HOSTILE, incident=incident),
+    )
     violations: list[str] = []
     for username in ("duty-officer", "liuhe-reporter"):
         page = open_page(username)
-        page.on("console", lambda message: violations.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         for path in ("/", f"/incidents/{incident.pk}/", "/verification-requests/", f"/incidents/{incident.pk}/report/"):
             page.goto(path)
             page.wait_for_load_state("networkidle")

@@ -35,8 +35,18 @@ def test_init_demo_prints_how_to_log_in_and_running_it_again_duplicates_nothing(
 
 
 def test_user_add_and_token_create(data_dir: Path) -> None:
-    added = run(data_dir, "user", "add", "zhang-san", "--role", "duty_officer", "--unit", "duty-room",
-                "--password", "long-enough-1")
+    added = run(
+        data_dir,
+        "user",
+        "add",
+        "zhang-san",
+        "--role",
+        "duty_officer",
+        "--unit",
+        "duty-room",
+        "--password",
+        "long-enough-1",
+    )
     assert added.returncode == 0, added.stderr
     token = run(data_dir, "token", "create", "zhang-san")
     assert token.returncode == 0

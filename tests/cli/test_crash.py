@@ -40,15 +40,24 @@ def count(db: Path, sql: str) -> int:
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environ["DUTYROOM_DATA_DIR"] = str(data_dir)
-    return subprocess.Popen([sys.executable, "-m", "dutyroom.cli", "worker"], env=environ,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dutyroom.cli", "worker"],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_killing_a_worker_mid_sweep_loses_no_clock_and_fires_none_twice(tmp_path: Path) -> None:
     assert run(tmp_path, "init", "--demo").returncode == 0
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    seeded = subprocess.run([sys.executable, "-c", SEED], env={**environ, "DUTYROOM_DATA_DIR": str(tmp_path)},
-                            capture_output=True, text=True, timeout=120)
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED],
+        env={**environ, "DUTYROOM_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert seeded.returncode == 0, seeded.stderr
     db = tmp_path / "dutyroom.sqlite3"
     mine = "FROM reports_obligation o JOIN incidents_incident i ON i.id = o.incident_id WHERE i.title LIKE 'crash %'"
@@ -70,8 +79,19 @@ def test_killing_a_worker_mid_sweep_loses_no_clock_and_fires_none_twice(tmp_path
         second.wait(timeout=10)
     assert count(db, f"SELECT COUNT(*) {mine} AND o.state = 'overdue'") == 150
     fired_ids = f"SELECT CAST(o.id AS TEXT) {mine}"
-    assert count(db, "SELECT COUNT(*) FROM audit_auditentry WHERE action = 'obligation.overdue' "
-                     f"AND object_id IN ({fired_ids})") == 150
-    assert count(db, "SELECT COUNT(*) FROM alerts_alertevent WHERE topic = 'overdue' "  # each clock's notice, once
-                     f"AND obligation_id IN (SELECT o.id {mine})") == 150
+    assert (
+        count(
+            db,
+            f"SELECT COUNT(*) FROM audit_auditentry WHERE action = 'obligation.overdue' AND object_id IN ({fired_ids})",
+        )
+        == 150
+    )
+    assert (
+        count(
+            db,
+            "SELECT COUNT(*) FROM alerts_alertevent WHERE topic = 'overdue' "  # each clock's notice, once
+            f"AND obligation_id IN (SELECT o.id {mine})",
+        )
+        == 150
+    )
     assert run(tmp_path, "audit", "verify").returncode == 0

@@ -18,13 +18,29 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 def a_day_with_work(api) -> tuple[int, int]:
     occurred = (datetime.now(UTC) - timedelta(minutes=50)).isoformat()
     reporter = api("shaxi-reporter")
-    late = reporter.post("/incidents", {"title": "沙溪镇厂房火灾", "category": "accident", "grade": "IV",
-                                        "occurred_at": occurred,
-                                        "report": {"kind": "written", "summary": "起火"}}).json_body["id"]
-    secret = reporter.post("/incidents", {"title": "不应出现在日报里的标题", "category": "social_security",
-                                          "occurred_at": occurred, "classification": "work_secret"}).json_body["id"]
-    api("duty-officer").post("/verification-requests", {"unit": "shaxi", "authority": "suzhou",
-                                                        "question": "请核实起火原因", "incident": late})
+    late = reporter.post(
+        "/incidents",
+        {
+            "title": "沙溪镇厂房火灾",
+            "category": "accident",
+            "grade": "IV",
+            "occurred_at": occurred,
+            "report": {"kind": "written", "summary": "起火"},
+        },
+    ).json_body["id"]
+    secret = reporter.post(
+        "/incidents",
+        {
+            "title": "不应出现在日报里的标题",
+            "category": "social_security",
+            "occurred_at": occurred,
+            "classification": "work_secret",
+        },
+    ).json_body["id"]
+    api("duty-officer").post(
+        "/verification-requests",
+        {"unit": "shaxi", "authority": "suzhou", "question": "请核实起火原因", "incident": late},
+    )
     return late, secret
 
 
@@ -39,8 +55,16 @@ def test_duty_officer_generates_todays_report_and_it_lists_incidents_clocks_and_
     assert [r["id"] for r in listed] == [made.json_body["id"]]
     word = officer.get(f"/daily-reports/{made.json_body['id']}/document?format=docx")
     text = docx_text(word.content)
-    for phrase in ("值班日报", "沙溪镇厂房火灾", "迟报5分钟", "核报情况", "请核实起火原因", "签收情况", "交接班",
-                   "［工作秘密］"):
+    for phrase in (
+        "值班日报",
+        "沙溪镇厂房火灾",
+        "迟报5分钟",
+        "核报情况",
+        "请核实起火原因",
+        "签收情况",
+        "交接班",
+        "［工作秘密］",
+    ):
         assert phrase in text, phrase
     assert "不应出现在日报里的标题" not in text
     pdf = officer.get(f"/daily-reports/{made.json_body['id']}/document?format=pdf")

@@ -21,20 +21,41 @@ def ago(minutes: float) -> str:
 
 
 def incident_with_chain(api, **overrides) -> int:
-    body = {"title": "沙溪镇化工厂爆炸", "category": "accident", "subtype": "hazardous_chemicals", "grade": "III",
-            "occurred_at": ago(120), "location": {"area": "shaxi", "address": "沙溪镇沿江路8号"},
-            "report": {"kind": "written", "summary": "化工厂储罐爆炸起火，消防已到场。", "signer": "张镇长",
-                       "contact_name": "王五", "contact_phone": "13800000000",
-                       "casualties": {"deaths": 1, "serious_injuries": 4, "injuries": 6}}}
+    body = {
+        "title": "沙溪镇化工厂爆炸",
+        "category": "accident",
+        "subtype": "hazardous_chemicals",
+        "grade": "III",
+        "occurred_at": ago(120),
+        "location": {"area": "shaxi", "address": "沙溪镇沿江路8号"},
+        "report": {
+            "kind": "written",
+            "summary": "化工厂储罐爆炸起火，消防已到场。",
+            "signer": "张镇长",
+            "contact_name": "王五",
+            "contact_phone": "13800000000",
+            "casualties": {"deaths": 1, "serious_injuries": 4, "injuries": 6},
+        },
+    }
     body.update(overrides)
     reporter = api("shaxi-reporter")
     incident = reporter.post("/incidents", body).json_body["id"]
-    reporter.post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "明火已扑灭，搜救继续。",
-                                                     "casualties": {"deaths": 3, "serious_injuries": 5}})
-    reporter.post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "搜救结束，无新增伤亡。",
-                                                     "casualties": {"deaths": 3, "serious_injuries": 5}})
-    reporter.post(f"/incidents/{incident}/reports", {"kind": "final", "summary": "事故原因为储罐超压，善后完毕。",
-                                                     "casualties": {"deaths": 3, "serious_injuries": 5}})
+    reporter.post(
+        f"/incidents/{incident}/reports",
+        {"kind": "followup", "summary": "明火已扑灭，搜救继续。", "casualties": {"deaths": 3, "serious_injuries": 5}},
+    )
+    reporter.post(
+        f"/incidents/{incident}/reports",
+        {"kind": "followup", "summary": "搜救结束，无新增伤亡。", "casualties": {"deaths": 3, "serious_injuries": 5}},
+    )
+    reporter.post(
+        f"/incidents/{incident}/reports",
+        {
+            "kind": "final",
+            "summary": "事故原因为储罐超压，善后完毕。",
+            "casualties": {"deaths": 3, "serious_injuries": 5},
+        },
+    )
     return incident
 
 
@@ -57,8 +78,21 @@ def pdf_text(content: bytes, png: Path | None = None) -> str:
     return re.sub(r"\s", "", text)  # lines wrap inside paragraphs on paper
 
 
-EXPECTED = ["值班信息专报", "签发人：", "沙溪镇化工厂爆炸", "化工厂储罐爆炸起火", "续报一", "明火已扑灭", "续报二",
-            "终报", "储罐超压", "伤亡和损失情况", "事件时间线", "事件发生", "内部"]
+EXPECTED = [
+    "值班信息专报",
+    "签发人：",
+    "沙溪镇化工厂爆炸",
+    "化工厂储罐爆炸起火",
+    "续报一",
+    "明火已扑灭",
+    "续报二",
+    "终报",
+    "储罐超压",
+    "伤亡和损失情况",
+    "事件时间线",
+    "事件发生",
+    "内部",
+]
 
 
 def test_word_special_report_has_number_signer_chain_casualties_and_timeline(api):

@@ -43,9 +43,15 @@ def _psql(url: str, sql: str) -> None:
 def primary_and_replica() -> Iterator[tuple[Web, str]]:
     data = Path(tempfile.mkdtemp(prefix="dutyroom-replica-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "DATABASE_URL"}
-    env.update(DUTYROOM_DATA_DIR=str(data), DUTYROOM_EMBEDDED_WORKER="0", DUTYROOM_LOG_LEVEL="WARNING",
-               DJANGO_SETTINGS_MODULE="config.settings", DUTYROOM_OTP_ROLES="",
-               DUTYROOM_SECRET_KEY="replica-test-key", DUTYROOM_AUDIT_KEY="replica-audit-key")
+    env.update(
+        DUTYROOM_DATA_DIR=str(data),
+        DUTYROOM_EMBEDDED_WORKER="0",
+        DUTYROOM_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DUTYROOM_OTP_ROLES="",
+        DUTYROOM_SECRET_KEY="replica-test-key",
+        DUTYROOM_AUDIT_KEY="replica-audit-key",
+    )
     env.pop("DUTYROOM_AUDIT_ANCHOR", None)
     dropped: list[str] = []
     if connection.vendor == "postgresql":
@@ -63,8 +69,10 @@ def primary_and_replica() -> Iterator[tuple[Web, str]]:
     for name in ("duty-officer", "shaxi-reporter"):
         _run(env, "user", "password", name, "--password", PASSWORD)
     token = _run(env, "token", "create", "shaxi-reporter").stdout.strip().split()[-1]
-    rename = [f"UPDATE orgs_unit SET name = '{RENAMED}' WHERE code = 'shaxi'",
-              f"UPDATE incidents_incident SET title = title || '{MARK}'"]
+    rename = [
+        f"UPDATE orgs_unit SET name = '{RENAMED}' WHERE code = 'shaxi'",
+        f"UPDATE incidents_incident SET title = title || '{MARK}'",
+    ]
     if connection.vendor == "postgresql":
         _psql(admin, f"CREATE DATABASE {replica} TEMPLATE {primary}")  # nobody is connected to it now
         dropped.append(replica)
@@ -80,8 +88,13 @@ def primary_and_replica() -> Iterator[tuple[Web, str]]:
                 db.execute(statement)
     env["DATABASE_REPLICA_URL"] = replica_url
     port = free_port()
-    server = subprocess.Popen([DUTYROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-                              env=env, cwd=ROOT, stdout=(data / "web.log").open("w"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [DUTYROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=(data / "web.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_up(f"http://127.0.0.1:{port}/login/")
         yield Web(port), token
@@ -97,13 +110,24 @@ def primary_and_replica() -> Iterator[tuple[Web, str]]:
 
 
 def test_the_board_and_the_assessment_read_the_replica_and_writes_and_the_api_the_primary(
-        primary_and_replica: tuple[Web, str]) -> None:
+    primary_and_replica: tuple[Web, str],
+) -> None:
     web, token = primary_and_replica
     now = datetime.now(UTC)
-    status, created = web.api("POST", "/incidents", token, {
-        "title": "副本测试：只在主库的事件", "category": "accident", "subtype": "fire", "grade": "IV",
-        "occurred_at": (now - timedelta(minutes=5)).isoformat(), "unit": "shaxi",
-        "report": {"kind": "written", "summary": "首报"}})
+    status, created = web.api(
+        "POST",
+        "/incidents",
+        token,
+        {
+            "title": "副本测试：只在主库的事件",
+            "category": "accident",
+            "subtype": "fire",
+            "grade": "IV",
+            "occurred_at": (now - timedelta(minutes=5)).isoformat(),
+            "unit": "shaxi",
+            "report": {"kind": "written", "summary": "首报"},
+        },
+    )
     assert status == 201, created
     status, read_back = web.api("GET", f"/incidents/{created['id']}", token)
     assert status == 200 and read_back["title"] == created["title"]  # the writer reads its own write

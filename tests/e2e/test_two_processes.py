@@ -57,8 +57,12 @@ class Web:
 
     def api(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}/api/v1{path}", data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.base}/api/v1{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -69,8 +73,9 @@ class Web:
         page = self.opener.open(f"{self.base}/login/", timeout=30).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token is not None
-        form = urllib.parse.urlencode({"username": username, "password": PASSWORD,
-                                       "csrfmiddlewaretoken": token.group(1)}).encode()
+        form = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+        ).encode()
         request = urllib.request.Request(f"{self.base}/login/", data=form, headers={"Referer": f"{self.base}/login/"})
         self.opener.open(request, timeout=30)
 
@@ -102,12 +107,19 @@ def cluster(city: None) -> Iterator[list[Web]]:
 
     hasher = Argon2PasswordHasher()  # what the servers check with (the tests' own settings use a fast hasher)
     User.objects.filter(username__in=["duty-officer", "shaxi-reporter"]).update(
-        password=hasher.encode(PASSWORD, hasher.salt()))
+        password=hasher.encode(PASSWORD, hasher.salt())
+    )
     data = tempfile.mkdtemp(prefix="dutyroom-2p-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(DATABASE_URL=database_url(), DUTYROOM_DATA_DIR=data, DUTYROOM_EMBEDDED_WORKER="0",
-               DUTYROOM_SECRET_KEY="two-process-test-key", DUTYROOM_LOG_LEVEL="WARNING",
-               DJANGO_SETTINGS_MODULE="config.settings", DUTYROOM_OTP_ROLES="")  # TOTP has its own tests
+    env.update(
+        DATABASE_URL=database_url(),
+        DUTYROOM_DATA_DIR=data,
+        DUTYROOM_EMBEDDED_WORKER="0",
+        DUTYROOM_SECRET_KEY="two-process-test-key",
+        DUTYROOM_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DUTYROOM_OTP_ROLES="",
+    )  # TOTP has its own tests
     for name in ("DUTYROOM_AUDIT_KEY", "DUTYROOM_AUDIT_ANCHOR"):
         env.pop(name, None)
     env["DUTYROOM_AUDIT_KEY"] = os.environ.get("DUTYROOM_AUDIT_KEY", "two-process-audit-key")
@@ -115,13 +127,25 @@ def cluster(city: None) -> Iterator[list[Web]]:
     logs = Path(data) / "logs"
     logs.mkdir()
     processes = [
-        subprocess.Popen([DUTYROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-                         env=env, cwd=ROOT, stdout=(logs / f"web{port}.log").open("w"), stderr=subprocess.STDOUT)
+        subprocess.Popen(
+            [DUTYROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=(logs / f"web{port}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
         for port in ports
     ]
-    processes += [subprocess.Popen([DUTYROOM, "worker"], env=env, cwd=ROOT,
-                                   stdout=(logs / f"worker{n}.log").open("w"), stderr=subprocess.STDOUT)
-                  for n in range(2)]
+    processes += [
+        subprocess.Popen(
+            [DUTYROOM, "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=(logs / f"worker{n}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for n in range(2)
+    ]
     try:
         for port in ports:
             wait_up(f"http://127.0.0.1:{port}/login/")
@@ -152,14 +176,28 @@ def test_two_web_processes_and_two_workers_agree_and_fire_each_clock_once(cluste
     incident_ids = []
     for n in range(3):
         occurred = (datetime.now(UTC) - timedelta(minutes=45) + timedelta(seconds=4 + n)).isoformat()
-        status, body = web1.api("POST", "/incidents", reporter, {
-            "title": f"两进程测试 {n}", "category": "accident", "subtype": "fire", "grade": "IV",
-            "occurred_at": occurred, "unit": "shaxi"})
+        status, body = web1.api(
+            "POST",
+            "/incidents",
+            reporter,
+            {
+                "title": f"两进程测试 {n}",
+                "category": "accident",
+                "subtype": "fire",
+                "grade": "IV",
+                "occurred_at": occurred,
+                "unit": "shaxi",
+            },
+        )
         assert status == 201, body
         incident_ids.append(body["id"])
     # through web 2: the unit reports on the first one in time; the duty room confirms receipt through web 1
-    status, report = web2.api("POST", f"/incidents/{incident_ids[0]}/reports", reporter,
-                              {"kind": "written", "summary": "现场已控制", "signer": "王五"})
+    status, report = web2.api(
+        "POST",
+        f"/incidents/{incident_ids[0]}/reports",
+        reporter,
+        {"kind": "written", "summary": "现场已控制", "signer": "王五"},
+    )
     assert status == 201, report
     status, body = web1.api("POST", f"/reports/{report['id']}/receipt", officer)
     assert status == 200, body
@@ -180,8 +218,12 @@ def test_two_web_processes_and_two_workers_agree_and_fire_each_clock_once(cluste
     from dutyroom.alerts.models import Notification
 
     # every alert reached each person once: no (person, topic, clock) twice, however the two workers raced
-    twice = (Notification.objects.filter(event__obligation__isnull=False)
-             .values("user_id", "event__topic", "event__obligation_id").annotate(n=Count("id")).filter(n__gt=1))
+    twice = (
+        Notification.objects.filter(event__obligation__isnull=False)
+        .values("user_id", "event__topic", "event__obligation_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
     assert list(twice) == []
     overdue_heard = Notification.objects.filter(event__topic="overdue", event__obligation__in=clocks)
     assert overdue_heard.filter(user__username="shaxi-reporter").count() == 2  # one per overdue clock
@@ -190,8 +232,11 @@ def test_two_web_processes_and_two_workers_agree_and_fire_each_clock_once(cluste
     def state(web: Web) -> list[tuple[int, str, list[tuple[str, str]]]]:
         status, body = web.api("GET", "/incidents", officer)
         assert status == 200
-        return sorted((i["id"], i["state"], sorted((o["kind"], o["state"]) for o in i["obligations"]))
-                      for i in body if i["id"] in incident_ids)
+        return sorted(
+            (i["id"], i["state"], sorted((o["kind"], o["state"]) for o in i["obligations"]))
+            for i in body
+            if i["id"] in incident_ids
+        )
 
     assert state(web1) == state(web2)
     web1.sign_in("duty-officer")

@@ -39,19 +39,38 @@ def desk(city: None) -> Desk:
     officer = User.objects.get(username="duty-officer")
     reporter = User.objects.get(username="shaxi-reporter")
     fire = incident_create_with_report(
-        actor=reporter, now=now - timedelta(minutes=2),
-        data=IncidentInput(title="沙溪镇厂房火灾", category="accident", grade="IV",
-                           occurred_at=now - timedelta(minutes=20)),
-        report=ReportInput(kind="written", summary="起火"))
+        actor=reporter,
+        now=now - timedelta(minutes=2),
+        data=IncidentInput(
+            title="沙溪镇厂房火灾", category="accident", grade="IV", occurred_at=now - timedelta(minutes=20)
+        ),
+        report=ReportInput(kind="written", summary="起火"),
+    )
     secret = incident_create_with_report(
-        actor=reporter, now=now - timedelta(minutes=5),
-        data=IncidentInput(title=SECRET, category="social_security", occurred_at=now - timedelta(minutes=90),
-                           classification="work_secret"),
-        report=None)
-    request = verification_request_create(actor=officer, now=now, data=VerificationInput(
-        unit="shaxi", authority="suzhou", question="请核实起火原因", incident=fire))
-    lead = lead_submit(now=now, origin=LeadOrigin(source="test", sender=officer),
-                       data=LeadInput(channel="public", title="浏河镇河道有油污", area="liuhe"))
-    given = instruction_record(actor=officer, incident=fire, now=now, data=InstructionInput(
-        leader="王市长", text="全力扑救", units=["shaxi"], due_at=now + timedelta(hours=2)))
+        actor=reporter,
+        now=now - timedelta(minutes=5),
+        data=IncidentInput(
+            title=SECRET,
+            category="social_security",
+            occurred_at=now - timedelta(minutes=90),
+            classification="work_secret",
+        ),
+        report=None,
+    )
+    request = verification_request_create(
+        actor=officer,
+        now=now,
+        data=VerificationInput(unit="shaxi", authority="suzhou", question="请核实起火原因", incident=fire),
+    )
+    lead = lead_submit(
+        now=now,
+        origin=LeadOrigin(source="test", sender=officer),
+        data=LeadInput(channel="public", title="浏河镇河道有油污", area="liuhe"),
+    )
+    given = instruction_record(
+        actor=officer,
+        incident=fire,
+        now=now,
+        data=InstructionInput(leader="王市长", text="全力扑救", units=["shaxi"], due_at=now + timedelta(hours=2)),
+    )
     return Desk(fire=fire, secret=secret, request=request, lead=lead, task=given.tasks.get())

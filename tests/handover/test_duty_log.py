@@ -27,9 +27,12 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
 
 def test_free_entries_and_system_events_merge_in_time_order_to_the_minute(city: None, user) -> None:
     officer, leader, reporter = user("duty-officer"), user("duty-leader"), user("shaxi-reporter")
-    incident_create_with_report(actor=reporter, now=at(9, 14, 40), report=ReportInput(kind="written", summary="起火"),
-                                data=IncidentInput(title="沙溪镇厂房火灾", category="accident", grade="IV",
-                                                   occurred_at=at(9, 5)))
+    incident_create_with_report(
+        actor=reporter,
+        now=at(9, 14, 40),
+        report=ReportInput(kind="written", summary="起火"),
+        data=IncidentInput(title="沙溪镇厂房火灾", category="accident", grade="IV", occurred_at=at(9, 5)),
+    )
     duty_log_add(actor=officer, now=at(9, 40), data=LogInput(kind="call", text="沙溪镇来电报告火情", at=at(9, 12, 59)))
     duty_log_add(actor=officer, now=at(9, 41), data=LogInput(kind="instruction", text="转达王市长指示", at=at(9, 30)))
     handover = handover_sign(actor=officer, note="交班", now=at(8, 30, 5))
@@ -53,8 +56,14 @@ def test_free_entries_and_system_events_merge_in_time_order_to_the_minute(city: 
 
 def test_an_entry_about_a_secret_incident_hides_its_title_from_the_admin(city: None, user) -> None:
     reporter, officer = user("shaxi-reporter"), user("duty-officer")
-    secret = incident_create_with_report(actor=reporter, now=at(10, 0), report=None, data=IncidentInput(
-        title=SECRET, category="social_security", occurred_at=at(9, 50), classification="work_secret"))
+    secret = incident_create_with_report(
+        actor=reporter,
+        now=at(10, 0),
+        report=None,
+        data=IncidentInput(
+            title=SECRET, category="social_security", occurred_at=at(9, 50), classification="work_secret"
+        ),
+    )
     duty_log_add(actor=officer, now=at(10, 5), data=LogInput(kind="call", text="来电", incident=secret.pk))
     for_admin = duty_log_day(DAY, user("admin"))
     assert SECRET not in str(for_admin) and SECRET_TITLE in str(for_admin)
@@ -62,8 +71,9 @@ def test_an_entry_about_a_secret_incident_hides_its_title_from_the_admin(city: N
 
 
 def test_the_api_adds_an_entry_now_and_reads_the_day(city: None, api) -> None:
-    added = api("duty-officer").post("/duty-log", {"kind": "call", "text": "应急局来电：河道油污已处置",
-                                                   "unit": "emergency"})
+    added = api("duty-officer").post(
+        "/duty-log", {"kind": "call", "text": "应急局来电：河道油污已处置", "unit": "emergency"}
+    )
     assert added.status_code == 201, added.json_body
     assert added.json_body["at"].endswith(":00+08:00") and added.json_body["unit"] == "emergency"
     day = added.json_body["at"][:10]
@@ -75,18 +85,21 @@ def test_the_api_adds_an_entry_now_and_reads_the_day(city: None, api) -> None:
     assert api("assessor").post("/duty-log", {"kind": "call", "text": "x"}).status_code == 403
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"kind": "gossip", "text": "x"}, "kind"),
-    ({"kind": "call", "text": "   "}, "text"),
-    ({"kind": "call", "text": "a\u0000b"}, "text"),
-    ({"kind": "call", "text": "x" * 2001}, "text"),
-    ({"kind": "call", "text": "x", "at": "2199-01-01T08:00:00+08:00"}, "at"),
-    ({"kind": "call", "text": "x", "at": "1800-01-01T08:00:00+08:00"}, "at"),
-    ({"kind": "call", "text": "x", "at": "2026-03-10T08:00:00"}, "at"),
-    ({"kind": "call", "text": "x", "incident": 99999999}, "incident"),
-    ({"kind": "call", "text": "x", "unit": "atlantis"}, "unit"),
-    ({"kind": "call", "text": "x", "unit": "a\u0000"}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "gossip", "text": "x"}, "kind"),
+        ({"kind": "call", "text": "   "}, "text"),
+        ({"kind": "call", "text": "a\u0000b"}, "text"),
+        ({"kind": "call", "text": "x" * 2001}, "text"),
+        ({"kind": "call", "text": "x", "at": "2199-01-01T08:00:00+08:00"}, "at"),
+        ({"kind": "call", "text": "x", "at": "1800-01-01T08:00:00+08:00"}, "at"),
+        ({"kind": "call", "text": "x", "at": "2026-03-10T08:00:00"}, "at"),
+        ({"kind": "call", "text": "x", "incident": 99999999}, "incident"),
+        ({"kind": "call", "text": "x", "unit": "atlantis"}, "unit"),
+        ({"kind": "call", "text": "x", "unit": "a\u0000"}, "unit"),
+    ],
+)
 def test_bad_log_entries_name_the_field(city: None, api, body: dict, field: str) -> None:
     refused = api("duty-officer").post("/duty-log", body)
     assert refused.status_code == 400, refused.json_body
@@ -111,8 +124,14 @@ def test_a_retried_entry_is_written_once(city: None, api) -> None:
 def test_an_unseen_incident_cannot_be_named_in_the_log(city: None, user) -> None:
     """The log's writers are the duty room and the admin; the admin may not point at a secret incident."""
     reporter = user("shaxi-reporter")
-    secret = incident_create_with_report(actor=reporter, now=at(10, 0), report=None, data=IncidentInput(
-        title=SECRET, category="social_security", occurred_at=at(9, 50), classification="work_secret"))
+    secret = incident_create_with_report(
+        actor=reporter,
+        now=at(10, 0),
+        report=None,
+        data=IncidentInput(
+            title=SECRET, category="social_security", occurred_at=at(9, 50), classification="work_secret"
+        ),
+    )
     from dutyroom.common.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):

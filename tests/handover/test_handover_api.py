@@ -60,14 +60,17 @@ def test_a_named_incoming_officer_is_the_only_one_who_may_acknowledge(city: None
     assert api("duty-leader").post(f"/handovers/{made.json_body['id']}/acknowledge", {}).status_code == 200
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"note": "a\u0000b"}, "note"),
-    ({"note": "x" * 5001}, "note"),
-    ({"incoming": "nobody-here"}, "incoming"),
-    ({"incoming": "duty-officer"}, "incoming"),
-    ({"incoming": "shaxi-reporter"}, "incoming"),
-    ({"note": "x", "signed_at": "2026-01-01T08:00:00+08:00"}, "signed_at"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"note": "a\u0000b"}, "note"),
+        ({"note": "x" * 5001}, "note"),
+        ({"incoming": "nobody-here"}, "incoming"),
+        ({"incoming": "duty-officer"}, "incoming"),
+        ({"incoming": "shaxi-reporter"}, "incoming"),
+        ({"note": "x", "signed_at": "2026-01-01T08:00:00+08:00"}, "signed_at"),
+    ],
+)
 def test_bad_handovers_name_the_field_in_both_languages(city: None, api, body: dict, field: str) -> None:
     refused = api("duty-officer").post("/handovers", body)
     assert refused.status_code == 400, refused.json_body

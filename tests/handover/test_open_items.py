@@ -48,8 +48,9 @@ def test_met_and_closed_items_are_left_out(desk: Desk) -> None:
     fire_clocks = {i["what"] for i in open_items(now) if i["incident"] == desk.fire.pk and i["kind"] == "clock"}
     assert "first_report" not in fire_clocks  # met by the written report at intake
     report_confirm_receipt(actor=officer, report=desk.fire.reports.get(), now=now)
-    reply = verification_reply_submit(actor=reporter, request=desk.request, now=now,
-                                      data=ReportInput(kind="verification_reply", summary="系电线老化"))
+    reply = verification_reply_submit(
+        actor=reporter, request=desk.request, now=now, data=ReportInput(kind="verification_reply", summary="系电线老化")
+    )
     report_confirm_receipt(actor=officer, report=reply, now=now)
     lead_verify(actor=officer, lead=desk.lead, now=now, data=VerifyInput(outcome="false", reason="经查不实"))
     instruction_feedback(actor=reporter, task=desk.task, text="已扑灭", now=now)

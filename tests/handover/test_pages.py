@@ -52,8 +52,9 @@ def test_the_duty_log_page_adds_an_entry_and_shows_it_to_the_minute(city: None) 
     officer = signed_in("duty-officer")
     page = officer.get("/duty-log/").content.decode()
     assert 'type="datetime-local"' in page
-    done = officer.post("/duty-log/?date=2026-03-10", {"at": "2026-03-10T09:12", "kind": "call",
-                                                       "text": "沙溪镇来电报告火情"})
+    done = officer.post(
+        "/duty-log/?date=2026-03-10", {"at": "2026-03-10T09:12", "kind": "call", "text": "沙溪镇来电报告火情"}
+    )
     assert done.status_code == 302 and done["Location"].endswith("?date=2026-03-10")
     entry = DutyLogEntry.objects.get()
     assert entry.text == "沙溪镇来电报告火情"

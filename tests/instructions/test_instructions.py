@@ -17,15 +17,28 @@ pytestmark = pytest.mark.django_db
 
 def incident(api) -> int:
     occurred = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
-    return api("shaxi-reporter").post("/incidents", {
-        "title": "沙溪镇化工厂爆炸", "category": "accident", "grade": "III", "occurred_at": occurred,
-        "report": {"kind": "written", "summary": "储罐爆炸"}}).json_body["id"]
+    return (
+        api("shaxi-reporter")
+        .post(
+            "/incidents",
+            {
+                "title": "沙溪镇化工厂爆炸",
+                "category": "accident",
+                "grade": "III",
+                "occurred_at": occurred,
+                "report": {"kind": "written", "summary": "储罐爆炸"},
+            },
+        )
+        .json_body["id"]
+    )
 
 
 def instruct(api, incident_id: int, minutes: int = 120, units=("shaxi", "emergency")):
     due = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
-    return api("duty-officer").post(f"/incidents/{incident_id}/instructions", {
-        "leader": "王市长", "text": "全力搜救，查明原因，2小时内报告进展。", "units": list(units), "due_at": due})
+    return api("duty-officer").post(
+        f"/incidents/{incident_id}/instructions",
+        {"leader": "王市长", "text": "全力搜救，查明原因，2小时内报告进展。", "units": list(units), "due_at": due},
+    )
 
 
 def test_instruction_gives_each_named_unit_a_feedback_clock_and_an_alert(api):
@@ -68,9 +81,15 @@ def test_missing_feedback_turns_overdue_with_an_alert_and_late_feedback_counts_m
 def test_only_the_duty_room_records_and_only_the_tasked_unit_answers(api):
     incident_id = incident(api)
     assert instruct(api, incident_id).status_code == 201
-    refused = api("shaxi-reporter").post(f"/incidents/{incident_id}/instructions", {
-        "leader": "王市长", "text": "x", "units": ["shaxi"],
-        "due_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
+    refused = api("shaxi-reporter").post(
+        f"/incidents/{incident_id}/instructions",
+        {
+            "leader": "王市长",
+            "text": "x",
+            "units": ["shaxi"],
+            "due_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+    )
     assert refused.status_code == 403
     task = api("duty-officer").get(f"/incidents/{incident_id}/instructions").json_body[0]["tasks"][1]  # emergency
     assert api("shaxi-reporter").post(f"/instruction-tasks/{task['id']}/feedback", {"text": "x"}).status_code == 403
@@ -79,9 +98,15 @@ def test_only_the_duty_room_records_and_only_the_tasked_unit_answers(api):
 
 def test_bad_instructions_name_each_field(api):
     incident_id = incident(api)
-    response = api("duty-officer").post(f"/incidents/{incident_id}/instructions", {
-        "leader": "王市长", "text": "x", "units": ["nowhere"],
-        "due_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()})
+    response = api("duty-officer").post(
+        f"/incidents/{incident_id}/instructions",
+        {
+            "leader": "王市长",
+            "text": "x",
+            "units": ["nowhere"],
+            "due_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert "due_at" in str(response.json_body) and "units" in str(response.json_body)
 

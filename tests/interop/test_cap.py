@@ -21,13 +21,31 @@ T0 = datetime(2026, 3, 1, 6, 30, 15, 123456, tzinfo=UTC)
 def source(grade, flags, classification, state, changed=True, **extra) -> CapSource:
     sensitive, may_escalate, hotspot, exercise = flags
     fields = dict(
-        incident_id=42, title="沙溪镇化工厂爆炸 <储罐> & 火情", category="accident", subtype="hazardous_chemicals",
-        subtype_label="危险化学品事故", grade=grade, sensitive=sensitive, may_escalate=may_escalate,
-        hotspot=hotspot, exercise=exercise, classification=classification, state=state,
-        occurred_at=T0 - timedelta(minutes=20), created_at=T0,
-        changed_at=T0 + timedelta(minutes=35, microseconds=500) if changed else T0, reports=2 if changed else 0,
-        city="太仓市", sender="dutyroom.taicang.gov.cn", sender_name="太仓市人民政府值班室", area="沙溪镇",
-        address="沿江路8号", lat=31.6, lon=121.1, summary="储罐爆炸起火，3人死亡。", figures={"deaths": 3},
+        incident_id=42,
+        title="沙溪镇化工厂爆炸 <储罐> & 火情",
+        category="accident",
+        subtype="hazardous_chemicals",
+        subtype_label="危险化学品事故",
+        grade=grade,
+        sensitive=sensitive,
+        may_escalate=may_escalate,
+        hotspot=hotspot,
+        exercise=exercise,
+        classification=classification,
+        state=state,
+        occurred_at=T0 - timedelta(minutes=20),
+        created_at=T0,
+        changed_at=T0 + timedelta(minutes=35, microseconds=500) if changed else T0,
+        reports=2 if changed else 0,
+        city="太仓市",
+        sender="dutyroom.taicang.gov.cn",
+        sender_name="太仓市人民政府值班室",
+        area="沙溪镇",
+        address="沿江路8号",
+        lat=31.6,
+        lon=121.1,
+        summary="储罐爆炸起火，3人死亡。",
+        figures={"deaths": 3},
         web="https://dutyroom.example/incidents/42/",
     )
     fields.update(extra)
@@ -56,13 +74,13 @@ def test_every_combination_is_valid_cap_12():
 def test_status_scope_content_and_times_follow_the_mapping(combo):
     grade, flags, classification, _state = combo
     xml = cap_alert(source(*combo))
-    status, = text(xml, "c:status")
+    (status,) = text(xml, "c:status")
     assert status == ("Exercise" if flags[3] else "Actual")
-    scope, = text(xml, "c:scope")
+    (scope,) = text(xml, "c:scope")
     assert scope == ("Public" if classification == "public" else "Restricted")
     assert bool(text(xml, "c:restriction")) == (scope == "Restricted")
     protected = grade in ("I", "II") or any(flags[:3]) or classification == "work_secret"
-    headline, = text(xml, "c:info/c:headline")
+    (headline,) = text(xml, "c:info/c:headline")
     body = xml.decode()
     if protected:
         assert headline == PROTECTED_HEADLINE
@@ -94,8 +112,9 @@ def test_msg_type_runs_alert_update_cancel_with_references_to_the_first_alert():
         assert not re.search(r"[\s,<&]", text(xml, "c:identifier")[0])
 
 
-@pytest.mark.parametrize(("grade", "severity"), [("I", "Extreme"), ("II", "Severe"), ("III", "Moderate"),
-                                                 ("IV", "Minor"), (None, "Unknown")])
+@pytest.mark.parametrize(
+    ("grade", "severity"), [("I", "Extreme"), ("II", "Severe"), ("III", "Moderate"), ("IV", "Minor"), (None, "Unknown")]
+)
 def test_severity_follows_the_grade(grade, severity):
     xml = cap_alert(source(grade, (False,) * 4, "internal", "open"))
     assert text(xml, "c:info/c:severity") == [severity]
@@ -105,11 +124,11 @@ def test_urgency_and_certainty_follow_state_and_reports():
     flags = (False,) * 4
     assert text(cap_alert(source("I", flags, "internal", "open")), "c:info/c:urgency") == ["Immediate"]
     assert text(cap_alert(source("IV", flags, "internal", "open")), "c:info/c:urgency") == ["Expected"]
-    assert text(cap_alert(source("IV", (True, False, False, False), "internal", "open")),
-                "c:info/c:urgency") == ["Immediate"]
+    assert text(cap_alert(source("IV", (True, False, False, False), "internal", "open")), "c:info/c:urgency") == [
+        "Immediate"
+    ]
     assert text(cap_alert(source("I", flags, "internal", "handled")), "c:info/c:urgency") == ["Past"]
-    assert text(cap_alert(source("IV", flags, "internal", "open", changed=False)),
-                "c:info/c:certainty") == ["Likely"]
+    assert text(cap_alert(source("IV", flags, "internal", "open", changed=False)), "c:info/c:certainty") == ["Likely"]
     assert text(cap_alert(source("IV", flags, "internal", "open")), "c:info/c:certainty") == ["Observed"]
 
 
@@ -128,9 +147,18 @@ pytestmark_db = pytest.mark.django_db
 def test_api_exports_a_valid_alert_then_an_update_then_a_cancel(api):
     reporter = api("shaxi-reporter")
     occurred = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
-    incident = reporter.post("/incidents", {"title": "沙溪镇仓库火灾", "category": "accident", "subtype": "fire",
-                                            "grade": "IV", "occurred_at": occurred, "classification": "public",
-                                            "location": {"area": "shaxi", "address": "白云路1号"}}).json_body
+    incident = reporter.post(
+        "/incidents",
+        {
+            "title": "沙溪镇仓库火灾",
+            "category": "accident",
+            "subtype": "fire",
+            "grade": "IV",
+            "occurred_at": occurred,
+            "classification": "public",
+            "location": {"area": "shaxi", "address": "白云路1号"},
+        },
+    ).json_body
     officer = api("duty-officer")
     first = officer.get(f"/incidents/{incident['id']}/cap")
     assert first.status_code == 200 and first["Content-Type"].startswith("application/cap+xml")
@@ -150,10 +178,23 @@ def test_api_exports_a_valid_alert_then_an_update_then_a_cancel(api):
 @pytestmark_db
 def test_api_exercise_work_secret_incident_is_restricted_and_content_free(api):
     occurred = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    incident = api("shaxi-reporter").post("/incidents", {
-        "title": "演练：危化品泄漏", "category": "accident", "subtype": "hazardous_chemicals", "grade": "III",
-        "occurred_at": occurred, "exercise": True, "classification": "work_secret",
-        "location": {"area": "shaxi", "address": "沿江路"}}).json_body
+    incident = (
+        api("shaxi-reporter")
+        .post(
+            "/incidents",
+            {
+                "title": "演练：危化品泄漏",
+                "category": "accident",
+                "subtype": "hazardous_chemicals",
+                "grade": "III",
+                "occurred_at": occurred,
+                "exercise": True,
+                "classification": "work_secret",
+                "location": {"area": "shaxi", "address": "沿江路"},
+            },
+        )
+        .json_body
+    )
     xml = api("duty-officer").get(f"/incidents/{incident['id']}/cap").content
     assert cap_errors(xml) == []
     assert text(xml, "c:status") == ["Exercise"] and text(xml, "c:scope") == ["Restricted"]

@@ -12,12 +12,20 @@ pytestmark = pytest.mark.django_db
 def test_report_chain_maps_to_initial_update_final_with_preceding_reports(api):
     reporter = api("shaxi-reporter")
     occurred = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
-    incident = reporter.post("/incidents", {"title": "沙溪镇仓库火灾", "category": "accident", "grade": "IV",
-                                            "occurred_at": occurred,
-                                            "report": {"kind": "written", "summary": "起火", "signer": "李四"}})
+    incident = reporter.post(
+        "/incidents",
+        {
+            "title": "沙溪镇仓库火灾",
+            "category": "accident",
+            "grade": "IV",
+            "occurred_at": occurred,
+            "report": {"kind": "written", "summary": "起火", "signer": "李四"},
+        },
+    )
     incident_id = incident.json_body["id"]
-    reporter.post(f"/incidents/{incident_id}/reports", {"kind": "followup", "summary": "扑灭",
-                                                        "casualties": {"injuries": 2}})
+    reporter.post(
+        f"/incidents/{incident_id}/reports", {"kind": "followup", "summary": "扑灭", "casualties": {"injuries": 2}}
+    )
     reporter.post(f"/incidents/{incident_id}/reports", {"kind": "final", "summary": "善后完毕"})
     body = api("duty-officer").get(f"/incidents/{incident_id}/sitrep").json_body
     chain = body["reports"]

@@ -52,7 +52,10 @@ class Instance:
         log = (self.data_dir / "serve.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dutyroom.cli", "serve", "--port", str(self.port), "--workers", "1"],
-            env=environ, stdout=log, stderr=subprocess.STDOUT)
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         wait_for(lambda: self.ready(), "server up", timeout=60)
 
     def ready(self) -> bool:
@@ -91,8 +94,12 @@ def ours(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def call(instance: Instance, token: str, method: str, path: str, body: Any = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{instance.url}/api/v1{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{instance.url}/api/v1{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -101,15 +108,31 @@ def call(instance: Instance, token: str, method: str, path: str, body: Any = Non
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance, Instance]]:
     tmp_path = tmp_path_factory.mktemp("two-instances")
     parent_port, child_port = free_port(), free_port()
-    parent = Instance(tmp_path / "suzhou", parent_port, {
-        "DUTYROOM_INSTANCE_CODE": "suzhou", "DUTYROOM_INSTANCE_NAME": "苏州市",
-        "DUTYROOM_CHILDREN": json.dumps([{"code": "taicang", "name": "太仓市", "key": KEY,
-                                          "url": f"http://127.0.0.1:{child_port}"}]),
-        "DUTYROOM_FORWARD_BACKOFF_MAX": "1", "DUTYROOM_FEEDS_ALLOW": "127.0.0.1"})
-    child = Instance(tmp_path / "taicang", child_port, {
-        "DUTYROOM_INSTANCE_CODE": "taicang", "DUTYROOM_INSTANCE_NAME": "太仓市",
-        "DUTYROOM_PARENT_URL": f"http://127.0.0.1:{parent_port}", "DUTYROOM_PARENT_KEY": KEY,
-        "DUTYROOM_FORWARD_BACKOFF_MAX": "1", "DUTYROOM_FEEDS_ALLOW": "127.0.0.1"})
+    parent = Instance(
+        tmp_path / "suzhou",
+        parent_port,
+        {
+            "DUTYROOM_INSTANCE_CODE": "suzhou",
+            "DUTYROOM_INSTANCE_NAME": "苏州市",
+            "DUTYROOM_CHILDREN": json.dumps(
+                [{"code": "taicang", "name": "太仓市", "key": KEY, "url": f"http://127.0.0.1:{child_port}"}]
+            ),
+            "DUTYROOM_FORWARD_BACKOFF_MAX": "1",
+            "DUTYROOM_FEEDS_ALLOW": "127.0.0.1",
+        },
+    )
+    child = Instance(
+        tmp_path / "taicang",
+        child_port,
+        {
+            "DUTYROOM_INSTANCE_CODE": "taicang",
+            "DUTYROOM_INSTANCE_NAME": "太仓市",
+            "DUTYROOM_PARENT_URL": f"http://127.0.0.1:{parent_port}",
+            "DUTYROOM_PARENT_KEY": KEY,
+            "DUTYROOM_FORWARD_BACKOFF_MAX": "1",
+            "DUTYROOM_FEEDS_ALLOW": "127.0.0.1",
+        },
+    )
     for instance in (parent, child):
         instance.data_dir.mkdir()
         assert run(instance.data_dir, "init", "--demo", env=instance.env).returncode == 0
@@ -127,12 +150,28 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     up_officer, down_officer = parent.token("duty-officer"), child.token("duty-officer")
     reporter = child.token("shaxi-reporter")
     occurred = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
-    incident = call(child, reporter, "POST", "/incidents", {
-        "title": "沙溪镇化工厂爆炸", "category": "accident", "subtype": "hazardous_chemicals", "grade": "III",
-        "occurred_at": occurred, "location": {"area": "shaxi", "address": "沿江路8号"},
-        "report": {"kind": "written", "summary": "储罐爆炸，3人死亡", "casualties": {"deaths": 3}}})
-    minor = call(child, reporter, "POST", "/incidents", {
-        "title": "沙溪镇小型火情", "category": "accident", "grade": "IV", "occurred_at": occurred})
+    incident = call(
+        child,
+        reporter,
+        "POST",
+        "/incidents",
+        {
+            "title": "沙溪镇化工厂爆炸",
+            "category": "accident",
+            "subtype": "hazardous_chemicals",
+            "grade": "III",
+            "occurred_at": occurred,
+            "location": {"area": "shaxi", "address": "沿江路8号"},
+            "report": {"kind": "written", "summary": "储罐爆炸，3人死亡", "casualties": {"deaths": 3}},
+        },
+    )
+    minor = call(
+        child,
+        reporter,
+        "POST",
+        "/incidents",
+        {"title": "沙溪镇小型火情", "category": "accident", "grade": "IV", "occurred_at": occurred},
+    )
 
     def delivered() -> list[dict[str, Any]]:
         rows = call(child, down_officer, "GET", f"/forwardings?incident={incident['id']}")
@@ -149,8 +188,13 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     assert call(child, down_officer, "GET", f"/forwardings?incident={minor['id']}") == []  # Ⅳ stays home
 
     parent.stop()  # Suzhou goes down
-    call(child, reporter, "POST", f"/incidents/{incident['id']}/reports",
-         {"kind": "followup", "summary": "明火扑灭，无新增伤亡", "casualties": {"deaths": 3}})
+    call(
+        child,
+        reporter,
+        "POST",
+        f"/incidents/{incident['id']}/reports",
+        {"kind": "followup", "summary": "明火扑灭，无新增伤亡", "casualties": {"deaths": 3}},
+    )
 
     def backlog() -> list[dict[str, Any]]:
         rows = call(child, down_officer, "GET", "/forwardings?state=pending")
@@ -160,6 +204,7 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     assert stuck[0]["last_error"]
 
     parent.start()  # and comes back
+
     def drained() -> bool:  # nothing pending and nothing in flight (a claimed send is "sending")
         rows = call(child, down_officer, "GET", "/forwardings")
         return all(r["state"] == "delivered" for r in rows)
@@ -169,21 +214,36 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     assert len(upstairs) == 1
     filed = call(parent, up_officer, "GET", f"/incidents/{upstairs[0]['id']}")
     assert [(r["kind"], r["summary"]) for r in filed["reports"]] == [
-        ("written", "储罐爆炸，3人死亡"), ("followup", "明火扑灭，无新增伤亡")]
+        ("written", "储罐爆炸，3人死亡"),
+        ("followup", "明火扑灭，无新增伤亡"),
+    ]
     mine = call(child, down_officer, "GET", f"/incidents/{incident['id']}/forwarding")
     assert [r["received_by"] for r in mine["reports"]] == ["苏州市", "苏州市"]
 
     # 核报 comes down with the parent's deadline; the child's reply meets the parent's clock
     due = (datetime.now(UTC) + timedelta(minutes=20)).replace(microsecond=0)
-    asked = call(parent, up_officer, "POST", "/verification-requests", {
-        "unit": "taicang", "authority": "city", "question": "请核实死亡人数", "incident": upstairs[0]["id"],
-        "due_at": due.isoformat()})
-    arrived = wait_for(lambda: [r for r in call(child, down_officer, "GET", "/verification-requests")
-                                if r["question"] == "请核实死亡人数"], "the request to come down")[0]
+    asked = call(
+        parent,
+        up_officer,
+        "POST",
+        "/verification-requests",
+        {
+            "unit": "taicang",
+            "authority": "city",
+            "question": "请核实死亡人数",
+            "incident": upstairs[0]["id"],
+            "due_at": due.isoformat(),
+        },
+    )
+    arrived = wait_for(
+        lambda: [
+            r for r in call(child, down_officer, "GET", "/verification-requests") if r["question"] == "请核实死亡人数"
+        ],
+        "the request to come down",
+    )[0]
     assert arrived["authority"] == "suzhou" and arrived["incident"] == incident["id"]
     assert datetime.fromisoformat(arrived["due_at"]) == due
-    call(child, reporter, "POST", f"/verification-requests/{arrived['id']}/reply",
-         {"summary": "经核实死亡3人，无失踪"})
+    call(child, reporter, "POST", f"/verification-requests/{arrived['id']}/reply", {"summary": "经核实死亡3人，无失踪"})
 
     def answered() -> bool:
         clocks = call(parent, up_officer, "GET", "/obligations?kind=verification_reply&unit=taicang")
@@ -197,9 +257,16 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
 def test_a_delivery_with_a_bad_signature_is_refused(pair):
     parent, _child = pair
     body = json.dumps({"forwarding_id": "00000000-0000-0000-0000-000000000001", "kind": "incident"}).encode()
-    request = urllib.request.Request(f"{parent.url}/api/v1/interop/inbox", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-DutyRoom-Instance": "taicang",
-        "X-DutyRoom-Signature": "sha256=" + "0" * 64})
+    request = urllib.request.Request(
+        f"{parent.url}/api/v1/interop/inbox",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-DutyRoom-Instance": "taicang",
+            "X-DutyRoom-Signature": "sha256=" + "0" * 64,
+        },
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code == 401

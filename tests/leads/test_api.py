@@ -18,8 +18,17 @@ def iso(minutes_ago: int = 0) -> str:
 
 def test_a_grid_worker_files_a_lead_and_the_duty_room_gets_a_30_minute_verification_clock(api):
     grid = api("grid-shaxi")
-    response = grid.post("/leads", {"channel": "grid", "title": "沙溪镇白云路居民楼冒烟", "text": "三楼窗口冒黑烟",
-                                    "area": "shaxi", "address": "白云路12号", "occurred_at": iso(5)})
+    response = grid.post(
+        "/leads",
+        {
+            "channel": "grid",
+            "title": "沙溪镇白云路居民楼冒烟",
+            "text": "三楼窗口冒黑烟",
+            "area": "shaxi",
+            "address": "白云路12号",
+            "occurred_at": iso(5),
+        },
+    )
     assert response.status_code == 201, response.json_body
     lead = response.json_body
     assert lead["state"] == "new" and lead["verifier_unit"] == "duty-room"
@@ -52,12 +61,20 @@ def test_client_cannot_set_received_at_and_bad_fields_are_named(api):
 
 
 def test_police_confirms_a_media_lead_which_opens_an_incident_and_records_who_knew_first(api):
-    lead = api("duty-officer").post("/leads", {"channel": "media", "title": "浏河镇新闸路化工企业储罐泄漏",
-                                               "area": "liuhe", "occurred_at": iso(20)}).json_body
+    lead = (
+        api("duty-officer")
+        .post(
+            "/leads",
+            {"channel": "media", "title": "浏河镇新闸路化工企业储罐泄漏", "area": "liuhe", "occurred_at": iso(20)},
+        )
+        .json_body
+    )
     police = api("police-reporter")
     assert police.post(f"/leads/{lead['id']}/start").json_body["state"] == "verifying"
-    result = police.post(f"/leads/{lead['id']}/verify", {"outcome": "confirmed", "category": "accident",
-                                                          "reason": "派出所民警现场核实属实"})
+    result = police.post(
+        f"/leads/{lead['id']}/verify",
+        {"outcome": "confirmed", "category": "accident", "reason": "派出所民警现场核实属实"},
+    )
     assert result.status_code == 200, result.json_body
     body = result.json_body
     assert body["state"] == "confirmed" and body["incident"]
@@ -81,10 +98,21 @@ def test_a_unit_outside_the_verifiers_may_see_its_territory_lead_but_not_verify_
 
 def test_a_confirmed_lead_joins_an_open_incident_and_a_later_unit_report_shows_the_lead_came_first(api):
     officer = api("duty-officer")
-    incident = officer.post("/incidents", {"title": "沙溪镇居民楼火灾", "category": "accident", "unit": "shaxi",
-                                           "occurred_at": iso(10), "location": {"area": "shaxi"}}).json_body
-    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇白云路居民楼起火",
-                                             "area": "shaxi", "occurred_at": iso(9)}).json_body
+    incident = officer.post(
+        "/incidents",
+        {
+            "title": "沙溪镇居民楼火灾",
+            "category": "accident",
+            "unit": "shaxi",
+            "occurred_at": iso(10),
+            "location": {"area": "shaxi"},
+        },
+    ).json_body
+    lead = (
+        api("grid-shaxi")
+        .post("/leads", {"channel": "grid", "title": "沙溪镇白云路居民楼起火", "area": "shaxi", "occurred_at": iso(9)})
+        .json_body
+    )
     assert lead["duplicates"] and lead["duplicates"][0]["incident"] == incident["id"]
     assert 0 < lead["duplicates"][0]["score"] <= 1
     body = officer.post(f"/leads/{lead['id']}/verify", {"outcome": "confirmed", "incident": incident["id"]}).json_body
@@ -96,10 +124,14 @@ def test_a_confirmed_lead_joins_an_open_incident_and_a_later_unit_report_shows_t
 
 def test_duty_officer_confirms_a_proposed_duplicate_which_closes_the_lead(api):
     grid = api("grid-liuhe")
-    first = grid.post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤",
-                                 "area": "liuhe"}).json_body
-    second = api("duty-officer").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
-                                               "text": "5人受伤", "area": "liuhe"}).json_body
+    first = grid.post(
+        "/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤", "area": "liuhe"}
+    ).json_body
+    second = (
+        api("duty-officer")
+        .post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾", "text": "5人受伤", "area": "liuhe"})
+        .json_body
+    )
     proposal = second["duplicates"][0]
     assert proposal["lead"] == first["id"]
     decided = api("duty-officer").post(f"/lead-duplicates/{proposal['id']}/decision", {"duplicate": True}).json_body
@@ -110,11 +142,21 @@ def test_watch_terms_match_after_normalising_width_case_and_invisible_characters
     officer = api("duty-officer")
     assert officer.post("/watch-terms", {"term": "ＰＸ项目", "kind": "topic"}).status_code == 201
     assert officer.post("/watch-terms", {"term": "px项目", "kind": "topic"}).status_code == 409
-    period = officer.post("/watch-terms", {"term": "进博会", "kind": "event", "starts_at": iso(60),
-                                           "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()})
+    period = officer.post(
+        "/watch-terms",
+        {
+            "term": "进博会",
+            "kind": "event",
+            "starts_at": iso(60),
+            "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        },
+    )
     assert period.json_body["period_active"] is True
-    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "群众议论Px\u200b项目",
-                                             "text": "进博会期间有人聚集"}).json_body
+    lead = (
+        api("grid-shaxi")
+        .post("/leads", {"channel": "grid", "title": "群众议论Px\u200b项目", "text": "进博会期间有人聚集"})
+        .json_body
+    )
     hits = {h["term"]: h for h in lead["watch_hits"]}
     assert hits["ＰＸ项目"]["level"] == 1 and hits["进博会"]["level"] == 2
     assert lead["watch_level"] == 2
@@ -126,12 +168,22 @@ def test_watch_terms_match_after_normalising_width_case_and_invisible_characters
 
 
 def _post_cap(api_user, body: bytes):
-    return api_user.client.post("/api/v1/leads/cap", data=body, content_type="application/cap+xml",
-                                headers=api_user._headers(None))
+    return api_user.client.post(
+        "/api/v1/leads/cap", data=body, content_type="application/cap+xml", headers=api_user._headers(None)
+    )
 
 
-VALID = ["australia.cap", "australia_bom.cap", "canada.cap", "earthquake.cap", "iceland_met_office.cap",
-         "no_optional_fields.cap", "sweden.cap", "wcatwc-warning.cap", "weather.cap"]
+VALID = [
+    "australia.cap",
+    "australia_bom.cap",
+    "canada.cap",
+    "earthquake.cap",
+    "iceland_met_office.cap",
+    "no_optional_fields.cap",
+    "sweden.cap",
+    "wcatwc-warning.cap",
+    "weather.cap",
+]
 INVALID = ["canada_errors.cap", "invalid.cap", "invalid_xmlns.cap", "noaa_errors.cap"]
 
 
@@ -153,7 +205,9 @@ def test_invalid_cap_is_refused_with_the_reason(api, name):
 
 
 def test_cap_with_an_entity_bomb_or_external_entity_is_refused(api):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>'
+    )
     response = _post_cap(api("duty-officer"), bomb)
     assert response.status_code == 400 and "DOCTYPE" in response.json()["errors"][0]["message_en"]

@@ -64,8 +64,9 @@ def test_feed_items_become_leads_once_with_conditional_get_and_interval(city, us
 
     url, feed = feed_server
     now = datetime.now(UTC)
-    source = feed_source_create(actor=user("duty-officer"), name="太仓日报", url=url, channel="media",
-                                interval_seconds=300, now=now)
+    source = feed_source_create(
+        actor=user("duty-officer"), name="太仓日报", url=url, channel="media", interval_seconds=300, now=now
+    )
     next_run = feeds_job(now)
     assert Lead.objects.filter(feed=source).count() == 2
     lead = Lead.objects.get(title__startswith="浏河镇")
@@ -88,8 +89,9 @@ def test_a_failing_source_keeps_its_error_until_it_recovers(city, user, feed_ser
     url, feed = feed_server
     feed.status = 500
     now = datetime.now(UTC)
-    source = feed_source_create(actor=user("duty-officer"), name="门户", url=url, channel="internet",
-                                interval_seconds=60, now=now)
+    source = feed_source_create(
+        actor=user("duty-officer"), name="门户", url=url, channel="internet", interval_seconds=60, now=now
+    )
     feeds_job(now)
     failed = FeedSource.objects.get(pk=source.pk)
     assert failed.failures == 1 and "500" in failed.last_error and failed.last_ok_at is None

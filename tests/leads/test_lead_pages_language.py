@@ -14,8 +14,9 @@ def _client(username: str) -> Client:
 
 
 def test_the_lead_list_and_page_show_labels_in_chinese_and_in_english(api):
-    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇河道有人落水",
-                                             "area": "shaxi"}).json_body
+    lead = (
+        api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇河道有人落水", "area": "shaxi"}).json_body
+    )
     officer = _client("duty-officer")
     listing = officer.get("/leads/").content.decode()
     assert "网格员" in listing and "待核实" in listing and 'data-state="new"' in listing
@@ -24,8 +25,15 @@ def test_the_lead_list_and_page_show_labels_in_chinese_and_in_english(api):
     response = officer.post("/i18n/setlang/", {"language": "en", "next": "/leads/"})
     assert response.status_code == 302
     listing = officer.get("/leads/").content.decode()
-    for text in ("Leads", "Report a lead", "Grid worker", "To verify", "Verified by my unit", "Watch list",
-                 "Public-opinion watch"):
+    for text in (
+        "Leads",
+        "Report a lead",
+        "Grid worker",
+        "To verify",
+        "Verified by my unit",
+        "Watch list",
+        "Public-opinion watch",
+    ):
         assert text in listing, text
     assert "沙溪镇河道有人落水" in listing  # data is never translated
     for text in ("网格员", "待核实", "报送线索"):
@@ -44,10 +52,16 @@ def test_the_lead_list_and_page_show_labels_in_chinese_and_in_english(api):
 
 
 def test_the_duty_officer_confirms_a_proposed_duplicate_on_the_lead_page(api):
-    first = api("grid-liuhe").post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤",
-                                              "area": "liuhe"}).json_body
-    second = api("duty-officer").post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾",
-                                               "text": "5人受伤", "area": "liuhe"}).json_body
+    first = (
+        api("grid-liuhe")
+        .post("/leads", {"channel": "grid", "title": "浏河镇郑和路多车追尾", "text": "3人受伤", "area": "liuhe"})
+        .json_body
+    )
+    second = (
+        api("duty-officer")
+        .post("/leads", {"channel": "public", "title": "浏河镇郑和路车祸多车追尾", "text": "5人受伤", "area": "liuhe"})
+        .json_body
+    )
     proposal = second["duplicates"][0]
     page = _client("duty-officer").get(f"/leads/{second['id']}/").content.decode()
     assert f'action="/leads/duplicates/{proposal["id"]}/decision/"' in page and "确认重复" in page

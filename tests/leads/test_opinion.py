@@ -12,8 +12,9 @@ import docx
 from dutyroom.leads.opinion import bursts, hot_words, words_of
 from dutyroom.rules import WatchRule
 
-RULE = WatchRule(window=timedelta(hours=1), baseline_windows=24, min_items=5, z=3.0,
-                 cooldown=timedelta(hours=6), hot_words=20)
+RULE = WatchRule(
+    window=timedelta(hours=1), baseline_windows=24, min_items=5, z=3.0, cooldown=timedelta(hours=6), hot_words=20
+)
 
 
 def test_a_topic_bursts_against_its_own_baseline_not_against_a_fixed_count():
@@ -21,7 +22,7 @@ def test_a_topic_bursts_against_its_own_baseline_not_against_a_fixed_count():
     current = Counter({"化工厂": 8, "台风": 8, "码头": 4, "暴雨": 5})
     found = {b.topic: b for b in bursts(current, history, RULE)}
     assert set(found) == {"化工厂", "暴雨"}  # 台风 is always this busy; 码头 is below the floor
-    assert found["化工厂"].baseline == 1 and found["化工厂"].z == round((8 - 1) / 2 ** 0.5, 2)
+    assert found["化工厂"].baseline == 1 and found["化工厂"].z == round((8 - 1) / 2**0.5, 2)
     assert found["暴雨"].z == 5.0  # never seen before: (5 - 0) / sqrt(0 + 1)
 
 
@@ -95,8 +96,9 @@ def test_the_stage_report_lists_topics_trend_items_and_warnings_and_downloads_as
     assert {n["id"] for n in report["notable"]} >= set(ids)
     assert [w["topic"] for w in report["warnings"]].count("化工厂") == 1
 
-    response = officer.client.get("/api/v1/opinion-report", {"start": start, "end": end, "format": "docx"},
-                                  headers=officer._headers(None))
+    response = officer.client.get(
+        "/api/v1/opinion-report", {"start": start, "end": end, "format": "docx"}, headers=officer._headers(None)
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     document = docx.Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -113,8 +115,7 @@ def test_the_stage_report_lists_topics_trend_items_and_warnings_and_downloads_as
 def test_words_that_burst_over_the_same_leads_are_one_story_led_by_the_watch_term():
     from dutyroom.leads.opinion import Burst, stories
 
-    found = [Burst("浓烟", 7, 0, 7.0), Burst("化工厂", 6, 0, 6.0), Burst("异味", 7, 0, 7.0),
-             Burst("台风", 5, 0, 5.0)]
+    found = [Burst("浓烟", 7, 0, 7.0), Burst("化工厂", 6, 0, 6.0), Burst("异味", 7, 0, 7.0), Burst("台风", 5, 0, 5.0)]
     items = {"浓烟": set(range(7)), "化工厂": set(range(6)), "异味": set(range(1, 8)), "台风": {20, 21, 22, 23, 24}}
     grouped = stories(found, items, preferred={"化工厂"})
     assert [(s.burst.topic, s.related) for s in grouped] == [("化工厂", ("异味", "浓烟")), ("台风", ())]

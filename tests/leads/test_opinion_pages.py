@@ -40,8 +40,10 @@ def test_the_duty_room_sees_a_warning_acknowledges_it_and_downloads_the_stage_re
     assert warning.state == "acknowledged"
 
     local = now.astimezone(LOCAL_ZONE)
-    query = {"start": (local - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
-             "end": (local + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")}
+    query = {
+        "start": (local - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
+        "end": (local + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+    }
     page = officer.get("/leads/opinion/report/", query).content.decode()
     assert 'id="trend-chart"' in page and 'id="trend-data" type="application/json"' in page
     assert "echarts/echarts.min.js" in page and "<script>" not in page  # no inline script
@@ -51,8 +53,4 @@ def test_the_duty_room_sees_a_warning_acknowledges_it_and_downloads_the_stage_re
     assert warning.topic in cells
 
     assert _client("grid-shaxi").get("/leads/opinion/").status_code == 403
-    assert _client("grid-shaxi").post(f"/leads/opinion/warnings/{warning.pk}/",
-                                      {"action": "verify"}).status_code == 404
-
-
-
+    assert _client("grid-shaxi").post(f"/leads/opinion/warnings/{warning.pk}/", {"action": "verify"}).status_code == 404

@@ -16,8 +16,9 @@ DUE = T0 + minutes(45)
 FIRST = ObligationKind.FIRST_REPORT
 
 
-def fired(now_minutes_from_due: float, done: tuple[str, ...] = (), kind: ObligationKind = FIRST,
-          open_: bool = True) -> tuple[list[str], list[str]]:
+def fired(
+    now_minutes_from_due: float, done: tuple[str, ...] = (), kind: ObligationKind = FIRST, open_: bool = True
+) -> tuple[list[str], list[str]]:
     decision = ladder_due(TAICANG.alerts, kind, DUE, open_=open_, done=done, now=DUE + minutes(now_minutes_from_due))
     return [s.id for s in decision.fire], [s.id for s in decision.skip]
 
@@ -44,13 +45,28 @@ def test_the_taicang_ladder_is_the_issues_default() -> None:
         pytest.param(0, ("reminder",), ["overdue"], [], id="overdue at the deadline"),
         pytest.param(9.9, ("reminder", "overdue"), [], [], id="nothing between overdue and the first escalation"),
         pytest.param(10, ("reminder", "overdue"), ["escalation.leaders"], [], id="unit and duty leaders after 10"),
-        pytest.param(30, ("reminder", "overdue", "escalation.leaders"), ["escalation.city"], [],
-                     id="the city leader on duty after 30"),
-        pytest.param(31, ("reminder", "overdue", "escalation.leaders", "escalation.city"), [], [],
-                     id="the ladder ends after its last rung"),
+        pytest.param(
+            30,
+            ("reminder", "overdue", "escalation.leaders"),
+            ["escalation.city"],
+            [],
+            id="the city leader on duty after 30",
+        ),
+        pytest.param(
+            31,
+            ("reminder", "overdue", "escalation.leaders", "escalation.city"),
+            [],
+            [],
+            id="the ladder ends after its last rung",
+        ),
         pytest.param(0, (), ["overdue"], ["reminder"], id="a missed reminder is skipped, never sent late"),
-        pytest.param(45, (), ["escalation.city"], ["overdue", "escalation.leaders", "reminder"],
-                     id="after a long outage only the latest rung fires"),
+        pytest.param(
+            45,
+            (),
+            ["escalation.city"],
+            ["overdue", "escalation.leaders", "reminder"],
+            id="after a long outage only the latest rung fires",
+        ),
     ],
 )
 def test_ladder_steps_fire_at_their_offsets(at: float, done: tuple[str, ...], fire: list[str], skip: list[str]) -> None:
@@ -121,6 +137,15 @@ def test_a_bad_alert_step_names_the_key_and_why(edit: Any, message: str) -> None
 
 def test_topics_match_the_api_contract() -> None:
     assert {t.value for t in AlertTopic} == {
-        "reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-        "verification_request", "finding", "lead", "instruction",
+        "reminder",
+        "overdue",
+        "escalation",
+        "receipt_overdue",
+        "chase",
+        "new_incident",
+        "regraded",
+        "verification_request",
+        "finding",
+        "lead",
+        "instruction",
     }

@@ -129,21 +129,15 @@ IMMEDIATE_MAJOR = [
 ]
 
 REGRADE_ROWS = [
-    pytest.param(
-        Severity(Grade.IV), Severity(Grade.II), MAJOR, id="IV raised to II owes II's clocks from the regrade"
-    ),
-    pytest.param(
-        Severity(Grade.IV), Severity(Grade.I), MAJOR, id="IV raised to I owes I's clocks from the regrade"
-    ),
+    pytest.param(Severity(Grade.IV), Severity(Grade.II), MAJOR, id="IV raised to II owes II's clocks from the regrade"),
+    pytest.param(Severity(Grade.IV), Severity(Grade.I), MAJOR, id="IV raised to I owes I's clocks from the regrade"),
     pytest.param(
         Severity(Grade.III),
         Severity(Grade.II),
         MAJOR,
         id="III raised to II owes II's clocks from the regrade",
     ),
-    pytest.param(
-        Severity(None), Severity(Grade.I), MAJOR, id="ungraded graded I owes I's clocks from the regrade"
-    ),
+    pytest.param(Severity(None), Severity(Grade.I), MAJOR, id="ungraded graded I owes I's clocks from the regrade"),
     pytest.param(
         Severity(Grade.IV),
         Severity(Grade.IV, sensitive=True),
@@ -177,18 +171,10 @@ REGRADE_ROWS = [
     pytest.param(Severity(Grade.II), Severity(Grade.IV), [], id="II lowered to IV creates nothing"),
     pytest.param(Severity(Grade.I), Severity(Grade.III), [], id="I lowered to III creates nothing"),
     pytest.param(Severity(Grade.II), Severity(None), [], id="II made ungraded creates nothing"),
-    pytest.param(
-        Severity(Grade.IV, sensitive=True), Severity(Grade.IV), [], id="clearing a flag creates nothing"
-    ),
-    pytest.param(
-        Severity(Grade.IV), Severity(Grade.III), [], id="IV raised to III in the same tier creates nothing"
-    ),
-    pytest.param(
-        Severity(None), Severity(Grade.IV), [], id="ungraded graded IV in the same tier creates nothing"
-    ),
-    pytest.param(
-        Severity(Grade.II), Severity(Grade.I), [], id="II raised to I in the same tier creates nothing"
-    ),
+    pytest.param(Severity(Grade.IV, sensitive=True), Severity(Grade.IV), [], id="clearing a flag creates nothing"),
+    pytest.param(Severity(Grade.IV), Severity(Grade.III), [], id="IV raised to III in the same tier creates nothing"),
+    pytest.param(Severity(None), Severity(Grade.IV), [], id="ungraded graded IV in the same tier creates nothing"),
+    pytest.param(Severity(Grade.II), Severity(Grade.I), [], id="II raised to I in the same tier creates nothing"),
     pytest.param(
         Severity(Grade.II),
         Severity(Grade.II, sensitive=True),
@@ -311,9 +297,7 @@ MEETS_ROWS = [
 @pytest.mark.parametrize(
     ("obligation", "report", "meets"),
     [
-        pytest.param(
-            o, r, r in ok, id=f"a {r} report {'meets' if r in ok else 'does not meet'} a {o} obligation"
-        )
+        pytest.param(o, r, r in ok, id=f"a {r} report {'meets' if r in ok else 'does not meet'} a {o} obligation")
         for o, ok in MEETS_ROWS
         for r in ReportKind
     ],
@@ -326,9 +310,7 @@ def test_report_meets(rb: Rulebook, obligation: ObligationKind, report: ReportKi
 
 DUE = T0 + minutes(45)
 EVALUATE_ROWS = [
-    pytest.param(
-        DUE - minutes(1), DUE + minutes(5), ObligationState.MET, 0, id="a report before the due time is met"
-    ),
+    pytest.param(DUE - minutes(1), DUE + minutes(5), ObligationState.MET, 0, id="a report before the due time is met"),
     pytest.param(DUE, DUE, ObligationState.MET, 0, id="a report exactly at the due time is met"),
     pytest.param(
         DUE + timedelta(seconds=1),
@@ -377,9 +359,7 @@ EVALUATE_ROWS = [
 
 
 @pytest.mark.parametrize(("met_at", "now", "state", "late_by"), EVALUATE_ROWS)
-def test_evaluate(
-    met_at: datetime | None, now: datetime, state: ObligationState, late_by: int | None
-) -> None:
+def test_evaluate(met_at: datetime | None, now: datetime, state: ObligationState, late_by: int | None) -> None:
     result = evaluate(DUE, met_at, now)
     assert (result.state, result.late_by_seconds) == (state, late_by)
 
@@ -406,12 +386,8 @@ NAIVE = datetime(2024, 5, 1, 9, 0)
 @pytest.mark.parametrize(
     "call",
     [
-        pytest.param(
-            lambda rb: initial_clocks(rb, Severity(Grade.IV), NAIVE), id="initial_clocks occurred_at"
-        ),
-        pytest.param(
-            lambda rb: initial_clocks(rb, Severity(Grade.IV), T0, NAIVE), id="initial_clocks learned_at"
-        ),
+        pytest.param(lambda rb: initial_clocks(rb, Severity(Grade.IV), NAIVE), id="initial_clocks occurred_at"),
+        pytest.param(lambda rb: initial_clocks(rb, Severity(Grade.IV), T0, NAIVE), id="initial_clocks learned_at"),
         pytest.param(
             lambda rb: escalation_clocks(rb, Severity(None), Severity(Grade.I), NAIVE),
             id="escalation_clocks at",
@@ -419,9 +395,7 @@ NAIVE = datetime(2024, 5, 1, 9, 0)
         pytest.param(lambda rb: followup_due(rb, Grade.I, NAIVE), id="followup_due"),
         pytest.param(lambda rb: final_report_due(rb, NAIVE), id="final_report_due"),
         pytest.param(lambda rb: verification_reply_due(rb, NAIVE), id="verification_reply_due requested_at"),
-        pytest.param(
-            lambda rb: verification_reply_due(rb, T0, NAIVE), id="verification_reply_due explicit due"
-        ),
+        pytest.param(lambda rb: verification_reply_due(rb, T0, NAIVE), id="verification_reply_due explicit due"),
         pytest.param(lambda rb: receipt_due(rb, NAIVE), id="receipt_due"),
         pytest.param(lambda rb: evaluate(NAIVE, None, T0), id="evaluate due_at"),
         pytest.param(lambda rb: evaluate(T0, NAIVE, T0), id="evaluate met_at"),

@@ -43,9 +43,7 @@ PRODUCTION_SAFETY_ROWS = [
     row(Figures(serious_injuries=99), Grade.II, "serious_injuries", "99 serious injuries stay II"),
     row(Figures(serious_injuries=100), Grade.I, "serious_injuries", "100 serious injuries reach I"),
     row(Figures(direct_loss_cny=9_999_999), Grade.IV, None, "a loss of 9,999,999 yuan stays IV"),
-    row(
-        Figures(direct_loss_cny=10_000_000), Grade.III, "direct_loss", "a loss of 10,000,000 yuan reaches III"
-    ),
+    row(Figures(direct_loss_cny=10_000_000), Grade.III, "direct_loss", "a loss of 10,000,000 yuan reaches III"),
     row(Figures(direct_loss_cny=49_999_999), Grade.III, "direct_loss", "a loss of 49,999,999 yuan stays III"),
     row(Figures(direct_loss_cny=50_000_000), Grade.II, "direct_loss", "a loss of 50,000,000 yuan reaches II"),
     row(Figures(direct_loss_cny=99_999_999), Grade.II, "direct_loss", "a loss of 99,999,999 yuan stays II"),
@@ -108,9 +106,7 @@ ENVIRONMENT_ROWS = [
         "serious_injuries",
         "50 poisoned or seriously injured reach II",
     ),
-    row(
-        Figures(direct_loss_cny=4_999_999), Grade.IV, None, "an environmental loss of 4,999,999 yuan stays IV"
-    ),
+    row(Figures(direct_loss_cny=4_999_999), Grade.IV, None, "an environmental loss of 4,999,999 yuan stays IV"),
     row(
         Figures(direct_loss_cny=5_000_000),
         Grade.III,
@@ -168,8 +164,7 @@ def test_the_basis_names_the_statute_the_figure_and_the_threshold(rb: Rulebook) 
 def test_the_basis_for_a_loss_uses_thousands_separators(rb: Rulebook) -> None:
     suggestion = suggest_grade(rb, ACCIDENT, None, Figures(direct_loss_cny=60_000_000), ON)
     assert (
-        suggestion.basis
-        == "依据 国务院令第493号 第三条：直接经济损失 60,000,000 元，达到 Ⅱ级 重大 标准（≥50,000,000）"
+        suggestion.basis == "依据 国务院令第493号 第三条：直接经济损失 60,000,000 元，达到 Ⅱ级 重大 标准（≥50,000,000）"
     )
 
 
@@ -196,9 +191,7 @@ def test_an_environmental_event_before_the_2014_plan_falls_back_to_the_category_
 def test_the_latest_table_in_force_wins_among_equally_specific_ones() -> None:
     def add_amended_table(data: dict[str, Any]) -> None:
         amended = {**data["grading"][0], "id": "amended-2030", "effective_from": date(2030, 1, 1)}
-        amended["criteria"] = [
-            {"id": "deaths", "label": "死亡", "fields": ["deaths"], "thresholds": {"III": 1}}
-        ]
+        amended["criteria"] = [{"id": "deaths", "label": "死亡", "fields": ["deaths"], "thresholds": {"III": 1}}]
         data["grading"].append(amended)
 
     rulebook = variant(add_amended_table)

@@ -69,9 +69,7 @@ def test_a_report_received_at_or_before_the_due_time_is_never_late(
     delay=st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=3)),
     zone=st.sampled_from(ZONES),
 )
-def test_late_by_is_received_minus_due_in_whole_seconds(
-    due: datetime, delay: timedelta, zone: ZoneInfo
-) -> None:
+def test_late_by_is_received_minus_due_in_whole_seconds(due: datetime, delay: timedelta, zone: ZoneInfo) -> None:
     received = plus(due, delay).astimezone(zone)  # the receiving clock may speak another zone
     result = evaluate(due, received, received)
     assert result.state == ObligationState.LATE
@@ -92,9 +90,7 @@ def test_without_a_report_a_clock_is_pending_before_and_overdue_from_the_due_ins
 
 
 @given(a=severities, b=severities, occurred=moments)
-def test_a_more_severe_incident_never_gets_a_later_deadline(
-    a: Severity, b: Severity, occurred: datetime
-) -> None:
+def test_a_more_severe_incident_never_gets_a_later_deadline(a: Severity, b: Severity, occurred: datetime) -> None:
     if not _at_least_as_severe(a, b):
         a, b = b, a
     if not _at_least_as_severe(a, b):
@@ -154,9 +150,7 @@ def test_a_learned_anchored_rulebook_is_never_due_before_the_unit_learned(
 
 
 @given(severity=severities, occurred=moments)
-def test_every_deadline_is_its_rule_in_elapsed_time_whatever_the_zone(
-    severity: Severity, occurred: datetime
-) -> None:
+def test_every_deadline_is_its_rule_in_elapsed_time_whatever_the_zone(severity: Severity, occurred: datetime) -> None:
     for planned in initial_clocks(TAICANG, severity, occurred):
         rule = TAICANG.clock(planned.rule.split("/", 1)[1])
         assert planned.due_at.astimezone(UTC) - occurred.astimezone(UTC) == rule.within

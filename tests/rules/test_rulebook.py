@@ -107,9 +107,7 @@ def test_the_highest_version_is_loaded_unless_one_is_asked_for(tmp_path: Path) -
 
 
 def test_a_file_name_that_disagrees_with_its_content_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "demo.v3.yaml").write_text(
-        TAICANG_TEXT.replace("id: taicang-2017", "id: demo"), encoding="utf-8"
-    )
+    (tmp_path / "demo.v3.yaml").write_text(TAICANG_TEXT.replace("id: taicang-2017", "id: demo"), encoding="utf-8")
     with pytest.raises(RulebookError, match=r"demo.v3.yaml: version: the file name says 3, the file says 2"):
         load_rulebook("demo", directory=tmp_path)
     (tmp_path / "other.yaml").write_text(TAICANG_TEXT, encoding="utf-8")
@@ -197,9 +195,7 @@ INVALID = [
         "tiers[0].clocks[0].within_minute: unknown key",
         id="a misspelt clock key is refused",
     ),
-    pytest.param(
-        _delete("followup.met_by"), "followup.met_by: required key is missing", id="a missing key is refused"
-    ),
+    pytest.param(_delete("followup.met_by"), "followup.met_by: required key is missing", id="a missing key is refused"),
     pytest.param(
         _remove_ungraded,
         "tiers: ungraded (null) is not covered by any tier",
@@ -290,17 +286,13 @@ INVALID = [
         "timezone: unknown time zone 'Mars/Olympus'",
         id="an unknown time zone is refused",
     ),
-    pytest.param(
-        _set("anchor", "reported"), "anchor: unknown Anchor 'reported'", id="an unknown anchor is refused"
-    ),
+    pytest.param(_set("anchor", "reported"), "anchor: unknown Anchor 'reported'", id="an unknown anchor is refused"),
     pytest.param(
         _set("effective_from", "22 Sept 2017"),
         "effective_from: must be a date (YYYY-MM-DD)",
         id="an unreadable date is refused",
     ),
-    pytest.param(
-        _set("version", 0), "version: must be a positive integer, got 0", id="version zero is refused"
-    ),
+    pytest.param(_set("version", 0), "version: must be a positive integer, got 0", id="version zero is refused"),
     pytest.param(
         _set("subtypes.accident.fire", ""),
         "subtypes.accident.fire: must be a non-empty string",
@@ -370,17 +362,13 @@ def test_two_tables_that_would_tie_are_refused() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param(
-            "id: [unclosed\n", r"bad.yaml: line \d+, column \d+: invalid YAML", id="a YAML syntax error"
-        ),
+        pytest.param("id: [unclosed\n", r"bad.yaml: line \d+, column \d+: invalid YAML", id="a YAML syntax error"),
         pytest.param(
             "id: a\nid: b\n",
             r"bad.yaml: line 2, column 1: invalid YAML: duplicate key 'id'",
             id="a duplicated key, which YAML would silently overwrite",
         ),
-        pytest.param(
-            "- just\n- a list\n", r"bad.yaml: the document must be a mapping", id="a document that is a list"
-        ),
+        pytest.param("- just\n- a list\n", r"bad.yaml: the document must be a mapping", id="a document that is a list"),
         pytest.param("", r"bad.yaml: the document must be a mapping", id="an empty file"),
     ],
 )

@@ -53,8 +53,13 @@ def serve(data_dir: Path, *, workers: int = 1, environ: dict[str, str] | None = 
     if not (data_dir / "dutyroom.sqlite3").exists() and "DATABASE_URL" not in environ:
         subprocess.run([*BIN, "init", "--demo"], env=environ, check=True, capture_output=True, timeout=180)
     port = free_port()
-    process = subprocess.Popen([*BIN, "serve", "--port", str(port), "--workers", str(workers)], env=environ,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [*BIN, "serve", "--port", str(port), "--workers", str(workers)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -87,8 +92,12 @@ class RawClient:
         self.sock.close()
 
     def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
-        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive",
-                f"Content-Length: {len(body)}"]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            "Host: 127.0.0.1",
+            "Connection: keep-alive",
+            f"Content-Length: {len(body)}",
+        ]
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         return self._read()
@@ -124,6 +133,6 @@ class RawClient:
             while len(self.buffer) < size + 2:
                 self._fill()
             body += self.buffer[:size]
-            self.buffer = self.buffer[size + 2:]
+            self.buffer = self.buffer[size + 2 :]
             if size == 0:
                 return body

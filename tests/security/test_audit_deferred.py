@@ -25,8 +25,15 @@ def deferred(settings: Any) -> None:
 
 def record(n: int, incident: int | None = None) -> AuditEntry:
     with transaction.atomic():
-        return audit_record(actor=None, action="test.step", object_type="test", object_id=n,
-                            at=datetime.now(UTC), incident_id=incident, data={"n": n})
+        return audit_record(
+            actor=None,
+            action="test.step",
+            object_type="test",
+            object_id=n,
+            at=datetime.now(UTC),
+            incident_id=incident,
+            data={"n": n},
+        )
 
 
 @pytest.mark.django_db(transaction=True)

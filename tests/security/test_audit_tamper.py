@@ -23,8 +23,9 @@ def record(n: int) -> None:
     from dutyroom.audit.services import audit_record
 
     with transaction.atomic():
-        audit_record(actor=None, action="test.step", object_type="test", object_id=n, at=datetime.now(UTC),
-                     data={"n": n})
+        audit_record(
+            actor=None, action="test.step", object_type="test", object_id=n, at=datetime.now(UTC), data={"n": n}
+        )
 
 
 def sql(*statements: str) -> None:
@@ -33,16 +34,19 @@ def sql(*statements: str) -> None:
             cursor.execute(statement)
 
 
-COLUMNS = ("seq, at, actor_id, actor_label, action, object_type, object_id, incident_id, unit_code, data, "
-           "prev_hash, hash")
+COLUMNS = (
+    "seq, at, actor_id, actor_label, action, object_type, object_id, incident_id, unit_code, data, prev_hash, hash"
+)
 
 
 def shift_and_insert(b: int) -> None:
     """Insert a forged entry b+5 by moving b+5.. up one (highest first, so unique seq never collides)."""
     for seq in range(b + ENTRIES, b + 4, -1):
         sql(f"UPDATE audit_auditentry SET seq = {seq + 1} WHERE seq = {seq}")
-    sql(f"INSERT INTO audit_auditentry ({COLUMNS}) SELECT {b + 5}, at, actor_id, actor_label, 'forged', object_type, "
-        f"object_id, incident_id, unit_code, data, prev_hash, 'f{'0' * 63}' FROM audit_auditentry WHERE seq = {b + 4}")
+    sql(
+        f"INSERT INTO audit_auditentry ({COLUMNS}) SELECT {b + 5}, at, actor_id, actor_label, 'forged', object_type, "
+        f"object_id, incident_id, unit_code, data, prev_hash, 'f{'0' * 63}' FROM audit_auditentry WHERE seq = {b + 4}"
+    )
 
 
 def rechain_without_the_key(b: int) -> None:
@@ -65,11 +69,18 @@ TAMPERING: dict[str, tuple[Callable[[int], None], int]] = {
     "edit": (lambda b: sql(f"UPDATE audit_auditentry SET data = '{{\"n\": 99}}' WHERE seq = {b + 4}"), 4),
     "delete": (lambda b: sql(f"DELETE FROM audit_auditentry WHERE seq = {b + 4}"), 4),
     "insert": (shift_and_insert, 5),
-    "reorder": (lambda b: sql(f"UPDATE audit_auditentry SET seq = 100000 WHERE seq = {b + 3}",
-                              f"UPDATE audit_auditentry SET seq = {b + 3} WHERE seq = {b + 4}",
-                              f"UPDATE audit_auditentry SET seq = {b + 4} WHERE seq = 100000"), 3),
-    "truncate tail and head": (lambda b: sql(f"DELETE FROM audit_auditentry WHERE seq > {b + 8}",
-                                             "DELETE FROM audit_audithead"), 9),
+    "reorder": (
+        lambda b: sql(
+            f"UPDATE audit_auditentry SET seq = 100000 WHERE seq = {b + 3}",
+            f"UPDATE audit_auditentry SET seq = {b + 3} WHERE seq = {b + 4}",
+            f"UPDATE audit_auditentry SET seq = {b + 4} WHERE seq = 100000",
+        ),
+        3,
+    ),
+    "truncate tail and head": (
+        lambda b: sql(f"DELETE FROM audit_auditentry WHERE seq > {b + 8}", "DELETE FROM audit_audithead"),
+        9,
+    ),
     "delete everything": (lambda b: sql("DELETE FROM audit_auditentry", "DELETE FROM audit_audithead"), 1 - 10**6),
     "rebuild the chain": (rechain_without_the_key, 3),
 }
@@ -82,8 +93,12 @@ def test_verification_names_the_first_bad_entry(how: str, api: Any) -> None:
     base = admin.get("/audit/verify").json_body["entries"]
     for n in range(ENTRIES):
         record(n)
-    assert admin.get("/audit/verify").json_body == {"ok": True, "entries": base + ENTRIES, "first_bad": None,
-                                                    "reason": None}
+    assert admin.get("/audit/verify").json_body == {
+        "ok": True,
+        "entries": base + ENTRIES,
+        "first_bad": None,
+        "reason": None,
+    }
     tamper, offset = TAMPERING[how]
     tamper(base)
     result = admin.get("/audit/verify").json_body

@@ -79,7 +79,8 @@ def _python(environ: dict[str, str], code: str) -> str:
 
 
 def test_a_backup_restores_every_table_exactly_and_the_audit_chain_verifies(
-        tmp_path: Path, database: dict[str, str]) -> None:
+    tmp_path: Path, database: dict[str, str]
+) -> None:
     environ = environ_for(tmp_path / "data", **database)
     assert _run(environ, "init", "--demo").returncode == 0
     before = _python(environ, SNAPSHOT)
@@ -108,7 +109,8 @@ def test_restore_of_a_missing_file_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_a_backup_whose_chain_has_another_key_is_refused_and_nothing_changes(
-        tmp_path: Path, database: dict[str, str]) -> None:
+    tmp_path: Path, database: dict[str, str]
+) -> None:
     """The restoring installation's key differs from the one the backup's chain was written with (another
     instance's backup): refused with the database as it was, unless forced; a file that is not a backup is one
     line too. Both engines: PostgreSQL restores and puts back through pg_restore."""

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def stub(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"classified_stub": True, "category": "accident", "grade": "II", "unit": "shaxi",
-                            "title": "", "occurred_at": (datetime.now(UTC) - timedelta(minutes=40)).isoformat()}
+    body: dict[str, Any] = {
+        "classified_stub": True,
+        "category": "accident",
+        "grade": "II",
+        "unit": "shaxi",
+        "title": "",
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=40)).isoformat(),
+    }
     body.update(overrides)
     return body
 
@@ -35,8 +41,9 @@ def test_a_classified_stub_runs_the_clocks_from_the_secure_channel_delivery_time
     confirmed = officer.post(f"/reports/{report['id']}/receipt")
     assert confirmed.status_code == 200 and confirmed.json_body["confirmed_by"] == "duty-officer"
     later = officer.get(f"/incidents/{incident['id']}").json_body
-    assert any(o["kind"] == "followup" and o["state"] == "pending" and o["unit"] == "shaxi"
-               for o in later["obligations"])  # the unit still owes its follow-ups, by the secure channel
+    assert any(
+        o["kind"] == "followup" and o["state"] == "pending" and o["unit"] == "shaxi" for o in later["obligations"]
+    )  # the unit still owes its follow-ups, by the secure channel
 
 
 def test_a_classified_stub_takes_no_content(api: Any) -> None:

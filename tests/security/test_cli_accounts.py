@@ -24,8 +24,11 @@ def test_tokens_are_listed_never_shown_and_revoked_by_id(data_dir: Path) -> None
     token_id = listed.stdout.strip().splitlines()[1].split()[0]
     assert run(data_dir, "token", "revoke", token_id).returncode == 0
     again = run(data_dir, "token", "revoke", token_id)
-    assert again.returncode == 1 and "already revoked" in again.stderr + run(
-        data_dir, "token", "revoke", token_id, env={"LANG": "en_US.UTF-8"}).stderr
+    assert (
+        again.returncode == 1
+        and "already revoked"
+        in again.stderr + run(data_dir, "token", "revoke", token_id, env={"LANG": "en_US.UTF-8"}).stderr
+    )
 
 
 def test_password_reset_unlock_and_otp_reset_answer_in_one_line(data_dir: Path) -> None:

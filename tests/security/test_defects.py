@@ -41,8 +41,9 @@ def test_a_loss_beyond_the_limit_is_a_400_naming_the_field_and_nothing_is_writte
 
 def test_the_web_form_refuses_a_loss_beyond_the_limit(api: Any, login: Any, make_incident: Any) -> None:
     incident = make_incident("shaxi-reporter")
-    page = login("shaxi-reporter").post(f"/incidents/{incident.pk}/report/",
-                                        {"kind": "written", "summary": "s", "direct_loss_cny": "99999999999999"})
+    page = login("shaxi-reporter").post(
+        f"/incidents/{incident.pk}/report/", {"kind": "written", "summary": "s", "direct_loss_cny": "99999999999999"}
+    )
     assert page.status_code == 200  # the form again, with the field's error
     assert "direct_loss_cny" in page.content.decode()
     assert not incident.reports.exists()
@@ -50,8 +51,9 @@ def test_the_web_form_refuses_a_loss_beyond_the_limit(api: Any, login: Any, make
 
 # 2. another unit's chain
 def _asked_unit_sees(api: Any, incident_id: int) -> None:
-    api("duty-officer").post("/verification-requests", {"unit": "police", "authority": "city", "question": "核实",
-                                                        "incident": incident_id})
+    api("duty-officer").post(
+        "/verification-requests", {"unit": "police", "authority": "city", "question": "核实", "incident": incident_id}
+    )
     assert api("police-reporter").get(f"/incidents/{incident_id}").status_code == 200
 
 
@@ -64,8 +66,9 @@ def test_another_unit_can_neither_close_the_incident_nor_number_its_follow_ups(a
         response = police.post(f"/incidents/{incident}/reports", {"kind": kind, "summary": "不是我们的事件"})
         assert response.status_code == 403, kind
     assert owner.get(f"/incidents/{incident}").json_body["state"] == "open"
-    assert owner.post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报"}).json_body[
-        "number"] == 1
+    assert (
+        owner.post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报"}).json_body["number"] == 1
+    )
 
 
 def test_a_report_on_a_closed_incident_is_a_409(api: Any) -> None:
@@ -99,8 +102,9 @@ def test_extreme_times_are_a_400_naming_the_field_everywhere(api: Any, when: str
     assert fields(owner.post("/incidents", incident_body(occurred_at=when))) == ["occurred_at"]
     incident = owner.post("/incidents", incident_body()).json_body["id"]
     assert fields(officer.patch(f"/incidents/{incident}", {"occurred_at": when, "reason": "r"})) == ["occurred_at"]
-    asked = officer.post("/verification-requests", {"unit": "shaxi", "authority": "city", "question": "q",
-                                                    "due_at": when})
+    asked = officer.post(
+        "/verification-requests", {"unit": "shaxi", "authority": "city", "question": "q", "due_at": when}
+    )
     assert asked.status_code == 400 and fields(asked) == ["due_at"]
     listed = officer.client.get("/api/v1/incidents", {"since": when}, headers=officer._headers(None))
     assert listed.status_code == 400 and listed.json()["errors"][0]["field"] == "since"
@@ -143,8 +147,7 @@ def test_subtypes_come_from_the_rulebook(api: Any) -> None:
     assert fields(client.post("/incidents", incident_body(category="natural", subtype="fire"))) == ["subtype"]
     created = client.post("/incidents", incident_body(category="natural", subtype="flood"))
     assert created.status_code == 201
-    patched = api("duty-officer").patch(f"/incidents/{created.json_body['id']}",
-                                        {"subtype": "nonsense", "reason": "r"})
+    patched = api("duty-officer").patch(f"/incidents/{created.json_body['id']}", {"subtype": "nonsense", "reason": "r"})
     assert fields(patched) == ["subtype"]
 
 
@@ -152,9 +155,20 @@ def test_subtypes_come_from_the_rulebook(api: Any) -> None:
 def test_a_verification_request_about_a_work_secret_incident_is_hidden_like_the_incident(api: Any) -> None:
     owner = api("shaxi-reporter")
     incident = owner.post("/incidents", incident_body(classification="work_secret")).json_body["id"]
-    asked = api("duty-officer").post("/verification-requests", {
-        "unit": "shaxi", "authority": "suzhou", "question": "机密问题文本", "incident": incident,
-        "due_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}).json_body["id"]
+    asked = (
+        api("duty-officer")
+        .post(
+            "/verification-requests",
+            {
+                "unit": "shaxi",
+                "authority": "suzhou",
+                "question": "机密问题文本",
+                "incident": incident,
+                "due_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            },
+        )
+        .json_body["id"]
+    )
     assessor = api("assessor")
     assert assessor.get(f"/incidents/{incident}").status_code == 404
     hidden = assessor.get(f"/verification-requests/{asked}")

@@ -12,14 +12,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_grant_opens_one_work_secret_incident_to_one_person_until_revoked_and_every_read_is_audited(
-        api: Any, login: Any) -> None:
+    api: Any, login: Any
+) -> None:
     from dutyroom.audit.models import AuditEntry
 
     incident = api("shaxi-reporter").post("/incidents", incident_body(classification="work_secret")).json_body["id"]
     officer, assessor = api("duty-officer"), api("assessor")
     assert assessor.get(f"/incidents/{incident}").status_code == 404
-    assert api("liuhe-reporter").post(f"/incidents/{incident}/grants",
-                                      {"user": "assessor", "reason": "x"}).status_code == 404
+    assert (
+        api("liuhe-reporter").post(f"/incidents/{incident}/grants", {"user": "assessor", "reason": "x"}).status_code
+        == 404
+    )
     granted = officer.post(f"/incidents/{incident}/grants", {"user": "assessor", "reason": "年度考评需要"})
     assert granted.status_code == 201 and granted.json_body["granted_by"] == "duty-officer"
     assert officer.post(f"/incidents/{incident}/grants", {"user": "assessor", "reason": "again"}).status_code == 409
@@ -34,7 +37,8 @@ def test_a_grant_opens_one_work_secret_incident_to_one_person_until_revoked_and_
     history = officer.get(f"/incidents/{incident}/grants").json_body
     assert [(g["user"], g["revoked_at"] is not None) for g in history] == [("assessor", True)]
     assert {"incident.grant", "incident.grant_revoke"} <= set(
-        AuditEntry.objects.filter(incident_id=incident).values_list("action", flat=True))
+        AuditEntry.objects.filter(incident_id=incident).values_list("action", flat=True)
+    )
 
 
 def test_only_work_secret_incidents_take_grants(api: Any) -> None:

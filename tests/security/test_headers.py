@@ -12,9 +12,21 @@ from tests.web.conftest import incident_make
 
 pytestmark = pytest.mark.usefixtures("demo_city")
 
-PAGES = ["/", "/board.json", "/board/fragment/", "/login/", "/incidents/new/", "/incidents/{id}/",
-         "/incidents/{id}/report/", "/verification-requests/",
-         "/verification-requests/new/", "/api/v1/me", "/api/v1/incidents", "/api/v1/docs", "/no-such-page/"]
+PAGES = [
+    "/",
+    "/board.json",
+    "/board/fragment/",
+    "/login/",
+    "/incidents/new/",
+    "/incidents/{id}/",
+    "/incidents/{id}/report/",
+    "/verification-requests/",
+    "/verification-requests/new/",
+    "/api/v1/me",
+    "/api/v1/incidents",
+    "/api/v1/docs",
+    "/no-such-page/",
+]
 
 
 def _check_headers(response: Any) -> None:

@@ -12,11 +12,11 @@ def test_the_same_json_reindented_under_one_idempotency_key_is_a_replay_not_a_co
     client = api("shaxi-reporter")
     body = incident_body()
     headers = {"Authorization": f"Bearer {client.token}", "Idempotency-Key": "k-1"}
-    first = client.client.post("/api/v1/incidents", json.dumps(body), content_type="application/json",
-                               headers=headers)
+    first = client.client.post("/api/v1/incidents", json.dumps(body), content_type="application/json", headers=headers)
     reordered = dict(reversed(list(body.items())))
-    again = client.client.post("/api/v1/incidents", json.dumps(reordered, indent=4), content_type="application/json",
-                               headers=headers)
+    again = client.client.post(
+        "/api/v1/incidents", json.dumps(reordered, indent=4), content_type="application/json", headers=headers
+    )
     assert first.status_code == 201
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
     changed = client.post("/incidents", incident_body(title="另一事件"), headers={"Idempotency-Key": "k-1"})

@@ -22,23 +22,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def token(server: Server) -> str:
-    made = subprocess.run([*BIN, "token", "create", "duty-officer"], env=server.environ, capture_output=True,
-                          text=True, check=True, timeout=60)
+    made = subprocess.run(
+        [*BIN, "token", "create", "duty-officer"],
+        env=server.environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return made.stdout.strip().splitlines()[-1]
 
 
 BIG = b"x" * (200 * 1024)  # past gunicorn's 64 KiB drain cap, under our 1 MiB limit
 
 
-@pytest.mark.parametrize(("method", "path", "auth"), [
-    ("POST", "/api/v1/incidents/1/handled", False),  # 401 before anything reads the body
-    ("POST", "/api/v1/incidents/1/handled", True),  # a no-body endpoint
-    ("POST", "/api/v1/no-such-thing", True),  # 404
-    ("POST", "/incidents/1/handled/", False),  # a page: CSRF refused / redirect to login
-    ("GET", "/login/", False),  # a GET with a body nobody expects
-])
+@pytest.mark.parametrize(
+    ("method", "path", "auth"),
+    [
+        ("POST", "/api/v1/incidents/1/handled", False),  # 401 before anything reads the body
+        ("POST", "/api/v1/incidents/1/handled", True),  # a no-body endpoint
+        ("POST", "/api/v1/no-such-thing", True),  # 404
+        ("POST", "/incidents/1/handled/", False),  # a page: CSRF refused / redirect to login
+        ("GET", "/login/", False),  # a GET with a body nobody expects
+    ],
+)
 def test_an_unread_body_never_drops_the_next_request_on_the_same_connection(
-        server: Server, token: str, method: str, path: str, auth: bool) -> None:
+    server: Server, token: str, method: str, path: str, auth: bool
+) -> None:
     client = RawClient(server.port)
     headers = {"Content-Type": "application/json"}
     if auth:
@@ -55,11 +65,16 @@ def test_an_unread_body_never_drops_the_next_request_on_the_same_connection(
 
 
 def test_a_body_over_the_limit_is_refused_with_a_json_413_and_the_connection_lives_on(
-        server: Server, token: str) -> None:
+    server: Server, token: str
+) -> None:
     client = RawClient(server.port)
     try:
-        refused = client.request("POST", "/api/v1/incidents", b"{" + b" " * (3 * 1024 * 1024) + b"}",
-                                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        refused = client.request(
+            "POST",
+            "/api/v1/incidents",
+            b"{" + b" " * (3 * 1024 * 1024) + b"}",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         assert refused.status == 413
         assert "limit" in refused.json()["detail_en"]
         assert client.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status == 200
@@ -70,6 +85,11 @@ def test_a_body_over_the_limit_is_refused_with_a_json_413_and_the_connection_liv
 def test_make_run_prints_the_port_it_serves_on(tmp_path: Path) -> None:
     from tests.security.server import environ_for
 
-    done = subprocess.run([*BIN, "init", "--demo"], env=environ_for(tmp_path, PORT="8123", HOST="0.0.0.0"),
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [*BIN, "init", "--demo"],
+        env=environ_for(tmp_path, PORT="8123", HOST="0.0.0.0"),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert "http://0.0.0.0:8123/" in done.stdout

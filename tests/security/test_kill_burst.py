@@ -20,12 +20,27 @@ CLIENTS = 6
 def test_a_killed_server_loses_no_acknowledged_report_and_leaves_none_half_written(tmp_path: Path) -> None:
     server = serve(tmp_path)
     environ = server.environ
-    token = subprocess.run([*BIN, "token", "create", "shaxi-reporter"], env=environ, capture_output=True,
-                           text=True, check=True, timeout=60).stdout.strip().splitlines()[-1]
+    token = (
+        subprocess.run(
+            [*BIN, "token", "create", "shaxi-reporter"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     setup = RawClient(server.port)
-    body = {"title": "爆发测试", "category": "accident", "subtype": "fire", "grade": "IV",
-            "occurred_at": "2026-01-01T08:00:00+08:00"}
+    body = {
+        "title": "爆发测试",
+        "category": "accident",
+        "subtype": "fire",
+        "grade": "IV",
+        "occurred_at": "2026-01-01T08:00:00+08:00",
+    }
     incident = setup.request("POST", "/api/v1/incidents", json.dumps(body).encode(), auth).json()["id"]
     setup.close()
     acknowledged: list[int] = []
@@ -57,12 +72,24 @@ def test_a_killed_server_loses_no_acknowledged_report_and_leaves_none_half_writt
         thread.join(timeout=30)
     assert len(acknowledged) >= 30
     with sqlite3.connect(tmp_path / "dutyroom.sqlite3") as db:
-        stored = {row[0] for row in db.execute(
-            "SELECT id FROM reports_report WHERE incident_id = ? AND kind = 'written'", (incident,))}
-        audited = {int(row[0]) for row in db.execute(
-            "SELECT object_id FROM audit_auditentry WHERE action = 'report.submit' AND incident_id = ?", (incident,))}
-        with_receipt = {row[0] for row in db.execute(
-            "SELECT report_id FROM reports_obligation WHERE kind = 'receipt' AND incident_id = ?", (incident,))}
+        stored = {
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM reports_report WHERE incident_id = ? AND kind = 'written'", (incident,)
+            )
+        }
+        audited = {
+            int(row[0])
+            for row in db.execute(
+                "SELECT object_id FROM audit_auditentry WHERE action = 'report.submit' AND incident_id = ?", (incident,)
+            )
+        }
+        with_receipt = {
+            row[0]
+            for row in db.execute(
+                "SELECT report_id FROM reports_obligation WHERE kind = 'receipt' AND incident_id = ?", (incident,)
+            )
+        }
     assert set(acknowledged) <= stored, "an acknowledged report was lost"
     assert stored <= audited and stored <= with_receipt, "a stored report is missing its audit row or receipt clock"
     assert len(acknowledged) == len(set(acknowledged))

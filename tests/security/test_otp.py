@@ -30,10 +30,20 @@ def test_the_production_default_asks_the_duty_room_and_admins_for_a_code() -> No
     import sys
 
     environ = {k: v for k, v in os.environ.items() if k != "DUTYROOM_OTP_ROLES"}
-    shown = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
-                            " 'config.settings'); django.setup(); from django.conf import settings; "
-                            "print(sorted(settings.DUTYROOM_OTP_ROLES))"], env=environ, capture_output=True, text=True,
-                           check=True, timeout=60)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+            " 'config.settings'); django.setup(); from django.conf import settings; "
+            "print(sorted(settings.DUTYROOM_OTP_ROLES))",
+        ],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert shown.stdout.strip() == str(sorted(PRODUCTION))
 
 

@@ -45,6 +45,7 @@ def token(api) -> Iterator[str]:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_answer_conforms_to_the_openapi_document(case, token) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                   response_schema_conformance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )

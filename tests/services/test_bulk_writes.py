@@ -17,8 +17,16 @@ AT = datetime(2026, 11, 29, 8, 30, 15, 123456, tzinfo=UTC)
 
 
 def event(unit: Unit, n: int, payload: dict[str, object]) -> OutboxEvent:
-    return OutboxEvent(topic="obligation.overdue", unit=unit, incident_id=None, obligation_id=n, payload=payload,
-                       sensitive=n % 2 == 0, available_at=AT, created_at=AT + timedelta(seconds=n))
+    return OutboxEvent(
+        topic="obligation.overdue",
+        unit=unit,
+        incident_id=None,
+        obligation_id=n,
+        payload=payload,
+        sensitive=n % 2 == 0,
+        available_at=AT,
+        created_at=AT + timedelta(seconds=n),
+    )
 
 
 def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(city):
@@ -30,8 +38,21 @@ def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(city):
     for written, reference in ((lean[0], orm[0]), (lean[1], orm[1])):
         mine = OutboxEvent.objects.get(pk=written.pk)
         theirs = OutboxEvent.objects.get(pk=reference.pk)
-        for field in ("topic", "unit_id", "incident_id", "obligation_id", "payload", "sensitive", "state", "attempts",
-                      "available_at", "claimed_by", "claimed_until", "created_at", "last_error"):
+        for field in (
+            "topic",
+            "unit_id",
+            "incident_id",
+            "obligation_id",
+            "payload",
+            "sensitive",
+            "state",
+            "attempts",
+            "available_at",
+            "claimed_by",
+            "claimed_until",
+            "created_at",
+            "last_error",
+        ):
             assert getattr(mine, field) == getattr(theirs, field), field
     assert OutboxEvent.objects.filter(available_at=AT, state=OutboxState.PENDING, payload__n__1=2.5).count() == 1202
     assert OutboxEvent.objects.get(pk=lean[-1].pk).obligation_id == 1200, "ids come back in insert order"
@@ -39,9 +60,14 @@ def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(city):
 
 def test_one_column_of_many_rows_takes_each_rows_value_and_null(city):
     unit = Unit.objects.get(code="shaxi")
-    rows = Obligation.objects.bulk_create([
-        Obligation(key=f"bulk:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT)
-        for n in range(700)])
+    rows = Obligation.objects.bulk_create(
+        [
+            Obligation(
+                key=f"bulk:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT
+            )
+            for n in range(700)
+        ]
+    )
     wanted = {o.pk: (None if n % 3 == 0 else AT + timedelta(minutes=n)) for n, o in enumerate(rows)}
     update_column(Obligation, "ladder_at", wanted)
     assert dict(Obligation.objects.filter(key__startswith="bulk:").values_list("id", "ladder_at")) == wanted
@@ -52,11 +78,15 @@ def test_one_column_of_many_rows_takes_each_rows_value_and_null(city):
 def test_several_columns_of_many_rows_take_each_rows_values(city):
     unit = Unit.objects.get(code="shaxi")
     rows = insert_many([event(unit, n, {"n": n}) for n in range(1, 701)], returning_ids=True)
-    wanted = {e.pk: (f"worker-{n}", n, {"seen": n} if n % 2 else ["list", n], AT + timedelta(seconds=n))
-              for n, e in enumerate(rows)}
+    wanted = {
+        e.pk: (f"worker-{n}", n, {"seen": n} if n % 2 else ["list", n], AT + timedelta(seconds=n))
+        for n, e in enumerate(rows)
+    }
     update_columns(OutboxEvent, ["claimed_by", "attempts", "payload", "claimed_until"], wanted)
-    got = {e.pk: (e.claimed_by, e.attempts, e.payload, e.claimed_until)
-           for e in OutboxEvent.objects.filter(pk__in=list(wanted))}
+    got = {
+        e.pk: (e.claimed_by, e.attempts, e.payload, e.claimed_until)
+        for e in OutboxEvent.objects.filter(pk__in=list(wanted))
+    }
     assert got == wanted
 
 
@@ -64,13 +94,19 @@ def test_a_compare_and_set_leaves_rows_that_no_longer_hold_the_expected_value(ci
     """The sweep's flip: only clocks still pending change, and the count says how many did (on both engines, in
     statements of 500 rows)."""
     unit = Unit.objects.get(code="shaxi")
-    rows = Obligation.objects.bulk_create([
-        Obligation(key=f"cas:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT)
-        for n in range(600)])
+    rows = Obligation.objects.bulk_create(
+        [
+            Obligation(
+                key=f"cas:{n}", unit=unit, kind="first_report", due_at=AT, anchor_at=AT, rule="test", created_at=AT
+            )
+            for n in range(600)
+        ]
+    )
     met = {o.pk for o in rows[::7]}
     Obligation.objects.filter(pk__in=met).update(state="met")
-    changed = update_columns(Obligation, ["state", "overdue_at"], {o.pk: ("overdue", AT) for o in rows},
-                             expect={"state": "pending"})
+    changed = update_columns(
+        Obligation, ["state", "overdue_at"], {o.pk: ("overdue", AT) for o in rows}, expect={"state": "pending"}
+    )
     assert changed == 600 - len(met)
     states = dict(Obligation.objects.filter(key__startswith="cas:").values_list("id", "state"))
     assert {pk for pk, state in states.items() if state == "met"} == met
@@ -83,8 +119,10 @@ def test_rows_inserted_as_tuples_take_the_defaults_of_the_columns_not_given(city
     and without them asked for, on both engines and across statements of 500 rows."""
     unit = Unit.objects.get(code="shaxi")
     names = ("topic", "unit_id", "obligation_id", "payload", "available_at", "created_at")
-    rows = [("obligation.overdue", unit.pk, n, {"n": n, "名": "沙溪"}, AT, AT + timedelta(seconds=n))
-            for n in range(1, 1101)]
+    rows = [
+        ("obligation.overdue", unit.pk, n, {"n": n, "名": "沙溪"}, AT, AT + timedelta(seconds=n))
+        for n in range(1, 1101)
+    ]
     ids = insert_rows(OutboxEvent, names, rows, returning_ids=True)
     assert insert_rows(OutboxEvent, names, rows[:3]) == []  # without RETURNING (executemany on SQLite)
     reference = OutboxEvent.objects.bulk_create([event(unit, 1, {"n": 1, "名": "沙溪"})])[0]

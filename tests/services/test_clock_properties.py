@@ -60,16 +60,21 @@ def test_clocks_stay_truthful_under_any_sequence(city, grade, sensitive, steps) 
     reporter = User.objects.get(username="shaxi-reporter")
     officer = User.objects.get(username="duty-officer")
     now = START
-    data = IncidentInput(title="随机序列", category="accident", grade=grade, sensitive=sensitive,
-                         occurred_at=now - timedelta(minutes=5))
+    data = IncidentInput(
+        title="随机序列", category="accident", grade=grade, sensitive=sensitive, occurred_at=now - timedelta(minutes=5)
+    )
     incident = incident_create(actor=reporter, now=now, data=data)
     met_before: dict[int, datetime] = {}
     for action, value, extra in steps:
         if action == "report":
             now += timedelta(minutes=extra)
             actor = officer if value == "phone" else reporter
-            report_submit(actor=actor, incident=Incident.objects.get(pk=incident.pk), now=now,
-                          data=ReportInput(kind=value, summary="报告"))
+            report_submit(
+                actor=actor,
+                incident=Incident.objects.get(pk=incident.pk),
+                now=now,
+                data=ReportInput(kind=value, summary="报告"),
+            )
         elif action == "regrade":
             now += timedelta(minutes=1)
             changes = IncidentChanges(set_grade=True, grade=value, hotspot=extra)

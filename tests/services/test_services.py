@@ -26,8 +26,14 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
 def create(user, *, minutes_ago: float = 10, **fields) -> Incident:
-    data = {"title": "沙溪镇厂房火灾", "category": "accident", "subtype": "fire", "grade": "IV",
-            "occurred_at": NOW - timedelta(minutes=minutes_ago), **fields}
+    data = {
+        "title": "沙溪镇厂房火灾",
+        "category": "accident",
+        "subtype": "fire",
+        "grade": "IV",
+        "occurred_at": NOW - timedelta(minutes=minutes_ago),
+        **fields,
+    }
     return incident_create(actor=user("shaxi-reporter"), data=IncidentInput(**data), now=NOW)
 
 
@@ -75,8 +81,9 @@ def test_upward_regrade_after_a_met_report_keeps_it_met_and_adds_clocks_at_the_r
     incident = create(user)
     report_submit(actor=user("shaxi-reporter"), incident=incident, data=ReportInput(kind="written"), now=NOW)
     later = NOW + timedelta(minutes=20)
-    incident_update(actor=user("duty-officer"), incident=incident, changes=IncidentChanges(set_grade=True, grade="II"),
-                    now=later)
+    incident_update(
+        actor=user("duty-officer"), incident=incident, changes=IncidentChanges(set_grade=True, grade="II"), now=later
+    )
     by_kind = {o.kind: o for o in Obligation.objects.filter(incident=incident)}
     assert by_kind["first_report"].state == "met"
     assert by_kind["phone_report"].due_at == later + timedelta(minutes=15)
@@ -119,28 +126,45 @@ def test_a_report_from_another_unit_does_not_discharge_the_responsible_units_clo
     police = user("police-reporter")
     with pytest.raises(ValidationFailed):  # the police may not report in the town's name
         report_submit(actor=police, incident=incident, data=ReportInput(kind="written", unit="shaxi"), now=NOW)
-    report_submit(actor=user("duty-officer"), incident=incident, now=NOW,
-                  data=ReportInput(kind="phone", unit="police", contact_name="值班民警"))
+    report_submit(
+        actor=user("duty-officer"),
+        incident=incident,
+        now=NOW,
+        data=ReportInput(kind="phone", unit="police", contact_name="值班民警"),
+    )
     assert clocks(incident)["first_report"].state == "pending"
 
 
 def test_verification_request_without_an_incident_is_answered_through_any_report_that_names_it(user):
     officer = user("duty-officer")
-    request = verification_request_create(actor=officer, now=NOW, data=VerificationInput(
-        unit="shaxi", authority="jiangsu", question="核实网传沙溪镇爆炸一事", due_at=NOW + timedelta(minutes=10)))
+    request = verification_request_create(
+        actor=officer,
+        now=NOW,
+        data=VerificationInput(
+            unit="shaxi", authority="jiangsu", question="核实网传沙溪镇爆炸一事", due_at=NOW + timedelta(minutes=10)
+        ),
+    )
     obligation = Obligation.objects.get(verification_request=request)
     assert obligation.due_at == NOW + timedelta(minutes=10) and obligation.incident is None
     incident = create(user)
-    report_submit(actor=user("shaxi-reporter"), incident=incident, now=NOW + timedelta(minutes=12),
-                  data=ReportInput(kind="verification_reply", verification_request=request.pk, summary="经核实系谣言"))
+    report_submit(
+        actor=user("shaxi-reporter"),
+        incident=incident,
+        now=NOW + timedelta(minutes=12),
+        data=ReportInput(kind="verification_reply", verification_request=request.pk, summary="经核实系谣言"),
+    )
     obligation.refresh_from_db()
     assert obligation.state == "late" and obligation.late_by_seconds == 120
 
 
 def test_suggested_grade_follows_the_latest_figures_and_records_its_basis(user):
     incident = create(user)
-    report_submit(actor=user("shaxi-reporter"), incident=incident, now=NOW,
-                  data=ReportInput(kind="written", casualties={"deaths": 2, "missing": 1}))
+    report_submit(
+        actor=user("shaxi-reporter"),
+        incident=incident,
+        now=NOW,
+        data=ReportInput(kind="written", casualties={"deaths": 2, "missing": 1}),
+    )
     incident.refresh_from_db()
     assert incident.suggested_grade == "III"
     assert incident.grade_basis["table"] == "gb-493-production-safety"
@@ -151,8 +175,12 @@ def test_a_fractional_direct_loss_is_accepted_and_graded_in_whole_yuan(user):
     from decimal import Decimal
 
     incident = create(user)
-    report_submit(actor=user("shaxi-reporter"), incident=incident, now=NOW,
-                  data=ReportInput(kind="written", direct_loss_cny=Decimal("10000000.50")))
+    report_submit(
+        actor=user("shaxi-reporter"),
+        incident=incident,
+        now=NOW,
+        data=ReportInput(kind="written", direct_loss_cny=Decimal("10000000.50")),
+    )
     incident.refresh_from_db()
     assert incident.suggested_grade == "III"
 
@@ -161,11 +189,16 @@ def test_correcting_occurrence_after_a_regrade_moves_only_the_original_clocks(us
     incident = create(user, minutes_ago=10)
     officer = user("duty-officer")
     regraded_at = NOW + timedelta(minutes=5)
-    incident_update(actor=officer, incident=incident, changes=IncidentChanges(set_grade=True, grade="II"),
-                    now=regraded_at)
+    incident_update(
+        actor=officer, incident=incident, changes=IncidentChanges(set_grade=True, grade="II"), now=regraded_at
+    )
     corrected = NOW - timedelta(minutes=30)
-    incident_update(actor=officer, incident=incident, changes=IncidentChanges(occurred_at=corrected),
-                    now=regraded_at + timedelta(minutes=1))
+    incident_update(
+        actor=officer,
+        incident=incident,
+        changes=IncidentChanges(occurred_at=corrected),
+        now=regraded_at + timedelta(minutes=1),
+    )
     found = Obligation.objects.filter(incident=incident).order_by("id")
     assert [(o.kind, o.anchor_at) for o in found] == [
         ("first_report", corrected),

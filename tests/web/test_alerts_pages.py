@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 def roster_now_covered() -> None:
     now = clock_now()
-    shifts_save(actor=User.objects.get(username="admin"), now=now, shifts=[ShiftInput(
-        now - timedelta(hours=1), now + timedelta(hours=23), "duty-officer", "duty-leader")])
+    shifts_save(
+        actor=User.objects.get(username="admin"),
+        now=now,
+        shifts=[ShiftInput(now - timedelta(hours=1), now + timedelta(hours=23), "duty-officer", "duty-leader")],
+    )
 
 
 def test_the_board_says_in_red_when_no_shift_covers_now(login):
@@ -106,8 +109,14 @@ def test_failed_deliveries_are_listed_for_the_duty_room_and_retried(login, make_
 
     incident = make_incident(minutes_ago=1)
     User.objects.filter(username="shaxi-reporter").update(email="r@example.test")
-    event = alert_emit(key="t", topic=AlertTopic.CHASE, now=clock_now(), incident=incident, unit=incident.unit,
-                       recipients=[User.objects.get(username="shaxi-reporter")])
+    event = alert_emit(
+        key="t",
+        topic=AlertTopic.CHASE,
+        now=clock_now(),
+        incident=incident,
+        unit=incident.unit,
+        recipients=[User.objects.get(username="shaxi-reporter")],
+    )
     Delivery.objects.filter(event=event).update(state="failed", attempts=8, last_error="http 503")
     officer = login("duty-officer")
     assert "http 503" in officer.get("/deliveries/").content.decode()
@@ -136,9 +145,15 @@ def test_the_board_fragment_is_served_on_the_pages_token_and_shows_a_new_inciden
     assert anonymous.get("/board/version?t=forged").status_code == 401
 
 
-@pytest.mark.parametrize(("header", "english"), [
-    ("en-US,en;q=0.9", True), ("zh-CN,zh;q=0.9,en;q=0.8", False), ("", False), ("fr-FR,en;q=0.5", False),
-])
+@pytest.mark.parametrize(
+    ("header", "english"),
+    [
+        ("en-US,en;q=0.9", True),
+        ("zh-CN,zh;q=0.9,en;q=0.8", False),
+        ("", False),
+        ("fr-FR,en;q=0.5", False),
+    ],
+)
 def test_the_first_page_follows_the_browsers_language_until_the_user_chooses(demo_city, header, english):
     from django.test import Client
 
@@ -164,8 +179,16 @@ def test_the_version_check_and_a_cached_fragment_are_answered_in_front_of_django
 
     def get(path: str, query: str, **extra: str) -> tuple[str, dict[str, str], bytes]:
         seen: dict[str, object] = {}
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "testserver",
-                   "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", **extra}
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http",
+            **extra,
+        }
         body = b"".join(application(environ, lambda status, headers: seen.update(status=status, headers=headers)))
         return str(seen["status"]), dict(seen["headers"]), body  # type: ignore[arg-type]
 

@@ -27,8 +27,12 @@ def _receipt_owed(minutes_ago: float = 60) -> Report:
     now = clock_now()
     incident = incident_make(minutes_ago=minutes_ago + 5, written=True, now=now - timedelta(minutes=minutes_ago))
     reporter = User.objects.get(username="shaxi-reporter")
-    return report_submit(actor=reporter, incident=incident, data=ReportInput(kind="followup", summary="续报：已控制"),
-                         now=now - timedelta(minutes=minutes_ago))
+    return report_submit(
+        actor=reporter,
+        incident=incident,
+        data=ReportInput(kind="followup", summary="续报：已控制"),
+        now=now - timedelta(minutes=minutes_ago),
+    )
 
 
 def _section(html: str, ident: str) -> str:
@@ -48,8 +52,12 @@ def test_receipts_owed_have_their_own_panel_with_a_sign_button_and_no_chase(logi
     # and its own receipts do not count as the units' overdue reports
     overdue = re.search(r'data-counter="overdue">(\d+)<', html)
     assert overdue is not None
-    assert int(overdue.group(1)) == Obligation.objects.filter(
-        state__in=["pending", "overdue"], due_at__lte=clock_now()).exclude(kind="receipt").count()
+    assert (
+        int(overdue.group(1))
+        == Obligation.objects.filter(state__in=["pending", "overdue"], due_at__lte=clock_now())
+        .exclude(kind="receipt")
+        .count()
+    )
 
 
 def test_a_unit_reporter_sees_no_receipt_panel(login: Login) -> None:
@@ -98,8 +106,12 @@ def test_many_leads_are_one_counted_panel_not_a_card_each(login: Login) -> None:
     informant = User.objects.get(username="grid-shaxi")
     now = clock_now()
     for n in range(60):
-        lead_submit(data=LeadInput(channel="internet", title=f"网传某处冒烟第{n}条", area="shaxi"),
-                    origin=LeadOrigin(source="test", sender=informant), now=now, score_duplicates=False)
+        lead_submit(
+            data=LeadInput(channel="internet", title=f"网传某处冒烟第{n}条", area="shaxi"),
+            origin=LeadOrigin(source="test", sender=informant),
+            now=now,
+            score_duplicates=False,
+        )
     html = login("duty-officer").get("/").content.decode()
     panel = _section(html, "leads-waiting")
     assert "60 条线索待核实" in panel

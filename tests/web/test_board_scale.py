@@ -23,8 +23,10 @@ UNITS = ["shaxi-reporter", "liuhe-reporter", "fuqiao-reporter"]
 
 def incidents(count: int, start: int = 0) -> list[Incident]:
     """``count`` open incidents; the higher the number, the longer ago it happened (so the more urgent its clock)."""
-    return [incident_make(UNITS[n % len(UNITS)], minutes_ago=(start + n) % 40 + 1, title=f"台风积水第{start + n}号")
-            for n in range(count)]
+    return [
+        incident_make(UNITS[n % len(UNITS)], minutes_ago=(start + n) % 40 + 1, title=f"台风积水第{start + n}号")
+        for n in range(count)
+    ]
 
 
 def queries(client: Client, url: str) -> int:
@@ -54,8 +56,12 @@ def test_incident_page_queries_do_not_grow_with_reports(login: Login, make_incid
     one = queries(client, f"/incidents/{incident.pk}/")
     reporter = User.objects.get(username="shaxi-reporter")
     for n in range(8):
-        report_submit(actor=reporter, incident=incident, data=ReportInput(kind="followup", summary=f"续报{n}"),
-                      now=incident.created_at)
+        report_submit(
+            actor=reporter,
+            incident=incident,
+            data=ReportInput(kind="followup", summary=f"续报{n}"),
+            now=incident.created_at,
+        )
     assert queries(client, f"/incidents/{incident.pk}/") == one
 
 

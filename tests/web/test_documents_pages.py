@@ -63,10 +63,17 @@ def test_incident_page_shows_the_upper_levels_receipt_and_the_backlog(login):
     incident = incident_make(written=True, grade="III")
     report = incident.reports.get()
     now = clock_now()
-    Forwarding.objects.create(target="suzhou", kind="incident", incident=incident, state="delivered",
-                              next_attempt_at=now, created_at=now)
-    Forwarding.objects.create(target="suzhou", kind="incident", incident=incident, attempts=3,
-                              next_attempt_at=now + timedelta(seconds=4), created_at=now)
+    Forwarding.objects.create(
+        target="suzhou", kind="incident", incident=incident, state="delivered", next_attempt_at=now, created_at=now
+    )
+    Forwarding.objects.create(
+        target="suzhou",
+        kind="incident",
+        incident=incident,
+        attempts=3,
+        next_attempt_at=now + timedelta(seconds=4),
+        created_at=now,
+    )
     ForwardedReport.objects.create(report=report, received_at=now, received_by="苏州市")
     page = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
     assert "上报情况" in page and "苏州市已于" in page and "1 项待上报" in page
@@ -76,14 +83,22 @@ def test_duty_officer_records_an_instruction_and_the_unit_answers_it_on_the_page
     incident = incident_make(written=True)
     officer = login("duty-officer")
     assert "登记领导批示" in officer.get(f"/incidents/{incident.pk}/").content.decode()
-    response = officer.post(f"/incidents/{incident.pk}/instructions/", {
-        "leader": "王市长", "text": "全力处置", "units": ["shaxi"],  # a leader's deadline is within 90 days
-        "due_at": (clock_now() + timedelta(days=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")}, follow=True)
+    response = officer.post(
+        f"/incidents/{incident.pk}/instructions/",
+        {
+            "leader": "王市长",
+            "text": "全力处置",
+            "units": ["shaxi"],  # a leader's deadline is within 90 days
+            "due_at": (clock_now() + timedelta(days=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert "王市长" in page and "全力处置" in page and "待反馈" in page
     reporter = login("shaxi-reporter")
     task = incident.instructions.get().tasks.get()
     assert f"/instruction-tasks/{task.pk}/feedback/" in reporter.get(f"/incidents/{incident.pk}/").content.decode()
-    page = reporter.post(f"/instruction-tasks/{task.pk}/feedback/", {"text": "已全力处置完毕"},
-                         follow=True).content.decode()
+    page = reporter.post(
+        f"/instruction-tasks/{task.pk}/feedback/", {"text": "已全力处置完毕"}, follow=True
+    ).content.decode()
     assert "已全力处置完毕" in page

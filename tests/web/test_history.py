@@ -11,10 +11,14 @@ from tests.web.conftest import incident_make
 
 def test_history_lists_creation_report_and_regrade_with_its_reason(login) -> None:
     incident = incident_make(written=True)
-    incident_update(actor=User.objects.get(username="duty-officer"), incident=incident, now=timezone.now(),
-                    changes=IncidentChanges(set_grade=True, grade="II", reason="死亡人数上升"))
+    incident_update(
+        actor=User.objects.get(username="duty-officer"),
+        incident=incident,
+        now=timezone.now(),
+        changes=IncidentChanges(set_grade=True, grade="II", reason="死亡人数上升"),
+    )
     html = login("shaxi-reporter").get(f"/incidents/{incident.pk}/").content.decode()
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     # people by the names they are known by, never their login names
     for text in ("变更记录", "创建事件", "收到报告", "修改事件", "死亡人数上升", "值班员", "沙溪镇人民政府 信息员"):
         assert text in history, text
@@ -31,7 +35,7 @@ def test_history_shows_the_worker_as_the_system(login) -> None:
     incident = incident_make(minutes_ago=50)
     obligations_sweep(timezone.now() + timedelta(seconds=1))
     html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     assert "时限超时" in history and "系统" in history
 
 
@@ -40,10 +44,14 @@ def test_a_corrected_occurrence_time_reads_in_local_time(login) -> None:
 
     incident = incident_make(minutes_ago=10)
     corrected = timezone.now() - timedelta(hours=1)
-    incident_update(actor=User.objects.get(username="duty-officer"), incident=incident, now=timezone.now(),
-                    changes=IncidentChanges(occurred_at=corrected, reason="核实后更正"))
+    incident_update(
+        actor=User.objects.get(username="duty-officer"),
+        incident=incident,
+        now=timezone.now(),
+        changes=IncidentChanges(occurred_at=corrected, reason="核实后更正"),
+    )
     html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     local = timezone.localtime(corrected).strftime("%Y-%m-%d %H:%M")
     assert "事发时间" in history and local in history and "核实后更正" in history
 
@@ -58,6 +66,6 @@ def test_the_overdue_flip_shows_whom_its_alert_reached(login) -> None:
     assert first is not None
     assert obligations_sweep(first.due_at) >= 1
     html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
-    history = html[html.index('id="history"'):]
-    row = history[history.index("时限超时"):][:600]
+    history = html[html.index('id="history"') :]
+    row = history[history.index("时限超时") :][:600]
     assert "超时" in row and "→" in row and "duty-officer" in row and "shaxi-reporter" in row

@@ -25,8 +25,13 @@ def test_a_granted_person_sees_the_secret_incident_and_a_same_role_colleague_doe
     assessor = User.objects.get(username="assessor")
     assert assessor.unit is not None
     user_add(username="assessor-2", role="assessor", unit_code=assessor.unit.code, password=None, now=clock_now())
-    incident_grant(actor=User.objects.get(username="duty-officer"), incident=secret, username="assessor",
-                   reason="核查需要", now=clock_now())
+    incident_grant(
+        actor=User.objects.get(username="duty-officer"),
+        incident=secret,
+        username="assessor",
+        reason="核查需要",
+        now=clock_now(),
+    )
 
     granted = login("assessor").get("/board/fragment/").content.decode()
     colleague = login("assessor-2").get("/board/fragment/").content.decode()

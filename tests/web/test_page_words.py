@@ -137,8 +137,11 @@ def _allowed_chinese() -> set[str]:
     from dutyroom.audit.models import AuditEntry
 
     # reasons people typed for a change (shown in the incident's history)
-    typed |= {str(data.get("reason", "")) for data in AuditEntry.objects.values_list("data", flat=True)
-              if isinstance(data, dict)}
+    typed |= {
+        str(data.get("reason", ""))
+        for data in AuditEntry.objects.values_list("data", flat=True)
+        if isinstance(data, dict)
+    }
     typed |= {u.display_name for u in User.objects.all()} | {u.label for u in User.objects.all()}
     typed |= {u.name for u in Unit.objects.filter(name_en="")}
     return {t for t in typed if t}

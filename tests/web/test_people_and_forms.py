@@ -159,8 +159,10 @@ def test_instruction_units_are_checkboxes_not_a_ctrl_click_list(login: Login) ->
 
 def test_a_refused_instruction_keeps_what_the_leader_wrote(login: Login) -> None:
     incident = incident_make()
-    response = login("duty-leader").post(f"/incidents/{incident.pk}/instructions/", {
-        "leader": "王市长", "text": "立即组织排查周边隐患", "units": ["emergency"], "due_at": ""})
+    response = login("duty-leader").post(
+        f"/incidents/{incident.pk}/instructions/",
+        {"leader": "王市长", "text": "立即组织排查周边隐患", "units": ["emergency"], "due_at": ""},
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "立即组织排查周边隐患" in html and 'value="王市长"' in html

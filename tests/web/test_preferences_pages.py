@@ -17,15 +17,30 @@ from tests.alerts.ticks import tick
 
 pytestmark = pytest.mark.django_db
 
-TOPICS_ALL_ON = {f"topic-{t}": ["inapp", "email", "sms"] for t in (
-    "reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-    "verification_request", "finding", "lead")}
+TOPICS_ALL_ON = {
+    f"topic-{t}": ["inapp", "email", "sms"]
+    for t in (
+        "reminder",
+        "overdue",
+        "escalation",
+        "receipt_overdue",
+        "chase",
+        "new_incident",
+        "regraded",
+        "verification_request",
+        "finding",
+        "lead",
+    )
+}
 
 
 def roster_now_covered() -> None:
     now = clock_now()
-    shifts_save(actor=User.objects.get(username="admin"), now=now, shifts=[ShiftInput(
-        now - timedelta(hours=1), now + timedelta(hours=23), "duty-officer", "duty-leader")])
+    shifts_save(
+        actor=User.objects.get(username="admin"),
+        now=now,
+        shifts=[ShiftInput(now - timedelta(hours=1), now + timedelta(hours=23), "duty-officer", "duty-leader")],
+    )
 
 
 def test_the_header_links_to_the_preferences_page(login):
@@ -39,8 +54,13 @@ def test_the_header_links_to_the_preferences_page(login):
 
 def test_a_person_changes_their_preference_on_the_page_and_the_next_alert_honours_it(login, make_incident):
     roster_now_covered()
-    form = {**TOPICS_ALL_ON, "email": "li@example.test", "phone": "13800000001", "sound": "on",
-            "topic-overdue": ["email"]}  # SMS off for overdue; in-app is kept although its box is disabled
+    form = {
+        **TOPICS_ALL_ON,
+        "email": "li@example.test",
+        "phone": "13800000001",
+        "sound": "on",
+        "topic-overdue": ["email"],
+    }  # SMS off for overdue; in-app is kept although its box is disabled
     saved = login("shaxi-reporter").post("/me/alerts/", form)
     assert saved.status_code == 302 and saved["Location"] == "/me/alerts/"
     me = User.objects.get(username="shaxi-reporter")

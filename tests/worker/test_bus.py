@@ -21,11 +21,15 @@ def test_a_wake_up_from_another_process_wakes_this_worker() -> None:
     assert bus.listening(timeout=10)
     wakeup.wait(0)  # clear anything pending
     settings = connection.settings_dict
-    env_url = (f"postgresql://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
-               f"{settings['PORT'] or 5432}/{settings['NAME']}")
+    env_url = (
+        f"postgresql://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
     # another process (a web request's commit, here a separate Python) publishes after its commit
-    code = ("import psycopg,sys; c=psycopg.connect(sys.argv[1], autocommit=True); "
-            "c.execute(\"SELECT pg_notify('dutyroom', 'wakeup')\")")
+    code = (
+        "import psycopg,sys; c=psycopg.connect(sys.argv[1], autocommit=True); "
+        "c.execute(\"SELECT pg_notify('dutyroom', 'wakeup')\")"
+    )
     subprocess.run([sys.executable, "-c", code, env_url], check=True)
     assert wakeup.wait(10) is True  # woken, not timed out
 

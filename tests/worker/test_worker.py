@@ -21,9 +21,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def open_incident(minutes_ago: float, title: str = "浏河镇储罐泄漏") -> int:
     reporter = User.objects.get(username="liuhe-reporter")
     now = datetime.now(UTC)
-    incident = incident_create(actor=reporter, now=now, data=IncidentInput(
-        title=title, category="accident", subtype="hazardous_chemicals", grade="IV",
-        occurred_at=now - timedelta(minutes=minutes_ago)))
+    incident = incident_create(
+        actor=reporter,
+        now=now,
+        data=IncidentInput(
+            title=title,
+            category="accident",
+            subtype="hazardous_chemicals",
+            grade="IV",
+            occurred_at=now - timedelta(minutes=minutes_ago),
+        ),
+    )
     return incident.pk
 
 
@@ -77,7 +85,8 @@ def test_two_workers_fire_each_deadline_exactly_once(city):
     alerts = AlertEvent.objects.filter(topic="overdue", obligation__incident_id__in=ids)
     assert alerts.count() == 25
     assert Notification.objects.filter(event__in=alerts).count() == len(
-        set(Notification.objects.filter(event__in=alerts).values_list("event_id", "user_id")))
+        set(Notification.objects.filter(event__in=alerts).values_list("event_id", "user_id"))
+    )
     from dutyroom.audit.services import audit_verify
 
     assert audit_verify().ok
@@ -90,8 +99,12 @@ def test_a_report_that_meets_the_clock_first_is_never_fired(city):
     incident_id = open_incident(44)
     from dutyroom.incidents.models import Incident
 
-    report_submit(actor=User.objects.get(username="liuhe-reporter"), incident=Incident.objects.get(pk=incident_id),
-                  data=ReportInput(kind="written", summary="已报"), now=datetime.now(UTC))
+    report_submit(
+        actor=User.objects.get(username="liuhe-reporter"),
+        incident=Incident.objects.get(pk=incident_id),
+        data=ReportInput(kind="written", summary="已报"),
+        now=datetime.now(UTC),
+    )
     assert obligations_sweep(datetime.now(UTC) + timedelta(minutes=6)) == 1  # only the duty room receipt clock
     first = Obligation.objects.get(incident_id=incident_id, kind="first_report")
     assert first.state == "met"
@@ -105,10 +118,22 @@ def test_a_worker_behind_takes_bigger_batches_until_it_has_caught_up(city):
 
     incident = Incident.objects.get(pk=open_incident(1))
     now = datetime.now(UTC)
-    Obligation.objects.bulk_create([
-        Obligation(key=f"burst:{n}", incident=incident, unit=incident.unit, kind="first_report", rule="test",
-                   due_at=now - timedelta(seconds=1), anchor_at=now, created_at=now, ladder_at=None)
-        for n in range(loop.BATCH + 60)])
+    Obligation.objects.bulk_create(
+        [
+            Obligation(
+                key=f"burst:{n}",
+                incident=incident,
+                unit=incident.unit,
+                kind="first_report",
+                rule="test",
+                due_at=now - timedelta(seconds=1),
+                anchor_at=now,
+                created_at=now,
+                ladder_at=None,
+            )
+            for n in range(loop.BATCH + 60)
+        ]
+    )
     worker = Worker(threading.Event())
     assert worker.run_once() == loop.BATCH and worker.behind
     assert worker.batch == loop.catch_up_batch() > loop.BATCH
@@ -131,20 +156,23 @@ def test_a_sweep_reads_each_clocks_unit_and_incident_once_for_the_whole_batch(ci
     ids = [open_incident(1, title=f"事件{n}") for n in range(4)]
     reporter = User.objects.get(username="liuhe-reporter")
     for incident in Incident.objects.filter(pk__in=ids[:2]):  # a report starts the follow-up clock
-        report_submit(actor=reporter, incident=incident, data=ReportInput(kind="written", summary="已报"),
-                      now=datetime.now(UTC))
+        report_submit(
+            actor=reporter, incident=incident, data=ReportInput(kind="written", summary="已报"), now=datetime.now(UTC)
+        )
     assert Obligation.objects.filter(incident_id__in=ids, state="pending", kind="followup").exists()
     later = datetime.now(UTC) + timedelta(days=2)  # every clock due, follow-ups too
     with CaptureQueriesContext(connection) as queries:
         fired = obligations_sweep(later, batch=1000)
     assert fired == Obligation.objects.filter(incident_id__in=ids, state="overdue").count() > len(ids)
-    reads = [q["sql"] for q in queries.captured_queries
-             if 'FROM "incidents_incident"' in q["sql"] or 'FROM "orgs_unit"' in q["sql"]]
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "incidents_incident"' in q["sql"] or 'FROM "orgs_unit"' in q["sql"]
+    ]
     assert reads == []  # the batch is loaded joined (FROM reports_obligation); no refresh of a deferred column
 
 
-def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_rest_fire_one_by_one(
-        city, monkeypatch):
+def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_rest_fire_one_by_one(city, monkeypatch):
     """Should a clock of the batch change under the sweep (a race the row locks are there to prevent), the batch
     is rolled back and each clock goes through its own compare-and-set: the met clock stays met, every other
     one turns overdue once, with its alert and an audit entry for the alert (the flips were audited first)."""
@@ -167,8 +195,10 @@ def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_re
         assert Obligation.objects.get(pk=clock.pk).state == "overdue"
         assert AlertEvent.objects.filter(topic="overdue", obligation=clock).count() == 1
         assert AuditEntry.objects.filter(action="obligation.overdue", object_id=str(clock.pk)).count() == 1
-        assert AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk),
-                                         data__step="overdue").count() == 1
+        assert (
+            AuditEntry.objects.filter(action="obligation.alert", object_id=str(clock.pk), data__step="overdue").count()
+            == 1
+        )
     assert not AlertEvent.objects.filter(obligation=due[0]).exists()
 
 
@@ -197,8 +227,14 @@ def test_the_deadline_loop_keeps_its_database_connection_from_sweep_to_sweep(cit
     connection_created.connect(count)
     try:
         thread.start()
-        assert wait_until(lambda: worker.sweeps >= 4 and not Obligation.objects.filter(
-            incident_id=incident_id, kind="first_report", state="pending").exists())
+        assert wait_until(
+            lambda: (
+                worker.sweeps >= 4
+                and not Obligation.objects.filter(
+                    incident_id=incident_id, kind="first_report", state="pending"
+                ).exists()
+            )
+        )
     finally:
         worker.stop.set()
         thread.join(timeout=5)

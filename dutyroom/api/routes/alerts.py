@@ -65,8 +65,19 @@ from dutyroom.rules import AlertTopic
 
 router = Router(tags=["alerts"])
 TOPICS = [t.value for t in AlertTopic]
-TopicIn = Literal["reminder", "overdue", "escalation", "receipt_overdue", "chase", "new_incident", "regraded",
-                  "verification_request", "finding", "lead", "instruction"]
+TopicIn = Literal[
+    "reminder",
+    "overdue",
+    "escalation",
+    "receipt_overdue",
+    "chase",
+    "new_incident",
+    "regraded",
+    "verification_request",
+    "finding",
+    "lead",
+    "instruction",
+]
 
 
 class ChaseIn(Strict):
@@ -105,32 +116,61 @@ class WebhookIn(Strict):
 def notification_view(n: Notification) -> Body:
     """The inbox row; ``text`` as its owner may read it (``alerts.texts.inbox_text``)."""
     event = n.event
-    return {"id": n.pk, "topic": event.topic, "incident": event.incident_id, "obligation": event.obligation_id,
-            "text": inbox_text(event, n.user), "created_at": iso_local(n.created_at),
-            "read_at": iso_local(n.read_at)}
+    return {
+        "id": n.pk,
+        "topic": event.topic,
+        "incident": event.incident_id,
+        "obligation": event.obligation_id,
+        "text": inbox_text(event, n.user),
+        "created_at": iso_local(n.created_at),
+        "read_at": iso_local(n.read_at),
+    }
 
 
 def chase_view(c: Chase) -> Body:
-    return {"id": c.pk, "obligation": c.obligation_id, "unit": c.unit.code, "by": c.by.username,
-            "at": iso_local(c.at), "note": c.note}
+    return {
+        "id": c.pk,
+        "obligation": c.obligation_id,
+        "unit": c.unit.code,
+        "by": c.by.username,
+        "at": iso_local(c.at),
+        "note": c.note,
+    }
 
 
 def webhook_view(w: Webhook) -> Body:
-    return {"id": w.pk, "url": w.url, "topics": w.topics, "unit": w.unit.code if w.unit else None,
-            "created_at": iso_local(w.created_at)}
+    return {
+        "id": w.pk,
+        "url": w.url,
+        "topics": w.topics,
+        "unit": w.unit.code if w.unit else None,
+        "created_at": iso_local(w.created_at),
+    }
 
 
 def delivery_view(d: Delivery) -> Body:
-    return {"id": d.pk, "delivery": str(d.uuid), "channel": d.channel, "state": d.state, "attempts": d.attempts,
-            "topic": d.event.topic, "target": d.target, "last_error": d.last_error,
-            "attempt_log": [{"at": iso_local(a.at), "status": a.status, "error": a.error}
-                            for a in d.attempt_rows.all()]}
+    return {
+        "id": d.pk,
+        "delivery": str(d.uuid),
+        "channel": d.channel,
+        "state": d.state,
+        "attempts": d.attempts,
+        "topic": d.event.topic,
+        "target": d.target,
+        "last_error": d.last_error,
+        "attempt_log": [{"at": iso_local(a.at), "status": a.status, "error": a.error} for a in d.attempt_rows.all()],
+    }
 
 
 @router.get("/notifications", response=list[NotificationOut])
-def list_notifications(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                       since: str | None = None, topic: str | None = None,
-                       unread: bool | None = None) -> list[Any]:
+def list_notifications(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    since: str | None = None,
+    topic: str | None = None,
+    unread: bool | None = None,
+) -> list[Any]:
     check_choice("topic", topic, TOPICS)
     qs = visible_notifications(caller(request))
     after = parse_since(since)
@@ -158,10 +198,15 @@ def preferences_view(user: User, pref: AlertPreference | None) -> Body:
     """``channels``/``topics`` in effect (own, else the unit's default); ``chosen`` is the caller's own row."""
     effective = preference_of(user)
     own = pref if pref is not None and pref.user_id == user.pk else None
-    return {"channels": outside_channels(user, effective), "chosen": list(own.channels) if own else None,
-            "topics": topic_matrix(effective), "sound": effective.sound if effective else True,
-            "from_unit": effective is not None and effective.unit_id is not None,
-            "email": user.email, "phone": user.phone}
+    return {
+        "channels": outside_channels(user, effective),
+        "chosen": list(own.channels) if own else None,
+        "topics": topic_matrix(effective),
+        "sound": effective.sound if effective else True,
+        "from_unit": effective is not None and effective.unit_id is not None,
+        "email": user.email,
+        "phone": user.phone,
+    }
 
 
 @router.get("/me/alert-preferences", response=PreferencesOut)
@@ -180,8 +225,13 @@ def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
 
 def unit_preferences_view(unit: Unit) -> Body:
     pref = AlertPreference.objects.filter(unit=unit).first()
-    return {"unit": unit.code, "set": pref is not None, "channels": list(pref.channels) if pref else None,
-            "topics": topic_matrix(pref), "sound": pref.sound if pref else True}
+    return {
+        "unit": unit.code,
+        "set": pref is not None,
+        "channels": list(pref.channels) if pref else None,
+        "topics": topic_matrix(pref),
+        "sound": pref.sound if pref else True,
+    }
 
 
 def _unit_for(user: User, code: str, *, write: bool) -> Unit:
@@ -190,8 +240,10 @@ def _unit_for(user: User, code: str, *, write: bool) -> Unit:
     if unit is None:
         raise NotFound("单位")
     if not may_set_unit_defaults(user) and (write or user.unit_id != unit.pk):
-        raise Forbidden("只有值班室或管理员可以设置单位默认提醒方式",
-                        "only the duty room or an admin may set a unit's alert defaults")
+        raise Forbidden(
+            "只有值班室或管理员可以设置单位默认提醒方式",
+            "only the duty room or an admin may set a unit's alert defaults",
+        )
     return unit
 
 
@@ -222,8 +274,13 @@ def chase_obligation(request: HttpRequest, obligation_id: int, payload: ChaseIn 
 
 
 @router.get("/chases", response=list[ChaseOut])
-def list_chases(request: HttpRequest, response: HttpResponse, paging: Query[Paging], unit: str | None = None,
-                obligation: int | None = Query(None, ge=1, le=2**63 - 1)) -> list[Any]:
+def list_chases(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    unit: str | None = None,
+    obligation: int | None = Query(None, ge=1, le=2**63 - 1),
+) -> list[Any]:
     qs = visible_chases(caller(request))
     if unit:
         qs = qs.filter(unit=unit_filter(unit))
@@ -245,8 +302,9 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
 
 @router.get("/webhooks", response=list[WebhookOut])
 def list_webhooks(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
-    return paged(request, response, visible_webhooks(caller(request)).select_related("unit").order_by("id"), paging,
-                 webhook_view)
+    return paged(
+        request, response, visible_webhooks(caller(request)).select_related("unit").order_by("id"), paging, webhook_view
+    )
 
 
 @router.delete("/webhooks/{webhook_id}", response={204: None})
@@ -258,24 +316,35 @@ def delete_webhook(request: HttpRequest, webhook_id: int) -> Status[None]:
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response=list[WebhookAttemptOut])
-def webhook_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                       webhook_id: int) -> list[Any]:
+def webhook_deliveries(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], webhook_id: int
+) -> list[Any]:
     """Each attempt of each delivery to this webhook, newest first: ``at``, ``status``, ``error``."""
     hook = access_webhook(caller(request), webhook_id)
-    attempts = (DeliveryAttempt.objects.filter(delivery__webhook=hook).select_related("delivery__event")
-                .order_by("-delivery_id", "-id"))
+    attempts = (
+        DeliveryAttempt.objects.filter(delivery__webhook=hook)
+        .select_related("delivery__event")
+        .order_by("-delivery_id", "-id")
+    )
     return paged(request, response, attempts, paging, _attempt_view, default=200)
 
 
 def _attempt_view(a: DeliveryAttempt) -> Body:
     d = a.delivery
-    return {"at": iso_local(a.at), "status": a.status, "error": a.error, "delivery": str(d.uuid),
-            "topic": d.event.topic, "state": d.state}
+    return {
+        "at": iso_local(a.at),
+        "status": a.status,
+        "error": a.error,
+        "delivery": str(d.uuid),
+        "topic": d.event.topic,
+        "state": d.state,
+    }
 
 
 @router.get("/deliveries", response=list[DeliveryOut])
-def list_deliveries(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                    state: str | None = None) -> list[Any]:
+def list_deliveries(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], state: str | None = None
+) -> list[Any]:
     check_choice("state", state, ["pending", "sending", "delivered", "failed"])
     qs = visible_deliveries(caller(request)).prefetch_related("attempt_rows")
     if state:

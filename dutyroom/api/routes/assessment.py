@@ -39,8 +39,9 @@ def period_param(value: str | None) -> Period:
     try:
         return parse_period(value or "")
     except ValueError as error:
-        raise ValidationFailed.one("period", "考评期格式应为 YYYY-MM、YYYY-Qn 或 YYYY",
-                                   "period must be YYYY-MM, YYYY-Qn or YYYY") from error
+        raise ValidationFailed.one(
+            "period", "考评期格式应为 YYYY-MM、YYYY-Qn 或 YYYY", "period must be YYYY-MM, YYYY-Qn or YYYY"
+        ) from error
 
 
 @router.post("/findings", response={201: FindingOut})
@@ -49,17 +50,26 @@ def create_finding(request: HttpRequest, payload: FindingIn) -> Status[Any]:
 
     def action() -> tuple[int, Any]:
         incident = access_incident(user, payload.incident)
-        finding = finding_raise(actor=user, incident=incident, now=clock_now(), data=FindingInput(
-            unit=payload.unit, kind=payload.kind, evidence=payload.evidence, lead=payload.lead))
+        finding = finding_raise(
+            actor=user,
+            incident=incident,
+            now=clock_now(),
+            data=FindingInput(unit=payload.unit, kind=payload.kind, evidence=payload.evidence, lead=payload.lead),
+        )
         return 201, finding_view(finding, clock_now())
 
     return Status(*idempotent(request, action))
 
 
 @router.get("/findings", response=list[FindingOut])
-def list_findings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                  unit: str | None = None, state: str | None = None,
-                  period: str | None = None) -> list[Any]:
+def list_findings(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    unit: str | None = None,
+    state: str | None = None,
+    period: str | None = None,
+) -> list[Any]:
     """Findings the caller may see (a unit: only its own), newest first."""
     check_choice("state", state, FindingState.values)
     qs = visible_findings(caller(request))
@@ -97,8 +107,9 @@ def decide_finding(request: HttpRequest, finding_id: int, payload: DecisionIn) -
     finding = access_finding(user, finding_id)
 
     def action() -> tuple[int, Any]:
-        decided = finding_decide(actor=user, finding=finding, upheld=payload.upheld, reason=payload.reason,
-                                 now=clock_now())
+        decided = finding_decide(
+            actor=user, finding=finding, upheld=payload.upheld, reason=payload.reason, now=clock_now()
+        )
         return 200, finding_view(decided, clock_now())
 
     return idempotent(request, action)[1]
@@ -110,16 +121,21 @@ def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
 
     def action() -> tuple[int, Any]:
         incident = access_incident(user, payload.incident)
-        adoption = adoption_record(actor=user, incident=incident, now=clock_now(),
-                                   data=AdoptionInput(unit=payload.unit, by=payload.by, note=payload.note))
+        adoption = adoption_record(
+            actor=user,
+            incident=incident,
+            now=clock_now(),
+            data=AdoptionInput(unit=payload.unit, by=payload.by, note=payload.note),
+        )
         return 201, adoption_view(adoption)
 
     return Status(*idempotent(request, action))
 
 
 @router.get("/assessment", response=list[AssessmentRowOut])
-def get_assessment(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                   period: str | None = None) -> list[Any]:
+def get_assessment(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], period: str | None = None
+) -> list[Any]:
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
     and the points that add up to the score. Exercise incidents never count. Read from the replica (a ``with``
     block, not the decorator: django-ninja reads the view's own signature to find its parameters)."""

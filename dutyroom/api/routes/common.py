@@ -40,8 +40,9 @@ def parse_time(field: str, value: str | None) -> datetime | None:
 
 def check_choice(field: str, value: str | None, allowed: list[str] | tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        raise ValidationFailed.one(field, f"取值无效，可选：{', '.join(allowed)}",
-                                   f"invalid value; expected one of {', '.join(allowed)}")
+        raise ValidationFailed.one(
+            field, f"取值无效，可选：{', '.join(allowed)}", f"invalid value; expected one of {', '.join(allowed)}"
+        )
 
 
 Body = dict[str, Any]

@@ -45,15 +45,27 @@ def _file(document: OfficialDocument, fmt: str, stem: str) -> HttpResponse:
 
 
 def special_view(issue: SpecialReport) -> dict[str, Any]:
-    return {"id": issue.pk, "incident": issue.incident_id, "number": issue.label, "year": issue.year,
-            "sequence": issue.number, "signer": issue.signer, "issued_at": iso_local(issue.issued_at),
-            "issued_by": issue.issued_by.username if issue.issued_by else None}
+    return {
+        "id": issue.pk,
+        "incident": issue.incident_id,
+        "number": issue.label,
+        "year": issue.year,
+        "sequence": issue.number,
+        "signer": issue.signer,
+        "issued_at": iso_local(issue.issued_at),
+        "issued_by": issue.issued_by.username if issue.issued_by else None,
+    }
 
 
 def daily_view(report: DailyReport) -> dict[str, Any]:
-    return {"id": report.pk, "day": report.day.isoformat(), "number": report.label, "revision": report.revision,
-            "generated_at": iso_local(report.generated_at),
-            "generated_by": report.generated_by.username if report.generated_by else None}
+    return {
+        "id": report.pk,
+        "day": report.day.isoformat(),
+        "number": report.label,
+        "revision": report.revision,
+        "generated_at": iso_local(report.generated_at),
+        "generated_by": report.generated_by.username if report.generated_by else None,
+    }
 
 
 @router.get("/incidents/{incident_id}/document", response={200: None})
@@ -85,8 +97,9 @@ def issue_special_report(request: HttpRequest, incident_id: int, payload: Specia
 
 
 @router.get("/incidents/{incident_id}/special-reports", response=list[SpecialReportOut])
-def list_special_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                         incident_id: int) -> list[Any]:
+def list_special_reports(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], incident_id: int
+) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
     return paged(request, response, SpecialReport.objects.filter(incident=incident), paging, special_view)
 
@@ -101,8 +114,7 @@ def _daily_reader(request: HttpRequest) -> None:
 def list_daily_reports(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     """Kept daily reports, newest day first (the duty room, assessors and admins)."""
     _daily_reader(request)
-    return paged(request, response, DailyReport.objects.select_related("generated_by"), paging, daily_view,
-                 default=366)
+    return paged(request, response, DailyReport.objects.select_related("generated_by"), paging, daily_view, default=366)
 
 
 @router.post("/daily-reports", response={201: DailyReportOut})

@@ -30,10 +30,15 @@ class GrantIn(Strict):
 
 
 def grant_view(grant: IncidentGrant) -> dict[str, Any]:
-    return {"incident": grant.incident_id, "user": grant.user.username, "reason": grant.reason,
-            "granted_by": grant.granted_by.username, "granted_at": iso_local(grant.granted_at),
-            "revoked_by": grant.revoked_by.username if grant.revoked_by else None,
-            "revoked_at": iso_local(grant.revoked_at)}
+    return {
+        "incident": grant.incident_id,
+        "user": grant.user.username,
+        "reason": grant.reason,
+        "granted_by": grant.granted_by.username,
+        "granted_at": iso_local(grant.granted_at),
+        "revoked_by": grant.revoked_by.username if grant.revoked_by else None,
+        "revoked_at": iso_local(grant.revoked_at),
+    }
 
 
 @router.get("/incidents/{incident_id}/grants", response=list[GrantOut])
@@ -51,8 +56,9 @@ def give_grant(request: HttpRequest, incident_id: int, payload: GrantIn) -> Stat
     incident = access_incident(user, incident_id)
 
     def action() -> tuple[int, Any]:
-        grant = incident_grant(actor=user, incident=incident, username=payload.user, reason=payload.reason,
-                               now=clock_now())
+        grant = incident_grant(
+            actor=user, incident=incident, username=payload.user, reason=payload.reason, now=clock_now()
+        )
         return 201, grant_view(grant)
 
     return Status(*idempotent(request, action))

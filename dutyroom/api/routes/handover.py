@@ -44,10 +44,18 @@ class LogIn(Strict):
 
 
 def log_entry_view(entry: DutyLogEntry) -> Body:
-    return {"id": entry.pk, "source": "entry", "at": iso_local(entry.at),
-            "time": entry.at.astimezone(LOCAL).strftime("%H:%M"), "kind": entry.kind, "text": entry.text,
-            "incident": entry.incident_id, "unit": entry.unit.code if entry.unit else None,
-            "by": entry.by.username, "created_at": iso_local(entry.created_at)}
+    return {
+        "id": entry.pk,
+        "source": "entry",
+        "at": iso_local(entry.at),
+        "time": entry.at.astimezone(LOCAL).strftime("%H:%M"),
+        "kind": entry.kind,
+        "text": entry.text,
+        "incident": entry.incident_id,
+        "unit": entry.unit.code if entry.unit else None,
+        "by": entry.by.username,
+        "created_at": iso_local(entry.created_at),
+    }
 
 
 @router.get("/handovers/open-items", response=list[OpenItemOut])
@@ -95,8 +103,9 @@ def acknowledge_handover(request: HttpRequest, handover_id: int, payload: Acknow
 
 
 @router.get("/duty-log", response=list[DutyLogRowOut], exclude_unset=True)
-def get_duty_log(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                 date: str | None = None) -> list[Any]:
+def get_duty_log(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], date: str | None = None
+) -> list[Any]:
     """One Beijing day of the log, oldest first: free entries (``source: entry``) and system events."""
     user = caller(request)
     require_reader(user)
@@ -108,8 +117,9 @@ def add_duty_log(request: HttpRequest, payload: LogIn) -> Status[Any]:
     user = caller(request)
 
     def action() -> tuple[int, Any]:
-        data = LogInput(kind=payload.kind, text=payload.text, at=payload.at, incident=payload.incident,
-                        unit=payload.unit)
+        data = LogInput(
+            kind=payload.kind, text=payload.text, at=payload.at, incident=payload.incident, unit=payload.unit
+        )
         return 201, log_entry_view(duty_log_add(actor=user, data=data, now=clock_now()))
 
     return Status(*idempotent(request, action))

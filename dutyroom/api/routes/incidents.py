@@ -88,10 +88,19 @@ def list_categories(request: HttpRequest, response: HttpResponse, paging: Query[
 
 
 @router.get("/incidents", response=list[IncidentOut])
-def list_incidents(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                   unit: str | None = None, state: str | None = None, since: str | None = None,
-                   q: str | None = None, category: str | None = None, grade: str | None = None,
-                   from_: str | None = Query(None, alias="from"), to: str | None = None) -> list[Any]:
+def list_incidents(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    unit: str | None = None,
+    state: str | None = None,
+    since: str | None = None,
+    q: str | None = None,
+    category: str | None = None,
+    grade: str | None = None,
+    from_: str | None = Query(None, alias="from"),
+    to: str | None = None,
+) -> list[Any]:
     """Incidents the caller may see, newest first. ``since`` = occurred or changed at/after that time; ``q``
     searches title, summary and address; ``from``/``to`` bound the occurrence time; closed ones included."""
     check_choice("state", state, STATES)

@@ -49,8 +49,13 @@ def record_instruction(request: HttpRequest, incident_id: int, payload: Instruct
     incident = access_incident(user, incident_id)
 
     def action() -> tuple[int, Any]:
-        data = InstructionInput(leader=payload.leader, text=payload.text, units=payload.units,
-                                due_at=payload.due_at, given_at=payload.given_at)
+        data = InstructionInput(
+            leader=payload.leader,
+            text=payload.text,
+            units=payload.units,
+            due_at=payload.due_at,
+            given_at=payload.given_at,
+        )
         instruction = instruction_record(actor=user, incident=incident, data=data, now=clock_now())
         fresh = Instruction.objects.prefetch_related("tasks__unit", "tasks__obligation__unit").get(pk=instruction.pk)
         return 201, instruction_view(fresh, clock_now())
@@ -59,8 +64,9 @@ def record_instruction(request: HttpRequest, incident_id: int, payload: Instruct
 
 
 @router.get("/incidents/{incident_id}/instructions", response=list[InstructionOut])
-def list_instructions(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                      incident_id: int) -> list[Any]:
+def list_instructions(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], incident_id: int
+) -> list[Any]:
     incident = access_incident(caller(request), incident_id)
     now = clock_now()
     return paged(request, response, incident_instructions(incident), paging, lambda i: instruction_view(i, now))

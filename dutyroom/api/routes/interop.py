@@ -107,17 +107,31 @@ def interop_inbox(request: HttpRequest) -> Any:
 
 
 def forwarding_view(forwarding: Forwarding) -> dict[str, Any]:
-    return {"id": forwarding.pk, "forwarding_id": str(forwarding.forwarding_id), "direction": forwarding.direction,
-            "target": forwarding.target, "kind": forwarding.kind, "incident": forwarding.incident_id,
-            "state": forwarding.state, "attempts": forwarding.attempts,
-            "next_attempt_at": iso_local(forwarding.next_attempt_at), "last_error": forwarding.last_error or None,
-            "delivered_at": iso_local(forwarding.delivered_at),
-            "received_by": forwarding.receipt.get("received_by"), "received_at": forwarding.receipt.get("received_at")}
+    return {
+        "id": forwarding.pk,
+        "forwarding_id": str(forwarding.forwarding_id),
+        "direction": forwarding.direction,
+        "target": forwarding.target,
+        "kind": forwarding.kind,
+        "incident": forwarding.incident_id,
+        "state": forwarding.state,
+        "attempts": forwarding.attempts,
+        "next_attempt_at": iso_local(forwarding.next_attempt_at),
+        "last_error": forwarding.last_error or None,
+        "delivered_at": iso_local(forwarding.delivered_at),
+        "received_by": forwarding.receipt.get("received_by"),
+        "received_at": forwarding.receipt.get("received_at"),
+    }
 
 
 @router.get("/forwardings", response=list[ForwardingOut])
-def list_forwardings(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                     state: str | None = None, incident: int | None = None) -> list[Any]:
+def list_forwardings(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    state: str | None = None,
+    incident: int | None = None,
+) -> list[Any]:
     """What this instance owes its parent (and its children): the backlog, attempts and receipts (duty room)."""
     if not caller(request).is_duty_room:
         raise Forbidden("只有值班室可以查看转报情况", "only the duty room sees forwarding")

@@ -41,11 +41,8 @@ from dutyroom.leads.watch_terms import WatchTermInput, watch_term_create, watch_
 from dutyroom.rules import LeadChannel
 
 router = Router(tags=["leads"])
-ChannelIn = Literal["media", "internet", "new_media", "informant", "grid", "hotline", "authority", "public",
-                    "cap_feed"]
+ChannelIn = Literal["media", "internet", "new_media", "informant", "grid", "hotline", "authority", "public", "cap_feed"]
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
-
-
 
 
 class LeadIn(Strict):
@@ -97,16 +94,28 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[Any]:
     user = caller(request)
 
     def action() -> tuple[int, Any]:
-        lead = lead_submit(data=LeadInput(**payload.model_dump()),
-                           origin=LeadOrigin(source=f"user:{user.username}", raw=request.body.decode(errors="replace"),
-                                             raw_type="api-json", sender=user), now=clock_now())
+        lead = lead_submit(
+            data=LeadInput(**payload.model_dump()),
+            origin=LeadOrigin(
+                source=f"user:{user.username}",
+                raw=request.body.decode(errors="replace"),
+                raw_type="api-json",
+                sender=user,
+            ),
+            now=clock_now(),
+        )
         return 201, _fresh(lead.pk, request)
 
     return Status(*idempotent(request, action))
 
 
-@router.post("/leads/cap", response={201: list[LeadDetailOut]}, openapi_extra={
-    "requestBody": {"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}, "required": True}})
+@router.post(
+    "/leads/cap",
+    response={201: list[LeadDetailOut]},
+    openapi_extra={
+        "requestBody": {"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}, "required": True}
+    },
+)
 def import_cap(request: HttpRequest) -> Status[Any]:
     """A CAP 1.1/1.2 message as the body: one lead per ``info`` block, or 400 naming what is wrong.
 
@@ -116,16 +125,25 @@ def import_cap(request: HttpRequest) -> Status[Any]:
     user = caller(request)
     content_type = request.content_type or ""
     if content_type not in CAP_TYPES:
-        raise ValidationFailed.one("body", "请以 application/cap+xml 或 application/xml 提交 CAP 消息",
-                                   "send the CAP message as application/cap+xml or application/xml")
+        raise ValidationFailed.one(
+            "body",
+            "请以 application/cap+xml 或 application/xml 提交 CAP 消息",
+            "send the CAP message as application/cap+xml or application/xml",
+        )
     leads = cap_import(actor=user, body=request.body, now=clock_now())
     return Status(201, [_fresh(lead.pk, request) for lead in leads])
 
 
 @router.get("/leads", response=list[LeadOut])
-def list_leads(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-               state: str | None = None, channel: str | None = None,
-               since: str | None = None, mine: bool = False) -> list[Any]:
+def list_leads(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    state: str | None = None,
+    channel: str | None = None,
+    since: str | None = None,
+    mine: bool = False,
+) -> list[Any]:
     """Leads the caller may see, newest first. ``mine``: only those the caller's unit must verify."""
     check_choice("state", state, LeadState.values)
     check_choice("channel", channel, [c.value for c in LeadChannel])
@@ -191,8 +209,9 @@ def decide_duplicate(request: HttpRequest, duplicate_id: int, payload: DecisionI
 
 
 @router.get("/incidents/{incident_id}/duplicates", response=list[IncidentDuplicateOut])
-def list_incident_duplicates(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                             incident_id: int) -> Any:
+def list_incident_duplicates(
+    request: HttpRequest, response: HttpResponse, paging: Query[Paging], incident_id: int
+) -> Any:
     """Probable duplicates offered for an incident (open incidents and leads, with their score)."""
     incident = access_incident(caller(request), incident_id)
     return paged(request, response, incident_duplicates(incident), paging, incident_duplicate_view)
@@ -205,8 +224,7 @@ def decide_incident_duplicate(request: HttpRequest, duplicate_id: int, payload: 
     proposal = access_incident_duplicate(user, duplicate_id, visible_incidents(user))
 
     def action() -> tuple[int, Any]:
-        decided = incident_duplicate_decide(actor=user, duplicate=proposal, confirm=payload.duplicate,
-                                            now=clock_now())
+        decided = incident_duplicate_decide(actor=user, duplicate=proposal, confirm=payload.duplicate, now=clock_now())
         return 200, incident_duplicate_view(decided)
 
     return idempotent(request, action)[1]
@@ -238,11 +256,19 @@ def delete_watch_term(request: HttpRequest, term_id: int) -> Status[None]:
 
 
 def _feed_view(source: FeedSource) -> dict[str, Any]:
-    return {"id": source.pk, "name": source.name, "url": source.url, "channel": source.channel,
-            "interval_seconds": source.interval_seconds, "last_polled_at": iso_local(source.last_polled_at),
-            "last_ok_at": iso_local(source.last_ok_at), "last_status": source.last_status,
-            "last_error": source.last_error,
-            "failures": source.failures, "items_imported": source.items_imported}
+    return {
+        "id": source.pk,
+        "name": source.name,
+        "url": source.url,
+        "channel": source.channel,
+        "interval_seconds": source.interval_seconds,
+        "last_polled_at": iso_local(source.last_polled_at),
+        "last_ok_at": iso_local(source.last_ok_at),
+        "last_status": source.last_status,
+        "last_error": source.last_error,
+        "failures": source.failures,
+        "items_imported": source.items_imported,
+    }
 
 
 @router.post("/feeds", response={201: FeedOut})

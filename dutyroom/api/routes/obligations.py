@@ -30,9 +30,14 @@ router = Router(tags=["obligations"])
 
 
 @router.get("/obligations", response=list[ObligationOut])
-def list_obligations(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                     state: str | None = None, unit: str | None = None,
-                     kind: str | None = None) -> list[Any]:
+def list_obligations(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    state: str | None = None,
+    unit: str | None = None,
+    kind: str | None = None,
+) -> list[Any]:
     """Clocks the caller may see, soonest due first. ``state`` is evaluated now (pending past due = overdue)."""
     check_choice("state", state, [s.value for s in ObligationState])
     check_choice("kind", kind, [k.value for k in ObligationKind])
@@ -76,8 +81,13 @@ def create_verification_request(request: HttpRequest, payload: VerificationReque
         incident = access_incident(user, payload.incident) if payload.incident is not None else None
         created = verification_request_create(
             actor=user,
-            data=VerificationInput(unit=payload.unit, authority=payload.authority, question=payload.question,
-                                   incident=incident, due_at=payload.due_at),
+            data=VerificationInput(
+                unit=payload.unit,
+                authority=payload.authority,
+                question=payload.question,
+                incident=incident,
+                due_at=payload.due_at,
+            ),
             now=clock_now(),
         )
         return 201, verification_request_view(created, clock_now())
@@ -88,8 +98,13 @@ def create_verification_request(request: HttpRequest, payload: VerificationReque
 @router.get("/verification-requests", response=list[VerificationRequestOut])
 def list_verification_requests(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
     now = clock_now()
-    return paged(request, response, visible_verification_requests(caller(request)), paging,
-                 lambda v: verification_request_view(v, now))
+    return paged(
+        request,
+        response,
+        visible_verification_requests(caller(request)),
+        paging,
+        lambda v: verification_request_view(v, now),
+    )
 
 
 @router.get("/verification-requests/{request_id}", response=VerificationRequestOut)

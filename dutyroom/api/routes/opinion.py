@@ -79,9 +79,14 @@ def verify_warning(request: HttpRequest, warning_id: int) -> Any:
 
 
 @router.get("/hot-words", response=list[WordCountOut])
-def list_hot_words(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                   since: str | None = None, until: str | None = None,
-                   top: int = 20) -> Any:
+def list_hot_words(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    since: str | None = None,
+    until: str | None = None,
+    top: int = 20,
+) -> Any:
     """Hot words of leads received in [since, until) (default: the last hour), by number of leads."""
     warnings_readable(caller(request))
     end = _time("until", until) or clock_now()
@@ -93,8 +98,7 @@ def list_hot_words(request: HttpRequest, response: HttpResponse, paging: Query[P
 
 
 @router.get("/opinion-report", response=OpinionReportOut)
-def opinion_report(request: HttpRequest, start: str | None = None, end: str | None = None,
-                   format: str = "json") -> Any:
+def opinion_report(request: HttpRequest, start: str | None = None, end: str | None = None, format: str = "json") -> Any:
     """The stage report for [start, end); ``format=docx`` answers the Word document."""
     warnings_readable(caller(request))
     check_choice("format", format, ["json", "docx"])

@@ -61,8 +61,13 @@ def _visible_unit(request: HttpRequest, code: str) -> Unit:
 
 
 @router.get("/units", response=list[UnitOut])
-def list_units(request: HttpRequest, response: HttpResponse, paging: Query[Paging], parent: str | None = None,
-               kind: str | None = None) -> list[Any]:
+def list_units(
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    parent: str | None = None,
+    kind: str | None = None,
+) -> list[Any]:
     """The units the caller may see, in tree order of creation."""
     check_choice("kind", kind, [k.value for k in UnitKind])
     qs = visible_units(caller(request)).select_related("parent")

@@ -30,8 +30,11 @@ def chase_count(context: template.Context, obligation_id: int) -> int:
     holder: Any = context.get("request") or context.render_context
     cache: dict[int, int] | None = getattr(holder, "_dutyroom_chase_counts", None)
     if cache is None:
-        rows = Chase.objects.filter(obligation__state__in=("pending", "overdue")).values("obligation").annotate(
-            n=Count("id"))
+        rows = (
+            Chase.objects.filter(obligation__state__in=("pending", "overdue"))
+            .values("obligation")
+            .annotate(n=Count("id"))
+        )
         cache = {row["obligation"]: row["n"] for row in rows}
         holder._dutyroom_chase_counts = cache
     return cache.get(obligation_id, 0)
@@ -39,7 +42,7 @@ def chase_count(context: template.Context, obligation_id: int) -> int:
 
 @register.simple_tag(takes_context=True)
 def sound_state(context: template.Context) -> str:
-    """"1" when the signed-in person's stored preference plays the board's cue, "0" when muted: every page
+    """ "1" when the signed-in person's stored preference plays the board's cue, "0" when muted: every page
     carries it, so the incident page's countdowns honour the same switch as the board."""
     from dutyroom.alerts.preferences import sound_on
 
@@ -61,7 +64,6 @@ def topic_label(value: Any) -> str:
     from dutyroom.web.labels import alert_topic_label
 
     return alert_topic_label(str(value))
-
 
 
 @register.simple_tag(takes_context=True)

@@ -43,8 +43,11 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 def notifications_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    rows = list(user.notifications.select_related("event", "event__incident", "event__obligation", "event__unit")
-                .order_by("-id")[:200])
+    rows = list(
+        user.notifications.select_related("event", "event__incident", "event__obligation", "event__unit").order_by(
+            "-id"
+        )[:200]
+    )
     for row in rows:  # shown, never saved: a person who may read the incident is told what happened
         row.event.text = inbox_text(row.event, user)
     chases = list(visible_chases(user).filter(obligation__state__in=("pending", "overdue"))[:50])
@@ -104,8 +107,14 @@ def _roster_post(request: HttpRequest, user: User, week: date) -> None:
         assert upload is not None
         shifts = roster_file_read(upload.name or "roster.csv", upload.read())
     else:
-        rows = [(request.POST.get(f"officer-{i}", ""), request.POST.get(f"leader-{i}", ""),
-                 request.POST.get(f"city-{i}", "")) for i in range(7)]
+        rows = [
+            (
+                request.POST.get(f"officer-{i}", ""),
+                request.POST.get(f"leader-{i}", ""),
+                request.POST.get(f"city-{i}", ""),
+            )
+            for i in range(7)
+        ]
         shifts = week_shifts(week, rows)
     saved = shifts_save(actor=user, shifts=shifts, now=now)
     messages.success(request, _("已保存 %(n)d 个班次") % {"n": len(saved)})
@@ -139,13 +148,22 @@ def roster_page(request: HttpRequest) -> HttpResponse:
         # a city leader on duty is chosen by name: the leaders and read-only accounts leaders are given, and
         # whoever a shift already names
         "city_leaders": User.objects.filter(
-            Q(role__in=(Role.DUTY_LEADER, Role.VIEWER)) | Q(pk__in=[s.city_leader_id for s in shifts]),
-            is_active=True).order_by("username"),
+            Q(role__in=(Role.DUTY_LEADER, Role.VIEWER)) | Q(pk__in=[s.city_leader_id for s in shifts]), is_active=True
+        ).order_by("username"),
     }
-    return render(request, "web/roster.html", {
-        "week": week, "prev_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
-        "days": days, "current": roster_now(now), "can_edit": may_edit_roster(user), **people,
-    })
+    return render(
+        request,
+        "web/roster.html",
+        {
+            "week": week,
+            "prev_week": week - timedelta(days=7),
+            "next_week": week + timedelta(days=7),
+            "days": days,
+            "current": roster_now(now),
+            "can_edit": may_edit_roster(user),
+            **people,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,12 +172,14 @@ def deliveries_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     if request.method == "POST":
         try:
-            delivery_retry(actor=user, delivery=access_delivery(user, int(request.POST.get("delivery", 0))),
-                           now=clock_now())
+            delivery_retry(
+                actor=user, delivery=access_delivery(user, int(request.POST.get("delivery", 0))), now=clock_now()
+            )
             messages.success(request, _("已重新排队发送"))
         except (DomainError, ValueError) as error:
             messages.error(request, message_of(error) if isinstance(error, DomainError) else str(error))
         return redirect("web:deliveries")
     failed = visible_deliveries(user).filter(state="failed").prefetch_related("attempt_rows").order_by("-id")[:200]
-    return render(request, "web/deliveries.html", {"rows": list(failed), "allowed": user.is_duty_room
-                                                   or user.role == Role.ADMIN})
+    return render(
+        request, "web/deliveries.html", {"rows": list(failed), "allowed": user.is_duty_room or user.role == Role.ADMIN}
+    )

@@ -45,8 +45,20 @@ def _period(request: HttpRequest) -> Period:
         return parse_period(clock_now().astimezone(LOCAL).strftime("%Y-%m"))
 
 
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def period_label(period: Period) -> str:

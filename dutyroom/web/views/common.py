@@ -112,16 +112,20 @@ def chinese_first(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         first_page = chosen not in dict(settings.LANGUAGES) and request.method == "GET"
-        language = chosen if chosen in dict(settings.LANGUAGES) else (
-            browser_language(request) if first_page else settings.LANGUAGE_CODE)
+        language = (
+            chosen
+            if chosen in dict(settings.LANGUAGES)
+            else (browser_language(request) if first_page else settings.LANGUAGE_CODE)
+        )
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()
         if first_page:  # the browser's preference, decided on the first page, holds until the user switches
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                                max_age=settings.LANGUAGE_COOKIE_AGE)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=settings.LANGUAGE_COOKIE_AGE
+            )
         return response
 
     return wrapped

@@ -44,8 +44,12 @@ def special_report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResp
         issue = SpecialReport.objects.filter(incident=incident).first()
         if issue is None:
             if not user.is_duty_room:
-                return forbidden(request, DomainError("该事件尚未编发专报，只有值班室可以编发",
-                                                      "no special report yet; the duty room issues it"))
+                return forbidden(
+                    request,
+                    DomainError(
+                        "该事件尚未编发专报，只有值班室可以编发", "no special report yet; the duty room issues it"
+                    ),
+                )
             issue = special_report_current(actor=user, incident=incident, now=clock_now())
     except NotFound:
         return not_found(request)
@@ -76,10 +80,15 @@ def daily_report_list(request: HttpRequest) -> HttpResponse:
     if not _may_read_daily(request):
         return not_found(request)
     reports = DailyReport.objects.select_related("generated_by")[:120]
-    return render(request, "web/daily_reports.html", {
-        "reports": reports, "today": clock_now().astimezone(LOCAL).date().isoformat(),
-        "can_generate": actor(request).is_duty_room or actor(request).sees_whole_city,
-    })
+    return render(
+        request,
+        "web/daily_reports.html",
+        {
+            "reports": reports,
+            "today": clock_now().astimezone(LOCAL).date().isoformat(),
+            "can_generate": actor(request).is_duty_room or actor(request).sees_whole_city,
+        },
+    )
 
 
 @require_POST

@@ -23,9 +23,11 @@ from dutyroom.web.views.common import actor, message_of, not_found
 
 
 def incident_lead_context(incident: Incident, user: User) -> dict[str, Any]:
-    return {"learned_from_leads": learned_from_leads(incident.pk),
-            "incident_duplicates": incident_duplicates(incident),
-            "may_decide_duplicates": user.is_duty_room}
+    return {
+        "learned_from_leads": learned_from_leads(incident.pk),
+        "incident_duplicates": incident_duplicates(incident),
+        "may_decide_duplicates": user.is_duty_room,
+    }
 
 
 @require_POST
@@ -37,8 +39,9 @@ def incident_duplicate_decision(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return not_found(request)
     try:
-        incident_duplicate_decide(actor=user, duplicate=proposal, confirm=request.POST.get("duplicate") == "yes",
-                                  now=clock_now())
+        incident_duplicate_decide(
+            actor=user, duplicate=proposal, confirm=request.POST.get("duplicate") == "yes", now=clock_now()
+        )
     except DomainError as error:
         messages.error(request, message_of(error))
     else:

@@ -45,8 +45,9 @@ def report_row(report: Report) -> dict[str, Any]:
     kind = ReportKind(report.kind)
     # A figure the report did not state is NULL (unknown) and gets no line; a reported 0 is shown as 0,
     # unless the report stated every figure as 0, which reads as one "no casualties" line.
-    stated = [(CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS
-              if getattr(report, name) is not None]
+    stated = [
+        (CASUALTY_LABELS[name], getattr(report, name)) for name in CASUALTY_FIELDS if getattr(report, name) is not None
+    ]
     none_at_all = len(stated) == len(CASUALTY_FIELDS) and not any(value for _label, value in stated)
     figures = [] if none_at_all else stated
     return {

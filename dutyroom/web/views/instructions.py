@@ -52,8 +52,12 @@ def instruction_new(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         # shown again on the incident page, the form open with everything the leader wrote
         messages.error(request, message_of(error))
-        typed = {"leader": data.leader, "text": data.text, "units": data.units,
-                 "due_at": request.POST.get("due_at", "")}
+        typed = {
+            "leader": data.leader,
+            "text": data.text,
+            "units": data.units,
+            "due_at": request.POST.get("due_at", ""),
+        }
         response = render_incident(request, incident, instruction_typed=typed, instruction_open=True)
         response.status_code = 400
         return response

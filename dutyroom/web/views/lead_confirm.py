@@ -54,8 +54,7 @@ class ConfirmNewForm(forms.Form):
 def prefill(lead: Lead) -> dict[str, Any]:
     """What the lead already says: the category its words suggest, its area as the responsible unit."""
     suggested = suggest_category(f"{lead.title} {lead.text}") or lead.category_hint or Category.ACCIDENT.value
-    return {"category": suggested, "unit": lead.area.code if lead.area else "",
-            "reason": _("核实属实，按新事件处置。")}
+    return {"category": suggested, "unit": lead.area.code if lead.area else "", "reason": _("核实属实，按新事件处置。")}
 
 
 @login_required
@@ -74,9 +73,19 @@ def lead_confirm_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            lead = lead_verify(actor=user, lead=lead, now=clock_now(), data=VerifyInput(
-                outcome="confirmed", reason=data["reason"], category=data["category"], subtype=data["subtype"],
-                grade=data["grade"] or None, unit=data["unit"]))
+            lead = lead_verify(
+                actor=user,
+                lead=lead,
+                now=clock_now(),
+                data=VerifyInput(
+                    outcome="confirmed",
+                    reason=data["reason"],
+                    category=data["category"],
+                    subtype=data["subtype"],
+                    grade=data["grade"] or None,
+                    unit=data["unit"],
+                ),
+            )
         except ValidationFailed as error:
             add_service_errors(form, error)
         except DomainError as error:
@@ -84,5 +93,6 @@ def lead_confirm_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("线索已确认，事件已建立，责任单位已收到通知。"))
             return redirect("web:incident", pk=lead.incident_id)
-    return render(request, "web/leads/confirm_new.html", {"lead": lead, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "web/leads/confirm_new.html", {"lead": lead, "form": form}, status=400 if form.errors else 200
+    )

@@ -164,8 +164,9 @@ class VerifyForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 2}))
-    incident = forms.IntegerField(label=gettext_lazy("并入事件编号（可选）"), required=False,
-                                  widget=IncidentPickerInput())
+    incident = forms.IntegerField(
+        label=gettext_lazy("并入事件编号（可选）"), required=False, widget=IncidentPickerInput()
+    )
     duplicate_of = forms.IntegerField(label=gettext_lazy("重复的线索编号（可选）"), required=False)
 
 

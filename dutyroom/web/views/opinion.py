@@ -42,11 +42,17 @@ def opinion_desk(request: HttpRequest) -> HttpResponse:
         warnings = warnings_readable(user)
     except Forbidden as error:
         return forbidden(request, error)
-    return render(request, "web/leads/opinion.html", {
-        "open_warnings": list(warnings.exclude(state=WarningState.VERIFYING).prefetch_related("items")[:50]),
-        "verifying": list(warnings.filter(state=WarningState.VERIFYING)[:20]),
-        "hot_hour": _hot(1), "hot_day": _hot(24), "may_act": user.is_duty_room,
-    })
+    return render(
+        request,
+        "web/leads/opinion.html",
+        {
+            "open_warnings": list(warnings.exclude(state=WarningState.VERIFYING).prefetch_related("items")[:50]),
+            "verifying": list(warnings.filter(state=WarningState.VERIFYING)[:20]),
+            "hot_hour": _hot(1),
+            "hot_day": _hot(24),
+            "may_act": user.is_duty_room,
+        },
+    )
 
 
 @require_POST
@@ -96,5 +102,6 @@ def opinion_report(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(stage_docx(report), content_type=DOCX)
         response["Content-Disposition"] = 'attachment; filename="opinion-report.docx"'
         return response
-    return render(request, "web/leads/opinion_report.html", {"form": form, "report": report,
-                                                              "query": request.GET.urlencode()})
+    return render(
+        request, "web/leads/opinion_report.html", {"form": form, "report": report, "query": request.GET.urlencode()}
+    )

@@ -34,8 +34,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, checked)
             return HttpResponseRedirect(_next(request))
         error = _("验证码不正确或已过期，请输入认证器上当前的 6 位数字")
-    context = {"enrolling": not device.confirmed, "next": _next(request), "error": error,
-               "key": b32encode(device.bin_key).decode().rstrip("=") if not device.confirmed else ""}
+    context = {
+        "enrolling": not device.confirmed,
+        "next": _next(request),
+        "error": error,
+        "key": b32encode(device.bin_key).decode().rstrip("=") if not device.confirmed else "",
+    }
     return render(request, "web/otp.html", context, status=400 if error else 200)
 
 

@@ -43,13 +43,24 @@ from dutyroom.web.views.common import actor, forbidden, form_service, message_of
 class ContactForm(forms.Form):
     """Where e-mail and SMS go. Plain text boxes: the service checks them, so the page and the API agree."""
 
-    email = forms.CharField(label=gettext_lazy("电子邮件"), required=False, max_length=254,
-                            widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}))
-    phone = forms.CharField(label=gettext_lazy("手机号码"), required=False, max_length=40,
-                            help_text=gettext_lazy("短信提醒发到这个号码，如 13800000000"),
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    sound = forms.BooleanField(label=gettext_lazy("看板提示音"), required=False,
-                               help_text=gettext_lazy("新的Ⅰ/Ⅱ级或敏感事件、时限超时时，看板发出提示音"))
+    email = forms.CharField(
+        label=gettext_lazy("电子邮件"),
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("手机号码"),
+        required=False,
+        max_length=40,
+        help_text=gettext_lazy("短信提醒发到这个号码，如 13800000000"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    sound = forms.BooleanField(
+        label=gettext_lazy("看板提示音"),
+        required=False,
+        help_text=gettext_lazy("新的Ⅰ/Ⅱ级或敏感事件、时限超时时，看板发出提示音"),
+    )
 
 
 def _matrix_from_post(request: HttpRequest) -> dict[str, list[str]]:
@@ -65,8 +76,15 @@ def _matrix_from_post(request: HttpRequest) -> dict[str, list[str]]:
 
 
 def _rows(matrix: dict[str, list[str]]) -> list[dict[str, Any]]:
-    return [{"topic": topic, "label": alert_topic_label(topic), "channels": matrix[topic],
-             "locked": topic in MANDATORY_INAPP} for topic in TOPICS]
+    return [
+        {
+            "topic": topic,
+            "label": alert_topic_label(topic),
+            "channels": matrix[topic],
+            "locked": topic in MANDATORY_INAPP,
+        }
+        for topic in TOPICS
+    ]
 
 
 def _units_for(user: Any) -> list[Unit]:
@@ -84,22 +102,39 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
         matrix = _matrix_from_post(request)
         if form.is_valid():
             data = form.cleaned_data
-            saved = form_service(form, lambda: preference_set(
-                actor=user, now=clock_now(), email=data["email"].strip(), phone=data["phone"].strip(),
-                sound=data["sound"], topics=matrix))
+            saved = form_service(
+                form,
+                lambda: preference_set(
+                    actor=user,
+                    now=clock_now(),
+                    email=data["email"].strip(),
+                    phone=data["phone"].strip(),
+                    sound=data["sound"],
+                    topics=matrix,
+                ),
+            )
             if saved is not None:
                 messages.success(request, _("提醒设置已保存"))
                 return redirect("web:my-alerts")
         status = 400
     else:
-        form = ContactForm(initial={"email": user.email, "phone": user.phone,
-                                    "sound": pref.sound if pref is not None else True})
+        form = ContactForm(
+            initial={"email": user.email, "phone": user.phone, "sound": pref.sound if pref is not None else True}
+        )
         matrix = topic_matrix(pref)
         status = 200
-    return render(request, "web/alert_prefs.html", {
-        "form": form, "rows": _rows(matrix), "channels": TOPIC_CHANNELS,
-        "from_unit": pref is not None and pref.unit_id is not None, "units": _units_for(user),
-    }, status=status)
+    return render(
+        request,
+        "web/alert_prefs.html",
+        {
+            "form": form,
+            "rows": _rows(matrix),
+            "channels": TOPIC_CHANNELS,
+            "from_unit": pref is not None and pref.unit_id is not None,
+            "units": _units_for(user),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,23 +146,37 @@ def unit_alerts(request: HttpRequest, code: str) -> HttpResponse:
     if unit is None:
         return not_found(request)
     if not may_set_unit_defaults(user):
-        return forbidden(request, Forbidden("只有值班室或管理员可以设置单位默认提醒方式",
-                                            "only the duty room or an admin may set a unit's alert defaults"))
+        return forbidden(
+            request,
+            Forbidden(
+                "只有值班室或管理员可以设置单位默认提醒方式",
+                "only the duty room or an admin may set a unit's alert defaults",
+            ),
+        )
     pref = AlertPreference.objects.filter(unit=unit).first()
     if request.method == "POST":
         matrix = _matrix_from_post(request)
         try:
-            unit_preference_set(actor=user, unit=unit, now=clock_now(), topics=matrix,
-                                sound=request.POST.get("sound") == "on")
+            unit_preference_set(
+                actor=user, unit=unit, now=clock_now(), topics=matrix, sound=request.POST.get("sound") == "on"
+            )
             messages.success(request, _("%(unit)s 的默认提醒方式已保存") % {"unit": labels.unit_name(unit)})
             return redirect("web:unit-alerts", code=unit.code)
         except DomainError as error:
             messages.error(request, message_of(error))
-    return render(request, "web/alert_prefs_unit.html", {
-        "unit": unit, "pref": pref, "rows": _rows(topic_matrix(pref)), "channels": TOPIC_CHANNELS,
-        "sound": pref.sound if pref is not None else True, "units": _units_for(user),
-        "members": unit.users.filter(is_active=True).count(),
-    })
+    return render(
+        request,
+        "web/alert_prefs_unit.html",
+        {
+            "unit": unit,
+            "pref": pref,
+            "rows": _rows(topic_matrix(pref)),
+            "channels": TOPIC_CHANNELS,
+            "sound": pref.sound if pref is not None else True,
+            "units": _units_for(user),
+            "members": unit.users.filter(is_active=True).count(),
+        },
+    )
 
 
 @require_POST

@@ -35,7 +35,9 @@ def report_input(form: ReportForm, duty_room: bool) -> ReportInput:
     data = form.cleaned_data
     kind = data["kind"]
     return report_input_from(
-        data, kind=kind, casualties=form.casualties(),
+        data,
+        kind=kind,
+        casualties=form.casualties(),
         channel=Channel.PHONE.value if kind == ReportKind.PHONE else data.get("channel") or Channel.PLATFORM.value,
         called_at=data.get("called_at") if kind == ReportKind.PHONE else None,
         unit=(data.get("unit") or None) if duty_room else None,
@@ -81,9 +83,12 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(request, TEMPLATE, _context(user, incident, form))
     form = ReportForm(request.POST, duty_room=user.is_duty_room)
     if form.is_valid():
-        report = form_service(form, lambda: report_submit(
-            actor=user, incident=incident, data=report_input(form, user.is_duty_room), now=clock_now()
-        ))
+        report = form_service(
+            form,
+            lambda: report_submit(
+                actor=user, incident=incident, data=report_input(form, user.is_duty_room), now=clock_now()
+            ),
+        )
         if report is not None:
             messages.success(
                 request,

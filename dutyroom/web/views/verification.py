@@ -59,8 +59,9 @@ class VerificationNewForm(forms.Form):
     incident = forms.ChoiceField(label=gettext_lazy("关联事件（可选）"), required=False, choices=())
     due_at = LocalDateTimeField(label=gettext_lazy("反馈时限（可选）"), required=False)
 
-    def __init__(self, *args: Any, incidents: list[Incident], default_minutes: int, viewer: User | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, incidents: list[Incident], default_minutes: int, viewer: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
         units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
@@ -187,8 +188,11 @@ def verification_new(request: HttpRequest) -> HttpResponse:
     if not user.is_duty_room:
         return forbidden(request, NOT_DUTY_ROOM)
     wanted = _wanted_incident(user, request.GET.get("incident", ""))
-    options: dict[str, Any] = {"incidents": _incident_choices(user, wanted), "default_minutes": default_minutes(),
-                               "viewer": user}
+    options: dict[str, Any] = {
+        "incidents": _incident_choices(user, wanted),
+        "default_minutes": default_minutes(),
+        "viewer": user,
+    }
     if request.method != "POST":
         initial = {"incident": str(wanted.pk), "unit": wanted.unit.code} if wanted else {}
         form = VerificationNewForm(initial=initial, **options)
@@ -200,9 +204,13 @@ def verification_new(request: HttpRequest) -> HttpResponse:
         if data.get("incident") and incident is None:
             form.add_error("incident", _("事件不存在或无权查看"))
         else:
-            asked = VerificationInput(unit=data["unit"], authority=data["authority"],
-                                      question=data.get("question") or "", incident=incident,
-                                      due_at=data.get("due_at"))
+            asked = VerificationInput(
+                unit=data["unit"],
+                authority=data["authority"],
+                question=data.get("question") or "",
+                incident=incident,
+                due_at=data.get("due_at"),
+            )
             created = form_service(form, lambda: verification_request_create(actor=user, data=asked, now=clock_now()))
             if created is not None:
                 messages.success(request, _("核实请求已发出，反馈时限开始计时"))
@@ -231,10 +239,12 @@ def verification_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerificationReplyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        reply = report_input_from(data, kind=ReportKind.VERIFICATION_REPLY.value,
-                                  channel=data.get("channel") or Channel.PLATFORM.value)
-        report = form_service(form, lambda: verification_reply_submit(actor=user, request=found, data=reply,
-                                                                       now=clock_now()))
+        reply = report_input_from(
+            data, kind=ReportKind.VERIFICATION_REPLY.value, channel=data.get("channel") or Channel.PLATFORM.value
+        )
+        report = form_service(
+            form, lambda: verification_reply_submit(actor=user, request=found, data=reply, now=clock_now())
+        )
         if report is not None:
             messages.success(request, _("核报反馈已提交，接收时间以服务器时间为准"))
             if report.incident_id is not None and _seen(user, [found]):
