@@ -8,9 +8,8 @@ import base64
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
-from dutyroom.incidents.models import Incident
 from dutyroom.leads.models import Lead
 from tests.browser.conftest import PHONE
 from tests.browser.day.conftest import Step, worker_tick
@@ -36,7 +35,7 @@ def test_a_grid_workers_lead_becomes_an_incident_that_the_town_reports(
     grid.select_option("#id_channel", "internet")
     expect(grid.locator("#id_area")).to_have_value("shaxi")
     grid.fill("#id_address", "沙溪镇印溪社区 3 号楼")
-    grid.set_input_files("#id_photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": PHOTO}])
+    grid.set_input_files("#id_photos", files=[FilePayload(name="scene.png", mimeType="image/png", buffer=PHOTO)])
     step(grid, "grid-worker-lead-form")
     grid.get_by_role("button", name="报送").click()
     expect(grid.locator("h1")).to_contain_text(LEAD)
@@ -68,7 +67,8 @@ def test_a_grid_workers_lead_becomes_an_incident_that_the_town_reports(
     duty.get_by_role("button", name="建立事件").click()
     duty.wait_for_url("**/incidents/*/")
     expect(duty.get_by_text("责任单位已收到通知")).to_be_visible()
-    incident = Incident.objects.get(pk=Lead.objects.get(pk=lead.pk).incident_id)
+    incident = Lead.objects.get(pk=lead.pk).incident
+    assert incident is not None
     step(duty, "incident-from-lead")
 
     # 4. 沙溪 is told at once and files its first report.

@@ -51,7 +51,8 @@ def test_a_department_reports_late_is_chased_found_late_appeals_and_the_ledger_s
     step(duty, "duty-confirms-lead-for-department")
     duty.get_by_role("button", name="建立事件").click()
     duty.wait_for_url("**/incidents/*/")
-    incident = Incident.objects.get(pk=Lead.objects.get(pk=lead.pk).incident_id)
+    incident = Lead.objects.get(pk=lead.pk).incident
+    assert incident is not None
     assert incident.unit.code == "emergency"
     first = incident.obligations.get(kind="first_report")
     step(duty, "incident-opened-against-department")
