@@ -91,8 +91,8 @@ class SecondFactorMiddleware:
             user.is_authenticated
             and isinstance(user, User)
             and otp_required(user)
-            and not user.is_verified()
+            and not user.is_verified()  # type: ignore[attr-defined]
             and not request.path.startswith(OPEN_PREFIXES)
-        ):  # type: ignore[attr-defined]
+        ):
             return HttpResponseRedirect(f"{VERIFY_PATH}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
