@@ -26,7 +26,7 @@ from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.notifications.services import pending_event_ids
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
-from dutyroom.rules import AlertTopic, Audience, ObligationKind
+from dutyroom.rules import AlertTopic, Audience, Grade, ObligationKind
 
 BATCH = 200
 # The only topics that alert anyone here (see _recipients); the ladder owns overdue, and reports, receipts and
@@ -67,6 +67,15 @@ def _verifies(unit: Unit, lead_id: int) -> bool:
     ).exists()
 
 
+def _regrade_audiences(incident: Incident | None) -> set[Audience]:
+    """A re-grade changes who must act: the duty leader on shift always hears of it, and once the incident is
+    重大 or 特别重大 (Ⅰ/Ⅱ) or sensitive, so does the city leader on duty, who answers for it upward."""
+    audiences = {Audience.DUTY_OFFICER, Audience.DUTY_LEADER}
+    if incident is not None and (incident.grade in (Grade.I, Grade.II) or incident.sensitive):
+        audiences.add(Audience.CITY_LEADER)
+    return audiences
+
+
 def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) -> Routed | None:
     unit_is_duty_room = event.unit.is_duty_room
     if event.topic == "incident.created":
@@ -78,7 +87,7 @@ def _recipients(event: OutboxEvent, incident: Incident | None, now: datetime) ->
         return None
     if event.topic == "incident.updated" and SEVERITY_FIELDS & set(event.payload.get("changed") or []):
         if unit_is_duty_room:
-            return Routed(AlertTopic.REGRADED, audience_users({Audience.DUTY_OFFICER}, None, now))
+            return Routed(AlertTopic.REGRADED, audience_users(_regrade_audiences(incident), None, now))
         return Routed(AlertTopic.REGRADED, unit_staff(event.unit, UNIT_PEOPLE))
     if event.topic == "verification.requested":
         return Routed(AlertTopic.VERIFICATION_REQUEST, unit_staff(event.unit, UNIT_PEOPLE))

@@ -214,6 +214,20 @@ def test_regraded(api: Any, channels: Channels) -> None:
     channels.assert_reached("regraded", "shaxi-reporter", "shaxi-leader", "duty-officer")
 
 
+def test_a_regrade_reaches_the_duty_leader_and_at_major_the_city_leader_on_duty(api: Any, channels: Channels) -> None:
+    # the fixture's shift has duty-leader as 带班领导 and the assessor account standing in as the city leader
+    channels.choose("regraded", "duty-leader", "assessor")
+    incident = town_incident(5)
+    api("duty-officer").patch(f"/incidents/{incident.pk}", {"grade": "III", "reason": "伤亡增加"})
+    channels.deliver()
+    channels.assert_reached("regraded", "duty-leader")
+    assert not Notification.objects.filter(user__username="assessor", event__topic="regraded").exists()
+    changed = api("duty-officer").patch(f"/incidents/{incident.pk}", {"grade": "II", "reason": "已有人员死亡"})
+    assert changed.status_code == 200, changed.json_body
+    channels.deliver()
+    channels.assert_reached("regraded", "duty-leader", "assessor")
+
+
 def test_verification_request(api: Any, channels: Channels) -> None:
     channels.choose("verification_request", "shaxi-reporter", "shaxi-leader")
     asked = api("duty-officer").post(
