@@ -49,6 +49,16 @@ def test_chasing_from_the_board_reaches_the_unit_and_shows_on_its_pages(login, m
     assert 'id="chases"' in inbox
 
 
+def test_the_board_chase_carries_the_officers_phone_note(login, make_incident):
+    roster_now_covered()
+    incident = make_incident(minutes_ago=50)
+    clock = Obligation.objects.get(incident=incident, kind="first_report")
+    officer = login("duty-officer")
+    assert 'name="note"' in officer.get("/").content.decode(), "the chase form has a field for the phone note"
+    officer.post(f"/obligations/{clock.pk}/chase/", {"next": "/", "note": "10:20 电话催报，对方称正在核实"})
+    assert Chase.objects.get(obligation=clock).note == "10:20 电话催报，对方称正在核实"
+
+
 def test_a_unit_cannot_chase(login, make_incident):
     incident = make_incident(minutes_ago=50)
     clock = Obligation.objects.get(incident=incident, kind="first_report")
