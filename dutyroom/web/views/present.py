@@ -24,7 +24,7 @@ from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
-from dutyroom.leads.models import LeadVerifier
+from dutyroom.leads.models import LeadEvidence, LeadVerifier
 from dutyroom.obligations.models import Obligation
 from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
 from dutyroom.orgs.selectors import unit_subtree_ids
@@ -70,6 +70,18 @@ def clock(obligation: Obligation, now: datetime, incident_unit_id: int | None = 
         "unit_name": _("值班室") if obligation.unit.is_duty_room else labels.unit_name(obligation.unit),
         "other_unit": incident_unit_id is not None and obligation.unit_id != incident_unit_id,
     }
+
+
+def _mark_lead_first(cards: list[dict[str, Any]]) -> None:
+    """线索在先: the duty room heard of the incident through a lead before the unit reported it (the evidence
+    the assessment may turn into a 迟报/漏报 finding), so the officer sees it on the card; one query a page."""
+    ids = [card["incident"].pk for card in cards]
+    if not ids:
+        return
+    first = set(LeadEvidence.objects.filter(incident_id__in=ids).values_list("incident_id", flat=True))
+    for card in cards:
+        if card["incident"].pk in first:
+            card["flags"] = [*card["flags"], ("lead_first", _("线索在先"))]
 
 
 def incident_flags(incident: Incident) -> list[tuple[str, str]]:
@@ -222,6 +234,7 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     cards = sorted(
         (incident_card(i, by_incident[i.pk], now, scope, split_receipts=split) for i in incidents), key=_urgency
     )
+    _mark_lead_first(cards)
     unattached = visible_obligations(user).filter(incident__isnull=True, state__in=OPEN)
     # Leads waiting for verification are one line with a count, never a countdown each: a flood of thousands
     # of leads must not make the board thousands of cards (the verifier's queue lists them one by one).
