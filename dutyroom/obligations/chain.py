@@ -19,7 +19,7 @@ from datetime import datetime
 from dutyroom.common.memo import memoized
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit, UnitRules
-from dutyroom.orgs.selectors import overlays_over, owed_to_code, owed_to_unit
+from dutyroom.orgs.selectors import overlays_over, owed_to_code, owed_to_unit, unit_ancestors
 from dutyroom.rules import PlannedClock, Rulebook
 from dutyroom.rules.overlay import Limit, in_force, tighten
 
@@ -76,6 +76,10 @@ def receiver_of(unit: Unit) -> Unit | None:
     return owed_to_unit(unit)
 
 
-def owes_on(incident_id: int, unit: Unit) -> bool:
-    """Whether ``unit`` is a level above the responsible unit owing its own clocks on the incident."""
+def owes_on(incident_id: int, unit: Unit, responsible: Unit) -> bool:
+    """Whether ``unit`` is a level above the responsible unit owing its own clocks on the incident. Being above
+    is checked, not inferred from holding a clock: a department asked to verify holds a clock on the incident
+    too, and must not thereby number its follow-ups or close it."""
+    if unit.pk not in {above.pk for above in unit_ancestors(responsible)}:
+        return False
     return Obligation.objects.filter(incident_id=incident_id, unit=unit).exclude(owed_to=unit.code).exists()

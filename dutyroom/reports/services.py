@@ -331,7 +331,9 @@ def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
     it or by the duty room on its behalf) may do either. Another unit's phone call or written note is kept as
     information (it meets no clock of the responsible unit). Nothing but a verification reply is taken once the
     incident is closed."""
-    upper = unit.pk != incident.unit_id and owes_on(incident.pk, unit)  # a town passing its village's report on
+    upper = unit.pk != incident.unit_id and owes_on(
+        incident.pk, unit, incident.unit
+    )  # a town passing its village's report on
     if kind in (ReportKind.FOLLOWUP, ReportKind.FINAL) and unit.pk != incident.unit_id and not upper:
         raise Forbidden(
             "续报和终报只能由责任单位（或值班室代其）报送",
@@ -392,7 +394,9 @@ def _after_report(
     if kind != ReportKind.PHONE:
         receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
     rolling = kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP)
-    if rolling and (unit.pk == incident.unit_id or owes_on(incident.pk, unit)):  # a town owes the city its own
+    if rolling and (
+        unit.pk == incident.unit_id or owes_on(incident.pk, unit, incident.unit)
+    ):  # a town owes the city its own
         engine.followup_schedule(
             rulebook=rulebook,
             incident=incident,

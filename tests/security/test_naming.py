@@ -144,6 +144,7 @@ def web_urls_to_try(world: dict[str, Any]) -> list[str]:
         "finding": [world["finding"]],
         "assessment-notice": [],  # its formats are added below
         "lead": [],
+        "lead-confirm-new": [],
         "lead-photo": [],
         "lead-duplicate-decision": [],
         "warning-action": [],  # leads name no incident
