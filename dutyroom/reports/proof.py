@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from dutyroom.audit.models import AuditEntry
 from dutyroom.reports.models import Report
+from dutyroom.rules.figures import FIGURE_FIELDS
 
 CHUNK = 2000
 
@@ -71,9 +72,13 @@ def _submitted(entry: AuditEntry, report: Report) -> Iterator[tuple[str, object,
     for name in ("kind", "channel", "number", "forbidden_channel"):
         if name in data and data[name] != getattr(report, name):
             yield name, data[name], getattr(report, name)
-    for name, value in (data.get("figures") or {}).items():
-        if hasattr(report, name) and not _same_figure(value, getattr(report, name)):
-            yield f"figures.{name}", value, _as_entry(getattr(report, name))
+    if "figures" in data:
+        # the entry lists the figures the report gave; one it leaves out was unknown, so the row must hold NULL
+        given = data["figures"] or {}
+        for name in (*FIGURE_FIELDS, *(n for n in given if n not in FIGURE_FIELDS)):
+            value = given.get(name)
+            if hasattr(report, name) and not _same_figure(value, getattr(report, name)):
+                yield f"figures.{name}", value, _as_entry(getattr(report, name))
     if entry.incident_id is not None and entry.incident_id != report.incident_id:
         yield "incident", entry.incident_id, report.incident_id
     if entry.unit_code and entry.unit_code != report.unit.code:
