@@ -2,7 +2,7 @@
 and a client generated from it can read it.
 
 Each class mirrors one serializer (``dutyroom/api/serializers.py`` and the ``*_view`` functions the routes call)
-field for field; the names are the contract of ``shared/docs/api.md``. Times are strings in local time with
+field for field; the names are the contract of ``docs/api.md``. Times are strings in local time with
 their offset (``2017-06-01T08:30:00+08:00``), as ``common.timefmt.iso_local`` writes them, not re-parsed
 datetimes, so the text a client reads is the text the serializer wrote. A figure a report did not state is null
 (unknown), never 0. django-ninja validates every answer against these classes; a serializer that gains a field

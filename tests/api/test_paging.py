@@ -1,4 +1,4 @@
-"""Every list of the API pages the same way (shared/docs/api.md "Lists, search and paging")."""
+"""Every list of the API pages the same way (docs/api.md, "Lists, search and paging")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Categories, incident search and the receipt rule (shared/docs/api.md "Second additions")."""
+"""Categories, incident search and the receipt rule (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-CAP_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "standards" / "cap" / "samples"
-if not CAP_SAMPLES.is_dir():
-    CAP_SAMPLES = Path("/work/shared/standards/cap/samples")
+CAP_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "cap"  # real agencies' messages (README there)
 
 
 def iso(minutes_ago: int = 0) -> str:
