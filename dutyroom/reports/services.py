@@ -192,10 +192,12 @@ def report_submit(
 
 
 def report_submit_to(*, actor: User, incident_id: int, data: ReportInput, now: datetime) -> Report:
-    """``report_submit`` for an incident named by id: the access check's read is the lock's read."""
-    require_may_submit(actor)
+    """``report_submit`` for an incident named by id: the access check's read is the lock's read. Whether the
+    incident exists is answered first (404 to whoever may not see it), as on every other path, so a role that
+    may not report learns nothing about incidents it cannot see from a 403."""
     with pass_memo(), transaction.atomic():
         incident = access_incident(actor, incident_id, lock=True)
+        require_may_submit(actor)
         return _submit_locked(actor, incident, data, now)
 
 

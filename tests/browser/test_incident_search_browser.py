@@ -34,6 +34,9 @@ def opened(title: str, unit: str = "shaxi", hours_ago: float = 1, grade: str = "
 
 
 def to_english(page: Page) -> None:
+    toggle = page.locator("#nav-toggle")
+    if toggle.is_visible():  # on a phone the links, the language switch among them, fold behind 菜单
+        toggle.click()
     page.click(".lang-switch button")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
