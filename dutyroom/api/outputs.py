@@ -634,7 +634,8 @@ class DutyLogRowOut(Schema):
     """A line of the day's duty log: a free entry (``source`` "entry") or a system event ("system")."""
 
     source: str
-    id: int
+    id: int | None
+    """A system row's audit sequence number: none yet while the entry waits to be sealed into the chain."""
     at: Time | None
     time: str
     kind: str
