@@ -10,6 +10,7 @@ Call these while the page's language is active (inside a view or template), not 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from django.db import models
@@ -38,6 +39,25 @@ class Labelled(Protocol):
 def english() -> bool:
     """True on pages the user switched to English (``chinese_first`` activates the chosen language)."""
     return (get_language() or "").lower().startswith("en")
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_text(day: date, today: date) -> str:
+    """A day as people write it: 12月7日 (Dec 7), with the year only when it is not this year's. A duty
+    officer reads "2026-12-07" as a machine's stamp; the month and day are what they say on the phone."""
+    if english():
+        text = f"{_MONTHS_EN[day.month - 1]} {day.day}"
+        return text if day.year == today.year else f"{text}, {day.year}"
+    text = f"{day.month}月{day.day}日"
+    return text if day.year == today.year else f"{day.year}年{text}"
+
+
+def when_text(local: datetime, today: date, *, seconds: bool = False) -> str:
+    """A local wall time with its day: 12月7日 08:30 (Dec 7 08:30); ``seconds`` for audit rows only."""
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{day_text(local.date(), today)} {clock}"
 
 
 def label(member: Labelled) -> str:

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from dutyroom.common.clock import now as clock_now
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.leads.models import DuplicateState, EvidenceState, Lead, LeadState
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import LeadChannel
-from dutyroom.web.labels import label, obligation_state_label, unit_name
+from dutyroom.web.labels import label, obligation_state_label, unit_name, when_text
 
 
 def channel_label(value: str | None) -> str:
@@ -35,7 +36,7 @@ def _when(value: str | None) -> str:
     """An ISO time of the API shape as people read it (local wall time to the minute)."""
     if not value:
         return ""
-    return datetime.fromisoformat(value).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    return when_text(datetime.fromisoformat(value).astimezone(LOCAL), clock_now().astimezone(LOCAL).date())
 
 
 def _unit_names(codes: list[str]) -> dict[str, str]:

@@ -52,7 +52,8 @@ def test_a_corrected_occurrence_time_reads_in_local_time(login) -> None:
     )
     html = login("duty-officer").get(f"/incidents/{incident.pk}/").content.decode()
     history = html[html.index('id="history"') :]
-    local = timezone.localtime(corrected).strftime("%Y-%m-%d %H:%M")
+    at = timezone.localtime(corrected)
+    local = f"{at.month}月{at.day}日 {at:%H:%M}"
     assert "事发时间" in history and local in history and "核实后更正" in history
 
 

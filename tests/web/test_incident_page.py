@@ -35,8 +35,8 @@ def test_incident_page_shows_header_clocks_and_reports(login: Login, make_incide
         "李四",
     ):
         assert text in html, text
-    local = incident.occurred_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
-    assert local in html
+    local = incident.occurred_at.astimezone(LOCAL)
+    assert f"{local.month}月{local.day}日 {local:%H:%M}" in html  # a person's date, not a machine stamp
     receipt = incident.obligations.get(kind="receipt")
     assert f'data-due="{int(receipt.due_at.timestamp() * 1000)}"' in html
 

@@ -94,6 +94,7 @@ def _codes() -> list[str]:
 
 RAW = [
     ("ISO timestamp", re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")),
+    ("machine date stamp", re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d")),
     ("seconds count", re.compile(r"(?<![\w.])\d+ ?s\b|\d+ ?秒(?!钟)")),
     ("rulebook version", re.compile(r"[a-z][\w-]*@\d")),
     ("rule id", re.compile(r"\b(general|major|serious|final|verification|receipt)\.[a-z_]+\b")),

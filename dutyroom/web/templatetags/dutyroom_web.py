@@ -4,7 +4,7 @@ labels of stored values in the page's language (``dutyroom.web.labels``)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.contrib.staticfiles import finders
@@ -66,19 +66,23 @@ def unit_name(unit: object) -> str:
 
 @register.filter
 def local_dt(value: datetime | None, style: str = "minute") -> str:
-    """``2024-05-01 10:30`` in Asia/Shanghai; ``seconds`` adds :ss, ``time`` gives HH:MM, ``short`` is for deadlines."""
+    """A time in Asia/Shanghai as people write it: ``12月7日 10:30`` (``Dec 7 10:30``), the year only when it
+    is not this year's; ``seconds`` adds :ss, ``time`` gives HH:MM, ``short`` (deadlines) drops today's date."""
     if value is None:
         return "—"
     local = value.astimezone(LOCAL)
-    if style == "short":  # a deadline: the time alone today, with the date otherwise
-        if local.date() == clock_now().astimezone(LOCAL).date():
-            return local.strftime("%H:%M")
-        return local.strftime("%m-%d %H:%M")
-    if style == "time":
+    today = clock_now().astimezone(LOCAL).date()
+    if style == "time" or (style == "short" and local.date() == today):
         return local.strftime("%H:%M")
-    if style == "seconds":
-        return local.strftime("%Y-%m-%d %H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M")
+    return labels.when_text(local, today, seconds=style == "seconds")
+
+
+@register.filter
+def local_day(value: date | None) -> str:
+    """A day as people write it (``12月7日``; the year only when it is not this year's)."""
+    if value is None:
+        return "—"
+    return labels.day_text(value, clock_now().astimezone(LOCAL).date())
 
 
 @register.filter

@@ -29,6 +29,7 @@ from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import reporting_units
 from dutyroom.web import labels
 from dutyroom.web.labels import english, obligation_kind_label, obligation_state_label
+from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, forbidden, message_of
 
 KIND_ORDER = ["clock", "receipt", "verification", "lead", "instruction"]
@@ -47,7 +48,7 @@ def _kind_titles() -> dict[str, str]:
 def _labelled(item: dict[str, Any]) -> dict[str, Any]:
     state = item.get("state") or ""
     state_label = obligation_state_label(state) if state in ("pending", "overdue") else state
-    due = datetime.fromisoformat(item["due_at"]).astimezone(LOCAL).strftime("%m-%d %H:%M") if item["due_at"] else ""
+    due = local_dt(datetime.fromisoformat(item["due_at"]), "short") if item["due_at"] else ""
     return {**item, "what_label": obligation_kind_label(item["what"]), "state_label": state_label, "due": due}
 
 
