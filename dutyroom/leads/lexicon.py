@@ -326,33 +326,45 @@ _COMPATIBLE = (
 COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
 NEUTRAL_KINDS = frozenset({"opinion"})
 
-# An announcement, a drill, a forecast or a debunked rumour is about a topic, not an occurrence of it.
+# An announcement, a drill, an inspection, a forecast or a debunked rumour is about a topic, not an occurrence
+# of it: a resident who sees the drill (演习), the inspectors (来检查) or the road closures (管制) writes about
+# the same non-event as the unit's notice does.
 NOTICE_WORDS: tuple[str, ...] = (
     "演练",
-    "通知",
+    "演习",
     "公告",
+    "通告",
     "培训",
     "宣传",
-    "专项检查",
-    "安全检查",
-    "会议",
+    "检查",
+    "检验",
+    "年检",
+    "体检",
+    "隐患排查",
+    "巡逻",
+    "专项",
     "听证",
     "预警",
-    "应急响应",
     "安全提示",
     "安全教育",
     "整治",
-    "发放",
+    "改造",
+    "交通管制",
     "禁烧",
     "召开",
     "计划停",
     "计划检修",
     "辟谣",
+    "谣言",
+    "不实",
+    "是假的",
     "旧闻",
     "旧视频",
-    "预计",
     "防范",
 )
+# Words that are a notice only in a notice's phrasing: 关于…的通知 / 通知来了, not 已通知环保部门 or 学校通知
+#去医院; 预计未来6小时 (a forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
+_NOTICE_PHRASES = re.compile(r"的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)")
 
 # Synonym families folded to one written form before character bigrams are compared. Longest match wins,
 # so 液化气罐 is folded as a whole before 液化气 would be.
@@ -478,7 +490,7 @@ def kinds_of(text: str) -> frozenset[str]:
 
 def is_notice(text: str) -> bool:
     folded = normalize(text)
-    return any(word in folded for word in NOTICE_WORDS)
+    return any(word in folded for word in NOTICE_WORDS) or _NOTICE_PHRASES.search(folded) is not None
 
 
 def kinds_compatible(a: frozenset[str], b: frozenset[str]) -> bool:

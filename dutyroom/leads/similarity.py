@@ -10,7 +10,8 @@ over what a duty officer would weigh, fitted on the tuning part of the independe
 - **notice**: an announcement, a drill, a forecast or a debunked rumour is not an occurrence;
 - **place**: the gazetteer's keys — another city, another town, another village or road of the same town,
   or the same town / the same village or road; the stored area (unit) when both have one;
-- **time**: 1 within an hour, falling to 0 at 12 hours apart.
+- **time**: 1 within an hour, falling to 0 at 12 hours apart; further apart than the candidate window
+  (``WINDOW_SECONDS``, 12 hours) a pair scores 0.
 ``DUPLICATE_THRESHOLD`` (0.5, the contract's) is where a pair is offered.
 """
 
@@ -28,6 +29,9 @@ from dutyroom.leads.text import cosine, grams_of, normalize, shingle_text
 DUPLICATE_THRESHOLD = 0.5
 TIME_FULL_SECONDS = 3600
 TIME_ZERO_SECONDS = 12 * 3600
+# Reports further apart than this are never one lead's duplicates: the candidate query (``dedup.WINDOW``)
+# never brings them together, and the score says the same so that it can be read, and measured, alone.
+WINDOW_SECONDS = 12 * 3600
 _KINDS_CHARS = 100  # the width of the stored ``kinds`` column
 NOTICE = "n:1"
 
@@ -158,7 +162,9 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
 def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
     if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
-        return 0.0  # not a word nor a kind of event in common: never offered (and cheap to tell)
+        return 0.0
+    if abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS:
+        return 0.0  # the same road on another day is another accident  # not a word nor a kind of event in common: never offered (and cheap to tell)
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)
