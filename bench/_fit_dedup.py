@@ -1,8 +1,9 @@
 """Fit the duplicate score's weights (``similarity.WEIGHTS``) on the tuning part of the labelled sets.
 
 Logistic regression, L2-penalised, by plain gradient descent over the features of ``similarity.features``:
-the tuning part of the independent set (``bench/data/dedup_independent.jsonl``, split "tune") and the
-template set (``dutyroom/leads/data/dedup_pairs.jsonl``). The held-out part is never read here. Negatives
+the tuning parts (split "tune") of the blind set (``bench/data/dedup_blind.jsonl``, odd families) and of the
+earlier independent set (``bench/data/dedup_independent.jsonl``), and the template set
+(``dutyroom/leads/data/dedup_pairs.jsonl``). No held-out pair is ever read here. Negatives
 weigh ``NEGATIVE_WEIGHT`` times a positive: an offer at ≥ 0.5 must be right at least nine times in ten, so a
 false offer costs more than a missed one. ``L2`` and ``NEGATIVE_WEIGHT`` are the pair with the best F1 when
 one tuning family at a time is left out (``--cv``). Prints the weights to paste into ``similarity.py``.
@@ -37,11 +38,24 @@ def _doc(x: dict) -> Doc:
     return Doc.of(x["title"], x["text"], x.get("area"), BASE + timedelta(minutes=x["minutes"]))
 
 
-def rows(skip_family: str = "") -> list[tuple[dict[str, float], bool]]:
+SETS = ("dedup_blind.jsonl", "dedup_independent.jsonl")
+
+
+def tuning_pairs() -> list[dict]:
+    """The tuning part (split "tune") of both hand-written sets; the held-out parts are skipped unread."""
     out = []
-    for line in (ROOT / "bench" / "data" / "dedup_independent.jsonl").read_text(encoding="utf-8").splitlines():
-        pair = json.loads(line)
-        if pair["split"] == "tune" and not pair["family"].startswith(skip_family or "-"):
+    for name in SETS:
+        for line in (ROOT / "bench" / "data" / name).read_text(encoding="utf-8").splitlines():
+            pair = json.loads(line)
+            if pair["split"] == "tune":
+                out.append(pair)
+    return out
+
+
+def rows(skip: tuple[str, ...] = ()) -> list[tuple[dict[str, float], bool]]:
+    out = []
+    for pair in tuning_pairs():
+        if not pair["family"].startswith(skip):
             out.append((features(_doc(pair["a"]), _doc(pair["b"])), pair["same"]))
     for line in (ROOT / "dutyroom" / "leads" / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -105,15 +119,12 @@ def cross_validate() -> None:
     """Choose the penalty and the negatives' weight by leaving out one tuning family at a time (whole
     families, as the held-out part is made), never by looking at the held-out part."""
     global L2, NEGATIVE_WEIGHT
-    pairs = [
-        json.loads(line)
-        for line in (ROOT / "bench" / "data" / "dedup_independent.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    families = sorted({p["family"] for p in pairs if p["split"] == "tune"})
+    pairs = tuning_pairs()
+    families = sorted({p["family"] for p in pairs})
     cache = {
         f: ([(features(_doc(p["a"]), _doc(p["b"])), p["same"]) for p in pairs if p["family"] == f]) for f in families
     }
-    templates = rows("f")
+    templates = rows(("f", "b"))  # the template set alone
     for l2 in (0.3, 1.0, 3.0):
         for nw in (1.5, 2.0, 3.0):
             L2, NEGATIVE_WEIGHT = l2, nw

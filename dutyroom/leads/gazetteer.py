@@ -94,7 +94,7 @@ _NOT_STREET = frozenset(
 # A village or community nobody listed (新闸村, 印溪社区): two characters before 村 or 社区, unless they are
 # a stand-in (某村, 我们村, 另一村) or the word is about villagers (村民, 村委).
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2})(村|社区)(?![民委里口])")
-_NOT_VILLAGE = re.compile(r"[某我们一另部分受灾在农业个多这那该本全各邻每其新老的了和与及到是有]")
+_NOT_VILLAGE = re.compile(r"[某我们一另部分受灾在农业个多这那该本全各邻每其的了和与及到是有]|新$")
 
 
 def village_names(segment: str) -> set[str]:

@@ -406,6 +406,21 @@ _CANON: dict[str, tuple[str, ...]] = {
     "轿车": ("小车", "小汽车", "私家车"),
 }
 
+# Where it happened, by the kind of place: a gas leak in a restaurant and a leak at a chemical plant of one
+# town are two events, however alike the words; so are a house fire and a haystack fire in one village. Two
+# reports that both name a kind of site and share none are seldom one event (``sites_of``).
+SITES: dict[str, tuple[str, ...]] = {
+    "home": ("居民楼", "民房", "住宅", "楼房", "住户", "平房", "家中", "楼道", "居民家", "小区", "自建房"),
+    "eatery": ("饭店", "餐馆", "饭馆", "餐厅", "烧烤店", "小吃店", "面馆", "火锅店", "后厨"),
+    "nightlife": ("ktv", "酒吧", "娱乐场所", "网吧", "夜总会"),
+    "plant": ("企业", "工厂", "厂房", "车间", "化工厂", "厂里", "厂区", "储罐", "公司"),
+    "school": ("学校", "小学", "中学", "幼儿园", "学生", "校园", "高中", "初中"),
+    "care_home": ("养老院", "敬老院", "福利院", "护理院"),
+    "field": ("农田", "稻草", "田里", "田头", "秸秆", "麦田", "稻田", "草垛", "草堆"),
+    "building_site": ("工地", "在建", "脚手架", "基坑", "塔吊"),
+    "market": ("菜场", "菜市场", "商场", "超市", "农贸市场", "商铺"),
+}
+
 _FIGURE = re.compile(r"([0-9]+|[一二三四五六七八九十百两几]+)(?:个|名|位)?(?=人)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -528,3 +543,19 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     the lexicon knows words a general dictionary splits (吊机, 电瓶车)."""
     automaton, words = _word_automaton()
     return [(s, e, synonym_of(words[i])) for i, s, e in automaton.find_matches_as_indexes(text)]
+
+
+@lru_cache(maxsize=1)
+def _site_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
+    surfaces: list[str] = []
+    owners: list[str] = []
+    for site, words in SITES.items():
+        surfaces += words
+        owners += [site] * len(words)
+    return ahocorasick_rs.AhoCorasick(surfaces), owners
+
+
+def sites_of(text: str) -> frozenset[str]:
+    """The kinds of place (``SITES``) a normalised ``text`` names."""
+    automaton, owners = _site_automaton()
+    return frozenset(owners[i] for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))

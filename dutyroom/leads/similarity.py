@@ -37,20 +37,21 @@ NOTICE = "n:1"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.52,
-    "contained": 2.57,
-    "text": 2.34,
-    "kind_shared": 0.74,
-    "kind_clash": -5.69,
-    "kind_differs": -4.99,
-    "notice_differs": -4.53,
-    "city_clash": -4.02,
-    "town_clash": -5.12,
-    "town_shared": 0.71,
-    "local_clash": -0.96,
-    "street_clash": -4.68,
+    "bias": -1.83,
+    "contained": 2.63,
+    "text": 2.82,
+    "kind_shared": 0.01,
+    "kind_clash": -5.12,
+    "kind_differs": -4.67,
+    "notice_differs": -2.41,
+    "city_clash": -3.09,
+    "town_clash": -4.77,
+    "site_clash": -4.02,
+    "town_shared": 0.64,
+    "local_clash": -3.3,
+    "street_clash": -4.21,
     "street_shared": 0.0,
-    "local_shared": 1.08,
+    "local_shared": 0.42,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -70,6 +71,7 @@ class Signature:
         full = normalize(f"{title} {text}")
         kinds = sorted(lexicon.kinds_of(full))
         tokens = [*kinds, *(places or gazetteer.active()).keys(full).tokens()]
+        tokens += [f"p:{site}" for site in sorted(lexicon.sites_of(full))]
         if lexicon.is_notice(full):
             tokens.insert(0, NOTICE)
         kept: list[str] = []
@@ -89,6 +91,7 @@ class Doc:
     kinds: frozenset[str] = frozenset()
     places: PlaceKeys = field(default_factory=PlaceKeys)
     notice: bool = False
+    sites: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
@@ -105,6 +108,7 @@ class Doc:
             kinds=kinds,
             places=PlaceKeys.of_tokens(tokens),
             notice=NOTICE in tokens,
+            sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
         )
 
 
@@ -148,6 +152,7 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "notice_differs": 1.0 if a.notice != b.notice else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
+        "site_clash": _clash(a.sites, b.sites),
         "town_shared": 1.0 if pa.towns & pb.towns else 0.0,
         "local_clash": 0.0 if town_clash else _clash(pa.locals, pb.locals),
         "local_shared": 1.0 if pa.locals & pb.locals else 0.0,
