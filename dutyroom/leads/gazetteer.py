@@ -174,9 +174,14 @@ class Gazetteer:
                 locals_.add(place.name)
         streets.update(street_names(text[last:]))
         locals_.update(village_names(text[last:]))
-        outside = {p.city for p in self.places(text) if p.level == "outside"}
-        if outside:  # 常熟那边也龙卷风了，跟浮桥同一时间: our town is named to compare, the event is over there
-            cities, towns = outside, outside_towns
+        named = [p for p in self.places(text) if p.level != "city"]
+        if any(p.level == "outside" for p in named):
+            # Both our places and another city's: the first one named is where it happened, the other is a
+            # comparison or where the smoke drifts (常熟那边也龙卷风了，跟浮桥同一时间 / 浓烟往上海那边飘).
+            if named[0].level == "outside":
+                cities, towns = {p.city for p in named if p.level == "outside"}, outside_towns
+            else:
+                cities.difference_update(p.city for p in named if p.level == "outside")
         return PlaceKeys(frozenset(cities), frozenset(towns), frozenset(locals_), frozenset(streets))
 
     def is_place(self, word: str) -> bool:
