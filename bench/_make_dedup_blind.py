@@ -73,9 +73,7 @@ def build() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         for (e1, *_), (e2, *_) in itertools.combinations(events, 2):
             cross = list(itertools.product(items[family, e1], items[family, e2]))
             for a, b in rng.sample(cross, min(len(cross), 6 if e1 == events[0][0] else 3)):
-                pairs.append(
-                    {"a": a, "b": b, "same": False, "split": split, "kind": "hard negative", "family": family}
-                )
+                pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "hard negative", "family": family})
         others = [k for k in items if k[0] != family and split_of(k[0]) == split]
         for _ in range(2):
             a = rng.choice(items[family, events[0][0]])

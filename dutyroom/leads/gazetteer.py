@@ -83,7 +83,9 @@ _STREET = re.compile(
     r"([\u4e00-\u9fff]{1,5}?)(中路|东路|西路|南路|北路|大道|大街|路|街)(?![\u4e00-\u9fff]{0,1}(?:口|边|旁|上|段))?"
 )
 # Characters a street's name does not hold but the words before it do (来电人称太平北路, 交警把路封了).
-_STREET_CUT = re.compile(r".*[镇区市县在的于近边至从一家了与及那这段号条处到往向沿似址点靠称把看多封洼分落我被让对和跟好]")
+_STREET_CUT = re.compile(
+    r".*[镇区市县在的于近边至从一家了与及那这段号条处到往向沿似址点靠称把看多封洼分落我被让对和跟好]"
+)
 _STREET_ENDS = ("路", "街", "大道", "桥")
 _STREET_SUFFIX = re.compile(r"(?:中路|东路|西路|南路|北路|大道|大街|路|街)(?!上|边|面|段|口)")
 _NOT_STREET = frozenset(

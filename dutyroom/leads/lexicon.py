@@ -72,7 +72,22 @@ KINDS: tuple[Kind, ...] = (
         "accident",
         "hazardous_chemicals",
         ("泄漏", "泄露", "漏气", "漏了", "刺鼻", "漏料", "外泄", "渗漏", "漏出", "漏氨", "堵漏"),
-        ("危化品", "危险化学品", "氯气", "氨气", "液氨", "涉氨", "燃气味", "煤气味", "槽罐车", "化工", "储罐", "钢瓶", "锅炉", "压力容器"),
+        (
+            "危化品",
+            "危险化学品",
+            "氯气",
+            "氨气",
+            "液氨",
+            "涉氨",
+            "燃气味",
+            "煤气味",
+            "槽罐车",
+            "化工",
+            "储罐",
+            "钢瓶",
+            "锅炉",
+            "压力容器",
+        ),
     ),
     Kind(
         "traffic",
@@ -181,7 +196,13 @@ KINDS: tuple[Kind, ...] = (
         ("死鱼", "偷排", "排污", "污水", "黑臭", "水污染", "鱼全死了", "鱼死了", "鱼都死了", "死了好多鱼"),
         ("污染", "环保", "生态环境", "水质", "河道", "排放"),
     ),
-    Kind("air_pollution", "accident", "environmental", ("废气", "异味", "臭", "焚烧", "冒黄烟"), ("秸秆", "禁烧", "挥发性有机物", "vocs")),
+    Kind(
+        "air_pollution",
+        "accident",
+        "environmental",
+        ("废气", "异味", "臭", "焚烧", "冒黄烟"),
+        ("秸秆", "禁烧", "挥发性有机物", "vocs"),
+    ),
     Kind(
         "flood",
         "natural",
@@ -204,7 +225,22 @@ KINDS: tuple[Kind, ...] = (
             "漫堤",
             "渗水",
         ),
-        ("防汛", "汛情", "水位", "潮位", "洪水", "降雨", "降水", "雨量", "排水", "泵站", "河堤", "江堤", "堤防", "沙袋"),
+        (
+            "防汛",
+            "汛情",
+            "水位",
+            "潮位",
+            "洪水",
+            "降雨",
+            "降水",
+            "雨量",
+            "排水",
+            "泵站",
+            "河堤",
+            "江堤",
+            "堤防",
+            "沙袋",
+        ),
     ),
     Kind(
         "storm",
@@ -236,7 +272,13 @@ KINDS: tuple[Kind, ...] = (
         ),
         ("气象台", "高温", "气象", "大雪", "暴雪", "道路结冰", "冰冻", "霾", "干旱", "旱情", "风暴潮"),
     ),
-    Kind("earthquake", "natural", "earthquake", ("地震", "震感", "崩岸", "滑坡"), ("防震", "震级", "震中", "地质", "沉降", "岸坡")),
+    Kind(
+        "earthquake",
+        "natural",
+        "earthquake",
+        ("地震", "震感", "崩岸", "滑坡"),
+        ("防震", "震级", "震中", "地质", "沉降", "岸坡"),
+    ),
     Kind(
         "poisoning",
         "public_health",
@@ -372,7 +414,13 @@ KINDS: tuple[Kind, ...] = (
         ("舆情", "网传", "热议", "辟谣"),
         ("转发", "视频", "引发关注", "网络", "城管", "谣言", "摊贩", "冲突", "曝光", "投诉"),
     ),
-    Kind("crowd", "social_security", "mass_incident", ("人太多", "挤", "限流", "踩踏", "超载"), ("马拉松", "灯会", "演唱会", "庙会", "大型活动")),
+    Kind(
+        "crowd",
+        "social_security",
+        "mass_incident",
+        ("人太多", "挤", "限流", "踩踏", "超载"),
+        ("马拉松", "灯会", "演唱会", "庙会", "大型活动"),
+    ),
     Kind("noise", "social_security", "mass_incident", ("噪音", "扰民", "太吵", "吵死", "吵得")),
 )
 
@@ -459,8 +507,10 @@ NOTICE_WORDS: tuple[str, ...] = (
     "防范",
 )
 # Words that are a notice only in a notice's phrasing: 关于…的通知 / 通知来了, not 已通知环保部门 or 学校通知
-#去医院; 预计未来6小时 (a forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
-_NOTICE_PHRASES = re.compile(r"的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)")
+# 去医院; 预计未来6小时 (a forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
+_NOTICE_PHRASES = re.compile(
+    r"的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)"
+)
 
 # Synonym families folded to one written form before character bigrams are compared. Longest match wins,
 # so 液化气罐 is folded as a whole before 液化气 would be.

@@ -167,9 +167,9 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
 def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
     if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
-        return 0.0
+        return 0.0  # not a word nor a kind of event in common: never offered (and cheap to tell)
     if abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS:
-        return 0.0  # the same road on another day is another accident  # not a word nor a kind of event in common: never offered (and cheap to tell)
+        return 0.0  # the same crossing on another day is another accident
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)
