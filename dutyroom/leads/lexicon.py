@@ -51,6 +51,7 @@ KINDS: tuple[Kind, ...] = (
             "烧毁",
             "火警",
             "冒火",
+            "自燃",
             "烧着",
             "火苗",
             "火势",
@@ -464,6 +465,8 @@ _COMPATIBLE = (
     "traffic vessel",
     "missing traffic",
     "leak water_pollution",
+    "leak utility",
+    "heat poisoning",
 )
 COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
 NEUTRAL_KINDS = frozenset({"opinion"})
@@ -656,6 +659,15 @@ def kinds_of(text: str) -> frozenset[str]:
 def is_notice(text: str) -> bool:
     folded = normalize(text)
     return any(word in folded for word in NOTICE_WORDS) or _NOTICE_PHRASES.search(folded) is not None
+
+
+DRILL_WORDS = ("演练", "演习", "模拟")
+
+
+def is_drill(text: str) -> bool:
+    """A drill or exercise: 演练, 演习, 模拟 (a strong, unmistakable kind of notice)."""
+    folded = normalize(text)
+    return any(word in folded for word in DRILL_WORDS)
 
 
 def kinds_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
