@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from dutyroom.leads import lexicon
+from dutyroom.leads import gazetteer, lexicon
 from dutyroom.leads.text import normalize
 
 CATEGORIES = ("natural", "accident", "public_health", "social_security")
@@ -23,9 +23,24 @@ TALK_WEIGHT = 0.4
 GATHERING_WEIGHT = 2.0
 
 
+# A rumour shown false is talk, not the event it names: 网传化工厂爆炸视频为旧视频 is public opinion.
+DEBUNKED = ("谣言", "辟谣", "不实", "旧视频", "是假的", "造谣", "系谣")
+
+
+def _without_places(folded: str) -> str:
+    """Place names blanked out: 浮桥 is a town, not a bridge (桥)."""
+    spans = gazetteer.active().spans(folded)
+    if not spans:
+        return folded
+    out = list(folded)
+    for start, end, _ in spans:
+        out[start:end] = " " * (end - start)
+    return "".join(out)
+
+
 def _hits(text: str) -> list[tuple[lexicon.Kind, str, bool]]:
     """Kinds named in the text as written and in its canonical form (掉下去 → 落水), each word once."""
-    folded = normalize(text)
+    folded = _without_places(normalize(text))
     seen = {(kind.code, word) for kind, word, _ in lexicon.kind_hits(folded)}
     extra = [hit for hit in lexicon.kind_hits(lexicon.canonical(folded)) if (hit[0].code, hit[1]) not in seen]
     return lexicon.kind_hits(folded) + extra
@@ -58,6 +73,8 @@ def suggest_subtype(text: str) -> tuple[str, str] | None:
 
 def suggest_category(text: str) -> str | None:
     """A rulebook category code (natural, accident, public_health, social_security) or ``None``."""
+    if any(word in normalize(text) for word in DEBUNKED):
+        return "social_security"
     scores = category_scores(text)
     if not scores:
         return None

@@ -18,7 +18,7 @@ from django.db.models import Q
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.leads import gazetteer
 from dutyroom.leads.models import OPEN_LEAD_STATES, IncidentSignature, Lead
-from dutyroom.leads.similarity import DUPLICATE_THRESHOLD, Doc, Signature, duplicate_score
+from dutyroom.leads.similarity import DUPLICATE_THRESHOLD, WINDOW_SECONDS, Doc, Signature, duplicate_score
 from dutyroom.orgs.models import Unit
 
 _gazetteer: gazetteer.Gazetteer | None = None
@@ -41,7 +41,7 @@ def forget_gazetteer(**_: object) -> None:
     _gazetteer = None
 
 
-WINDOW = timedelta(hours=12)
+WINDOW = timedelta(seconds=WINDOW_SECONDS)
 CANDIDATES = 200
 KEEP = 5
 

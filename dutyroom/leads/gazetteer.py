@@ -82,12 +82,27 @@ class PlaceKeys:
 _STREET = re.compile(
     r"([\u4e00-\u9fff]{1,5}?)(中路|东路|西路|南路|北路|大道|大街|路|街)(?![\u4e00-\u9fff]{0,1}(?:口|边|旁|上|段))?"
 )
-_STREET_CUT = re.compile(r".*[镇区市县在的于近边至从一家了与及那这段号条处到往向沿似址点靠]")
+# Characters a street's name does not hold but the words before it do (来电人称太平北路, 交警把路封了).
+_STREET_CUT = re.compile(
+    r".*[镇区市县在的于近边至从一家了与及那这段号条处到往向沿似址点靠称把看多封洼分落我被让对和跟好]"
+)
 _STREET_ENDS = ("路", "街", "大道", "桥")
 _STREET_SUFFIX = re.compile(r"(?:中路|东路|西路|南路|北路|大道|大街|路|街)(?!上|边|面|段|口)")
 _NOT_STREET = frozenset(
     {"道", "马", "公", "铁", "线", "水", "门", "网", "出", "思", "进", "让", "带", "拦", "走", "找", "多处道"}
 )
+
+
+# A village or community nobody listed (新闸村, 印溪社区): two characters before 村 or 社区, unless they are
+# a stand-in (某村, 我们村, 另一村) or the word is about villagers (村民, 村委).
+_VILLAGE = re.compile(r"([\u4e00-\u9fff]{2})(村|社区)(?![民委里口])")
+_NOT_VILLAGE = re.compile(r"[某我们一另部分受灾在农业个多这那该本全各邻每其的了和与及到是有]|新$")
+
+
+def village_names(segment: str) -> set[str]:
+    """Villages and communities the unit tree and the places file do not list: a town has hundreds, and two
+    reports from two villages of one town are seldom one event."""
+    return {m.group(0) for m in _VILLAGE.finditer(segment) if not _NOT_VILLAGE.search(m.group(1))}
 
 
 def street_names(segment: str) -> set[str]:
@@ -139,8 +154,10 @@ class Gazetteer:
         locals_: set[str] = set()
         streets: set[str] = set()
         last = 0
+        outside_towns: set[str] = set()
         for i, start, end in self._automaton.find_matches_as_indexes(text):
             streets.update(street_names(text[last:start]))
+            locals_.update(village_names(text[last:start]))
             last = end
             place = self.names[self._surfaces[i]]
             suffix = _STREET_SUFFIX.match(text, end)
@@ -150,7 +167,7 @@ class Gazetteer:
             if place.city:  # a road may cross cities: it names none
                 cities.add(place.city)
             if place.town:
-                towns.add(place.town)
+                (outside_towns if place.level == "outside" else towns).add(place.town)
             if place.level == "road" or (place.level == "local" and place.name.endswith(_STREET_ENDS)):
                 streets.add(place.name)
             elif not suffix and (
@@ -158,6 +175,15 @@ class Gazetteer:
             ):
                 locals_.add(place.name)
         streets.update(street_names(text[last:]))
+        locals_.update(village_names(text[last:]))
+        named = [p for p in self.places(text) if p.level != "city"]
+        if any(p.level == "outside" for p in named):
+            # Both our places and another city's: the first one named is where it happened, the other is a
+            # comparison or where the smoke drifts (常熟那边也龙卷风了，跟浮桥同一时间 / 浓烟往上海那边飘).
+            if named[0].level == "outside":
+                cities, towns = {p.city for p in named if p.level == "outside"}, outside_towns
+            else:
+                cities.difference_update(p.city for p in named if p.level == "outside")
         return PlaceKeys(frozenset(cities), frozenset(towns), frozenset(locals_), frozenset(streets))
 
     def is_place(self, word: str) -> bool:

@@ -51,6 +51,7 @@ KINDS: tuple[Kind, ...] = (
             "烧毁",
             "火警",
             "冒火",
+            "自燃",
             "烧着",
             "火苗",
             "火势",
@@ -58,6 +59,11 @@ KINDS: tuple[Kind, ...] = (
             "扑灭",
             "明火",
             "火点",
+            "过火",
+            "火光",
+            "烧死",
+            "焚毁",
+            "起火点",
         ),
         ("119", "消防", "烧毁", "救火"),
     ),
@@ -71,8 +77,23 @@ KINDS: tuple[Kind, ...] = (
         "leak",
         "accident",
         "hazardous_chemicals",
-        ("泄漏", "泄露", "漏气", "漏了", "刺鼻", "漏料", "外泄", "渗漏", "漏出"),
-        ("危化品", "危险化学品", "氯气", "氨气", "槽罐车", "化工", "储罐", "钢瓶", "锅炉", "压力容器"),
+        ("泄漏", "泄露", "漏气", "漏了", "刺鼻", "漏料", "外泄", "渗漏", "漏出", "漏氨", "堵漏"),
+        (
+            "危化品",
+            "危险化学品",
+            "氯气",
+            "氨气",
+            "液氨",
+            "涉氨",
+            "燃气味",
+            "煤气味",
+            "槽罐车",
+            "化工",
+            "储罐",
+            "钢瓶",
+            "锅炉",
+            "压力容器",
+        ),
     ),
     Kind(
         "traffic",
@@ -96,6 +117,14 @@ KINDS: tuple[Kind, ...] = (
             "撞伤",
             "撞死",
             "碾压",
+            "撞倒",
+            "撞飞",
+            "撞击",
+            "碰擦",
+            "擦碰",
+            "连环撞",
+            "撞护栏",
+            "冲出路面",
         ),
         (
             "交警",
@@ -123,7 +152,19 @@ KINDS: tuple[Kind, ...] = (
         ("坍塌", "倒塌", "塌方", "垮塌", "埋压", "塌了", "倒了", "倾覆", "塌陷", "裂缝", "裂了", "塌下来", "垮了"),
         ("脚手架", "工地", "建筑", "施工", "在建", "基坑", "塔吊"),
     ),
-    Kind("fall", "accident", "construction", ("高处坠落", "摔下来", "坠落", "下坠", "掉下来")),
+    Kind(
+        "fall",
+        "accident",
+        "construction",
+        ("高处坠落", "摔下来", "坠落", "下坠", "掉下来", "跌落", "坠楼", "摔伤", "摔下"),
+    ),
+    Kind(
+        "machinery",
+        "accident",
+        "production_safety",
+        ("机械伤害", "卷入", "压伤", "夹伤", "绞伤", "轧伤", "被机器", "被压", "被夹", "切断手指"),
+        ("冲床", "机器", "注塑机", "机床", "设备", "安全生产"),
+    ),
     Kind(
         "drowning",
         "accident",
@@ -142,21 +183,40 @@ KINDS: tuple[Kind, ...] = (
             "坠河",
             "掉水里",
             "淹死",
+            "下水游泳",
+            "野泳",
+            "被冲走",
+            "没上来",
+            "掉湖里",
+            "掉江里",
+            "掉进湖",
+            "落河",
+            "坠入河",
+            "跳河",
+            "跳江",
+            "掉入水",
         ),
+        ("防溺水", "救生圈", "游泳"),
     ),
     Kind(
         "vessel",
         "accident",
         "water_traffic",
-        ("沉没", "翻沉", "沉了", "搁浅", "翻船", "倾覆"),
+        ("沉没", "翻沉", "沉了", "搁浅", "翻船", "倾覆", "翻覆", "撞船", "往下沉"),
         ("渔船", "货船", "船舶", "游艇", "海事", "船", "船员", "码头", "航道", "锚地"),
     ),
-    Kind("lift", "accident", "special_equipment", ("困人", "关在里面"), ("电梯", "起重机", "吊机", "特种设备")),
+    Kind(
+        "lift",
+        "accident",
+        "special_equipment",
+        ("困人", "关在里面", "困在电梯", "电梯卡"),
+        ("电梯", "起重机", "吊机", "特种设备"),
+    ),
     Kind(
         "utility",
         "accident",
         "infrastructure",
-        ("停电", "跳闸", "没电", "断电", "爆管", "停水", "管道破裂"),
+        ("停电", "跳闸", "没电", "断电", "爆管", "停水", "管道破裂", "挖断", "挖破", "爆裂", "停气", "燃气中断"),
         ("供电", "水管", "供水", "变电站", "桥梁", "桥", "燃气管道", "线路", "抢修", "故障", "路面"),
     ),
     Kind(
@@ -166,44 +226,167 @@ KINDS: tuple[Kind, ...] = (
         ("死鱼", "偷排", "排污", "污水", "黑臭", "水污染", "鱼全死了", "鱼死了", "鱼都死了", "死了好多鱼"),
         ("污染", "环保", "生态环境", "水质", "河道", "排放"),
     ),
-    Kind("air_pollution", "accident", "environmental", ("废气", "异味", "臭", "焚烧", "冒黄烟"), ("秸秆", "禁烧")),
+    Kind(
+        "air_pollution",
+        "accident",
+        "environmental",
+        ("废气", "异味", "臭", "焚烧", "冒黄烟"),
+        ("秸秆", "禁烧", "挥发性有机物", "vocs"),
+    ),
     Kind(
         "flood",
         "natural",
         "flood",
-        ("积水", "内涝", "淹", "进水", "暴雨", "强降雨", "排涝", "大雨", "被淹", "淹水", "水漫"),
-        ("防汛", "汛情", "水位", "潮位", "洪水", "降雨", "降水", "雨量", "排水", "泵站"),
+        (
+            "积水",
+            "内涝",
+            "淹",
+            "进水",
+            "暴雨",
+            "强降雨",
+            "排涝",
+            "大雨",
+            "被淹",
+            "淹水",
+            "水漫",
+            "没过脚踝",
+            "没到膝盖",
+            "决堤",
+            "漫堤",
+            "渗水",
+            "水淹",
+            "淹没",
+            "倒灌",
+            "泡水",
+            "漫上来",
+        ),
+        (
+            "防汛",
+            "汛情",
+            "水位",
+            "潮位",
+            "洪水",
+            "降雨",
+            "降水",
+            "雨量",
+            "排水",
+            "泵站",
+            "河堤",
+            "江堤",
+            "堤防",
+            "沙袋",
+        ),
     ),
     Kind(
         "storm",
         "natural",
         "meteorological",
-        ("台风", "龙卷风", "大风", "倒伏", "吹翻", "刮倒", "吹倒", "狂风", "团雾", "大雾", "寒潮", "冰雹", "雷电"),
+        (
+            "台风",
+            "龙卷风",
+            "大风",
+            "倒伏",
+            "吹翻",
+            "刮倒",
+            "吹倒",
+            "吹落",
+            "狂风",
+            "团雾",
+            "大雾",
+            "寒潮",
+            "冰雹",
+            "雷电",
+            "雷击",
+            "被雷",
+            "雷劈",
+            "强对流",
+            "干旱",
+            "旱情",
+            "抗旱",
+            "没下雨",
+            "掀翻",
+            "被掀",
+            "刮跑",
+            "吹跑",
+            "暴雪",
+            "雪灾",
+            "冰冻",
+        ),
         ("气象台", "高温", "气象", "大雪", "暴雪", "道路结冰", "冰冻", "霾", "干旱", "旱情", "风暴潮"),
     ),
-    Kind("earthquake", "natural", "earthquake", ("地震", "震感"), ("防震", "震级", "震中", "地质", "滑坡", "沉降")),
+    Kind(
+        "earthquake",
+        "natural",
+        "earthquake",
+        ("地震", "震感", "崩岸", "滑坡"),
+        ("防震", "震级", "震中", "地质", "沉降", "岸坡"),
+    ),
     Kind(
         "poisoning",
         "public_health",
         "food_safety",
-        ("中毒", "呕吐", "腹泻", "上吐下泻", "拉肚子", "吐了"),
+        ("中毒", "呕吐", "腹泻", "上吐下泻", "拉肚子", "吐了", "投毒", "吃坏", "职业中毒", "农药中毒"),
         ("食堂", "饭菜", "午餐", "食品", "吃了", "变质", "过期", "不新鲜", "食源性", "餐饮", "饮用水", "外卖"),
     ),
     Kind(
         "infection",
         "public_health",
         "infectious_disease",
-        ("流感", "发烧", "发热", "疫情", "病例", "传染", "停课", "咳嗽", "感染"),
+        (
+            "流感",
+            "发烧",
+            "发热",
+            "疫情",
+            "病例",
+            "传染",
+            "停课",
+            "咳嗽",
+            "感染",
+            "水痘",
+            "结核",
+            "诺如",
+            "手足口",
+            "登革热",
+            "麻疹",
+            "腮腺炎",
+            "猩红热",
+            "新冠",
+            "甲流",
+            "肺炎",
+            "霍乱",
+            "伤寒",
+            "肝炎",
+            "聚集性",
+        ),
         ("疫苗", "卫健委", "疾控", "卫生", "患者", "病人", "就医", "隔离", "确诊", "接种", "症状", "医院报告"),
     ),
     Kind(
         "animal",
         "public_health",
         "animal_epidemic",
-        ("猪瘟", "禽流感", "死猪", "异常死亡", "死了一大片", "动物疫情", "病死", "死鸡", "死鸭"),
+        (
+            "猪瘟",
+            "禽流感",
+            "死猪",
+            "异常死亡",
+            "死了一大片",
+            "动物疫情",
+            "病死",
+            "死鸡",
+            "死鸭",
+            "扑杀",
+            "疫区",
+            "狂犬",
+        ),
         ("生猪", "家禽", "养殖", "动物疫", "养猪", "鸡", "鸭", "牛羊", "兽医", "畜牧"),
     ),
-    Kind("heat", "public_health", "occupational_poisoning", ("中暑", "热晕", "热射病", "热昏")),
+    Kind(
+        "heat",
+        "public_health",
+        "occupational_poisoning",
+        ("中暑", "热晕", "热射病", "热昏", "晒晕", "职业病", "尘肺"),
+        ("防暑", "晕倒", "晕了", "头晕", "职业健康", "农药", "露天作业"),
+    ),
     Kind(
         "gathering",
         "social_security",
@@ -214,6 +397,7 @@ KINDS: tuple[Kind, ...] = (
             "维权",
             "上访",
             "横幅",
+            "围在",
             "欠薪",
             "工钱",
             "要工资",
@@ -225,6 +409,12 @@ KINDS: tuple[Kind, ...] = (
             "静坐",
             "堵门",
             "群访",
+            "集体上访",
+            "讨说法",
+            "拉横幅",
+            "请愿",
+            "游行",
+            "集访",
         ),
         ("拆迁", "纠纷", "补偿", "信访", "劳资", "罢工", "停工", "安置", "业主", "维稳"),
     ),
@@ -248,6 +438,18 @@ KINDS: tuple[Kind, ...] = (
             "命案",
             "殴打",
             "刺伤",
+            "拿刀",
+            "打群架",
+            "吵架",
+            "打起来",
+            "被盗",
+            "失窃",
+            "入室",
+            "械斗",
+            "捅伤",
+            "绑架",
+            "纵火",
+            "被骗",
         ),
         (
             "嫌疑人",
@@ -268,13 +470,14 @@ KINDS: tuple[Kind, ...] = (
             "袭击",
             "枪",
             "刀",
+            "治安",
         ),
     ),
     Kind(
         "missing",
         "social_security",
         "criminal_case",
-        ("走失", "走丢", "不见了", "失踪", "寻回", "找不到", "失联", "走散"),
+        ("走失", "走丢", "不见了", "失踪", "寻回", "找不到", "失联", "走散", "下落不明", "联系不上", "寻人"),
         ("防走失",),
     ),
     Kind(
@@ -284,8 +487,14 @@ KINDS: tuple[Kind, ...] = (
         ("舆情", "网传", "热议", "辟谣"),
         ("转发", "视频", "引发关注", "网络", "城管", "谣言", "摊贩", "冲突", "曝光", "投诉"),
     ),
-    Kind("crowd", "social_security", "mass_incident", ("人太多", "挤", "限流", "踩踏", "超载")),
-    Kind("noise", "social_security", "mass_incident", ("噪音", "扰民", "吵")),
+    Kind(
+        "crowd",
+        "social_security",
+        "mass_incident",
+        ("人太多", "挤", "限流", "踩踏", "超载"),
+        ("马拉松", "灯会", "演唱会", "庙会", "大型活动"),
+    ),
+    Kind("noise", "social_security", "mass_incident", ("噪音", "扰民", "太吵", "吵死", "吵得")),
 )
 
 # Kinds that stand side by side in one account of one event (a gas explosion burns; a boat sinks and its crew
@@ -322,46 +531,87 @@ _COMPATIBLE = (
     "crime gathering",
     "traffic drowning",
     "collapse traffic",
+    "collapse storm",
+    "collapse flood",
+    "fall traffic",
+    "traffic vessel",
+    "missing traffic",
+    "leak water_pollution",
+    "leak utility",
+    "heat poisoning",
 )
 COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
 NEUTRAL_KINDS = frozenset({"opinion"})
 
-# An announcement, a drill, a forecast or a debunked rumour is about a topic, not an occurrence of it.
+# An announcement, a drill, an inspection, a forecast or a debunked rumour is about a topic, not an occurrence
+# of it: a resident who sees the drill (演习), the inspectors (来检查) or the road closures (管制) writes about
+# the same non-event as the unit's notice does.
 NOTICE_WORDS: tuple[str, ...] = (
     "演练",
-    "通知",
+    "演习",
     "公告",
+    "通告",
     "培训",
     "宣传",
-    "专项检查",
-    "安全检查",
-    "会议",
+    "检查",
+    "检验",
+    "年检",
+    "体检",
+    "隐患排查",
+    "巡逻",
+    "专项",
     "听证",
     "预警",
-    "应急响应",
     "安全提示",
     "安全教育",
     "整治",
-    "发放",
+    "查处",
+    "夜查",
+    "改造",
+    "交通管制",
     "禁烧",
     "召开",
     "计划停",
     "计划检修",
     "辟谣",
+    "谣言",
+    "不实",
+    "是假的",
     "旧闻",
     "旧视频",
-    "预计",
     "防范",
+)
+# Words that are a notice only in a notice's phrasing: 关于…的通知 / 通知来了, not 已通知环保部门 or 学校通知
+# 去医院; 预计未来6小时 (a forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
+_NOTICE_PHRASES = re.compile(
+    r"的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)"
 )
 
 # Synonym families folded to one written form before character bigrams are compared. Longest match wins,
 # so 液化气罐 is folded as a whole before 液化气 would be.
 _CANON: dict[str, tuple[str, ...]] = {
     "起火": ("着火", "失火", "著火", "烧起来", "燃起来", "火灾", "火警", "冒火", "烧着"),
-    "燃气": ("煤气", "液化气", "天然气", "然气", "液化石油气", "液化气罐", "煤气罐", "液化气钢瓶", "钢瓶"),
+    "燃气": ("煤气", "液化气", "天然气", "然气", "燃汽", "液化石油气", "液化气罐", "煤气罐", "液化气钢瓶", "钢瓶"),
     "爆炸": ("炸了", "爆燃", "闪爆", "炸开"),
-    "泄漏": ("泄露", "漏气", "漏了", "外泄", "渗漏", "漏出", "漏"),
-    "相撞": ("撞车", "撞了", "撞一起", "碰撞", "追尾", "撞上", "撞到", "相碰", "刮擦", "剐蹭", "撞"),
+    "泄漏": ("泄露", "洩漏", "漏气", "漏了", "外泄", "渗漏", "漏出", "往外漏", "漏东西"),
+    "相撞": (
+        "撞车",
+        "撞了",
+        "撞一起",
+        "碰撞",
+        "追尾",
+        "撞上",
+        "撞到",
+        "撞倒",
+        "撞飞",
+        "撞击",
+        "相碰",
+        "刮擦",
+        "剐蹭",
+        "碰擦",
+        "擦碰",
+        "撞",
+    ),
     "侧翻": ("翻车", "翻了"),
     "坍塌": ("倒塌", "垮塌", "塌方", "塌了", "倒了", "倾覆", "塌下来", "垮了"),
     "落水": ("溺水", "掉河里", "掉下去", "掉水里", "掉进河", "坠河", "跌入河"),
@@ -376,7 +626,7 @@ _CANON: dict[str, tuple[str, ...]] = {
     "坠落": ("下坠", "摔下来", "掉下来"),
     "停电": ("没电", "断电", "没有电"),
     "积水": ("内涝", "淹水", "被淹", "淹了", "水漫"),
-    "爆管": ("水管爆", "管道破裂", "水管破裂"),
+    "爆管": ("水管爆", "管道破裂", "水管破裂", "爆裂"),
     "饭店": ("餐馆", "饭馆", "餐饮店", "小吃店", "面馆", "餐饮场所", "餐厅"),
     "起重机": ("吊机", "门座式起重机"),
     "儿童": ("小孩", "男童", "女童", "孩子", "小朋友", "男孩", "女孩"),
@@ -392,6 +642,21 @@ _CANON: dict[str, tuple[str, ...]] = {
     "货车": ("大货车", "卡车", "渣土车", "半挂车"),
     "电动车": ("电瓶车", "电动自行车", "电驴"),
     "轿车": ("小车", "小汽车", "私家车"),
+}
+
+# Where it happened, by the kind of place: a gas leak in a restaurant and a leak at a chemical plant of one
+# town are two events, however alike the words; so are a house fire and a haystack fire in one village. Two
+# reports that both name a kind of site and share none are seldom one event (``sites_of``).
+SITES: dict[str, tuple[str, ...]] = {
+    "home": ("居民楼", "民房", "住宅", "楼房", "住户", "平房", "家中", "楼道", "居民家", "小区", "自建房"),
+    "eatery": ("饭店", "餐馆", "饭馆", "餐厅", "烧烤店", "小吃店", "面馆", "火锅店", "后厨"),
+    "nightlife": ("ktv", "酒吧", "娱乐场所", "网吧", "夜总会"),
+    "plant": ("企业", "厂", "车间", "储罐"),
+    "school": ("学校", "小学", "中学", "幼儿园", "学生", "校园", "高中", "初中"),
+    "care_home": ("养老院", "敬老院", "福利院", "护理院"),
+    "field": ("农田", "稻草", "田里", "田头", "秸秆", "麦田", "稻田", "草垛", "草堆"),
+    "building_site": ("工地", "在建", "脚手架", "基坑", "塔吊"),
+    "market": ("菜场", "菜市场", "商场", "超市", "农贸市场", "商铺"),
 }
 
 _FIGURE = re.compile(r"([0-9]+|[一二三四五六七八九十百两几]+)(?:个|名|位)?(?=人)")
@@ -464,10 +729,14 @@ def _kind_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[Kind, bool
 
 
 def kind_hits(text: str) -> list[tuple[Kind, str, bool]]:
-    """Every (kind, word, says-it-happened) in the normalised ``text``, overlapping, in order of appearance."""
+    """Every (kind, word, says-it-happened) in the normalised ``text``, in order of appearance. A word inside a
+    longer one is the longer one's: 淹死 is a drowning, not also a flood (淹)."""
     automaton, owners = _kind_automaton()
+    spans = automaton.find_matches_as_indexes(text, overlapping=True)
     return [
-        (owners[i][0], text[s:e], owners[i][1]) for i, s, e in automaton.find_matches_as_indexes(text, overlapping=True)
+        (owners[i][0], text[s:e], owners[i][1])
+        for i, s, e in spans
+        if not any(s2 <= s and e <= e2 and e2 - s2 > e - s for _, s2, e2 in spans)
     ]
 
 
@@ -478,7 +747,16 @@ def kinds_of(text: str) -> frozenset[str]:
 
 def is_notice(text: str) -> bool:
     folded = normalize(text)
-    return any(word in folded for word in NOTICE_WORDS)
+    return any(word in folded for word in NOTICE_WORDS) or _NOTICE_PHRASES.search(folded) is not None
+
+
+DRILL_WORDS = ("演练", "演习", "模拟")
+
+
+def is_drill(text: str) -> bool:
+    """A drill or exercise: 演练, 演习, 模拟 (a strong, unmistakable kind of notice)."""
+    folded = normalize(text)
+    return any(word in folded for word in DRILL_WORDS)
 
 
 def kinds_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -516,3 +794,19 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     the lexicon knows words a general dictionary splits (吊机, 电瓶车)."""
     automaton, words = _word_automaton()
     return [(s, e, synonym_of(words[i])) for i, s, e in automaton.find_matches_as_indexes(text)]
+
+
+@lru_cache(maxsize=1)
+def _site_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
+    surfaces: list[str] = []
+    owners: list[str] = []
+    for site, words in SITES.items():
+        surfaces += words
+        owners += [site] * len(words)
+    return ahocorasick_rs.AhoCorasick(surfaces), owners
+
+
+def sites_of(text: str) -> frozenset[str]:
+    """The kinds of place (``SITES``) a normalised ``text`` names."""
+    automaton, owners = _site_automaton()
+    return frozenset(owners[i] for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))

@@ -7,10 +7,12 @@ over what a duty officer would weigh, fitted on the tuning part of the independe
   numbers collapsed (a later report with new figures is still the same event);
 - **event**: do both name a kind of event from the lexicon, a shared one, or only kinds that cannot stand in
   one account (a fire and a theft);
-- **notice**: an announcement, a drill, a forecast or a debunked rumour is not an occurrence;
+- **notice**: an announcement, an inspection, a forecast or a debunked rumour is not an occurrence; a drill
+  (演练, 演习, 模拟) is told apart on its own, as nobody describes a drill without saying so;
 - **place**: the gazetteer's keys — another city, another town, another village or road of the same town,
   or the same town / the same village or road; the stored area (unit) when both have one;
-- **time**: 1 within an hour, falling to 0 at 12 hours apart.
+- **time**: 1 within an hour, falling to 0 at 12 hours apart; further apart than the candidate window
+  (``WINDOW_SECONDS``, 12 hours) a pair scores 0.
 ``DUPLICATE_THRESHOLD`` (0.5, the contract's) is where a pair is offered.
 """
 
@@ -28,25 +30,31 @@ from dutyroom.leads.text import cosine, grams_of, normalize, shingle_text
 DUPLICATE_THRESHOLD = 0.5
 TIME_FULL_SECONDS = 3600
 TIME_ZERO_SECONDS = 12 * 3600
+# Reports further apart than this are never one lead's duplicates: the candidate query (``dedup.WINDOW``)
+# never brings them together, and the score says the same so that it can be read, and measured, alone.
+WINDOW_SECONDS = 12 * 3600
 _KINDS_CHARS = 100  # the width of the stored ``kinds`` column
 NOTICE = "n:1"
+DRILL = "n:d"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.52,
-    "contained": 2.57,
-    "text": 2.34,
-    "kind_shared": 0.74,
-    "kind_clash": -5.69,
-    "kind_differs": -4.99,
-    "notice_differs": -4.53,
-    "city_clash": -4.02,
-    "town_clash": -5.12,
-    "town_shared": 0.71,
-    "local_clash": -0.96,
-    "street_clash": -4.68,
+    "bias": -2.21,
+    "contained": 2.46,
+    "text": 2.03,
+    "kind_shared": 0.38,
+    "kind_clash": -5.03,
+    "kind_differs": -3.63,
+    "notice_differs": -2.1,
+    "drill_differs": -1.79,
+    "city_clash": -2.96,
+    "town_clash": -4.11,
+    "site_clash": -3.72,
+    "town_shared": 0.75,
+    "local_clash": -2.7,
+    "street_clash": -3.25,
     "street_shared": 0.0,
-    "local_shared": 1.08,
+    "local_shared": 1.05,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -66,8 +74,11 @@ class Signature:
         full = normalize(f"{title} {text}")
         kinds = sorted(lexicon.kinds_of(full))
         tokens = [*kinds, *(places or gazetteer.active()).keys(full).tokens()]
+        tokens += [f"p:{site}" for site in sorted(lexicon.sites_of(full))]
         if lexicon.is_notice(full):
             tokens.insert(0, NOTICE)
+        if lexicon.is_drill(full):
+            tokens.insert(0, DRILL)
         kept: list[str] = []
         for token in tokens:  # the column is 100 characters: keep what fits, most telling first
             if sum(map(len, kept)) + len(kept) + len(token) <= _KINDS_CHARS:
@@ -85,6 +96,8 @@ class Doc:
     kinds: frozenset[str] = frozenset()
     places: PlaceKeys = field(default_factory=PlaceKeys)
     notice: bool = False
+    drill: bool = False
+    sites: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
@@ -101,6 +114,8 @@ class Doc:
             kinds=kinds,
             places=PlaceKeys.of_tokens(tokens),
             notice=NOTICE in tokens,
+            drill=DRILL in tokens,
+            sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
         )
 
 
@@ -142,8 +157,10 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "kind_clash": 0.0 if compatible else 1.0,
         "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
         "notice_differs": 1.0 if a.notice != b.notice else 0.0,
+        "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
+        "site_clash": _clash(a.sites, b.sites),
         "town_shared": 1.0 if pa.towns & pb.towns else 0.0,
         "local_clash": 0.0 if town_clash else _clash(pa.locals, pb.locals),
         "local_shared": 1.0 if pa.locals & pb.locals else 0.0,
@@ -159,6 +176,8 @@ def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> 
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
     if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
         return 0.0  # not a word nor a kind of event in common: never offered (and cheap to tell)
+    if abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS:
+        return 0.0  # the same crossing on another day is another accident
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)

@@ -1,0 +1,102 @@
+"""Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt``.
+
+The texts were written by a separate helper who read only the demo installation's units and the rulebook's
+category ids, never the matcher, its lexicon, its places file or the earlier set (``dedup_blind.README.md``).
+This script only pairs them, so re-running it gives the same files. The split was fixed before anyone
+measured the matcher on the set: **held out = even-numbered families (b02, b04, … b84), tuning = odd**. A
+whole family is on one side, so the places and events of a held-out pair never appear in the tuning part.
+
+Pairs, within a family only (as the file says): every two texts of one event are a duplicate; texts of two
+events of the family are a hard negative (up to 6 pairs per event pair, 3 when neither is the family's first
+event); two "unrelated" pairs per family with another family of the same split. Every other pair is stored
+in the opposite order, so the matcher is checked in both directions.
+
+Writes ``bench/data/dedup_blind.jsonl`` (fields a, b with title, text and minutes; same, split, kind,
+family) and ``bench/data/category_blind.jsonl`` (fields text, category, split, family). Prints counts only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+Event = tuple[str, str, int, list[str]]
+
+
+def parse() -> list[tuple[str, list[Event]]]:
+    """(family, [(event, category, minute, texts)]) in file order."""
+    families: list[tuple[str, list[Event]]] = []
+    for raw in (DATA / "dedup_blind.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or (line.startswith("#") and not line.startswith("## ")):
+            continue
+        if line.startswith("## "):
+            families.append((line.split()[1], []))
+        elif line.startswith("== "):
+            event, category, at = line[3:].split()[:3]
+            families[-1][1].append((event, category, int(at.lstrip("@")), []))
+        else:
+            families[-1][1][-1][3].append(line)
+    return families
+
+
+def split_of(family: str) -> str:
+    """Fixed before measuring: even-numbered families are held out."""
+    return "heldout" if int(family.lstrip("b")) % 2 == 0 else "tune"
+
+
+def _item(text: str, minutes: int) -> dict[str, object]:
+    title = re.split(r"[，。！？,!?：:；;]", text.removeprefix("【").split("】")[-1])[0][:24]
+    return {"title": title, "text": text, "minutes": minutes}
+
+
+def build() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    families = parse()
+    rng = random.Random(84)
+    pairs: list[dict[str, object]] = []
+    leads: list[dict[str, object]] = []
+    items = {
+        (f, e): [_item(t, at + 7 * i) for i, t in enumerate(texts)]  # one event's posts, minutes apart
+        for f, events in families
+        for e, _, at, texts in events
+    }
+    for family, events in families:
+        split = split_of(family)
+        for event, category, _, texts in events:
+            leads += [{"text": t, "category": category, "split": split, "family": family} for t in texts]
+            for a, b in itertools.combinations(items[family, event], 2):
+                pairs.append({"a": a, "b": b, "same": True, "split": split, "kind": "same event", "family": family})
+        for (e1, *_), (e2, *_) in itertools.combinations(events, 2):
+            cross = list(itertools.product(items[family, e1], items[family, e2]))
+            for a, b in rng.sample(cross, min(len(cross), 6 if e1 == events[0][0] else 3)):
+                pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "hard negative", "family": family})
+        others = [k for k in items if k[0] != family and split_of(k[0]) == split]
+        for _ in range(2):
+            a = rng.choice(items[family, events[0][0]])
+            b = rng.choice(items[rng.choice(others)])
+            pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "unrelated", "family": family})
+    for p in pairs[::2]:  # both orders appear: a matcher must not depend on which lead came first
+        p["a"], p["b"] = p["b"], p["a"]
+    return pairs, leads
+
+
+def main() -> None:
+    pairs, leads = build()
+    with (DATA / "dedup_blind.jsonl").open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
+    with (DATA / "category_blind.jsonl").open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(x, ensure_ascii=False) + "\n" for x in leads)
+    for split in ("tune", "heldout"):
+        part = [p for p in pairs if p["split"] == split]
+        print(
+            f"{split}: {len(part)} pairs ({sum(bool(p['same']) for p in part)} duplicates), "
+            f"{sum(x['split'] == split for x in leads)} leads"
+        )
+
+
+if __name__ == "__main__":
+    main()
