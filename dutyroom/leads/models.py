@@ -234,6 +234,9 @@ class LeadEvidence(models.Model):
     kind = models.CharField(max_length=10, choices=[("late", "迟报"), ("omitted", "漏报")])
     state = models.CharField(max_length=10, choices=EvidenceState.choices, default=EvidenceState.CANDIDATE)
     created_at = models.DateTimeField()
+    # The duty room that learned first and whose assessment the candidate belongs to: a town's code, or empty
+    # for the city's (rows from before duty rooms below the city read the same).
+    room = models.CharField(max_length=64, blank=True, default="", db_default="")
 
 
 class WatchKind(models.TextChoices):
