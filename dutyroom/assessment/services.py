@@ -240,7 +240,15 @@ def _evidence_use(lead: int | None, incident: Incident, unit: Unit, room: str) -
     """A finding raised on the lead intake's "who knew first" candidate (the lead intake's ``LeadEvidence``) takes it
     off the candidates list, by compare-and-set so it is used once. Returns the evidence id used."""
     if lead is None:
-        return None
+        # a candidate with no lead (a town reported before its unit): any finding about the unit on the
+        # incident at that level uses it
+        without = LeadEvidence.objects.filter(
+            lead__isnull=True, incident=incident, unit=unit, room=room, state=EvidenceState.CANDIDATE
+        ).first()
+        if without is None:
+            return None
+        LeadEvidence.objects.filter(pk=without.pk, state=EvidenceState.CANDIDATE).update(state=EvidenceState.RAISED)
+        return without.pk
     evidence = LeadEvidence.objects.filter(lead_id=lead, incident=incident, unit=unit, room=room).first()
     if evidence is None:
         return None

@@ -25,6 +25,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.leads.models import LeadEvidence
+from dutyroom.orgs.models import Unit
 from dutyroom.web import labels
 from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web.templatetags.dutyroom_web import local_dt
@@ -69,17 +70,34 @@ class AdoptionForm(forms.Form):
 def _finding_initial(request: HttpRequest) -> dict[str, object]:
     """Prefilled from a "lead came first" candidate (the findings page links here with its facts)."""
     initial: dict[str, object] = {k: request.GET.get(k) for k in ("incident", "unit", "kind", "lead")}
-    evidence = LeadEvidence.objects.filter(lead_id=request.GET.get("lead") or 0).select_related("lead").first()
-    if evidence is not None:
-        reported = (
-            _("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)}
-            if evidence.first_report_at
-            else _("单位当时尚未报告")
-        )
-        initial["evidence"] = _("市政府值班室于 %(at)s 经线索 #%(lead)s（%(title)s）获悉此事件；%(reported)s。") % {
+    lead, pk = request.GET.get("lead", ""), request.GET.get("evidence", "")
+    found = LeadEvidence.objects.select_related("lead")
+    if lead.isdigit():
+        evidence = found.filter(lead_id=int(lead), unit__code=request.GET.get("unit", "")).first()
+        evidence = evidence or found.filter(lead_id=int(lead)).order_by("id").first()
+    else:
+        evidence = found.filter(pk=int(pk), lead__isnull=True).first() if pk.isdigit() else None
+    if evidence is None:
+        return initial
+    reported = (
+        _("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)}
+        if evidence.first_report_at
+        else _("单位当时尚未报告")
+    )
+    room = Unit.objects.filter(code=evidence.room).first() if evidence.room else None
+    who = _("%(town)s值班室") % {"town": labels.unit_name(room)} if room is not None else _("市政府值班室")
+    if evidence.lead is not None:
+        initial["evidence"] = _("%(who)s于 %(at)s 经线索 #%(lead)s（%(title)s）获悉此事件；%(reported)s。") % {
+            "who": who,
             "at": local_dt(evidence.lead_received_at),
             "lead": evidence.lead_id,
             "title": evidence.lead.title,
+            "reported": reported,
+        }
+    else:
+        initial["evidence"] = _("%(who)s于 %(at)s 先于该单位向上级报告了此事件；%(reported)s。") % {
+            "who": who,
+            "at": local_dt(evidence.lead_received_at),
             "reported": reported,
         }
     return initial
