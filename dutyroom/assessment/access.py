@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dutyroom.accounts.models import User
 from dutyroom.assessment.models import Finding
@@ -128,13 +128,13 @@ def visible_findings(user: User) -> QuerySet[Finding]:
     such a finding on its stub (the finding, the unit's appeal, the incident named ``［工作秘密］`` by
     ``incidents.naming``) without being given the incident itself, so a finding can always be decided and the
     secret's need-to-know list does not grow for it. A town's duty room sees the findings it raised (about the
-    units it assesses); a unit its own."""
+    units it assesses) and those against the town; a unit its own."""
     qs = Finding.objects.select_related("incident", "unit", "raised_by", "appealed_by", "decided_by")
     if user.sees_whole_city:
         return qs
     local = user.local_duty_room
-    if local is not None:
-        return qs.filter(room=local.code)
+    if local is not None:  # the findings it raised, and those against its own town (as before)
+        return qs.filter(Q(room=local.code) | Q(unit_id=local.pk))
     if user.unit_id is None:
         return qs.none()
     return qs.filter(unit_id=user.unit_id)

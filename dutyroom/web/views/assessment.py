@@ -29,7 +29,14 @@ from dutyroom.assessment.access import (
 )
 from dutyroom.assessment.book import scoring_book
 from dutyroom.assessment.models import FindingKind, FindingState
-from dutyroom.assessment.notice import level_issuer, notice_content, notice_docx, notice_pdf, table_xlsx
+from dutyroom.assessment.notice import (
+    level_issuer,
+    notice_content,
+    notice_docx,
+    notice_pdf,
+    table_xlsx,
+    town_short_name,
+)
 from dutyroom.assessment.scores import assessment_for, monthly_on_time, unit_ledger
 from dutyroom.assessment.selectors import first_report_delays
 from dutyroom.assessment.services import APPELLANT_ROLES, finding_appeal, finding_decide, may_decide, may_raise
@@ -134,6 +141,7 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
             "chart": _charts(period, table.rows, units, level),
             "all_units": sees_all_units(user, level),
             "level": level,
+            "room_label": town_short_name(labels.unit_name(level.room)) if level.room is not None else "",
             "level_query": "" if level == CITY else f"&assessed_by={level.code}",
             "other_levels": _other_levels(user, level),
             "chases_recorded": table.chases_recorded,
@@ -161,6 +169,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
             "row": detail.row,
             "lines": detail.ledger.lines,
             "level": level,
+            "room_label": town_short_name(labels.unit_name(level.room)) if level.room is not None else "",
             "level_query": "" if level == CITY else f"&assessed_by={level.code}",
         },
     )
