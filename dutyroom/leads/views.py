@@ -110,6 +110,7 @@ def learned_from_leads(incident_id: int) -> list[dict[str, Any]]:
             "obligation": e.obligation_id,
             "kind": view["kind"],
             "state": e.state,
+            "room": e.room,
         }
         for e in rows
         for view in [evidence_view(e)]
