@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessment', '0002_finding_kind_late'),
+        ("assessment", "0002_finding_kind_late"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='adoption',
-            name='room',
-            field=models.CharField(blank=True, db_default='', default='', max_length=64),
+            model_name="adoption",
+            name="room",
+            field=models.CharField(blank=True, db_default="", default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='finding',
-            name='room',
-            field=models.CharField(blank=True, db_default='', default='', max_length=64),
+            model_name="finding",
+            name="room",
+            field=models.CharField(blank=True, db_default="", default="", max_length=64),
         ),
     ]

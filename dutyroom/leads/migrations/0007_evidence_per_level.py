@@ -5,31 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0005_issue9_occurred_index'),
-        ('leads', '0006_merge_raw_message_and_resign'),
-        ('obligations', '0009_obligation_owed_to'),
-        ('orgs', '0003_units_below_towns_duty_rooms_rules'),
+        ("incidents", "0005_issue9_occurred_index"),
+        ("leads", "0006_merge_raw_message_and_resign"),
+        ("obligations", "0009_obligation_owed_to"),
+        ("orgs", "0003_units_below_towns_duty_rooms_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='leadevidence',
-            name='room',
-            field=models.CharField(blank=True, db_default='', default='', max_length=64),
+            model_name="leadevidence",
+            name="room",
+            field=models.CharField(blank=True, db_default="", default="", max_length=64),
         ),
         migrations.AlterField(
-            model_name='leadevidence',
-            name='lead',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='leads.lead'),
+            model_name="leadevidence",
+            name="lead",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="evidence",
+                to="leads.lead",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadevidence',
-            constraint=models.UniqueConstraint(fields=('lead', 'unit'), name='evidence_once_per_lead_and_unit'),
+            model_name="leadevidence",
+            constraint=models.UniqueConstraint(fields=("lead", "unit"), name="evidence_once_per_lead_and_unit"),
         ),
         migrations.AddConstraint(
-            model_name='leadevidence',
-            constraint=models.UniqueConstraint(condition=models.Q(('lead__isnull', True)), fields=('incident', 'unit', 'room'), name='evidence_once_without_lead'),
+            model_name="leadevidence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("lead__isnull", True)),
+                fields=("incident", "unit", "room"),
+                name="evidence_once_without_lead",
+            ),
         ),
     ]
