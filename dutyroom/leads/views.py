@@ -33,6 +33,7 @@ def evidence_view(evidence: LeadEvidence) -> dict[str, Any]:
         "obligation": evidence.obligation_id,
         "kind": "late" if first else "omitted",
         "state": evidence.state,
+        "room": evidence.room,  # the duty room that learned first: a town's code, empty for the city's
     }
 
 

@@ -63,6 +63,7 @@ def test_a_lead_the_town_verified_makes_its_silent_village_a_candidate_in_the_to
     town_findings = page("shaxi-duty", "/findings/")
     assert 'id="evidence-candidates"' in town_findings and f"unit={VILLAGE}" in town_findings
     assert 'id="evidence-candidates"' not in page("duty-officer", "/findings/")
+    assert "沙溪镇值班室于" in page("shaxi-duty", f"/leads/{lead.json_body['id']}/")  # not "the city learned"
     # the board's 线索在先 label holds at both levels
     assert "线索在先" in page("shaxi-duty", "/") and "线索在先" in page("duty-officer", "/")
 
