@@ -260,6 +260,8 @@ class FindingOut(Schema):
     appeal_open: bool
     appeal: AppealOut | None
     decision: DecisionOut | None
+    assessed_by: str
+    """The duty room whose assessment the finding counts in (``duty-room`` or a town's code)."""
 
 
 class AdoptionOut(Schema):
@@ -269,6 +271,8 @@ class AdoptionOut(Schema):
     by: str
     note: str
     recorded_at: Time | None
+    assessed_by: str
+    """The duty room whose assessment the adoption counts in (``duty-room`` or a town's code)."""
     recorded_by: str | None
 
 
@@ -313,6 +317,9 @@ class AssessmentRowOut(Schema):
     points: list[PointOut]
     period: str
     closes_at: str
+    assessed_by: str
+    """The duty room whose assessment this is (``duty-room`` for the city's, else a town's code): scored on the
+    clocks owed to it and the findings and adoptions it recorded."""
 
 
 # ---- leads and public opinion ----

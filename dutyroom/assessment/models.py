@@ -46,6 +46,9 @@ class Finding(models.Model):
     report = models.OneToOneField(
         "reports.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="finding"
     )
+    # The duty room whose assessment it counts in (分级管理): the code of a town's duty room for a finding that
+    # room raised against a unit below it; empty for the city's, so rows from before levels read the same.
+    room = models.CharField(max_length=64, blank=True, default="", db_default="")
     raised_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField()
     appeal_due_at = models.DateTimeField()
@@ -77,6 +80,8 @@ class Adoption(models.Model):
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="adoptions")
     by = models.CharField(max_length=20, choices=AdoptionLevel.choices)
     note = models.TextField(blank=True)
+    # The duty room whose assessment it counts in: a town's code, or empty for the city's (as on a finding).
+    room = models.CharField(max_length=64, blank=True, default="", db_default="")
     recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

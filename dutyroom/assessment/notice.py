@@ -4,6 +4,9 @@
 The wording is computed once (``notice_content``) so the Word and PDF drafts always say the same: title,
 document number, period, ranking per peer group, commended units, criticised units with the facts
 (incident, delay, finding) taken from their ledgers, and the signature block. The office edits and issues it.
+
+A town's duty room issues its own (分级管理): the same document over its own assessment (the units that report
+to it, scored on the clocks owed to it), titled, addressed and signed by the town (``LevelWording``).
 """
 
 from __future__ import annotations
@@ -19,11 +22,68 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from dutyroom.assessment.access import Level
 from dutyroom.assessment.scores import Assessment, UnitRow
 from dutyroom.assessment.scores import commended as commended_rows
 from dutyroom.common.timefmt import LOCAL
 
 GROUP_NAMES = {"territorial": "镇（区）、街道", "department": "市各有关部门"}
+#: A town's peer groups (``scores.peer_group`` at a town's level).
+TOWN_GROUP_NAMES = {"territorial": "各村（社区）", "department": "辖区企业、站所"}
+SHEET_NAMES = {"territorial": "镇（区）、街道", "department": "部门"}
+TOWN_SHEET_NAMES = {"territorial": "村、社区", "department": "企业、站所"}
+
+
+@dataclass(frozen=True)
+class LevelWording:
+    """Who issues the notice, to whom, and in whose name: the city's office, or a town's duty room."""
+
+    title_prefix: str
+    addressees: str
+    assessor: str
+    scope: str
+    groups: dict[str, str]
+
+
+CITY_WORDING = LevelWording(
+    title_prefix="",
+    addressees="各镇人民政府，太仓港经济技术开发区、太仓高新区、科教新城、旅游度假区管委会，娄东街道办事处，"
+    "市各有关部门和单位：",
+    assessor="市政府办公室",
+    scope="各地各部门",
+    groups=GROUP_NAMES,
+)
+
+
+def town_short_name(name: str) -> str:
+    """沙溪镇人民政府 → 沙溪镇: the town as a title names it."""
+    for suffix in ("人民政府", "办事处", "管委会", "管理委员会"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
+def level_wording(level: Level) -> LevelWording:
+    if level.room is None:
+        return CITY_WORDING
+    town = town_short_name(level.room.name)
+    return LevelWording(
+        title_prefix=town,
+        addressees="各村（居）民委员会，辖区各有关企业和单位：",
+        assessor=f"{town}值班室",
+        scope="本镇各村（社区）、企业",
+        groups=TOWN_GROUP_NAMES,
+    )
+
+
+def level_issuer(level: Level) -> tuple[str, str]:
+    """The issuer's name and the document number's prefix (the office edits the number before issuing)."""
+    if level.room is None:
+        return "太仓市人民政府办公室", "太政办考"
+    town = town_short_name(level.room.name)
+    return level.room.name, f"{town.removesuffix('镇')}政办考"
+
+
 FONT = "SimSun"
 HEADERS = ("名次", "单位", "得分", "等次", "首报及时率", "迟报/缺报")
 
@@ -64,26 +124,26 @@ def _facts(row: UnitRow) -> list[str]:
 
 
 def notice_content(assessment: Assessment, *, number: str, issuer: str, now: datetime) -> Notice:
-    """The notice's wording; ``assessment`` must carry points (``with_points=True``)."""
+    """The notice's wording; ``assessment`` must carry points (``with_points=True``). Worded for its level."""
     label = assessment.period.label_zh()
+    wording = level_wording(assessment.level)
     order = ["一", "二"]
     groups: list[tuple[str, list[tuple[str, ...]]]] = []
     for group in ("territorial", "department"):
         rows = [r for r in assessment.rows if r.group == group]
         if rows:
-            groups.append((f"{order[len(groups)]}、{GROUP_NAMES[group]}考评排名", [_cells(r) for r in rows]))
+            groups.append((f"{order[len(groups)]}、{wording.groups[group]}考评排名", [_cells(r) for r in rows]))
     # both lists from the same rows: a criticised unit is never commended (scores.commended)
     commended = [r.unit.name for r in commended_rows(assessment.rows)]
     criticised = [
         (f"{r.unit.name}（得分 {r.score.normalize():f}）", _facts(r)) for r in assessment.rows if r.criticised
     ]
     return Notice(
-        title=f"关于{label}突发事件信息报送工作情况的通报",
+        title=f"{wording.title_prefix}关于{label}突发事件信息报送工作情况的通报",
         number=number,
-        addressees="各镇人民政府，太仓港经济技术开发区、太仓高新区、科教新城、旅游度假区管委会，娄东街道办事处，"
-        "市各有关部门和单位：",
-        intro=f"根据《市政府办公室关于进一步加强突发事件信息报告工作的通知》要求，市政府办公室对各地各部门{label}"
-        "突发事件信息报送工作进行了考评（演练事件不计入），现将有关情况通报如下。",
+        addressees=wording.addressees,
+        intro=f"根据《市政府办公室关于进一步加强突发事件信息报告工作的通知》要求，{wording.assessor}对"
+        f"{wording.scope}{label}突发事件信息报送工作进行了考评（演练事件不计入），现将有关情况通报如下。",
         groups=groups,
         commended=commended,
         criticised=criticised,
@@ -174,7 +234,8 @@ def table_xlsx(assessment: Assessment) -> bytes:
         "违规渠道",
         "采用",
     )
-    for group, title in (("territorial", "镇（区）、街道"), ("department", "部门")):
+    sheets = SHEET_NAMES if assessment.level.room is None else TOWN_SHEET_NAMES
+    for group, title in sheets.items():
         sheet = workbook.create_sheet(title)
         sheet.append(columns)
         for r in (row for row in assessment.rows if row.group == group):

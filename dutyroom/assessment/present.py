@@ -9,6 +9,7 @@ from typing import Any
 from dutyroom.assessment.models import Adoption, Finding
 from dutyroom.assessment.scores import UnitRow
 from dutyroom.common.timefmt import iso_local
+from dutyroom.orgs.models import CITY_DUTY_ROOM
 from dutyroom.rules.scoring import LedgerLine
 
 
@@ -48,6 +49,7 @@ def finding_view(finding: Finding, now: datetime) -> dict[str, Any]:
         }
         if finding.decided_at
         else None,
+        "assessed_by": finding.room or CITY_DUTY_ROOM,
     }
 
 
@@ -60,6 +62,7 @@ def adoption_view(adoption: Adoption) -> dict[str, Any]:
         "note": adoption.note,
         "recorded_at": iso_local(adoption.recorded_at),
         "recorded_by": adoption.recorded_by.username if adoption.recorded_by else None,
+        "assessed_by": adoption.room or CITY_DUTY_ROOM,
     }
 
 

@@ -3,6 +3,10 @@ the ledger of points that explains each score.
 
 The table's scores come from aggregate counts (``score_from_counts``); a ledger comes from the facts
 (``ledger``). The rules core proves the two agree; ``tests/assessment`` checks it end to end.
+
+Every table is at one level (``access.Level``): the city's, or a town duty room's over the units that report to
+it, with the same scoring rules over the clocks owed to that duty room and the findings and adoptions it
+recorded.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from django.db.models import Count
 from dutyroom.accounts.models import User
 from dutyroom.alerts.models import Chase
 from dutyroom.assessment import selectors
-from dutyroom.assessment.access import assessed_units
+from dutyroom.assessment.access import CITY, Level, assessed_units
 from dutyroom.assessment.book import scoring_book
 from dutyroom.common.timefmt import LOCAL
-from dutyroom.orgs.models import Unit
+from dutyroom.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from dutyroom.rules.periods import Period
 from dutyroom.rules.scoring import (
     FIRST_REPORT_KINDS,
@@ -41,13 +45,25 @@ from dutyroom.rules.scoring_book import GradeBand
 _FIRST = {k.value for k in FIRST_REPORT_KINDS}
 
 
-def chase_counts_hook(period: Period, unit_ids: list[int]) -> dict[int, int] | None:
+#: Kinds ranked together at a town's level: its villages and communities; enterprises and stations apart.
+LOCAL_TERRITORIAL_KINDS = frozenset({UnitKind.VILLAGE, UnitKind.COMMUNITY})
+
+
+def peer_group(unit: Unit, level: Level = CITY) -> str:
+    """Who is ranked with whom: at the city, territorial units (towns, zones, subdistricts) apart from
+    departments; at a town, villages and communities apart from enterprises and stations."""
+    kinds = TERRITORIAL_KINDS if level.is_city else LOCAL_TERRITORIAL_KINDS
+    return "territorial" if unit.kind in kinds else "department"
+
+
+def chase_counts_hook(period: Period, unit_ids: list[int], room: str = "") -> dict[int, int] | None:
     """催报 per unit in the period (local dates), shown beside the score and not scored; chases about
-    exercise incidents are left out like everything else about drills. One aggregate over the chase table."""
+    exercise incidents are left out like everything else about drills. One aggregate over the chase table;
+    at a level, the chases about clocks owed to its duty room."""
     start = datetime.combine(period.start, time.min, tzinfo=LOCAL)
     end = datetime.combine(period.end, time.min, tzinfo=LOCAL)
     counted = (
-        Chase.objects.filter(unit_id__in=unit_ids, at__gte=start, at__lt=end)
+        Chase.objects.filter(unit_id__in=unit_ids, at__gte=start, at__lt=end, obligation__owed_to=room)
         .exclude(obligation__incident__exercise=True)
         .values("unit_id")
         .annotate(n=Count("id"))
@@ -152,24 +168,33 @@ class Assessment:
     rows: list[UnitRow]
     closed_at: datetime
     chases_recorded: bool
+    level: Level = CITY
 
 
 def assessment_for(
-    period: Period, units: Iterable[Unit], now: datetime, *, with_points: bool = False, viewer: User | None = None
+    period: Period,
+    units: Iterable[Unit],
+    now: datetime,
+    *,
+    with_points: bool = False,
+    viewer: User | None = None,
+    level: Level = CITY,
 ) -> Assessment:
-    """Every unit's row for ``period``; ``with_points`` adds each unit's ledger (and takes the score from it),
-    its lines naming incidents as they may be named to ``viewer`` (``None`` for a circulating document)."""
+    """Every unit's row for ``period`` at ``level``; ``with_points`` adds each unit's ledger (and takes the score
+    from it), its lines naming incidents as they may be named to ``viewer`` (``None`` for a circulating
+    document)."""
     book = scoring_book()
     units = list(units)
     ids = [u.pk for u in units]
-    obligations = selectors.obligation_counts(period, book, ids, now)
-    findings = selectors.finding_counts(period, book, ids)
-    adoptions = selectors.adoption_counts(period, book, ids)
+    room = level.owed_to
+    obligations = selectors.obligation_counts(period, book, ids, now, room=room)
+    findings = selectors.finding_counts(period, book, ids, room)
+    adoptions = selectors.adoption_counts(period, book, ids, room)
     counts = selectors.fact_counts(period, book, obligations, findings, adoptions)
     rows = {}
     for unit in units:
         score = score_from_counts(book, period, counts.get(unit.pk, {}))
-        rows[unit.pk] = UnitRow(unit, unit.peer_group, score, grade_for(book, period, score))
+        rows[unit.pk] = UnitRow(unit, peer_group(unit, level), score, grade_for(book, period, score))
     for entry in obligations:
         _tally(rows[entry["unit_id"]], entry)
     for entry in findings:
@@ -178,11 +203,11 @@ def assessment_for(
         rows[entry["unit_id"]].adopted += entry["n"]
     closed_at = period_closes_at(book, period)
     if with_points:
-        facts = selectors.ledger_facts(period, book, ids, now, closed_at, viewer)
+        facts = selectors.ledger_facts(period, book, ids, now, closed_at, viewer, room)
         for unit_id, row in rows.items():
             explained = ledger(book, period, facts.get(unit_id, []), closed_at)
             row.points, row.score, row.grade = explained.lines, explained.score, explained.grade
-    chases = chase_counts_hook(period, ids)
+    chases = chase_counts_hook(period, ids, room)
     for row in rows.values():
         row.findings["late"] = row.first_reports["late"]
         row.chases = None if chases is None else chases.get(row.unit.pk, 0)
@@ -191,7 +216,7 @@ def assessment_for(
     for unit_id, rank in ranks.items():
         rows[unit_id].rank = rank
     ordered = sorted(rows.values(), key=lambda r: (r.group != "territorial", r.rank, r.unit.pk))
-    return Assessment(period, ordered, closed_at, chases is not None)
+    return Assessment(period, ordered, closed_at, chases is not None, level)
 
 
 @dataclass
@@ -202,24 +227,29 @@ class UnitLedger:
     peers: int
 
 
-def unit_ledger(period: Period, unit: Unit, now: datetime, viewer: User | None = None) -> UnitLedger:
-    """One unit's row with its rank among its peers, every line of its score, and its median delay."""
-    peers = [u for u in assessed_units() if u.peer_group == unit.peer_group]
-    table = assessment_for(period, peers, now, with_points=False)
+def unit_ledger(
+    period: Period, unit: Unit, now: datetime, viewer: User | None = None, level: Level = CITY
+) -> UnitLedger:
+    """One unit's row at ``level`` with its rank among its peers, every line of its score, and its median
+    delay."""
+    group = peer_group(unit, level)
+    peers = [u for u in assessed_units(level) if peer_group(u, level) == group]
+    table = assessment_for(period, peers, now, with_points=False, level=level)
     row = next(r for r in table.rows if r.unit.pk == unit.pk)
     book = scoring_book()
-    facts = selectors.ledger_facts(period, book, [unit.pk], now, table.closed_at, viewer)
+    facts = selectors.ledger_facts(period, book, [unit.pk], now, table.closed_at, viewer, level.owed_to)
     explained = ledger(book, period, facts.get(unit.pk, []), table.closed_at)
     row.points = explained.lines
-    delays = selectors.late_first_report_seconds(period, book, unit.pk)
+    delays = selectors.late_first_report_seconds(period, book, unit.pk, level.owed_to)
     return UnitLedger(row, explained, median(delays), len(peers))
 
 
-def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime) -> list[dict[str, Any]]:
+def monthly_on_time(period: Period, units: Iterable[Unit], now: datetime, room: str = "") -> list[dict[str, Any]]:
     """On-time rate of first reports per month of ``period`` (all units together), for the chart."""
     book = scoring_book()
     totals: dict[int, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "missing": 0, "forbidden": 0})
-    for entry in selectors.obligation_counts(period, book, [u.pk for u in units], now, by_month=True):
+    ids = [u.pk for u in units]
+    for entry in selectors.obligation_counts(period, book, ids, now, by_month=True, room=room):
         if entry["kind"] in _FIRST:
             for key in ("on_time", "late", "missing", "forbidden"):
                 totals[entry["month"]][key] += entry[key]

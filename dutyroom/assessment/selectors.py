@@ -7,6 +7,9 @@ findings, adoptions, waivers after the close), never the clocks that were met.
 
 A clock, finding or adoption belongs to the month its incident occurred in (local time); a verification
 request about no incident belongs to the month it was asked. Exercise incidents never count.
+
+Every query is at one level (分级管理): ``room`` is the duty room assessing (a town's code, empty for the
+city's); clocks count when they are owed to it, findings and adoptions when it recorded them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dutyroom.accounts.models import User
 from dutyroom.assessment.models import Adoption, Finding, FindingState
 from dutyroom.incidents.naming import incident_names_by_id
 from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import LOCAL_KINDS
 from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.rules.periods import Period, month_of
 from dutyroom.rules.scoring import (
@@ -76,12 +80,14 @@ def segment_starts(period: Period, book: ScoringBook) -> list[date]:
     return starts
 
 
-def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[QuerySet[Obligation]]:
+def period_obligations(
+    period: Period, book: ScoringBook, unit_ids: Iterable[int], room: str = ""
+) -> list[QuerySet[Obligation]]:
     """Scored clocks of the period, as two queries that each stay simple for the planner: clocks of incidents
     that occurred in it (an inner join and plain column comparisons), and verification clocks about no
     incident, by the time they were asked. Each row carries ``moment``, the instant that places it."""
     start, end = period.bounds(book.tzinfo)
-    base = Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids))
+    base = Obligation.objects.filter(kind__in=SCORED_KINDS, unit_id__in=list(unit_ids), owed_to=room)
     about_incident = base.filter(
         incident__occurred_at__gte=start, incident__occurred_at__lt=end, incident__exercise=False
     ).annotate(moment=F("incident__occurred_at"))
@@ -92,7 +98,13 @@ def period_obligations(period: Period, book: ScoringBook, unit_ids: Iterable[int
 
 
 def obligation_counts(
-    period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, *, by_month: bool = False
+    period: Period,
+    book: ScoringBook,
+    unit_ids: Iterable[int],
+    now: datetime,
+    *,
+    by_month: bool = False,
+    room: str = "",
 ) -> list[dict[str, Any]]:
     """Per unit, kind and scoring segment (or month, for charts): clocks met on time, met in time over a
     forbidden channel (no credit), late, missing, and the worst delay. ``month`` in each row indexes
@@ -100,7 +112,7 @@ def obligation_counts(
     A (unit, kind, month) may appear twice (once per query); consumers add rows up."""
     index = _month_index(period, book) if by_month else _segment_index(period, book, "moment")
     rows: list[dict[str, Any]] = []
-    for qs in period_obligations(period, book, unit_ids):
+    for qs in period_obligations(period, book, unit_ids, room):
         rows += _dicts(
             qs.annotate(month=index)
             .values("unit_id", "kind", "month")
@@ -157,11 +169,12 @@ def _incident_in(period: Period, book: ScoringBook) -> Q:
     return Q(incident__occurred_at__gte=start, incident__occurred_at__lt=end, incident__exercise=False)
 
 
-def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
+def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], room: str = "") -> list[dict[str, Any]]:
     return _dicts(
         Finding.objects.filter(
             _incident_in(period, book),
             unit_id__in=list(unit_ids),
+            room=room,
             state=FindingState.UPHELD,
             kind__in=list(FINDING_FACTS),
         )
@@ -172,9 +185,9 @@ def finding_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -
     )
 
 
-def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) -> list[dict[str, Any]]:
+def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int], room: str = "") -> list[dict[str, Any]]:
     return _dicts(
-        Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids))
+        Adoption.objects.filter(_incident_in(period, book), unit_id__in=list(unit_ids), room=room)
         .annotate(month=_segment_index(period, book, "incident__occurred_at"))
         .values("unit_id", "by", "month")
         .annotate(n=Count("id"))
@@ -182,7 +195,9 @@ def adoption_counts(period: Period, book: ScoringBook, unit_ids: Iterable[int]) 
     )
 
 
-def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime) -> dict[str, int]:
+def first_report_delays(
+    period: Period, book: ScoringBook, unit_ids: Iterable[int], now: datetime, room: str = ""
+) -> dict[str, int]:
     """How late first reports were, bucketed (for the distribution chart), in one aggregate query."""
     buckets: dict[str, Any] = {"on_time": Count("id", filter=Q(state=ObligationState.MET))}
     lower = 0
@@ -194,7 +209,7 @@ def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[in
     buckets["gt"] = Count("id", filter=Q(state=ObligationState.LATE, late_by_seconds__gt=lower))
     buckets["missing"] = Count("id", filter=_missing(now))
     totals: dict[str, int] = defaultdict(int)
-    for qs in period_obligations(period, book, unit_ids):
+    for qs in period_obligations(period, book, unit_ids, room):
         first = qs.filter(kind__in=["first_report", "phone_report", "written_report"])
         for key, value in first.aggregate(**buckets).items():
             totals[key] += int(value or 0)
@@ -204,11 +219,11 @@ def first_report_delays(period: Period, book: ScoringBook, unit_ids: Iterable[in
     return dict(totals)
 
 
-def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int) -> list[int]:
+def late_first_report_seconds(period: Period, book: ScoringBook, unit_id: int, room: str = "") -> list[int]:
     """One unit's first-report delays (for its median); a unit has at most a few hundred a year."""
     return [
         int(v)
-        for qs in period_obligations(period, book, [unit_id])
+        for qs in period_obligations(period, book, [unit_id], room)
         for v in qs.filter(
             kind__in=["first_report", "phone_report", "written_report"], state=ObligationState.LATE
         ).values_list("late_by_seconds", flat=True)
@@ -223,13 +238,28 @@ def _obligation_reason(row: dict[str, Any], missing: bool, names: dict[int, str]
     what = ObligationKind(row["kind"]).label_zh
     title = names.get(row["incident_id"]) or "（无关联事件的核实请求）"
     if missing:
-        return f"{title}：{what}缺报（超过时限仍未报送）"
+        return f"{title}：{what}缺报（超过时限仍未报送）{_passed_on(row)}"
     minutes = (row["late_by_seconds"] or 0) // 60
-    return f"{title}：{what}迟报 {minutes} 分钟"
+    return f"{title}：{what}迟报 {minutes} 分钟{_passed_on(row)}"
+
+
+def _passed_on(row: dict[str, Any]) -> str:
+    """A town's own clock to the city on an incident of a unit below it (the chain of clocks): the ledger says
+    whose incident it was, since the town is scored for passing it on, not for the village's own report."""
+    below = row["incident__unit__kind"] in LOCAL_KINDS and row["incident__unit_id"] != row["unit_id"]
+    if not below or row["kind"] == ObligationKind.VERIFICATION_REPLY:
+        return ""
+    return f"（下级单位{row['incident__unit__name']}的事件，本级未按时上报）"
 
 
 def _obligation_facts(
-    period: Period, book: ScoringBook, unit_ids: list[int], now: datetime, closed_at: datetime, viewer: User | None
+    period: Period,
+    book: ScoringBook,
+    unit_ids: list[int],
+    now: datetime,
+    closed_at: datetime,
+    viewer: User | None,
+    room: str,
 ) -> Iterable[tuple[int, Fact]]:
     waived_after_close = Q(state=ObligationState.WAIVED, due_at__lte=closed_at, waived_at__gt=closed_at)
     fields = (
@@ -242,11 +272,14 @@ def _obligation_facts(
         "waived_at",
         "waived_reason",
         "incident_id",
+        "incident__unit_id",
+        "incident__unit__kind",
+        "incident__unit__name",
         "moment",
     )
     rows = [
         row
-        for qs in period_obligations(period, book, unit_ids)
+        for qs in period_obligations(period, book, unit_ids, room)
         for row in qs.filter(Q(state=ObligationState.LATE) | _missing(now) | waived_after_close)
         .values(*fields)
         .order_by("moment", "id")
@@ -273,12 +306,16 @@ def _obligation_facts(
 
 
 def _finding_facts(
-    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None, room: str
 ) -> Iterable[tuple[int, Fact]]:
     # an upheld 迟报 finding formalises a late clock, which already scores: it is never counted twice
     rows = list(
         Finding.objects.filter(
-            _incident_in(period, book), unit_id__in=unit_ids, state=FindingState.UPHELD, kind__in=list(FINDING_FACTS)
+            _incident_in(period, book),
+            unit_id__in=unit_ids,
+            room=room,
+            state=FindingState.UPHELD,
+            kind__in=list(FINDING_FACTS),
         )
         .values("id", "unit_id", "kind", "decided_at", "decision_reason", "incident_id", "incident__occurred_at")
         .order_by("incident__occurred_at", "id")
@@ -301,10 +338,10 @@ def _finding_facts(
 
 
 def _adoption_facts(
-    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None
+    period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None, room: str
 ) -> Iterable[tuple[int, Fact]]:
     rows = list(
-        Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids)
+        Adoption.objects.filter(_incident_in(period, book), unit_id__in=unit_ids, room=room)
         .values("id", "unit_id", "by", "recorded_at", "incident_id", "incident__occurred_at")
         .order_by("incident__occurred_at", "id")
     )
@@ -332,15 +369,16 @@ def ledger_facts(
     now: datetime,
     closed_at: datetime,
     viewer: User | None = None,
+    room: str = "",
 ) -> dict[int, list[Fact]]:
     """Every fact that moves a score, grouped by unit; each line names its incident as ``incidents.naming``
     names it to ``viewer`` (``None``: a document that circulates, where a work secret is never named)."""
     ids = list(unit_ids)
     grouped: dict[int, list[Fact]] = defaultdict(list)
     for source in (
-        _obligation_facts(period, book, ids, now, closed_at, viewer),
-        _finding_facts(period, book, ids, viewer),
-        _adoption_facts(period, book, ids, viewer),
+        _obligation_facts(period, book, ids, now, closed_at, viewer, room),
+        _finding_facts(period, book, ids, viewer, room),
+        _adoption_facts(period, book, ids, viewer, room),
     ):
         for unit_id, fact in source:
             grouped[unit_id].append(fact)

@@ -4,6 +4,10 @@ forbidden-channel findings from reports that carry the mark.
 Each is one transaction with its audit row (shown on the incident's history) and an outbox event for the
 unit concerned. State changes are compare-and-set on the finding's state, so two assessors clicking at once
 get one decision and one 409.
+
+A town's duty room raises findings and records adoptions about the units it assesses (分级管理); they are
+stored with its code (``room``) and count in the town's assessment only. The town's duty leader decides them,
+as the assessor decides the city's (the assessor, who sees every level, may decide them too).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from dutyroom.accounts.models import Role, User
-from dutyroom.assessment.access import ASSESSED_KINDS
+from dutyroom.assessment.access import ASSESSED_KINDS, CITY, Level, assessed_units
 from dutyroom.assessment.book import scoring_book
 from dutyroom.assessment.models import (
     CLOCK_KINDS,
@@ -44,16 +48,47 @@ APPELLANT_ROLES = frozenset({Role.UNIT_LEADER, Role.UNIT_REPORTER})
 DECIDER_ROLES = frozenset({Role.ASSESSOR})
 
 
-def _may_raise(actor: User) -> bool:
-    return actor.is_duty_room or actor.role == Role.ASSESSOR
+def may_raise(actor: User) -> bool:
+    return actor.is_duty_room or actor.role == Role.ASSESSOR or actor.local_duty_room is not None
 
 
-def _assessed_unit(code: str, errors: Errors) -> Unit | None:
+def _raising_level(actor: User) -> Level:
+    """The level a finding or adoption is recorded at: the actor's town duty room, else the city's."""
+    local = actor.local_duty_room
+    return Level(local) if local is not None else CITY
+
+
+def _assessed_unit(code: str, errors: Errors, level: Level) -> Unit | None:
     unit = unit_for_code(code, errors)
-    if unit is not None and unit.kind not in ASSESSED_KINDS:
+    if unit is None:
+        return None
+    if level.is_city and unit.kind not in ASSESSED_KINDS:
         errors.add("unit", "该单位不参加考评（只考评镇、区、街道和部门）", "this unit is not assessed")
         return None
+    if not level.is_city and not assessed_units(level).filter(pk=unit.pk).exists():
+        errors.add(
+            "unit",
+            "该单位不由本级值班室考评（只考评向本级报告的村、社区、企业和站所）",
+            "this unit is not assessed by this duty room (only units reporting to it)",
+        )
+        return None
     return unit
+
+
+def _room_unit(finding: Finding) -> Unit:
+    """The duty room a finding's appeal and decision are told to: the town's that raised it, or the city's."""
+    if finding.room:
+        room = Unit.objects.filter(code=finding.room).first()
+        if room is not None:
+            return room
+    return duty_room_unit()
+
+
+def may_decide(actor: User, finding: Finding) -> bool:
+    if actor.role in DECIDER_ROLES:
+        return True
+    local = actor.local_duty_room
+    return bool(finding.room) and actor.role == Role.DUTY_LEADER and local is not None and local.code == finding.room
 
 
 def _refuse_exercise(incident: Incident) -> None:
@@ -149,7 +184,7 @@ class FindingInput:
 def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: datetime) -> Finding:
     """The duty room or the assessor records 漏报/谎报/瞒报 against a unit, with evidence; the unit is told
     and may appeal until the end of the rulebook's appeal window."""
-    if not _may_raise(actor):
+    if not may_raise(actor):
         raise Forbidden("只有值班室或考评人员可以认定", "only the duty room or the assessor may raise a finding")
     errors = Errors()
     if data.kind not in RAISED_KINDS:
@@ -159,7 +194,8 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
             "kind must be late, omitted, false or concealed",
         )
     check_text(errors, "evidence", data.evidence, required=True, max_length=20000)
-    unit = _assessed_unit(data.unit, errors)
+    level = _raising_level(actor)
+    unit = _assessed_unit(data.unit, errors, level)
     if unit is not None:
         _require_involved(incident, unit, errors)
     errors.raise_if_any()
@@ -174,11 +210,12 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
             kind=data.kind,
             evidence=data.evidence.strip(),
             lead_id=data.lead,
+            room=level.owed_to,
             raised_by=actor,
             raised_at=now,
             appeal_due_at=_appeal_due(now),
         )
-        used = _evidence_use(data.lead, incident, unit)
+        used = _evidence_use(data.lead, incident, unit, level.owed_to)
         _audit(
             finding,
             actor=actor,
@@ -188,6 +225,7 @@ def finding_raise(*, actor: User, incident: Incident, data: FindingInput, now: d
             evidence=finding.evidence[:500],
             lead=data.lead,
             lead_evidence=used,
+            **({} if level.is_city else {"room": level.code}),
         )
         _notify(finding, units=[unit], now=now, step="raised")
     return finding
@@ -198,12 +236,20 @@ def _fresh(finding: Finding) -> Finding:
     return Finding.objects.select_related("incident", "unit").get(pk=finding.pk)
 
 
-def _evidence_use(lead: int | None, incident: Incident, unit: Unit) -> int | None:
+def _evidence_use(lead: int | None, incident: Incident, unit: Unit, room: str) -> int | None:
     """A finding raised on the lead intake's "who knew first" candidate (the lead intake's ``LeadEvidence``) takes it
     off the candidates list, by compare-and-set so it is used once. Returns the evidence id used."""
     if lead is None:
-        return None
-    evidence = LeadEvidence.objects.filter(lead_id=lead, incident=incident, unit=unit).first()
+        # a candidate with no lead (a town reported before its unit): any finding about the unit on the
+        # incident at that level uses it
+        without = LeadEvidence.objects.filter(
+            lead__isnull=True, incident=incident, unit=unit, room=room, state=EvidenceState.CANDIDATE
+        ).first()
+        if without is None:
+            return None
+        LeadEvidence.objects.filter(pk=without.pk, state=EvidenceState.CANDIDATE).update(state=EvidenceState.RAISED)
+        return without.pk
+    evidence = LeadEvidence.objects.filter(lead_id=lead, incident=incident, unit=unit, room=room).first()
     if evidence is None:
         return None
     LeadEvidence.objects.filter(pk=evidence.pk, state=EvidenceState.CANDIDATE).update(state=EvidenceState.RAISED)
@@ -212,8 +258,10 @@ def _evidence_use(lead: int | None, incident: Incident, unit: Unit) -> int | Non
 
 def lead_evidence_dismiss(*, actor: User, evidence: LeadEvidence, reason: str, now: datetime) -> LeadEvidence:
     """The assessor (or duty room) decides a "lead came first" candidate is no finding, with a reason."""
-    if not _may_raise(actor):
+    if not may_raise(actor):
         raise Forbidden("只有值班室或考评人员可以处理", "only the duty room or the assessor may dismiss evidence")
+    if evidence.room != _raising_level(actor).owed_to and not actor.sees_whole_city:
+        raise Forbidden("该候选属于其他值班室", "this candidate belongs to another duty room")
     errors = Errors()
     check_text(errors, "reason", reason, required=True, max_length=2000)
     errors.raise_if_any()
@@ -267,19 +315,19 @@ def finding_appeal(*, actor: User, finding: Finding, text: str, now: datetime) -
             appealed_at=now,
         )
         _audit(finding, actor=actor, action="finding.appeal", now=now, text=finding.appeal_text[:500])
-        _notify(finding, units=[duty_room_unit()], now=now, step="appealed")
+        _notify(finding, units=[_room_unit(finding)], now=now, step="appealed")
     return finding
 
 
 def finding_decide(*, actor: User, finding: Finding, upheld: bool, reason: str, now: datetime) -> Finding:
     """The assessor upholds or rejects, with a reason. An unanswered finding waits for its window to close,
     so a unit is never judged before it could reply."""
-    if actor.role not in DECIDER_ROLES:
+    finding = _fresh(finding)
+    if not may_decide(actor, finding):
         raise Forbidden("只有考评人员可以作出决定", "only the assessor may decide a finding")
     errors = Errors()
     check_text(errors, "reason", reason, required=True, max_length=20000)
     errors.raise_if_any()
-    finding = _fresh(finding)
     if finding.state == FindingState.OPEN and now < finding.appeal_due_at:
         raise Conflict("申诉期未满，单位尚可申诉", "the unit may still appeal; decide after the appeal window")
     state = FindingState.UPHELD if upheld else FindingState.REJECTED
@@ -293,7 +341,7 @@ def finding_decide(*, actor: User, finding: Finding, upheld: bool, reason: str, 
             decision_reason=reason.strip(),
         )
         _audit(finding, actor=actor, action="finding.decide", now=now, upheld=upheld, reason=finding.decision_reason)
-        _notify(finding, units=[finding.unit, duty_room_unit()], now=now, step="decided")
+        _notify(finding, units=[finding.unit, _room_unit(finding)], now=now, step="decided")
     return finding
 
 
@@ -306,7 +354,7 @@ class AdoptionInput:
 
 def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now: datetime) -> Adoption:
     """Suzhou, Jiangsu or the State Council used the unit's information (采用): points for the unit."""
-    if not _may_raise(actor):
+    if not may_raise(actor):
         raise Forbidden("只有值班室或考评人员可以登记采用", "only the duty room or the assessor may record adoptions")
     errors = Errors()
     if data.by not in AdoptionLevel.values:
@@ -314,7 +362,8 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
             "by", "取值无效，可选：suzhou, jiangsu, state_council", "by must be suzhou, jiangsu or state_council"
         )
     check_text(errors, "note", data.note, max_length=2000)
-    unit = _assessed_unit(data.unit, errors)
+    level = _raising_level(actor)
+    unit = _assessed_unit(data.unit, errors, level)
     if unit is not None:
         _require_involved(incident, unit, errors)
     errors.raise_if_any()
@@ -323,7 +372,13 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
     try:
         with transaction.atomic():
             adoption = Adoption.objects.create(
-                incident=incident, unit=unit, by=data.by, note=data.note.strip(), recorded_by=actor, recorded_at=now
+                incident=incident,
+                unit=unit,
+                by=data.by,
+                note=data.note.strip(),
+                room=level.owed_to,
+                recorded_by=actor,
+                recorded_at=now,
             )
             audit_record(
                 actor=actor,
@@ -333,7 +388,7 @@ def adoption_record(*, actor: User, incident: Incident, data: AdoptionInput, now
                 at=now,
                 incident_id=incident.pk,
                 unit_code=unit.code,
-                data={"by": data.by, "note": data.note},
+                data={"by": data.by, "note": data.note, **({} if level.is_city else {"room": level.code})},
             )
     except IntegrityError as error:
         raise Conflict("该级别已登记过此单位对该事件的采用", "this adoption is already recorded") from error

@@ -217,14 +217,19 @@ class EvidenceState(models.TextChoices):
 
 
 class LeadEvidence(models.Model):
-    """ "Who knew first": the city learned of an incident from a lead before the responsible unit reported it.
+    """ "Who knew first": a duty room learned of an incident before a unit that owed it a report had reported.
 
-    Stored when a confirmed lead becomes or joins an incident; the assessment turns a candidate into a
-    迟报/漏报 finding with one click (``kind`` says which: ``late`` if the unit had reported after the lead,
-    ``omitted`` if it had not reported at all when the lead was confirmed)."""
+    Stored when a confirmed lead becomes or joins an incident (the duty room that verified it learned from the
+    lead: the city's, or a town's for its grid workers' leads), once for every unit on the chain of clocks up to
+    that duty room that had not reported yet (``room`` is the duty room the unit owed, whose assessment the
+    candidate is for); and, with no lead, when a town's duty room reported an incident to the city before the
+    unit below it had reported it to the town (the town knew first). The assessment turns a candidate into a
+    迟报/漏报 finding with one click (``kind`` says which: ``late`` if the unit had reported after, ``omitted``
+    if it had not reported at all). ``lead_received_at`` is when the duty room learned (the lead's arrival, or
+    the town's own report)."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="lead_evidence")
-    lead = models.OneToOneField(Lead, on_delete=models.PROTECT, related_name="evidence")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
     lead_received_at = models.DateTimeField()
     first_report_at = models.DateTimeField(null=True, blank=True)
@@ -234,6 +239,19 @@ class LeadEvidence(models.Model):
     kind = models.CharField(max_length=10, choices=[("late", "迟报"), ("omitted", "漏报")])
     state = models.CharField(max_length=10, choices=EvidenceState.choices, default=EvidenceState.CANDIDATE)
     created_at = models.DateTimeField()
+    # The duty room that learned first and whose assessment the candidate belongs to: a town's code, or empty
+    # for the city's (rows from before duty rooms below the city read the same).
+    room = models.CharField(max_length=64, blank=True, default="", db_default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "unit"], name="evidence_once_per_lead_and_unit"),
+            models.UniqueConstraint(
+                fields=["incident", "unit", "room"],
+                condition=models.Q(lead__isnull=True),
+                name="evidence_once_without_lead",
+            ),
+        ]
 
 
 class WatchKind(models.TextChoices):

@@ -18,20 +18,17 @@ from dutyroom.common.errors import Conflict, Forbidden, ValidationFailed
 from dutyroom.common.validation import Errors, check_text
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.services import IncidentInput, incident_create
+from dutyroom.leads.knew_first import evidence_for_lead
 from dutyroom.leads.models import (
     OUTCOMES,
     DuplicateState,
-    EvidenceState,
     Lead,
     LeadDuplicate,
     LeadEvidence,
     LeadState,
 )
-from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.selectors import duty_room_unit
-from dutyroom.reports.models import Report
 from dutyroom.rules import Category, LeadChannel, ObligationKind
 
 VERIFIER_ROLES = frozenset({Role.VERIFIER, Role.UNIT_REPORTER, Role.UNIT_LEADER})
@@ -128,41 +125,12 @@ def _join_incident(incident_id: int) -> Incident:
     return incident
 
 
-def evidence_record(*, lead: Lead, incident: Incident, now: datetime) -> LeadEvidence | None:
-    """Store "learned from lead N at T" when the lead reached the city before the unit's first report."""
-    first = (
-        Report.objects.filter(incident=incident, unit=incident.unit)
-        .exclude(kind="verification_reply")
-        .order_by("received_at")
-        .first()
-    )
-    if first is not None and first.received_at <= lead.received_at:
-        return None
-    obligation = (
-        Obligation.objects.filter(incident=incident, unit=incident.unit, kind__in=FIRST_KINDS)
-        .order_by("due_at")
-        .first()
-    )
-    evidence = LeadEvidence.objects.create(
-        incident=incident,
-        lead=lead,
-        unit=incident.unit,
-        lead_received_at=lead.received_at,
-        first_report_at=first.received_at if first else None,
-        obligation=obligation,
-        kind="late" if first else "omitted",
-        state=EvidenceState.CANDIDATE,
-        created_at=now,
-    )
-    outbox_emit(
-        topic="lead.evidence",
-        units=[duty_room_unit()],
-        at=now,
-        incident_id=incident.pk,
-        sensitive=True,
-        payload={"lead": lead.pk, "incident": incident.pk, "unit": incident.unit.code, "kind": evidence.kind},
-    )
-    return evidence
+def evidence_record(*, lead: Lead, incident: Incident, now: datetime, room: str = "") -> LeadEvidence | None:
+    """Store "learned from lead N at T" for every unit on the chain up to the duty room that verified the lead
+    (``room``: a town's code, empty for the city) that had not reported before the lead arrived
+    (``knew_first``). Returns the responsible unit's candidate, or the first one made."""
+    made = evidence_for_lead(lead=lead, incident=incident, room=room, now=now)
+    return made[0] if made else None
 
 
 def _check(data: VerifyInput) -> None:
@@ -195,7 +163,9 @@ def lead_verify(*, actor: User, lead: Lead, data: VerifyInput, now: datetime) ->
         lead.verified_by, lead.verified_at = actor, now
         lead.save(update_fields=["state", "incident", "duplicate_of", "outcome_reason", "verified_by", "verified_at"])
         met = _meet_clocks(lead, now)
-        evidence = evidence_record(lead=lead, incident=incident, now=now) if incident is not None else None
+        local = actor.local_duty_room  # the duty room that learned from the lead: a town's, or the city's
+        room = local.code if local is not None else ""
+        evidence = evidence_record(lead=lead, incident=incident, now=now, room=room) if incident is not None else None
         audit_record(
             actor=actor,
             action="lead.verify",

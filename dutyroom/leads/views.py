@@ -33,6 +33,7 @@ def evidence_view(evidence: LeadEvidence) -> dict[str, Any]:
         "obligation": evidence.obligation_id,
         "kind": "late" if first else "omitted",
         "state": evidence.state,
+        "room": evidence.room,  # the duty room that learned first: a town's code, empty for the city's
     }
 
 
@@ -69,7 +70,8 @@ def lead_view(lead: Lead, now: datetime, *, detail: bool = False) -> dict[str, A
             for v in lead.verifiers.select_related("unit", "obligation", "obligation__unit")
         ]
         body["photos"] = [{"id": p.pk, "content_type": p.content_type, "size": p.size} for p in lead.photos.all()]
-        evidence = LeadEvidence.objects.filter(lead=lead).select_related("unit").first()
+        # the responsible unit's candidate (the first made); units above it on the chain may have their own
+        evidence = LeadEvidence.objects.filter(lead=lead).select_related("unit").order_by("id").first()
         body["evidence"] = evidence_view(evidence) if evidence else None
         body["raw_type"] = lead.raw_type
     return body
@@ -96,7 +98,11 @@ def learned_from_leads(incident_id: int) -> list[dict[str, Any]]:
     """ "Learned from lead N at T" for an incident: every confirmed lead that became or joined it before the
     responsible unit's first report (the who-knew-first evidence), earliest first, with the unit's
     first-report obligation it bears on."""
-    rows = LeadEvidence.objects.filter(incident_id=incident_id).select_related("unit").order_by("lead_received_at")
+    rows = (
+        LeadEvidence.objects.filter(incident_id=incident_id, lead__isnull=False)
+        .select_related("unit")
+        .order_by("lead_received_at", "id")
+    )
     return [
         {
             "lead": e.lead_id,
@@ -105,6 +111,7 @@ def learned_from_leads(incident_id: int) -> list[dict[str, Any]]:
             "obligation": e.obligation_id,
             "kind": view["kind"],
             "state": e.state,
+            "room": e.room,
         }
         for e in rows
         for view in [evidence_view(e)]

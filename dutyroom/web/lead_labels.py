@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from dutyroom.assessment.notice import town_short_name
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.leads.models import DuplicateState, EvidenceState, Lead, LeadState
@@ -77,5 +78,7 @@ def labelled(lead: dict[str, Any], row: Lead | None = None) -> dict[str, Any]:
         evidence["state_label"] = _choice(EvidenceState, evidence["state"])
         evidence["kind_label"] = _("迟报") if evidence["kind"] == "late" else _("漏报")
         evidence["received_label"] = _when(evidence["lead_received_at"])
-        evidence["unit_label"] = _unit_names([evidence["unit"]]).get(evidence["unit"], "")
+        named = _unit_names([evidence["unit"], evidence.get("room") or ""])
+        evidence["unit_label"] = named.get(evidence["unit"], "")
+        evidence["room_label"] = town_short_name(named.get(evidence.get("room") or "", ""))
     return lead

@@ -322,3 +322,73 @@ def test_a_work_secret_incident_goes_upward_as_a_stub_without_its_words(world: d
     assert payload["incident"]["grade"] == secret.grade and payload["reports"][0]["received_at"]
     assert payload["reports"][0]["casualties"] is None
     assert world["plain"].title in json.dumps(incident_payload(world["plain"]), ensure_ascii=False)
+
+
+# the assessment of a town's duty room (分级管理): the town's ledger, unit pages, findings, candidates and 通报
+LEVEL_CALLERS = ["shaxi-duty", "shaxi-niqiao-reporter", "assessor", "liuhe-reporter"]
+
+
+@pytest.fixture
+def town_world(demo_city: None) -> dict[str, Any]:
+    from dutyroom.demo import levels_load
+    from dutyroom.leads.knew_first import evidence_from_town_reports
+    from dutyroom.reports.services import ReportInput, report_submit
+
+    now = clock_now()
+    levels_load(now)
+    # a village's work-secret incident, silent for 90 minutes: missing clocks in the town's ledger and (the town's
+    # own clock to the city) in the city's; the town reports first (a who-knew-first candidate of the town's)
+    secret = incident_make("shaxi-tusong-reporter", minutes_ago=90, title=TITLE, classification="work_secret", now=now)
+    town = User.objects.get(username="shaxi-duty")
+    report_submit(
+        actor=town,
+        incident=secret,
+        now=now,
+        data=ReportInput(kind="written", channel="platform", summary="镇值班室先行报告", signer="王五"),
+    )
+    evidence_from_town_reports(now=now)
+    finding = finding_raise(
+        actor=town,
+        incident=secret,
+        now=now,
+        data=FindingInput(unit="shaxi-tusong", kind="omitted", evidence="村未报告"),
+    )
+    Finding.objects.filter(pk=finding.pk).update(state=FindingState.UPHELD, decided_at=now, decision_reason="属实")
+    return {"secret": secret, "finding": finding.pk}
+
+
+@pytest.mark.parametrize("caller", LEVEL_CALLERS)
+def test_no_town_level_assessment_page_document_or_answer_names_a_secret_incident(
+    town_world: dict[str, Any], caller: str, api: Any
+) -> None:
+    person = User.objects.get(username=caller)
+    browser = Client()
+    browser.force_login(person)
+    secret = town_world["secret"]
+    assert browser.get(reverse("web:incident", args=[secret.pk])).status_code == 404
+    period = clock_now().strftime("%Y-%m")
+    level = f"?period={period}&assessed_by=shaxi"
+    pages = [
+        reverse("web:assessment") + level,
+        reverse("web:assessment") + f"?period={period}",
+        reverse("web:assessment-unit", args=["shaxi-tusong"]) + f"?period={period}",
+        reverse("web:assessment-unit", args=["shaxi"]) + f"?period={period}",
+        reverse("web:findings"),
+        reverse("web:finding", args=[town_world["finding"]]),
+        *(reverse("web:assessment-notice", kwargs={"fmt": fmt}) + level for fmt in ("docx", "pdf", "xlsx")),
+    ]
+    leaks = [url for url in pages if MARK in text_of(browser.get(url))]
+    client = api(caller)
+    for url in (
+        f"/assessment{level}",
+        f"/assessment?period={period}",
+        "/findings",
+        f"/findings/{town_world['finding']}",
+    ):
+        response = client.get(url)
+        if MARK in json.dumps(response.json_body, ensure_ascii=False):
+            leaks.append(f"API {url}")
+    assert not leaks, f"{caller} reads the secret title on:\n" + "\n".join(leaks)
+    if caller == "shaxi-duty":  # the town reads its own ledger and findings, with the incident as a stub
+        body = browser.get(reverse("web:assessment-unit", args=["shaxi-tusong"]) + f"?period={period}")
+        assert body.status_code == 200 and "工作秘密" in body.content.decode()

@@ -13,7 +13,7 @@ from dutyroom.api.outputs import AdoptionOut, AssessmentRowOut, FindingOut
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import caller, check_choice, unit_filter
 from dutyroom.api.schemas import AdoptionIn, AppealIn, DecisionIn, FindingIn
-from dutyroom.assessment.access import access_finding, visible_assessed_units, visible_findings
+from dutyroom.assessment.access import access_finding, level_named, visible_assessed_units, visible_findings
 from dutyroom.assessment.book import scoring_book
 from dutyroom.assessment.models import FindingState
 from dutyroom.assessment.present import adoption_view, finding_view, row_view
@@ -134,14 +134,26 @@ def create_adoption(request: HttpRequest, payload: AdoptionIn) -> Status[Any]:
 
 @router.get("/assessment", response=list[AssessmentRowOut])
 def get_assessment(
-    request: HttpRequest, response: HttpResponse, paging: Query[Paging], period: str | None = None
+    request: HttpRequest,
+    response: HttpResponse,
+    paging: Query[Paging],
+    period: str | None = None,
+    assessed_by: str | None = None,
 ) -> list[Any]:
     """Every unit the caller may see (a unit: only itself) with score, grade, rank in its peer group, counts
-    and the points that add up to the score. Exercise incidents never count. Read from the replica (a ``with``
-    block, not the decorator: django-ninja reads the view's own signature to find its parameters)."""
+    and the points that add up to the score, at one level: ``assessed_by`` names the duty room (``duty-room``
+    or a town's code; default the caller's own: a town's duty room its units, a village its town's). Exercise
+    incidents never count. Read from the replica (a ``with`` block, not the decorator: django-ninja reads the
+    view's own signature to find its parameters)."""
     chosen = period_param(period)
     user = caller(request)
     with replica_reads():
-        table = assessment_for(chosen, visible_assessed_units(user), clock_now(), with_points=True, viewer=user)
-        extra = {"period": chosen.code, "closes_at": table.closed_at.isoformat(timespec="seconds")}
+        level = level_named(user, assessed_by)
+        units = visible_assessed_units(user, level)
+        table = assessment_for(chosen, units, clock_now(), with_points=True, viewer=user, level=level)
+        extra = {
+            "period": chosen.code,
+            "closes_at": table.closed_at.isoformat(timespec="seconds"),
+            "assessed_by": level.code,
+        }
         return paged(request, response, table.rows, paging, lambda row: {**row_view(row), **extra})

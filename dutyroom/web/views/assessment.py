@@ -2,6 +2,8 @@
 queue with appeal and decision forms, and the draft monthly 通报 as a Word document.
 
 A unit sees only its own row, ledger and findings; the assessor, the duty room and admins see every unit.
+Each page is at one level (分级管理): a town's duty room sees its own units, scored on the clocks owed to it;
+the city-wide readers see the city's level and may open any town's (``?assessed_by=<town>``).
 """
 
 from __future__ import annotations
@@ -15,23 +17,34 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dutyroom.assessment.access import (
+    CITY,
+    Level,
     access_assessed_unit,
     access_finding,
     evidence_candidates,
+    level_named,
     sees_all_units,
     visible_assessed_units,
     visible_findings,
 )
 from dutyroom.assessment.book import scoring_book
 from dutyroom.assessment.models import FindingKind, FindingState
-from dutyroom.assessment.notice import notice_content, notice_docx, notice_pdf, table_xlsx
+from dutyroom.assessment.notice import (
+    level_issuer,
+    notice_content,
+    notice_docx,
+    notice_pdf,
+    table_xlsx,
+    town_short_name,
+)
 from dutyroom.assessment.scores import assessment_for, monthly_on_time, unit_ledger
 from dutyroom.assessment.selectors import first_report_delays
-from dutyroom.assessment.services import APPELLANT_ROLES, DECIDER_ROLES, finding_appeal, finding_decide
+from dutyroom.assessment.services import APPELLANT_ROLES, finding_appeal, finding_decide, may_decide, may_raise
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, NotFound
 from dutyroom.common.replica import replica_reads
 from dutyroom.common.timefmt import LOCAL
+from dutyroom.orgs.models import Unit, UnitKind
 from dutyroom.rules.periods import Period, PeriodKind, parse_period
 from dutyroom.web import labels
 from dutyroom.web.views.common import actor, message_of, not_found
@@ -72,30 +85,52 @@ def period_label(period: Period) -> str:
     return str(period.start.year)
 
 
-def _charts(period: Period, rows: list[Any], units: list[Any]) -> dict[str, Any]:
+def _charts(period: Period, rows: list[Any], units: list[Any], level: Level) -> dict[str, Any]:
     now = clock_now()
     year = parse_period(str(period.start.year))
     book = scoring_book()
-    delays = first_report_delays(period, book, [u.pk for u in units], now)
+    delays = first_report_delays(period, book, [u.pk for u in units], now, level.owed_to)
     violations = {
         key: sum(r.findings[key] for r in rows)
         for key in ("late", "omitted", "false", "concealed", "forbidden_channel")
     }
     violations["missing"] = sum(r.first_reports["missing"] for r in rows)
-    return {"months": monthly_on_time(year, units, now), "violations": violations, "delays": delays}
+    months = monthly_on_time(year, units, now, level.owed_to)
+    return {"months": months, "violations": violations, "delays": delays}
+
+
+def group_labels(level: Level) -> dict[str, str]:
+    if level.is_city:
+        return {"territorial": _("镇（区）、街道"), "department": _("部门")}
+    return {"territorial": _("村、社区"), "department": _("企业、站所")}
+
+
+def _level(request: HttpRequest) -> Level | None:
+    try:
+        return level_named(actor(request), request.GET.get("assessed_by", ""))
+    except NotFound:
+        return None
+
+
+def _other_levels(user: Any, level: Level) -> list[Any]:
+    """The levels a city-wide reader may switch to: the city's and each duty room below it."""
+    if not user.sees_whole_city:
+        return []
+    return [u for u in Unit.objects.filter(duty_room=True, active=True).exclude(kind=UnitKind.DUTY_ROOM)]
 
 
 @login_required
 @replica_reads()
 def assessment_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
+    level = _level(request)
+    if level is None:
+        return not_found(request)
     period = _period(request)
-    units = list(visible_assessed_units(user))
-    table = assessment_for(period, units, clock_now())
-    groups = [
-        (_("镇（区）、街道"), [r for r in table.rows if r.group == "territorial"]),
-        (_("部门"), [r for r in table.rows if r.group == "department"]),
-    ]
+    units = list(visible_assessed_units(user, level))
+    table = assessment_for(period, units, clock_now(), level=level)
+    names = group_labels(level)
+    groups = [(names[g], [r for r in table.rows if r.group == g]) for g in ("territorial", "department")]
     return render(
         request,
         "web/assessment.html",
@@ -103,8 +138,12 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
             "period": period,
             "previous": period.previous(),
             "groups": [g for g in groups if g[1]],
-            "chart": _charts(period, table.rows, units),
-            "all_units": sees_all_units(user),
+            "chart": _charts(period, table.rows, units, level),
+            "all_units": sees_all_units(user, level),
+            "level": level,
+            "room_label": town_short_name(labels.unit_name(level.room)) if level.room is not None else "",
+            "level_query": "" if level == CITY else f"&assessed_by={level.code}",
+            "other_levels": _other_levels(user, level),
             "chases_recorded": table.chases_recorded,
             "closes_at": table.closed_at,
         },
@@ -116,15 +155,23 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
 def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     user = actor(request)
     try:
-        unit = access_assessed_unit(user, code)
+        unit, level = access_assessed_unit(user, code)
     except NotFound:
         return not_found(request)
     period = _period(request)
-    detail = unit_ledger(period, unit, clock_now(), viewer=user)
+    detail = unit_ledger(period, unit, clock_now(), viewer=user, level=level)
     return render(
         request,
         "web/assessment_unit.html",
-        {"period": period, "detail": detail, "row": detail.row, "lines": detail.ledger.lines},
+        {
+            "period": period,
+            "detail": detail,
+            "row": detail.row,
+            "lines": detail.ledger.lines,
+            "level": level,
+            "room_label": town_short_name(labels.unit_name(level.room)) if level.room is not None else "",
+            "level_query": "" if level == CITY else f"&assessed_by={level.code}",
+        },
     )
 
 
@@ -137,25 +184,26 @@ DOCUMENT_TYPES = {
 
 @login_required
 def notice_view(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The draft 通报 (Word or PDF) or the table (XLSX) of the period; for the office that sees every unit."""
+    """The draft 通报 (Word or PDF) or the table (XLSX) of the period at a level, for who sees every unit there:
+    the city's office, or a town's duty room for the units that report to it."""
     user = actor(request)
-    if not sees_all_units(user) or fmt not in DOCUMENT_TYPES:
+    level = _level(request)
+    if level is None or not sees_all_units(user, level) or fmt not in DOCUMENT_TYPES:
         return not_found(request)
     period = _period(request)
     now = clock_now()
-    table = assessment_for(period, visible_assessed_units(user), now, with_points=fmt != "xlsx")
+    units = visible_assessed_units(user, level)
+    table = assessment_for(period, units, now, with_points=fmt != "xlsx", level=level)
     if fmt == "xlsx":
         content = table_xlsx(table)
     else:
+        issuer, prefix = level_issuer(level)
         notice = notice_content(
-            table,
-            number=f"太政办考〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号",
-            issuer="太仓市人民政府办公室",
-            now=now,
+            table, number=f"{prefix}〔{now.astimezone(LOCAL):%Y}〕{period.start.month}号", issuer=issuer, now=now
         )
         content = notice_docx(notice) if fmt == "docx" else notice_pdf(notice)
     response = HttpResponse(content, content_type=DOCUMENT_TYPES[fmt])
-    name = "table" if fmt == "xlsx" else "notice"
+    name = ("table" if fmt == "xlsx" else "notice") + ("" if level.is_city else f"-{level.code}")
     response["Content-Disposition"] = f'attachment; filename="{name}-{period.code}.{fmt}"'
     return response
 
@@ -167,7 +215,7 @@ def _states() -> list[tuple[str, str]]:
 @login_required
 def findings_page(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    may_raise = user.is_duty_room or user.role == "assessor"
+    raises = may_raise(user)
     state = request.GET.get("state", "")
     qs = visible_findings(user)
     if state in FindingState.values:
@@ -180,8 +228,8 @@ def findings_page(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": _states(),
             "now": clock_now(),
-            "may_raise": may_raise,
-            "candidates": evidence_candidates(user) if may_raise else [],
+            "may_raise": raises,
+            "candidates": evidence_candidates(user) if raises else [],
         },
     )
 
@@ -221,7 +269,7 @@ def finding_page(request: HttpRequest, pk: int) -> HttpResponse:
             and user.unit_id == finding.unit_id
             and finding.state == FindingState.OPEN
             and now < finding.appeal_due_at,
-            "may_decide": user.role in DECIDER_ROLES and finding.state in (FindingState.OPEN, FindingState.APPEALED),
+            "may_decide": may_decide(user, finding) and finding.state in (FindingState.OPEN, FindingState.APPEALED),
             "kinds": FindingKind,
         },
     )

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dutyroom.assessment.access import assessed_units
+from dutyroom.accounts.models import User
+from dutyroom.assessment.access import CITY, assessed_units, user_level
 from dutyroom.assessment.models import RAISED_KINDS, AdoptionLevel
 from dutyroom.assessment.services import (
     AdoptionInput,
@@ -18,19 +19,23 @@ from dutyroom.assessment.services import (
     adoption_record,
     finding_raise,
     lead_evidence_dismiss,
+    may_raise,
 )
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from dutyroom.incidents.access import access_incident
 from dutyroom.leads.models import LeadEvidence
+from dutyroom.orgs.models import Unit
 from dutyroom.web import labels
 from dutyroom.web.picker import IncidentPickerInput
 from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, add_service_errors, forbidden, message_of
 
 
-def _unit_choices() -> list[tuple[str, str]]:
-    return [(u.code, labels.unit_name(u)) for u in assessed_units()]
+def _unit_choices(user: User | None) -> list[tuple[str, str]]:
+    """The units the user's duty room assesses: the city's towns and departments, or a town's own units."""
+    level = user_level(user) if user is not None else CITY
+    return [(u.code, labels.unit_name(u)) for u in assessed_units(level)]
 
 
 class FindingForm(forms.Form):
@@ -40,9 +45,9 @@ class FindingForm(forms.Form):
     evidence = forms.CharField(label=gettext_lazy("证据"), widget=forms.Textarea(attrs={"rows": 5}))
     lead = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: User | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["unit"].choices = _unit_choices()  # type: ignore[attr-defined]
+        self.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
             (k.value, labels.finding_kind_label(k.value, str(k.label))) for k in RAISED_KINDS
         ]
@@ -54,9 +59,9 @@ class AdoptionForm(forms.Form):
     by = forms.ChoiceField(label=gettext_lazy("采用层级"), choices=AdoptionLevel.choices)
     note = forms.CharField(label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: User | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["unit"].choices = _unit_choices()  # type: ignore[attr-defined]
+        self.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
         self.fields["by"].choices = [  # type: ignore[attr-defined]
             (value, labels.adoption_level_label(value, str(zh))) for value, zh in AdoptionLevel.choices
         ]
@@ -65,17 +70,34 @@ class AdoptionForm(forms.Form):
 def _finding_initial(request: HttpRequest) -> dict[str, object]:
     """Prefilled from a "lead came first" candidate (the findings page links here with its facts)."""
     initial: dict[str, object] = {k: request.GET.get(k) for k in ("incident", "unit", "kind", "lead")}
-    evidence = LeadEvidence.objects.filter(lead_id=request.GET.get("lead") or 0).select_related("lead").first()
-    if evidence is not None:
-        reported = (
-            _("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)}
-            if evidence.first_report_at
-            else _("单位当时尚未报告")
-        )
-        initial["evidence"] = _("市政府值班室于 %(at)s 经线索 #%(lead)s（%(title)s）获悉此事件；%(reported)s。") % {
+    lead, pk = request.GET.get("lead", ""), request.GET.get("evidence", "")
+    found = LeadEvidence.objects.select_related("lead")
+    if lead.isdigit():
+        evidence = found.filter(lead_id=int(lead), unit__code=request.GET.get("unit", "")).first()
+        evidence = evidence or found.filter(lead_id=int(lead)).order_by("id").first()
+    else:
+        evidence = found.filter(pk=int(pk), lead__isnull=True).first() if pk.isdigit() else None
+    if evidence is None:
+        return initial
+    reported = (
+        _("单位首报于 %(at)s") % {"at": local_dt(evidence.first_report_at)}
+        if evidence.first_report_at
+        else _("单位当时尚未报告")
+    )
+    room = Unit.objects.filter(code=evidence.room).first() if evidence.room else None
+    who = _("%(town)s值班室") % {"town": labels.unit_name(room)} if room is not None else _("市政府值班室")
+    if evidence.lead is not None:
+        initial["evidence"] = _("%(who)s于 %(at)s 经线索 #%(lead)s（%(title)s）获悉此事件；%(reported)s。") % {
+            "who": who,
             "at": local_dt(evidence.lead_received_at),
             "lead": evidence.lead_id,
             "title": evidence.lead.title,
+            "reported": reported,
+        }
+    else:
+        initial["evidence"] = _("%(who)s于 %(at)s 先于该单位向上级报告了此事件；%(reported)s。") % {
+            "who": who,
+            "at": local_dt(evidence.lead_received_at),
             "reported": reported,
         }
     return initial
@@ -99,15 +121,14 @@ def evidence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _may_act(request: HttpRequest) -> bool:
-    user = actor(request)
-    return user.is_duty_room or user.role == "assessor"
+    return may_raise(actor(request))
 
 
 @login_required
 def finding_new(request: HttpRequest) -> HttpResponse:
     if not _may_act(request):
         return forbidden(request, Forbidden(_("只有值班室或考评人员可以认定")))
-    form = FindingForm(request.POST or None, initial=_finding_initial(request))
+    form = FindingForm(request.POST or None, initial=_finding_initial(request), user=actor(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -137,7 +158,7 @@ def finding_new(request: HttpRequest) -> HttpResponse:
 def adoption_new(request: HttpRequest) -> HttpResponse:
     if not _may_act(request):
         return forbidden(request, Forbidden(_("只有值班室或考评人员可以登记采用")))
-    form = AdoptionForm(request.POST or None, initial={"incident": request.GET.get("incident")})
+    form = AdoptionForm(request.POST or None, initial={"incident": request.GET.get("incident")}, user=actor(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

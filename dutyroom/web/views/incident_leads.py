@@ -3,6 +3,7 @@ for it (with the duty officer's confirm/reject). Kept here so the incident view 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -19,12 +20,34 @@ from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident
 from dutyroom.leads.incident_dups import access_incident_duplicate, incident_duplicate_decide, incident_duplicates
 from dutyroom.leads.views import learned_from_leads
+from dutyroom.orgs.models import Unit
+from dutyroom.web import labels
+from dutyroom.web.templatetags.dutyroom_web import local_dt
 from dutyroom.web.views.common import actor, message_of, not_found
+
+
+def _in_words(learned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each "learned from lead N" line as a person reads it: the unit's and the duty room's names (a unit owes
+    its first report to its town's duty room or to the city's) and the local time, never codes."""
+    codes = {f["unit"] for f in learned} | {f["room"] for f in learned if f.get("room")}
+    units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    shown = []
+    for f in learned:
+        unit, room = units.get(f["unit"]), units.get(f.get("room") or "")
+        shown.append(
+            {
+                **f,
+                "unit_name": labels.unit_name(unit) if unit is not None else f["unit"],
+                "room_name": labels.unit_name(room) if room is not None else _("市政府值班室"),
+                "at_local": local_dt(datetime.fromisoformat(f["at"])) if f.get("at") else "",
+            }
+        )
+    return shown
 
 
 def incident_lead_context(incident: Incident, user: User) -> dict[str, Any]:
     return {
-        "learned_from_leads": learned_from_leads(incident.pk),
+        "learned_from_leads": _in_words(learned_from_leads(incident.pk)),
         "incident_duplicates": incident_duplicates(incident),
         "may_decide_duplicates": user.is_duty_room,
     }

@@ -78,7 +78,11 @@ def _mark_lead_first(cards: list[dict[str, Any]]) -> None:
     ids = [card["incident"].pk for card in cards]
     if not ids:
         return
-    first = set(LeadEvidence.objects.filter(incident_id__in=ids).values_list("incident_id", flat=True))
+    # from a lead, at any level (a town's duty room verifying its grid worker's lead counts too); a town that
+    # merely reported before its village is a candidate for the assessment, not a lead
+    first = set(
+        LeadEvidence.objects.filter(incident_id__in=ids, lead__isnull=False).values_list("incident_id", flat=True)
+    )
     for card in cards:
         if card["incident"].pk in first:
             card["flags"] = [*card["flags"], ("lead_first", _("线索在先"))]
