@@ -28,8 +28,14 @@ from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import incident_names
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.selectors import reporting_units
-from dutyroom.reports.access import access_verification_request, may_reply, visible_verification_requests
+from dutyroom.orgs.selectors import reporting_units, unit_subtree_ids
+from dutyroom.reports.access import (
+    access_verification_request,
+    may_ask_verification,
+    may_confirm_receipt,
+    may_reply,
+    visible_verification_requests,
+)
 from dutyroom.reports.models import Authority, Report, VerificationRequest
 from dutyroom.reports.services import VerificationInput, verification_request_create
 from dutyroom.reports.verification import verification_reply_submit
@@ -64,7 +70,11 @@ class VerificationNewForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
-        units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
+        local = viewer.local_duty_room if viewer is not None else None
+        askable = reporting_units() if local is None else reporting_units().filter(pk__in=unit_subtree_ids(local))
+        if local is not None:
+            askable = askable.exclude(pk=local.pk)  # a town's duty room asks the units below it
+        units = [(u.code, labels.unit_name(u)) for u in askable.order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
         names = incident_names(viewer, incidents)
         listed = [(str(i.pk), f"#{i.pk} {names[i.pk]}（{labels.unit_name(i.unit)}）") for i in incidents]
@@ -119,7 +129,12 @@ def request_row(user: User, request: VerificationRequest, now: datetime, seen: s
         "authority_label": labels.authority_label(request.authority),
         "incident_shown": request.incident_id in seen,
         "replies": [
-            {"report": r, "needs_receipt": r.confirmed_at is None, "on_incident": r.incident_id in seen}
+            {
+                "report": r,
+                "needs_receipt": r.confirmed_at is None,
+                "may_sign": r.confirmed_at is None and may_confirm_receipt(user, r),
+                "on_incident": r.incident_id in seen,
+            }
             for r in request.replies.all()
         ],
         "may_reply": is_open and may_reply(user, request),
@@ -159,6 +174,7 @@ def verification_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "open_count": sum(row["is_open"] for row in rows),
         "duty_room": user.is_duty_room,
+        "may_ask": may_ask_verification(user),
         "default_minutes": default_minutes(),
     }
     return render(request, "web/verification_list.html", context)
@@ -185,7 +201,7 @@ def _new_context(form: VerificationNewForm, wanted: Incident | None) -> dict[str
 @login_required
 def verification_new(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    if not user.is_duty_room:
+    if not may_ask_verification(user):  # the city's duty room, or a town's for the units below it
         return forbidden(request, NOT_DUTY_ROOM)
     wanted = _wanted_incident(user, request.GET.get("incident", ""))
     options: dict[str, Any] = {
