@@ -93,3 +93,19 @@ def test_the_town_asks_its_own_units_for_verification_from_the_page(api):
     listed = signed_in("shaxi-duty").get(reverse("web:verification-list")).content.decode()
     assert reverse("web:verification-new") in listed
     assert signed_in(f"{VILLAGE}-reporter").get(reverse("web:verification-new")).status_code == 403
+
+
+def test_the_city_reads_the_towns_report_with_the_villages_original_under_it(api):
+    body = village_incident(api, 5, report=written(summary="村里：小船翻覆，两人落水"))
+    town = api("shaxi-duty").post(f"/incidents/{body['id']}/reports", written(summary="镇里转报：两人已救起"))
+    assert town.status_code == 201
+    city = signed_in("duty-officer").get(f"/incidents/{body['id']}/").content.decode()
+    main, below = city.split('id="reports-below"')
+    assert (
+        "镇里转报：两人已救起" in main.split('id="reports"')[1]
+        and "村里：小船翻覆" not in main.split('id="reports"')[1]
+    )
+    assert "村里：小船翻覆，两人落水" in below and "下级原始报告" in city
+    town_page = signed_in("shaxi-duty").get(f"/incidents/{body['id']}/").content.decode()
+    assert 'id="reports-below"' not in town_page  # the town reads every report sent to it, in time order
+    assert "村里：小船翻覆，两人落水" in town_page

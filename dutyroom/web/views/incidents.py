@@ -23,7 +23,8 @@ from dutyroom.incidents.services import incident_record_read
 from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.interop.selectors import incident_forwarding_view
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.selectors import reporting_units
+from dutyroom.orgs.models import CITY_DUTY_ROOM
+from dutyroom.orgs.selectors import reporting_units, reports_to_codes
 from dutyroom.reports.access import may_ask_verification, may_sign_receipt
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ObligationKind, ReportKind
@@ -127,6 +128,17 @@ def _with_signing(user: User, row: dict[str, Any], obligations: list[Obligation]
     return row
 
 
+def _reports_by_level(user: User, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The city's duty room reads an incident as the reports sent to it (the responsible town's, or a unit's
+    with no duty room between), with the originals its units sent to a town's duty room under them
+    (``reports_below``). Everyone else reads every report in time order, as before."""
+    if not user.is_duty_room or not rows:
+        return {"reports": rows, "reports_below": []}
+    reports_to = reports_to_codes(list({row["report"].unit_id: row["report"].unit for row in rows}.values()))
+    mine = [row for row in rows if reports_to[row["report"].unit_id] == CITY_DUTY_ROOM]
+    return {"reports": mine, "reports_below": [row for row in rows if row not in mine]}
+
+
 def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> dict[str, Any]:
     user = actor(request)
     now = clock_now()
@@ -143,13 +155,17 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
     context: dict[str, Any] = {
         "card": card,
         "incident": incident,
-        "reports": [_with_signing(user, report_row(r), obligations) for r in reports],
+        **_reports_by_level(user, [_with_signing(user, report_row(r), obligations) for r in reports]),
         "now": now,
         "duty_room": user.is_duty_room,
         "may_ask": may_ask_verification(user),
         "can_report": may_report(user) and incident.state != IncidentState.CLOSED,
         "can_mark_handled": may_mark_handled(user, incident),
-        "has_written": any(r.kind == ReportKind.WRITTEN for r in reports),
+        # whether the viewer's own unit has reported in writing (a town's first report on its village's incident
+        # is its own written report); the city's duty room files for anyone
+        "has_written": any(
+            r.kind == ReportKind.WRITTEN and (user.is_duty_room or r.unit_id == user.unit_id) for r in reports
+        ),
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
         "waive_target": waive_target,
         "grade_basis": grade_basis(incident),
