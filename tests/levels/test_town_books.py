@@ -142,3 +142,11 @@ def test_the_demo_gives_shaxi_a_roster_around_now(city):
     assert shift.duty_leader.username == "shaxi-duty-leader"
     assert roster_now(clock_now()).duty_officer.username == "duty-officer"  # the city's roster as before
     assert Shift.objects.filter(room=room).count() >= 7
+
+
+def test_who_is_on_duty_now_answers_each_duty_room_from_its_own_roster(api):
+    from dutyroom.demo import demo_password
+
+    roster_demo_load(clock_now(), demo_password())
+    assert api("shaxi-duty").get("/roster/now").json_body["duty_leader"] == "shaxi-duty-leader"
+    assert api("duty-officer").get("/roster/now").json_body["duty_leader"] == "duty-leader"
