@@ -86,10 +86,14 @@ def test_the_receipts_panel_lists_each_duty_room_only_the_reports_sent_to_it_and
 
 
 def test_the_town_asks_its_own_units_for_verification_from_the_page(api):
+    rules = {"within_minutes": {"general.first": 20, "verification": 15}}
+    assert api("shaxi-duty").call("put", "/units/shaxi/rules", rules).status_code == 200
     page = signed_in("shaxi-duty").get(reverse("web:verification-new"))
     assert page.status_code == 200
     text = page.content.decode()
     assert "涂松村" in text and "浏河镇" not in text
+    assert "发起后 15 分钟内反馈" in text  # 沙溪's own reply time, as the clock will be planned
+    assert "发起后 30 分钟内反馈" in signed_in("duty-officer").get(reverse("web:verification-new")).content.decode()
     listed = signed_in("shaxi-duty").get(reverse("web:verification-list")).content.decode()
     assert reverse("web:verification-new") in listed
     assert signed_in(f"{VILLAGE}-reporter").get(reverse("web:verification-new")).status_code == 403

@@ -27,6 +27,7 @@ from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import incident_names
 from dutyroom.incidents.rulebooks import configured_rulebook
+from dutyroom.obligations.chain import limits_of_room
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.selectors import reporting_units, unit_subtree_ids
 from dutyroom.reports.access import (
@@ -109,8 +110,13 @@ class VerificationReplyForm(forms.Form):
         channel.choices = labels.member_choices(UNIT_CHANNELS)  # per request: the page's language
 
 
-def default_minutes() -> int:
-    return int(configured_rulebook()[0].verification_reply.within.total_seconds() // 60)
+def default_minutes(user: User | None = None) -> int:
+    """The reply time a request without its own limit gets: the rulebook's, or the tighter one a town set for the
+    questions its duty room asks (``obligations.chain.limits_of_room``, as the service plans the clock)."""
+    rulebook = configured_rulebook()[0]
+    room = user.local_duty_room if user is not None else None
+    limit = limits_of_room(rulebook, room, clock_now()).get(rulebook.verification_reply.id)
+    return limit.minutes if limit is not None else int(rulebook.verification_reply.within.total_seconds() // 60)
 
 
 def reply_clock(request: VerificationRequest, now: datetime) -> dict[str, Any] | None:
@@ -175,7 +181,7 @@ def verification_list(request: HttpRequest) -> HttpResponse:
         "open_count": sum(row["is_open"] for row in rows),
         "duty_room": user.is_duty_room,
         "may_ask": may_ask_verification(user),
-        "default_minutes": default_minutes(),
+        "default_minutes": default_minutes(user),
     }
     return render(request, "web/verification_list.html", context)
 
@@ -206,7 +212,7 @@ def verification_new(request: HttpRequest) -> HttpResponse:
     wanted = _wanted_incident(user, request.GET.get("incident", ""))
     options: dict[str, Any] = {
         "incidents": _incident_choices(user, wanted),
-        "default_minutes": default_minutes(),
+        "default_minutes": default_minutes(user),
         "viewer": user,
     }
     if request.method != "POST":
