@@ -111,29 +111,19 @@ def levels_load(now: datetime) -> tuple[int, int]:
     if not shaxi.duty_room:
         shaxi.duty_room = True
         shaxi.save(update_fields=["duty_room"])
-    units = users = 0
+    units = 0
     for code, name, name_en, kind in LOCAL_UNITS:
         _, was_created = Unit.objects.update_or_create(
             code=code,
             defaults={"name": name, "name_en": name_en, "kind": kind, "categories": ALL, "parent": shaxi},
         )
         units += was_created
-    wanted = [(f"{LOCAL_DUTY_ROOM}-duty", Role.DUTY_OFFICER, LOCAL_DUTY_ROOM, "沙溪镇值班员")]
+    wanted: list[tuple[str, str, str, str]] = [
+        (f"{LOCAL_DUTY_ROOM}-duty", Role.DUTY_OFFICER, LOCAL_DUTY_ROOM, "沙溪镇值班员"),
+        (f"{LOCAL_DUTY_ROOM}-duty-leader", Role.DUTY_LEADER, LOCAL_DUTY_ROOM, "沙溪镇带班领导"),
+    ]
     wanted += [(f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员") for code, name, *_ in LOCAL_UNITS]
-    existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
-    hashed = make_password(demo_password()) if len(existing) < len(wanted) else None
-    for username, role, unit, label in wanted:
-        if username not in existing:
-            user_add(
-                username=username,
-                role=role,
-                unit_code=unit,
-                password=None,
-                password_hash=hashed,
-                now=now,
-                display_name=label,
-            )
-            users += 1
+    users = _users_add(wanted, now)
     if not UnitRules.objects.filter(unit=shaxi).exists():
         unit_rules_set(
             actor=User.objects.get(username=f"{LOCAL_DUTY_ROOM}-duty"),
@@ -146,7 +136,6 @@ def levels_load(now: datetime) -> tuple[int, int]:
 
 
 def users_load(now: datetime) -> int:
-    password = demo_password()
     wanted: list[tuple[str, str, str, str]] = [(n, r, "duty-room", label) for n, r, label in DUTY_ROOM_USERS]
     for code, name, *_ in UNITS[1:]:  # reporting units; grids report through leads, not reports
         wanted.append((f"{code}-reporter", Role.UNIT_REPORTER, code, f"{name} 信息员"))
@@ -154,9 +143,15 @@ def users_load(now: datetime) -> int:
     for town in TOWNS:
         town_name = next(name for code, name, *_ in UNITS if code == town).removesuffix("人民政府")
         wanted.append((f"grid-{town}", Role.INFORMANT, f"grid-{town}", f"{town_name}网格员"))
+    return _users_add(wanted, now)
+
+
+def _users_add(wanted: list[tuple[str, str, str, str]], now: datetime) -> int:
+    """Add each (username, role, unit code, display name) not there yet, with the demo password; how many were
+    added. Every demo user shares the password: it is hashed once (argon2 costs ~0.1 s a time, 50 users would be
+    5 s of start-up)."""
     existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
-    # every demo user shares the demo password: hash it once (argon2 costs ~0.1 s a time, 50 users = 5 s of start-up)
-    hashed = make_password(password) if len(existing) < len(wanted) else None
+    hashed = make_password(demo_password()) if len(existing) < len(wanted) else None
     created = 0
     for username, role, unit, label in wanted:
         if username not in existing:

@@ -39,18 +39,18 @@ def audience_users(audiences: Iterable[Audience], unit: Unit | None, now: dateti
     )
 
 
-def _local_duty(owed_to: str, role: str) -> list[User]:
-    return memoized(
-        ("local-duty", owed_to, role),
-        lambda: list(User.objects.filter(unit__code=owed_to, role=role, is_active=True).order_by("id")),
-    )
+def _local_duty(owed_to: str, role: Role, now: datetime) -> list[User]:
+    """The town's officer (or leader) on its own roster now; uncovered, every one of the town's."""
+    room = memoized(("room", owed_to), lambda: Unit.objects.filter(code=owed_to).first())
+    return on_duty(role, now, room) if room is not None else []
 
 
 def _audience_users(audiences: tuple[Audience, ...], unit: Unit | None, now: datetime, owed_to: str = "") -> list[User]:
     people: dict[int, User] = {}
     for audience in audiences:
         if owed_to and audience in (Audience.DUTY_OFFICER, Audience.DUTY_LEADER):
-            found = _local_duty(owed_to, Role.DUTY_OFFICER if audience == Audience.DUTY_OFFICER else Role.DUTY_LEADER)
+            role = Role.DUTY_OFFICER if audience == Audience.DUTY_OFFICER else Role.DUTY_LEADER
+            found = _local_duty(owed_to, role, now)
         elif audience == Audience.UNIT_REPORTERS and unit is not None:
             found = unit_staff(unit, [Role.UNIT_REPORTER])
         elif audience == Audience.UNIT_LEADER and unit is not None:

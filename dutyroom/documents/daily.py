@@ -155,7 +155,7 @@ def _handovers(start: datetime, end: datetime) -> list[Block]:
 
     The snapshot's titles are never read here: only counts, so a work-secret title cannot reach the report."""
     rows = list(
-        Handover.objects.filter(signed_at__gte=start, signed_at__lt=end)
+        Handover.objects.filter(signed_at__gte=start, signed_at__lt=end, room__isnull=True)  # the city's book
         .select_related("outgoing", "incoming", "acknowledged_by")
         .order_by("signed_at", "id")
     )

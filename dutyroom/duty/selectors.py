@@ -9,30 +9,31 @@ from django.db.models import Q, QuerySet
 from dutyroom.accounts.models import Role, User
 from dutyroom.common.memo import memoized
 from dutyroom.duty.models import Shift
-from dutyroom.orgs.models import UnitKind
+from dutyroom.orgs.models import Unit, UnitKind
 
 
-def roster_now(now: datetime) -> Shift | None:
+def roster_now(now: datetime, room: Unit | None = None) -> Shift | None:
     """The shift covering ``now`` (the latest-starting one if a handover overlaps), or None: nobody is rostered.
 
     Resolved to the second (``now``'s fraction dropped): shifts begin and end on whole minutes (the rota form
     and the import take minutes), so the answer is the same for every instant of a second, and a burst's many
-    sweeps within one second read the roster once (``common.memo.pass_memo``)."""
+    sweeps within one second read the roster once (``common.memo.pass_memo``). ``room``: a town's duty room,
+    whose own roster this reads; None: the city's."""
     second = now.replace(microsecond=0)
     return memoized(
-        ("roster_now", second),
+        ("roster_now", second, room.pk if room is not None else None),
         lambda: (
             Shift.objects.select_related("duty_officer", "duty_leader", "city_leader")
-            .filter(starts_at__lte=second, ends_at__gt=second)
+            .filter(starts_at__lte=second, ends_at__gt=second, room=room)
             .order_by("-starts_at")
             .first()
         ),
     )
 
 
-def shifts_between(start: datetime, end: datetime) -> QuerySet[Shift]:
+def shifts_between(start: datetime, end: datetime, room: Unit | None = None) -> QuerySet[Shift]:
     return Shift.objects.select_related("duty_officer", "duty_leader", "city_leader").filter(
-        starts_at__lt=end, ends_at__gt=start
+        starts_at__lt=end, ends_at__gt=start, room=room
     )
 
 
@@ -43,9 +44,20 @@ def everyone_with_role(role: str) -> list[User]:
     return memoized(("role", role), lambda: list(User.objects.filter(city, role=role, is_active=True).order_by("id")))
 
 
-def on_duty(role: Role, now: datetime) -> list[User]:
-    """Who takes an alert addressed to a roster role right now; every holder of the role when uncovered."""
-    shift = roster_now(now)
+def room_staff(room: Unit, role: str) -> list[User]:
+    """A town's duty room uncovered by its roster: every active holder of the role in that room."""
+    return memoized(
+        ("room-staff", room.pk, role),
+        lambda: list(User.objects.filter(unit=room, role=role, is_active=True).order_by("id")),
+    )
+
+
+def on_duty(role: Role, now: datetime, room: Unit | None = None) -> list[User]:
+    """Who takes an alert addressed to a roster role right now; every holder of the role when uncovered.
+    ``room``: a town's duty room (its own roster and people); None: the city's."""
+    shift = roster_now(now, room)
+    if shift is None and room is not None:
+        return room_staff(room, role)
     if shift is None:
         if role == Role.DUTY_OFFICER:
             return everyone_with_role(Role.DUTY_OFFICER)

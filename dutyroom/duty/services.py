@@ -14,6 +14,7 @@ from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Forbidden
 from dutyroom.common.validation import Errors
 from dutyroom.duty.models import Shift
+from dutyroom.orgs.models import Unit
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 #: 24-hour duty (domain.md §8); the week form's shifts run from 08:30 to 08:30 the next day.
@@ -32,7 +33,19 @@ class ShiftInput:
     note: str = ""
 
 
-def _person(errors: Errors, field: str, username: str, roles: frozenset[str] | None) -> User | None:
+def roster_room(user: User) -> Unit | None:
+    """The duty room whose books (roster, handover, duty log) the user keeps: a town's own duty officers and
+    leader keep the town's; everyone else who keeps books keeps the city's (None)."""
+    return user.local_duty_room
+
+
+def _room_pk(room: Unit | None) -> int | None:
+    return room.pk if room is not None else None
+
+
+def _person(
+    errors: Errors, field: str, username: str, roles: frozenset[str] | None, room: Unit | None = None
+) -> User | None:
     if not username:
         if roles is not None:
             errors.add(field, "不能为空", "is required")
@@ -40,7 +53,7 @@ def _person(errors: Errors, field: str, username: str, roles: frozenset[str] | N
     found = User.objects.filter(username=username, is_active=True).first()
     if found is None:
         errors.add(field, f"用户 {username} 不存在", f"unknown user {username}")
-    elif roles is not None and (found.role not in roles or found.local_duty_room is not None):
+    elif roles is not None and (found.role not in roles or _room_pk(found.local_duty_room) != _room_pk(room)):
         errors.add(field, f"用户 {username} 的角色不是{'/'.join(roles)}", f"user {username} is not a {'/'.join(roles)}")
     return found
 
@@ -55,8 +68,9 @@ def _check_times(errors: Errors, prefix: str, data: ShiftInput) -> None:
 
 
 def may_edit_roster(user: User) -> bool:
-    """The city duty room's people and the admin; a town's own duty officers keep the town's books, not the city's."""
-    return user.role in ROSTER_EDITORS and user.local_duty_room is None
+    """The duty room's people and the admin, each for their own books (``roster_room``): a town's own duty
+    officers keep the town's roster, never the city's."""
+    return user.role in ROSTER_EDITORS
 
 
 def _require_editor(actor: User) -> None:
@@ -65,14 +79,15 @@ def _require_editor(actor: User) -> None:
 
 
 def _save_one(actor: User, data: ShiftInput, errors: Errors, prefix: str, now: datetime) -> Shift | None:
+    room = roster_room(actor)
     _check_times(errors, prefix, data)
-    officer = _person(errors, f"{prefix}duty_officer", data.duty_officer, frozenset({Role.DUTY_OFFICER}))
-    leader = _person(errors, f"{prefix}duty_leader", data.duty_leader, frozenset({Role.DUTY_LEADER}))
+    officer = _person(errors, f"{prefix}duty_officer", data.duty_officer, frozenset({Role.DUTY_OFFICER}), room)
+    leader = _person(errors, f"{prefix}duty_leader", data.duty_leader, frozenset({Role.DUTY_LEADER}), room)
     city = _person(errors, f"{prefix}city_leader", data.city_leader, None)
     if errors.items:
         return None
     clash = (
-        Shift.objects.filter(starts_at__lt=data.ends_at, ends_at__gt=data.starts_at)
+        Shift.objects.filter(starts_at__lt=data.ends_at, ends_at__gt=data.starts_at, room=room)
         .exclude(starts_at=data.starts_at)
         .first()
     )
@@ -86,6 +101,7 @@ def _save_one(actor: User, data: ShiftInput, errors: Errors, prefix: str, now: d
     assert officer is not None and leader is not None
     shift, created = Shift.objects.update_or_create(
         starts_at=data.starts_at,
+        room=room,
         defaults={
             "ends_at": data.ends_at,
             "duty_officer": officer,
@@ -109,7 +125,7 @@ def _save_one(actor: User, data: ShiftInput, errors: Errors, prefix: str, now: d
         object_type="shift",
         object_id=shift.pk,
         at=now,
-        unit_code="duty-room",
+        unit_code=room.code if room is not None else "duty-room",
         data={
             "starts_at": shift.starts_at,
             "ends_at": shift.ends_at,

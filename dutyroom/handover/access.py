@@ -40,7 +40,7 @@ def access_handover(user: User, handover_id: int) -> Handover:
     if may_read(user):
         found = (
             Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift")
-            .filter(pk=handover_id)
+            .filter(pk=handover_id, room=user.local_duty_room)  # each duty room reads its own book
             .first()
         )
     if found is None:

@@ -21,6 +21,8 @@ from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.handover import limits
 from dutyroom.handover.models import DutyLogEntry, DutyLogKind
 from dutyroom.incidents.naming import incident_names_by_id
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.rules import ObligationKind
 
 #: audit action → (Chinese, English) label of a system event in the log
@@ -63,8 +65,12 @@ def _hhmm(value: datetime) -> str:
     return value.astimezone(LOCAL).strftime("%H:%M")
 
 
-def _system_entries(start: datetime, end: datetime) -> list[AuditEntry]:
-    rows = AuditEntry.objects.filter(at__gte=start, at__lt=end, action__in=list(SYSTEM_ACTIONS)).order_by("at", "id")
+def _system_entries(start: datetime, end: datetime, room: Unit | None = None) -> list[AuditEntry]:
+    rows = AuditEntry.objects.filter(at__gte=start, at__lt=end, action__in=list(SYSTEM_ACTIONS))
+    if room is not None:  # a town's log: the events of its own area
+        codes = Unit.objects.filter(pk__in=unit_subtree_ids(room)).values_list("code", flat=True)
+        rows = rows.filter(unit_code__in=list(codes))
+    rows = rows.order_by("at", "id")
     return [
         e
         for e in rows[: limits.SYSTEM_EVENTS_PER_DAY]
@@ -130,8 +136,9 @@ def _free_row(entry: DutyLogEntry, titles: dict[int, str]) -> dict[str, Any]:
 def duty_log_day(day: date, viewer: User) -> list[dict[str, Any]]:
     """The day's log, oldest first; on the same instant a free entry comes before the system's event."""
     start, end = day_window(day)
-    free = list(DutyLogEntry.objects.filter(at__gte=start, at__lt=end).select_related("unit", "by"))
-    system = _system_entries(start, end)
+    room = viewer.local_duty_room  # each duty room reads its own log: a town's, or the city's
+    free = list(DutyLogEntry.objects.filter(at__gte=start, at__lt=end, room=room).select_related("unit", "by"))
+    system = _system_entries(start, end, room)
     ids = {e.incident_id for e in free if e.incident_id} | {e.incident_id for e in system if e.incident_id}
     titles = _titles(viewer, ids) if ids else {}
     rows = [_free_row(e, titles) for e in free] + [_system_row(e, titles) for e in system]

@@ -17,6 +17,8 @@ from dutyroom.handover import limits
 
 
 class Handover(models.Model):
+    # The duty room whose book this is: a town's own (分级管理), or null for the city's.
+    room = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     shift = models.ForeignKey("duty.Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outgoing = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     incoming = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -64,6 +66,8 @@ class DutyLogEntry(models.Model):
     unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # The duty room whose log this is: a town's own (分级管理), or null for the city's.
+    room = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["at", "id"]

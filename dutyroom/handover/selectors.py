@@ -29,6 +29,8 @@ from dutyroom.incidents.naming import SECRET_NAME, incident_names
 from dutyroom.leads.models import OPEN_LEAD_STATES, Lead
 from dutyroom.obligations.engine import OPEN_STATES
 from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.rules import ObligationKind, evaluate
 
 SECRET_TITLE = SECRET_NAME
@@ -81,12 +83,11 @@ def _obligation_link(kind: str, o: Obligation) -> str:
     return _incident_link(o.incident_id)
 
 
-def _open_obligations(kind: str) -> QuerySet[Obligation]:
-    return (
-        Obligation.objects.filter(kind__in=ITEM_KINDS[kind], state__in=OPEN_STATES)
-        .select_related("unit", "incident", "verification_request")
-        .order_by("due_at", "id")
-    )
+def _open_obligations(kind: str, area: set[int] | None = None) -> QuerySet[Obligation]:
+    qs = Obligation.objects.filter(kind__in=ITEM_KINDS[kind], state__in=OPEN_STATES)
+    if area is not None:  # a town's duty room hands over its own area's clocks only
+        qs = qs.filter(unit_id__in=area)
+    return qs.select_related("unit", "incident", "verification_request").order_by("due_at", "id")
 
 
 def _obligation_item(kind: str, o: Obligation, now: datetime, cleared: set[int]) -> dict[str, Any]:
@@ -111,12 +112,11 @@ def _obligation_item(kind: str, o: Obligation, now: datetime, cleared: set[int])
     }
 
 
-def _lead_items(now: datetime) -> list[dict[str, Any]]:
-    leads = (
-        Lead.objects.filter(state__in=OPEN_LEAD_STATES)
-        .prefetch_related("verifiers__obligation", "verifiers__unit")
-        .order_by("received_at", "id")
-    )
+def _lead_items(now: datetime, area: set[int] | None = None) -> list[dict[str, Any]]:
+    open_leads = Lead.objects.filter(state__in=OPEN_LEAD_STATES)
+    if area is not None:  # the leads a town's duty room (or a unit of its area) verifies
+        open_leads = open_leads.filter(pk__in=Lead.objects.filter(verifiers__unit_id__in=area).values("pk"))
+    leads = open_leads.prefetch_related("verifiers__obligation", "verifiers__unit").order_by("received_at", "id")
     items = []
     for lead in leads[: limits.ITEMS_PER_KIND]:
         clocks = [v.obligation for v in lead.verifiers.all() if v.obligation.state in OPEN_STATES]
@@ -140,26 +140,31 @@ def _lead_items(now: datetime) -> list[dict[str, Any]]:
     return items
 
 
-def open_items(now: datetime, viewer: User | None = None) -> list[dict[str, Any]]:
+def open_items(now: datetime, viewer: User | None = None, room: Unit | None = None) -> list[dict[str, Any]]:
     """Everything the duty room still has open at ``now``, ordered by kind and then by due time.
 
-    ``viewer=None`` is the handover snapshot: every work-secret title redacted.
+    ``viewer=None`` is the handover snapshot: every work-secret title redacted. ``room``: a town's duty room,
+    whose handover lists only its own area (the town and the units below it); None: the city's, everything.
     """
-    per_kind = {kind: list(_open_obligations(kind)[: limits.ITEMS_PER_KIND]) for kind in ITEM_KINDS}
+    area = unit_subtree_ids(room) if room is not None else None
+    per_kind = {kind: list(_open_obligations(kind, area)[: limits.ITEMS_PER_KIND]) for kind in ITEM_KINDS}
     cleared = _may_see_secret(viewer, [o.incident for rows in per_kind.values() for o in rows if o.incident])
     items: list[dict[str, Any]] = []
     for kind in ITEM_KIND_ORDER:
         if kind == "lead":
-            items.extend(_lead_items(now))
+            items.extend(_lead_items(now, area))
         else:
             items.extend(_obligation_item(kind, o, now, cleared) for o in per_kind[kind])
     return items
 
 
-def handovers_recent(limit: int | None = 20) -> QuerySet[Handover]:
-    """The latest ``limit`` handovers, newest first (``None``: all of them, for a list that pages itself)."""
-    qs = Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift").order_by(
-        "-signed_at", "-id"
+def handovers_recent(limit: int | None = 20, room: Unit | None = None) -> QuerySet[Handover]:
+    """The latest ``limit`` handovers of a duty room's book (``room`` None: the city's), newest first
+    (``None``: all of them, for a list that pages itself)."""
+    qs = (
+        Handover.objects.select_related("outgoing", "incoming", "acknowledged_by", "shift")
+        .filter(room=room)
+        .order_by("-signed_at", "-id")
     )
     return qs if limit is None else qs[:limit]
 
@@ -168,7 +173,7 @@ def handovers_awaiting(user: User) -> QuerySet[Handover]:
     """Handovers this person may acknowledge now: not yet acknowledged, not their own, named to them or to nobody."""
     return (
         Handover.objects.select_related("outgoing", "incoming")
-        .filter(acknowledged_at__isnull=True)
+        .filter(acknowledged_at__isnull=True, room=user.local_duty_room)  # a book of the user's own duty room
         .exclude(outgoing=user)
         .filter(Q(incoming__isnull=True) | Q(incoming=user))
         .order_by("-signed_at", "-id")

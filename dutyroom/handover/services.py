@@ -13,6 +13,7 @@ from dutyroom.audit.services import audit_record
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.validation import Errors, check_choice, check_past, check_text
 from dutyroom.duty.selectors import roster_now
+from dutyroom.duty.services import roster_room
 from dutyroom.handover import limits
 from dutyroom.handover.access import may_write, require_writer
 from dutyroom.handover.models import DutyLogEntry, DutyLogKind, Handover
@@ -34,7 +35,7 @@ def _incoming(errors: Errors, username: str | None, actor: User) -> User | None:
     found = User.objects.filter(username=username, is_active=True).first()
     if found is None:
         errors.add("incoming", f"用户 {username} 不存在", f"unknown user {username}")
-    elif not may_write(found):
+    elif not may_write(found) or roster_room(found) != roster_room(actor):
         errors.add("incoming", f"用户 {username} 不是值班室人员", f"user {username} is not on the duty room's staff")
     elif found.pk == actor.pk:
         errors.add("incoming", "接班人不能是交班人本人", "the incoming officer cannot be the outgoing one")
@@ -48,11 +49,12 @@ def handover_sign(*, actor: User, note: str, now: datetime, incoming: str | None
     check_text(errors, "note", note, max_length=limits.HANDOVER_NOTE)
     successor = _incoming(errors, incoming, actor)
     errors.raise_if_any()
-    items = open_items(now)
+    room = roster_room(actor)  # a town's duty officer hands over the town's own area and roster
+    items = open_items(now, room=room)
     with transaction.atomic():
-        shift = roster_now(now)
+        shift = roster_now(now, room)
         handover = Handover.objects.create(
-            shift=shift, outgoing=actor, incoming=successor, note=note.strip(), items=items, signed_at=now
+            room=room, shift=shift, outgoing=actor, incoming=successor, note=note.strip(), items=items, signed_at=now
         )
         audit_record(
             actor=actor,
@@ -60,7 +62,7 @@ def handover_sign(*, actor: User, note: str, now: datetime, incoming: str | None
             object_type="handover",
             object_id=handover.pk,
             at=now,
-            unit_code=DUTY_ROOM_CODE,
+            unit_code=room.code if room is not None else DUTY_ROOM_CODE,
             data={
                 "items": len(items),
                 "overdue": sum(1 for i in items if i["state"] == "overdue"),
@@ -74,6 +76,8 @@ def handover_sign(*, actor: User, note: str, now: datetime, incoming: str | None
 def handover_acknowledge(*, actor: User, handover: Handover, note: str, now: datetime) -> Handover:
     """The incoming officer takes over. Once only (409 after), never by the outgoing officer themself."""
     require_writer(actor)
+    if handover.room_id != (room.pk if (room := roster_room(actor)) is not None else None):
+        raise Forbidden("只能确认本值班室的交接班", "a handover is acknowledged in its own duty room")
     if actor.pk == handover.outgoing_id:
         raise Forbidden("交班人不能自己确认接班", "the outgoing officer cannot acknowledge their own handover")
     if handover.acknowledged_at is not None:  # once taken over, the named-incoming check no longer applies
@@ -144,8 +148,16 @@ def duty_log_add(*, actor: User, data: LogInput, now: datetime) -> DutyLogEntry:
     errors.raise_if_any()
     at = (data.at or now).astimezone(UTC).replace(second=0, microsecond=0)  # to the minute
     with transaction.atomic():
+        room = roster_room(actor)  # the line goes into the log of the writer's own duty room
         entry = DutyLogEntry.objects.create(
-            at=at, kind=data.kind, text=data.text.strip(), incident=incident, unit=unit, by=actor, created_at=now
+            at=at,
+            kind=data.kind,
+            text=data.text.strip(),
+            incident=incident,
+            unit=unit,
+            by=actor,
+            created_at=now,
+            room=room,
         )
         audit_record(
             actor=actor,
@@ -154,7 +166,7 @@ def duty_log_add(*, actor: User, data: LogInput, now: datetime) -> DutyLogEntry:
             object_id=entry.pk,
             at=now,
             incident_id=incident.pk if incident else None,
-            unit_code=unit.code if unit else DUTY_ROOM_CODE,
+            unit_code=unit.code if unit else (room.code if room is not None else DUTY_ROOM_CODE),
             data={"at": at, "kind": data.kind},
         )
     return entry

@@ -19,7 +19,14 @@ from datetime import datetime
 from dutyroom.common.memo import memoized
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit, UnitRules
-from dutyroom.orgs.selectors import overlays_over, owed_to_code, owed_to_unit, unit_ancestors
+from dutyroom.orgs.selectors import (
+    duty_room_unit,
+    overlays_below,
+    overlays_over,
+    owed_to_code,
+    owed_to_unit,
+    unit_ancestors,
+)
 from dutyroom.rules import PlannedClock, Rulebook
 from dutyroom.rules.overlay import Limit, in_force, tighten
 
@@ -67,6 +74,27 @@ def chain_levels(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> list[Le
         levels.append(Level(unit=current, owed_to=owed_to_code(receiver), limits=limits, upper=bool(levels)))
         current = receiver
     return levels
+
+
+def limits_owed_by(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> Mapping[str, Limit]:
+    """The limits in force for the clocks ``unit`` owes its duty room (its follow-ups, like its first report):
+    the overlays set above it, in the versions in force at ``judged_at`` (the incident's opening, so a later
+    change of a town's rules never moves a running clock). Empty: the rulebook's own limits."""
+    if not _has_levels():
+        return {}
+    overlays = overlays_over(unit, judged_at)
+    return in_force(rulebook, overlays) if overlays else {}
+
+
+def limits_of_room(rulebook: Rulebook, room: Unit | None, judged_at: datetime) -> Mapping[str, Limit]:
+    """The limits a duty room holds to the clocks owed to it that are not a unit's own reports: its receipt of
+    a report (its own duty) and the reply to a question it asked. Those are the rules of the room's area — its
+    own overlay and those above it — never one set below it: a village's leader cannot hold the town's duty room
+    to a receipt time, and a question the city asks is answered by the city's rules. ``room`` None: the city."""
+    if not _has_levels():
+        return {}
+    overlays = overlays_below(room if room is not None else duty_room_unit(), judged_at)
+    return in_force(rulebook, overlays) if overlays else {}
 
 
 def receiver_of(unit: Unit) -> Unit | None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import AuditRecord, audit_record_many
 from dutyroom.common import wakeup
+from dutyroom.obligations.chain import limits_owed_by
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.rules import (
@@ -27,8 +28,8 @@ from dutyroom.rules import (
     Rulebook,
     Severity,
     evaluate,
-    followup_due,
 )
+from dutyroom.rules.overlay import followup_clock
 
 OPEN_STATES = (ObligationState.PENDING, ObligationState.OVERDUE)
 
@@ -37,6 +38,7 @@ class ClockSubject(Protocol):
     """What the engine needs of an incident (``incidents.Incident`` is one)."""
 
     pk: Any
+    created_at: datetime  # the rules below the city in force at the opening judge every clock of the incident
 
     @property
     def is_open(self) -> bool: ...
@@ -147,6 +149,7 @@ def followup_schedule(
     owed_to: str = "",
     succeeds: Obligation | None = None,
     first: bool = False,
+    lapsed: Obligation | None = None,
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
 
@@ -154,7 +157,10 @@ def followup_schedule(
     the duty room the unit's follow-ups go to (empty: the city's). ``succeeds``: the unit's pending follow-up
     clock, just met under the same lock. Only one clock is pending at a time and each is numbered after every
     earlier one, so no other is pending and the next number is its own plus one: neither is read again.
-    ``first``: the incident was opened in the caller's transaction, so it has no follow-up clock yet."""
+    ``first``: the incident was opened in the caller's transaction, so it has no follow-up clock yet.
+    ``lapsed``: the unit's follow-up clock that just ran out unmet (the deadline sweep): the next period runs at
+    its interval and under its rule, which were planned (and re-planned on a re-grade) under the incident's rules,
+    so the sweep reads neither the incident nor the rules below the city again for each clock it fires."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
@@ -165,10 +171,17 @@ def followup_schedule(
         .filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING)
         .first()
     )
-    due = followup_due(rulebook, grade, basis_at)
-    rule = f"{rulebook.ref}/{rulebook.followup.id}"
+
+    def plan(key: str) -> PlannedClock:
+        if lapsed is not None:
+            interval = lapsed.due_at - lapsed.anchor_at
+            return PlannedClock(key, ObligationKind.FOLLOWUP, basis_at + interval, lapsed.rule, basis_at)
+        limits = limits_owed_by(rulebook, unit, incident.created_at)  # a town may shorten its units' cadence
+        return followup_clock(rulebook, grade, basis_at, key, limits)
+
     if pending is not None:
-        pending.anchor_at, pending.due_at, pending.rule = basis_at, due, rule
+        clock = plan(pending.key)
+        pending.anchor_at, pending.due_at, pending.rule = basis_at, clock.due_at, clock.rule
         obligations_reevaluate([pending], now)
         transaction.on_commit(wakeup.notify)
         return pending
@@ -176,9 +189,7 @@ def followup_schedule(
         number = int(succeeds.key.rsplit(":", 1)[1]) + 1 if succeeds is not None else 1
     else:
         number = Obligation.objects.filter(incident_id=incident.pk, unit=unit, kind=ObligationKind.FOLLOWUP).count() + 1
-    planned = PlannedClock(
-        key=f"followup:{number}", kind=ObligationKind.FOLLOWUP, due_at=due, rule=rule, anchor_at=basis_at
-    )
+    planned = plan(f"followup:{number}")
     obligation, _ = obligation_upsert(
         incident=incident,
         unit=unit,
@@ -192,11 +203,16 @@ def followup_schedule(
 
 
 def followups_regrade(*, rulebook: Rulebook, incident: ClockSubject, now: datetime) -> None:
-    """A new grade changes the follow-up cadence of the clock that is still running."""
-    for pending in Obligation.objects.select_for_update().filter(
-        incident_id=incident.pk, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING
+    """A new grade changes the follow-up cadence of the clock that is still running (under the same rules below
+    the city as before: those in force when the incident was opened)."""
+    for pending in (
+        Obligation.objects.select_for_update()
+        .select_related("unit")
+        .filter(incident_id=incident.pk, kind=ObligationKind.FOLLOWUP, state=ObligationState.PENDING)
     ):
-        pending.due_at = followup_due(rulebook, incident.severity.grade, pending.anchor_at)
+        limits = limits_owed_by(rulebook, pending.unit, incident.created_at)
+        clock = followup_clock(rulebook, incident.severity.grade, pending.anchor_at, pending.key, limits)
+        pending.due_at, pending.rule = clock.due_at, clock.rule
         obligations_reevaluate([pending], now)
     transaction.on_commit(wakeup.notify)
 

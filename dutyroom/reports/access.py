@@ -98,6 +98,35 @@ def may_act_as_duty_room(user: User, owed_to: str) -> bool:
     return local is not None and local.code == owed_to
 
 
+def staffed_room(user: User) -> str | None:
+    """The duty room the user acts for, named as an obligation's ``owed_to`` names it: empty for the city's, a
+    unit code for a duty room below the city (a town's); None: the user staffs none."""
+    if user.is_duty_room:
+        return ""
+    local = user.local_duty_room
+    return local.code if local is not None else None
+
+
+def may_chase(user: User, obligation: Obligation) -> bool:
+    """催报: whoever may act on the clock (``may_act_on_clock``), never on a receipt — that one is the duty room's
+    own, there is no unit to chase."""
+    return obligation.kind != ObligationKind.RECEIPT and may_act_on_clock(user, obligation.owed_to)
+
+
+def may_sign_receipt(user: User, obligation: Obligation) -> bool:
+    """签收 from a receipt clock: the duty room the report went to (the clock's ``owed_to``)."""
+    return (
+        obligation.kind == ObligationKind.RECEIPT
+        and obligation.report_id is not None
+        and may_act_as_duty_room(user, obligation.owed_to)
+    )
+
+
+def may_ask_verification(user: User) -> bool:
+    """The city duty room asks any unit; a duty room below the city asks the units below it (核报)."""
+    return staffed_room(user) is not None
+
+
 def receipt_owed_to(report: Report) -> str:
     """Which duty room confirms this report: its receipt clock's ``owed_to`` (empty: the city's)."""
     found = (

@@ -117,6 +117,7 @@ SWEEP_COLUMNS = (
     "kind",
     "state",
     "due_at",
+    "anchor_at",
     "met_at",
     "overdue_at",
     "ladder_at",
@@ -229,6 +230,7 @@ def _next_followup(obligation: Obligation, now: datetime) -> None:
             basis_at=obligation.due_at,
             now=now,
             owed_to=obligation.owed_to,
+            lapsed=obligation,
         )
 
 

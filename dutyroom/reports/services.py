@@ -29,7 +29,7 @@ from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.incidents.services import incident_lock, incident_mark_handled
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
-from dutyroom.obligations.chain import owes_on, receiver_of
+from dutyroom.obligations.chain import limits_of_room, owes_on, receiver_of
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, owed_to_code, unit_for_code, unit_subtree_ids
@@ -49,6 +49,7 @@ from dutyroom.rules import (
     receipt_due,
     verification_reply_due,
 )
+from dutyroom.rules.overlay import tighten_one
 
 PHONE_LOOKBACK = timedelta(hours=2)
 # the people counts of a report: every figure of the rules core except the money
@@ -358,14 +359,19 @@ def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
 def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room: Unit | None = None) -> Obligation:
     """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call. The key
     names the report, created in this same transaction, so no clock can have it yet."""
-    planned = PlannedClock(
-        key=f"receipt:{report.pk}",
-        kind=ObligationKind.RECEIPT,
-        due_at=receipt_due(rulebook, now),
-        rule=f"{rulebook.ref}/{rulebook.receipt.id}",
-        anchor_at=now,
-    )
     receiver = receiver_of(report.unit)  # a town running its own duty room confirms its villages' reports
+    opened = report.incident.created_at if report.incident is not None else now
+    planned = tighten_one(
+        rulebook,
+        PlannedClock(
+            key=f"receipt:{report.pk}",
+            kind=ObligationKind.RECEIPT,
+            due_at=receipt_due(rulebook, now),
+            rule=f"{rulebook.ref}/{rulebook.receipt.id}",
+            anchor_at=now,
+        ),
+        limits_of_room(rulebook, receiver, opened),  # the receiving room's own rules, as the incident opened
+    )
     obligation, _ = engine.obligation_upsert(
         incident=report.incident,
         unit=receiver or duty_room or duty_room_unit(),
@@ -518,7 +524,17 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
     assert unit is not None
     with transaction.atomic():
         rulebook = rulebook_of(data.incident.rulebook if data.incident else current_snapshot())
-        due = verification_reply_due(rulebook, now, data.due_at)
+        planned = PlannedClock(
+            key="verification_reply",
+            kind=ObligationKind.VERIFICATION_REPLY,
+            due_at=verification_reply_due(rulebook, now, data.due_at),
+            rule=f"{rulebook.ref}/{rulebook.verification_reply.id}",
+            anchor_at=now,
+        )
+        if data.due_at is None:  # a limit the asker set wins; else the asking room's rules (as the incident opened)
+            opened = data.incident.created_at if data.incident is not None else now
+            planned = tighten_one(rulebook, planned, limits_of_room(rulebook, local, opened))
+        due = planned.due_at
         request = VerificationRequest.objects.create(
             unit=unit,
             authority=data.authority,
@@ -527,13 +543,6 @@ def verification_request_create(*, actor: User, data: VerificationInput, now: da
             due_at=due,
             requested_by=actor,
             created_at=now,
-        )
-        planned = PlannedClock(
-            key="verification_reply",
-            kind=ObligationKind.VERIFICATION_REPLY,
-            due_at=due,
-            rule=f"{rulebook.ref}/{rulebook.verification_reply.id}",
-            anchor_at=now,
         )
         engine.obligation_upsert(
             incident=data.incident,

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeGuard
 
-from .deadlines import PlannedClock
+from .deadlines import PlannedClock, followup_due
+from .enums import Grade, ObligationKind
 from .model import IMMEDIATE_WRITTEN_PREFIX, Rulebook
 from .timeutil import add_elapsed
 
@@ -148,6 +149,27 @@ def tighten(rb: Rulebook, planned: Sequence[PlannedClock], limits: Mapping[str, 
             )
         )
     return result
+
+
+def tighten_one(rb: Rulebook, planned: PlannedClock, limits: Mapping[str, Limit]) -> PlannedClock:
+    """One clock under ``limits`` (``tighten`` for the clocks planned one at a time: a follow-up, a receipt, a
+    verification reply, a final report)."""
+    return tighten(rb, [planned], limits)[0] if limits else planned
+
+
+def followup_clock(
+    rb: Rulebook, grade: Grade | None, basis_at: datetime, key: str, limits: Mapping[str, Limit]
+) -> PlannedClock:
+    """The next follow-up clock: one interval of the grade after ``basis_at``, capped by a ``followup`` limit set
+    below the city (one value for every grade: a grade whose interval is already shorter keeps it)."""
+    planned = PlannedClock(
+        key=key,
+        kind=ObligationKind.FOLLOWUP,
+        due_at=followup_due(rb, grade, basis_at),
+        rule=f"{rb.ref}/{rb.followup.id}",
+        anchor_at=basis_at,
+    )
+    return tighten_one(rb, planned, limits)
 
 
 def _limit_key(rb: Rulebook, clock_id: str) -> str:

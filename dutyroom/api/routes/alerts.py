@@ -361,9 +361,9 @@ def retry_delivery(request: HttpRequest, delivery_id: int) -> Any:
 
 @router.get("/roster/now", response=RosterNowOut)
 def get_roster_now(request: HttpRequest) -> Any:
-    """Who is on duty now; all null when no shift covers the moment (alerts then go to every duty officer)."""
-    caller(request)
-    shift = roster_now(clock_now())
+    """Who is on duty now; all null when no shift covers the moment (alerts then go to every duty officer).
+    A town's duty officer or leader reads the town's own roster."""
+    shift = roster_now(clock_now(), caller(request).local_duty_room)
     if shift is None:
         return {"duty_officer": None, "duty_leader": None, "city_leader": None, "shift": None}
     return {

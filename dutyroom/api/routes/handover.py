@@ -63,13 +63,14 @@ def list_open_items(request: HttpRequest, response: HttpResponse, paging: Query[
     """What a handover signed now would list, with work-secret titles only for those who may see them."""
     user = caller(request)
     require_reader(user)
-    return paged(request, response, open_items(clock_now(), viewer=user), paging)
+    return paged(request, response, open_items(clock_now(), viewer=user, room=user.local_duty_room), paging)
 
 
 @router.get("/handovers", response=list[HandoverOut])
 def list_handovers(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
-    require_reader(caller(request))
-    return paged(request, response, handovers_recent(None), paging, handover_view, default=100)
+    user = caller(request)
+    require_reader(user)
+    return paged(request, response, handovers_recent(None, user.local_duty_room), paging, handover_view, default=100)
 
 
 @router.post("/handovers", response={201: HandoverOut})

@@ -53,10 +53,13 @@ def sound_state(context: template.Context) -> str:
     return "1" if sound_on(user) else "0"
 
 
-@register.simple_tag
-def roster_gap() -> bool:
-    """True when no shift covers the present moment (the board says so in red)."""
-    return roster_now(clock_now()) is None
+@register.simple_tag(takes_context=True)
+def roster_gap(context: template.Context) -> bool:
+    """True when no shift covers the present moment (the board says so in red): of the viewer's own duty room
+    (a town's duty officer watches the town's roster), else of the city's."""
+    user = context.get("user")
+    room = getattr(user, "local_duty_room", None) if getattr(user, "is_authenticated", False) else None
+    return roster_now(clock_now(), room) is None
 
 
 @register.filter

@@ -23,7 +23,7 @@ from dutyroom.incidents.access import access_incident
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.services import IncidentChanges, incident_mark_handled, incident_update
-from dutyroom.reports.access import access_obligation, access_report, visible_obligations
+from dutyroom.reports.access import access_obligation, access_report, staffed_room, visible_obligations
 from dutyroom.reports.services import obligation_waive, report_confirm_receipt
 from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web import labels
@@ -66,11 +66,12 @@ def receipts_confirm(request: HttpRequest) -> HttpResponse:
     """Bulk 签收 from the board: every report the duty room still owes a receipt for, each through the same
     service (one transaction and audit entry each), so one refused report does not undo the others."""
     user = actor(request)
-    if not user.is_duty_room:
+    room = staffed_room(user)  # the city's duty room, or a town's for the reports its units sent it
+    if room is None:
         return forbidden(request, Forbidden("只有值班室可以签收", "only the duty room confirms receipt"))
     owed = (
         visible_obligations(user)
-        .filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False)
+        .filter(kind=ObligationKind.RECEIPT, state__in=OPEN_STATES, report__isnull=False, owed_to=room)
         .order_by("due_at", "id")
         .values_list("report_id", flat=True)
     )

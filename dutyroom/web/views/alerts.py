@@ -25,7 +25,8 @@ from dutyroom.common.errors import Conflict, DomainError, ValidationFailed
 from dutyroom.common.timefmt import LOCAL
 from dutyroom.duty.importing import roster_file_read
 from dutyroom.duty.selectors import roster_now, shifts_between
-from dutyroom.duty.services import may_edit_roster, shifts_save, week_shifts
+from dutyroom.duty.services import may_edit_roster, roster_room, shifts_save, week_shifts
+from dutyroom.orgs.models import UnitKind
 from dutyroom.reports.access import access_obligation
 from dutyroom.rules import ObligationKind
 from dutyroom.web import labels
@@ -135,16 +136,23 @@ def roster_page(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{field}: {en if request.LANGUAGE_CODE == 'en' else zh}")
         except DomainError as error:
             messages.error(request, message_of(error))
+    room = roster_room(user)  # a town's duty officer keeps the town's own roster
     start = datetime.combine(week, datetime.min.time(), tzinfo=LOCAL)
-    shifts = list(shifts_between(start, start + timedelta(days=8)))
+    shifts = list(shifts_between(start, start + timedelta(days=8), room))
     days = []
     for i in range(7):
         day = week + timedelta(days=i)
         shift = next((s for s in shifts if s.starts_at.astimezone(LOCAL).date() == day), None)
         days.append({"index": i, "day": day, "shift": shift})
+    # the people of this duty room only: a town's officers cannot be rostered as the city's, nor the reverse
+    staff = (
+        Q(unit=room)
+        if room is not None
+        else (Q(unit__isnull=True) | Q(unit__duty_room=False) | Q(unit__kind=UnitKind.DUTY_ROOM))
+    )
     people = {
-        "officers": User.objects.filter(role=Role.DUTY_OFFICER, is_active=True).order_by("username"),
-        "leaders": User.objects.filter(role=Role.DUTY_LEADER, is_active=True).order_by("username"),
+        "officers": User.objects.filter(staff, role=Role.DUTY_OFFICER, is_active=True).order_by("username"),
+        "leaders": User.objects.filter(staff, role=Role.DUTY_LEADER, is_active=True).order_by("username"),
         # a city leader on duty is chosen by name: the leaders and read-only accounts leaders are given, and
         # whoever a shift already names
         "city_leaders": User.objects.filter(
@@ -159,8 +167,9 @@ def roster_page(request: HttpRequest) -> HttpResponse:
             "prev_week": week - timedelta(days=7),
             "next_week": week + timedelta(days=7),
             "days": days,
-            "current": roster_now(now),
+            "current": roster_now(now, room),
             "can_edit": may_edit_roster(user),
+            "room": room,
             **people,
         },
     )

@@ -23,6 +23,7 @@ from dutyroom.common.clock import now as clock_now
 from dutyroom.common.replica import replica_reads
 from dutyroom.incidents.access import may_report
 from dutyroom.orgs.selectors import unit_by_code
+from dutyroom.reports.access import staffed_room
 from dutyroom.web.views import live
 from dutyroom.web.views.common import actor
 from dutyroom.web.views.present import board_data, board_json
@@ -53,6 +54,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "fingerprint": print_,
         "can_report": may_report(user),
         "duty_room": user.is_duty_room,
+        "staffs_room": staffed_room(user) is not None,  # the city's duty room or a town's: a duty board
         "unit_filter": request.GET.get("unit", "") if unit is not None else "",
         "query": live.view_query(request),
     }

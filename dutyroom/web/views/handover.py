@@ -97,7 +97,7 @@ def handover_page(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("交接班记录不存在"))
         return redirect("web:handover")
-    items = open_items(clock_now(), viewer=user)
+    items = open_items(clock_now(), viewer=user, room=user.local_duty_room)
     if english():  # the handover list names units in Chinese; English pages use their English names
         named = {u.name: labels.unit_name(u) for u in Unit.objects.all()}
         for item in items:
@@ -110,7 +110,7 @@ def handover_page(request: HttpRequest) -> HttpResponse:
             "groups": _groups(items),
             "total": len(items),
             "overdue": sum(1 for i in items if i["state"] == "overdue"),
-            "recent": list(handovers_recent(20)),
+            "recent": list(handovers_recent(20, user.local_duty_room)),
             "can_write": may_write(user),
             "awaiting": list(handovers_awaiting(user)) if may_write(user) else [],
             "staff": staff.order_by("username"),

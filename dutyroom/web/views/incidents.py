@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import NotFound
 from dutyroom.common.timefmt import LOCAL
@@ -21,9 +22,12 @@ from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.incidents.services import incident_record_read
 from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.interop.selectors import incident_forwarding_view
-from dutyroom.orgs.selectors import reporting_units
+from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import CITY_DUTY_ROOM
+from dutyroom.orgs.selectors import reporting_units, reports_to_codes
+from dutyroom.reports.access import may_ask_verification, may_sign_receipt
 from dutyroom.reports.models import Report
-from dutyroom.rules import Channel, ReportKind
+from dutyroom.rules import Channel, ObligationKind, ReportKind
 from dutyroom.web import labels
 from dutyroom.web.forms import CASUALTY_FIELDS, CASUALTY_LABELS, IncidentEditForm, WaiveForm
 from dutyroom.web.history import history_rows
@@ -112,6 +116,29 @@ def edit_initial(incident: Incident) -> dict[str, Any]:
     }
 
 
+def _with_signing(user: User, row: dict[str, Any], obligations: list[Obligation]) -> dict[str, Any]:
+    """Whether the viewer signs this report: the duty room its receipt clock is owed to (read from the clocks
+    the page already loaded)."""
+    report = row["report"]
+    receipt = next(
+        (o for o in obligations if o.report_id == report.pk and o.kind == ObligationKind.RECEIPT),
+        None,
+    )
+    row["may_sign"] = row["needs_receipt"] and receipt is not None and may_sign_receipt(user, receipt)
+    return row
+
+
+def _reports_by_level(user: User, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The city's duty room reads an incident as the reports sent to it (the responsible town's, or a unit's
+    with no duty room between), with the originals its units sent to a town's duty room under them
+    (``reports_below``). Everyone else reads every report in time order, as before."""
+    if not user.is_duty_room or not rows:
+        return {"reports": rows, "reports_below": []}
+    reports_to = reports_to_codes(list({row["report"].unit_id: row["report"].unit for row in rows}.values()))
+    mine = [row for row in rows if reports_to[row["report"].unit_id] == CITY_DUTY_ROOM]
+    return {"reports": mine, "reports_below": [row for row in rows if row not in mine]}
+
+
 def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> dict[str, Any]:
     user = actor(request)
     now = clock_now()
@@ -128,12 +155,17 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
     context: dict[str, Any] = {
         "card": card,
         "incident": incident,
-        "reports": [report_row(r) for r in reports],
+        **_reports_by_level(user, [_with_signing(user, report_row(r), obligations) for r in reports]),
         "now": now,
         "duty_room": user.is_duty_room,
+        "may_ask": may_ask_verification(user),
         "can_report": may_report(user) and incident.state != IncidentState.CLOSED,
         "can_mark_handled": may_mark_handled(user, incident),
-        "has_written": any(r.kind == ReportKind.WRITTEN for r in reports),
+        # whether the viewer's own unit has reported in writing (a town's first report on its village's incident
+        # is its own written report); the city's duty room files for anyone
+        "has_written": any(
+            r.kind == ReportKind.WRITTEN and (user.is_duty_room or r.unit_id == user.unit_id) for r in reports
+        ),
         "edit_form": IncidentEditForm(initial=edit_initial(incident), prefix="edit"),
         "waive_target": waive_target,
         "grade_basis": grade_basis(incident),

@@ -28,7 +28,7 @@ from dutyroom.leads.models import LeadEvidence, LeadVerifier
 from dutyroom.obligations.models import Obligation
 from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
 from dutyroom.orgs.selectors import unit_subtree_ids
-from dutyroom.reports.access import visible_obligations
+from dutyroom.reports.access import staffed_room, visible_obligations
 from dutyroom.rules import Category, Flag, ObligationKind, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import countdown_text
@@ -234,7 +234,7 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     )
     for obligation in obligations:
         by_incident[obligation.incident_id or 0].append(obligation)
-    split = user.is_duty_room  # the receipts are the duty room's own: its board shows them apart
+    split = staffed_room(user) is not None  # the receipts are a duty room's own: its board shows them apart
     cards = sorted(
         (incident_card(i, by_incident[i.pk], now, scope, split_receipts=split) for i in incidents), key=_urgency
     )
@@ -270,10 +270,14 @@ RECEIPTS_SHOWN = 50
 
 
 def receipts_owed(user: User, now: datetime) -> dict[str, Any]:
-    """The reports the duty room has not yet signed for (签收), oldest first: the duty room's own clocks."""
-    if not user.is_duty_room:
+    """The reports the duty room has not yet signed for (签收), oldest first: the duty room's own clocks. The
+    city's lists only the reports sent to it; a town's those its units sent to the town."""
+    room = staffed_room(user)
+    if room is None:
         return {"items": [], "total": 0, "overdue": 0}
-    owed = visible_obligations(user).filter(kind=ObligationKind.RECEIPT, state__in=OPEN, report__isnull=False)
+    owed = visible_obligations(user).filter(
+        kind=ObligationKind.RECEIPT, state__in=OPEN, report__isnull=False, owed_to=room
+    )
     found = owed.aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lte=now)))
     rows = owed.select_related("unit", "report", "report__unit", "incident").order_by("due_at", "id")[:RECEIPTS_SHOWN]
     items = []

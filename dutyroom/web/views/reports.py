@@ -47,7 +47,9 @@ def report_input(form: ReportForm, duty_room: bool) -> ReportInput:
 def _initial(user: User, incident: Incident, kind: str) -> dict[str, Any]:
     if kind not in {k.value for k in ReportKind}:
         # No kind asked for: a written report until there is one, follow-ups after it.
-        written = incident.reports.filter(kind=ReportKind.WRITTEN).exists()
+        # a town passing its village's incident on starts with its own written report
+        own = incident.reports.all() if user.is_duty_room else incident.reports.filter(unit=user.unit)
+        written = own.filter(kind=ReportKind.WRITTEN).exists()
         kind = ReportKind.FOLLOWUP.value if written else ReportKind.WRITTEN.value
     initial: dict[str, Any] = {"kind": kind, "channel": Channel.PLATFORM.value, "unit": incident.unit.code}
     if not user.is_duty_room:

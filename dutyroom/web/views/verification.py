@@ -27,9 +27,16 @@ from dutyroom.incidents.access import access_incident, visible_incidents
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import incident_names
 from dutyroom.incidents.rulebooks import configured_rulebook
+from dutyroom.obligations.chain import limits_of_room
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.selectors import reporting_units
-from dutyroom.reports.access import access_verification_request, may_reply, visible_verification_requests
+from dutyroom.orgs.selectors import reporting_units, unit_subtree_ids
+from dutyroom.reports.access import (
+    access_verification_request,
+    may_ask_verification,
+    may_confirm_receipt,
+    may_reply,
+    visible_verification_requests,
+)
 from dutyroom.reports.models import Authority, Report, VerificationRequest
 from dutyroom.reports.services import VerificationInput, verification_request_create
 from dutyroom.reports.verification import verification_reply_submit
@@ -64,7 +71,11 @@ class VerificationNewForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._choices("authority").choices = labels.authority_choices()  # per request: the page's language
-        units = [(u.code, labels.unit_name(u)) for u in reporting_units().order_by("id")]
+        local = viewer.local_duty_room if viewer is not None else None
+        askable = reporting_units() if local is None else reporting_units().filter(pk__in=unit_subtree_ids(local))
+        if local is not None:
+            askable = askable.exclude(pk=local.pk)  # a town's duty room asks the units below it
+        units = [(u.code, labels.unit_name(u)) for u in askable.order_by("id")]
         self._choices("unit").choices = [("", _("—— 请选择 ——")), *units]
         names = incident_names(viewer, incidents)
         listed = [(str(i.pk), f"#{i.pk} {names[i.pk]}（{labels.unit_name(i.unit)}）") for i in incidents]
@@ -99,8 +110,13 @@ class VerificationReplyForm(forms.Form):
         channel.choices = labels.member_choices(UNIT_CHANNELS)  # per request: the page's language
 
 
-def default_minutes() -> int:
-    return int(configured_rulebook()[0].verification_reply.within.total_seconds() // 60)
+def default_minutes(user: User | None = None) -> int:
+    """The reply time a request without its own limit gets: the rulebook's, or the tighter one a town set for the
+    questions its duty room asks (``obligations.chain.limits_of_room``, as the service plans the clock)."""
+    rulebook = configured_rulebook()[0]
+    room = user.local_duty_room if user is not None else None
+    limit = limits_of_room(rulebook, room, clock_now()).get(rulebook.verification_reply.id)
+    return limit.minutes if limit is not None else int(rulebook.verification_reply.within.total_seconds() // 60)
 
 
 def reply_clock(request: VerificationRequest, now: datetime) -> dict[str, Any] | None:
@@ -119,7 +135,12 @@ def request_row(user: User, request: VerificationRequest, now: datetime, seen: s
         "authority_label": labels.authority_label(request.authority),
         "incident_shown": request.incident_id in seen,
         "replies": [
-            {"report": r, "needs_receipt": r.confirmed_at is None, "on_incident": r.incident_id in seen}
+            {
+                "report": r,
+                "needs_receipt": r.confirmed_at is None,
+                "may_sign": r.confirmed_at is None and may_confirm_receipt(user, r),
+                "on_incident": r.incident_id in seen,
+            }
             for r in request.replies.all()
         ],
         "may_reply": is_open and may_reply(user, request),
@@ -159,7 +180,8 @@ def verification_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "open_count": sum(row["is_open"] for row in rows),
         "duty_room": user.is_duty_room,
-        "default_minutes": default_minutes(),
+        "may_ask": may_ask_verification(user),
+        "default_minutes": default_minutes(user),
     }
     return render(request, "web/verification_list.html", context)
 
@@ -185,12 +207,12 @@ def _new_context(form: VerificationNewForm, wanted: Incident | None) -> dict[str
 @login_required
 def verification_new(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    if not user.is_duty_room:
+    if not may_ask_verification(user):  # the city's duty room, or a town's for the units below it
         return forbidden(request, NOT_DUTY_ROOM)
     wanted = _wanted_incident(user, request.GET.get("incident", ""))
     options: dict[str, Any] = {
         "incidents": _incident_choices(user, wanted),
-        "default_minutes": default_minutes(),
+        "default_minutes": default_minutes(user),
         "viewer": user,
     }
     if request.method != "POST":
