@@ -97,34 +97,33 @@ def ladder_fire_clocks(
     fired: list[Obligation],
     now: datetime,
     *,
-    told: dict[int, dict[str, object]] | None = None,
+    flip_audits: bool,
     keep: float = 0.0,
-) -> int:
+) -> dict[int, dict[str, object]]:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
     so the overdue alert exists exactly when the flip does and a burst reads each clock once.
 
-    ``told``: when given, each clock's overdue alert is not audited on its own but described there, for the
-    flip's own audit entry (``obligation.overdue``, written after this by the caller, with ``{"alert": …}``):
-    one entry per clock instead of two, half the audit chain to seal in a burst. Other rungs due at the flip (an
-    escalation, when the clock flips late) keep their own ``obligation.alert`` entries.
+    ``flip_audits``: the flips' own audit entries (``obligation.overdue``) are still to be written, so each clock's
+    overdue alert is not audited on its own but returned, per clock, for its flip's entry (``{"alert": …}``): one
+    entry per clock instead of two, half the audit chain to seal in a burst. Other rungs due at the flip (an
+    escalation, when the clock flips late) keep their own ``obligation.alert`` entries. Otherwise (the flips were
+    audited one by one) every alert is audited here and nothing is returned.
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
-    flips stand, nothing is added to ``told``, and the clocks are handed to the ladder's own pass (their next
-    look set to "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while busy)."""
+    flips stand, nothing is returned, and the clocks are handed to the ladder's own pass (their next look set to
+    "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while busy)."""
     if decisions is None or not fired:
-        return 0
+        return {}
     decisions = decisions.only({clock.pk for clock in fired})
     described: dict[int, dict[str, object]] = {}
     try:
         with pass_memo(keep=keep), transaction.atomic():
-            sent = _write(decisions, now, told=described if told is not None else None)
+            _write(decisions, now, told=described if flip_audits else None)
     except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
         log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(fired), exc_info=True)
         update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in fired})
-        return 0
-    if told is not None:
-        told.update(described)
-    return sent
+        return {}
+    return described
 
 
 def _policy(now: datetime) -> AlertPolicy | None:
