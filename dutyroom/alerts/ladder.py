@@ -18,14 +18,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
 from dutyroom.alerts.services import AlertSpec, alerts_emit_many
 from dutyroom.audit.services import AuditRecord, audit_record_many
-from dutyroom.common.bulk import insert_rows, update_column
+from dutyroom.common.engine.bulk import insert_rows, update_column
+from dutyroom.common.engine.sql import lock_skipping_held
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
@@ -138,10 +139,7 @@ def _policy(now: datetime) -> AlertPolicy | None:
 def _locked(clocks: QuerySet[Obligation]) -> list[Obligation]:
     """Clocks with their unit and incident, locked on PostgreSQL so that other workers take other clocks
     (``FOR NO KEY UPDATE SKIP LOCKED``; a clock a deadline sweep holds is skipped for a pass)."""
-    qs = clocks.select_related("unit", "incident")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(qs)
+    return list(lock_skipping_held(clocks.select_related("unit", "incident"), no_key=True, of=("self",)))
 
 
 def _claim(now: datetime, batch: int) -> list[Obligation]:

@@ -28,7 +28,7 @@ from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.alerts.unread import unread_forget
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
-from dutyroom.common.bulk import insert_many, insert_rows
+from dutyroom.common.engine.bulk import insert_many, insert_rows
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import connection
-
 from dutyroom.audit.services import audit_record_many
-from dutyroom.common.bulk import update_columns
+from dutyroom.common.engine.bulk import update_columns
+from dutyroom.common.engine.sql import lock_skipping_held, without_bitmap_scans
 from dutyroom.obligations.engine import obligation_audit
 from dutyroom.obligations.models import Obligation
 from dutyroom.rules import ObligationState
@@ -26,23 +25,17 @@ def obligations_due_locked(now: datetime, batch: int) -> list[Obligation]:
     and only its rows are joined (joined first, PostgreSQL read and sorted every due clock of a backlog). The
     incidents' rulebooks are not joined: each row would carry the rulebook's whole text (``_next_followup``
     reads it for follow-up clocks alone)."""
-    pick = Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at").values("id")
-    if connection.features.has_select_for_update_skip_locked:
-        pick = pick.select_for_update(skip_locked=True)
+    pick = lock_skipping_held(
+        Obligation.objects.filter(state=ObligationState.PENDING, due_at__lte=now).order_by("due_at").values("id")
+    )
     due = (
         Obligation.objects.select_related("unit", "incident")
         .only(*SWEEP_COLUMNS)
         .filter(id__in=pick[:batch])
         .order_by("due_at", "id")
     )
-    if connection.vendor != "postgresql":
+    with without_bitmap_scans():  # for this one statement: see _NO_BITMAP below
         return list(due)
-    with connection.cursor() as cursor:  # for this one statement: see _NO_BITMAP below
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        try:
-            return list(due)
-        finally:
-            cursor.execute("SET LOCAL enable_bitmapscan = on")
 
 
 # _NO_BITMAP (obligations_due_locked): the due clocks are read by a plain scan of the partial index of pending

@@ -1,4 +1,4 @@
-"""The worker's lean bulk writes (``common.bulk``) store exactly what the ORM stores, on either database."""
+"""The worker's lean bulk writes (``common.engine.bulk``) store exactly what the ORM stores, on either database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dutyroom.common.bulk import insert_many, insert_rows, update_column, update_columns
+from dutyroom.common.engine.bulk import insert_many, insert_rows, update_column, update_columns
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
