@@ -84,7 +84,7 @@ def conn_max_age() -> int | None:
 
 def _sqlite(path: str) -> dict[str, Any]:
     return {
-        "ENGINE": "config.sqlite",  # Django's SQLite backend with one queued writer per process
+        "ENGINE": "dutyroom.common.engine.sqlite",  # Django's SQLite backend with one queued writer per process
         "NAME": path,
         "OPTIONS": {
             "timeout": 20,

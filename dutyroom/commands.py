@@ -123,7 +123,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
         settings.DUTYROOM_BASE_URL = os.environ["DUTYROOM_BASE_URL"] = served_base_url(host, port)
     embedded = settings.DUTYROOM_EMBEDDED_WORKER
     if connection.vendor == "sqlite" and workers > 1:
-        # One writer at a time: in one process writers queue on a lock (config/sqlite); across processes they
+        # One writer at a time: in one process writers queue on a lock (common.engine.sqlite); across processes they
         # would poll SQLite's lock with sleeps and the unlucky ones wait seconds. Threads give the concurrency.
         print(
             f"SQLite: serving from one process with {THREADS} threads (asked for {workers}); "

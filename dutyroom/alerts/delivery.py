@@ -1,9 +1,9 @@
-"""The delivery outbox: claim due rows by compare-and-set, send in threads, record each attempt.
+"""The delivery outbox: claim due rows, send in threads, record each attempt.
 
-A row is claimed with a lease (``claimed_until``). A worker killed mid-send leaves its rows ``sending``;
-when the lease runs out any worker takes them again and resends with the same delivery id, so nothing is
-lost and the receiver still sees each id once. Failures back off exponentially (``rules.retry_delay``)
-until ``DUTYROOM_DELIVERY_MAX_ATTEMPTS``, then the row is ``failed`` and listed for the duty room.
+Claiming, leases and retries are the queue's (``common.queue``): a worker killed mid-send leaves its rows
+``sending``; when the lease (``DUTYROOM_DELIVERY_LEASE``) runs out any worker takes them again and resends with
+the same delivery id, so nothing is lost and the receiver still sees each id once. Failures back off
+exponentially until ``DUTYROOM_DELIVERY_MAX_ATTEMPTS``, then the row is ``failed`` and listed for the duty room.
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 
 from dutyroom.alerts import transports
-from dutyroom.alerts.models import AlertEvent, Channel, Delivery, DeliveryAttempt, DeliveryState
+from dutyroom.alerts.models import DELIVERIES, AlertEvent, Channel, Delivery, DeliveryAttempt, DeliveryState
 from dutyroom.alerts.texts import LOCAL, TOPIC_ZH
 from dutyroom.common import connections, wakeup
 from dutyroom.common.clock import now as clock_now
-from dutyroom.rules import AlertTopic, retry_delay
+from dutyroom.common.queue import Claim
+from dutyroom.rules import AlertTopic
 
 log = logging.getLogger("dutyroom.alerts")
 BATCH = 64
@@ -42,23 +41,16 @@ def event_body(event: AlertEvent) -> dict[str, object]:
     }
 
 
-def _claim(now: datetime, batch: int) -> tuple[str, list[Delivery]]:
-    token = uuid.uuid4().hex[:16]
-    due = Q(state=DeliveryState.PENDING, next_at__lte=now) | Q(state=DeliveryState.SENDING, claimed_until__lt=now)
-    ids = list(Delivery.objects.filter(due).order_by("next_at", "id").values_list("id", flat=True)[:batch])
-    if not ids:
-        return token, []
-    until = now + timedelta(seconds=settings.DUTYROOM_DELIVERY_LEASE)
-    lease = {"state": DeliveryState.SENDING, "claimed_by": token, "claimed_until": until}
-    with transaction.atomic():
-        Delivery.objects.filter(id__in=ids, state=DeliveryState.PENDING).update(**lease)
-        Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING, claimed_until__lt=now).update(**lease)
+def _claim(now: datetime, batch: int) -> tuple[Claim, list[Delivery]]:
+    claim = DELIVERIES.claim(now, batch, lease=timedelta(seconds=settings.DUTYROOM_DELIVERY_LEASE))
+    if not claim.ids:
+        return claim, []
     rows = list(
         Delivery.objects.select_related("event", "webhook").filter(
-            id__in=ids, claimed_by=token, state=DeliveryState.SENDING
+            id__in=claim.ids, claimed_by=claim.token, state=DeliveryState.SENDING
         )
     )
-    return token, rows
+    return claim, rows
 
 
 def _send(delivery: Delivery) -> transports.Outcome:
@@ -74,46 +66,39 @@ def _send(delivery: Delivery) -> transports.Outcome:
     return transports.send_sms(delivery.target, event.text, delivery_id)
 
 
-def _record_failure(token: str, delivery: Delivery, outcome: transports.Outcome, now: datetime) -> bool:
-    attempts = delivery.attempts + 1
-    mine = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING, claimed_by=token)
-    error = f"{outcome.status} {outcome.error}".strip()
-    if attempts >= settings.DUTYROOM_DELIVERY_MAX_ATTEMPTS or outcome.status == "gone":
-        return bool(mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error))
-    return bool(
-        mine.update(
-            state=DeliveryState.PENDING,
-            attempts=attempts,
-            next_at=now + retry_delay(attempts),
-            claimed_until=None,
-            last_error=error,
-        )
+def _record_failure(claim: Claim, delivery: Delivery, outcome: transports.Outcome, now: datetime) -> bool:
+    return DELIVERIES.retry(
+        claim,
+        delivery.pk,
+        attempts=delivery.attempts,
+        error=f"{outcome.status} {outcome.error}".strip(),
+        now=now,
+        max_attempts=settings.DUTYROOM_DELIVERY_MAX_ATTEMPTS,
+        give_up=outcome.status == "gone",
     )
 
 
-def _record(token: str, rows: list[Delivery], outcomes: list[transports.Outcome], now: datetime) -> None:
+def _record(claim: Claim, rows: list[Delivery], outcomes: list[transports.Outcome], now: datetime) -> None:
     """One transaction per batch: successes in one UPDATE (still guarded by our claim), failures one by one."""
     with transaction.atomic():
         ok = [d.pk for d, o in zip(rows, outcomes, strict=True) if o.ok]
         if ok:
-            Delivery.objects.filter(pk__in=ok, state=DeliveryState.SENDING, claimed_by=token).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error=""
-            )
+            DELIVERIES.finish(claim, ok, now)
         recorded = [
             DeliveryAttempt(delivery=d, at=now, status=o.status, error=o.error)
             for d, o in zip(rows, outcomes, strict=True)
-            if o.ok or _record_failure(token, d, o, now)
+            if o.ok or _record_failure(claim, d, o, now)
         ]
         DeliveryAttempt.objects.bulk_create(recorded)
 
 
 def deliveries_send(now: datetime | None = None, batch: int = BATCH, pool: ThreadPoolExecutor | None = None) -> int:
     """Claim and send one batch; returns how many were attempted."""
-    token, rows = _claim(now or clock_now(), batch)
+    claim, rows = _claim(now or clock_now(), batch)
     if not rows:
         return 0
     outcomes = [_send(d) for d in rows] if pool is None else list(pool.map(_send, rows))
-    _record(token, rows, outcomes, clock_now())
+    _record(claim, rows, outcomes, clock_now())
     return len(rows)
 
 

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.recipients import assessors, audience_users, unit_staff
 from dutyroom.alerts.services import alert_emit
 from dutyroom.alerts.texts import finding_text, instruction_text, lead_text
 from dutyroom.incidents.models import Incident
-from dutyroom.notifications.models import OutboxEvent, OutboxState
+from dutyroom.notifications.models import OUTBOX, OutboxEvent
 from dutyroom.notifications.services import pending_event_ids
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -138,9 +137,7 @@ def _silent_done(now: datetime) -> int:
     ids = pending_event_ids(now, topics=ROUTED_TOPICS, routed=False, limit=SILENT_BATCH)
     if not ids:
         return 0
-    return OutboxEvent.objects.filter(id__in=ids, state=OutboxState.PENDING).update(
-        state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1
-    )
+    return OUTBOX.take(ids, now)
 
 
 def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
@@ -150,10 +147,7 @@ def outbox_fanout(now: datetime, batch: int = BATCH) -> tuple[int, bool]:
     ids = pending_event_ids(now, topics=ROUTED_TOPICS, routed=True, limit=batch)
     for event_id in ids:
         with transaction.atomic():
-            claimed = OutboxEvent.objects.filter(id=event_id, state=OutboxState.PENDING).update(
-                state=OutboxState.DELIVERED, delivered_at=now, attempts=F("attempts") + 1
-            )
-            if claimed != 1:
+            if OUTBOX.take([event_id], now) != 1:
                 continue
             event = OutboxEvent.objects.select_related("unit").get(id=event_id)
             incident = (

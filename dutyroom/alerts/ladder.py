@@ -18,14 +18,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from dutyroom.alerts.models import AlertMark, LadderPlan
 from dutyroom.alerts.recipients import audience_users
 from dutyroom.alerts.services import AlertSpec, alerts_emit_many
 from dutyroom.audit.services import AuditRecord, audit_record_many
-from dutyroom.common.bulk import insert_rows, update_column
+from dutyroom.common.engine.bulk import insert_rows, update_column
+from dutyroom.common.engine.sql import lock_skipping_held
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.rulebooks import configured_rulebook
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
@@ -97,34 +98,33 @@ def ladder_fire_clocks(
     fired: list[Obligation],
     now: datetime,
     *,
-    told: dict[int, dict[str, object]] | None = None,
+    flip_audits: bool,
     keep: float = 0.0,
-) -> int:
+) -> dict[int, dict[str, object]]:
     """Write the planned rungs of the clocks the sweep has just turned overdue, in the sweep's own transaction,
     so the overdue alert exists exactly when the flip does and a burst reads each clock once.
 
-    ``told``: when given, each clock's overdue alert is not audited on its own but described there, for the
-    flip's own audit entry (``obligation.overdue``, written after this by the caller, with ``{"alert": …}``):
-    one entry per clock instead of two, half the audit chain to seal in a burst. Other rungs due at the flip (an
-    escalation, when the clock flips late) keep their own ``obligation.alert`` entries.
+    ``flip_audits``: the flips' own audit entries (``obligation.overdue``) are still to be written, so each clock's
+    overdue alert is not audited on its own but returned, per clock, for its flip's entry (``{"alert": …}``): one
+    entry per clock instead of two, half the audit chain to seal in a burst. Other rungs due at the flip (an
+    escalation, when the clock flips late) keep their own ``obligation.alert`` entries. Otherwise (the flips were
+    audited one by one) every alert is audited here and nothing is returned.
 
     Should it fail (a rung claimed by another worker meanwhile, or any error), its savepoint is rolled back, the
-    flips stand, nothing is added to ``told``, and the clocks are handed to the ladder's own pass (their next
-    look set to "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while busy)."""
+    flips stand, nothing is returned, and the clocks are handed to the ladder's own pass (their next look set to
+    "plan afresh"). ``keep``: see ``common.memo.pass_memo`` (the worker's sweep while busy)."""
     if decisions is None or not fired:
-        return 0
+        return {}
     decisions = decisions.only({clock.pk for clock in fired})
     described: dict[int, dict[str, object]] = {}
     try:
         with pass_memo(keep=keep), transaction.atomic():
-            sent = _write(decisions, now, told=described if told is not None else None)
+            _write(decisions, now, told=described if flip_audits else None)
     except Exception:  # the flips must not depend on the alerts: hand the clocks to the ladder's own pass
         log.warning("alerting %d clock(s) with their flip failed; the ladder's pass will", len(fired), exc_info=True)
         update_column(Obligation, "ladder_at", {clock.pk: LADDER_REPLAN for clock in fired})
-        return 0
-    if told is not None:
-        told.update(described)
-    return sent
+        return {}
+    return described
 
 
 def _policy(now: datetime) -> AlertPolicy | None:
@@ -139,10 +139,7 @@ def _policy(now: datetime) -> AlertPolicy | None:
 def _locked(clocks: QuerySet[Obligation]) -> list[Obligation]:
     """Clocks with their unit and incident, locked on PostgreSQL so that other workers take other clocks
     (``FOR NO KEY UPDATE SKIP LOCKED``; a clock a deadline sweep holds is skipped for a pass)."""
-    qs = clocks.select_related("unit", "incident")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(qs)
+    return list(lock_skipping_held(clocks.select_related("unit", "incident"), no_key=True, of=("self",)))
 
 
 def _claim(now: datetime, batch: int) -> list[Obligation]:

@@ -12,6 +12,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from dutyroom.common.queue import Queue
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "电子邮件"
@@ -137,6 +139,10 @@ class Delivery(models.Model):
             models.Index(fields=["claimed_until"], name="delivery_claimed", condition=Q(state="sending")),
             models.Index(fields=["state", "-id"]),
         ]
+
+
+# claimed, leased and retried as every queue is (``common.queue``)
+DELIVERIES = Queue(Delivery, due="next_at")
 
 
 class DeliveryAttempt(models.Model):

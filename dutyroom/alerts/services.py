@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.alerts.models import (
+    DELIVERIES,
     AlertEvent,
     Channel,
     Chase,
@@ -27,7 +28,7 @@ from dutyroom.alerts.texts import alert_text, protected
 from dutyroom.alerts.unread import unread_forget
 from dutyroom.audit.services import audit_record
 from dutyroom.common import wakeup
-from dutyroom.common.bulk import insert_many, insert_rows
+from dutyroom.common.engine.bulk import insert_many, insert_rows
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
@@ -304,10 +305,7 @@ def delivery_retry(*, actor: User, delivery: Delivery, now: datetime) -> Deliver
     if not (actor.is_duty_room or actor.role == Role.ADMIN):
         raise Forbidden("只有值班室或管理员可以重发", "only the duty room or an admin may retry deliveries")
     with transaction.atomic():
-        moved = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
-            state=DeliveryState.PENDING, next_at=now, claimed_until=None
-        )
-        if moved != 1:
+        if not DELIVERIES.requeue(delivery.pk, now):
             raise Conflict("只有失败的发送可以重发", "only a failed delivery can be retried")
         audit_record(
             actor=actor,

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 
 from dutyroom.audit.anchor import anchor_append_many, anchor_map, digest
 from dutyroom.audit.models import AuditEntry, AuditHead
-from dutyroom.common.bulk import insert_many, update_columns
+from dutyroom.common.engine.bulk import insert_many, update_columns
 
 GENESIS = "0" * 64
 SEAL_IDLE = timedelta(seconds=1)

@@ -13,6 +13,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from dutyroom.common.queue import Queue
+
 
 class ForwardingState(models.TextChoices):
     PENDING = "pending", "待发送"
@@ -42,6 +44,7 @@ class Forwarding(models.Model):
     state = models.CharField(max_length=10, choices=ForwardingState.choices, default=ForwardingState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=80, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     receipt = models.JSONField(default=dict, blank=True)
@@ -51,6 +54,11 @@ class Forwarding(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["next_attempt_at"], name="forwarding_due", condition=~Q(state="delivered"))]
+
+
+# claimed, leased and retried as every queue is (``common.queue``); a forwarding is retried until the other side
+# answers, however long it is down (no attempt is the last)
+FORWARDINGS = Queue(Forwarding, due="next_attempt_at")
 
 
 class ForwardingCursor(models.Model):

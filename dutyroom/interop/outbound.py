@@ -3,9 +3,10 @@
 The services that change incidents and reports already write outbox events in their own transactions; the
 planner reads those events in id order (a cursor row) and turns the ones the level above must know into
 :class:`Forwarding` rows, so nothing said in a committed transaction is ever missed. The sender claims due
-rows by compare-and-set, POSTs them signed, and on a receipt records it; on any failure it backs off
-(1 s, 2 s, 4 s … up to ``DUTYROOM_FORWARD_BACKOFF_MAX``) and tries again. The receiver deduplicates by
-forwarding id, so a delivery whose receipt was lost is answered again and filed once.
+rows as every queue does (``common.queue``: compare-and-set, a lease), POSTs them signed, and on a receipt
+records it; on any failure it backs off (1 s, 2 s, 4 s … up to ``DUTYROOM_FORWARD_BACKOFF_MAX``) and tries
+again. The receiver deduplicates by forwarding id, so a delivery whose receipt was lost is answered again and
+filed once.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 
 from dutyroom.common import http
+from dutyroom.common.queue import Claim
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import SECRET_NAME, incident_name, may_name
 from dutyroom.interop import config
 from dutyroom.interop.models import (
+    FORWARDINGS,
     ForwardedReport,
     Forwarding,
     ForwardingCursor,
@@ -34,7 +36,7 @@ from dutyroom.interop.models import (
 from dutyroom.interop.signing import FORWARDING_HEADER, INSTANCE_HEADER, SIGNATURE_HEADER, sign
 from dutyroom.notifications.models import OutboxEvent
 from dutyroom.reports.models import Report, VerificationRequest
-from dutyroom.rules import Grade, retry_delay
+from dutyroom.rules import Grade
 
 log = logging.getLogger("dutyroom.interop")
 TOPICS = ("incident.created", "incident.updated", "incident.handled", "report.received", "verification.requested")
@@ -263,36 +265,9 @@ def _post(peer: config.Peer, forwarding: Forwarding, body: bytes) -> dict[str, A
     return answer
 
 
-def _claim(now: datetime) -> list[int]:
-    due = (
-        Forwarding.objects.filter(
-            Q(state=ForwardingState.PENDING, next_attempt_at__lte=now)
-            | Q(state=ForwardingState.SENDING, claimed_until__lt=now)  # a worker died mid-send
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("id", "state")[:BATCH]
-    )
-    claimed = []
-    for forwarding_id, state in due:
-        if (
-            Forwarding.objects.filter(id=forwarding_id, state=state).update(
-                state=ForwardingState.SENDING, claimed_until=now + CLAIM
-            )
-            == 1
-        ):
-            claimed.append(forwarding_id)
-    return claimed
-
-
-def _record_receipt(forwarding: Forwarding, receipt: dict[str, Any], now: datetime) -> None:
+def _record_receipt(claim: Claim, forwarding: Forwarding, receipt: dict[str, Any], now: datetime) -> None:
     with transaction.atomic():
-        Forwarding.objects.filter(pk=forwarding.pk).update(
-            state=ForwardingState.DELIVERED,
-            delivered_at=now,
-            receipt=receipt,
-            last_error="",
-            attempts=forwarding.attempts + 1,
-        )
+        FORWARDINGS.finish(claim, [forwarding.pk], now, receipt=receipt)
         by = receipt.get("received_by", forwarding.target)
         for local_id, remote in (receipt.get("reports") or {}).items():
             ForwardedReport.objects.get_or_create(
@@ -313,36 +288,32 @@ def _record_receipt(forwarding: Forwarding, receipt: dict[str, Any], now: dateti
             )
 
 
-def _fail(forwarding: Forwarding, error: str, now: datetime) -> None:
-    attempts = forwarding.attempts + 1
-    Forwarding.objects.filter(pk=forwarding.pk, state=ForwardingState.SENDING).update(
-        state=ForwardingState.PENDING,
-        attempts=attempts,
-        last_error=error[:500],
-        next_attempt_at=now + retry_delay(attempts, cap_seconds=config.backoff_max()),
-        claimed_until=None,
+def _fail(claim: Claim, forwarding: Forwarding, error: str, now: datetime) -> None:
+    FORWARDINGS.retry(
+        claim, forwarding.pk, attempts=forwarding.attempts, error=error[:500], now=now, cap_seconds=config.backoff_max()
     )
 
 
 def forwarding_send(now: datetime) -> int:
     """Deliver due forwardings; returns how many were delivered (failures are rescheduled)."""
     delivered = 0
-    for forwarding_id in _claim(now):
+    claim = FORWARDINGS.claim(now, BATCH, lease=CLAIM)
+    for forwarding_id in claim.ids:
         forwarding = Forwarding.objects.select_related("incident", "report", "verification_request").get(
             pk=forwarding_id
         )
         peer = _peer_for(forwarding)
         if peer is None:
-            _fail(forwarding, "no peer configured", now)
+            _fail(claim, forwarding, "no peer configured", now)
             continue
         body = json.dumps(forwarding_body(forwarding), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
         try:
             receipt = _post(peer, forwarding, body)
         except (http.HttpError, ValueError) as error:
             log.info("forwarding %s to %s failed: %s", forwarding.forwarding_id, peer.name, error)
-            _fail(forwarding, str(error), now)
+            _fail(claim, forwarding, str(error), now)
             continue
-        _record_receipt(forwarding, receipt, now)
+        _record_receipt(claim, forwarding, receipt, now)
         delivered += 1
     return delivered
 

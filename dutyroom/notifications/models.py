@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from dutyroom.common.queue import Queue
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", "待发送"
@@ -29,10 +31,7 @@ class OutboxEvent(models.Model):
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     available_at = models.DateTimeField()
-    claimed_by = models.CharField(max_length=80, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -41,3 +40,8 @@ class OutboxEvent(models.Model):
             models.Index(fields=["available_at"], name="outbox_pending", condition=Q(state="pending")),
             models.Index(fields=["unit", "id"]),
         ]
+
+
+# Routed to people inside the transaction that claims it (``alerts.fanout``), so an event needs no lease: the
+# queue's ``take`` moves it from pending to delivered by compare-and-set, and a crash rolls both back.
+OUTBOX = Queue(OutboxEvent, due="available_at")

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from dutyroom.common import wakeup
+from dutyroom.common.engine.sql import table_by_index
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.orgs.models import Unit
 
@@ -51,10 +52,7 @@ def pending_event_ids(now: datetime, *, topics: tuple[str, ...], routed: bool, l
     read through the partial index ``outbox_pending``. The state is written as a literal and SQLite is told the
     index: with a bound ``state = %s`` SQLite cannot use a partial index and read every event ever kept, which
     grows by thousands a second in a burst."""
-    quote = connection.ops.quote_name
-    table = quote(OutboxEvent._meta.db_table)
-    if connection.vendor == "sqlite":
-        table += " INDEXED BY outbox_pending"
+    table = table_by_index(OutboxEvent, "outbox_pending")
     marks = ", ".join(["%s"] * len(topics))
     with connection.cursor() as cursor:
         cursor.execute(

@@ -126,18 +126,6 @@ def obligation_meet(obligation: Obligation, *, report_id: int | None, at: dateti
     obligation.save(update_fields=["met_at", "met_by", "state", "late_by_seconds", "overdue_at"])
 
 
-def obligation_claim_overdue(obligation_id: int, now: datetime) -> Obligation | None:
-    """Compare-and-set pending → overdue; the winner gets the row, everyone else ``None`` (already fired or met)."""
-    claimed = Obligation.objects.filter(id=obligation_id, state=ObligationState.PENDING, due_at__lte=now).update(
-        state=ObligationState.OVERDUE, overdue_at=now
-    )
-    if claimed != 1:
-        return None
-    obligation = Obligation.objects.select_related("unit", "incident", "incident__rulebook").get(id=obligation_id)
-    audit_obligation(obligation, action="obligation.overdue", actor=None, now=now)
-    return obligation
-
-
 def followup_schedule(
     *,
     rulebook: Rulebook,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dutyroom.common.engine.sql import table_by_index
 from dutyroom.common.timefmt import iso_local
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import CITY_DUTY_ROOM
@@ -69,10 +70,7 @@ def _ladder_table() -> str:
     """The table, on SQLite with its index named: even with literal states SQLite's planner preferred
     ``obligation_state_due`` (state = …) and sorted every open clock — 20 ms a pass at 100,000 open clocks,
     in a loop that runs while a burst lasts; through the index it reads the few whose look has come."""
-    from django.db import connection
-
-    table = connection.ops.quote_name(Obligation._meta.db_table)
-    return f"{table} INDEXED BY obligation_ladder_due" if connection.vendor == "sqlite" else table
+    return table_by_index(Obligation, "obligation_ladder_due")
 
 
 def ladder_waiting_ids(now: datetime, *, limit: int) -> list[int]:

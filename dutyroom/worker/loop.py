@@ -1,7 +1,7 @@
 """The deadline worker: turns pending obligations overdue at their due time and delivers the outbox.
 
 Design (docs/adr/0001-worker-compare-and-set.md): statutory clocks are domain rows, not broker tasks. The loop
-sweeps the partial index of pending obligations by ``due_at``, claims each by compare-and-set
+sweeps (``worker.sweep``) the partial index of pending obligations by ``due_at``, claims each by compare-and-set
 (``UPDATE … WHERE state='pending'`` must change exactly one row), and sleeps until the next due time,
 capped at ``MAX_SLEEP`` and woken early in-process when a nearer deadline is written. Any number of
 workers may run: the CAS makes each transition happen once, and a crash loses nothing because every
@@ -18,22 +18,20 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Min
 
 from dutyroom.alerts.delivery import delivery_loop
-from dutyroom.alerts.ladder import ladder_fire_clocks, ladder_plan
 from dutyroom.common import connections, wakeup
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.memo import SWEEP_KEEP
 from dutyroom.obligations.models import Obligation
-from dutyroom.reports.clocks import obligations_due_locked, obligations_fire_overdue
 from dutyroom.rules import ObligationState
 from dutyroom.worker.jobs import JobSchedule
+from dutyroom.worker.sweep import BATCH, obligations_sweep
 
 log = logging.getLogger("dutyroom.worker")
 MAX_SLEEP = 1.0  # the fallback only: a nearer deadline wakes the loop at once (in-process; by NOTIFY)
-BATCH = 100
 # When a sweep found a full batch the worker is behind (a burst): the next sweeps take bigger batches, which cost
 # less a clock (the roster, staff and preferences are read once a batch, and on PostgreSQL each statement is a
 # round trip): 0.46 → 0.40 ms a clock at 400 on SQLite. Measured on the worker bench's burst (100,000 clocks in
@@ -48,31 +46,6 @@ def catch_up_batch() -> int:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def obligations_sweep(now: datetime, batch: int = BATCH, *, keep: float = 0.0) -> int:
-    """Mark up to ``batch`` pending obligations due by ``now`` overdue; returns how many this worker fired.
-
-    One transaction per batch (a commit per clock made PostgreSQL pay an fsync each), in which the batch is
-    locked and loaded in one query (``obligations_due_locked``: other workers skip these clocks), the alert
-    ladder decides what each clock owes now and when it next needs a look, one compare-and-set UPDATE flips the
-    clocks and stores their next looks, the overdue alerts (unit and duty room) are written beside them, and
-    each flip's audit entry records its alert (one entry a clock). ``keep``: how long the alerts' reads of the
-    roster, staff and preferences may serve later sweeps of this thread (``common.memo.pass_memo``).
-    """
-    with transaction.atomic():
-        due = obligations_due_locked(now, batch)
-        if not due:
-            return 0
-        decisions = ladder_plan(due, now)
-        next_looks = None if decisions is None else {clock.pk: clock.ladder_at for clock in due}
-
-        def tell(fired: list[Obligation], audit_pending: bool) -> dict[int, dict[str, object]]:
-            told: dict[int, dict[str, object]] | None = {} if audit_pending else None
-            ladder_fire_clocks(decisions, fired, now, told=told, keep=keep)
-            return told or {}
-
-        return len(obligations_fire_overdue(due, now, ladder_at=next_looks, tell=tell))
 
 
 def seconds_until_next_due(now: datetime) -> float:
@@ -90,7 +63,7 @@ class Worker:
     The jobs used to run after every sweep in the same loop: in a burst (the worker bench: 100,000 clocks due in a
     minute) each pass fired 100 clocks and then spent a second alerting about 200, so the flips fell minutes
     behind. Apart, a flip never waits for a job. The overdue alert itself is written by the sweep, with the flip
-    (``alerts.ladder.ladder_fire_clocks``); the jobs thread's ladder sends reminders and escalations."""
+    (``worker.sweep``); the jobs thread's ladder sends reminders and escalations."""
 
     stop: threading.Event
     batch: int = BATCH  # this sweep's size: catch_up_batch() while behind

@@ -1,4 +1,4 @@
-"""The worker's lean bulk writes (``common.bulk``) store exactly what the ORM stores, on either database."""
+"""The worker's lean bulk writes (``common.engine.bulk``) store exactly what the ORM stores, on either database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dutyroom.common.bulk import insert_many, insert_rows, update_column, update_columns
+from dutyroom.common.engine.bulk import insert_many, insert_rows, update_column, update_columns
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -48,10 +48,8 @@ def test_rows_written_in_bulk_read_back_as_the_orm_writes_them(city):
             "state",
             "attempts",
             "available_at",
-            "claimed_by",
-            "claimed_until",
+            "delivered_at",
             "created_at",
-            "last_error",
         ):
             assert getattr(mine, field) == getattr(theirs, field), field
     assert OutboxEvent.objects.filter(available_at=AT, state=OutboxState.PENDING, payload__n__1=2.5).count() == 1202
@@ -79,13 +77,12 @@ def test_several_columns_of_many_rows_take_each_rows_values(city):
     unit = Unit.objects.get(code="shaxi")
     rows = insert_many([event(unit, n, {"n": n}) for n in range(1, 701)], returning_ids=True)
     wanted = {
-        e.pk: (f"worker-{n}", n, {"seen": n} if n % 2 else ["list", n], AT + timedelta(seconds=n))
+        e.pk: (f"topic-{n}", n, {"seen": n} if n % 2 else ["list", n], AT + timedelta(seconds=n))
         for n, e in enumerate(rows)
     }
-    update_columns(OutboxEvent, ["claimed_by", "attempts", "payload", "claimed_until"], wanted)
+    update_columns(OutboxEvent, ["topic", "attempts", "payload", "delivered_at"], wanted)
     got = {
-        e.pk: (e.claimed_by, e.attempts, e.payload, e.claimed_until)
-        for e in OutboxEvent.objects.filter(pk__in=list(wanted))
+        e.pk: (e.topic, e.attempts, e.payload, e.delivered_at) for e in OutboxEvent.objects.filter(pk__in=list(wanted))
     }
     assert got == wanted
 
@@ -115,7 +112,7 @@ def test_a_compare_and_set_leaves_rows_that_no_longer_hold_the_expected_value(ci
 
 def test_rows_inserted_as_tuples_take_the_defaults_of_the_columns_not_given(city):
     """The burst's inbox rows and ladder marks are written as plain rows: what is not given is the field's default
-    (pending, no attempts, not claimed), as ``bulk_create`` would store it; ids come back in insert order, with
+    (pending, no attempts, not delivered), as ``bulk_create`` would store it; ids come back in insert order, with
     and without them asked for, on both engines and across statements of 500 rows."""
     unit = Unit.objects.get(code="shaxi")
     names = ("topic", "unit_id", "obligation_id", "payload", "available_at", "created_at")
@@ -128,7 +125,7 @@ def test_rows_inserted_as_tuples_take_the_defaults_of_the_columns_not_given(city
     reference = OutboxEvent.objects.bulk_create([event(unit, 1, {"n": 1, "名": "沙溪"})])[0]
     assert len(ids) == 1100 and OutboxEvent.objects.get(pk=ids[-1]).obligation_id == 1100
     mine, theirs = OutboxEvent.objects.get(pk=ids[0]), OutboxEvent.objects.get(pk=reference.pk)
-    for field in ("state", "attempts", "claimed_by", "claimed_until", "incident_id", "last_error", "sensitive"):
+    for field in ("state", "attempts", "delivered_at", "incident_id", "sensitive"):
         assert getattr(mine, field) == getattr(theirs, field), field
     assert mine.payload == {"n": 1, "名": "沙溪"} and mine.available_at == AT
     assert OutboxEvent.objects.filter(obligation_id__lte=3, unit=unit).count() == 3 * 2 + 1

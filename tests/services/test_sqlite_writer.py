@@ -1,4 +1,4 @@
-"""SQLite's one-writer discipline (config/sqlite): writers of one process queue on a lock, none is refused,
+"""SQLite's one-writer discipline (``common.engine.sqlite``): writers of one process queue on a lock, none is refused,
 and the lock is always given back — after a commit, a rollback and a closed connection."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection, connections, transaction
 
-from config.sqlite.base import WRITE_LOCK
+from dutyroom.common.engine.sqlite.base import WRITE_LOCK
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
 

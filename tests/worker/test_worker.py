@@ -144,7 +144,7 @@ def test_a_worker_behind_takes_bigger_batches_until_it_has_caught_up(city):
 
 
 def test_a_sweep_reads_each_clocks_unit_and_incident_once_for_the_whole_batch(city):
-    """The sweep loads only the columns it uses (``reports.clocks.SWEEP_COLUMNS``); a column it forgot would be
+    """The sweep loads only the columns it uses (``obligations.overdue.SWEEP_COLUMNS``); a column it forgot would be
     fetched by a query per clock. Follow-up clocks (which schedule the next period) are in the batch too."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -176,18 +176,18 @@ def test_a_clock_met_between_the_sweeps_read_and_its_flip_is_left_met_and_the_re
     """Should a clock of the batch change under the sweep (a race the row locks are there to prevent), the batch
     is rolled back and each clock goes through its own compare-and-set: the met clock stays met, every other
     one turns overdue once, with its alert and an audit entry for the alert (the flips were audited first)."""
-    import dutyroom.worker.loop as loop
+    import dutyroom.worker.sweep as sweep
     from dutyroom.worker.loop import obligations_sweep
 
     ids = [open_incident(46, title=f"事件{n}") for n in range(3)]
     due = list(Obligation.objects.filter(incident_id__in=ids, state="pending").order_by("id"))
-    real = loop.obligations_fire_overdue
+    real = sweep.ladder_plan
 
     def met_meanwhile(*args, **kwargs):  # after the batch was read, before it is flipped
         Obligation.objects.filter(pk=due[0].pk).update(state="met", met_at=datetime.now(UTC))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "obligations_fire_overdue", met_meanwhile)
+    monkeypatch.setattr(sweep, "ladder_plan", met_meanwhile)
     fired = obligations_sweep(datetime.now(UTC) + timedelta(seconds=1), batch=1000)
     assert fired == len(due) - 1
     assert Obligation.objects.get(pk=due[0].pk).state == "met"

@@ -13,12 +13,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dutyroom.accounts.models import User
+from dutyroom.common.engine.sql import count_by_index
 from dutyroom.common.timefmt import LOCAL, iso_local
 from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
@@ -325,14 +325,7 @@ def _late_since(watched: QuerySet[Obligation], since: datetime) -> int:
     late = watched.filter(met_at__gte=since).extra(
         where=[f'"{Obligation._meta.db_table}"."state" = \'{ObligationState.LATE.value}\'']
     )
-    if connection.vendor != "sqlite":
-        return late.count()
-    sql, params = late.values("id").query.sql_with_params()
-    table = f'FROM "{Obligation._meta.db_table}"'
-    sql = sql.replace(table, f"{table} INDEXED BY obligation_late_met", 1)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql})", params)
-        return int(cursor.fetchone()[0])
+    return count_by_index(late, "obligation_late_met")
 
 
 def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) -> dict[str, Any]:
