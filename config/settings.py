@@ -200,6 +200,9 @@ DUTYROOM_PARENT_KEY = os.environ.get("DUTYROOM_PARENT_KEY", "")
 DUTYROOM_PARENT_AUTHORITY = os.environ.get("DUTYROOM_PARENT_AUTHORITY", "suzhou")
 DUTYROOM_CHILDREN = os.environ.get("DUTYROOM_CHILDREN", "")
 DUTYROOM_FORWARD_BACKOFF_MAX = float(os.environ.get("DUTYROOM_FORWARD_BACKOFF_MAX", "300"))
+# Upward reports wait for the duty leader's 签发; grades listed here (e.g. "I,II") go at once instead. Empty by
+# default: the phone call meets the notice's phone-speed limits, the written forwarding is signed (outbound.py).
+DUTYROOM_FORWARD_AUTO_GRADES = os.environ.get("DUTYROOM_FORWARD_AUTO_GRADES", "")
 DUTYROOM_DAILY_REPORT_AT = os.environ.get("DUTYROOM_DAILY_REPORT_AT", "07:30")
 # Alerts and delivery. E-mail: DUTYROOM_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS,
 # ?starttls=1); unset = printed to the console so a newcomer sees them. SMS: a generic HTTP gateway
