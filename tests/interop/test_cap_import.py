@@ -67,8 +67,8 @@ def test_the_raw_message_is_stored_once_for_all_its_leads_and_a_resend_files_not
 
 def test_a_maximal_import_leaves_every_later_lead_a_bounded_text_to_compare_with(api):
     """Each lead is every later lead's duplicate candidate for hours: a message filling the body limit must not
-    make each of them count tens of thousands of characters. The stored signature is the text's opening, and a later lead
-    that repeats that opening is still found as its duplicate."""
+    make each of them count tens of thousands of characters. The stored signature is the text's opening, and a
+    later lead that repeats that opening is still found as its duplicate."""
     from dutyroom.leads.cap import MAX_BYTES
     from dutyroom.leads.models import Lead
     from dutyroom.leads.similarity import SHINGLE_CHARS

@@ -6,42 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0005_issue9_occurred_index'),
-        ('interop', '0001_initial'),
-        ('reports', '0005_unknown_figures_are_null'),
+        ("incidents", "0005_issue9_occurred_index"),
+        ("interop", "0001_initial"),
+        ("reports", "0005_unknown_figures_are_null"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='forwarding',
-            name='reports_through',
+            model_name="forwarding",
+            name="reports_through",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='forwarding',
-            name='signed_at',
+            model_name="forwarding",
+            name="signed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='forwarding',
-            name='signed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="forwarding",
+            name="signed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='forwarding',
-            name='with_content',
+            model_name="forwarding",
+            name="with_content",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='forwarding',
-            name='state',
-            field=models.CharField(choices=[('awaiting', '待签发'), ('pending', '待发送'), ('sending', '发送中'), ('delivered', '已送达')], default='pending', max_length=10),
+            model_name="forwarding",
+            name="state",
+            field=models.CharField(
+                choices=[("awaiting", "待签发"), ("pending", "待发送"), ("sending", "发送中"), ("delivered", "已送达")],
+                default="pending",
+                max_length=10,
+            ),
         ),
         migrations.AddIndex(
-            model_name='forwarding',
-            index=models.Index(condition=models.Q(('state', 'awaiting')), fields=['created_at'], name='forwarding_awaiting'),
+            model_name="forwarding",
+            index=models.Index(
+                condition=models.Q(("state", "awaiting")), fields=["created_at"], name="forwarding_awaiting"
+            ),
         ),
     ]
