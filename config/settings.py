@@ -141,6 +141,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DUTYROOM_MAX_BODY_BYTES
 DUTYROOM_UPLOAD_PATHS = ("/leads/new/",)
 DUTYROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DUTYROOM_MAX_UPLOAD_BYTES", str(21 * 1024 * 1024)))
 
+# Lead intake per sender (grid workers, informants, any person filing leads; never the duty room, feeds or CAP):
+# at most DUTYROOM_LEAD_LIMIT leads in any DUTYROOM_LEAD_WINDOW_SECONDS. Why 20 in 10 minutes: see
+# dutyroom.leads.services.intake_limit_check. 0 turns the limit off.
+DUTYROOM_LEAD_LIMIT = int(os.environ.get("DUTYROOM_LEAD_LIMIT", "20"))
+DUTYROOM_LEAD_WINDOW_SECONDS = int(os.environ.get("DUTYROOM_LEAD_WINDOW_SECONDS", "600"))
+
 # Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked for
 # AXES_COOLOFF_TIME (or until `dutyroom user unlock NAME`). Per username, not per address: a duty room sits
 # behind one NAT address, and locking that would lock the whole room out.
@@ -194,6 +200,9 @@ DUTYROOM_PARENT_KEY = os.environ.get("DUTYROOM_PARENT_KEY", "")
 DUTYROOM_PARENT_AUTHORITY = os.environ.get("DUTYROOM_PARENT_AUTHORITY", "suzhou")
 DUTYROOM_CHILDREN = os.environ.get("DUTYROOM_CHILDREN", "")
 DUTYROOM_FORWARD_BACKOFF_MAX = float(os.environ.get("DUTYROOM_FORWARD_BACKOFF_MAX", "300"))
+# Upward reports wait for the duty leader's 签发; grades listed here (e.g. "I,II") go at once instead. Empty by
+# default: the phone call meets the notice's phone-speed limits, the written forwarding is signed (outbound.py).
+DUTYROOM_FORWARD_AUTO_GRADES = os.environ.get("DUTYROOM_FORWARD_AUTO_GRADES", "")
 DUTYROOM_DAILY_REPORT_AT = os.environ.get("DUTYROOM_DAILY_REPORT_AT", "07:30")
 # Alerts and delivery. E-mail: DUTYROOM_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS,
 # ?starttls=1); unset = printed to the console so a newcomer sees them. SMS: a generic HTTP gateway

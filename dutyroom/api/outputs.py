@@ -721,6 +721,26 @@ class ForwardingOut(Schema):
     delivered_at: Time | None
     received_by: str | None
     received_at: Time | None
+    signed_by: str | None  # the duty leader's 签发; null when none was needed (downward, automatic grades)
+    signed_at: Time | None
+    with_content: bool  # a work-secret incident's words sent by the signer's audited decision
+
+
+class AwaitingForwardingOut(Schema):
+    """An upward report waiting for the duty leader's 签发, with its clock: the rulebook sets no time within
+    which the city owes the level above, so the clock counts how long it has waited."""
+
+    id: int
+    forwarding_id: str
+    kind: str
+    target: str
+    incident: int | None
+    incident_name: str  # through the naming rule: ［工作秘密］ unless the caller may read the title
+    grade: str | None
+    work_secret: bool  # goes as a stub unless the signer decides to send its content
+    created_at: Time
+    waiting_minutes: int
+    due_at: Time | None  # when it is owed upward, if a rule says so (none does today)
 
 
 class ForwardedReportOut(Schema):

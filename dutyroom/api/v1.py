@@ -24,7 +24,7 @@ from dutyroom.api.routes import (
     system,
     units,
 )
-from dutyroom.common.errors import DomainError
+from dutyroom.common.errors import DomainError, TooMany
 
 api = DutyRoomAPI(
     title="DutyRoom API",
@@ -57,7 +57,10 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, errors.domain_body(request, exc), status=exc.status)
+    response = api.create_response(request, errors.domain_body(request, exc), status=exc.status)
+    if isinstance(exc, TooMany):  # a client (and a proxy) knows when to try again without parsing the body
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -57,3 +57,14 @@ class Forbidden(DomainError):
     """The caller may see the object but their role may not perform this action."""
 
     status = 403
+
+
+class TooMany(DomainError):
+    """The caller sent more than a limit allows in a window; ``retry_after`` is how many seconds until one more
+    is accepted (the API's ``Retry-After`` header; the message says it in minutes)."""
+
+    status = 429
+
+    def __init__(self, message: str, message_en: str, *, retry_after: int) -> None:
+        super().__init__(message, message_en, extra={"retry_after_seconds": retry_after})
+        self.retry_after = retry_after

@@ -17,6 +17,8 @@ from dutyroom.common.queue import Queue
 
 
 class ForwardingState(models.TextChoices):
+    #: an upward report waiting for the duty leader's 签发; the sender never claims it (``outbound._claim``)
+    AWAITING = "awaiting", "待签发"
     PENDING = "pending", "待发送"
     SENDING = "sending", "发送中"
     DELIVERED = "delivered", "已送达"
@@ -50,10 +52,23 @@ class Forwarding(models.Model):
     receipt = models.JSONField(default=dict, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    #: the duty leader's 签发 (``outbound.forwarding_sign``); both empty when the forwarding was sent without one
+    #: (downward requests, and grades the installation sends at once, ``DUTYROOM_FORWARD_AUTO_GRADES``)
+    signed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    #: the newest report of the incident when it was signed: what the leader saw is what goes, and a report
+    #: filed after the 签发 waits for a 签发 of its own
+    reports_through = models.BigIntegerField(null=True, blank=True)
+    #: a work-secret incident's words go upward only by this explicit, audited decision of the signer
+    with_content = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["next_attempt_at"], name="forwarding_due", condition=~Q(state="delivered"))]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="forwarding_due", condition=~Q(state="delivered")),
+            # the 待签发 panel on the board reads only these, oldest first
+            models.Index(fields=["created_at"], name="forwarding_awaiting", condition=Q(state="awaiting")),
+        ]
 
 
 # claimed, leased and retried as every queue is (``common.queue``); a forwarding is retried until the other side

@@ -7,6 +7,11 @@ rows as every queue does (``common.queue``: compare-and-set, a lease), POSTs the
 records it; on any failure it backs off (1 s, 2 s, 4 s … up to ``DUTYROOM_FORWARD_BACKOFF_MAX``) and tries
 again. The receiver deduplicates by forwarding id, so a delivery whose receipt was lost is answered again and
 filed once.
+
+An upward report waits for the duty leader's 签发 (state ``awaiting``): the notice has the 带班领导 sign what
+the city reports upward, so the planner files it as awaiting and the sender never claims it until
+``forwarding_sign`` has recorded the signature (audited) and made it pending. Grades named in
+``DUTYROOM_FORWARD_AUTO_GRADES`` go at once, as before; nothing goes at once by default.
 """
 
 from __future__ import annotations
@@ -16,11 +21,17 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Max, Q
 
-from dutyroom.common import http
+from dutyroom.accounts.models import Role, User
+from dutyroom.audit.services import audit_record
+from dutyroom.common import http, wakeup
+from dutyroom.common.errors import Conflict, Forbidden, NotFound
 from dutyroom.common.queue import Claim
+from dutyroom.common.validation import Errors, check_text
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.naming import SECRET_NAME, incident_name, may_name
 from dutyroom.interop import config
@@ -84,10 +95,49 @@ def _plan_event(event: OutboxEvent, now: datetime) -> Forwarding | None:
     if incident is None or not forwards_upward(incident):
         return None
     if Forwarding.objects.filter(
-        incident=incident, kind=ForwardingKind.INCIDENT, state=ForwardingState.PENDING
+        Q(state=ForwardingState.AWAITING) | Q(state=ForwardingState.PENDING, signed_at__isnull=True),
+        incident=incident,
+        kind=ForwardingKind.INCIDENT,
     ).exists():
-        return None  # the pending one is built when it is sent, so it will carry this change too
+        # one not yet signed (or sent without a 签发) is built when it is sent, so it will carry this change
+        # too; a signed one carries only what its signer saw, so this change waits for a 签发 of its own
+        return None
     return Forwarding(target=parent.name, kind=ForwardingKind.INCIDENT, incident=incident)
+
+
+def auto_grades() -> frozenset[str]:
+    """Grades whose upward report goes without waiting for the 签发 (``DUTYROOM_FORWARD_AUTO_GRADES``, e.g. "I,II").
+
+    Empty by default: what meets the notice's phone-speed limits for Ⅰ/Ⅱ is the phone call itself (电话报告),
+    and the system's forwarding is the written report, which the 带班领导 signs. A city whose leader would
+    rather have Ⅰ/Ⅱ leave at once names them here; a work-secret incident still goes as a stub."""
+    raw = str(getattr(settings, "DUTYROOM_FORWARD_AUTO_GRADES", "") or "")
+    return frozenset(g.strip() for g in raw.split(",") if g.strip())
+
+
+def _needs_signoff(forwarding: Forwarding) -> bool:
+    """Every upward report waits for the 签发 unless its incident's grade is sent at once; requests going down
+    to a child are the duty room's own questions and go as asked."""
+    if forwarding.direction != "up":
+        return False
+    incident = forwarding.incident or (forwarding.report.incident if forwarding.report is not None else None)
+    return incident is None or incident.grade not in auto_grades()
+
+
+def _awaits(forwarding: Forwarding, now: datetime) -> None:
+    """File it as awaiting the 签发, with its audit entry: the board's 待签发 panel reads these, and the entry
+    moves the board's live version so the panel appears without a reload."""
+    forwarding.state = ForwardingState.AWAITING
+    forwarding.save()
+    audit_record(
+        actor=None,
+        action="forwarding.await",
+        object_type="forwarding",
+        object_id=forwarding.pk,
+        at=now,
+        incident_id=forwarding.incident_id,
+        data={"forwarding_id": str(forwarding.forwarding_id), "kind": forwarding.kind, "target": forwarding.target},
+    )
 
 
 def forwarding_plan(now: datetime) -> int:
@@ -114,7 +164,10 @@ def forwarding_plan(now: datetime) -> int:
                 forwarding.source_event_id = event.pk
                 forwarding.next_attempt_at = now
                 forwarding.created_at = now
-                forwarding.save()
+                if _needs_signoff(forwarding):
+                    _awaits(forwarding, now)
+                else:
+                    forwarding.save()
                 planned += 1
         cursor.last_event_id = events[-1].pk
         cursor.save(update_fields=["last_event_id"])
@@ -156,23 +209,29 @@ def _stub_report(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def incident_payload(incident: Incident) -> dict[str, Any]:
-    """The incident as it stands now, with every report of its chain (the receiver files what it lacks).
+def incident_payload(
+    incident: Incident, *, with_content: bool = False, reports_through: int | None = None
+) -> dict[str, Any]:
+    """The incident as it stands now, with every report of its chain (the receiver files what it lacks), or
+    those up to ``reports_through`` (the newest one its signer saw).
 
     A work-secret incident goes up as a stub: that it happened, when, its grade and flags, its unit, and when
     each report came in, so the level above keeps its clocks; its title, place and words are named for nobody
-    (``incidents.naming``), because the content of a work secret leaves the system only by the secure channel.
+    (``incidents.naming``), because the content of a work secret leaves the system only by the secure channel,
+    or by the signer's explicit, audited decision (``with_content``, ``forwarding_sign``).
     """
-    body = _full_payload(incident)
-    if may_name(incident, None):
+    body = _full_payload(incident, reports_through)
+    if with_content or may_name(incident, None):
         return body
     body["incident"].update({"title": incident_name(incident, None), "place": "", "lat": None, "lon": None})
     body["reports"] = [_stub_report(r) for r in body["reports"]]
     return body
 
 
-def _full_payload(incident: Incident) -> dict[str, Any]:
+def _full_payload(incident: Incident, reports_through: int | None = None) -> dict[str, Any]:
     reports = Report.objects.filter(incident=incident).exclude(kind="verification_reply").select_related("unit")
+    if reports_through is not None:
+        reports = reports.filter(pk__lte=reports_through)
     return {
         "incident": {
             "id": incident.pk,
@@ -206,13 +265,23 @@ def forwarding_body(forwarding: Forwarding) -> dict[str, Any]:
     }
     if forwarding.kind == ForwardingKind.INCIDENT:
         assert forwarding.incident is not None
-        body.update(incident_payload(forwarding.incident))
+        body.update(
+            incident_payload(
+                forwarding.incident,
+                with_content=forwarding.with_content,
+                reports_through=forwarding.reports_through,
+            )
+        )
     elif forwarding.kind == ForwardingKind.VERIFICATION_REPLY:
         assert forwarding.report is not None and forwarding.verification_request is not None
         link = RemoteLink.objects.get(
             sender="parent", kind="verification_request", local_id=forwarding.verification_request.pk
         )
-        body.update({"request": link.remote_id, "report": report_payload(forwarding.report)})
+        reply = report_payload(forwarding.report)
+        about = forwarding.report.incident
+        if about is not None and not forwarding.with_content and not may_name(about, None):
+            reply = _stub_report(reply)  # a reply about a work secret is its content too
+        body.update({"request": link.remote_id, "report": reply})
     else:
         request = forwarding.verification_request
         assert request is not None
@@ -319,7 +388,12 @@ def forwarding_send(now: datetime) -> int:
 
 
 def next_forwarding_at() -> datetime | None:
-    row = Forwarding.objects.exclude(state=ForwardingState.DELIVERED).order_by("next_attempt_at").first()
+    # one awaiting its 签发 is not due at any time: the signature makes it pending (and wakes the worker)
+    row = (
+        Forwarding.objects.exclude(state__in=[ForwardingState.DELIVERED, ForwardingState.AWAITING])
+        .order_by("next_attempt_at")
+        .first()
+    )
     return row.next_attempt_at if row else None
 
 
@@ -331,3 +405,79 @@ def forwarding_job(now: datetime) -> datetime | None:
     forwarding_send(now)
     upcoming = next_forwarding_at()
     return max(upcoming, now) if upcoming else now + timedelta(seconds=1)
+
+
+def may_sign(user: User) -> bool:
+    """The city duty room's 带班领导 signs what goes upward (签发). Duty officers prepare and watch the queue but
+    do not sign: the notice's practice is that the leader on duty answers for what the city tells the level
+    above, so a signature by whoever is at the desk would make the 签发 a formality."""
+    return user.role == Role.DUTY_LEADER and user.is_duty_room
+
+
+def forwarding_sign(
+    *, actor: User, forwarding_id: int, now: datetime, with_content: bool = False, reason: str = ""
+) -> Forwarding:
+    """The duty leader's 签发: the forwarding becomes pending and the worker sends it once.
+
+    ``with_content`` sends a work-secret incident's words upward instead of its stub; it takes a reason, and
+    the decision, its reason and the signer are in the audit entry. Anyone outside the duty room is told the
+    forwarding does not exist (404); a duty officer may see it but not sign (403); signing twice is a 409."""
+    if not actor.is_duty_room:
+        raise NotFound("转报")
+    if not may_sign(actor):
+        raise Forbidden("只有带班领导可以签发上报", "only the duty leader signs what goes upward")
+    errors = Errors()
+    reason = reason.strip()
+    check_text(errors, "reason", reason, max_length=500)
+    with transaction.atomic():
+        # only the forwarding's row is locked (two leaders pressing at once: one signs, the other gets 409)
+        forwarding = (
+            Forwarding.objects.select_for_update(of=("self",))
+            .select_related("incident", "report__incident")
+            .filter(pk=forwarding_id)
+            .first()
+        )
+        if forwarding is None or forwarding.direction != "up":
+            raise NotFound("转报")
+        if forwarding.state != ForwardingState.AWAITING:
+            raise Conflict("该上报已签发", "this forwarding has already been signed")
+        incident = forwarding.incident or (forwarding.report.incident if forwarding.report is not None else None)
+        secret = incident is not None and not may_name(incident, None)
+        if with_content and not secret:
+            errors.add("with_content", "只有工作秘密事件需要决定是否随报内容", "only a work-secret incident has a stub")
+        if with_content and not reason:
+            errors.add("reason", "随报工作秘密内容须写明理由", "sending a work secret's content needs a reason")
+        errors.raise_if_any()
+        through = (
+            Report.objects.filter(incident=incident).aggregate(newest=Max("id"))["newest"]
+            if incident is not None
+            else None
+        )
+        Forwarding.objects.filter(pk=forwarding.pk).update(
+            state=ForwardingState.PENDING,
+            next_attempt_at=now,
+            signed_by=actor,
+            signed_at=now,
+            reports_through=through,
+            with_content=with_content,
+        )
+        audit_record(
+            actor=actor,
+            action="forwarding.sign",
+            object_type="forwarding",
+            object_id=forwarding.pk,
+            at=now,
+            incident_id=forwarding.incident_id,
+            data={
+                "forwarding_id": str(forwarding.forwarding_id),
+                "kind": forwarding.kind,
+                "target": forwarding.target,
+                "reports_through": through,
+                "work_secret": secret,
+                "with_content": with_content,
+                "reason": reason,
+            },
+        )
+        transaction.on_commit(wakeup.notify)
+    forwarding.refresh_from_db()
+    return forwarding

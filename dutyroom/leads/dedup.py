@@ -82,6 +82,10 @@ def incident_signatures(incidents: list[tuple[int, str, str, datetime]]) -> dict
             )
         )
     if fresh:
+        # in one global order (the incident's id): two leads refreshing overlapping signatures at once would
+        # otherwise take the rows' locks in whatever order their candidates came back (incidents that occurred
+        # at the same instant have none) and, on PostgreSQL, deadlock
+        fresh.sort(key=lambda row: row.incident_id)
         IncidentSignature.objects.bulk_create(
             fresh,
             update_conflicts=True,

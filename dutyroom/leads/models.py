@@ -119,6 +119,8 @@ class Lead(models.Model):
             models.Index(fields=["state", "received_at"]),
             models.Index(fields=["area", "received_at"]),
             models.Index(fields=["verifier_unit", "state"]),
+            # the per-sender intake limit counts one sender's latest leads (``services.intake_limit_check``)
+            models.Index(fields=["sender", "received_at"], name="lead_sender_received"),
         ]
 
     def __str__(self) -> str:

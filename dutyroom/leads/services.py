@@ -7,13 +7,16 @@ lead from a grid worker's phone and one from a news feed are verified, matched a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
-from dutyroom.accounts.models import Role, User
+from dutyroom.accounts.models import DUTY_ROOM_ROLES, Role, User
 from dutyroom.audit.services import audit_record
+from dutyroom.common.errors import TooMany
 from dutyroom.common.validation import Errors, check_past, check_text
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.leads import dedup, watch
@@ -116,6 +119,51 @@ def _informants_area(sender: User, area: Unit) -> bool:
     return False
 
 
+def _limited(origin: LeadOrigin) -> User | None:
+    """The person a lead counts against, or None when no limit applies: a lead typed by a person (the form, the
+    API) who is not duty-room staff. Feeds and CAP come from sources the duty room chose and have their own
+    bounds (the fetch interval, the ``<info>`` limit and the importer's role); the duty room enters what the
+    phone and the superior's documents bring, in whatever numbers a disaster brings them."""
+    sender = origin.sender
+    if sender is None or origin.raw_type not in PERSON_TYPED or sender.role in DUTY_ROOM_ROLES:
+        return None
+    return sender
+
+
+def intake_limit_check(sender: User, now: datetime) -> None:
+    """Refuse a person's lead beyond ``DUTYROOM_LEAD_LIMIT`` in the last ``DUTYROOM_LEAD_WINDOW_SECONDS``.
+
+    Why 20 in 10 minutes: a grid worker types a title, a line or two and takes a photo, a minute a lead at best
+    on a phone; even walking a flooded street and filing every house, 20 in 10 minutes (one every 30 seconds)
+    is more than a person manages, so no honest sender meets it. A script or a stolen token is held to 120 an
+    hour instead of thousands a minute (the flood that buried the board), and every verifier clock it starts
+    still costs a verifier's time, so the bound is on the sender, not on the city's total.
+
+    Counted from the database, so every process and worker agrees without a shared cache: the newest ``limit``
+    receipt times of this sender inside the window, on the ``(sender, received_at)`` index (bounded: never
+    more than ``limit`` rows read). ``retry_after`` is when the oldest of them leaves the window."""
+    limit = int(getattr(settings, "DUTYROOM_LEAD_LIMIT", 20))
+    window = timedelta(seconds=int(getattr(settings, "DUTYROOM_LEAD_WINDOW_SECONDS", 600)))
+    if limit <= 0:
+        return
+    recent = list(
+        Lead.objects.filter(sender=sender, received_at__gt=now - window)
+        .order_by("-received_at")
+        .values_list("received_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return
+    wait = max(1, math.ceil((recent[-1] + window - now).total_seconds()))
+    minutes = max(1, math.ceil(wait / 60))
+    span = max(1, round(window.total_seconds() / 60))
+    raise TooMany(
+        f"报送过于频繁：每人{span}分钟内最多报送{limit}条线索，请约{minutes}分钟后再报送（已填写的内容不会丢失）",
+        f"Too many leads: at most {limit} per person in {span} minutes; please send again in about {minutes} "
+        f"minute{'s' if minutes != 1 else ''} (what you typed is kept)",
+        retry_after=wait,
+    )
+
+
 def verifier_units(channel: str) -> list[Unit]:
     """The rulebook's verifiers for this channel (unknown codes fall back to the duty room)."""
     rulebook = rulebook_of(current_snapshot())
@@ -167,10 +215,18 @@ def lead_submit(*, data: LeadInput, origin: LeadOrigin, now: datetime, score_dup
     area = _validate(data, errors, now)
     _typed_by_a_person(data, origin, area, errors)
     errors.raise_if_any()
+    limited = _limited(origin)
+    if limited is not None:
+        intake_limit_check(limited, now)  # before the photos are stored: a refused lead leaves nothing behind
     checked = photos_check(origin.photos)
     stored = [photo_store(upload, content_type, ext) for upload, content_type, ext in checked]
     signature = Signature.of(data.title.strip(), data.text.strip())
     with transaction.atomic():
+        if limited is not None:
+            # one sender's leads are filed one at a time (their user row's lock), and counted again under it,
+            # so two parallel requests cannot both take the last place in the window
+            User.objects.select_for_update().filter(pk=limited.pk).values_list("pk", flat=True).first()
+            intake_limit_check(limited, now)
         lead = Lead.objects.create(
             shingles=signature.shingles,
             kinds=signature.kinds,

@@ -4,6 +4,7 @@ the duty officer confirms it on the verification page and it becomes an incident
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
@@ -60,3 +61,25 @@ def test_grid_worker_keeps_a_draft_offline_and_the_duty_room_confirms_the_lead(
     expect(duty.locator(".evidence")).to_be_visible()
     lead.refresh_from_db()
     assert lead.incident is not None and lead.incident.unit.code == "shaxi"
+
+
+def test_a_lead_over_the_senders_limit_comes_back_in_the_form_as_typed_and_the_draft_stays(
+    open_page: OpenPage, settings: Any
+) -> None:
+    settings.DUTYROOM_LEAD_LIMIT = 1
+    grid = open_page("grid-shaxi", SMALL_PHONE)
+    grid.goto("/leads/new/")
+    grid.fill("#id_title", "沙溪镇白云路桥下积水")
+    grid.locator(".thumb-bar button").click()
+    expect(grid.locator("#lead-state")).to_have_text("待核实")
+
+    grid.goto("/leads/new/")
+    grid.fill("#id_title", "沙溪镇新华路倒树压住电线")
+    grid.fill("#id_text", "路口两棵梧桐倒下，电线拖地")
+    grid.locator(".thumb-bar button").click()
+    expect(grid.locator("#lead-limit")).to_contain_text("报送过于频繁")
+    expect(grid.locator("#id_title")).to_have_value("沙溪镇新华路倒树压住电线")
+    expect(grid.locator("#id_text")).to_have_value("路口两棵梧桐倒下，电线拖地")
+    draft = grid.evaluate("JSON.parse(Object.values(localStorage)[0]).title")
+    assert draft == "沙溪镇新华路倒树压住电线"  # kept on the phone until the server takes the lead
+    assert Lead.objects.count() == 1

@@ -65,6 +65,29 @@ def test_the_raw_message_is_stored_once_for_all_its_leads_and_a_resend_files_not
     assert Lead.objects.count() == MAX_INFOS
 
 
+def test_a_maximal_import_leaves_every_later_lead_a_bounded_text_to_compare_with(api):
+    """Each lead is every later lead's duplicate candidate for hours: a message filling the body limit must not
+    make each of them count tens of thousands of characters. The stored signature is the text's opening, and a
+    later lead that repeats that opening is still found as its duplicate."""
+    from dutyroom.leads.cap import MAX_BYTES
+    from dutyroom.leads.models import Lead
+    from dutyroom.leads.similarity import SHINGLE_CHARS
+
+    opening = "浏河镇新闸路化工企业储罐泄漏，现场有刺鼻气味，周边居民已疏散。"
+    bare = len(alert(MAX_INFOS, identifier="CN-TC-BIG", description=opening).encode())
+    filler = opening + "汛" * ((MAX_BYTES - bare) // MAX_INFOS // 3)
+    assert (
+        post(api("duty-officer"), alert(MAX_INFOS, identifier="CN-TC-BIG", description=filler).encode()).status_code
+        == 201
+    )
+    assert max(len(lead.text) for lead in Lead.objects.all()) > 5 * SHINGLE_CHARS
+    assert all(len(lead.shingles) <= SHINGLE_CHARS for lead in Lead.objects.all())
+    later = api("grid-liuhe").post(
+        "/leads", {"channel": "grid", "title": "太仓市气象台发布暴雨橙色预警0", "text": opening, "area": "liuhe"}
+    )
+    assert later.status_code == 201 and later.json_body["duplicates"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["grid-shaxi", "shaxi-reporter", "propaganda-reporter", "assessor", "admin"])
 def test_only_the_duty_room_imports_cap(api, who):

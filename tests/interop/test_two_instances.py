@@ -87,6 +87,19 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def sign(instance: Instance, kind: str, incident: int) -> None:
+    """The child's duty leader signs (签发) the upward report waiting for it: nothing goes up before."""
+    officer, leader = instance.token("duty-officer"), instance.token("duty-leader")
+
+    def waiting() -> list[dict[str, Any]]:
+        rows = call(instance, officer, "GET", "/forwardings/awaiting?limit=500")
+        return [r for r in rows if r["kind"] == kind and r["incident"] == incident]
+
+    row = wait_for(waiting, f"a {kind} forwarding awaiting its sign-off")[0]
+    signed = call(instance, leader, "POST", f"/forwardings/{row['id']}/sign", {})
+    assert signed["state"] == "pending" and signed["signed_by"] == "duty-leader"
+
+
 def ours(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The child's demo incidents of grade Ⅲ+ or flagged travel up too; this test follows its own."""
     return [i for i in incidents if i["title"] in ("沙溪镇化工厂爆炸", "沙溪镇小型火情")]
@@ -177,6 +190,8 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
         rows = call(child, down_officer, "GET", f"/forwardings?incident={incident['id']}")
         return [r for r in rows if r["state"] == "delivered"]
 
+    sign(child, "incident", incident["id"])
+
     first = wait_for(delivered, "the first forwarding's receipt")[0]
     assert first["received_by"] == "苏州市" and first["received_at"].endswith("+08:00")
     upstairs = ours(call(parent, up_officer, "GET", "/incidents?unit=taicang"))
@@ -195,6 +210,7 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
         f"/incidents/{incident['id']}/reports",
         {"kind": "followup", "summary": "明火扑灭，无新增伤亡", "casualties": {"deaths": 3}},
     )
+    sign(child, "incident", incident["id"])  # the follow-up waits for a 签发 of its own
 
     def backlog() -> list[dict[str, Any]]:
         rows = call(child, down_officer, "GET", "/forwardings?state=pending")
@@ -206,8 +222,9 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     parent.start()  # and comes back
 
     def drained() -> bool:  # nothing pending and nothing in flight (a claimed send is "sending")
-        rows = call(child, down_officer, "GET", "/forwardings")
-        return all(r["state"] == "delivered" for r in rows)
+        rows = call(child, down_officer, "GET", "/forwardings?limit=500")
+        # the demo city's own incidents wait for a 签发 nobody gives in this test
+        return all(r["state"] in ("delivered", "awaiting") for r in rows)
 
     wait_for(drained, "the backlog to drain")
     upstairs = ours(call(parent, up_officer, "GET", "/incidents?unit=taicang"))
@@ -244,6 +261,7 @@ def test_child_forwards_its_chain_upward_exactly_once_through_an_outage_and_answ
     assert arrived["authority"] == "suzhou" and arrived["incident"] == incident["id"]
     assert datetime.fromisoformat(arrived["due_at"]) == due
     call(child, reporter, "POST", f"/verification-requests/{arrived['id']}/reply", {"summary": "经核实死亡3人，无失踪"})
+    sign(child, "verification_reply", incident["id"])
 
     def answered() -> bool:
         clocks = call(parent, up_officer, "GET", "/obligations?kind=verification_reply&unit=taicang")

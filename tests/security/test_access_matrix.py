@@ -215,6 +215,17 @@ OPERATIONS: dict[str, Op] = {
         Op("GET", "/incidents/{incident}/sitrep", anyone),
         Op("GET", "/incidents/{incident}/forwarding", anyone),
         Op("GET", "/forwardings", duty_room, targeted=False),
+        # upward reports wait for the 签发: the duty room sees the queue, only the 带班领导 signs, to anyone else
+        # a forwarding does not exist
+        Op("GET", "/forwardings/awaiting", duty_room, targeted=False),
+        Op(
+            "POST",
+            "/forwardings/{forwarding}/sign",
+            lambda c, t: c == "duty-leader",
+            targeted=False,
+            body={},
+            expect=lambda c, t: None if c in DUTY_ROOM else 404,
+        ),
         Op(
             "POST",
             "/interop/inbox",
@@ -425,6 +436,7 @@ def _published() -> set[str]:
         "delivery_id": "delivery",
         "warning_id": "warning",
         "handover_id": "handover",
+        "forwarding_id": "forwarding",
     }
     published = set()
     for path, methods in ninja_api.get_openapi_schema()["paths"].items():
@@ -531,6 +543,11 @@ def world(city: None) -> World:
     from dutyroom.handover.services import handover_sign
 
     ids["leads"]["handover"] = handover_sign(actor=User.objects.get(username="duty-leader"), note="矩阵", now=now).pk
+    from dutyroom.interop.models import Forwarding
+
+    ids["leads"]["forwarding"] = Forwarding.objects.create(
+        target="suzhou", kind="incident", incident=own, state="awaiting", next_attempt_at=now, created_at=now
+    ).pk
     ids["leads"]["unit"] = "shaxi"  # type: ignore[assignment]  # a unit is named by its code in the API
     return World(ids)
 
@@ -674,6 +691,7 @@ def test_access_matrix(key: str, world: World, api: Any) -> None:
             "warning",
             "incdup",
             "handover",
+            "forwarding",
             "unit",
         ),
         99999999,

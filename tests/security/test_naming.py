@@ -31,6 +31,7 @@ from dutyroom.documents.services import daily_report_generate
 from dutyroom.handover.services import LogInput, duty_log_add, handover_sign
 from dutyroom.incidents.models import Incident
 from dutyroom.instructions.services import InstructionInput, instruction_record
+from dutyroom.interop.models import Forwarding
 from dutyroom.reports.services import VerificationInput, verification_request_create
 from dutyroom.web import urls as web_urls
 from tests.web.conftest import incident_make
@@ -79,6 +80,9 @@ def world(demo_city: None) -> dict[str, Any]:
     duty_log_add(actor=officer, now=now, data=LogInput(kind="call", text="接报", incident=secret.pk))
     daily = daily_report_generate(actor=officer, day=now.date(), now=now)
     handover = handover_sign(actor=User.objects.get(username="duty-leader"), note="交班", now=now)
+    Forwarding.objects.create(  # waiting for the 签发: the board's panel, /forwardings/ and the API name it
+        target="suzhou", kind="incident", incident=secret, state="awaiting", next_attempt_at=now, created_at=now
+    )
     return {
         "secret": secret,
         "plain": plain,
@@ -149,6 +153,7 @@ def web_urls_to_try(world: dict[str, Any]) -> list[str]:
         "lead-duplicate-decision": [],
         "warning-action": [],  # leads name no incident
         "incident-duplicate-decision": [],
+        "forwarding-sign": [],  # a POST; the 待签发 list it belongs to is swept as /forwardings/
     }
     urls = []
     for _prefix, pattern in _patterns(web_urls.urlpatterns):

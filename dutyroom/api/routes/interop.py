@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from pydantic import Field
 
-from dutyroom.api.outputs import ForwardingOut, InboxReceiptOut, IncidentForwardingOut
+from dutyroom.api.outputs import AwaitingForwardingOut, ForwardingOut, InboxReceiptOut, IncidentForwardingOut
 from dutyroom.api.paging import Paging, paged
 from dutyroom.api.routes.common import caller, check_choice
+from dutyroom.api.schemas import Strict
 from dutyroom.common.clock import now as clock_now
 from dutyroom.common.errors import DomainError, Forbidden, ValidationFailed
 from dutyroom.common.timefmt import iso_local
@@ -19,7 +21,8 @@ from dutyroom.interop.config import Peer, children, parent
 from dutyroom.interop.exports import incident_cap
 from dutyroom.interop.inbound import inbox_receive
 from dutyroom.interop.models import Forwarding, ForwardingState
-from dutyroom.interop.selectors import incident_forwarding_view
+from dutyroom.interop.outbound import forwarding_sign
+from dutyroom.interop.selectors import awaiting_forwardings, awaiting_views, incident_forwarding_view
 from dutyroom.interop.signing import INSTANCE_HEADER, SIGNATURE_HEADER, signature_ok
 from dutyroom.interop.sitrep import sitrep_view
 
@@ -121,6 +124,9 @@ def forwarding_view(forwarding: Forwarding) -> dict[str, Any]:
         "delivered_at": iso_local(forwarding.delivered_at),
         "received_by": forwarding.receipt.get("received_by"),
         "received_at": forwarding.receipt.get("received_at"),
+        "signed_by": forwarding.signed_by.username if forwarding.signed_by_id and forwarding.signed_by else None,
+        "signed_at": iso_local(forwarding.signed_at),
+        "with_content": forwarding.with_content,
     }
 
 
@@ -136,12 +142,50 @@ def list_forwardings(
     if not caller(request).is_duty_room:
         raise Forbidden("只有值班室可以查看转报情况", "only the duty room sees forwarding")
     check_choice("state", state, ForwardingState.values)
-    qs = Forwarding.objects.order_by("-id")
+    qs = Forwarding.objects.select_related("signed_by").order_by("-id")
     if state:
         qs = qs.filter(state=state)
     if incident is not None:
         qs = qs.filter(incident_id=incident)
     return paged(request, response, qs, paging, forwarding_view)
+
+
+class SignIn(Strict):
+    # a work-secret incident goes upward as a stub unless the signer decides otherwise, with a reason (audited)
+    with_content: bool = False
+    reason: str = Field(default="", max_length=500)
+
+
+_AWAITING_FIELDS = tuple(AwaitingForwardingOut.model_fields)
+
+
+@router.get("/forwardings/awaiting", response=list[AwaitingForwardingOut])
+def list_awaiting_forwardings(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> list[Any]:
+    """Upward reports waiting for the duty leader's 签发, oldest first, each with how long it has waited."""
+    user = caller(request)
+    if not user.is_duty_room:
+        raise Forbidden("只有值班室可以查看待签发的上报", "only the duty room sees what awaits sign-off")
+    now = clock_now()
+    return paged(
+        request,
+        response,
+        awaiting_forwardings(),
+        paging,
+        lambda f: {k: v for k, v in awaiting_views(user, [f], now)[0].items() if k in _AWAITING_FIELDS},
+    )
+
+
+@router.post("/forwardings/{forwarding_id}/sign", response=ForwardingOut)
+def sign_forwarding(request: HttpRequest, forwarding_id: int, payload: SignIn) -> Any:
+    """The duty leader's 签发 (带班领导 only): the worker then sends the forwarding once. 409 if already signed."""
+    forwarding = forwarding_sign(
+        actor=caller(request),
+        forwarding_id=forwarding_id,
+        now=clock_now(),
+        with_content=payload.with_content,
+        reason=payload.reason,
+    )
+    return forwarding_view(forwarding)
 
 
 @router.get("/incidents/{incident_id}/forwarding", response=IncidentForwardingOut)

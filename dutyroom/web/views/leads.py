@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dutyroom.accounts.models import User
 from dutyroom.common.clock import now as clock_now
-from dutyroom.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from dutyroom.common.errors import DomainError, Forbidden, NotFound, TooMany, ValidationFailed
 from dutyroom.leads.access import access_lead, access_lead_duplicate, visible_leads, watch_terms_readable
 from dutyroom.leads.models import LeadPhoto, LeadState, LeadVerifier, WatchKind
 from dutyroom.leads.photos import MAX_PHOTO_BYTES, Upload, photo_path
@@ -70,6 +70,7 @@ def lead_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"channel": "grid" if user.role == "informant" else "public", "area": home_town(user)},
     )
+    too_many: TooMany | None = None
     if request.method == "POST" and form.is_valid():
         uploads = [Upload(f.name or "photo", f.read()) for f in request.FILES.getlist("photos")[:10]]
         data = LeadInput(
@@ -94,15 +95,25 @@ def lead_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationFailed as error:
             add_service_errors(form, error)
+        except TooMany as error:  # the form comes back as typed, with the limit in words above it
+            too_many = error
         else:
             messages.success(request, _("线索已报送，编号 %(id)s。") % {"id": lead.pk})
             return redirect("web:lead", pk=lead.pk)
-    return render(
+    response = render(
         request,
         "web/leads/new.html",
-        {"form": form, "mine": my_leads(user), "max_photo_bytes": MAX_PHOTO_BYTES},
-        status=400 if form.errors else 200,
+        {
+            "form": form,
+            "mine": my_leads(user),
+            "max_photo_bytes": MAX_PHOTO_BYTES,
+            "limit_message": message_of(too_many) if too_many else "",
+        },
+        status=429 if too_many else 400 if form.errors else 200,
     )
+    if too_many is not None:
+        response["Retry-After"] = str(too_many.retry_after)
+    return response
 
 
 # The sender's own leads listed under the form: enough for a day's work on a phone.

@@ -32,6 +32,7 @@ from dutyroom.reports.access import staffed_room, visible_obligations
 from dutyroom.rules import Category, Flag, ObligationKind, ObligationState
 from dutyroom.web import labels
 from dutyroom.web.templatetags.dutyroom_web import countdown_text
+from dutyroom.web.views.forwardings import awaiting_panel
 
 OPEN = (ObligationState.PENDING.value, ObligationState.OVERDUE.value)
 SOON = timedelta(minutes=5)
@@ -256,6 +257,7 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
         "total": total,
         "receipts": receipts_owed(user, now),
         "leads_waiting": lead_counts(unattached, now),
+        "forwardings": awaiting_panel(user, now),
         "page": page or 1,
         "pages": pages,
         "paged": paged,
@@ -357,6 +359,7 @@ def board_json(user: User, now: datetime, data: dict[str, Any] | None = None) ->
         "obligations": [c["view"] for c in data["loose"]],
         "receipts": data["receipts"]["total"],
         "leads_waiting": data["leads_waiting"],
+        "forwardings_awaiting": [f["id"] for f in data["forwardings"]["items"]],
     }
     body["fingerprint"] = fingerprint(body)
     body["now"] = iso_local(now)
@@ -383,5 +386,6 @@ def fingerprint(body: dict[str, Any]) -> str:
         [(o["id"], o["state"], o["due_at"]) for o in body["obligations"]],
         body.get("receipts"),
         body.get("leads_waiting"),
+        body.get("forwardings_awaiting"),
     ]
     return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:16]

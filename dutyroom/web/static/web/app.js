@@ -73,6 +73,12 @@
       }
       if (el.textContent !== text) el.textContent = text;
     }
+    // clocks that count up: how long something has waited (an upward report awaiting its 签发)
+    var waits = document.querySelectorAll(".elapsed-clock[data-since]");
+    for (var j = 0; j < waits.length; j++) {
+      var since = clockText(Math.max(0, Math.floor((now - Number(waits[j].dataset.since)) / 1000)));
+      if (waits[j].textContent !== since) waits[j].textContent = since;
+    }
   }
 
   // ---- cues: a short sound and a browser notification for a new major/sensitive incident or a new overdue ----

@@ -71,8 +71,10 @@
           return null;
         }
         if (response.status === 413) { say(form.dataset.tTooLarge); return null; }
-        if (response.status === 400) {
-          return response.text().then(function (html) {  // the server's form with its errors; the draft stays
+        // 400: the server's form with its errors; 429: the same form with "too many leads, try again in N
+        // minutes" above it. Either way the draft stays on the device and the fields come back as typed.
+        if (response.status === 400 || response.status === 429) {
+          return response.text().then(function (html) {
             document.open(); document.write(html); document.close();
           });
         }
