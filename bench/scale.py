@@ -153,10 +153,16 @@ FOLLOWUP_STATEMENTS_GOAL = 10
 CREATE_STATEMENTS_GOAL = 16
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+WAKEUP = "SELECT pg_notify("
+CPU_ROUNDS = int(os.environ.get("BENCH_CPU_ROUNDS", "200"))
+
+
 def statements(db: str) -> list[Figure]:
     """SQL statements of one follow-up and of one incident opened with its first report, in process through the
-    API (the token read included; the transaction's BEGIN/COMMIT not, as Django does not list them). Pinned by
-    tests/api/test_report_statements.py."""
+    API, as tests/api/test_report_statements.py pins them: the token read included, the transaction's
+    BEGIN/COMMIT not, nor PostgreSQL's wake-up of the worker sent after the commit (``*_wakeups``). Then each
+    request's in-process time over GET /api/v1/me's, same run (medians of BENCH_CPU_ROUNDS)."""
     import json
 
     from django.db import connection
@@ -167,17 +173,19 @@ def statements(db: str) -> list[Figure]:
     client = Client()
     headers = {"Authorization": f"Bearer {token}"}
 
-    def post(path: str, body: dict[str, object]) -> int:
+    def post(path: str, body: dict[str, object]) -> tuple[int, int]:
         with CaptureQueriesContext(connection) as captured:
             response = client.post(
                 f"/api/v1{path}", data=json.dumps(body), content_type="application/json", headers=headers
             )
         assert response.status_code == 201, response.content
-        return sum(1 for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+        sql = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+        wakeups = sum(1 for q in sql if q.startswith(WAKEUP))
+        return len(sql) - wakeups, wakeups
 
     post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "首报"})
     post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报一"})
-    followup = post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报二"})
+    followup, followup_wakeups = post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报二"})
     now = datetime.now(UTC)
     body = {
         "title": "scale bench 首报",
@@ -188,7 +196,30 @@ def statements(db: str) -> list[Figure]:
         "report": {"kind": "written", "summary": "厂房起火，已扑灭"},
     }
     post("/incidents", body)
-    create = post("/incidents", body)
+    create, create_wakeups = post("/incidents", body)
+
+    def median_ms(call: object) -> float:
+        times = []
+        for _ in range(CPU_ROUNDS):
+            start = time.perf_counter()
+            response = call()  # type: ignore[operator]
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code in (200, 201), response.content
+        return sorted(times)[len(times) // 2]
+
+    def json_post(path: str, body: dict[str, object]) -> object:
+        return client.post(f"/api/v1{path}", data=json.dumps(body), content_type="application/json", headers=headers)
+
+    me = median_ms(lambda: client.get("/api/v1/me", headers=headers))
+    followup_ms = median_ms(
+        lambda: json_post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报"})
+    )
+    create_ms = median_ms(lambda: json_post("/incidents", body))
+    print(
+        f"  in process (median of {CPU_ROUNDS}): GET /me {me:.2f} ms, follow-up {followup_ms:.2f} ms, "
+        f"incident with its first report {create_ms:.2f} ms",
+        flush=True,
+    )
     return [
         figure(
             "followup_statements",
@@ -198,6 +229,7 @@ def statements(db: str) -> list[Figure]:
             met=followup <= FOLLOWUP_STATEMENTS_GOAL,
             db=db,
         ),
+        figure("followup_wakeups", followup_wakeups, "statements", db=db),
         figure(
             "create_statements",
             create,
@@ -206,6 +238,25 @@ def statements(db: str) -> list[Figure]:
             met=create <= CREATE_STATEMENTS_GOAL,
             db=db,
         ),
+        figure("create_wakeups", create_wakeups, "statements", db=db),
+        figure(
+            "followup_cpu_ratio_to_me",
+            round(followup_ms / me, 2),
+            "x",
+            goal="<= 3",
+            met=followup_ms / me <= 3,
+            db=db,
+        ),
+        figure(
+            "create_cpu_ratio_to_me",
+            round(create_ms / me, 2),
+            "x",
+            goal="<= 5",
+            met=create_ms / me <= 5,
+            db=db,
+        ),
+        figure("followup_ms", round(followup_ms, 3), "ms", baseline=round(me, 3), db=db),
+        figure("create_ms", round(create_ms, 3), "ms", baseline=round(me, 3), db=db),
     ]
 
 

@@ -16,10 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from dutyroom.common.memo import memoized
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.models import Unit, UnitRules
-from dutyroom.orgs.selectors import overlays_over, owed_to_code, owed_to_unit, unit_ancestors
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import duty_rooms, overlays_over, owed_to_code, owed_to_unit, unit_ancestors
 from dutyroom.rules import PlannedClock, Rulebook
 from dutyroom.rules.overlay import Limit, in_force, tighten
 
@@ -42,13 +41,14 @@ class Level:
 
 
 def _any_local_duty_room() -> bool:
-    return memoized(("levels", "local-duty-room"), lambda: Unit.objects.filter(duty_room=True).exists())
+    return duty_rooms().any_local
 
 
 def _has_levels() -> bool:
-    """Whether any unit runs a duty room below the city or sets rules: cheap reads for the city-only case (once
-    per worker pass)."""
-    return _any_local_duty_room() or memoized(("levels", "rules"), lambda: UnitRules.objects.exists())
+    """Whether any unit runs a duty room below the city or sets rules: one cheap read for the city-only case
+    (once per pass, shared with the city duty room's)."""
+    facts = duty_rooms()
+    return facts.any_local or facts.any_rules
 
 
 def chain_levels(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> list[Level]:
