@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_lean_indexes'),
+        ("audit", "0003_lean_indexes"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='audithead',
-            name='count',
+            model_name="audithead",
+            name="count",
         ),
         migrations.RemoveField(
-            model_name='audithead',
-            name='last_hash',
+            model_name="audithead",
+            name="last_hash",
         ),
     ]
