@@ -57,7 +57,10 @@ def _pg(incidents: int, per_incident: int, unit_ids: list[int], rulebook_id: int
 def _sqlite(incidents: int, per_incident: int, unit_ids: list[int], rulebook_id: int) -> None:
     units = ",".join(str(u) for u in unit_ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE bench_units AS SELECT value AS id, key AS n FROM json_each('[{units}]')")
+        # keyed by n: each history row picks its unit by n, and with the deep tree's 1,800 units an unkeyed
+        # table was scanned for every one of a million rows
+        cursor.execute("CREATE TEMP TABLE bench_units (n INTEGER PRIMARY KEY, id INTEGER)")
+        cursor.execute(f"INSERT INTO bench_units (n, id) SELECT key, value FROM json_each('[{units}]')")
         cursor.execute(
             f"""
             INSERT INTO incidents_incident (title, category, secondary_category, subtype, grade, sensitive,
@@ -102,3 +105,45 @@ def history_load(incidents: int, per_incident: int) -> None:
     rulebook_id = current_snapshot().pk
     with transaction.atomic():
         (_pg if connection.vendor == "postgresql" else _sqlite)(incidents, per_incident, unit_ids, rulebook_id)
+
+
+TOWNS, VILLAGES, ENTERPRISES = 10, 30, 5
+
+
+def deep_tree_load() -> tuple[str, str]:
+    """A deep city below the duty room: ``TOWNS`` towns, each running its own duty room (as the demo's 沙溪 does),
+    ``VILLAGES`` villages a town and ``ENTERPRISES`` enterprises a village, with a duty officer for the first
+    town and a reporter for its first village. Idempotent; returns (the town officer's username, the village
+    reporter's). Loaded before the history, so the history is spread over the deep units too."""
+    from datetime import UTC, datetime
+
+    from django.contrib.auth.hashers import make_password
+
+    from dutyroom.accounts.models import Role, User
+    from dutyroom.accounts.services import user_add
+    from dutyroom.demo import demo_password
+    from dutyroom.orgs.models import Unit, UnitKind
+
+    city = Unit.objects.get(kind=UnitKind.DUTY_ROOM, parent__isnull=True)
+    if not Unit.objects.filter(code="deep-t0").exists():
+        towns = Unit.objects.bulk_create(
+            Unit(code=f"deep-t{t}", name=f"深镇{t}", kind=UnitKind.TOWN, parent=city, duty_room=True)
+            for t in range(TOWNS)
+        )
+        villages = Unit.objects.bulk_create(
+            Unit(code=f"deep-t{t}-v{v}", name=f"深镇{t}村{v}", kind=UnitKind.VILLAGE, parent=town)
+            for t, town in enumerate(towns)
+            for v in range(VILLAGES)
+        )
+        Unit.objects.bulk_create(
+            Unit(code=f"{village.code}-e{e}", name=f"{village.name}企业{e}", kind=UnitKind.ENTERPRISE, parent=village)
+            for village in villages
+            for e in range(ENTERPRISES)
+        )
+    officer, reporter = "deep-t0-duty", "deep-t0-v0-reporter"
+    hashed = make_password(demo_password())
+    now = datetime.now(UTC)
+    for username, role, unit in ((officer, Role.DUTY_OFFICER, "deep-t0"), (reporter, Role.UNIT_REPORTER, "deep-t0-v0")):
+        if not User.objects.filter(username=username).exists():
+            user_add(username=username, role=role, unit_code=unit, password=None, password_hash=hashed, now=now)
+    return officer, reporter

@@ -8,8 +8,10 @@
 - board: BENCH_INCIDENTS (default 1,000,000) closed incidents with BENCH_PER_INCIDENT (default 10) settled
   clocks each, written in SQL (`bench/_history.py`), plus 20 open incidents: `board_p95_ms` (the duty officer's
   board, server time in-process) and `incident_p95_ms` over BENCH_ROUNDS requests, `board_queries` per page;
-  then 480 more open incidents (a typhoon day): `board_500_ms` (first paint) and `board_unchanged_ms` (a refresh
-  of `/board.json` when nothing changed, with `If-None-Match`).
+  then 480 more open incidents (a typhoon day): `board_500_ms` (first paint), `board_500_bytes` (its HTML) and
+  `board_unchanged_ms` (a refresh of `/board.json` when nothing changed, with `If-None-Match`). Below the city a
+  deep tree (10 towns running their own duty rooms × 30 villages × 5 enterprises, `bench/_history.py`), loaded
+  before the history so the history covers it: `town_board_p95_ms` is the first town's duty officer's board.
 - cold_start_s: `make run` with dependencies installed, on a fresh data dir, until the board answers (goal < 10 s).
 """
 
@@ -153,10 +155,16 @@ FOLLOWUP_STATEMENTS_GOAL = 10
 CREATE_STATEMENTS_GOAL = 16
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+WAKEUP = "SELECT pg_notify("
+CPU_ROUNDS = int(os.environ.get("BENCH_CPU_ROUNDS", "200"))
+
+
 def statements(db: str) -> list[Figure]:
     """SQL statements of one follow-up and of one incident opened with its first report, in process through the
-    API (the token read included; the transaction's BEGIN/COMMIT not, as Django does not list them). Pinned by
-    tests/api/test_report_statements.py."""
+    API, as tests/api/test_report_statements.py pins them: the token read included, the transaction's
+    BEGIN/COMMIT not, nor PostgreSQL's wake-up of the worker sent after the commit (``*_wakeups``). Then each
+    request's in-process time over GET /api/v1/me's, same run (medians of BENCH_CPU_ROUNDS)."""
     import json
 
     from django.db import connection
@@ -167,17 +175,19 @@ def statements(db: str) -> list[Figure]:
     client = Client()
     headers = {"Authorization": f"Bearer {token}"}
 
-    def post(path: str, body: dict[str, object]) -> int:
+    def post(path: str, body: dict[str, object]) -> tuple[int, int]:
         with CaptureQueriesContext(connection) as captured:
             response = client.post(
                 f"/api/v1{path}", data=json.dumps(body), content_type="application/json", headers=headers
             )
         assert response.status_code == 201, response.content
-        return sum(1 for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+        sql = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+        wakeups = sum(1 for q in sql if q.startswith(WAKEUP))
+        return len(sql) - wakeups, wakeups
 
     post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "首报"})
     post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报一"})
-    followup = post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报二"})
+    followup, followup_wakeups = post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报二"})
     now = datetime.now(UTC)
     body = {
         "title": "scale bench 首报",
@@ -188,7 +198,30 @@ def statements(db: str) -> list[Figure]:
         "report": {"kind": "written", "summary": "厂房起火，已扑灭"},
     }
     post("/incidents", body)
-    create = post("/incidents", body)
+    create, create_wakeups = post("/incidents", body)
+
+    def median_ms(call: object) -> float:
+        times = []
+        for _ in range(CPU_ROUNDS):
+            start = time.perf_counter()
+            response = call()  # type: ignore[operator]
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code in (200, 201), response.content
+        return sorted(times)[len(times) // 2]
+
+    def json_post(path: str, body: dict[str, object]) -> object:
+        return client.post(f"/api/v1{path}", data=json.dumps(body), content_type="application/json", headers=headers)
+
+    me = median_ms(lambda: client.get("/api/v1/me", headers=headers))
+    followup_ms = median_ms(
+        lambda: json_post(f"/incidents/{incident}/reports", {"kind": "followup", "summary": "续报"})
+    )
+    create_ms = median_ms(lambda: json_post("/incidents", body))
+    print(
+        f"  in process (median of {CPU_ROUNDS}): GET /me {me:.2f} ms, follow-up {followup_ms:.2f} ms, "
+        f"incident with its first report {create_ms:.2f} ms",
+        flush=True,
+    )
     return [
         figure(
             "followup_statements",
@@ -198,6 +231,7 @@ def statements(db: str) -> list[Figure]:
             met=followup <= FOLLOWUP_STATEMENTS_GOAL,
             db=db,
         ),
+        figure("followup_wakeups", followup_wakeups, "statements", db=db),
         figure(
             "create_statements",
             create,
@@ -206,6 +240,25 @@ def statements(db: str) -> list[Figure]:
             met=create <= CREATE_STATEMENTS_GOAL,
             db=db,
         ),
+        figure("create_wakeups", create_wakeups, "statements", db=db),
+        figure(
+            "followup_cpu_ratio_to_me",
+            round(followup_ms / me, 2),
+            "x",
+            goal="<= 3",
+            met=followup_ms / me <= 3,
+            db=db,
+        ),
+        figure(
+            "create_cpu_ratio_to_me",
+            round(create_ms / me, 2),
+            "x",
+            goal="<= 5",
+            met=create_ms / me <= 5,
+            db=db,
+        ),
+        figure("followup_ms", round(followup_ms, 3), "ms", baseline=round(me, 3), db=db),
+        figure("create_ms", round(create_ms, 3), "ms", baseline=round(me, 3), db=db),
     ]
 
 
@@ -331,11 +384,12 @@ def p95(values: list[float]) -> float:
 
 
 def board(db: str) -> list[Figure]:
-    from _history import history_load
+    from _history import deep_tree_load, history_load
     from django.test import Client
 
     from dutyroom.accounts.models import User
 
+    officer, _ = deep_tree_load()
     start = time.monotonic()
     history_load(INCIDENTS, PER_INCIDENT)
     print(
@@ -349,9 +403,14 @@ def board(db: str) -> list[Figure]:
     assert status == 200, status
     page_ms, status, page_queries = timed_gets(client, f"/incidents/{few[0]}/", ROUNDS)
     assert status == 200, status
+    town = Client()  # the deep town's own duty officer: the board of its subtree
+    town.force_login(User.objects.get(username=officer))
+    town_ms, status, town_queries = timed_gets(town, "/", ROUNDS)
+    assert status == 200, status
     open_incidents(480, "台风")
     first_paint, status, _ = timed_gets(client, "/", 3)
     assert status == 200, status
+    page_bytes = len(client.get("/").content)
     first = client.get("/board.json")
     etag = first.headers.get("ETag", "")
     unchanged, status, unchanged_queries = timed_gets(client, "/board.json", ROUNDS, **{"If-None-Match": etag})
@@ -359,6 +418,8 @@ def board(db: str) -> list[Figure]:
     return [
         figure("board_p95_ms", p95(board_ms), "ms", goal="< 100 ms", met=p95(board_ms) < 100, db=db),
         figure("incident_p95_ms", p95(page_ms), "ms", goal="< 100 ms", met=p95(page_ms) < 100, db=db),
+        figure("town_board_p95_ms", p95(town_ms), "ms", goal="< 100 ms", met=p95(town_ms) < 100, db=db),
+        figure("town_board_queries", town_queries, "queries", db=db),
         figure("board_queries", board_queries, "queries", db=db),
         figure("incident_queries", page_queries, "queries", db=db),
         figure("board_500_ms", round(first_paint[0], 2), "ms", goal="< 100 ms", met=first_paint[0] < 100, db=db),
@@ -366,6 +427,7 @@ def board(db: str) -> list[Figure]:
         figure("board_unchanged_status", status, "http", goal="304", met=status == 304, db=db),
         figure("board_unchanged_queries", unchanged_queries, "queries", db=db),
         figure("board_json_500_bytes", size, "bytes", db=db),
+        figure("board_500_bytes", page_bytes, "bytes", db=db),
         figure("history_incidents", INCIDENTS, "incidents", db=db),
     ]
 

@@ -89,7 +89,10 @@ def _sqlite(path: str) -> dict[str, Any]:
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+            # mmap_size: pages are read from the mapped file instead of copied by a system call each (a year's
+            # assessment reads a million clocks: a third of its CPU went to those copies)
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+            "PRAGMA mmap_size=1073741824;",
         },
         # A file, not memory, so worker threads and the live server share the test database as in production.
         "TEST": {"NAME": os.environ.get("DUTYROOM_TEST_SQLITE") or str(data_dir() / "test-dutyroom.sqlite3")},

@@ -50,7 +50,17 @@ def report_view(report: Report) -> dict[str, Any]:
     }
 
 
-def incident_view(incident: Incident, now: datetime, *, with_reports: bool = False) -> dict[str, Any]:
+def incident_view(
+    incident: Incident,
+    now: datetime,
+    *,
+    with_reports: bool = False,
+    reports: list[Report] | None = None,
+    learned: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The incident as the API answers it. ``reports`` and ``learned`` (with ``with_reports``): the caller has
+    them in hand (an incident opened in this request: the report it filed, and no lead yet), so they are not
+    read again."""
     obligations = incident.obligations.select_related("unit").order_by("due_at", "id")
     body: dict[str, Any] = {
         "id": incident.pk,
@@ -85,15 +95,17 @@ def incident_view(incident: Incident, now: datetime, *, with_reports: bool = Fal
         "obligations": [obligation_view(o, now) for o in obligations],
     }
     if with_reports:
-        reports = incident.reports.select_related("unit", "confirmed_by", "submitted_by")
+        if reports is None:
+            reports = list(incident.reports.select_related("unit", "confirmed_by", "submitted_by"))
         body["reports"] = [report_view(r) for r in reports]
-        _add_lead_facts(body, incident)
+        _add_lead_facts(body, incident, learned)
     return body
 
 
-def _add_lead_facts(body: dict[str, Any], incident: Incident) -> None:
+def _add_lead_facts(body: dict[str, Any], incident: Incident, learned: list[dict[str, Any]] | None) -> None:
     """Who knew first: "learned from lead N at T" on the incident and on the unit's first-report obligation."""
-    learned = learned_from_leads(incident.pk)
+    if learned is None:
+        learned = learned_from_leads(incident.pk)
     body["learned_from_leads"] = learned
     for obligation in body["obligations"]:
         obligation["learned_from_lead"] = next((f for f in learned if f["obligation"] == obligation["id"]), None)

@@ -10,11 +10,10 @@ from django.db.models import Q
 
 
 class AuditHead(models.Model):
-    """One row holding the chain's tip; locking it serialises sealing so the chain never forks."""
+    """One row that sealers (and inline writers on PostgreSQL) lock so the chain never forks. It holds nothing:
+    the chain's tip is its last sealed entry, so a writer never has to update a second row beside its entry."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
-    count = models.BigIntegerField(default=0)
 
 
 class AuditEntry(models.Model):

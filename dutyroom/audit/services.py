@@ -6,8 +6,13 @@ anchor file catches a truncated tail or a rebuilt chain.
 
 Two ways to append (``settings.DUTYROOM_AUDIT_APPEND``):
 
-* ``inline`` (default on SQLite): the entry is chained inside its change's transaction, under the lock of the
-  single ``AuditHead`` row. SQLite has one writer at a time anyway, so the lock costs nothing there.
+* ``inline`` (default on SQLite): the entry is chained inside its change's transaction. The chain's tip is its
+  last sealed entry; SQLite has one writer at a time, so the tip cannot move under the writer (on PostgreSQL,
+  inline writers queue on the single ``AuditHead`` row first). Each process remembers the tip it last wrote and
+  appends with one INSERT that takes effect only if that tip is still the chain's last entry (same number, same
+  hash, nothing after it); otherwise (another process wrote, a transaction rolled back, a restore) it reads the
+  tip and appends again. The chain is never extended from a stale tip: the condition is checked by the INSERT
+  itself, under the writer's lock.
 * ``deferred`` (default on PostgreSQL): the change's transaction only INSERTs the entry, *pending*
   (no ``seq``, no hash), so concurrent writers never queue on one row. A single sealer at a time (the worker's
   ``audit_seal_job``, and ``audit_verify`` before it walks) locks the head, takes the pending entries in id
@@ -60,9 +65,9 @@ def _digest(entry: AuditEntry) -> str:
 
 
 def _head(*, skip_locked: bool = False) -> AuditHead | None:
-    """The locked chain tip. If someone deleted the head row, it is rebuilt from the last sealed entry, so writes
-    go on (verification still reports whatever else was removed, through the anchor). With ``skip_locked`` on
-    PostgreSQL, None when another sealer holds it."""
+    """Lock the head row: the one place where sealers (and inline writers on PostgreSQL) queue, so the chain
+    never forks. If someone deleted it, it is created again (verification still reports whatever else was
+    removed, through the anchor). With ``skip_locked`` on PostgreSQL, None when another sealer holds it."""
     skip = skip_locked and connection.features.has_select_for_update_skip_locked
     for _ in range(3):
         head = AuditHead.objects.filter(id=1).select_for_update(skip_locked=skip).first()
@@ -70,13 +75,29 @@ def _head(*, skip_locked: bool = False) -> AuditHead | None:
             return head
         if skip and AuditHead.objects.filter(id=1).exists():
             return None
-        last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").first()
-        rebuilt = AuditHead(id=1)
-        if last is not None and last.seq is not None and last.hash is not None:
-            rebuilt = AuditHead(id=1, last_hash=last.hash, count=last.seq)
         # Two sealers may both find no head: one insert wins, the other waits for it and then locks that row.
-        AuditHead.objects.bulk_create([rebuilt], ignore_conflicts=True)
+        AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
     raise RuntimeError("the audit chain's head row could not be locked")
+
+
+Tip = tuple[int, str]  # the chain's last sealed entry: (seq, hash); (0, GENESIS) while it is empty
+
+
+def _last_sealed() -> Tip:
+    """The chain's tip as stored: the sealed entry with the highest number (through the unique index)."""
+    row = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    if row is None or row[0] is None or row[1] is None:
+        return 0, GENESIS
+    return int(row[0]), str(row[1])
+
+
+# The tip each database's chain had after this process's last inline append (see the module's docstring). Only
+# a hint: an append from it takes effect only if it is still the tip.
+_tips: dict[tuple[str, str], Tip] = {}
+
+
+def _tip_key() -> tuple[str, str]:
+    return connection.alias, str(connection.settings_dict.get("NAME"))
 
 
 def append_mode() -> str:
@@ -87,16 +108,77 @@ def append_mode() -> str:
     return "inline" if connection.vendor == "sqlite" else "deferred"
 
 
-def _chain(head: AuditHead, entries: list[AuditEntry]) -> None:
-    """Give each entry its place after the head (in list order) and its keyed hash; moves the head."""
+def _chain(tip: Tip, entries: list[AuditEntry]) -> Tip:
+    """Give each entry its place after ``tip`` (in list order) and its keyed hash; returns the new tip."""
+    count, last_hash = tip
     for entry in entries:
-        entry.seq = head.count + 1
-        entry.prev_hash = head.last_hash
+        count += 1
+        entry.seq = count
+        entry.prev_hash = last_hash
         entry.hash = _digest(entry)
-        head.last_hash = entry.hash
-        head.count = entry.seq
+        last_hash = entry.hash
+    return count, last_hash
+
+
+def _anchor_on_commit(entries: list[AuditEntry]) -> None:
     anchored = [(e.seq, e.hash) for e in entries if e.seq is not None and e.hash is not None]
     transaction.on_commit(lambda: anchor_append_many(anchored), robust=True)
+
+
+def _append_after(tip: Tip, entries: list[AuditEntry]) -> bool:
+    """INSERT the chained ``entries`` only if ``tip`` is still the chain's last sealed entry; True if they were
+    written (each then has its id). One statement: the rows come from a VALUES list filtered by the condition
+    (on PostgreSQL the first row's values are cast to the columns' types)."""
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    table = quote(AuditEntry._meta.db_table)
+    seq = quote("seq")
+    cast = connection.vendor == "postgresql"
+    first = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" if cast else "%s" for f in fields) + ")"
+    other = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    rows = ", ".join([first] + [other] * (len(entries) - 1))
+    params: list[Any] = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in entries for f in fields]
+    count, last_hash = tip
+    condition = f"NOT EXISTS (SELECT 1 FROM {table} WHERE {seq} > %s)"
+    params.append(count)
+    if count:
+        condition += f" AND EXISTS (SELECT 1 FROM {table} WHERE {seq} = %s AND {quote('hash')} = %s)"
+        params += [count, last_hash]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {rows}) AS appended WHERE {condition} "
+            f"RETURNING {quote('id')}, {seq}",
+            params,
+        )
+        written = dict((row[1], row[0]) for row in cursor.fetchall())
+    if not written:
+        return False
+    for entry in entries:
+        entry.pk = written[entry.seq]
+        entry._state.adding = False
+        entry._state.db = connection.alias
+    return True
+
+
+def _append_inline(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` after the tip inside the caller's transaction: one INSERT when this process wrote the
+    last entry, a read of the tip and the INSERT otherwise."""
+    if connection.vendor != "sqlite":  # SQLite's write lock already admits one writer at a time
+        _head()
+    key = _tip_key()
+    tip = _tips.get(key)
+    for _ in range(2):
+        if tip is None:
+            tip = _last_sealed()
+        new_tip = _chain(tip, entries)
+        if _append_after(tip, entries):
+            _tips[key] = new_tip  # kept even if the transaction rolls back: the next append finds it stale
+            _anchor_on_commit(entries)
+            return
+        _tips.pop(key, None)
+        tip = None
+    raise RuntimeError("the audit chain's tip moved while this transaction held the writer's lock")
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -144,11 +226,7 @@ def audit_record_many(records: list[AuditRecord]) -> list[AuditEntry]:
         return entries
     if append_mode() == "deferred":
         return insert_many(entries, returning_ids=True)  # pending: sealed by audit_seal
-    head = _head()
-    assert head is not None
-    _chain(head, entries)
-    insert_many(entries, returning_ids=True)
-    head.save(update_fields=["last_hash", "count"])
+    _append_inline(entries)
     return entries
 
 
@@ -199,13 +277,13 @@ def audit_seal(*, batch: int = SEAL_BATCH, wait: bool = True) -> int:
             pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
             if not pending:
                 return sealed
-            _chain(head, pending)
+            _chain(_last_sealed(), pending)
             update_columns(
                 AuditEntry,
                 ["seq", "prev_hash", "hash"],
                 {entry.pk: (entry.seq, entry.prev_hash, entry.hash) for entry in pending},
             )
-            head.save(update_fields=["last_hash", "count"])
+            _anchor_on_commit(pending)
         sealed += len(pending)
         if len(pending) < batch:
             return sealed
@@ -274,7 +352,4 @@ def audit_verify(*, use_anchor: bool = True) -> ChainCheck:
             count + 1,
             f"entries {count + 1}–{last_anchored} were deleted (they are anchored outside the database)",
         )
-    head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.count != count:
-        return ChainCheck(False, count, count + 1, f"entries after {count} were deleted")
     return ChainCheck(True, count, None)

@@ -33,7 +33,18 @@ def known_figures(stored: dict[str, Any] | None) -> dict[str, int]:
 
 
 def incident_refresh_suggestion(incident: Incident) -> None:
-    """Recompute ``suggested_grade``/``grade_basis``; advice only — the duty room decides ``grade``."""
+    """Recompute ``suggested_grade``/``grade_basis`` and save them; advice only — the duty room decides
+    ``grade``."""
+    incident_suggest(incident)
+    incident.save(update_fields=["suggested_grade", "grade_basis"])
+
+
+SUGGESTION_FIELDS = ("suggested_grade", "grade_basis")
+
+
+def incident_suggest(incident: Incident) -> None:
+    """Set ``suggested_grade``/``grade_basis`` from the figures on the row in hand, without saving: a writer that
+    saves the incident anyway (a new incident's INSERT, a report's UPDATE) writes them in the same statement."""
     known = known_figures(incident.figures)
     if not known:
         incident.suggested_grade = None
@@ -60,7 +71,6 @@ def incident_refresh_suggestion(incident: Incident) -> None:
             incident.suggested_grade = suggestion.grade.value if suggestion.grade else None
         basis["unknown"] = [name for name in FIGURE_FIELDS if name not in known]
         incident.grade_basis = basis
-    incident.save(update_fields=["suggested_grade", "grade_basis"])
 
 
 def _unknown_criterion_fields(incident: Incident, known: dict[str, int]) -> list[str]:

@@ -62,6 +62,10 @@ class Incident(models.Model):
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The number of the last follow-up report (续报) filed on it: the next is numbered from here and the count is
+    # raised in the UPDATE the report writes to the incident anyway, under its lock, so numbering never counts
+    # the reports. A database default too, so rows written in SQL (the benches' history) need not name it.
+    followups = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

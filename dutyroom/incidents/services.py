@@ -20,12 +20,13 @@ from dutyroom.incidents.access import (
     require_may_create_incident,
     require_may_mark_handled,
 )
-from dutyroom.incidents.grading import incident_refresh_suggestion
+from dutyroom.incidents.grading import incident_refresh_suggestion, incident_suggest
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
 from dutyroom.notifications.services import outbox_emit
 from dutyroom.obligations import engine
 from dutyroom.obligations.chain import chain_levels, receiver_of
+from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import duty_room_unit, unit_for_code
 from dutyroom.rules import (
@@ -115,6 +116,8 @@ def _resolve_units(
         unit = acting_unit(actor, data.unit, errors, default=actor.unit)
     if unit is None and not data.unit:
         errors.add("unit", "请指定责任单位", "unit is required")
+    if data.area and unit is not None and data.area == unit.code:
+        return unit, unit  # an incident on the unit's own ground: the row in hand
     area = unit_for_code(data.area, errors, "location.area") if data.area else None
     return unit, area
 
@@ -159,10 +162,17 @@ def incident_lock(incident_id: int) -> Incident:
     )
 
 
-def _plan_levels(incident: Incident, rulebook: Rulebook, planned: list[PlannedClock], now: datetime) -> None:
+def _plan_levels(
+    incident: Incident,
+    rulebook: Rulebook,
+    planned: list[PlannedClock],
+    now: datetime,
+    batch: list[Obligation] | None = None,
+) -> None:
     """Each level of the chain owes these clocks on this incident (``obligations.chain``): the responsible unit
     to its duty room, and a duty room below the city in turn to the one above it, by the rules in force when
-    the incident was opened."""
+    the incident was opened. ``batch``: the incident was opened in this transaction, so none of its clocks
+    exists yet; they are collected there for one INSERT (``engine.obligations_insert``)."""
     for level in chain_levels(rulebook, incident.unit, incident.created_at):
         for clock in level.plan(rulebook, planned):
             engine.obligation_upsert(
@@ -172,13 +182,16 @@ def _plan_levels(incident: Incident, rulebook: Rulebook, planned: list[PlannedCl
                 key=engine.incident_key(incident, level.key(clock.key)),
                 now=now,
                 owed_to=level.owed_to,
+                fresh=batch is not None,
+                batch=batch,
             )
 
 
-def _plan_initial(incident: Incident, now: datetime) -> None:
+def _plan_initial(incident: Incident, now: datetime, batch: list[Obligation] | None = None) -> None:
     rulebook = rulebook_of(incident.rulebook)
     severity = incident.severity_at_creation
-    _plan_levels(incident, rulebook, initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at), now)
+    planned = initial_clocks(rulebook, severity, incident.occurred_at, incident.learned_at)
+    _plan_levels(incident, rulebook, planned, now, batch)
 
 
 def _audience(incident: Incident) -> list[Unit]:
@@ -228,7 +241,7 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
     errors.raise_if_any()
     assert unit is not None
     with transaction.atomic():
-        incident = Incident.objects.create(
+        incident = Incident(
             title=data.title.strip(),
             category=data.category,
             subtype=data.subtype,
@@ -258,8 +271,11 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
                 "hotspot": data.hotspot,
             },
         )
-        incident_refresh_suggestion(incident)
-        _plan_initial(incident, now)
+        incident_suggest(incident)  # written by the INSERT itself
+        incident.save(force_insert=True)
+        clocks: list[Obligation] = []
+        _plan_initial(incident, now, clocks)
+        engine.obligations_insert(clocks)
         audit_record(
             actor=actor,
             action="incident.create",

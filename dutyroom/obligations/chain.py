@@ -16,11 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from dutyroom.common.memo import memoized
 from dutyroom.obligations.models import Obligation
-from dutyroom.orgs.models import Unit, UnitRules
+from dutyroom.orgs.models import Unit
 from dutyroom.orgs.selectors import (
     duty_room_unit,
+    duty_rooms,
     overlays_below,
     overlays_over,
     owed_to_code,
@@ -49,13 +49,14 @@ class Level:
 
 
 def _any_local_duty_room() -> bool:
-    return memoized(("levels", "local-duty-room"), lambda: Unit.objects.filter(duty_room=True).exists())
+    return duty_rooms().any_local
 
 
 def _has_levels() -> bool:
-    """Whether any unit runs a duty room below the city or sets rules: cheap reads for the city-only case (once
-    per worker pass)."""
-    return _any_local_duty_room() or memoized(("levels", "rules"), lambda: UnitRules.objects.exists())
+    """Whether any unit runs a duty room below the city or sets rules: one cheap read for the city-only case
+    (once per pass, shared with the city duty room's)."""
+    facts = duty_rooms()
+    return facts.any_local or facts.any_rules
 
 
 def chain_levels(rulebook: Rulebook, unit: Unit, judged_at: datetime) -> list[Level]:

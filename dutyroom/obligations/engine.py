@@ -18,6 +18,7 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import AuditRecord, audit_record_many
 from dutyroom.common import wakeup
+from dutyroom.common.engine.bulk import insert_many
 from dutyroom.obligations.chain import limits_owed_by
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
 from dutyroom.orgs.models import Unit
@@ -62,12 +63,14 @@ def obligation_upsert(
     verification_request_id: int | None = None,
     fresh: bool = False,
     owed_to: str = "",
+    batch: list[Obligation] | None = None,
 ) -> tuple[Obligation, bool]:
     """Create the obligation for ``key`` or move its deadline; returns (obligation, created).
 
     ``fresh``: the caller knows no clock has this key yet (it names a row created in this transaction, or a
     number counted under the incident's lock), so the look-up is skipped; a wrong claim fails on the unique
-    key rather than forking a clock."""
+    key rather than forking a clock. ``batch`` (with ``fresh``): the new clock is added to it unsaved, and the
+    caller writes the whole batch in one statement with ``obligations_insert``."""
     obligation = None if fresh else Obligation.objects.select_for_update().filter(key=key).first()
     created = obligation is None
     if obligation is None:
@@ -85,9 +88,20 @@ def obligation_upsert(
     obligation.anchor_at = planned.anchor_at
     obligation.rule = planned.rule
     _reevaluate(obligation, now)
+    if batch is not None and fresh:
+        batch.append(obligation)
+        return obligation, created
     obligation.save()
     transaction.on_commit(wakeup.notify)
     return obligation, created
+
+
+def obligations_insert(batch: list[Obligation]) -> list[Obligation]:
+    """Write the new clocks ``obligation_upsert`` collected in ``batch``: one INSERT, each clock gets its id."""
+    if batch:
+        insert_many(batch, returning_ids=True)
+        transaction.on_commit(wakeup.notify)
+    return batch
 
 
 def _reevaluate(obligation: Obligation, now: datetime) -> None:
@@ -138,6 +152,7 @@ def followup_schedule(
     succeeds: Obligation | None = None,
     first: bool = False,
     lapsed: Obligation | None = None,
+    batch: list[Obligation] | None = None,
 ) -> Obligation | None:
     """Keep exactly one pending follow-up clock while the incident is open, due ``interval`` after ``basis_at``.
 
@@ -148,7 +163,8 @@ def followup_schedule(
     ``first``: the incident was opened in the caller's transaction, so it has no follow-up clock yet.
     ``lapsed``: the unit's follow-up clock that just ran out unmet (the deadline sweep): the next period runs at
     its interval and under its rule, which were planned (and re-planned on a re-grade) under the incident's rules,
-    so the sweep reads neither the incident nor the rules below the city again for each clock it fires."""
+    so the sweep reads neither the incident nor the rules below the city again for each clock it fires.
+    ``batch``: a new clock is collected there for the caller's ``obligations_insert`` (see ``obligation_upsert``)."""
     if not incident.is_open:
         return None
     grade = incident.severity.grade
@@ -186,6 +202,7 @@ def followup_schedule(
         now=now,
         fresh=locked,
         owed_to=owed_to,
+        batch=batch,
     )
     return obligation
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
@@ -16,10 +17,39 @@ def unit_by_code(code: str) -> Unit | None:
     return Unit.objects.filter(code=code, active=True).first()
 
 
+@dataclass(frozen=True)
+class DutyRooms:
+    """What every write of a report or incident asks of the tree before anything else: the city duty room, and
+    whether any unit below the city runs a duty room or sets rules (else the chain is the unit alone)."""
+
+    city: Unit | None
+    any_local: bool
+    any_rules: bool
+
+
+def duty_rooms() -> DutyRooms:
+    """One read for the three (once per pass): the duty-room units, each carrying whether any unit sets rules."""
+    return memoized(("orgs", "duty-rooms"), _duty_rooms)
+
+
+def _duty_rooms() -> DutyRooms:
+    rows = list(
+        Unit.objects.filter(Q(kind=UnitKind.DUTY_ROOM, parent__isnull=True) | Q(duty_room=True)).annotate(
+            any_rules=Exists(UnitRules.objects.all())
+        )
+    )
+    city = next((u for u in rows if u.kind == UnitKind.DUTY_ROOM and u.parent_id is None), None)
+    any_rules = bool(rows[0].any_rules) if rows else UnitRules.objects.exists()
+    return DutyRooms(city=city, any_local=any(u.duty_room for u in rows), any_rules=any_rules)
+
+
 def duty_room_unit() -> Unit:
     """The city duty room: the audience of every report and alert. Read once per pass (a report names it for
     its receipt clock and again for its notice); callers must not change the row they get."""
-    return memoized(("orgs", "city-duty-room"), lambda: Unit.objects.get(kind=UnitKind.DUTY_ROOM, parent__isnull=True))
+    city = duty_rooms().city
+    if city is None:
+        raise Unit.DoesNotExist("the city duty room is missing")
+    return city
 
 
 def unit_subtree_ids(unit: Unit) -> set[int]:

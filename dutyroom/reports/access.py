@@ -6,7 +6,7 @@ views and the API ask to show an action, with the same rule the services enforce
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import Forbidden, NotFound
@@ -22,8 +22,9 @@ def visible_obligations(user: User) -> QuerySet[Obligation]:
     qs = Obligation.objects.select_related("unit", "incident")
     if user.is_duty_room:
         return qs
-    incidents = visible_incidents(user).values("id")
-    scope = Q(incident_id__in=incidents)
+    # each clock's incident looked up by its key (EXISTS), never the list of every incident the user may see: a
+    # town's duty room may see years of its villages' incidents, and the board asks only about open clocks
+    scope = Q(Exists(visible_incidents(user).filter(pk=OuterRef("incident_id"))))
     if user.unit is not None:
         scope |= Q(incident__isnull=True, unit_id__in=unit_subtree_ids(user.unit))
         # a leader's instruction tasks the unit whatever the incident's own unit: its feedback clock is its own

@@ -7,6 +7,7 @@ leaves an incident without the report its sender thinks was filed. Report field 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -16,21 +17,36 @@ from dutyroom.common.errors import ValidationFailed
 from dutyroom.common.memo import pass_memo
 from dutyroom.incidents.models import Incident
 from dutyroom.incidents.services import IncidentInput, incident_create
+from dutyroom.reports.models import Report
 from dutyroom.reports.services import ReportInput, report_submit
 
 REPORT_PREFIX = "report."
 
 
-def incident_create_with_report(
-    *, actor: User, data: IncidentInput, report: ReportInput | None, now: datetime
-) -> Incident:
+@dataclass(frozen=True)
+class Opened:
+    """An incident just opened and the reports filed with it (none or its first): what the caller answers with,
+    from the rows in hand."""
+
+    incident: Incident
+    reports: list[Report]
+
+
+def incident_open(*, actor: User, data: IncidentInput, report: ReportInput | None, now: datetime) -> Opened:
     with pass_memo(), transaction.atomic():
         incident = incident_create(actor=actor, data=data, now=now)
+        filed: list[Report] = []
         if report is not None:
             try:  # the row just inserted is held by this transaction: no lock to take, nothing to re-read
-                report_submit(actor=actor, incident=incident, data=report, now=now, created=True)
+                filed.append(report_submit(actor=actor, incident=incident, data=report, now=now, created=True))
             except ValidationFailed as error:
                 raise ValidationFailed(
                     {f"{REPORT_PREFIX}{field}": why for field, why in error.errors.items()}
                 ) from error
-    return incident
+    return Opened(incident=incident, reports=filed)
+
+
+def incident_create_with_report(
+    *, actor: User, data: IncidentInput, report: ReportInput | None, now: datetime
+) -> Incident:
+    return incident_open(actor=actor, data=data, report=report, now=now).incident

@@ -22,7 +22,7 @@ from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.memo import pass_memo
 from dutyroom.common.validation import Errors, check_choice, check_past, check_text, check_time
 from dutyroom.incidents.access import access_incident, is_protected, require_duty_room
-from dutyroom.incidents.grading import incident_refresh_suggestion
+from dutyroom.incidents.grading import SUGGESTION_FIELDS, incident_suggest
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import current_snapshot, rulebook_of
@@ -230,8 +230,9 @@ def _submit_locked(
     rulebook = rulebook_of(incident.rulebook)
     channel = Channel.PHONE if kind == ReportKind.PHONE else Channel(data.channel)
     number = None
-    if kind == ReportKind.FOLLOWUP:
-        number = Report.objects.filter(incident=incident, kind=ReportKind.FOLLOWUP).count() + 1
+    if kind == ReportKind.FOLLOWUP:  # numbered from the incident's own count, raised in its UPDATE below
+        number = incident.followups + 1
+        incident.followups = number
     figures = given_figures(data)
     has_figures = bool(figures)
     forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
@@ -281,12 +282,7 @@ def _submit_locked(
         succeeds=succeeds,
         first=created,
     )
-    incident.updated_at = now
-    if has_figures:
-        incident.figures = carried_figures(incident.figures, figures)
-    incident.save(update_fields=["figures", "updated_at"])
-    if has_figures:
-        incident_refresh_suggestion(incident)
+    _incident_write(incident, now, figures, followup=number is not None, created=created)
     audit_record(
         actor=actor,
         action="report.submit",
@@ -329,6 +325,24 @@ def _submit_locked(
     return report
 
 
+def _incident_write(
+    incident: Incident, now: datetime, figures: dict[str, Any], *, followup: bool, created: bool
+) -> None:
+    """The report's one UPDATE of the incident (held by this transaction): when it changed, its follow-up count,
+    and the figures carried forward with the grade they suggest. An incident opened in this transaction was
+    inserted at ``now`` and is written only if the report changed it."""
+    fields = [] if created else ["updated_at"]
+    incident.updated_at = now
+    if followup:
+        fields.append("followups")
+    if figures:
+        incident.figures = carried_figures(incident.figures, figures)
+        incident_suggest(incident)
+        fields += ["figures", *SUGGESTION_FIELDS]
+    if fields:
+        incident.save(update_fields=fields)
+
+
 def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:
     """Follow-ups are numbered and a final report closes the incident: only the responsible unit's chain (filed by
     it or by the duty room on its behalf) may do either. Another unit's phone call or written note is kept as
@@ -356,9 +370,17 @@ def _implicit_handled(actor: User, incident: Incident, now: datetime) -> None:
     incident.refresh_from_db()
 
 
-def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room: Unit | None = None) -> Obligation:
+def receipt_open(
+    *,
+    rulebook: Rulebook,
+    report: Report,
+    now: datetime,
+    duty_room: Unit | None = None,
+    batch: list[Obligation] | None = None,
+) -> Obligation:
     """The duty room owes a confirmation of receipt (签收) for every report that is not a phone call. The key
-    names the report, created in this same transaction, so no clock can have it yet."""
+    names the report, created in this same transaction, so no clock can have it yet. ``batch``: collected for
+    the caller's one INSERT of the report's new clocks (``engine.obligations_insert``)."""
     receiver = receiver_of(report.unit)  # a town running its own duty room confirms its villages' reports
     opened = report.incident.created_at if report.incident is not None else now
     planned = tighten_one(
@@ -381,6 +403,7 @@ def receipt_open(*, rulebook: Rulebook, report: Report, now: datetime, duty_room
         report_id=report.pk,
         fresh=True,
         owed_to=owed_to_code(receiver),
+        batch=batch,
     )
     return obligation
 
@@ -397,10 +420,12 @@ def _after_report(
     first: bool = False,
 ) -> None:
     """What a report sets running: the duty room's receipt clock, the next follow-up, closure on a final.
-    The caller holds the incident's lock."""
+    The caller holds the incident's lock. The new clocks (the receipt, the next follow-up) are written in one
+    INSERT."""
     kind = ReportKind(report.kind)
+    batch: list[Obligation] = []
     if kind != ReportKind.PHONE:
-        receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room)
+        receipt_open(rulebook=rulebook, report=report, now=now, duty_room=duty_room, batch=batch)
     rolling = kind in (ReportKind.PHONE, ReportKind.WRITTEN, ReportKind.FOLLOWUP)
     if rolling and (
         unit.pk == incident.unit_id or owes_on(incident.pk, unit, incident.unit)
@@ -415,7 +440,9 @@ def _after_report(
             owed_to=owed_to_code(receiver_of(unit)),
             succeeds=succeeds,
             first=first and unit.pk == incident.unit_id,
+            batch=batch,
         )
+    engine.obligations_insert(batch)
     if kind == ReportKind.FINAL and unit.pk == incident.unit_id:  # a town's final passes on, it closes nothing
         incident.state = IncidentState.CLOSED
         incident.save(update_fields=["state"])

@@ -59,9 +59,7 @@ def test_a_cut_tail_behind_a_missing_anchor_is_a_loud_failure(city: Path, anchor
     with db(city) as conn:
         total = conn.execute("SELECT max(seq) FROM audit_auditentry").fetchone()[0]
         keep = total - 5
-        last = conn.execute("SELECT hash FROM audit_auditentry WHERE seq = ?", (keep,)).fetchone()[0]
         conn.execute("DELETE FROM audit_auditentry WHERE seq > ?", (keep,))
-        conn.execute("UPDATE audit_audithead SET count = ?, last_hash = ?", (keep, last))  # the head row "fixed"
     anchor_file = city / "audit-anchor.log"
     if anchor == "deleted":
         anchor_file.unlink()

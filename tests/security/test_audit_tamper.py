@@ -61,7 +61,6 @@ def rechain_without_the_key(b: int) -> None:
         entry_hash = hashlib.sha256(_canonical(entry).encode()).hexdigest()
         sql(f"UPDATE audit_auditentry SET prev_hash = '{previous}', hash = '{entry_hash}' WHERE seq = {entry.seq}")
         previous = entry_hash
-    sql(f"UPDATE audit_audithead SET last_hash = '{previous}'")
 
 
 # how -> (tamper given the number of entries before ours, first bad entry counted from there)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2] / "dutyroom"
 FENCE = ROOT / "common" / "engine"
 
 # an index named in SQL: written out, or passed by name to the fence's helpers
-NAMED = re.compile(r"INDEXED BY\s+(\w+)|(?:table_by_index|count_by_index)\([^,()]+,\s*[\"'](\w+)[\"']\)")
+NAMED = re.compile(r"INDEXED BY\s+(\w+)|(?:table|count|compiled)_by_index\([^,()]+,\s*[\"'](\w+)[\"']\)")
 # SQL only one engine speaks, or Django's private backend internals
 ENGINE_SQL = re.compile(r"INDEXED BY|SET LOCAL|unnest\(|django\.db\.backends")
 # engine policy decided where it belongs (see the fence's docstring), not SQL

@@ -29,7 +29,7 @@ from dutyroom.incidents.services import (
 )
 from dutyroom.incidents.services import incident_update as incident_update_service
 from dutyroom.reports.access import access_report
-from dutyroom.reports.intake import incident_create_with_report
+from dutyroom.reports.intake import incident_open
 from dutyroom.reports.services import ReportInput, report_confirm_receipt, report_submit_to
 from dutyroom.rules import Category, Grade
 
@@ -70,9 +70,10 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
             classified_stub=payload.classified_stub,
         )
         report = _report_input(payload.report) if payload.report is not None else None
-        # the row in hand is what was written (the report's figures and time included): not read back
-        incident = incident_create_with_report(actor=user, data=data, report=report, now=now)
-        return 201, incident_view(incident, clock_now(), with_reports=True)
+        # the rows in hand are what was written (the report's figures and time included): not read back; a new
+        # incident has no lead behind it (a lead opens its incident through the verifier's own path)
+        opened = incident_open(actor=user, data=data, report=report, now=now)
+        return 201, incident_view(opened.incident, clock_now(), with_reports=True, reports=opened.reports, learned=[])
 
     return Status(*idempotent(request, action))
 

@@ -27,15 +27,23 @@ def table_by_index(model: type[models.Model], index: str) -> str:
     return f"{table} INDEXED BY {index}" if connection.vendor == "sqlite" else table
 
 
+def compiled_by_index(queryset: models.QuerySet[Any], index: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters the ORM compiled for ``queryset``, on SQLite with ``index`` named into its
+    ``FROM`` (the ORM cannot name an index), for a caller that wraps it in an aggregate of its own."""
+    sql, params = queryset.query.sql_with_params()
+    if connection.vendor != "sqlite":
+        return sql, tuple(params)
+    table = f"FROM {connection.ops.quote_name(queryset.model._meta.db_table)}"
+    assert table in sql, "the compiled query no longer names its table as expected (see the upgrade checklist)"
+    return sql.replace(table, f"{table} INDEXED BY {index}", 1), tuple(params)
+
+
 def count_by_index(queryset: models.QuerySet[Any], index: str) -> int:
     """``queryset.count()``, on SQLite through ``index`` (the ORM cannot name an index, so the SQL it compiled
     for the rows' ids gets the index named into its ``FROM``)."""
     if connection.vendor != "sqlite":
         return queryset.count()
-    sql, params = queryset.values("pk").query.sql_with_params()
-    table = f"FROM {connection.ops.quote_name(queryset.model._meta.db_table)}"
-    assert table in sql, "the compiled query no longer names its table as expected (see the upgrade checklist)"
-    sql = sql.replace(table, f"{table} INDEXED BY {index}", 1)
+    sql, params = compiled_by_index(queryset.values("pk"), index)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql})", params)
         return int(cursor.fetchone()[0])
