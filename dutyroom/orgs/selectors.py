@@ -67,6 +67,20 @@ def reporting_units() -> QuerySet[Unit]:
     return Unit.objects.filter(active=True).exclude(kind=UnitKind.DUTY_ROOM)
 
 
+def city_tasked_units(incident_unit_id: int | None) -> list[Unit]:
+    """The units an incident page offers the city duty room for a leader's instruction (督办): those whose
+    reports come to the city, and the incident's own unit whatever its level. A unit below a town's own duty
+    room is reached through its town, as its reports are (a deep tree listed 1,800 villages and enterprises as
+    checkboxes on every incident page, 200 KB of it); grids are never tasked (grid workers send leads)."""
+    units = reporting_units().exclude(kind=UnitKind.GRID)
+    if duty_rooms().any_local:
+        below: set[int] = set()
+        for room in Unit.objects.filter(duty_room=True).exclude(kind=UnitKind.DUTY_ROOM):
+            below |= unit_subtree_ids(room) - {room.pk}
+        units = units.exclude(pk__in=below - {incident_unit_id or 0})
+    return list(units)
+
+
 def unit_for_code(code: str, errors: Errors, field: str = "unit") -> Unit | None:
     """Look a unit code up, recording a field error a person understands when it does not exist."""
     unit = unit_by_code(code)

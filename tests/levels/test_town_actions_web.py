@@ -7,6 +7,8 @@ button is asked of the same rule the service enforces, so no page offers an acti
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -113,3 +115,16 @@ def test_the_city_reads_the_towns_report_with_the_villages_original_under_it(api
     town_page = signed_in("shaxi-duty").get(f"/incidents/{body['id']}/").content.decode()
     assert 'id="reports-below"' not in town_page  # the town reads every report sent to it, in time order
     assert "村里：小船翻覆，两人落水" in town_page
+
+
+def test_the_city_tasks_a_villages_incident_through_its_town_and_the_village_itself_not_every_village(api):
+    """A leader's instruction form on the city's incident page offers the units reporting to the city and the
+    incident's own unit: the other villages under 沙溪's own duty room are reached through 沙溪."""
+    body = village_incident(api, 5)
+    page = signed_in("duty-officer").get(f"/incidents/{body['id']}/").content.decode()
+    form = page[page.index('class="unit-check-list"') :]
+    form = form[: form.index("</div>")]
+    offered = set(re.findall(r'name="units" value="([\w-]+)"', form))
+    assert {VILLAGE, "shaxi", "liuhe"} <= offered
+    assert "shaxi-niqiao" not in offered and "shaxi-chem" not in offered and "duty-room" not in offered
+    assert not any(code.startswith("grid-") for code in offered)

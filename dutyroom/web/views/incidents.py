@@ -24,7 +24,7 @@ from dutyroom.instructions.selectors import incident_instructions
 from dutyroom.interop.selectors import incident_forwarding_view
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import CITY_DUTY_ROOM
-from dutyroom.orgs.selectors import reporting_units, reports_to_codes
+from dutyroom.orgs.selectors import city_tasked_units, reports_to_codes
 from dutyroom.reports.access import may_ask_verification, may_sign_receipt
 from dutyroom.reports.models import Report
 from dutyroom.rules import Channel, ObligationKind, ReportKind
@@ -173,7 +173,7 @@ def incident_context(request: HttpRequest, incident: Incident, **extra: Any) -> 
         "history": history_rows(incident.pk),
         "has_special_report": incident.special_reports.exists(),
         "instructions": incident_instructions(incident),
-        "instruction_units": reporting_units() if user.is_duty_room else [],
+        "instruction_units": city_tasked_units(incident.unit_id) if user.is_duty_room else [],
         "instruction_due": instruction_due_default(),
         "upward": upward_rows(incident) if user.is_duty_room else None,
         **incident_lead_context(incident, user),

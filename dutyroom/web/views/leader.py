@@ -23,7 +23,7 @@ from dutyroom.common.errors import Forbidden
 from dutyroom.incidents.access import visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.instructions.models import Instruction
-from dutyroom.orgs.selectors import reporting_units
+from dutyroom.orgs.selectors import city_tasked_units
 from dutyroom.reports.access import visible_obligations
 from dutyroom.rules import ObligationKind, ObligationState
 from dutyroom.web.views.common import actor, forbidden
@@ -89,7 +89,7 @@ def leader_page(request: HttpRequest) -> HttpResponse:
             "overdue": sorted((_item(i, late_counts[i.pk]) for i in overdue), key=lambda x: -x["overdue"]),
             "instructions": list(mine),
             "duty_room": user.is_duty_room,
-            "instruction_units": reporting_units() if user.is_duty_room else [],
+            "instruction_units": city_tasked_units(None) if user.is_duty_room else [],
             "instruction_due": instruction_due_default(),
         },
     )
