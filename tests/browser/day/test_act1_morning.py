@@ -58,7 +58,7 @@ def test_at_half_past_seven_the_daily_report_is_there_and_the_night_shift_hands_
     day.get_by_role("link", name="值班日报").first.click()
     day.wait_for_url("**/daily-reports/")
     yesterday = clock_now().astimezone(LOCAL).date() - timedelta(days=1)
-    expect(day.locator("main table")).to_contain_text(yesterday.isoformat())
+    expect(day.locator("main table")).to_contain_text(f"{yesterday.month}月{yesterday.day}日")  # as people write it
     expect(day.locator("main table").get_by_role("link", name="Word").first).to_be_visible()
     expect(day.locator("main table")).to_contain_text("07:31")
     step(day, "daily-report-ready")
