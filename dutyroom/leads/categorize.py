@@ -24,7 +24,21 @@ GATHERING_WEIGHT = 2.0
 
 
 # A rumour shown false is talk, not the event it names: 网传化工厂爆炸视频为旧视频 is public opinion.
-DEBUNKED = ("谣言", "辟谣", "不实", "旧视频", "是假的", "造谣", "系谣")
+DEBUNKED = ("谣言", "辟谣", "不实", "旧视频", "是假的", "造谣", "系谣", "真的假的", "真的吗", "是不是真的")
+
+# What a cause brings about belongs to the cause's category: a roof that snow brought down, a tree the wind
+# blew onto a road or a hoarding it knocked over are a natural disaster's damage (not a building accident);
+# a swimmer swept away and missing is a drowning (not a missing-person case). Crashes and collisions in fog
+# stay accidents, and so does a burst main that floods a road: a driver or a pipe is the cause there.
+NATURAL_CAUSES = frozenset({"storm", "flood", "earthquake", "pest"})
+CONSEQUENCES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        NATURAL_CAUSES, frozenset({"collapse", "fall", "lift", "drowning", "missing"})
+    ),
+    "drowning": frozenset({"missing"}),
+    "vessel": frozenset({"missing"}),
+    "collapse": frozenset({"missing"}),
+}
 
 
 def _without_places(folded: str) -> str:
@@ -49,7 +63,12 @@ def _hits(text: str) -> list[tuple[lexicon.Kind, str, bool]]:
 def category_scores(text: str) -> dict[str, float]:
     """Evidence per rulebook category code in ``text``."""
     scores: dict[str, float] = defaultdict(float)
-    for kind, _word, is_event in _hits(text):
+    hits = _hits(text)
+    causes = {kind.code for kind, _, is_event in hits if is_event}
+    effects = frozenset().union(*(CONSEQUENCES.get(code, frozenset()) for code in causes))
+    for kind, _word, is_event in hits:
+        if kind.code in effects:
+            continue
         if kind.code in lexicon.NEUTRAL_KINDS:
             scores[kind.category] += TALK_WEIGHT
         elif kind.code == "gathering" and is_event:
