@@ -864,6 +864,21 @@ _NOTICE_PHRASES = re.compile(
     r"检查(?!井)|的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)"
 )
 
+# How people pass a notice on in their own words: a rule (不许, 不让, 禁止), advice (记得, 提前, 建议), a warning
+# of what is coming (要来了, 下周), an inspection seen from below (来查, 迎检, 劝导), a screening or a rumour
+# asked about (真的假的, 都在传). A post in these words may be about the notice a unit issued, so one text being
+# a notice and the other not says less when the other talks so (``is_advisory``). Never marks a notice itself.
+_ADVISORY = re.compile(
+    r"不许|不让|不准|禁止|严禁|记得|提前|建议|要来了|注意了|提醒|下周|下个月|迎检|来查|在查|查车|劝导|整改"
+    r"|真的假的|真的吗|都在传|都在转|群里|筛查|公布|出来了|月报|新装|装了|预计|(?<!消)防(?:蚊|撞|溺水|暑|盗|诈|骗|范)"
+)
+
+
+def is_advisory(text: str) -> bool:
+    """Does ``text`` talk the way people pass a notice, a campaign or a forecast on (see ``_ADVISORY``)?"""
+    return _ADVISORY.search(normalize(text)) is not None
+
+
 # Synonym families folded to one written form before character bigrams are compared. Longest match wins,
 # so 液化气罐 is folded as a whole before 液化气 would be.
 _CANON: dict[str, tuple[str, ...]] = {

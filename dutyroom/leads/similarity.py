@@ -36,25 +36,27 @@ WINDOW_SECONDS = 12 * 3600
 _KINDS_CHARS = 100  # the width of the stored ``kinds`` column
 NOTICE = "n:1"
 DRILL = "n:d"
+ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.21,
-    "contained": 2.46,
-    "text": 2.03,
-    "kind_shared": 0.38,
-    "kind_clash": -5.03,
-    "kind_differs": -3.63,
-    "notice_differs": -2.1,
-    "drill_differs": -1.79,
-    "city_clash": -2.96,
-    "town_clash": -4.11,
-    "site_clash": -3.72,
-    "town_shared": 0.75,
-    "local_clash": -2.7,
-    "street_clash": -3.25,
+    "bias": -2.15,
+    "contained": 2.33,
+    "text": 2.32,
+    "kind_shared": 0.36,
+    "kind_clash": -4.67,
+    "kind_differs": -3.14,
+    "notice_told": -0.99,
+    "notice_differs": -2.25,
+    "drill_differs": -1.72,
+    "city_clash": -2.91,
+    "town_clash": -4.66,
+    "site_clash": -3.74,
+    "town_shared": 0.63,
+    "local_clash": -2.52,
+    "street_clash": -2.89,
     "street_shared": 0.0,
-    "local_shared": 1.05,
+    "local_shared": 0.9,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -79,6 +81,8 @@ class Signature:
             tokens.insert(0, NOTICE)
         if lexicon.is_drill(full):
             tokens.insert(0, DRILL)
+        if lexicon.is_advisory(full):
+            tokens.insert(0, ADVISORY)
         kept: list[str] = []
         for token in tokens:  # the column is 100 characters: keep what fits, most telling first
             if sum(map(len, kept)) + len(kept) + len(token) <= _KINDS_CHARS:
@@ -97,6 +101,7 @@ class Doc:
     places: PlaceKeys = field(default_factory=PlaceKeys)
     notice: bool = False
     drill: bool = False
+    advisory: bool = False
     sites: frozenset[str] = frozenset()
 
     @classmethod
@@ -115,6 +120,7 @@ class Doc:
             places=PlaceKeys.of_tokens(tokens),
             notice=NOTICE in tokens,
             drill=DRILL in tokens,
+            advisory=ADVISORY in tokens,
             sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
         )
 
@@ -156,7 +162,9 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "kind_shared": 1.0 if a.kinds & b.kinds else 0.0,
         "kind_clash": 0.0 if compatible else 1.0,
         "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
-        "notice_differs": 1.0 if a.notice != b.notice else 0.0,
+        "notice_told": -1.0,
+    "notice_differs": 1.0 if a.notice != b.notice and not (a.advisory or b.advisory) else 0.0,
+        "notice_told": 1.0 if a.notice != b.notice and (a.advisory or b.advisory) else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
