@@ -32,9 +32,7 @@ DEBUNKED = ("谣言", "辟谣", "不实", "旧视频", "是假的", "造谣", "�
 # stay accidents, and so does a burst main that floods a road: a driver or a pipe is the cause there.
 NATURAL_CAUSES = frozenset({"storm", "flood", "earthquake", "pest"})
 CONSEQUENCES: dict[str, frozenset[str]] = {
-    **dict.fromkeys(
-        NATURAL_CAUSES, frozenset({"collapse", "fall", "lift", "drowning", "missing"})
-    ),
+    **dict.fromkeys(NATURAL_CAUSES, frozenset({"collapse", "fall", "lift", "drowning", "missing"})),
     "drowning": frozenset({"missing"}),
     "vessel": frozenset({"missing"}),
     "collapse": frozenset({"missing"}),
