@@ -112,6 +112,10 @@ _HIGHWAY = re.compile(r"([\u4e00-\u9fff]{2})高速")
 _NOT_HIGHWAY = frozenset({"上了", "走了", "下了", "在这", "那个", "这个", "就是", "一条", "上的", "城际", "全是"})
 
 
+# A name does not end so before 路: 线路 (a line), 早上路上, 排查路面, 压住路边, 过马路, 公路, 铁路.
+_NOT_STREET_END = ("道", "马", "公", "线", "上", "查", "住", "铁", "过")
+
+
 def street_names(segment: str) -> set[str]:
     """Street names the places file does not list (新华东路, 娄江路): a town's streets are many and change, and
     two reports on different streets of one town are seldom one event."""
@@ -120,7 +124,7 @@ def street_names(segment: str) -> set[str]:
     }
     for match in _STREET.finditer(segment):
         core = _STREET_CUT.sub("", match.group(1))
-        if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(("道", "马", "公")):
+        if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(_NOT_STREET_END):
             found.add(core + match.group(2))
     return found
 

@@ -148,6 +148,9 @@ KINDS: tuple[Kind, ...] = (
             "连环撞",
             "撞护栏",
             "冲出路面",
+            "车刮倒",
+            "车翻了",
+            "车撞",
         ),
         (
             "交警",
@@ -977,6 +980,7 @@ _COMPATIBLE = (
     "leak utility",
     "heat poisoning",
     "collapse machinery",
+    "machinery traffic",
     "fall machinery",
     "confined poisoning",
     "confined water_pollution",
