@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from dutyroom.leads.similarity import WEIGHTS, Doc, features  # noqa: E402
 
-NEGATIVE_WEIGHT = 2.0
+NEGATIVE_WEIGHT = 1.5
 # Held at a prior, not fitted: in a hand-written set the time gap between unrelated events is whatever the
 # writer chose, and the template set's negatives all share an area, so the data would over-learn both.
 # "Same street" is held at 0: the street's name is in the text already, and the template set's negatives share
