@@ -28,7 +28,8 @@ DEBUNKED = ("谣言", "辟谣", "不实", "旧视频", "是假的", "造谣", "�
 
 # What a cause brings about belongs to the cause's category: a roof that snow brought down, a tree the wind
 # blew onto a road or a hoarding it knocked over are a natural disaster's damage (not a building accident);
-# a swimmer swept away and missing is a drowning (not a missing-person case). Crashes and collisions in fog
+# a swimmer swept away and missing is a drowning (not a missing-person case); workers overcome in a sewer
+# are a confined-space accident. Crashes and collisions in fog
 # stay accidents, and so does a burst main that floods a road: a driver or a pipe is the cause there.
 NATURAL_CAUSES = frozenset({"storm", "flood", "earthquake", "pest"})
 CONSEQUENCES: dict[str, frozenset[str]] = {
@@ -36,6 +37,8 @@ CONSEQUENCES: dict[str, frozenset[str]] = {
     "drowning": frozenset({"missing"}),
     "vessel": frozenset({"missing"}),
     "collapse": frozenset({"missing"}),
+    # Gas in a sewer or a septic tank: a confined-space accident at work, not a food poisoning.
+    "confined": frozenset({"poisoning"}),
 }
 
 
