@@ -42,6 +42,22 @@ CONSEQUENCES: dict[str, frozenset[str]] = {
 }
 
 
+# When no word of the lexicon is there, single characters still lean one way (雹, 涝, 爆, 疫, 抢): a weak
+# guess for a text in words nobody listed, never used when a word of the lexicon is found.
+HINT_CHARS: dict[str, str] = {
+    "natural": "风雨雪雷冰旱震涝潮雹霜雾",
+    "accident": "火烟爆炸撞翻塌坠漏电污",
+    "public_health": "病疫毒吐泻烧热蚊",
+    "social_security": "偷抢骗砍刀警闹访堵吵",
+}
+
+
+def _hinted(folded: str) -> str | None:
+    counts = {category: sum(folded.count(c) for c in chars) for category, chars in HINT_CHARS.items()}
+    best = max(counts.values())
+    return next(c for c in CATEGORIES if counts[c] == best) if best else None
+
+
 def _without_places(folded: str) -> str:
     """Place names blanked out: 浮桥 is a town, not a bridge (桥)."""
     spans = gazetteer.active().spans(folded)
@@ -61,14 +77,15 @@ def _hits(text: str) -> list[tuple[lexicon.Kind, str, bool]]:
     return lexicon.kind_hits(folded) + extra
 
 
-def category_scores(text: str) -> dict[str, float]:
-    """Evidence per rulebook category code in ``text``."""
+def category_scores(text: str, cues: bool = True) -> dict[str, float]:
+    """Evidence per rulebook category code in ``text`` (from the words that say what happened alone when
+    ``cues`` is false)."""
     scores: dict[str, float] = defaultdict(float)
     hits = _hits(text)
     causes = {kind.code for kind, _, is_event in hits if is_event}
     effects = frozenset().union(*(CONSEQUENCES.get(code, frozenset()) for code in causes))
     for kind, _word, is_event in hits:
-        if kind.code in effects:
+        if kind.code in effects or not (cues or is_event):
             continue
         if kind.code in lexicon.NEUTRAL_KINDS:
             scores[kind.category] += TALK_WEIGHT
@@ -97,7 +114,12 @@ def suggest_category(text: str) -> str | None:
         return "social_security"
     scores = category_scores(text)
     if not scores:
-        return None
+        return _hinted(_without_places(normalize(text)))
     best = max(scores.values())
-    # Ties go to the category whose consequences are felt first (an accident before the talk about it).
-    return next(c for c in CATEGORIES if scores.get(c) == best)
+    tied = [c for c in CATEGORIES if scores.get(c) == best]
+    if len(tied) > 1:
+        # A word that says what happened outweighs hints of where (工人中毒 in a 化工 车间 is a poisoning);
+        # then the category whose consequences are felt first (an accident before the talk about it).
+        said = category_scores(text, cues=False)
+        return max(tied, key=lambda c: said.get(c, 0.0))
+    return tied[0]
