@@ -1081,6 +1081,29 @@ _COMPATIBLE = (
 )
 COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
 NEUTRAL_KINDS = frozenset({"opinion"})
+# Pairs of kinds that are two views of one happening rather than two things that happened together: what an
+# onlooker sees and what the authority names it (呕吐 / 诺如病毒, 异味 / 泄漏, 落水 / 翻船, 找不到 / 落水).
+VIEWS: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair.split())
+    for pair in (
+        "poisoning infection",
+        "animal infection",
+        "leak air_pollution",
+        "drowning vessel",
+        "drowning missing",
+        "vessel missing",
+        "flood storm",
+        "confined poisoning",
+        "heat poisoning",
+    )
+)
+
+
+def kinds_are_views(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Do two reports name different kinds that are views of one happening (``VIEWS``)?"""
+    a, b = a - NEUTRAL_KINDS, b - NEUTRAL_KINDS
+    return bool(a and b and not (a & b)) and any(frozenset((x, y)) in VIEWS for x in a for y in b)
+
 
 # An announcement, a drill, an inspection, a forecast or a debunked rumour is about a topic, not an occurrence
 # of it: a resident who sees the drill (演习), the inspectors (来检查) or the road closures (管制) writes about

@@ -40,21 +40,22 @@ ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -1.96,
-    "contained": 2.48,
-    "text": 2.39,
-    "kind_shared": 0.37,
-    "kind_clash": -4.89,
-    "kind_differs": -3.17,
+    "bias": -2.01,
+    "contained": 2.4,
+    "text": 2.51,
+    "kind_shared": 0.43,
+    "kind_clash": -4.85,
+    "kind_view": -0.44,
+    "kind_differs": -3.53,
     "notice_told": -0.98,
-    "notice_differs": -2.24,
-    "drill_differs": -1.69,
-    "city_clash": -2.83,
+    "notice_differs": -2.19,
+    "drill_differs": -1.71,
+    "city_clash": -2.84,
     "town_clash": -4.64,
     "site_clash": -3.67,
     "town_shared": 0.61,
-    "local_clash": -2.46,
-    "street_clash": -3.93,
+    "local_clash": -2.48,
+    "street_clash": -3.94,
     "street_shared": 0.0,
     "local_shared": 0.83,
     "area_same": 0.5,
@@ -156,12 +157,15 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     pa, pb = a.places, b.places
     compatible = lexicon.kinds_compatible(a.kinds, b.kinds)
     town_clash = _clash(pa.towns, pb.towns)
+    differs = _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0
+    views = lexicon.kinds_are_views(a.kinds, b.kinds)
     return {
         "text": cosine(a.grams, b.grams),
         "contained": containment(a.grams, b.grams),
         "kind_shared": 1.0 if a.kinds & b.kinds else 0.0,
         "kind_clash": 0.0 if compatible else 1.0,
-        "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
+        "kind_differs": 0.0 if views else differs,
+        "kind_view": differs if views else 0.0,
         "notice_differs": 1.0 if a.notice != b.notice and not (a.advisory or b.advisory) else 0.0,
         "notice_told": 1.0 if a.notice != b.notice and (a.advisory or b.advisory) else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
