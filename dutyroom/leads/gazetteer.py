@@ -107,7 +107,11 @@ def village_names(segment: str) -> set[str]:
 
 # An expressway nobody listed, by its usual two-character name (沈海高速, 沪宁高速): a fire on one is not a fire
 # on the other, though both are "the motorway, Taicang section".
-_DIRECTION = re.compile(r"(?:往|向|朝|开往|驶往)[^,，。;；]{1,8}?方向")
+# Not where it happened: the way the traffic runs (往上海方向), and a list of places an event reached
+# (江苏、上海多地有震感, 苏州、昆山等地).
+_DIRECTION = re.compile(
+    r"(?:往|向|朝|开往|驶往)[^,，。;；]{1,8}?方向|(?:[\u4e00-\u9fff]{2,4}[、和及])+[\u4e00-\u9fff]{2,4}(?:多地|等地|各地|等城市)"
+)
 _HIGHWAY = re.compile(r"([\u4e00-\u9fff]{2})高速")
 _NOT_HIGHWAY = frozenset({"上了", "走了", "下了", "在这", "那个", "这个", "就是", "一条", "上的", "城际", "全是"})
 
@@ -162,7 +166,6 @@ class Gazetteer:
         return [(s, e, self.names[self._surfaces[i]]) for i, s, e in self._automaton.find_matches_as_indexes(text)]
 
     def keys(self, text: str) -> PlaceKeys:
-        # 往上海方向 is the way the traffic runs, not where it happened.
         text = _DIRECTION.sub(lambda m: " " * len(m.group(0)), text)
         cities: set[str] = set()
         towns: set[str] = set()
