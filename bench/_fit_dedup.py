@@ -31,7 +31,7 @@ NEGATIVE_WEIGHT = 1.5
 # "Same street" is held at 0: the street's name is in the text already, and the template set's negatives share
 # streets by construction, which would fit it below zero ("the same street makes a duplicate less likely").
 FIXED = {"time": 1.5, "area_same": 0.5, "area_differs": -2.0, "street_shared": 0.0}
-L2 = 1.0
+L2 = 3.0
 FOLDS = 7
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
