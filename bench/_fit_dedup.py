@@ -31,7 +31,9 @@ NEGATIVE_WEIGHT = 1.5
 # "Same street" is held at 0: the street's name is in the text already, and the template set's negatives share
 # streets by construction, which would fit it below zero ("the same street makes a duplicate less likely").
 FIXED = {"time": 1.5, "area_same": 0.5, "area_differs": -2.0, "street_shared": 0.0}
-L2 = 3.0
+# At negatives x1.5 the three penalties tie within 0.002 of F1 in the family-wise cross-validation; 1.0 keeps
+# the pinned hard negatives apart (a haystack and a house on fire in one village: tests/leads/test_text_blind.py).
+L2 = 1.0
 FOLDS = 7
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
