@@ -264,6 +264,9 @@ KINDS: tuple[Kind, ...] = (
             "砸中",
             "砸死",
             "被砸",
+            "摔倒了",
+            "跌倒了",
+            "滑倒了",
         ),
     ),
     Kind(
@@ -710,6 +713,7 @@ KINDS: tuple[Kind, ...] = (
             "肚子疼",
             "肚子痛",
             "food poisoning",
+            "地沟油",
         ),
         (
             "食堂",
@@ -767,6 +771,8 @@ KINDS: tuple[Kind, ...] = (
             "出疹子",
             "皮疹",
             "outbreak",
+            "疱疹",
+            "疹子",
         ),
         (
             "疫苗",
@@ -859,7 +865,15 @@ KINDS: tuple[Kind, ...] = (
             "露天干活",
             "户外干活",
         ),
-        ("防暑", "晕倒", "晕了", "头晕", "农药"),
+        (
+            "防暑",
+            "晕倒",
+            "晕了",
+            "头晕",
+            "农药",
+            "晕倒了",
+            "昏倒了",
+        ),
     ),
     Kind(
         "gathering",
@@ -963,6 +977,7 @@ KINDS: tuple[Kind, ...] = (
             "倒闭",
             "取不出钱",
             "挤提",
+            "放火",
         ),
         (
             "嫌疑人",
@@ -988,6 +1003,7 @@ KINDS: tuple[Kind, ...] = (
             "坠物",
             "酒驾",
             "醉驾",
+            "想不开",
         ),
     ),
     Kind(
@@ -1276,6 +1292,9 @@ _CANON: dict[str, tuple[str, ...]] = {
     "货车": ("大货车", "卡车", "渣土车", "半挂车"),
     "电动车": ("电瓶车", "电动自行车", "电驴"),
     "轿车": ("小车", "小汽车", "私家车"),
+    # a person who faints or slips has not "fallen down" like a wall (倒了 → 坍塌)
+    "晕倒": ("晕倒了", "昏倒", "昏倒了", "晕过去", "昏过去"),
+    "摔倒": ("摔倒了", "跌倒", "跌倒了", "滑倒", "滑倒了"),
 }
 
 # Where it happened, by the kind of place: a gas leak in a restaurant and a leak at a chemical plant of one
