@@ -1,9 +1,10 @@
-"""Fit the duplicate score's weights (``similarity.WEIGHTS``) on the tuning part of the labelled sets.
+"""Fit the duplicate score's weights (``similarity.WEIGHTS``) on the tuning data.
 
-Logistic regression, L2-penalised, by plain gradient descent over the features of ``similarity.features``:
-the tuning parts (split "tune") of the blind set (``bench/data/dedup_blind.jsonl``, odd families) and of the
-earlier independent set (``bench/data/dedup_independent.jsonl``), and the template set
-(``dutyroom/leads/data/dedup_pairs.jsonl``). No held-out pair is ever read here. Negatives
+Logistic regression, L2-penalised, by Newton's method over the features of ``similarity.features``: the
+whole first blind set (``bench/data/dedup_blind.jsonl``; its held-out half was measured once and is now
+tuning data), the earlier independent set (``bench/data/dedup_independent.jsonl``) and the template set
+(``dutyroom/leads/data/dedup_pairs.jsonl``). The second blind set (``dedup_blind2.jsonl``) is held out whole
+and never read here. Negatives
 weigh ``NEGATIVE_WEIGHT`` times a positive: an offer at ≥ 0.5 must be right at least nine times in ten, so a
 false offer costs more than a missed one. ``L2`` and ``NEGATIVE_WEIGHT`` are the pair with the best F1 when
 a seventh of the tuning families at a time is left out (``--cv``). Prints the weights to paste into ``similarity.py``.
@@ -24,12 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 from dutyroom.leads.similarity import WEIGHTS, Doc, features  # noqa: E402
 
-NEGATIVE_WEIGHT = 2.0
+NEGATIVE_WEIGHT = 1.5
 # Held at a prior, not fitted: in a hand-written set the time gap between unrelated events is whatever the
 # writer chose, and the template set's negatives all share an area, so the data would over-learn both.
 # "Same street" is held at 0: the street's name is in the text already, and the template set's negatives share
 # streets by construction, which would fit it below zero ("the same street makes a duplicate less likely").
 FIXED = {"time": 1.5, "area_same": 0.5, "area_differs": -2.0, "street_shared": 0.0}
+# At negatives x1.5 the three penalties tie within 0.002 of F1 in the family-wise cross-validation; 1.0 keeps
+# the pinned hard negatives apart (a haystack and a house on fire in one village: tests/leads/test_text_blind.py).
 L2 = 1.0
 FOLDS = 7
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -39,17 +42,17 @@ def _doc(x: dict) -> Doc:
     return Doc.of(x["title"], x["text"], x.get("area"), BASE + timedelta(minutes=x["minutes"]))
 
 
+# Every pair of these is tuning data now; the second blind set is not among them.
 SETS = ("dedup_blind.jsonl", "dedup_independent.jsonl")
 
 
 def tuning_pairs() -> list[dict]:
-    """The tuning part (split "tune") of both hand-written sets; the held-out parts are skipped unread."""
+    """Every pair of the first blind set and of the earlier set (both measured already)."""
     out = []
     for name in SETS:
         for line in (ROOT / "bench" / "data" / name).read_text(encoding="utf-8").splitlines():
-            pair = json.loads(line)
-            if pair["split"] == "tune":
-                out.append(pair)
+            if line.strip():
+                out.append(json.loads(line))
     return out
 
 
@@ -126,20 +129,31 @@ def cross_validate() -> None:
         f: ([(features(_doc(p["a"]), _doc(p["b"])), p["same"]) for p in pairs if p["family"] == f]) for f in families
     }
     templates = rows(("f", "b"))  # the template set alone
-    for l2 in (0.3, 1.0, 3.0):
-        for nw in (1.5, 2.0, 3.0):
+    grid = [(float(a), float(b)) for a, b in (arg.split(":") for arg in sys.argv[2:])] or [
+        (l2, nw) for l2 in (0.3, 1.0, 3.0) for nw in (1.5, 2.0, 3.0)
+    ]
+    for l2, nw in grid:
+        if True:
             L2, NEGATIVE_WEIGHT = l2, nw
-            tp = fp = fn = 0
+            counts = {"all": [0, 0, 0], "blind": [0, 0, 0]}  # true and false offers, misses
             for k in range(FOLDS):
                 out = families[k::FOLDS]
                 train = templates + [r for g in families if g not in out for r in cache[g]]
                 w = fit(train, rounds=12)
-                for x, y in (r for g in out for r in cache[g]):
-                    said = w["bias"] + sum(w[k] * v for k, v in x.items()) >= 0
-                    tp += said and y
-                    fp += said and not y
-                    fn += (not said) and y
-            print(f"L2 {l2} negatives x{nw}: precision {tp / max(tp + fp, 1):.3f} recall {tp / max(tp + fn, 1):.3f}")
+                for g in out:
+                    for x, y in cache[g]:
+                        said = w["bias"] + sum(w[k] * v for k, v in x.items()) >= 0
+                        for part in ("all", "blind") if g.startswith("b") else ("all",):
+                            counts[part][0] += said and y
+                            counts[part][1] += said and not y
+                            counts[part][2] += (not said) and y
+            print(
+                f"L2 {l2} negatives x{nw}: "
+                + "; ".join(
+                    f"{part} precision {tp / max(tp + fp, 1):.3f} recall {tp / max(tp + fn, 1):.3f}"
+                    for part, (tp, fp, fn) in counts.items()
+                )
+            )
 
 
 if __name__ == "__main__":

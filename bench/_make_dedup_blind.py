@@ -1,10 +1,15 @@
-"""Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt``.
+"""Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt`` and, when it is
+there, ``bench/data/dedup_blind2.txt``.
 
-The texts were written by a separate helper who read only the demo installation's units and the rulebook's
-category ids, never the matcher, its lexicon, its places file or the earlier set (``dedup_blind.README.md``).
-This script only pairs them, so re-running it gives the same files. The split was fixed before anyone
-measured the matcher on the set: **held out = even-numbered families (b02, b04, … b84), tuning = odd**. A
-whole family is on one side, so the places and events of a held-out pair never appear in the tuning part.
+Each set was written by a separate helper who read only the demo installation's units and the rulebook's
+category ids, never the matcher, its lexicon, its places file or the other sets (``dedup_blind.README.md``).
+This script only pairs the texts, so re-running it gives the same files.
+
+- **First set** (b01–b84): the split was fixed before anyone measured the matcher on it: held out = the
+  even-numbered families, tuning = the odd. Its held-out half was measured once; since then the whole set is
+  tuning data, but the split is kept in the file as it was made.
+- **Second set** (c01…): held out whole (``split`` is ``"heldout"`` on every pair and lead). Nothing tunes on
+  it; ``make bench ONLY=leads`` measures it once.
 
 Pairs, within a family only (as the file says): every two texts of one event are a duplicate; texts of two
 events of the family are a hard negative (up to 6 pairs per event pair, 3 when neither is the family's first
@@ -12,7 +17,8 @@ event); two "unrelated" pairs per family with another family of the same split. 
 in the opposite order, so the matcher is checked in both directions.
 
 Writes ``bench/data/dedup_blind.jsonl`` (fields a, b with title, text and minutes; same, split, kind,
-family) and ``bench/data/category_blind.jsonl`` (fields text, category, split, family). Prints counts only.
+family) and ``bench/data/category_blind.jsonl`` (fields text, category, split, family), and the same with
+``2`` for the second set. Prints counts only, never a text.
 """
 
 from __future__ import annotations
@@ -27,10 +33,10 @@ DATA = Path(__file__).resolve().parent / "data"
 Event = tuple[str, str, int, list[str]]
 
 
-def parse() -> list[tuple[str, list[Event]]]:
+def parse(source: Path) -> list[tuple[str, list[Event]]]:
     """(family, [(event, category, minute, texts)]) in file order."""
     families: list[tuple[str, list[Event]]] = []
-    for raw in (DATA / "dedup_blind.txt").read_text(encoding="utf-8").splitlines():
+    for raw in source.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or (line.startswith("#") and not line.startswith("## ")):
             continue
@@ -45,8 +51,17 @@ def parse() -> list[tuple[str, list[Event]]]:
 
 
 def split_of(family: str) -> str:
-    """Fixed before measuring: even-numbered families are held out."""
+    """First set, fixed before measuring: even-numbered families are held out. Second set: all held out."""
+    if not family.startswith("b"):
+        return "heldout"
     return "heldout" if int(family.lstrip("b")) % 2 == 0 else "tune"
+
+
+# (texts, pairs written, leads written, seed of the sampling)
+SETS = (
+    ("dedup_blind.txt", "dedup_blind.jsonl", "category_blind.jsonl", 84),
+    ("dedup_blind2.txt", "dedup_blind2.jsonl", "category_blind2.jsonl", 2),
+)
 
 
 def _item(text: str, minutes: int) -> dict[str, object]:
@@ -54,9 +69,9 @@ def _item(text: str, minutes: int) -> dict[str, object]:
     return {"title": title, "text": text, "minutes": minutes}
 
 
-def build() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    families = parse()
-    rng = random.Random(84)
+def build(source: Path, seed: int = 84) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    families = parse(source)
+    rng = random.Random(seed)
     pairs: list[dict[str, object]] = []
     leads: list[dict[str, object]] = []
     items = {
@@ -84,19 +99,27 @@ def build() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     return pairs, leads
 
 
-def main() -> None:
-    pairs, leads = build()
-    with (DATA / "dedup_blind.jsonl").open("w", encoding="utf-8") as out:
-        out.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
-    with (DATA / "category_blind.jsonl").open("w", encoding="utf-8") as out:
-        out.writelines(json.dumps(x, ensure_ascii=False) + "\n" for x in leads)
-    for split in ("tune", "heldout"):
-        part = [p for p in pairs if p["split"] == split]
-        print(
-            f"{split}: {len(part)} pairs ({sum(bool(p['same']) for p in part)} duplicates), "
-            f"{sum(x['split'] == split for x in leads)} leads"
-        )
+def main(data: Path = DATA) -> None:
+    for texts, pairs_file, leads_file, seed in SETS:
+        if not (data / texts).exists():
+            print(f"{texts}: not there, skipped")
+            continue
+        pairs, leads = build(data / texts, seed)
+        with (data / pairs_file).open("w", encoding="utf-8") as out:
+            out.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
+        with (data / leads_file).open("w", encoding="utf-8") as out:
+            out.writelines(json.dumps(x, ensure_ascii=False) + "\n" for x in leads)
+        for split in ("tune", "heldout"):
+            part = [p for p in pairs if p["split"] == split]
+            if part:
+                print(
+                    f"{texts} {split}: {len(part)} pairs ({sum(bool(p['same']) for p in part)} duplicates), "
+                    f"{sum(x['split'] == split for x in leads)} leads, "
+                    f"{len({p['family'] for p in part})} families"
+                )
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA)  # another directory: for trying it on a made-up file

@@ -105,13 +105,30 @@ def village_names(segment: str) -> set[str]:
     return {m.group(0) for m in _VILLAGE.finditer(segment) if not _NOT_VILLAGE.search(m.group(1))}
 
 
+# An expressway nobody listed, by its usual two-character name (沈海高速, 沪宁高速): a fire on one is not a fire
+# on the other, though both are "the motorway, Taicang section".
+# Not where it happened: the way the traffic runs (往上海方向), and a list of places an event reached
+# (江苏、上海多地有震感, 苏州、昆山等地).
+_DIRECTION = re.compile(
+    r"(?:往|向|朝|开往|驶往)[^,，。;；]{1,8}?方向|(?:[\u4e00-\u9fff]{2,4}[、和及])+[\u4e00-\u9fff]{2,4}(?:多地|等地|各地|等城市)"
+)
+_HIGHWAY = re.compile(r"([\u4e00-\u9fff]{2})高速")
+_NOT_HIGHWAY = frozenset({"上了", "走了", "下了", "在这", "那个", "这个", "就是", "一条", "上的", "城际", "全是"})
+
+
+# A name does not end so before 路: 线路 (a line), 早上路上, 排查路面, 压住路边, 过马路, 公路, 铁路.
+_NOT_STREET_END = ("道", "马", "公", "线", "上", "查", "住", "铁", "过")
+
+
 def street_names(segment: str) -> set[str]:
     """Street names the places file does not list (新华东路, 娄江路): a town's streets are many and change, and
     two reports on different streets of one town are seldom one event."""
-    found: set[str] = set()
+    found: set[str] = {
+        m.group(0) for m in _HIGHWAY.finditer(segment) if m.group(1) not in _NOT_HIGHWAY and "的" not in m.group(1)
+    }
     for match in _STREET.finditer(segment):
         core = _STREET_CUT.sub("", match.group(1))
-        if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(("道", "马", "公")):
+        if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(_NOT_STREET_END):
             found.add(core + match.group(2))
     return found
 
@@ -149,6 +166,7 @@ class Gazetteer:
         return [(s, e, self.names[self._surfaces[i]]) for i, s, e in self._automaton.find_matches_as_indexes(text)]
 
     def keys(self, text: str) -> PlaceKeys:
+        text = _DIRECTION.sub(lambda m: " " * len(m.group(0)), text)
         cities: set[str] = set()
         towns: set[str] = set()
         locals_: set[str] = set()
@@ -176,7 +194,8 @@ class Gazetteer:
                 locals_.add(place.name)
         streets.update(street_names(text[last:]))
         locals_.update(village_names(text[last:]))
-        named = [p for p in self.places(text) if p.level != "city"]
+        # A road crosses cities and names none: the place named after it (沈海高速昆山段) says where.
+        named = [p for p in self.places(text) if p.level not in ("city", "road")]
         if any(p.level == "outside" for p in named):
             # Both our places and another city's: the first one named is where it happened, the other is a
             # comparison or where the smoke drifts (常熟那边也龙卷风了，跟浮桥同一时间 / 浓烟往上海那边飘).

@@ -1,14 +1,17 @@
 """Duplicate scoring between two short reports (pure; the database picks the candidates, this scores them).
 
 The score is a probability-like confidence (0–1) that two reports describe one event: a logistic model
-over what a duty officer would weigh, fitted on the tuning part of the independently written set
-(``bench/_fit_dedup.py``; the held-out part never fed it):
+over what a duty officer would weigh, fitted on the first blind set, the earlier independent set and the
+template set (``bench/_fit_dedup.py``; the second blind set, held out whole, never fed it):
 - **text**: cosine of character bigrams after ``lexicon.canonical`` (着火/失火 → 起火, 两人 → 2人, 煤气 → 燃气),
   numbers collapsed (a later report with new figures is still the same event);
-- **event**: do both name a kind of event from the lexicon, a shared one, or only kinds that cannot stand in
-  one account (a fire and a theft);
-- **notice**: an announcement, an inspection, a forecast or a debunked rumour is not an occurrence; a drill
-  (演练, 演习, 模拟) is told apart on its own, as nobody describes a drill without saying so;
+- **event**: do both name a kind of event from the lexicon, a shared one, two kinds that are views of one
+  happening (呕吐 / 诺如病毒: ``lexicon.VIEWS``), other kinds that can stand in one account (a fire and an
+  explosion), or only kinds that cannot (a fire and a theft);
+- **notice**: an announcement, an inspection, a forecast or a debunked rumour is not an occurrence; one text a
+  notice and the other not weighs less when the other passes a notice on in people's words (不许, 记得,
+  要来了: ``lexicon.is_advisory``); a drill (演练, 演习, 模拟) is told apart on its own, as nobody describes a
+  drill without saying so;
 - **place**: the gazetteer's keys — another city, another town, another village or road of the same town,
   or the same town / the same village or road; the stored area (unit) when both have one;
 - **time**: 1 within an hour, falling to 0 at 12 hours apart; further apart than the candidate window
@@ -41,25 +44,28 @@ _KINDS_CHARS = 100  # the width of the stored ``kinds`` column
 SHINGLE_CHARS = 2000
 NOTICE = "n:1"
 DRILL = "n:d"
+ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.21,
-    "contained": 2.46,
-    "text": 2.03,
-    "kind_shared": 0.38,
-    "kind_clash": -5.03,
-    "kind_differs": -3.63,
-    "notice_differs": -2.1,
-    "drill_differs": -1.79,
-    "city_clash": -2.96,
-    "town_clash": -4.11,
-    "site_clash": -3.72,
-    "town_shared": 0.75,
-    "local_clash": -2.7,
-    "street_clash": -3.25,
+    "bias": -2.05,
+    "contained": 2.45,
+    "text": 2.5,
+    "kind_shared": 0.48,
+    "kind_clash": -4.83,
+    "kind_view": -0.42,
+    "kind_differs": -3.5,
+    "notice_told": -0.97,
+    "notice_differs": -2.18,
+    "drill_differs": -1.72,
+    "city_clash": -3.39,
+    "town_clash": -4.66,
+    "site_clash": -3.68,
+    "town_shared": 0.61,
+    "local_clash": -2.49,
+    "street_clash": -3.94,
     "street_shared": 0.0,
-    "local_shared": 1.05,
+    "local_shared": 0.82,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -84,6 +90,8 @@ class Signature:
             tokens.insert(0, NOTICE)
         if lexicon.is_drill(full):
             tokens.insert(0, DRILL)
+        if lexicon.is_advisory(full):
+            tokens.insert(0, ADVISORY)
         kept: list[str] = []
         for token in tokens:  # the column is 100 characters: keep what fits, most telling first
             if sum(map(len, kept)) + len(kept) + len(token) <= _KINDS_CHARS:
@@ -102,6 +110,7 @@ class Doc:
     places: PlaceKeys = field(default_factory=PlaceKeys)
     notice: bool = False
     drill: bool = False
+    advisory: bool = False
     sites: frozenset[str] = frozenset()
 
     @classmethod
@@ -120,6 +129,7 @@ class Doc:
             places=PlaceKeys.of_tokens(tokens),
             notice=NOTICE in tokens,
             drill=DRILL in tokens,
+            advisory=ADVISORY in tokens,
             sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
         )
 
@@ -155,13 +165,17 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     pa, pb = a.places, b.places
     compatible = lexicon.kinds_compatible(a.kinds, b.kinds)
     town_clash = _clash(pa.towns, pb.towns)
+    differs = _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0
+    views = lexicon.kinds_are_views(a.kinds, b.kinds)
     return {
         "text": cosine(a.grams, b.grams),
         "contained": containment(a.grams, b.grams),
         "kind_shared": 1.0 if a.kinds & b.kinds else 0.0,
         "kind_clash": 0.0 if compatible else 1.0,
-        "kind_differs": _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0,
-        "notice_differs": 1.0 if a.notice != b.notice else 0.0,
+        "kind_differs": 0.0 if views else differs,
+        "kind_view": differs if views else 0.0,
+        "notice_differs": 1.0 if a.notice != b.notice and not (a.advisory or b.advisory) else 0.0,
+        "notice_told": 1.0 if a.notice != b.notice and (a.advisory or b.advisory) else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,

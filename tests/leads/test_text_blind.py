@@ -1,6 +1,7 @@
-"""Hard pairs and categories drawn from the TUNING part (odd-numbered families) of the blind set in
-``bench/data/dedup_blind.txt``, written by a helper who never saw the matcher (docs/text-evaluation.md). Each
-pair is checked in both orders. The held-out part (even-numbered families) is never pinned here: it is only
+"""Hard pairs and categories drawn from the first blind set, ``bench/data/dedup_blind.txt``, written by a helper
+who never saw the matcher (docs/text-evaluation.md). Its even-numbered families were held out and measured once;
+since then the whole set is tuning data, so pairs from both halves are pinned here. Each pair is checked in both
+orders. Nothing from the second blind set (``dedup_blind2.txt``) is ever pinned: it is held out whole and only
 measured, once, by ``make bench ONLY=leads``."""
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ SAME_EVENT = [
     ("浏河家具厂着火了，油漆木头烧起来味道很重，浓烟往上海那边飘", "浏河镇一家具厂起火，火势较大"),
     # 漏氨 / 泄漏, 送醫 in traditional characters
     ("浮桥冷库漏氨 3人送醫 已堵漏", "浮桥冷库漏氨了，那个味道呛死人，三个工人被抬出来"),
+    # a bus that knocks a rider over is a traffic accident, not a gust of wind (刮倒)
+    ("郑和路上外卖小哥被公交车刮倒了，躺在地上起不来，头盔都飞了", "郑和路一名外卖骑手与公交车相撞，骑手受伤倒地"),
+    # a lorry that overturns onto a rider's leg: one traffic accident, not also a machinery injury
+    (
+        "太沙路渣土车翻了！！！压到一个骑电瓶车的阿姨，腿被压住了，救护车来了",
+        "【太仓交警】太沙路一辆重型自卸货车侧翻，致1人受伤，已送医救治。",
+    ),
+    # 排查路面 names no street, so it does not clash with 上海东路
+    ("看到上海东路有车在用雷达测地下空洞，说是排查塌陷", "太仓开展城市道路地下空洞检测，排查路面塌陷隐患"),
+    # a 检查井 is a manhole, not an inspection
+    ("来电人称浏河镇某路段污水检查井内有工人晕倒，井下还有人。", "浏河镇一污水井内作业发生中毒，3人被困"),
 ]
 
 NOT_THE_SAME = [
@@ -57,6 +69,8 @@ NOT_THE_SAME = [
         "网格员：浮桥镇XX小学报告学生腹泻病例12例，疑似诺如病毒感染，已落实消毒和晨检。",
         "浮桥我们厂中午吃了食堂以后好多人拉肚子，救护车拉走好几个",
     ),
+    # two expressways through the city, one listed nowhere (沈海高速): two lorry fires
+    ("沈海高速太仓段一辆货车起火", "来电人称苏昆太高速太仓往苏州方向一辆货车着火。"),
 ]
 
 
@@ -89,6 +103,19 @@ def test_the_same_crossing_three_days_later_is_another_accident() -> None:
         ("浮桥刚刚龙卷风！！亲眼看到一个漏斗云，厂里的彩钢瓦全飞了", "natural"),  # 浮桥 is a town, not a bridge
         ("浏河镇多户居民家中夜间被盗", "social_security"),
         ("娄东工地一个老师傅晒晕了，40度的天还干活，送医院了", "public_health"),
+        ("来电人称浏河镇长江边有人游泳被冲走，不见了。", "accident"),  # swept away: a drowning, not a missing person
+        (
+            "双凤镇关于暴雪造成XX公司厂房屋面坍塌情况的报告：坍塌面积约800平方米，无人员伤亡。",
+            "natural",
+        ),  # snow's damage
+        ("嘉定一小区化粪池清理时，2名工人中毒", "accident"),  # a confined-space accident, not food poisoning
+        ("群里都在传太仓有小学食堂被人投毒，孩子都住院了，真的吗？吓死人", "social_security"),  # a rumour asked about
+        ("浮桥镇一村民在田间触电身亡", "accident"),
+        ("城厢一小区流浪狗连续咬伤5人", "public_health"),
+        ("双凤镇发现美国白蛾疫情，已开展集中防治", "natural"),  # a pest is a biological disaster
+        ("急寻 双凤新湖村的爷爷 75岁 骑三轮车出去的 到现在没回来", "social_security"),
+        ("城厢一小区发生高空抛物，砸坏楼下汽车", "social_security"),
+        ("沙溪镇多户居民水管冻裂，供水中断", "natural"),  # frost's damage
     ],
 )
 def test_a_category_is_suggested_for_words_the_lexicon_was_not_written_from(text: str, category: str) -> None:
