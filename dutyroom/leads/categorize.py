@@ -96,18 +96,6 @@ def category_scores(text: str, cues: bool = True) -> dict[str, float]:
     return scores
 
 
-def suggest_subtype(text: str) -> tuple[str, str] | None:
-    """(category, subtype) of the strongest kind of event named, for a form that offers both."""
-    category = suggest_category(text)
-    if category is None:
-        return None
-    weights: dict[str, float] = defaultdict(float)
-    for kind, _word, is_event in _hits(text):
-        if kind.category == category:
-            weights[kind.subtype] += EVENT_WEIGHT if is_event else CUE_WEIGHT
-    return category, max(weights, key=lambda subtype: weights[subtype])
-
-
 def suggest_category(text: str) -> str | None:
     """A rulebook category code (natural, accident, public_health, social_security) or ``None``."""
     if any(word in normalize(text) for word in DEBUNKED):

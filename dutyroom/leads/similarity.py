@@ -134,10 +134,6 @@ class Doc:
         )
 
 
-def event_kinds(text: str) -> frozenset[str]:
-    return lexicon.kinds_of(text)
-
-
 def time_score(a: datetime, b: datetime) -> float:
     apart = abs((a - b).total_seconds())
     if apart <= TIME_FULL_SECONDS:
