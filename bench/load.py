@@ -34,6 +34,7 @@ import urllib.request
 from collections.abc import Callable
 
 from _loadgen import LoadResult, run_load
+from _seed import incidents_with_tokens
 from figures import Figure, figure, run_per_database
 from scale import follow_up_integrity, free_port, seed_incidents, start_server, start_worker, wait_until_up
 
@@ -226,31 +227,7 @@ def with_lead_intake(
 
 def seed_late(count: int) -> list[tuple[int, str]]:
     """Incidents opened 50 minutes after they occurred: each first-report clock is due the moment it exists."""
-    from datetime import UTC, datetime, timedelta
-
-    from dutyroom.accounts.models import User
-    from dutyroom.accounts.tokens import token_create
-    from dutyroom.incidents.services import IncidentInput, incident_create
-
-    reporters = list(User.objects.filter(role="unit_reporter").select_related("unit").order_by("username"))
-    now = datetime.now(UTC)
-    tokens = {u.pk: token_create(user=u, name="bench-late", now=now) for u in reporters}
-    seeded = []
-    for n in range(count):
-        reporter = reporters[n % len(reporters)]
-        incident = incident_create(
-            actor=reporter,
-            now=now,
-            data=IncidentInput(
-                title=f"late bench {n}",
-                category="accident",
-                subtype="fire",
-                grade="IV",
-                occurred_at=now - timedelta(minutes=50),
-            ),
-        )
-        seeded.append((incident.pk, tokens[reporter.pk]))
-    return seeded
+    return incidents_with_tokens(count, tag="late", occurred_minutes_ago=50)
 
 
 def late_race(db: str, clients: int) -> list[Figure]:

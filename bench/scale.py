@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _loadgen import LoadResult, run_load
+from _seed import incidents_with_tokens
 from figures import ROOT, Figure, figure, run_per_database
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
@@ -88,29 +89,7 @@ def start_worker() -> subprocess.Popen[bytes]:
 
 def seed_incidents(count: int) -> list[tuple[int, str]]:
     """One open incident per client, each with its responsible unit's reporter token."""
-    from dutyroom.accounts.models import User
-    from dutyroom.accounts.tokens import token_create
-    from dutyroom.incidents.services import IncidentInput, incident_create
-
-    reporters = list(User.objects.filter(role="unit_reporter").select_related("unit").order_by("username"))
-    now = datetime.now(UTC)
-    tokens = {u.pk: token_create(user=u, name="bench", now=now) for u in reporters}
-    seeded = []
-    for n in range(count):
-        reporter = reporters[n % len(reporters)]
-        incident = incident_create(
-            actor=reporter,
-            now=now,
-            data=IncidentInput(
-                title=f"scale bench {n}",
-                category="accident",
-                subtype="fire",
-                grade="IV",
-                occurred_at=now - timedelta(minutes=10),
-            ),
-        )
-        seeded.append((incident.pk, tokens[reporter.pk]))
-    return seeded
+    return incidents_with_tokens(count, tag="scale", occurred_minutes_ago=10)
 
 
 def submit_load(port: int, seeded: list[tuple[int, str]]) -> LoadResult:
