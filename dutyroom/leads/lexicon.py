@@ -49,8 +49,7 @@ def read_kinds(text: str) -> tuple[Kind, ...]:
             kinds.append(Kind(code, category, subtype, ()))
         elif head in ("words:", "cues:") and kinds:
             listed = tuple(w.strip() for w in rest.split(",") if w.strip())
-            field = "words" if head == "words:" else "cues"
-            kinds[-1] = replace(kinds[-1], **{field: listed})
+            kinds[-1] = replace(kinds[-1], words=listed) if head == "words:" else replace(kinds[-1], cues=listed)
         else:
             raise ValueError(f"{KINDS_FILE.name} line {number}: {raw!r}")
     return tuple(kinds)

@@ -29,6 +29,8 @@ from dutyroom.leads.models import (
 )
 from dutyroom.obligations import engine
 from dutyroom.obligations.models import Obligation
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import unit_by_code, unit_subtree_ids
 from dutyroom.rules import Category, LeadChannel, ObligationKind
 
 VERIFIER_ROLES = frozenset({Role.VERIFIER, Role.UNIT_REPORTER, Role.UNIT_LEADER})
@@ -101,6 +103,12 @@ def _new_incident(actor: User, lead: Lead, data: VerifyInput, now: datetime) -> 
         raise ValidationFailed.one(
             "unit", "线索未写明属地，请指定责任单位", "the lead names no area; give the responsible unit"
         )
+    local = actor.local_duty_room
+    if local is not None and not _in_area(unit, local):
+        # a town's duty room opens incidents for its own area only, as it sees and chases only that area
+        raise ValidationFailed.one(
+            "unit", "只能指定本辖区的单位为责任单位", "name a unit of your own area as the responsible unit"
+        )
     incident_data = IncidentInput(
         title=lead.title,
         category=_default_category(lead, data),
@@ -114,6 +122,11 @@ def _new_incident(actor: User, lead: Lead, data: VerifyInput, now: datetime) -> 
         learned_at=max(lead.received_at, lead.event_at),
     )
     return incident_create(actor=actor, data=incident_data, now=now, from_lead=True)
+
+
+def _in_area(code: str, room: Unit) -> bool:
+    unit = unit_by_code(code)
+    return unit is not None and unit.pk in unit_subtree_ids(room)
 
 
 def _join_incident(incident_id: int) -> Incident:

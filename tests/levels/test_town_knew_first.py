@@ -124,3 +124,26 @@ def test_a_village_that_reported_before_its_town_is_no_candidate(api) -> None:  
     api("shaxi-duty").post(f"/incidents/{body['id']}/reports", written(summary="镇值班室转报"))
     assert evidence_from_town_reports(now=clock_now()) == 0
     assert candidates(body["id"]) == set()
+
+
+def test_a_town_confirms_a_lead_as_an_incident_of_its_own_area_only(api) -> None:  # type: ignore[no-untyped-def]
+    """The leads list's one-press 确认属实 is a town's too, and the incident it opens belongs to the town's area:
+    naming a unit of another town is refused with the field named, and nothing is filed."""
+    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "泥桥村仓库冒烟", "area": "shaxi"})
+    assert lead.status_code == 201
+    lead_id = lead.json_body["id"]
+    listed = page("shaxi-duty", "/leads/")
+    assert f"/leads/{lead_id}/confirm-new/" in listed
+    form = page("shaxi-duty", f"/leads/{lead_id}/confirm-new/")
+    assert 'value="shaxi-niqiao"' in form and 'value="liuhe"' not in form
+    refused = api("shaxi-duty").post(
+        f"/leads/{lead_id}/verify",
+        {"outcome": "confirmed", "category": "accident", "unit": "liuhe", "reason": "镇值班室电话核实属实"},
+    )
+    assert refused.status_code == 400 and "unit" in str(refused.json_body), refused.json_body
+    confirmed = api("shaxi-duty").post(
+        f"/leads/{lead_id}/verify",
+        {"outcome": "confirmed", "category": "accident", "unit": "shaxi-niqiao", "reason": "镇值班室电话核实属实"},
+    )
+    assert confirmed.status_code == 200, confirmed.json_body
+    assert confirmed.json_body["incident"] is not None

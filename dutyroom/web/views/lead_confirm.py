@@ -24,7 +24,8 @@ from dutyroom.leads.access import access_lead
 from dutyroom.leads.categorize import suggest_category
 from dutyroom.leads.models import Lead
 from dutyroom.leads.verify import VerifyInput, lead_verify, may_verify
-from dutyroom.orgs.selectors import reporting_units
+from dutyroom.orgs.models import Unit
+from dutyroom.orgs.selectors import reporting_units, unit_subtree_ids
 from dutyroom.rules import Category, Grade
 from dutyroom.web import labels
 from dutyroom.web.forms import _subtype_choices
@@ -38,12 +39,14 @@ class ConfirmNewForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("责任单位"), choices=())
     reason = forms.CharField(label=gettext_lazy("核实情况"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, area: Unit | None = None, **kwargs: Any) -> None:
+        """``area``: a town's duty room names a unit of its own area only (the service refuses any other)."""
         super().__init__(*args, **kwargs)
+        units = reporting_units() if area is None else reporting_units().filter(pk__in=unit_subtree_ids(area))
         self._set("category", labels.member_choices(Category))
         self._set("subtype", _subtype_choices())
         self._set("grade", [("", _("未定级")), *labels.member_choices(Grade)])
-        self._set("unit", [("", "—"), *((u.code, labels.unit_name(u)) for u in reporting_units())])
+        self._set("unit", [("", "—"), *((u.code, labels.unit_name(u)) for u in units.order_by("id"))])
 
     def _set(self, name: str, choices: list[Any]) -> None:
         field = self.fields[name]
@@ -69,7 +72,7 @@ def lead_confirm_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not lead.is_open:
         messages.error(request, _("该线索已有核实结果"))
         return redirect("web:lead", pk=pk)
-    form = ConfirmNewForm(request.POST or None, initial=prefill(lead))
+    form = ConfirmNewForm(request.POST or None, initial=prefill(lead), area=user.local_duty_room)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
