@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import Case, Count, F, IntegerField, Max, Model, Q, QuerySet, Value, When
+from django.utils import translation
 
 from dutyroom.accounts.models import User
 from dutyroom.assessment.models import Adoption, Finding, FindingState
@@ -326,6 +328,14 @@ def _obligation_facts(
         )
 
 
+def _chinese_labels(model: type[Model], field: str) -> dict[str, str]:
+    """A choice field's labels in Chinese whatever language the caller has active: a ledger line's reason is
+    one Chinese sentence ("…：认定瞒报（…）") printed in the 通报, and an English label inside it read as a
+    half-translated line (and a ledger built after an English page differed from one built after a Chinese)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {value: str(label) for value, label in model._meta.get_field(field).choices or []}
+
+
 def _finding_facts(
     period: Period, book: ScoringBook, unit_ids: list[int], viewer: User | None, room: str
 ) -> Iterable[tuple[int, Fact]]:
@@ -342,7 +352,7 @@ def _finding_facts(
         .order_by("incident__occurred_at", "id")
     )
     names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
-    labels = dict(Finding._meta.get_field("kind").choices or [])
+    labels = _chinese_labels(Finding, "kind")
     for row in rows:
         label = labels[row["kind"]]
         reason = f"{names.get(row['incident_id'], '')}：认定{label}（{row['decision_reason']}）"
@@ -368,8 +378,9 @@ def _adoption_facts(
         .order_by("incident__occurred_at", "id")
     )
     names = incident_names_by_id(viewer, (row["incident_id"] for row in rows))
+    labels = _chinese_labels(Adoption, "by")
     for row in rows:
-        label = dict(Adoption._meta.get_field("by").choices or [])[row["by"]]
+        label = labels[row["by"]]
         reason = f"{names.get(row['incident_id'], '')}：信息被{label}采用"
         yield (
             row["unit_id"],

@@ -453,14 +453,17 @@ def forwarding_sign(
             if incident is not None
             else None
         )
-        Forwarding.objects.filter(pk=forwarding.pk).update(
-            state=ForwardingState.PENDING,
-            next_attempt_at=now,
-            signed_by=actor,
-            signed_at=now,
-            reports_through=through,
-            with_content=with_content,
-        )
+        signed = {
+            "state": ForwardingState.PENDING,
+            "next_attempt_at": now,
+            "signed_by": actor,
+            "signed_at": now,
+            "reports_through": through,
+            "with_content": with_content,
+        }
+        Forwarding.objects.filter(pk=forwarding.pk).update(**signed)
+        for field, value in signed.items():
+            setattr(forwarding, field, value)
         audit_record(
             actor=actor,
             action="forwarding.sign",
@@ -479,5 +482,6 @@ def forwarding_sign(
             },
         )
         transaction.on_commit(wakeup.notify)
-    forwarding.refresh_from_db()
+    # The row as signed, not re-read: the woken worker may already be sending it, and the answer to the
+    # leader is what the signature did.
     return forwarding

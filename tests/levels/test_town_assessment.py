@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from dutyroom.accounts.models import Role, User
 from dutyroom.accounts.services import user_add
@@ -225,3 +226,19 @@ def test_who_opens_which_unit_page_and_findings(city: None, client) -> None:  # 
     assert "涂松村" not in client.get("/assessment/?period=2026-10").content.decode()
     client.force_login(who("shaxi-niqiao-reporter"))
     assert client.get(f"/findings/{mine.pk}/").status_code == 404
+
+
+def test_a_ledger_line_names_the_finding_in_chinese_whatever_language_the_reader_chose(city: None) -> None:
+    """The ledger's reasons are Chinese sentences printed in the 通报: a page in English read just before must
+    not turn "认定瞒报" into "认定concealed" (it did, depending on which test or request ran last)."""
+    made = village_incident("shaxi-tusong", t(5), village_after=None, town_after=30)
+    finding = finding_raise(
+        actor=who("shaxi-duty"),
+        incident=made,
+        now=t(7),
+        data=FindingInput(unit="shaxi-tusong", kind="concealed", evidence="镇值班室经群众来电获悉，村未报告"),
+    )
+    finding_decide(actor=_leader(), finding=finding, upheld=True, reason="属实", now=t(20))
+    with translation.override("en"):
+        lines = rows(shaxi())["shaxi-tusong"].points or ()
+    assert any("认定瞒报（属实）" in line.reason for line in lines), [line.reason for line in lines]
