@@ -332,8 +332,9 @@ def _chinese_labels(model: type[Model], field: str) -> dict[str, str]:
     """A choice field's labels in Chinese whatever language the caller has active: a ledger line's reason is
     one Chinese sentence ("…：认定瞒报（…）") printed in the 通报, and an English label inside it read as a
     half-translated line (and a ledger built after an English page differed from one built after a Chinese)."""
+    choices = getattr(model._meta.get_field(field), "choices", None) or []
     with translation.override(settings.LANGUAGE_CODE):
-        return {value: str(label) for value, label in model._meta.get_field(field).choices or []}
+        return {value: str(label) for value, label in choices}
 
 
 def _finding_facts(
