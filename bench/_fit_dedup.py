@@ -1,10 +1,10 @@
 """Fit the duplicate score's weights (``similarity.WEIGHTS``) on the tuning data.
 
 Logistic regression, L2-penalised, by Newton's method over the features of ``similarity.features``: the
-whole first blind set (``bench/data/dedup_blind.jsonl``; its held-out half was measured once and is now
-tuning data), the earlier independent set (``bench/data/dedup_independent.jsonl``) and the template set
-(``dutyroom/leads/data/dedup_pairs.jsonl``). The second blind set (``dedup_blind2.jsonl``) is held out whole
-and never read here. Negatives
+whole first and second blind sets (``bench/data/dedup_blind.jsonl``, ``dedup_blind2.jsonl``; each was held out
+and measured once, and is tuning data now), the earlier independent set (``bench/data/dedup_independent.jsonl``)
+and the template set (``dutyroom/leads/data/dedup_pairs.jsonl``). The third blind set (``dedup_blind3.*``) is
+held out whole: it is never read here, and a file of it named as tuning data is refused. Negatives
 weigh ``NEGATIVE_WEIGHT`` times a positive: an offer at ≥ 0.5 must be right at least nine times in ten, so a
 false offer costs more than a missed one. ``L2`` and ``NEGATIVE_WEIGHT`` are the pair with the best F1 when
 a seventh of the tuning families at a time is left out (``--cv``). Prints the weights to paste into ``similarity.py``.
@@ -42,25 +42,28 @@ def _doc(x: dict) -> Doc:
     return Doc.of(x["title"], x["text"], x.get("area"), BASE + timedelta(minutes=x["minutes"]))
 
 
-# Every pair of these is tuning data now; the second blind set is not among them.
-SETS = ("dedup_blind.jsonl", "dedup_independent.jsonl")
+# Every pair of these is tuning data now; the third blind set is not among them and never may be.
+SETS = ("dedup_blind.jsonl", "dedup_blind2.jsonl", "dedup_independent.jsonl")
+HELD_OUT = "blind3"
 
 
 def tuning_pairs() -> list[dict]:
-    """Every pair of the first blind set and of the earlier set (both measured already)."""
+    """Every pair of the first and second blind sets and of the earlier set (all measured already), each marked
+    with the file it came from (``set``) so families of different writers never merge."""
     out = []
     for name in SETS:
+        if HELD_OUT in name:
+            raise SystemExit(f"{name} is held out: it is never tuning data")
         for line in (ROOT / "bench" / "data" / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
-                out.append(json.loads(line))
+                out.append({**json.loads(line), "set": name})
     return out
 
 
-def rows(skip: tuple[str, ...] = ()) -> list[tuple[dict[str, float], bool]]:
+def rows(with_sets: bool = True) -> list[tuple[dict[str, float], bool]]:
     out = []
-    for pair in tuning_pairs():
-        if not pair["family"].startswith(skip):
-            out.append((features(_doc(pair["a"]), _doc(pair["b"])), pair["same"]))
+    for pair in tuning_pairs() if with_sets else ():
+        out.append((features(_doc(pair["a"]), _doc(pair["b"])), pair["same"]))
     for line in (ROOT / "dutyroom" / "leads" / "data" / "dedup_pairs.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             pair = json.loads(line)
@@ -124,18 +127,19 @@ def cross_validate() -> None:
     (whole families, as the held-out part is made), never by looking at the held-out part."""
     global L2, NEGATIVE_WEIGHT
     pairs = tuning_pairs()
-    families = sorted({p["family"] for p in pairs})
-    cache = {
-        f: ([(features(_doc(p["a"]), _doc(p["b"])), p["same"]) for p in pairs if p["family"] == f]) for f in families
-    }
-    templates = rows(("f", "b"))  # the template set alone
+    families = sorted({(p["set"], p["family"]) for p in pairs})
+    cache: dict[tuple[str, str], list[tuple[dict[str, float], bool]]] = {f: [] for f in families}
+    for p in pairs:
+        cache[p["set"], p["family"]].append((features(_doc(p["a"]), _doc(p["b"])), p["same"]))
+    templates = rows(with_sets=False)  # the template set alone
     grid = [(float(a), float(b)) for a, b in (arg.split(":") for arg in sys.argv[2:])] or [
         (l2, nw) for l2 in (0.3, 1.0, 3.0) for nw in (1.5, 2.0, 3.0)
     ]
     for l2, nw in grid:
         if True:
             L2, NEGATIVE_WEIGHT = l2, nw
-            counts = {"all": [0, 0, 0], "blind": [0, 0, 0]}  # true and false offers, misses
+            # true and false offers, misses: over all families, and over each set's
+            counts = {"all": [0, 0, 0], **{name.removesuffix(".jsonl"): [0, 0, 0] for name in SETS}}
             for k in range(FOLDS):
                 out = families[k::FOLDS]
                 train = templates + [r for g in families if g not in out for r in cache[g]]
@@ -143,7 +147,7 @@ def cross_validate() -> None:
                 for g in out:
                     for x, y in cache[g]:
                         said = w["bias"] + sum(w[k] * v for k, v in x.items()) >= 0
-                        for part in ("all", "blind") if g.startswith("b") else ("all",):
+                        for part in ("all", g[0].removesuffix(".jsonl")):
                             counts[part][0] += said and y
                             counts[part][1] += said and not y
                             counts[part][2] += (not said) and y

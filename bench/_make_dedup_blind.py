@@ -1,5 +1,5 @@
-"""Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt`` and, when it is
-there, ``bench/data/dedup_blind2.txt``.
+"""Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt`` and, when they
+are there, ``bench/data/dedup_blind2.txt`` and ``bench/data/dedup_blind3.txt``.
 
 Each set was written by a separate helper who read only the demo installation's units and the rulebook's
 category ids, never the matcher, its lexicon, its places file or the other sets (``dedup_blind.README.md``).
@@ -8,8 +8,10 @@ This script only pairs the texts, so re-running it gives the same files.
 - **First set** (b01–b84): the split was fixed before anyone measured the matcher on it: held out = the
   even-numbered families, tuning = the odd. Its held-out half was measured once; since then the whole set is
   tuning data, but the split is kept in the file as it was made.
-- **Second set** (c01…): held out whole (``split`` is ``"heldout"`` on every pair and lead). Nothing tunes on
-  it; ``make bench ONLY=leads`` measures it once.
+- **Second set** (c01…): held out whole until it was measured once; since the third set exists it is tuning
+  data, whole (``split`` is ``"tune"`` on every pair and lead).
+- **Third set**: held out whole (``split`` is ``"heldout"`` on every pair and lead). Nothing tunes on it, nobody
+  reads it; ``make bench ONLY=leads`` measures it once.
 
 Pairs, within a family only (as the file says): every two texts of one event are a duplicate; texts of two
 events of the family are a hard negative (up to 6 pairs per event pair, 3 when neither is the family's first
@@ -18,7 +20,7 @@ in the opposite order, so the matcher is checked in both directions.
 
 Writes ``bench/data/dedup_blind.jsonl`` (fields a, b with title, text and minutes; same, split, kind,
 family) and ``bench/data/category_blind.jsonl`` (fields text, category, split, family), and the same with
-``2`` for the second set. Prints counts only, never a text.
+``2`` and ``3`` for the second and third sets. Prints counts only, never a text.
 """
 
 from __future__ import annotations
@@ -50,17 +52,21 @@ def parse(source: Path) -> list[tuple[str, list[Event]]]:
     return families
 
 
-def split_of(family: str) -> str:
-    """First set, fixed before measuring: even-numbered families are held out. Second set: all held out."""
-    if not family.startswith("b"):
-        return "heldout"
+def split_of(family: str, role: str = "halves") -> str:
+    """The split a family's pairs and leads carry. ``halves`` (first set, fixed before measuring): the
+    even-numbered families are held out. ``tune``: a whole set that has been measured and is tuning data now.
+    ``heldout``: a whole set that is held out."""
+    if role != "halves":
+        return role
     return "heldout" if int(family.lstrip("b")) % 2 == 0 else "tune"
 
 
-# (texts, pairs written, leads written, seed of the sampling)
+# (texts, pairs written, leads written, seed of the sampling, split of its families). The split goes by the
+# file, not by the family's letter: a new writer may name families any way.
 SETS = (
-    ("dedup_blind.txt", "dedup_blind.jsonl", "category_blind.jsonl", 84),
-    ("dedup_blind2.txt", "dedup_blind2.jsonl", "category_blind2.jsonl", 2),
+    ("dedup_blind.txt", "dedup_blind.jsonl", "category_blind.jsonl", 84, "halves"),
+    ("dedup_blind2.txt", "dedup_blind2.jsonl", "category_blind2.jsonl", 2, "tune"),
+    ("dedup_blind3.txt", "dedup_blind3.jsonl", "category_blind3.jsonl", 3, "heldout"),
 )
 
 
@@ -69,7 +75,9 @@ def _item(text: str, minutes: int) -> dict[str, object]:
     return {"title": title, "text": text, "minutes": minutes}
 
 
-def build(source: Path, seed: int = 84) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def build(
+    source: Path, seed: int = 84, role: str = "halves"
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     families = parse(source)
     rng = random.Random(seed)
     pairs: list[dict[str, object]] = []
@@ -80,7 +88,7 @@ def build(source: Path, seed: int = 84) -> tuple[list[dict[str, object]], list[d
         for e, _, at, texts in events
     }
     for family, events in families:
-        split = split_of(family)
+        split = split_of(family, role)
         for event, category, _, texts in events:
             leads += [{"text": t, "category": category, "split": split, "family": family} for t in texts]
             for a, b in itertools.combinations(items[family, event], 2):
@@ -89,7 +97,7 @@ def build(source: Path, seed: int = 84) -> tuple[list[dict[str, object]], list[d
             cross = list(itertools.product(items[family, e1], items[family, e2]))
             for a, b in rng.sample(cross, min(len(cross), 6 if e1 == events[0][0] else 3)):
                 pairs.append({"a": a, "b": b, "same": False, "split": split, "kind": "hard negative", "family": family})
-        others = [k for k in items if k[0] != family and split_of(k[0]) == split]
+        others = [k for k in items if k[0] != family and split_of(k[0], role) == split]
         for _ in range(2):
             a = rng.choice(items[family, events[0][0]])
             b = rng.choice(items[rng.choice(others)])
@@ -100,11 +108,11 @@ def build(source: Path, seed: int = 84) -> tuple[list[dict[str, object]], list[d
 
 
 def main(data: Path = DATA) -> None:
-    for texts, pairs_file, leads_file, seed in SETS:
+    for texts, pairs_file, leads_file, seed, role in SETS:
         if not (data / texts).exists():
             print(f"{texts}: not there, skipped")
             continue
-        pairs, leads = build(data / texts, seed)
+        pairs, leads = build(data / texts, seed, role)
         with (data / pairs_file).open("w", encoding="utf-8") as out:
             out.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
         with (data / leads_file).open("w", encoding="utf-8") as out:

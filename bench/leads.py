@@ -9,11 +9,14 @@ guard characters) on the raw text in the same run. One item in ten carries tradi
 the slow path (fold and match again) is in the figure too. Watch rates are CPU time of this process
 ("on one core"), best of three interleaved passes: on a shared machine wall time says more about the
 neighbours than about the matcher.
-Duplicate and category figures come from the second blind set ``bench/data/dedup_blind2.jsonl`` /
-``category_blind2.jsonl``, written by a helper who never saw the matcher and held out whole (how it was made:
-docs/text-evaluation.md). Printed beside them, so gaps show: the first blind set ``dedup_blind.jsonl`` (tuning
-data now, whole), the earlier independent set and the template set ``dutyroom/leads/data/dedup_pairs.jsonl``.
-Without the second set's files the headline figures are not measured (a tuning set is never passed off as one).
+Duplicate and category figures (``dedup_precision``, ``dedup_recall``, ``category_accuracy``) come from the
+newest blind set, held out whole: the third, ``bench/data/dedup_blind3.jsonl`` / ``category_blind3.jsonl``, when
+its files exist, else the second, ``dedup_blind2.jsonl`` / ``category_blind2.jsonl`` (each written by a helper
+who never saw the matcher; how: docs/text-evaluation.md). Once the third set is there the second is tuning data
+and is printed beside it (``*_blind2``), with the first blind set ``dedup_blind.jsonl`` (tuning data, whole),
+the earlier independent set and the template set ``dutyroom/leads/data/dedup_pairs.jsonl``, so gaps show.
+Without any of these held-out files the headline figures are not measured (a tuning set is never passed off as
+one).
 Hot-word noise reads ``bench/data`` too.
 """
 
@@ -149,8 +152,22 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+# The held-out blind sets, newest first: the first one whose files exist gives the headline figures, and the
+# ones after it are tuning data now, printed beside. Only one set at a time is held out.
+HELD_OUT = (("3", "third"), ("2", "second"))
+
+
+def _held_out() -> tuple[str, str, list[str]]:
+    """(number, name, numbers of the older blind sets that are tuning data now) of the newest held-out set; the
+    number is "" when none exists."""
+    for i, (n, name) in enumerate(HELD_OUT):
+        if (DATA / f"dedup_blind{n}.jsonl").exists():
+            return n, name, [m for m, _ in HELD_OUT[i + 1 :] if (DATA / f"dedup_blind{m}.jsonl").exists()]
+    return "", "", []
+
+
 def dedup(db: str) -> list[Figure]:
-    """The second blind set, held out whole (bench/data, docs/text-evaluation.md); the first blind set, the
+    """The newest blind set, held out whole (bench/data, docs/text-evaluation.md); the older blind sets, the
     earlier independent set and the template set, all tuning data, are printed beside it so a gap shows."""
 
     def pairs(name: str) -> list[tuple[dict, dict, bool]]:
@@ -167,15 +184,23 @@ def dedup(db: str) -> list[Figure]:
         ]
     )
     out: list[Figure] = []
-    if (DATA / "dedup_blind2.jsonl").exists():
-        held = _precision_recall(pairs("dedup_blind2.jsonl"))
-        print(f"   dedup: second blind set (held out) {held[2]} pairs", end="")
+    number, name, tuning = _held_out()
+    if number:
+        held = _precision_recall(pairs(f"dedup_blind{number}.jsonl"))
+        print(f"   dedup: {name} blind set (held out) {held[2]} pairs", end="")
         out += [
             figure("dedup_precision", round(held[0], 3), "", goal=">= 0.9", met=held[0] >= 0.9, db=db),
             figure("dedup_recall", round(held[1], 3), "", goal=">= 0.9", met=held[1] >= 0.9, db=db),
         ]
     else:
-        print("   dedup: no second blind set (bench/data/dedup_blind2.jsonl), headline figures not measured", end="")
+        print("   dedup: no held-out blind set (bench/data/dedup_blind2.jsonl), headline figures not measured", end="")
+    for m in tuning:
+        tuned = _precision_recall(pairs(f"dedup_blind{m}.jsonl"))
+        print(f"; blind set {m} (tuning) {tuned[2]}", end="")
+        out += [
+            figure(f"dedup_precision_blind{m}", round(tuned[0], 3), "", db=db),
+            figure(f"dedup_recall_blind{m}", round(tuned[1], 3), "", db=db),
+        ]
     print(
         f"; first blind set (tuning) {blind1[2]}, earlier set {earlier[2]}, templates {templates[2]};"
         " offered at score >= 0.5"
@@ -281,15 +306,21 @@ def category_accuracy(db: str) -> list[Figure]:
 
     blind1, earlier = accuracy("category_blind.jsonl"), accuracy("category_leads.jsonl")
     out: list[Figure] = []
-    if (DATA / "category_blind2.jsonl").exists():
-        held = accuracy("category_blind2.jsonl")
-        print(f"   categories: second blind set (held out) {held[1]} leads", end="")
+    number, name, tuning = _held_out()
+    if number and (DATA / f"category_blind{number}.jsonl").exists():
+        held = accuracy(f"category_blind{number}.jsonl")
+        print(f"   categories: {name} blind set (held out) {held[1]} leads", end="")
         out += [
             figure("category_accuracy", round(held[0], 3), "", goal=">= 0.85", met=held[0] >= 0.85, db=db),
             figure("category_leads_labelled", held[1], "leads", goal=">= 200", met=held[1] >= 200, db=db),
         ]
     else:
-        print("   categories: no second blind set, headline figure not measured", end="")
+        print("   categories: no held-out blind set, headline figure not measured", end="")
+    for m in tuning:
+        if (DATA / f"category_blind{m}.jsonl").exists():
+            tuned = accuracy(f"category_blind{m}.jsonl")
+            print(f"; blind set {m} (tuning) {tuned[1]} leads", end="")
+            out.append(figure(f"category_accuracy_blind{m}", round(tuned[0], 3), "", db=db))
     print(f"; first blind set (tuning) {blind1[1]} leads, earlier set {earlier[1]}")
     return [
         *out,
