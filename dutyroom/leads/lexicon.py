@@ -364,6 +364,14 @@ def kinds_of(text: str) -> frozenset[str]:
     return frozenset(kind.code for kind, _, is_event in kind_hits(normalize(text)) if is_event)
 
 
+def kinds_and_hints(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The kinds ``text`` says happened, and the kinds only its cues point to (119 and 云梯车 to a fire, 电梯 to a
+    lift): a report that names no event may still be about the one another report names."""
+    hits = kind_hits(normalize(text))
+    kinds = frozenset(kind.code for kind, _, is_event in hits if is_event)
+    return kinds, frozenset(kind.code for kind, _, is_event in hits if not is_event) - kinds
+
+
 def is_notice(text: str) -> bool:
     folded = normalize(text)
     return any(word in folded for word in NOTICE_WORDS) or _NOTICE_PHRASES.search(folded) is not None

@@ -48,24 +48,26 @@ ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.05,
-    "contained": 2.45,
-    "text": 2.5,
-    "kind_shared": 0.48,
-    "kind_clash": -4.83,
-    "kind_view": -0.42,
-    "kind_differs": -3.5,
-    "notice_told": -0.97,
-    "notice_differs": -2.18,
-    "drill_differs": -1.72,
-    "city_clash": -3.39,
-    "town_clash": -4.66,
-    "site_clash": -3.68,
-    "town_shared": 0.61,
-    "local_clash": -2.49,
-    "street_clash": -3.94,
+    "bias": -2.26,
+    "contained": 3.75,
+    "text": 1.68,
+    "kind_shared": 0.79,
+    "kind_clash": -3.81,
+    "kind_view": -0.88,
+    "kind_differs": -2.28,
+    "notice_told": 1.53,
+    "notice_differs": -1.87,
+    "notice_vague": -0.37,
+    "kind_hinted": 0.55,
+    "drill_differs": -1.19,
+    "city_clash": -4.21,
+    "town_clash": -5.08,
+    "site_clash": -3.9,
+    "town_shared": 0.45,
+    "local_clash": -3.08,
+    "street_clash": -3.79,
     "street_shared": 0.0,
-    "local_shared": 0.82,
+    "local_shared": -0.04,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -83,9 +85,10 @@ class Signature:
     @classmethod
     def of(cls, title: str, text: str, places: gazetteer.Gazetteer | None = None) -> Signature:
         full = normalize(f"{title} {text}")
-        kinds = sorted(lexicon.kinds_of(full))
-        tokens = [*kinds, *(places or gazetteer.active()).keys(full).tokens()]
+        named, hinted = lexicon.kinds_and_hints(full)
+        tokens = [*sorted(named), *(places or gazetteer.active()).keys(full).tokens()]
         tokens += [f"p:{site}" for site in sorted(lexicon.sites_of(full))]
+        tokens += [f"h:{kind}" for kind in sorted(hinted)]
         if lexicon.is_notice(full):
             tokens.insert(0, NOTICE)
         if lexicon.is_drill(full):
@@ -112,6 +115,7 @@ class Doc:
     drill: bool = False
     advisory: bool = False
     sites: frozenset[str] = frozenset()
+    hints: frozenset[str] = frozenset()  # kinds only a cue points to (``lexicon.kinds_and_hints``)
 
     @classmethod
     def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
@@ -131,6 +135,7 @@ class Doc:
             drill=DRILL in tokens,
             advisory=ADVISORY in tokens,
             sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
+            hints=frozenset(t[2:] for t in tokens if t.startswith("h:")),
         )
 
 
@@ -163,6 +168,14 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     town_clash = _clash(pa.towns, pb.towns)
     differs = _clash(a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS) if compatible else 0.0
     views = lexicon.kinds_are_views(a.kinds, b.kinds)
+    named_a, named_b = a.kinds - lexicon.NEUTRAL_KINDS, b.kinds - lexicon.NEUTRAL_KINDS
+    # The text that is no notice is the one that may pass the notice on in people's words (a notice's own
+    # 预计 or 提醒 says nothing of the other text).
+    other = b if a.notice else a
+    told = a.notice != b.notice and other.advisory
+    # A notice beside a report that names no event may be the notice passed on (路挖了半个月, 警车巡逻好多); beside
+    # a report of an event that happened, it is about the topic, not that event.
+    vague = a.notice != b.notice and not told and not (other.kinds - lexicon.NEUTRAL_KINDS)
     return {
         "text": cosine(a.grams, b.grams),
         "contained": containment(a.grams, b.grams),
@@ -170,8 +183,14 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "kind_clash": 0.0 if compatible else 1.0,
         "kind_differs": 0.0 if views else differs,
         "kind_view": differs if views else 0.0,
-        "notice_differs": 1.0 if a.notice != b.notice and not (a.advisory or b.advisory) else 0.0,
-        "notice_told": 1.0 if a.notice != b.notice and (a.advisory or b.advisory) else 0.0,
+        "notice_differs": 1.0 if a.notice != b.notice and not told and not vague else 0.0,
+        "notice_told": 1.0 if told else 0.0,
+        "notice_vague": 1.0 if vague else 0.0,
+        # No event named by both, but one names none and its cues point to the other's (or both name none and
+        # their cues meet): 119已经到了 beside a fire, 扶梯 and 电梯 beside each other.
+        "kind_hinted": 1.0
+        if not (named_a & named_b) and not (named_a and named_b) and (a.hints | named_a) & (b.hints | named_b)
+        else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
@@ -187,12 +206,19 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     }
 
 
+def ruled_out(a: Doc, b: Doc) -> bool:
+    """Pairs never offered, whatever the weights: not a word nor a kind of event in common (and cheap to tell),
+    or further apart than the window (the same crossing on another day is another accident). The fit leaves
+    them out too, as the model never scores them."""
+    if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
+        return True
+    return abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS
+
+
 def duplicate_score(a: Doc, b: Doc, weights: dict[str, float] | None = None) -> float:
     """Probability-like confidence that ``a`` and ``b`` report one event (symmetric)."""
-    if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
-        return 0.0  # not a word nor a kind of event in common: never offered (and cheap to tell)
-    if abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS:
-        return 0.0  # the same crossing on another day is another accident
+    if ruled_out(a, b):
+        return 0.0
     w = weights or WEIGHTS
     logit = w["bias"] + sum(w[name] * value for name, value in features(a, b).items() if value)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))), 3)
