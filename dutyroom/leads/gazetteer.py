@@ -96,7 +96,9 @@ _NOT_STREET = frozenset(
 # A village or community nobody listed (新闸村, 印溪社区): two characters before 村 or 社区, unless they are
 # a stand-in (某村, 我们村, 另一村) or the word is about villagers (村民, 村委).
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2})(村|社区)(?![民委里口])")
-_NOT_VILLAGE = re.compile(r"[某我们一另部分受灾在农业个多这那该本全各邻每其的了和与及到是有]|新$")
+# 路 and 街: the community is named after its street (白云路社区), and the street is read as one; 进: a campaign
+# that goes into the communities (宣传进社区) names none.
+_NOT_VILLAGE = re.compile(r"[某我们一另部分受灾在农业个多这那该本全各邻每其的了和与及到是有路街进]|新$")
 
 
 def village_names(segment: str) -> set[str]:
@@ -116,8 +118,14 @@ _HIGHWAY = re.compile(r"([\u4e00-\u9fff]{2})高速")
 _NOT_HIGHWAY = frozenset({"上了", "走了", "下了", "在这", "那个", "这个", "就是", "一条", "上的", "城际", "全是"})
 
 
-# A name does not end so before 路: 线路 (a line), 早上路上, 排查路面, 压住路边, 过马路, 公路, 铁路.
-_NOT_STREET_END = ("道", "马", "公", "线", "上", "查", "住", "铁", "过")
+# A name does not end so before 路: 线路 (a line), 早上路上, 排查路面, 压住路边, 过马路, 公路, 铁路; nor in a verb
+# of the road or of going (走路, 跑路 for a boss who absconds, 修路, 堵路, 封路, 挡路, 带路), nor in a side
+# (路口东侧路面).
+_NOT_STREET_END = ("道", "马", "公", "线", "上", "查", "住", "铁", "过", "走", "跑", "修", "堵", "封", "挡", "带", "侧")
+# When it was, not where: 今天白云路, 刚才太平路.
+_TIME_WORDS = re.compile(
+    r".*(?:今天|昨天|前天|今晚|昨晚|今早|刚才|刚刚|早上|上午|中午|下午|晚上|凌晨|半夜|夜里|现在|最近)"
+)
 
 
 def street_names(segment: str) -> set[str]:
@@ -127,7 +135,9 @@ def street_names(segment: str) -> set[str]:
         m.group(0) for m in _HIGHWAY.finditer(segment) if m.group(1) not in _NOT_HIGHWAY and "的" not in m.group(1)
     }
     for match in _STREET.finditer(segment):
-        core = _STREET_CUT.sub("", match.group(1))
+        if match.group(2) == "路" and segment.startswith("人", match.end()):
+            continue  # 路人: a passer-by
+        core = _TIME_WORDS.sub("", _STREET_CUT.sub("", match.group(1)))
         if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(_NOT_STREET_END):
             found.add(core + match.group(2))
     return found

@@ -178,6 +178,9 @@ NOTICE_WORDS: tuple[str, ...] = (
     "是假的",
     "旧闻",
     "旧视频",
+    "伪造",
+    "与本地无关",
+    "非本地",
     "防范",
     "座谈会",
     "工作方案",
@@ -190,11 +193,13 @@ _NOTICE_PHRASES = re.compile(
 
 # How people pass a notice on in their own words: a rule (不许, 不让, 禁止), advice (记得, 提前, 建议), a warning
 # of what is coming (要来了, 下周), an inspection seen from below (来查, 迎检, 劝导), a screening or a rumour
-# asked about (真的假的, 都在传). A post in these words may be about the notice a unit issued, so one text being
-# a notice and the other not says less when the other talks so (``is_advisory``). Never marks a notice itself.
+# asked about (真的假的, 都在传), what a campaign does to people (被罚, 被拍, 贴了封条), road works (修路, 在挖).
+# A post in these words may be about the notice a unit issued, so one text being a notice and the other not
+# says less when the other talks so (``is_advisory``). Never marks a notice itself.
 _ADVISORY = re.compile(
     r"不许|不让|不准|禁止|严禁|记得|提前|建议|要来了|注意了|提醒|下周|下个月|迎检|来查|在查|查车|劝导|整改"
     r"|真的假的|真的吗|都在传|都在转|群里|筛查|公布|出来了|月报|新装|装了|预计|(?<!消)防(?:蚊|撞|溺水|暑|盗|诈|骗|范)"
+    r"|要查|严查|又查|被罚|罚款|被拍|贴了|修路|在挖"
 )
 
 
