@@ -48,26 +48,26 @@ ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.28,
-    "contained": 3.66,
-    "text": 1.88,
-    "kind_shared": 0.82,
-    "kind_clash": -4.6,
-    "kind_view": -0.86,
-    "kind_differs": -2.59,
-    "notice_told": 1.61,
-    "notice_differs": -1.83,
-    "notice_vague": -0.52,
-    "kind_hinted": 0.55,
-    "drill_differs": -1.2,
-    "city_clash": -4.02,
-    "town_clash": -5.12,
-    "site_clash": -3.91,
-    "town_shared": 0.42,
-    "local_clash": -3.09,
-    "street_clash": -4.36,
+    "bias": -2.27,
+    "contained": 3.62,
+    "text": 2.22,
+    "kind_shared": 0.78,
+    "kind_clash": -4.78,
+    "kind_view": -0.93,
+    "kind_differs": -2.98,
+    "notice_told": 1.73,
+    "notice_differs": -1.57,
+    "notice_vague": -0.63,
+    "kind_hinted": 0.7,
+    "drill_differs": -1.15,
+    "city_clash": -4.28,
+    "town_clash": -5.17,
+    "site_clash": -3.97,
+    "town_shared": 0.48,
+    "local_clash": -3.15,
+    "street_clash": -4.41,
     "street_shared": 0.0,
-    "local_shared": -0.01,
+    "local_shared": 0.04,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -161,6 +161,16 @@ def _clash(a: frozenset[str], b: frozenset[str]) -> float:
     return 1.0 if a and b and not (a & b) else 0.0
 
 
+def _hinted(hints_a: frozenset[str], named_a: frozenset[str], hints_b: frozenset[str], named_b: frozenset[str]) -> bool:
+    """Do the cues of a text that names no event point to a kind the other names, or, when neither names one,
+    do their cues meet? (A cue beside the cue of a text that names its event says nothing more.)"""
+    if named_a and named_b:
+        return False
+    if named_a or named_b:
+        return bool(hints_b & named_a if named_a else hints_a & named_b)
+    return bool(hints_a & hints_b)
+
+
 def features(a: Doc, b: Doc) -> dict[str, float]:
     """The evidence for and against "one event", each 0–1 (named as in ``WEIGHTS``)."""
     pa, pb = a.places, b.places
@@ -186,11 +196,9 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "notice_differs": 1.0 if a.notice != b.notice and not told and not vague else 0.0,
         "notice_told": 1.0 if told else 0.0,
         "notice_vague": 1.0 if vague else 0.0,
-        # No event named by both, but one names none and its cues point to the other's (or both name none and
-        # their cues meet): 119已经到了 beside a fire, 扶梯 and 电梯 beside each other.
-        "kind_hinted": 1.0
-        if not (named_a & named_b) and not (named_a and named_b) and (a.hints | named_a) & (b.hints | named_b)
-        else 0.0,
+        # One names no event and its cues point to the kind the other names (119已经到了 beside a fire), or
+        # neither names one and their cues meet (扶梯 and 电梯).
+        "kind_hinted": 1.0 if _hinted(a.hints, named_a, b.hints, named_b) else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
@@ -206,11 +214,21 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
     }
 
 
+def _no_kind_met(a: Doc, b: Doc) -> bool:
+    """Neither a kind both name nor one that a cue of one points to in the other (119 beside a fire)."""
+    return (
+        a.kinds.isdisjoint(b.kinds)
+        and a.hints.isdisjoint(b.kinds)
+        and a.kinds.isdisjoint(b.hints)
+        and a.hints.isdisjoint(b.hints)
+    )
+
+
 def ruled_out(a: Doc, b: Doc) -> bool:
     """Pairs never offered, whatever the weights: not a word nor a kind of event in common (and cheap to tell),
     or further apart than the window (the same crossing on another day is another accident). The fit leaves
     them out too, as the model never scores them."""
-    if a.grams.keys().isdisjoint(b.grams.keys()) and a.kinds.isdisjoint(b.kinds):
+    if a.grams.keys().isdisjoint(b.grams.keys()) and _no_kind_met(a, b):
         return True
     return abs((a.at - b.at).total_seconds()) > WINDOW_SECONDS
 
