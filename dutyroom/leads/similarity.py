@@ -1,17 +1,18 @@
 """Duplicate scoring between two short reports (pure; the database picks the candidates, this scores them).
 
 The score is a probability-like confidence (0–1) that two reports describe one event: a logistic model
-over what a duty officer would weigh, fitted on the first blind set, the earlier independent set and the
-template set (``bench/_fit_dedup.py``; the second blind set, held out whole, never fed it):
+over what a duty officer would weigh, fitted on the first and second blind sets, the earlier independent set
+and the template set (``bench/_fit_dedup.py``; the third blind set, held out whole, never fed it):
 - **text**: cosine of character bigrams after ``lexicon.canonical`` (着火/失火 → 起火, 两人 → 2人, 煤气 → 燃气),
   numbers collapsed (a later report with new figures is still the same event);
 - **event**: do both name a kind of event from the lexicon, a shared one, two kinds that are views of one
   happening (呕吐 / 诺如病毒: ``lexicon.VIEWS``), other kinds that can stand in one account (a fire and an
-  explosion), or only kinds that cannot (a fire and a theft);
+  explosion), or only kinds that cannot (a fire and a theft); when one names no event, do its cues point to the
+  kind the other names (119已经到了 beside a fire: ``kind_hinted``);
 - **notice**: an announcement, an inspection, a forecast or a debunked rumour is not an occurrence; one text a
   notice and the other not weighs less when the other passes a notice on in people's words (不许, 记得,
-  要来了: ``lexicon.is_advisory``); a drill (演练, 演习, 模拟) is told apart on its own, as nobody describes a
-  drill without saying so;
+  要来了: ``lexicon.is_advisory``) or names no event at all (``notice_vague``); a drill (演练, 演习, 模拟) is
+  told apart on its own, as nobody describes a drill without saying so;
 - **place**: the gazetteer's keys — another city, another town, another village or road of the same town,
   or the same town / the same village or road; the stored area (unit) when both have one;
 - **time**: 1 within an hour, falling to 0 at 12 hours apart; further apart than the candidate window

@@ -1,8 +1,8 @@
 """Hard pairs and categories drawn from the first blind set, ``bench/data/dedup_blind.txt``, written by a helper
 who never saw the matcher (docs/text-evaluation.md). Its even-numbered families were held out and measured once;
 since then the whole set is tuning data, so pairs from both halves are pinned here. Each pair is checked in both
-orders. Nothing from the second blind set (``dedup_blind2.txt``) is ever pinned: it is held out whole and only
-measured, once, by ``make bench ONLY=leads``."""
+orders. The second blind set (``dedup_blind2.txt``) is tuning data now too. Nothing from the third
+(``dedup_blind3.txt``) is ever pinned: it is held out whole and only measured, once, by ``make bench ONLY=leads``."""
 
 from __future__ import annotations
 
