@@ -421,17 +421,22 @@ def intake(db: str) -> list[Figure]:
             assert response.status_code == 201, response.content
         return n / (time.perf_counter() - start)
 
+    from django.test import override_settings
+
     import dutyroom.api.routes.leads as routes
 
     original = services.lead_submit
     off = on = 0.0
-    for scoring in (False, True, False, True):  # interleaved so drift hits both modes alike
-        routes.lead_submit = functools.partial(original, score_duplicates=scoring)  # type: ignore[assignment]
-        rate = run(max(1, INTAKE // 2))
-        if scoring:
-            on += rate / 2
-        else:
-            off += rate / 2
+    # One sender files every lead here: the per-sender limit (20 in 10 minutes) would refuse the 21st. What is
+    # measured is the cost of scoring duplicates, so the limit is off for this loop.
+    with override_settings(DUTYROOM_LEAD_LIMIT=0):
+        for scoring in (False, True, False, True):  # interleaved so drift hits both modes alike
+            routes.lead_submit = functools.partial(original, score_duplicates=scoring)  # type: ignore[assignment]
+            rate = run(max(1, INTAKE // 2))
+            if scoring:
+                on += rate / 2
+            else:
+                off += rate / 2
     routes.lead_submit = original
     return [
         figure("intake_leads_per_s_scoring_on", round(on, 1), "leads/s", db=db),
