@@ -301,6 +301,16 @@ SITES: dict[str, tuple[str, ...]] = {
     "warehouse": ("仓库", "库房", "物流园", "堆场"),
 }
 
+# What a gathering is about: unpaid wages, land taken or homes pulled down, a flat sold and not delivered, savings
+# lost to a firm. Workers who want their wages and villagers who petition over compensation at one town hall are
+# two gatherings, however alike the words (``grievances_of``).
+GRIEVANCES: dict[str, tuple[str, ...]] = {
+    "wages": ("讨薪", "欠薪", "工资", "工钱", "劳资"),
+    "land": ("拆迁", "动迁", "补偿", "安置", "征地"),
+    "homes": ("业主", "交房", "房屋质量", "开发商", "烂尾"),
+    "savings": ("理财", "集资", "兑付", "存款", "投资"),
+}
+
 _FIGURE = re.compile(r"([0-9]+|[一二三四五六七八九十百两几]+)(?:个|名|位)?(?=人)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -454,6 +464,22 @@ def _site_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
         surfaces += words
         owners += [site] * len(words)
     return ahocorasick_rs.AhoCorasick(surfaces), owners
+
+
+@lru_cache(maxsize=1)
+def _grievance_automaton() -> tuple[ahocorasick_rs.AhoCorasick, list[str]]:
+    surfaces: list[str] = []
+    owners: list[str] = []
+    for matter, words in GRIEVANCES.items():
+        surfaces += words
+        owners += [matter] * len(words)
+    return ahocorasick_rs.AhoCorasick(surfaces), owners
+
+
+def grievances_of(text: str) -> frozenset[str]:
+    """What a gathering in a normalised ``text`` is about (``GRIEVANCES``)."""
+    automaton, owners = _grievance_automaton()
+    return frozenset(owners[i] for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))
 
 
 def sites_of(text: str) -> frozenset[str]:

@@ -49,26 +49,27 @@ ADVISORY = "n:a"
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.25,
-    "contained": 3.54,
-    "text": 2.26,
+    "bias": -2.23,
+    "contained": 3.47,
+    "text": 2.23,
     "kind_shared": 0.8,
-    "kind_clash": -4.94,
-    "kind_view": -0.86,
-    "kind_differs": -3.0,
-    "notice_told": 1.62,
-    "notice_differs": -1.66,
-    "notice_vague": -0.73,
+    "kind_clash": -4.95,
+    "kind_view": -0.88,
+    "kind_differs": -3.02,
+    "notice_told": 1.6,
+    "notice_differs": -1.68,
+    "notice_vague": -0.75,
     "kind_hinted": 0.69,
     "drill_differs": -1.11,
     "city_clash": -4.28,
-    "town_clash": -5.17,
-    "site_clash": -4.22,
-    "town_shared": 0.52,
-    "local_clash": -3.2,
-    "street_clash": -4.44,
+    "town_clash": -5.16,
+    "grievance_clash": -2.68,
+    "site_clash": -4.25,
+    "town_shared": 0.55,
+    "local_clash": -3.24,
+    "street_clash": -4.43,
     "street_shared": 0.0,
-    "local_shared": -0.01,
+    "local_shared": -0.04,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -89,6 +90,7 @@ class Signature:
         named, hinted = lexicon.kinds_and_hints(full)
         tokens = [*sorted(named), *(places or gazetteer.active()).keys(full).tokens()]
         tokens += [f"p:{site}" for site in sorted(lexicon.sites_of(full))]
+        tokens += [f"g:{matter}" for matter in sorted(lexicon.grievances_of(full))]
         tokens += [f"h:{kind}" for kind in sorted(hinted)]
         if lexicon.is_notice(full):
             tokens.insert(0, NOTICE)
@@ -117,6 +119,7 @@ class Doc:
     advisory: bool = False
     sites: frozenset[str] = frozenset()
     hints: frozenset[str] = frozenset()  # kinds only a cue points to (``lexicon.kinds_and_hints``)
+    grievances: frozenset[str] = frozenset()  # what a gathering is about (``lexicon.grievances_of``)
 
     @classmethod
     def of(cls, title: str, text: str, area: object | None, at: datetime) -> Doc:
@@ -137,6 +140,7 @@ class Doc:
             advisory=ADVISORY in tokens,
             sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
             hints=frozenset(t[2:] for t in tokens if t.startswith("h:")),
+            grievances=frozenset(t[2:] for t in tokens if t.startswith("g:")),
         )
 
 
@@ -204,6 +208,7 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "city_clash": _clash(pa.cities, pb.cities),
         "town_clash": town_clash,
         "site_clash": _clash(a.sites, b.sites),
+        "grievance_clash": _clash(a.grievances, b.grievances),
         "town_shared": 1.0 if pa.towns & pb.towns else 0.0,
         "local_clash": 0.0 if town_clash else _clash(pa.locals, pb.locals),
         "local_shared": 1.0 if pa.locals & pb.locals else 0.0,
