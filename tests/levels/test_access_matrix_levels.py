@@ -103,8 +103,9 @@ EXPECT: dict[str, tuple[Cell, Cell]] = {
     "POST /reports/{report}/receipt": (town(403, 200), 403),
     "GET /obligations/{obligation}": (200, 200),
     # the town waives and chases the clocks owed to it, never the ones it owes the city
-    "POST /obligations/{obligation}/waive": (town(403, 200), 403),
-    "POST /obligations/{obligation}/chase": (town(403, 201), 403),
+    # (the grid's target clock is 沙溪's own first report to the city: a grid owes no report clock of its own)
+    "POST /obligations/{obligation}/waive": ({**town(403, 200), "below": 403}, 403),
+    "POST /obligations/{obligation}/chase": ({**town(403, 201), "below": 403}, 403),
     # need-to-know grants are the city duty room's (the levels' rules give a town none)
     "GET /incidents/{incident}/grants": (403, 403),
     "POST /incidents/{incident}/grants": (403, 403),
@@ -246,3 +247,56 @@ def test_levels_access_matrix(key: str, world: World, api: Any) -> None:
                 if (missing.status_code, missing.json_body) != (404, response.json_body):
                     wrong.append(f"{caller} × {target}: 404 body differs from a missing id's")
     assert not wrong, f"{key}:\n" + "\n".join(wrong)
+
+
+def _incidents_named(body: Any) -> set[int]:
+    """Every incident id an answer names (``incident`` fields at any depth)."""
+    if isinstance(body, dict):
+        return set().union(
+            *(
+                {value} if key == "incident" and isinstance(value, int) else _incidents_named(value)
+                for key, value in body.items()
+            )
+        )
+    if isinstance(body, list):
+        return set().union(*(_incidents_named(item) for item in body))
+    return set()
+
+
+@pytest.mark.parametrize(
+    "path", ["/incidents", "/obligations", "/verification-requests", "/findings", "/duty-log", "/handovers/open-items"]
+)
+def test_the_lists_name_only_the_incidents_the_caller_may_see(path: str, world: World, api: Any) -> None:
+    """A 200 on a list says nothing about its rows: the lists of the new callers hold their targets only."""
+    targets = {world.ids[target]["incident"]: target for target in TARGETS}
+    for caller in CALLERS:
+        response = api(caller).get(path)
+        if response.status_code == 403:
+            continue
+        named = {targets[pk] for pk in _incidents_named(response.json_body) if pk in targets}
+        assert named <= VISIBLE[caller], f"{caller} {path}: {named - VISIBLE[caller]}"
+        if path == "/incidents":
+            assert named == VISIBLE[caller], f"{caller} {path}: {named}"
+
+
+def test_a_town_duty_room_signs_the_receipt_of_its_village_s_work_secret(api: Any, city: None) -> None:
+    """A work secret of a village is reported to the town's duty room, which must open it to sign its receipt
+    (and report on it to the city); another village and another town still do not know it exists."""
+    body = {
+        "title": "涂松村工作秘密事件",
+        "category": "accident",
+        "grade": "IV",
+        "classification": "work_secret",
+        "occurred_at": (clock_now() - timedelta(minutes=3)).isoformat(),
+        "report": {"kind": "written", "summary": "首报"},
+    }
+    created = api("shaxi-tusong-reporter").post("/incidents", body)
+    assert created.status_code == 201, created.json_body
+    incident = created.json_body["id"]
+    report = api("shaxi-tusong-reporter").get(f"/incidents/{incident}").json_body["reports"][0]["id"]
+    town = api("shaxi-duty")
+    assert town.get(f"/incidents/{incident}").status_code == 200
+    assert town.post(f"/reports/{report}/receipt").status_code == 200
+    assert town.post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "镇级书面报告"}).status_code == 201
+    for outsider in ("shaxi-niqiao-reporter", "liuhe-reporter", "assessor"):
+        assert api(outsider).get(f"/incidents/{incident}").status_code == 404, outsider
