@@ -27,7 +27,6 @@ CALLERS = ["shaxi-duty", "shaxi-tusong-reporter"]
 TARGETS = ["own", "below", "other", "duty_room", "secret", "village"]
 
 
-
 @pytest.fixture
 def world(city: None) -> World:
     built = build_world()
@@ -297,6 +296,7 @@ def test_a_town_duty_room_signs_the_receipt_of_its_village_s_work_secret(api: An
     town = api("shaxi-duty")
     assert town.get(f"/incidents/{incident}").status_code == 200
     assert town.post(f"/reports/{report}/receipt").status_code == 200
-    assert town.post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "镇级书面报告"}).status_code == 201
+    upward = town.post(f"/incidents/{incident}/reports", {"kind": "written", "summary": "镇级书面报告"})
+    assert upward.status_code == 201, upward.json_body
     for outsider in ("shaxi-niqiao-reporter", "liuhe-reporter", "assessor"):
         assert api(outsider).get(f"/incidents/{incident}").status_code == 404, outsider
