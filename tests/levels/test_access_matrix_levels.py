@@ -300,3 +300,67 @@ def test_a_town_duty_room_signs_the_receipt_of_its_village_s_work_secret(api: An
     assert upward.status_code == 201, upward.json_body
     for outsider in ("shaxi-niqiao-reporter", "liuhe-reporter", "assessor"):
         assert api(outsider).get(f"/incidents/{incident}").status_code == 404, outsider
+
+
+# The operations on one object (a lead, a handover, a finding) meet the city's objects in the matrix above; here
+# they meet the town's own: a lead of 沙溪's grid (routed to the town's duty room), the handover its duty leader
+# signed, the finding its duty officer raised against 涂松村 (and a new finding and adoption about 涂松村).
+TOWN_EXPECT: dict[str, tuple[int, int]] = {
+    "GET /leads/{lead}": (200, 404),
+    "POST /leads/{lead}/start": (200, 404),
+    "POST /leads/{lead}/verify": (200, 404),
+    "GET /handovers/{handover}": (200, 404),
+    "POST /handovers/{handover}/acknowledge": (200, 404),
+    "GET /findings/{finding}": (200, 200),
+    # the village appeals the town's finding against it; the officer who raised it may not decide it
+    "POST /findings/{finding}/appeal": (403, 200),
+    "POST /findings/{finding}/decision": (403, 403),
+    "POST /findings": (201, 403),
+    "POST /adoptions": (201, 403),
+}
+
+
+@pytest.fixture
+def town_objects(world: World, api: Any) -> dict[str, int]:
+    from dutyroom.assessment.services import FindingInput, finding_raise
+    from dutyroom.handover.services import handover_sign
+    from dutyroom.incidents.models import Incident
+
+    now = clock_now()
+    lead = api("grid-shaxi").post("/leads", {"channel": "grid", "title": "沙溪镇河道有人落水", "area": "shaxi"})
+    assert lead.status_code == 201, lead.json_body
+    village = Incident.objects.get(pk=world.ids["village"]["incident"])
+    finding = finding_raise(
+        actor=User.objects.get(username="shaxi-duty"),
+        incident=village,
+        now=now,
+        data=FindingInput(unit="shaxi-tusong", kind="false", evidence="矩阵：谎报要素"),
+    )
+    handover = handover_sign(actor=User.objects.get(username="shaxi-duty-leader"), note="镇交班", now=now)
+    return {**world.ids["leads"], "lead": lead.json_body["id"], "finding": finding.pk, "handover": handover.pk}
+
+
+@pytest.mark.parametrize("key", sorted(TOWN_EXPECT))
+def test_levels_access_matrix_on_the_town_s_own_objects(
+    key: str, world: World, town_objects: dict[str, int], api: Any
+) -> None:
+    op = OPERATIONS[key]
+    village = world.ids["village"]["incident"]
+    wrong: list[str] = []
+    for caller in CALLERS:
+        client = api(caller)
+        with transaction.atomic():
+            if key == "POST /findings":
+                body = {"incident": village, "unit": "shaxi-tusong", "kind": "false", "evidence": "矩阵证据"}
+                response = client.call("post", "/findings", body)
+            elif key == "POST /adoptions":
+                response = client.call(
+                    "post", "/adoptions", {"incident": village, "unit": "shaxi-tusong", "by": "suzhou"}
+                )
+            else:
+                response = _send(client, op, op.path.format(**town_objects), world)
+            transaction.set_rollback(True)
+        want = TOWN_EXPECT[key][CALLERS.index(caller)]
+        if response.status_code != want:
+            wrong.append(f"{caller}: {response.status_code} (want {want}) {response.json_body}")
+    assert not wrong, f"{key}:\n" + "\n".join(wrong)
