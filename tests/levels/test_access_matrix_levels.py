@@ -364,3 +364,20 @@ def test_levels_access_matrix_on_the_town_s_own_objects(
         if response.status_code != want:
             wrong.append(f"{caller}: {response.status_code} (want {want}) {response.json_body}")
     assert not wrong, f"{key}:\n" + "\n".join(wrong)
+
+
+def test_the_assessment_answers_at_each_new_caller_s_level(world: World, api: Any) -> None:
+    """The town's duty room reads the units it assesses, the village its own row at the town's level; the
+    city's level and another town's do not exist for either."""
+    period = "?period=" + clock_now().strftime("%Y-%m")
+    rows = {
+        "shaxi-duty": ["shaxi-tusong", "shaxi-niqiao", "shaxi-yinxi", "shaxi-chem"],
+        "shaxi-tusong-reporter": ["shaxi-tusong"],
+    }
+    for caller in CALLERS:
+        client = api(caller)
+        for level in ("", "&assessed_by=shaxi"):
+            answer = client.get(f"/assessment{period}{level}")
+            assert answer.status_code == 200 and [row["unit"] for row in answer.json_body] == rows[caller], caller
+        for level in ("duty-room", "liuhe"):
+            assert client.get(f"/assessment{period}&assessed_by={level}").status_code == 404, (caller, level)
