@@ -4,7 +4,8 @@ Permission-checked fetches: missing and forbidden both answer NotFound, so ids l
 
 Need-to-know (domain.md §6): the duty room, assessors and admins see every incident; a unit sees the
 incidents it is responsible for or that happen in its territory, including those of units below it.
-Work-secret incidents are further limited to the duty room and the responsible unit's own staff.
+Work-secret incidents are further limited to the duty room (a town's for its own area) and the responsible
+unit's own staff.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     secret_ok = ~Q(classification="work_secret")
     if user.role in RESPONSIBLE_STAFF_ROLES:
         secret_ok |= Q(unit_id=user.unit_id)
+    elif user.local_duty_room is not None:
+        # a town's duty room receives its area's reports, work secrets included, as the city's does the city's:
+        # it must sign their receipts and pass its own report on them upward
+        secret_ok |= Q(unit_id__in=scope)
     return qs.filter((in_scope & secret_ok) | granted).distinct()
 
 

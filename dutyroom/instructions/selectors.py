@@ -50,7 +50,13 @@ def _tasked(user: User, task: InstructionTask) -> bool:
     """The tasked unit's own people see the task whatever the incident (another unit's, a work secret): the
     duty room chose to task them, and a task nobody can open would go overdue against a unit that cannot act.
     Its reporters and leaders, who answer it; not every account of the unit."""
-    return user.unit_id is not None and task.unit_id == user.unit_id and user.role in RESPONSIBLE_STAFF_ROLES
+    return user.unit_id is not None and task.unit_id == user.unit_id and _answers_for_unit(user)
+
+
+def _answers_for_unit(user: User) -> bool:
+    """Who answers a task set for their unit: its reporters and leaders, and, where the unit runs its own duty
+    room (a town), that duty room's officers and leader, who report upward for it."""
+    return user.role in RESPONSIBLE_STAFF_ROLES or user.local_duty_room is not None
 
 
 def access_instruction_task(user: User, task_id: int) -> InstructionTask:
@@ -68,7 +74,7 @@ def access_instruction_task(user: User, task_id: int) -> InstructionTask:
 
 def unit_tasks(user: User) -> list[InstructionTask]:
     """What the caller's unit was tasked with, open ones first, newest first (a unit has a few dozen a year)."""
-    if user.unit_id is None or user.role not in RESPONSIBLE_STAFF_ROLES:
+    if user.unit_id is None or not _answers_for_unit(user):
         return []
     tasks = (
         InstructionTask.objects.filter(unit_id=user.unit_id)

@@ -3,6 +3,8 @@ verification, take its grid workers' leads; and the town owes the city its own f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.api.test_incidents import written
@@ -156,3 +158,22 @@ def test_the_demo_loads_shaxis_levels_once(city):
     assert Unit.objects.filter(parent__code="shaxi", kind="enterprise").count() >= 1
     assert [r.within_minutes for r in UnitRules.objects.filter(unit__code="shaxi")] == [{"general.first": 20}]
     assert not Unit.objects.filter(duty_room=True).exclude(code="shaxi").exists()  # other towns as before
+
+
+def test_the_towns_duty_officer_finds_a_task_set_for_the_town_in_its_list_and_answers_it(api):
+    """A leader's 督办 names 沙溪: the town's duty room reports upward for it, so its officer's list holds the task
+    (it could answer it through the incident, but the list said nothing)."""
+    body = village_incident(api, 5)
+    due = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    given = api("duty-officer").post(
+        f"/incidents/{body['id']}/instructions",
+        {"leader": "王市长", "text": "请沙溪镇核实伤亡情况", "units": ["shaxi"], "due_at": due},
+    )
+    assert given.status_code == 201, given.json_body
+    task = given.json_body["tasks"][0]["id"]
+    listed = api("shaxi-duty").get("/instruction-tasks")
+    assert [t["id"] for t in listed.json_body] == [task]
+    answered = api("shaxi-duty").post(f"/instruction-tasks/{task}/feedback", {"text": "已核实，无人员伤亡"})
+    assert answered.status_code == 200 and answered.json_body["state"] == "met", answered.json_body
+    # a village under the town was not tasked: its list stays empty
+    assert api("shaxi-tusong-reporter").get("/instruction-tasks").json_body == []

@@ -464,6 +464,11 @@ class World:
 
 @pytest.fixture
 def world(city: None) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The targets and the objects each operation touches (the other levels' matrix builds on the same world)."""
     from dutyroom.accounts.services import user_add
     from dutyroom.incidents.services import IncidentInput
     from dutyroom.instructions.services import InstructionInput, instruction_record
