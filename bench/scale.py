@@ -7,7 +7,8 @@
   PostgreSQL) and `submit_p99_ms` (goal ≤ 250 ms), plus errors and lost/duplicated follow-up numbers.
 - board: BENCH_INCIDENTS (default 1,000,000) closed incidents with BENCH_PER_INCIDENT (default 10) settled
   clocks each, written in SQL (`bench/_history.py`), plus 20 open incidents: `board_p95_ms` (the duty officer's
-  board, server time in-process) and `incident_p95_ms` over BENCH_ROUNDS requests, `board_queries` per page;
+  board, server time in-process) and `incident_p95_ms` over BENCH_ROUNDS requests after two unmeasured ones
+  (the process's cold first request is printed apart as `*_first_ms`), `board_queries` per page;
   then 480 more open incidents (a typhoon day): `board_500_ms` (first paint), `board_500_bytes` (its HTML) and
   `board_unchanged_ms` (a refresh of `/board.json` when nothing changed, with `If-None-Match`). Below the city a
   deep tree (10 towns running their own duty rooms × 30 villages × 5 enterprises, `bench/_history.py`), loaded
@@ -347,7 +348,7 @@ def timed_gets(client: object, url: str, rounds: int, **headers: str) -> tuple[l
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times = []
+    times: list[float] = []
     status = queries = 0
     for _ in range(rounds):
         with CaptureQueriesContext(connection) as captured:
@@ -356,6 +357,28 @@ def timed_gets(client: object, url: str, rounds: int, **headers: str) -> tuple[l
             times.append((time.perf_counter() - start) * 1000)
         status, queries = response.status_code, len(captured.captured_queries)
     return sorted(times), status, queries
+
+
+WARM_UP = 2  # requests of each page before the timed rounds (see ``warm``)
+
+
+def warm(client: object, url: str) -> float:
+    """The page's first request of the process (ms), then one more, neither in the timed rounds.
+
+    A served board is asked every few seconds by a process that has long compiled its templates and read the
+    hot index pages; the very first request after seeding a million incidents does both, and with 30 rounds it
+    was the p95 by itself. It is printed beside (``*_first_ms``), not hidden."""
+    first = 0.0
+    for n in range(WARM_UP):
+        start = time.perf_counter()
+        client.get(url)  # type: ignore[attr-defined]
+        if n == 0:
+            first = (time.perf_counter() - start) * 1000
+    return round(first, 2)
+
+
+def p50(values: list[float]) -> float:
+    return round(values[len(values) // 2], 2)
 
 
 def p95(values: list[float]) -> float:
@@ -378,12 +401,15 @@ def board(db: str) -> list[Figure]:
     few = open_incidents(20, "今日事件")
     client = Client()
     client.force_login(User.objects.get(username="duty-officer"))
+    board_first = warm(client, "/")
     board_ms, status, board_queries = timed_gets(client, "/", ROUNDS)
     assert status == 200, status
+    page_first = warm(client, f"/incidents/{few[0]}/")
     page_ms, status, page_queries = timed_gets(client, f"/incidents/{few[0]}/", ROUNDS)
     assert status == 200, status
     town = Client()  # the deep town's own duty officer: the board of its subtree
     town.force_login(User.objects.get(username=officer))
+    town_first = warm(town, "/")
     town_ms, status, town_queries = timed_gets(town, "/", ROUNDS)
     assert status == 200, status
     open_incidents(480, "台风")
@@ -398,6 +424,11 @@ def board(db: str) -> list[Figure]:
         figure("board_p95_ms", p95(board_ms), "ms", goal="< 100 ms", met=p95(board_ms) < 100, db=db),
         figure("incident_p95_ms", p95(page_ms), "ms", goal="< 100 ms", met=p95(page_ms) < 100, db=db),
         figure("town_board_p95_ms", p95(town_ms), "ms", goal="< 100 ms", met=p95(town_ms) < 100, db=db),
+        figure("board_p50_ms", p50(board_ms), "ms", db=db),
+        figure("town_board_p50_ms", p50(town_ms), "ms", db=db),
+        figure("board_first_ms", board_first, "ms", db=db),
+        figure("incident_first_ms", page_first, "ms", db=db),
+        figure("town_board_first_ms", town_first, "ms", db=db),
         figure("town_board_queries", town_queries, "queries", db=db),
         figure("board_queries", board_queries, "queries", db=db),
         figure("incident_queries", page_queries, "queries", db=db),

@@ -55,6 +55,20 @@ def require_may_mark_handled(user: User, incident: Incident) -> None:
         raise Forbidden("只有责任单位或值班室可以标记处置结束", "only the responsible unit or the duty room may")
 
 
+_AREA_ATTRIBUTE = "_area_unit_ids"
+
+
+def user_area_ids(user: User) -> set[int]:
+    """The user's unit and every unit below it, read once per user object (that is, per request): a town's
+    board asks for it in each of its panels, and the tree walk is a query per level."""
+    assert user.unit is not None
+    cached: tuple[int, set[int]] | None = user.__dict__.get(_AREA_ATTRIBUTE)
+    if cached is None or cached[0] != user.unit_id:
+        cached = (user.unit.pk, unit_subtree_ids(user.unit))
+        user.__dict__[_AREA_ATTRIBUTE] = cached
+    return cached[1]
+
+
 def visible_incidents(user: User) -> QuerySet[Incident]:
     qs = Incident.objects.select_related("unit", "area", "rulebook")
     if user.is_duty_room:
@@ -65,8 +79,7 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
         return qs.filter(~Q(classification="work_secret") | granted)
     if user.unit_id is None:
         return qs.filter(granted)
-    assert user.unit is not None
-    scope = unit_subtree_ids(user.unit)
+    scope = user_area_ids(user)
     in_scope = Q(unit_id__in=scope) | Q(area_id__in=scope) | Q(verification_requests__unit_id__in=scope)
     secret_ok = ~Q(classification="work_secret")
     if user.role in RESPONSIBLE_STAFF_ROLES:

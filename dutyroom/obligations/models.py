@@ -23,7 +23,7 @@ class Obligation(models.Model):
     """A statutory clock: ``unit`` must do ``kind`` by ``due_at``. ``key`` makes planning idempotent."""
 
     key = models.CharField(max_length=160)  # unique: see Meta (no LIKE index beside it)
-    # incident and unit need no index of their own: ``obligation_incident_cover`` and (unit, state) lead with them,
+    # incident and unit need no index of their own: ``obligation_assessment_cover`` and (unit, state) lead with them,
     # and a flip writes a new entry in every index of the row (the overdue burst: 15 a clock)
     incident = models.ForeignKey(
         "incidents.Incident",
@@ -91,10 +91,11 @@ class Obligation(models.Model):
             models.Index(fields=["met_at"], name="obligation_late_met", condition=Q(state="late")),
             models.Index(fields=["unit", "state"], name="reports_obl_unit_id_cebc30_idx"),
             # (incident, kind) lookups, and it covers the assessment's yearly GROUP BY: the database
-            # answers from the index alone instead of visiting a million table rows.
+            # answers from the index alone instead of visiting a million table rows. The assessment filters on
+            # the duty room a clock is owed to (each level scores its own), so that column is in it too.
             models.Index(
-                fields=["incident", "kind", "unit", "state", "late_by_seconds", "due_at"],
-                name="obligation_incident_cover",
+                fields=["incident", "kind", "unit", "owed_to", "state", "late_by_seconds", "due_at"],
+                name="obligation_assessment_cover",
             ),
             # the alert ladder's pass: open clocks whose next rung has come, in time order; settled clocks and
             # finished ladders are not in it, so a pass costs the same with 100,000 overdue clocks open

@@ -16,11 +16,15 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def unread_count(context: template.Context) -> int:
-    request = context.get("request")
+    request: Any = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    # the phone's menu and the desktop's both show the bell: one count per request
+    if not hasattr(request, "_dutyroom_unread"):
+        request._dutyroom_unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    count: int = request._dutyroom_unread
+    return count
 
 
 @register.simple_tag(takes_context=True)
@@ -46,11 +50,14 @@ def sound_state(context: template.Context) -> str:
     carries it, so the incident page's countdowns honour the same switch as the board."""
     from dutyroom.alerts.preferences import sound_on
 
-    request = context.get("request")
+    request: Any = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return "1"
-    return "1" if sound_on(user) else "0"
+    if not hasattr(request, "_dutyroom_sound"):  # asked by both menus, like the bell
+        request._dutyroom_sound = "1" if sound_on(user) else "0"
+    state: str = request._dutyroom_sound
+    return state
 
 
 @register.simple_tag(takes_context=True)

@@ -21,14 +21,13 @@ from django.utils.translation import gettext as _
 from dutyroom.accounts.models import User
 from dutyroom.common.engine.sql import compiled_by_index, count_by_index
 from dutyroom.common.timefmt import LOCAL, iso_local
-from dutyroom.incidents.access import visible_incidents
+from dutyroom.incidents.access import user_area_ids, visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.leads.models import LeadEvidence, LeadVerifier
 from dutyroom.obligations.models import Obligation
 from dutyroom.obligations.selectors import obligation_view, open_clock_incident_ids
-from dutyroom.orgs.selectors import unit_subtree_ids
 from dutyroom.reports.access import staffed_room, visible_obligations
 from dutyroom.rules import Category, Flag, ObligationKind, ObligationState
 from dutyroom.web import labels
@@ -116,7 +115,7 @@ def clock_scope(user: User) -> set[int] | None:
     """
     if user.is_duty_room or user.sees_whole_city:
         return None
-    return unit_subtree_ids(user.unit) if user.unit is not None else set()
+    return user_area_ids(user) if user.unit is not None else set()
 
 
 def incident_card(
