@@ -44,11 +44,9 @@ def person(open_page: Callable[..., Page]) -> Callable[..., Page]:
     return make
 
 
-@pytest.fixture
-def step(request: Any) -> Step:
-    """Screenshot the page at 1400 px and at 390 px, then give it back its own width."""
-    act = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    folder = DAY_SCREENSHOTS / act
+def screenshot_steps(folder: Path) -> Step:
+    """A ``step(page, name)`` that screenshots the page at 1400 px and at 390 px into ``folder``, numbered in
+    order, then gives the page back its own width."""
     folder.mkdir(parents=True, exist_ok=True)
     counter = [0]
 
@@ -61,6 +59,12 @@ def step(request: Any) -> Step:
         page.set_viewport_size(size)
 
     return take
+
+
+@pytest.fixture
+def step(request: Any) -> Step:
+    """Screenshots of the act, in a folder named after its module."""
+    return screenshot_steps(DAY_SCREENSHOTS / request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
 
 
 _REAL_NOW = clock_module.now
