@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
@@ -54,13 +55,35 @@ def duty_room_unit() -> Unit:
 
 def unit_subtree_ids(unit: Unit) -> set[int]:
     """The unit and every unit below it (a town sees what its villages and grids report)."""
-    ids = {unit.pk}
-    frontier = [unit.pk]
-    while frontier:
-        children = list(Unit.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-        frontier = [c for c in children if c not in ids]
-        ids.update(frontier)
-    return ids
+    return set(Unit.objects.filter(pk__in=_walk_below(unit.pk)).values_list("id", flat=True))
+
+
+# Up to this many units a subtree is written into a query as its ids; beyond it, as the tree walk itself.
+LITERAL_SUBTREE = 32
+
+
+def subtree_in(ids: set[int], root_id: int) -> set[int] | RawSQL:
+    """What ``field__in=`` needs for the subtree ``ids`` under ``root_id``: the ids themselves when they are few,
+    else a query that walks the tree in the database (one parameter).
+
+    A town's subtree in a deep city is 181 units (30 villages, 150 enterprises), and its duty room's board asks
+    about it in nine queries, each naming the set four or five times: 900 literal parameters a query for the ORM
+    to compile, the driver to quote and PostgreSQL to parse and estimate, 7 ms each against 0.1 ms of execution.
+    The recursive query is planned once per statement (a hashed subplan on PostgreSQL, a materialised list on
+    SQLite) over a table of a few thousand rows. Few ids stay literal: a village's one unit plans best as itself.
+    """
+    return ids if len(ids) <= LITERAL_SUBTREE else _walk_below(root_id)
+
+
+def _walk_below(root_id: int) -> RawSQL:
+    """The ids of ``root_id`` and every unit below it, walked by the database (``UNION`` rather than ``UNION
+    ALL``: a unit met twice is not walked again, so even a cycle in the tree would end)."""
+    table = Unit._meta.db_table
+    return RawSQL(
+        f'WITH RECURSIVE below(id) AS (SELECT CAST(%s AS BIGINT) UNION SELECT u."id" FROM "{table}" u '
+        f'JOIN below ON u."parent_id" = below.id) SELECT id FROM below',
+        (root_id,),
+    )
 
 
 def reporting_units() -> QuerySet[Unit]:

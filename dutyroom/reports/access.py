@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dutyroom.accounts.models import User
 from dutyroom.common.errors import Forbidden, NotFound
-from dutyroom.incidents.access import may_report, user_area_ids, visible_incidents
+from dutyroom.incidents.access import may_report, user_area_in, visible_incidents
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import CITY_DUTY_ROOM
 from dutyroom.reports.models import Report, VerificationRequest
@@ -25,7 +25,7 @@ def visible_obligations(user: User) -> QuerySet[Obligation]:
     # town's duty room may see years of its villages' incidents, and the board asks only about open clocks
     scope = Q(Exists(visible_incidents(user).filter(pk=OuterRef("incident_id"))))
     if user.unit is not None:
-        scope |= Q(incident__isnull=True, unit_id__in=user_area_ids(user))
+        scope |= Q(incident__isnull=True, unit_id__in=user_area_in(user))
         # a leader's instruction tasks the unit whatever the incident's own unit: its feedback clock is its own
         scope |= Q(kind=ObligationKind.INSTRUCTION_FEEDBACK, unit_id=user.unit_id)
     return qs.filter(scope)
@@ -51,7 +51,7 @@ def visible_verification_requests(user: User) -> QuerySet[VerificationRequest]:
     if user.unit is None:
         return qs.none()
     asked = Q(unit_id=user.unit_id) if may_report(user) else Q(pk__in=[])  # those who must answer
-    return qs.filter(Q(unit_id__in=user_area_ids(user)) & (about_visible | asked))
+    return qs.filter(Q(unit_id__in=user_area_in(user)) & (about_visible | asked))
 
 
 def access_verification_request(user: User, request_id: int) -> VerificationRequest:

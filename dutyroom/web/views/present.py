@@ -15,13 +15,14 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dutyroom.accounts.models import User
 from dutyroom.common.engine.sql import compiled_by_index, count_by_index
 from dutyroom.common.timefmt import LOCAL, iso_local
-from dutyroom.incidents.access import user_area_ids, visible_incidents
+from dutyroom.incidents.access import user_area_ids, user_area_in, visible_incidents
 from dutyroom.incidents.models import Incident, IncidentState
 from dutyroom.incidents.naming import incident_name
 from dutyroom.incidents.rulebooks import rulebook_of
@@ -183,7 +184,12 @@ def board_incidents(user: User, unit: int | None = None) -> QuerySet[Incident]:
     return found.filter(unit_id=unit) if unit is not None else found
 
 
-def _by_urgency(incidents: QuerySet[Incident], scope: set[int] | None, now: datetime) -> QuerySet[Incident]:
+def _scope_in(user: User, scope: set[int] | None) -> set[int] | RawSQL | None:
+    """``clock_scope`` as queries ask for it: a large area as the tree walk (``orgs.selectors.subtree_in``)."""
+    return user_area_in(user) if scope and user.unit_id is not None else scope
+
+
+def _by_urgency(incidents: QuerySet[Incident], scope: set[int] | RawSQL | None, now: datetime) -> QuerySet[Incident]:
     """Ordered as the cards are: new incidents, then the watched clock due first (longest overdue leads), then
     the rest, newest first."""
     mine = Q(obligations__state__in=OPEN) & ~Q(obligations__kind=ObligationKind.RECEIPT)
@@ -221,8 +227,9 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     summary, clocks that belong to no incident, and the counters. The number of queries does not depend on
     how many incidents there are."""
     scope = clock_scope(user)
+    scope_in = _scope_in(user, scope)
     everything = board_incidents(user, unit)
-    ordered = _by_urgency(everything, scope, now).select_related("unit", "area", "rulebook")
+    ordered = _by_urgency(everything, scope_in, now).select_related("unit", "area", "rulebook")
     total = everything.count()
     pages = max(1, -(-total // BOARD_PAGE))
     if page is not None:
@@ -253,7 +260,7 @@ def board_data(user: User, now: datetime, page: int | None = 1, unit: int | None
     return {
         "cards": cards,
         "loose": loose,
-        "counters": counters(user, now, scope),
+        "counters": counters(user, now, scope_in),
         "total": total,
         "receipts": receipts_owed(user, now),
         "leads_waiting": lead_counts(unattached, now),
@@ -306,7 +313,7 @@ def lead_counts(unattached: QuerySet[Obligation], now: datetime) -> dict[str, in
     )
 
 
-def counters(user: User, now: datetime, scope: set[int] | None = None) -> dict[str, int]:
+def counters(user: User, now: datetime, scope: set[int] | RawSQL | None = None) -> dict[str, int]:
     """待完成 / 已超时 (evaluated now, as every screen does) and 迟报 met late since local midnight,
     counting the clocks the user watches (``clock_scope``)."""
     # the duty room's own receipts are counted in the 待签收 panel, not as overdue reports
