@@ -97,11 +97,21 @@ def city_tasked_units(incident_unit_id: int | None) -> list[Unit]:
     checkboxes on every incident page, 200 KB of it); grids are never tasked (grid workers send leads)."""
     units = reporting_units().exclude(kind=UnitKind.GRID)
     if duty_rooms().any_local:
-        below: set[int] = set()
-        for room in Unit.objects.filter(duty_room=True).exclude(kind=UnitKind.DUTY_ROOM):
-            below |= unit_subtree_ids(room) - {room.pk}
-        units = units.exclude(pk__in=below - {incident_unit_id or 0})
+        # one walk from every local duty room's children, in the database: walking each room's subtree here
+        # and excluding the 1,800 ids it found took ten queries and 8 ms of a single one on every incident page
+        units = units.exclude(Q(pk__in=_walk_below_local_rooms()) & ~Q(pk=incident_unit_id or 0))
     return list(units)
+
+
+def _walk_below_local_rooms() -> RawSQL:
+    """The ids of every unit below a duty room that is not the city's (``UNION``: see ``_walk_below``)."""
+    table = Unit._meta.db_table
+    return RawSQL(
+        f'WITH RECURSIVE below(id) AS (SELECT u."id" FROM "{table}" u JOIN "{table}" room ON u."parent_id" = '
+        f'room."id" WHERE room."duty_room" AND room."kind" <> %s UNION SELECT u."id" FROM "{table}" u '
+        f'JOIN below ON u."parent_id" = below.id) SELECT id FROM below',
+        (UnitKind.DUTY_ROOM.value,),
+    )
 
 
 def unit_for_code(code: str, errors: Errors, field: str = "unit") -> Unit | None:
