@@ -99,9 +99,13 @@ def test_a_town_boards_queries_do_not_grow_with_its_area(deep: dict[str, Any]) -
 
 @pytest.mark.parametrize("analysed", [False, True], ids=["fresh", "analysed"])
 def test_no_query_of_a_deep_towns_board_reads_the_history(deep: dict[str, Any], analysed: bool) -> None:
-    """The tree walk inside the board's queries keeps their plans bounded by open clocks, as the city's are."""
+    """The tree walk inside the board's queries keeps their plans bounded by open clocks, as the city's are.
+
+    On PostgreSQL the statistics are always taken first: a test database has no fresh state there, since
+    autovacuum has analysed the tables as earlier tests of the same process left them, at sizes unlike these,
+    and a plan made on those figures says nothing about this one."""
     settled_history()
-    if analysed:
+    if analysed or connection.vendor == "postgresql":
         analyse()
     walking = []
     for sql, params in board_selects(signed_in("shaxi-duty"), "/"):
