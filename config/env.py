@@ -58,9 +58,10 @@ def database_config(url: str | None = None) -> dict[str, Any]:
         return _sqlite(path or str(data_dir() / "dutyroom.sqlite3"))
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        # No JIT: every query here is an index lookup of a few rows, and PostgreSQL compiles one to machine code
-        # whenever its cost *estimate* passes 100,000, which a subquery over the unit tree does on a town's
-        # board: 35 ms of compiling for 0.1 ms of work. A URL's own ``options=-c jit=on`` comes later and wins.
+        # No JIT: a page's and the worker's queries are index lookups of a few rows, and PostgreSQL compiles one to
+        # machine code whenever its cost *estimate* passes 100,000, which a subquery over the unit tree does on a
+        # town's board: 35 ms of compiling for 0.1 ms of work. A URL's own ``options=-c jit=on`` comes later and
+        # wins (for a reporting replica, say).
         options["options"] = f"-c jit=off {options.get('options', '')}".strip()
         return {
             "ENGINE": "django.db.backends.postgresql",
