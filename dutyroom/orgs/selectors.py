@@ -78,11 +78,16 @@ def subtree_in(ids: set[int], root_id: int) -> set[int] | RawSQL:
 def _walk_below(root_id: int) -> RawSQL:
     """The ids of ``root_id`` and every unit below it, walked by the database (``UNION`` rather than ``UNION
     ALL``: a unit met twice is not walked again, so even a cycle in the tree would end)."""
+    return _walk_from("SELECT CAST(%s AS BIGINT)", (root_id,))
+
+
+def _walk_from(start: str, params: tuple[object, ...]) -> RawSQL:
+    """The ids the query ``start`` selects and every unit below them, walked by the database."""
     table = Unit._meta.db_table
     return RawSQL(
-        f'WITH RECURSIVE below(id) AS (SELECT CAST(%s AS BIGINT) UNION SELECT u."id" FROM "{table}" u '
+        f'WITH RECURSIVE below(id) AS ({start} UNION SELECT u."id" FROM "{table}" u '
         f'JOIN below ON u."parent_id" = below.id) SELECT id FROM below',
-        (root_id,),
+        params,
     )
 
 
@@ -106,12 +111,11 @@ def city_tasked_units(incident_unit_id: int | None) -> list[Unit]:
 def _walk_below_local_rooms() -> RawSQL:
     """The ids of every unit below a duty room that is not the city's (``UNION``: see ``_walk_below``)."""
     table = Unit._meta.db_table
-    return RawSQL(
-        f'WITH RECURSIVE below(id) AS (SELECT u."id" FROM "{table}" u JOIN "{table}" room ON u."parent_id" = '
-        f'room."id" WHERE room."duty_room" AND room."kind" <> %s UNION SELECT u."id" FROM "{table}" u '
-        f'JOIN below ON u."parent_id" = below.id) SELECT id FROM below',
-        (UnitKind.DUTY_ROOM.value,),
+    children = (
+        f'SELECT u."id" FROM "{table}" u JOIN "{table}" room ON u."parent_id" = room."id" '
+        f'WHERE room."duty_room" AND room."kind" <> %s'
     )
+    return _walk_from(children, (UnitKind.DUTY_ROOM.value,))
 
 
 def unit_for_code(code: str, errors: Errors, field: str = "unit") -> Unit | None:
