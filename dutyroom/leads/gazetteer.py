@@ -116,6 +116,8 @@ _DIRECTION = re.compile(
 )
 _HIGHWAY = re.compile(r"([\u4e00-\u9fff]{2})高速")
 _NOT_HIGHWAY = frozenset({"上了", "走了", "下了", "在这", "那个", "这个", "就是", "一条", "上的", "城际", "全是"})
+# Characters no expressway's short name holds but the words before 高速 do (下雪高速封了, 受降雪影响高速封闭).
+_NOT_HIGHWAY_CHARS = re.compile(r"[雪雨雾冰风响了的是被因受在]")
 
 
 # A name does not end so before 路: 线路 (a line), 早上路上, 排查路面, 压住路边, 过马路, 公路, 铁路; nor in a verb
@@ -128,15 +130,23 @@ _TIME_WORDS = re.compile(
 )
 
 
+# A verb of going just before a place and 路上 after it is a journey, not a street (回苏州路上, 去上海路上).
+_ON_THE_WAY = re.compile(r"[回去往到]\w{1,4}$")
+
+
 def street_names(segment: str) -> set[str]:
     """Street names the places file does not list (新华东路, 娄江路): a town's streets are many and change, and
     two reports on different streets of one town are seldom one event."""
     found: set[str] = {
-        m.group(0) for m in _HIGHWAY.finditer(segment) if m.group(1) not in _NOT_HIGHWAY and "的" not in m.group(1)
+        m.group(0)
+        for m in _HIGHWAY.finditer(segment)
+        if m.group(1) not in _NOT_HIGHWAY and not _NOT_HIGHWAY_CHARS.search(m.group(1))
     }
     for match in _STREET.finditer(segment):
         if match.group(2) == "路" and segment.startswith("人", match.end()):
             continue  # 路人: a passer-by
+        if segment.startswith("上", match.end()) and _ON_THE_WAY.search(segment, 0, match.start(2)):
+            continue  # 回苏州路上: on the way back to 苏州
         core = _TIME_WORDS.sub("", _STREET_CUT.sub("", match.group(1)))
         if len(core) >= 2 and core not in _NOT_STREET and not core.endswith(_NOT_STREET_END):
             found.add(core + match.group(2))
@@ -189,6 +199,8 @@ class Gazetteer:
             last = end
             place = self.names[self._surfaces[i]]
             suffix = _STREET_SUFFIX.match(text, end)
+            if suffix and text.startswith("路上", end) and _ON_THE_WAY.search(text, 0, start + 1):
+                suffix = None  # 回苏州路上: on the way back to 苏州, not a street named after it
             if suffix:  # 陆渡大道, 浏河口路: a street named after the place, inside it
                 streets.add(text[start : suffix.end()])
                 last = suffix.end()

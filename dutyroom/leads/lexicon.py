@@ -119,8 +119,13 @@ _COMPATIBLE = (
 )
 COMPATIBLE: frozenset[frozenset[str]] = frozenset(frozenset(pair.split()) for pair in _COMPATIBLE)
 NEUTRAL_KINDS = frozenset({"opinion"})
+# Kinds whose reports name more than one kind of site by nature, so two kinds of site are no contradiction: a
+# typhoon or a flood reaches fields, homes and shops alike; an odour from a plant is smelt in the homes around;
+# a missing schoolgirl is found in a net café.
+MANY_SITES = frozenset({"storm", "flood", "earthquake", "air_pollution", "missing"})
 # Pairs of kinds that are two views of one happening rather than two things that happened together: what an
-# onlooker sees and what the authority names it (呕吐 / 诺如病毒, 异味 / 泄漏, 落水 / 翻船, 找不到 / 落水).
+# onlooker sees and what the authority names it (呕吐 / 诺如病毒, 异味 / 泄漏, 落水 / 翻船, 找不到 / 落水, 大棚塌了 /
+# 台风, 摔下来 / 扶梯逆行).
 VIEWS: frozenset[frozenset[str]] = frozenset(
     frozenset(pair.split())
     for pair in (
@@ -133,6 +138,8 @@ VIEWS: frozenset[frozenset[str]] = frozenset(
         "flood storm",
         "confined poisoning",
         "heat poisoning",
+        "collapse storm",
+        "fall lift",
     )
 )
 
@@ -172,6 +179,7 @@ NOTICE_WORDS: tuple[str, ...] = (
     "召开",
     "计划停",
     "计划检修",
+    "检修停",
     "辟谣",
     "谣言",
     "不实",
@@ -181,6 +189,7 @@ NOTICE_WORDS: tuple[str, ...] = (
     "伪造",
     "谣传",
     "虚惊一场",
+    "还以为",
     "误认为",
     "误报",
     "与本地无关",
@@ -190,20 +199,23 @@ NOTICE_WORDS: tuple[str, ...] = (
     "工作方案",
 )
 # Words that are a notice only in a notice's phrasing: 关于…的通知 / 通知来了, not 已通知环保部门 or 学校通知
-# 去医院; 预计未来6小时 (a forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
+# 去医院; an inspection, not what one found after the event (现场检查发现, 经120检查无异常); 预计未来6小时 (a
+# forecast), not 预计晚上恢复 (a real outage's press line); 会议 held, not 会议室.
 _NOTICE_PHRASES = re.compile(
-    r"检查(?!井)|的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)"
+    r"(?<!经)检查(?!井|发现|无|后|结果|显示)|的通知|通知[：:]|(?:停水|停电|停气)通知|通知来了|发布[^，。]{0,12}通知"
+    r"|预计(?:未来|今天|明天|今夜|后天)|会议(?!室)"
 )
 
 # How people pass a notice on in their own words: a rule (不许, 不让, 禁止), advice (记得, 提前, 建议), a warning
 # of what is coming (要来了, 下周), an inspection seen from below (来查, 迎检, 劝导), a screening or a rumour
-# asked about (真的假的, 都在传), what a campaign does to people (被罚, 被拍, 贴了封条), road works (修路, 在挖).
+# asked about (真的假的, 都在传), what a campaign does to people (被罚, 被拍, 贴了封条), road works (修路, 在挖),
+# a denial passed on (别转了).
 # A post in these words may be about the notice a unit issued, so one text being a notice and the other not
 # says less when the other talks so (``is_advisory``). Never marks a notice itself.
 _ADVISORY = re.compile(
     r"不许|不让|不准|禁止|严禁|记得|提前|建议|要来了|注意了|提醒|下周|下个月|迎检|来查|在查|查车|劝导|整改"
     r"|真的假的|真的吗|都在传|都在转|群里|筛查|公布|出来了|月报|新装|装了|预计|(?<!消)防(?:蚊|撞|溺水|暑|盗|诈|骗|范)"
-    r"|要查|严查|又查|被罚|罚款|被拍|贴了|修路|在挖"
+    r"|要查|严查|又查|被罚|罚款|被拍|贴了|修路|在挖|别转|别乱转|不要转"
 )
 
 
@@ -405,8 +417,23 @@ def kinds_and_hints(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return kinds, frozenset(kind.code for kind, _, is_event in hits if not is_event) - kinds
 
 
+# A unit's report of an event (首报, 续报, a duty log) is about what happened, whatever campaign or plan it
+# mentions on the way; and some notice words belong to the response to one event, not to a notice: a plan
+# started for it (启动专项预案), an inspection somebody asks for (要求市场监管部门检查), one a unit made after a
+# complaint (已对周边两家企业开展突击检查), a lift sent for testing after it failed (委托检验机构), the road closed
+# at the scene (该路段实施交通管制).
+_REPORTED = re.compile(r"首报|续报|终报|值班记录")
+_RESPONSE = re.compile(
+    r"专项预案|(?:要求|请求|希望)[^，。；,;]{0,10}检查|已对[^，。；,;]{0,20}(?:开展|进行)[^，。；,;]{0,4}检查"
+    r"|委托检验|(?:已|现场|该路段)实施交通管制"
+)
+
+
 def is_notice(text: str) -> bool:
     folded = normalize(text)
+    if _REPORTED.search(folded):
+        return False
+    folded = _RESPONSE.sub("", folded)
     return any(word in folded for word in NOTICE_WORDS) or _NOTICE_PHRASES.search(folded) is not None
 
 
@@ -486,3 +513,27 @@ def sites_of(text: str) -> frozenset[str]:
     """The kinds of place (``SITES``) a normalised ``text`` names."""
     automaton, owners = _site_automaton()
     return frozenset(owners[i] for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))
+
+
+# A building of an estate by its number (12幢, 27号楼, 8、9幢), or a motorway's kilometre post (K28+300): two
+# fires in one estate on one evening, in building 12's stairwell and in building 27's garage, are two events,
+# though every other word of them meets; so are two crashes at K28 and K32.
+_BUILDING = re.compile(r"((?:\d{1,3}\s*(?:幢|栋|号楼)?\s*[、,和及]\s*)*\d{1,3})\s*(?:幢|栋|号楼)")
+_KILOMETRE = re.compile(r"(?<![a-z])k(\d{1,4})(?!\d)")
+
+
+def buildings_of(text: str) -> frozenset[str]:
+    """The building numbers and kilometre posts a normalised ``text`` names, as written without leading zeros
+    (``k28`` for a kilometre post)."""
+    buildings = {str(int(n)) for match in _BUILDING.finditer(text) for n in re.findall(r"\d{1,3}", match.group(1))}
+    return frozenset(buildings | {f"k{int(match.group(1))}" for match in _KILOMETRE.finditer(text)})
+
+
+# A time of day as units and the press write it (8时05分, 14时许, 19:40): two reports from one crossing that say
+# 8时05分 and 11时20分 are two crashes. Only the 24-hour forms: 7点 may be morning or evening.
+_CLOCK = re.compile(r"(?<![\d.-])([01]?\d|2[0-3])(?:时(?:([0-5]\d)分)?|:([0-5]\d))(?![\d])")
+
+
+def clock_minutes(text: str) -> frozenset[int]:
+    """The times of day a normalised ``text`` names, as minutes after midnight."""
+    return frozenset(int(m.group(1)) * 60 + int(m.group(2) or m.group(3) or 0) for m in _CLOCK.finditer(text))

@@ -1,8 +1,9 @@
 """Hard pairs and categories drawn from the first blind set, ``bench/data/dedup_blind.txt``, written by a helper
 who never saw the matcher (docs/text-evaluation.md). Its even-numbered families were held out and measured once;
 since then the whole set is tuning data, so pairs from both halves are pinned here. Each pair is checked in both
-orders. The second blind set (``dedup_blind2.txt``) is tuning data now too. Nothing from the third
-(``dedup_blind3.txt``) is ever pinned: it is held out whole and only measured, once, by ``make bench ONLY=leads``."""
+orders. The second and third blind sets (``dedup_blind2.txt``, ``dedup_blind3.txt``) are tuning data now too, and
+some pairs below come from the third (``THIRD_SET_*``). Nothing from the fourth (``dedup_blind4.txt``) is ever
+pinned: it is held out whole and only measured, once, by ``make bench ONLY=leads``."""
 
 from __future__ import annotations
 
@@ -74,13 +75,44 @@ NOT_THE_SAME = [
 ]
 
 
-@pytest.mark.parametrize(("a", "b"), SAME_EVENT)
+# From the third blind set, after its one measurement.
+THIRD_SET_SAME_EVENT = [
+    # a street read with the word before it (环卫工人民南路, 整个朝阳路) is still that street
+    ("环卫工人民南路晕倒 中暑", "环卫工中暑了，城厢人民南路，现在好些了"),
+    (
+        "城厢这边突然停电了，整个朝阳路一片黑，空调都停了，热死",
+        "chengxiang 又停电 朝阳路全黑 air conditioner 停了 热die了",
+    ),
+    ("家里停水了，说是通港路爆管，啥时候来水", "通港路爆管 水漫马路"),
+    # a complaint that asks for an inspection is no inspection notice
+    (
+        "12345：城厢镇多名市民来电反映在某商场一奶茶店饮用鲜奶茶后腹泻，要求市场监管部门检查。",
+        "城厢商场那家网红奶茶店喝完拉肚子的不止我一个，小红书上好多人说",
+    ),
+    # 燒車 is a fire (traditional characters), beside the explosions heard
+    ("新能源车充电自燃 沙溪 烧没了", "充電站燒車 沙溪 好大的煙 還有爆炸聲"),
+]
+THIRD_SET_NOT_THE_SAME = [
+    # one estate, one evening: building 12's stairwell and building 27's garage
+    (
+        "城厢镇网格员：朝阳新村12幢一单元楼道内电动自行车充电时起火，已疏散居民",
+        "27号楼车库里电瓶车自燃，物业保安拿灭火器灭掉了，就烧了一辆",
+    ),
+    # one motorway, two kilometre posts
+    (
+        "苏昆太高速往苏州方向K28一辆小轿车撞护栏，司机自己爬出来了",
+        "【太仓交警】苏昆太高速港区方向K32附近发生交通事故，占用两条车道",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME_EVENT + THIRD_SET_SAME_EVENT)
 def test_one_event_written_by_people_who_never_saw_the_matcher_is_offered_in_either_order(a: str, b: str) -> None:
     assert duplicate_score(_doc(a), _doc(b, 20)) >= DUPLICATE_THRESHOLD
     assert duplicate_score(_doc(b, 20), _doc(a)) >= DUPLICATE_THRESHOLD
 
 
-@pytest.mark.parametrize(("a", "b"), NOT_THE_SAME)
+@pytest.mark.parametrize(("a", "b"), NOT_THE_SAME + THIRD_SET_NOT_THE_SAME)
 def test_look_alike_events_are_not_offered_in_either_order(a: str, b: str) -> None:
     assert duplicate_score(_doc(a), _doc(b, 20)) < DUPLICATE_THRESHOLD
     assert duplicate_score(_doc(b, 20), _doc(a)) < DUPLICATE_THRESHOLD
