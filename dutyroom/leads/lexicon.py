@@ -328,13 +328,16 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 
 
 def chinese_number(text: str) -> int | None:
-    """二十三 → 23, 两 → 2, 十 → 10; ``None`` for what is not a plain figure (几, 百余)."""
+    """二十三 → 23, 两 → 2, 十 → 10; ``None`` for what is not a plain figure (几, 百余) or is a range people
+    write as one word (三四十 for thirty or forty, 十五六, 五六)."""
     if text.isdigit():
         return int(text)
     if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
         return None
     if "十" in text:
         tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
         return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
     return _CN_DIGITS[text] if len(text) == 1 else None
 

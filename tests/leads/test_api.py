@@ -209,3 +209,17 @@ def test_cap_with_an_entity_bomb_or_external_entity_is_refused(api):
     )
     response = _post_cap(api("duty-officer"), bomb)
     assert response.status_code == 400 and "DOCTYPE" in response.json()["errors"][0]["message_en"]
+
+
+@pytest.mark.parametrize("text", ["三四十人聚集在镇政府门口", "十五六个人被困", "五六人受伤"])
+def test_a_lead_that_gives_a_figure_as_a_range_is_taken_in_and_the_range_is_left_as_written(api, text):
+    """People write a rough figure as one word (三四十人 for thirty or forty): it is no plain number, and it must
+    never stop the lead from being taken in."""
+    response = api("grid-shaxi").post(
+        "/leads", {"channel": "grid", "title": "沙溪镇有情况", "text": text, "area": "shaxi"}
+    )
+    assert response.status_code == 201, response.json_body
+    from dutyroom.leads.lexicon import figures
+
+    assert not any(c.isdigit() for c in figures(text))  # no made-up figure (三四十 is not 34)
+    assert figures("两个人受伤，二十三人被困") == "2人受伤，23人被困"
