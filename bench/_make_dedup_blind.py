@@ -1,5 +1,5 @@
 """Build the blind evaluation files from the hand-written texts in ``bench/data/dedup_blind.txt`` and, when they
-are there, ``bench/data/dedup_blind2.txt``, ``dedup_blind3.txt`` and ``dedup_blind4.txt``.
+are there, ``bench/data/dedup_blind2.txt`` to ``dedup_blind5.txt``.
 
 Each set was written by a separate helper who read only the demo installation's units and the rulebook's
 category ids, never the matcher, its lexicon, its places file or the other sets (``dedup_blind.README.md``).
@@ -8,9 +8,9 @@ This script only pairs the texts, so re-running it gives the same files.
 - **First set** (b01–b84): the split was fixed before anyone measured the matcher on it: held out = the
   even-numbered families, tuning = the odd. Its held-out half was measured once; since then the whole set is
   tuning data, but the split is kept in the file as it was made.
-- **Second and third sets** (c01…, d01…): each held out whole until it was measured once; since a newer set
-  exists they are tuning data, whole (``split`` is ``"tune"`` on every pair and lead).
-- **Fourth set** (e01…): held out whole (``split`` is ``"heldout"`` on every pair and lead). Nothing tunes on it,
+- **Second, third and fourth sets** (c01…, d01…, e01…): each held out whole until it was measured once; since a
+  newer set exists they are tuning data, whole (``split`` is ``"tune"`` on every pair and lead).
+- **Fifth set** (g01…): held out whole (``split`` is ``"heldout"`` on every pair and lead). Nothing tunes on it,
   nobody reads it; ``make bench ONLY=leads`` measures it once.
 
 Pairs, within a family only (as the file says): every two texts of one event are a duplicate; texts of two
@@ -20,7 +20,7 @@ in the opposite order, so the matcher is checked in both directions.
 
 Writes ``bench/data/dedup_blind.jsonl`` (fields a, b with title, text and minutes; same, split, kind,
 family) and ``bench/data/category_blind.jsonl`` (fields text, category, split, family), and the same with
-``2``, ``3`` and ``4`` for the later sets. Prints counts only, never a text.
+``2`` to ``5`` for the later sets. Prints counts only, never a text.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ SETS = (
     ("dedup_blind.txt", "dedup_blind.jsonl", "category_blind.jsonl", 84, "halves"),
     ("dedup_blind2.txt", "dedup_blind2.jsonl", "category_blind2.jsonl", 2, "tune"),
     ("dedup_blind3.txt", "dedup_blind3.jsonl", "category_blind3.jsonl", 3, "tune"),
-    ("dedup_blind4.txt", "dedup_blind4.jsonl", "category_blind4.jsonl", 4, "heldout"),
+    ("dedup_blind4.txt", "dedup_blind4.jsonl", "category_blind4.jsonl", 4, "tune"),
+    ("dedup_blind5.txt", "dedup_blind5.jsonl", "category_blind5.jsonl", 5, "heldout"),
 )
 
 

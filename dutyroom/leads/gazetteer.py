@@ -170,8 +170,9 @@ def short_forms(name: str) -> list[str]:
 class Gazetteer:
     """Names → places, matched leftmost-longest (上海东路 is a road in 城厢, not the city of 上海)."""
 
-    def __init__(self, names: dict[str, Place]) -> None:
+    def __init__(self, names: dict[str, Place], home: str = "") -> None:
         self.names = {normalize(k): v for k, v in names.items() if len(k) >= 2}
+        self.home = home  # the installation's own city (太仓): a report names it, or nothing, or elsewhere
         self._surfaces = list(self.names)
         self._automaton = ahocorasick_rs.AhoCorasick(
             self._surfaces, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST
@@ -289,7 +290,7 @@ def build(units: Iterable[tuple[str, str, str, str | None]], lines: Iterable[str
         if head in names:
             for alias in others:
                 names.setdefault(alias, names[head])
-    return Gazetteer(names)
+    return Gazetteer(names, city)
 
 
 def file_lines() -> list[str]:

@@ -49,32 +49,34 @@ SHINGLE_CHARS = 2000
 NOTICE = "n:1"
 DRILL = "n:d"
 ADVISORY = "n:a"
+ELSEWHERE = "x:1"  # it happened in another city (昆山, 常熟), not in the installation's own
 
 # Fitted weights (bench/_fit_dedup.py on the tuning part); the bias is the log-odds of an unremarkable pair.
 WEIGHTS: dict[str, float] = {
-    "bias": -2.42,
-    "contained": 3.99,
-    "text": 2.31,
-    "kind_shared": 0.82,
-    "kind_clash": -3.95,
-    "kind_view": -0.82,
-    "kind_differs": -2.9,
-    "notice_told": 0.78,
+    "bias": -2.25,
+    "contained": 4.36,
+    "text": 1.99,
+    "kind_shared": 0.74,
+    "kind_clash": -3.78,
+    "kind_view": -0.53,
+    "kind_differs": -2.65,
+    "notice_told": 0.64,
     "notice_differs": -2.26,
-    "notice_vague": -0.71,
-    "kind_hinted": 0.47,
-    "drill_differs": -1.56,
-    "city_clash": -4.84,
-    "town_clash": -5.22,
-    "grievance_clash": -2.11,
-    "site_clash": -4.44,
-    "town_shared": 0.79,
-    "local_clash": -4.07,
-    "street_clash": -4.2,
+    "notice_vague": -0.81,
+    "kind_hinted": 0.4,
+    "drill_differs": -1.95,
+    "city_clash": -5.31,
+    "elsewhere_alone": -2.72,
+    "town_clash": -5.3,
+    "grievance_clash": -2.19,
+    "site_clash": -4.1,
+    "town_shared": 0.73,
+    "local_clash": -4.16,
+    "street_clash": -4.14,
     "street_shared": 0.0,
-    "building_clash": -4.24,
-    "clock_apart": -1.05,
-    "local_shared": 0.22,
+    "building_clash": -4.26,
+    "clock_apart": -1.59,
+    "local_shared": -0.09,
     "area_same": 0.5,
     "area_differs": -2.0,
     "time": 1.5,
@@ -93,12 +95,16 @@ class Signature:
     def of(cls, title: str, text: str, places: gazetteer.Gazetteer | None = None) -> Signature:
         full = normalize(f"{title} {text}")
         named, hinted = lexicon.kinds_and_hints(full)
-        tokens = [*sorted(named), *(places or gazetteer.active()).keys(full).tokens()]
+        gazetteer_ = places or gazetteer.active()
+        keys = gazetteer_.keys(full)
+        tokens = [*sorted(named), *keys.tokens()]
+        if keys.cities and gazetteer_.home and gazetteer_.home not in keys.cities:
+            tokens.insert(0, ELSEWHERE)
         tokens += [f"p:{site}" for site in sorted(lexicon.sites_of(full))]
         tokens += [f"g:{matter}" for matter in sorted(lexicon.grievances_of(full))]
         tokens += [f"h:{kind}" for kind in sorted(hinted)]
         tokens += [f"b:{number}" for number in sorted(lexicon.buildings_of(full))]
-        tokens += [f"t:{minute}" for minute in sorted(lexicon.clock_minutes(full))]
+        tokens += [f"m:{minute}" for minute in sorted(lexicon.clock_minutes(full))]
         if lexicon.is_notice(full):
             tokens.insert(0, NOTICE)
         if lexicon.is_drill(full):
@@ -124,6 +130,7 @@ class Doc:
     notice: bool = False
     drill: bool = False
     advisory: bool = False
+    elsewhere: bool = False
     sites: frozenset[str] = frozenset()
     hints: frozenset[str] = frozenset()  # kinds only a cue points to (``lexicon.kinds_and_hints``)
     grievances: frozenset[str] = frozenset()  # what a gathering is about (``lexicon.grievances_of``)
@@ -147,11 +154,12 @@ class Doc:
             notice=NOTICE in tokens,
             drill=DRILL in tokens,
             advisory=ADVISORY in tokens,
+            elsewhere=ELSEWHERE in tokens,
             sites=frozenset(t[2:] for t in tokens if t.startswith("p:")),
             hints=frozenset(t[2:] for t in tokens if t.startswith("h:")),
             grievances=frozenset(t[2:] for t in tokens if t.startswith("g:")),
             buildings=frozenset(t[2:] for t in tokens if t.startswith("b:")),
-            clocks=frozenset(int(t[2:]) for t in tokens if t.startswith("t:") and t[2:].isdigit()),
+            clocks=frozenset(int(t[2:]) for t in tokens if t.startswith("m:") and t[2:].isdigit()),
         )
 
 
@@ -241,6 +249,9 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         "kind_hinted": 1.0 if _hinted(a.hints, named_a, b.hints, named_b) else 0.0,
         "drill_differs": 1.0 if a.drill != b.drill else 0.0,
         "city_clash": _clash(pa.cities, pb.cities),
+        # One names another city and the other no place at all: a report to this duty room is about its own
+        # city unless it says otherwise (疾控：某小学诺如 beside 【昆山发布】花桥一小学诺如).
+        "elsewhere_alone": 1.0 if (a.elsewhere and not pb.cities) or (b.elsewhere and not pa.cities) else 0.0,
         "town_clash": town_clash,
         "site_clash": 0.0 if a.kinds & b.kinds & lexicon.MANY_SITES else _site_clash(a.sites, b.sites),
         "grievance_clash": _clash(a.grievances, b.grievances),
