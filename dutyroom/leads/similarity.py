@@ -1,8 +1,8 @@
 """Duplicate scoring between two short reports (pure; the database picks the candidates, this scores them).
 
 The score is a probability-like confidence (0–1) that two reports describe one event: a logistic model
-over what a duty officer would weigh, fitted on the first, second and third blind sets, the earlier independent
-set and the template set (``bench/_fit_dedup.py``; the fourth blind set, held out whole, never fed it):
+over what a duty officer would weigh, fitted on the first four blind sets, the earlier independent set and the
+template set (``bench/_fit_dedup.py``; the fifth blind set, held out whole, never fed it):
 - **text**: cosine of character bigrams after ``lexicon.canonical`` (着火/失火 → 起火, 两人 → 2人, 煤气 → 燃气),
   numbers collapsed (a later report with new figures is still the same event);
 - **event**: do both name a kind of event from the lexicon, a shared one, two kinds that are views of one
