@@ -196,10 +196,13 @@ def _clocks_apart(a: frozenset[int], b: frozenset[int]) -> bool:
     return bool(a and b) and all(min(abs(x - y), 1440 - abs(x - y)) > CLOCK_APART_MINUTES for x in a for y in b)
 
 
-def _site_clash(a: frozenset[str], b: frozenset[str]) -> float:
-    """Two kinds of site, neither a building site: building work goes on at homes, plants, schools and shops
-    (a fall from a plant's roof is told as 工地 by a resident and as 厂房 by the zone)."""
-    return 0.0 if "building_site" in a | b else _clash(a, b)
+def _site_clash(a: Doc, b: Doc) -> float:
+    """Two kinds of site, neither a building site (building work goes on at homes, plants, schools and shops: a
+    fall from a plant's roof is told as 工地 by a resident and as 厂房 by the zone), about no kind of event that
+    reaches many sites by nature (``lexicon.MANY_SITES``: a typhoon hits fields and homes alike)."""
+    if "building_site" in a.sites | b.sites or a.kinds & b.kinds & lexicon.MANY_SITES:
+        return 0.0
+    return _clash(a.sites, b.sites)
 
 
 def _streets_meet(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -253,7 +256,7 @@ def features(a: Doc, b: Doc) -> dict[str, float]:
         # city unless it says otherwise (疾控：某小学诺如 beside 【昆山发布】花桥一小学诺如).
         "elsewhere_alone": 1.0 if (a.elsewhere and not pb.cities) or (b.elsewhere and not pa.cities) else 0.0,
         "town_clash": town_clash,
-        "site_clash": 0.0 if a.kinds & b.kinds & lexicon.MANY_SITES else _site_clash(a.sites, b.sites),
+        "site_clash": _site_clash(a, b),
         "grievance_clash": _clash(a.grievances, b.grievances),
         "town_shared": 1.0 if pa.towns & pb.towns else 0.0,
         "local_clash": 0.0 if town_clash else _clash(pa.locals, pb.locals),
