@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dutyroom.leads.lexicon import figures
+
 CAP_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "cap"  # real agencies' messages (README there)
 
 
@@ -219,7 +221,5 @@ def test_a_lead_that_gives_a_figure_as_a_range_is_taken_in_and_the_range_is_left
         "/leads", {"channel": "grid", "title": "沙溪镇有情况", "text": text, "area": "shaxi"}
     )
     assert response.status_code == 201, response.json_body
-    from dutyroom.leads.lexicon import figures
-
     assert not any(c.isdigit() for c in figures(text))  # no made-up figure (三四十 is not 34)
     assert figures("两个人受伤，二十三人被困") == "2人受伤，23人被困"
