@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from dutyroom.accounts.models import Role, User
+from dutyroom.common.engine.prepared import PreparedRead
 from dutyroom.common.errors import Forbidden, NotFound
 from dutyroom.incidents.models import Incident, IncidentGrant
 from dutyroom.orgs.selectors import subtree_in, unit_subtree_ids
@@ -122,18 +123,27 @@ def access_incident(user: User, incident_id: int, *, lock: bool = False) -> Inci
     writer needs (``FOR NO KEY UPDATE`` of the incident alone, see ``incidents.services.incident_lock``), so the
     incident is read once, not once to check access and again to lock it. Outside the everyday case the row
     is locked by a second read after the full visibility query."""
-    query = Incident.objects.select_related("unit", "area", "rulebook")
-    if lock:
-        query = query.select_for_update(of=("self",), no_key=True)
-    incident = query.filter(pk=incident_id).first()
+    incident = (_INCIDENT_LOCKED if lock else _INCIDENT).first(incident_id)
     if incident is not None and _plainly_visible(user, incident):
         return incident
     incident = visible_incidents(user).filter(pk=incident_id).first() if incident is not None else None
     if incident is None:
         raise NotFound("事件")
     if lock:
-        incident = query.get(pk=incident_id)
+        incident = _INCIDENT_LOCKED.first(incident_id)
+        assert incident is not None  # locked a moment ago in this transaction
     return incident
+
+
+def _with_relations(incident_id: int) -> QuerySet[Incident]:
+    return Incident.objects.select_related("unit", "area", "rulebook").filter(pk=incident_id)
+
+
+# The everyday read of every report and page: compiled once (its compilation cost more than the read itself).
+_INCIDENT = PreparedRead(_with_relations, 1_000_000_001)
+_INCIDENT_LOCKED = PreparedRead(
+    lambda incident_id: _with_relations(incident_id).select_for_update(of=("self",), no_key=True), 1_000_000_001
+)
 
 
 def is_protected(incident: Incident) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from dutyroom.common import wakeup
+from dutyroom.common.engine.bulk import insert_many
 from dutyroom.common.engine.sql import table_by_index
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.orgs.models import Unit
@@ -44,7 +45,7 @@ def outbox_emit(
                 created_at=at,
             )
         )
-    return OutboxEvent.objects.bulk_create(events)
+    return insert_many(events, returning_ids=True)
 
 
 def pending_event_ids(now: datetime, *, topics: tuple[str, ...], routed: bool, limit: int) -> list[int]:

@@ -18,7 +18,7 @@ from django.db import transaction
 from dutyroom.accounts.models import User
 from dutyroom.audit.services import AuditRecord, audit_record_many
 from dutyroom.common import wakeup
-from dutyroom.common.engine.bulk import insert_many
+from dutyroom.common.engine.bulk import insert_many, save_fields
 from dutyroom.obligations.chain import limits_owed_by
 from dutyroom.obligations.models import LADDER_REPLAN, Obligation
 from dutyroom.orgs.models import Unit
@@ -137,7 +137,7 @@ def obligation_meet(obligation: Obligation, *, report_id: int | None, at: dateti
     obligation.met_at = at
     obligation.met_by_id = report_id
     _reevaluate(obligation, now)
-    obligation.save(update_fields=["met_at", "met_by", "state", "late_by_seconds", "overdue_at"])
+    save_fields(obligation, ["met_at", "met_by", "state", "late_by_seconds", "overdue_at"])
 
 
 def followup_schedule(

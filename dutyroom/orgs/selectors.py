@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Exists, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from dutyroom.common.engine.prepared import PreparedRead
 from dutyroom.common.memo import memoized
 from dutyroom.common.validation import Errors
 from dutyroom.orgs.models import CITY_DUTY_ROOM, Unit, UnitKind, UnitRules
@@ -33,14 +34,21 @@ def duty_rooms() -> DutyRooms:
     return memoized(("orgs", "duty-rooms"), _duty_rooms)
 
 
-def _duty_rooms() -> DutyRooms:
-    rows = list(
-        Unit.objects.filter(Q(kind=UnitKind.DUTY_ROOM, parent__isnull=True) | Q(duty_room=True)).annotate(
-            any_rules=Exists(UnitRules.objects.all())
-        )
+def _duty_room_units() -> QuerySet[Unit]:
+    return Unit.objects.filter(Q(kind=UnitKind.DUTY_ROOM, parent__isnull=True) | Q(duty_room=True)).annotate(
+        any_rules=Exists(UnitRules.objects.all())
     )
+
+
+# Read by every report and incident write: compiled once (compiling cost more than reading).
+_DUTY_ROOM_UNITS = PreparedRead(_duty_room_units)
+
+
+def _duty_rooms() -> DutyRooms:
+    rows = _DUTY_ROOM_UNITS()
     city = next((u for u in rows if u.kind == UnitKind.DUTY_ROOM and u.parent_id is None), None)
-    any_rules = bool(rows[0].any_rules) if rows else UnitRules.objects.exists()
+    # the annotation of _duty_room_units
+    any_rules = bool(rows[0].any_rules) if rows else UnitRules.objects.exists()  # type: ignore[attr-defined]
     return DutyRooms(city=city, any_local=any(u.duty_room for u in rows), any_rules=any_rules)
 
 

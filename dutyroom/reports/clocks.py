@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from dutyroom.common.engine.prepared import PreparedRead
 from dutyroom.incidents.models import Incident, RulebookSnapshot
 from dutyroom.incidents.rulebooks import rulebook_of
 from dutyroom.obligations import engine
@@ -36,18 +37,16 @@ def obligations_apply_report(
     the met clocks that were still pending (not yet overdue): the next follow-up is scheduled from them.
     """
     kind = ReportKind(report.kind)
-    scope = Q(incident=incident, unit=report.unit)
-    if report.verification_request_id is not None:  # a request may concern no incident at all
-        scope |= Q(verification_request_id=report.verification_request_id, unit=report.unit)
     # locked in id order (the global order: the incident, which the caller holds, then its clocks by id), met
     # oldest deadline first
-    candidates = sorted(
-        Obligation.objects.select_for_update()
-        .filter(scope, state__in=engine.OPEN_STATES)
-        .exclude(kind=ObligationKind.RECEIPT)
-        .order_by("id"),
-        key=lambda o: (o.due_at, o.pk),
-    )
+    if report.verification_request_id is None:
+        open_clocks = _OPEN_CLOCKS(incident.pk, report.unit_id)
+    else:  # a request may concern no incident at all
+        scope = Q(incident=incident, unit_id=report.unit_id) | Q(
+            verification_request_id=report.verification_request_id, unit_id=report.unit_id
+        )
+        open_clocks = list(_open_clocks(scope))
+    candidates = sorted(open_clocks, key=lambda o: (o.due_at, o.pk))
     met: list[Obligation] = []
     for obligation in candidates:
         if not report_meets(rulebook, ObligationKind(obligation.kind), kind):
@@ -63,6 +62,23 @@ def obligations_apply_report(
         engine.obligation_meet(obligation, report_id=report.pk, at=effective_at, now=now)
         met.append(obligation)
     return met
+
+
+def _open_clocks(scope: Q) -> QuerySet[Obligation]:
+    return (
+        Obligation.objects.select_for_update()
+        .filter(scope, state__in=engine.OPEN_STATES)
+        .exclude(kind=ObligationKind.RECEIPT)
+        .order_by("id")
+    )
+
+
+# Every report reads its unit's open clocks on the incident: compiled once (compiling cost more than reading).
+_OPEN_CLOCKS = PreparedRead(
+    lambda incident_id, unit_id: _open_clocks(Q(incident_id=incident_id, unit_id=unit_id)),
+    1_000_000_001,
+    1_000_000_002,
+)
 
 
 def followups_next(fired: list[Obligation], now: datetime) -> None:

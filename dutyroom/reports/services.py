@@ -18,6 +18,7 @@ from dutyroom.accounts.models import User
 from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
 from dutyroom.common import limits
+from dutyroom.common.engine.bulk import insert_many, save_fields
 from dutyroom.common.errors import Conflict, Forbidden
 from dutyroom.common.memo import pass_memo
 from dutyroom.common.validation import Errors, check_choice, check_past, check_text, check_time
@@ -236,7 +237,7 @@ def _submit_locked(
     figures = given_figures(data)
     has_figures = bool(figures)
     forbidden = channel_forbidden(rulebook, channel, incident.severity, Classification(incident.classification))
-    report = Report.objects.create(
+    report = Report(
         incident=incident,
         unit=unit,
         kind=kind,
@@ -257,6 +258,7 @@ def _submit_locked(
         forbidden_channel=forbidden,
         **{name: figures.get(name) for name in CASUALTY_FIELDS},
     )
+    insert_many([report], returning_ids=True)
     delivered = kind == ReportKind.PHONE or incident.classified_stub  # called in, or arrived by secure channel
     effective_at = data.called_at if delivered and data.called_at else now
     if kind == ReportKind.FINAL and incident.state == IncidentState.OPEN and unit.pk == incident.unit_id:
@@ -340,7 +342,7 @@ def _incident_write(
         incident_suggest(incident)
         fields += ["figures", *SUGGESTION_FIELDS]
     if fields:
-        incident.save(update_fields=fields)
+        save_fields(incident, fields)
 
 
 def _require_chain(incident: Incident, kind: ReportKind, unit: Unit) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import DatabaseError
 
-from dutyroom.common.engine.bulk import insert_many, insert_rows, update_column, update_columns
+from dutyroom.common.engine.bulk import insert_many, insert_rows, save_fields, update_column, update_columns
+from dutyroom.incidents.models import Incident
 from dutyroom.notifications.models import OutboxEvent, OutboxState
 from dutyroom.obligations.models import Obligation
 from dutyroom.orgs.models import Unit
@@ -131,3 +133,30 @@ def test_rows_inserted_as_tuples_take_the_defaults_of_the_columns_not_given(city
     assert OutboxEvent.objects.filter(obligation_id__lte=3, unit=unit).count() == 3 * 2 + 1
     with pytest.raises(AssertionError, match="not columns"):
         insert_rows(OutboxEvent, ("topic", "nonsense"), [("x", 1)])
+
+
+def test_saving_named_fields_writes_what_the_orms_save_writes_and_a_missing_row_is_an_error(city):
+    """The report write path saves the incident and the met clock through ``save_fields``."""
+    unit = Unit.objects.get(code="shaxi")
+    ours, theirs = (
+        OutboxEvent.objects.create(
+            topic="report.received", unit=unit, payload={}, available_at=AT, created_at=AT, sensitive=False
+        )
+        for _ in range(2)
+    )
+    other = Unit.objects.get(code="liuhe")
+    for event_ in (ours, theirs):
+        event_.payload = {"title": "浏河镇“储罐”泄漏", "n": [1, None]}
+        event_.unit = other
+        event_.available_at = AT + timedelta(minutes=3)
+        event_.attempts = 2
+    names = ["payload", "unit", "available_at", "attempts"]
+    save_fields(ours, names)
+    theirs.save(update_fields=names)
+    mine, reference = (OutboxEvent.objects.get(pk=e.pk) for e in (ours, theirs))
+    assert [getattr(mine, n) for n in names] == [getattr(reference, n) for n in names]
+    assert mine.unit_id == other.pk and mine.payload["n"] == [1, None]
+    assert mine.topic == "report.received"  # a field not named is left alone
+    gone = Incident(pk=10**9, figures={})
+    with pytest.raises(DatabaseError):
+        save_fields(gone, ["figures"])
