@@ -9,7 +9,7 @@ from typing import Any
 from dutyroom.common.timefmt import iso_local
 from dutyroom.incidents.models import Incident
 from dutyroom.leads.views import learned_from_leads
-from dutyroom.obligations.selectors import obligation_view
+from dutyroom.obligations.selectors import incident_clocks, obligation_view
 from dutyroom.reports.models import Report, VerificationRequest
 from dutyroom.rules import FIGURE_FIELDS
 
@@ -61,7 +61,7 @@ def incident_view(
     """The incident as the API answers it. ``reports`` and ``learned`` (with ``with_reports``): the caller has
     them in hand (an incident opened in this request: the report it filed, and no lead yet), so they are not
     read again."""
-    obligations = incident.obligations.select_related("unit").order_by("due_at", "id")
+    obligations = incident_clocks(incident.pk)
     body: dict[str, Any] = {
         "id": incident.pk,
         "title": incident.title,

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from dutyroom.common.clock import now as clock_now
+from dutyroom.common.engine.prepared import PreparedRead
 from dutyroom.common.memo import memoized
 from dutyroom.incidents.models import RulebookSnapshot
 from dutyroom.rules import Rulebook, RulebookError, load_rulebook_text, rulebook_text
@@ -45,10 +46,14 @@ def current_snapshot() -> RulebookSnapshot:
     return memoized(("rulebooks", "current"), _current_snapshot)
 
 
+# Read by every incident opened: compiled once (compiling took longer than reading the row).
+_SNAPSHOT = PreparedRead(lambda ref: RulebookSnapshot.objects.filter(ref=ref), "example-rulebook@0")
+
+
 def _current_snapshot() -> RulebookSnapshot:
     rulebook, text = configured_rulebook()
     digest = hashlib.sha256(text.encode()).hexdigest()
-    existing = RulebookSnapshot.objects.filter(ref=rulebook.ref).first()
+    existing = _SNAPSHOT.first(rulebook.ref)
     if existing is None:
         try:
             with transaction.atomic():

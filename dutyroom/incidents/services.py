@@ -12,6 +12,7 @@ from dutyroom.accounts.models import User
 from dutyroom.accounts.selectors import acting_unit
 from dutyroom.audit.services import audit_record
 from dutyroom.common import limits
+from dutyroom.common.engine.bulk import insert_many
 from dutyroom.common.errors import Conflict
 from dutyroom.common.validation import Errors, check_choice, check_past, check_text
 from dutyroom.incidents.access import (
@@ -272,7 +273,7 @@ def incident_create(*, actor: User, data: IncidentInput, now: datetime, from_lea
             },
         )
         incident_suggest(incident)  # written by the INSERT itself
-        incident.save(force_insert=True)
+        insert_many([incident], returning_ids=True)
         clocks: list[Obligation] = []
         _plan_initial(incident, now, clocks)
         engine.obligations_insert(clocks)

@@ -52,6 +52,7 @@ def test_the_incident_read_returns_the_row_with_its_unit_area_and_rulebook_in_on
             fields_of(r) if r else None for r in (reference.unit, reference.area, reference.rulebook)
         ]
     assert access._INCIDENT.first(10**9) is None
+    assert access._INCIDENT.first(10**21) is None  # beyond any integer column: no row, as the ORM answers
 
 
 @pytest.mark.django_db(transaction=True)  # outside the test's own transaction, or nothing is outside one

@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, models
 
 M = TypeVar("M", bound=models.Model)
 ROWS_PER_STATEMENT = 500  # well under SQLite's 32,766 bound parameters for the widest table written here
+FEW_ROWS = 8  # up to this many rows, an INSERT on PostgreSQL takes its values as plain parameters (insert_rows)
 
 _PLAIN = (
     models.IntegerField,
@@ -103,7 +104,9 @@ def insert_rows(
     unknown = set(given) - {f.attname for f in fields}
     assert not unknown, f"not columns of {model.__name__}: {sorted(unknown)}"
     fixed = {f.attname: _constant_default(f) for f in fields if f.attname not in given}
-    by_arrays = connection.vendor == "postgresql"
+    # A few rows (a report, its clocks, its notices) go as plain VALUES: from arrays each cost PostgreSQL twice a
+    # plain one-row INSERT, the arrays' planning and a cursor of its own outweighing what they save.
+    by_arrays = connection.vendor == "postgresql" and len(rows) > FEW_ROWS
     adapters = [_array_adapter(f) if by_arrays else _adapter(f) for f in fields]
 
     def column_values(field: models.Field[Any, Any], chunk: Sequence[tuple[Any, ...]]) -> list[Any]:

@@ -11,11 +11,14 @@ Arguments are ``int`` or ``str`` (ids, codes), each example distinct from every 
 so its place in the parameters is unambiguous; this is checked when compiling. The compiled form is kept per
 thread and per connection object, as the compiler it comes from holds its connection.
 
-On each Django upgrade, re-check (``tests/services/test_prepared_reads.py`` compares every prepared read of the
-code with its queryset, row for row, on both engines): that ``SQLCompiler.as_sql`` still fills ``select``,
-``klass_info``, ``annotation_col_map`` and ``col_count``; that ``results_iter(results=...)`` still applies the
-converters to rows given to it; and that ``django.db.models.query.get_related_populators`` and
-``Model.from_db`` still build instances as ``ModelIterable`` does.
+On each Django upgrade, re-check (``tests/services/test_prepared_reads.py`` compares the prepared reads of the
+code with their querysets, row for row, on both engines):
+
+- that ``SQLCompiler.as_sql`` still fills ``select``, ``klass_info``, ``annotation_col_map`` and ``col_count``;
+- that ``results_iter`` still converts rows with ``get_converters`` over the first ``col_count`` of ``select``
+  and ``apply_converters``, and no more;
+- that ``django.db.models.query.get_related_populators`` and ``Model.from_db`` still build instances as
+  ``ModelIterable`` does.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class _Compiled:
     init_list: tuple[str, ...]
     populators: tuple[Any, ...]
     annotations: tuple[tuple[str, int], ...]
+    converters: dict[int, Any]
 
 
 class PreparedRead(Generic[M]):
@@ -64,6 +69,8 @@ class PreparedRead(Generic[M]):
             type(a) is not type(e) for a, e in zip(args, self._examples, strict=True)
         ):
             raise TypeError(f"arguments {args!r} do not match the examples {self._examples!r}")
+        if any(isinstance(a, int) and not _INT64[0] <= a <= _INT64[1] for a in args):
+            return []  # an id no column can hold matches no row (the ORM answers so too; the driver would raise)
         db = self._alias()
         compiled = self._compiled(db)
         connection = compiled.connection
@@ -75,8 +82,9 @@ class PreparedRead(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        converted = compiled.compiler.apply_converters(rows, compiled.converters) if compiled.converters else rows
         found: list[M] = []
-        for row in compiled.compiler.results_iter(results=[rows]):
+        for row in converted:
             obj = compiled.compiler.klass_info["model"].from_db(
                 db, compiled.init_list, row[compiled.start : compiled.end]
             )
@@ -138,4 +146,6 @@ def _compile(queryset: QuerySet[M], db: str, examples: Sequence[int | str]) -> _
         # the stubs describe a later Django, whose populators also take a fetch mode
         populators=tuple(get_related_populators(klass_info, compiler.select, db)),  # type: ignore[call-arg]
         annotations=tuple((compiler.annotation_col_map or {}).items()),
+        # as ``results_iter`` finds them, once: finding them took longer than converting a row
+        converters=compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]]),
     )
