@@ -14,7 +14,10 @@ from dutyroom.common.clock import now as clock_now
 
 # gthread threads per web process: each keeps one database connection (CONN_MAX_AGE), so PostgreSQL needs
 # max_connections ≥ processes × THREADS + workers + admin head-room (deploy/postgresql/dutyroom.conf).
-THREADS = int(os.environ.get("DUTYROOM_THREADS", "8"))
+# Four, not eight: requests are mostly Python holding the GIL, and with eight threads on two cores they queued
+# for it. Sixteen clients filing follow-ups (bench/scale.py): SQLite 43 → 59 reports/s and p99 641 → 349 ms,
+# PostgreSQL (two processes) 57 → 69 reports/s and p99 815 → 422 ms; the live board was no slower.
+THREADS = int(os.environ.get("DUTYROOM_THREADS", "4"))
 
 
 def _migrate() -> None:
